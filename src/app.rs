@@ -1,0 +1,154 @@
+//! Wiring: build every component from [`Settings`], serve HTTP, stop gracefully.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::store::{self, Store, StoreError};
+use crate::web::{self, WebState};
+
+/// How long in-flight work may run after a stop signal before the process exits anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr} (BIND_ADDR): {source}")]
+    Bind {
+        /// The address from `BIND_ADDR`.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The store could not be set up.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP server failed.
+    #[error("HTTP server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A built service, listening but not yet serving.
+pub struct App {
+    listener: TcpListener,
+    addr: SocketAddr,
+    store: Arc<dyn Store>,
+    router: axum::Router,
+}
+
+impl App {
+    /// Builds the service from settings: the store they select and the HTTP listener.
+    pub async fn build(settings: Settings) -> Result<Self, AppError> {
+        let store = store::open(&settings.store)?;
+        Self::build_with_store(settings, store).await
+    }
+
+    /// Builds the service on a given store (tests share one between instances).
+    pub async fn build_with_store(
+        settings: Settings,
+        store: Arc<dyn Store>,
+    ) -> Result<Self, AppError> {
+        if let Err(err) = store.ping().await {
+            // Not fatal: readiness reports it and the store reconnects by itself.
+            tracing::warn!(error = %err, "state store not reachable at start; /readyz will say 503 until it is");
+        }
+        let listener = TcpListener::bind(settings.bind_addr)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: settings.bind_addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| AppError::Bind {
+            addr: settings.bind_addr,
+            source,
+        })?;
+        let router = web::finish(web::router(WebState {
+            store: store.clone(),
+        }));
+        Ok(Self {
+            listener,
+            addr,
+            store,
+            router,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The store this instance uses.
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    /// Serves until `stop` completes, then stops accepting, lets in-flight requests finish for
+    /// up to [`SHUTDOWN_GRACE`], and returns.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
+        let cancel = CancellationToken::new();
+        let trigger = cancel.clone();
+        tokio::spawn(async move {
+            stop.await;
+            trigger.cancel();
+        });
+        tracing::info!(addr = %self.addr, "listening");
+        let server = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(cancel.clone().cancelled_owned());
+        let server = std::pin::pin!(server.into_future());
+        tokio::select! {
+            result = server => result.map_err(AppError::Serve)?,
+            () = async {
+                cancel.cancelled().await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {
+                tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "in-flight work did not finish in time; stopping anyway");
+            }
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Builds the service from settings and serves until SIGTERM or SIGINT.
+pub async fn run(settings: Settings) -> Result<(), AppError> {
+    let app = App::build(settings).await?;
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+/// Completes on SIGTERM (what Kubernetes sends) or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received; shutting down"),
+        () = terminate => tracing::info!("SIGTERM received; shutting down"),
+    }
+}

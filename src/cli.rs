@@ -1,0 +1,61 @@
+//! Command line: `coupa-approvals [run] | check | demo`.
+
+use clap::{Parser, Subcommand};
+
+/// Coupa requisition approvals in Slack.
+///
+/// Configuration comes from the environment and from a `.env` file in the working directory
+/// (the environment wins). See `.env.example` for every variable.
+#[derive(Debug, Parser)]
+#[command(name = "coupa-approvals", version, about, long_about)]
+pub struct Cli {
+    /// What to do; `run` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Serve: receive Slack requests, sync approvals from Coupa and deliver cards (the default).
+    Run,
+    /// Diagnose an installation: configuration, store, Coupa and Slack access, user mapping.
+    Check,
+    /// Run the whole flow locally with a simulated Coupa and Slack; no accounts or network needed.
+    Demo,
+}
+
+impl Cli {
+    /// The subcommand to run, defaulting to `run`.
+    pub fn command(&self) -> Command {
+        self.command.unwrap_or(Command::Run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_subcommand_means_run() {
+        let cli = Cli::try_parse_from(["coupa-approvals"]).unwrap();
+        assert_eq!(cli.command(), Command::Run);
+    }
+
+    #[test]
+    fn each_subcommand_parses() {
+        for (word, command) in [
+            ("run", Command::Run),
+            ("check", Command::Check),
+            ("demo", Command::Demo),
+        ] {
+            let cli = Cli::try_parse_from(["coupa-approvals", word]).unwrap();
+            assert_eq!(cli.command(), command);
+        }
+    }
+
+    #[test]
+    fn unknown_subcommand_is_an_error() {
+        assert!(Cli::try_parse_from(["coupa-approvals", "deploy"]).is_err());
+    }
+}

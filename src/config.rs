@@ -1,0 +1,613 @@
+//! Typed settings read from the environment (and `.env`, loaded by `main`).
+//!
+//! [`Settings::from_lookup`] reads every variable of the external interface, applies defaults, and
+//! reports *every* problem at once, one line per variable, so an admin fixes a deployment in one
+//! pass. Secrets are [`SecretString`]s: `Debug` shows `[REDACTED]` and nothing here logs them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+/// Scopes the Coupa OAuth client needs when `COUPA_SCOPES` is not set.
+pub const DEFAULT_COUPA_SCOPES: &str = "core.approval.read core.approval.write core.requisition.read core.user.read core.user_group.read";
+
+/// Everything the service needs to run, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Slack credentials and endpoints.
+    pub slack: SlackSettings,
+    /// Coupa instance and OAuth client.
+    pub coupa: CoupaSettings,
+    /// Where state lives.
+    pub store: StoreSettings,
+    /// HTTP listen address (`BIND_ADDR`).
+    pub bind_addr: SocketAddr,
+    /// Coupa poll period (`SYNC_INTERVAL_SECS`).
+    pub sync_interval: Duration,
+    /// How long a card's buttons work (`BUTTON_TTL_HOURS`).
+    pub button_ttl: Duration,
+    /// Approve asks for confirmation above this total (`CONFIRM_ABOVE_AMOUNT`).
+    pub confirm_above_amount: Option<Decimal>,
+    /// Log line format (`LOG_FORMAT`).
+    pub log_format: LogFormat,
+}
+
+/// Slack settings.
+#[derive(Debug, Clone)]
+pub struct SlackSettings {
+    /// `SLACK_BOT_TOKEN`, `xoxb-…`.
+    pub bot_token: SecretString,
+    /// `SLACK_SIGNING_SECRET`; required unless Socket Mode is on.
+    pub signing_secret: Option<SecretString>,
+    /// `SLACK_APP_TOKEN`, `xapp-…`; when set, Socket Mode replaces the HTTP routes.
+    pub app_token: Option<SecretString>,
+    /// `SLACK_API_URL`, the Web API base.
+    pub api_url: Url,
+}
+
+impl SlackSettings {
+    /// Whether events arrive over Socket Mode rather than HTTP.
+    pub fn socket_mode(&self) -> bool {
+        self.app_token.is_some()
+    }
+}
+
+/// Coupa settings.
+#[derive(Debug, Clone)]
+pub struct CoupaSettings {
+    /// `COUPA_INSTANCE_URL`, without a trailing slash.
+    pub instance_url: Url,
+    /// `COUPA_CLIENT_ID`.
+    pub client_id: String,
+    /// `COUPA_CLIENT_SECRET`.
+    pub client_secret: SecretString,
+    /// `COUPA_SCOPES`, split on whitespace.
+    pub scopes: Vec<String>,
+    /// `COUPA_TOKEN_URL`.
+    pub token_url: Url,
+    /// `COUPA_MAX_RPS`: ceiling on Coupa calls per second for the whole process.
+    pub max_rps: u32,
+}
+
+/// State store settings.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// `REDIS_URL`; `None` selects the embedded in-memory store. Secret because it may carry a
+    /// password.
+    pub redis_url: Option<SecretString>,
+    /// `REDIS_KEY_PREFIX`: every key lives under it.
+    pub key_prefix: String,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log pipelines.
+    Json,
+}
+
+/// One thing wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The variable at fault.
+    pub variable: &'static str,
+    /// What is expected of it.
+    pub expected: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.expected)
+    }
+}
+
+/// Every problem found in one read of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// The problems, in the order of the configuration table.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "configuration has {} problem(s):", self.problems.len())?;
+        for problem in &self.problems {
+            writeln!(f, "  - {problem}")?;
+        }
+        write!(f, "See .env.example for every variable and its default.")
+    }
+}
+
+/// Reads variables one at a time and collects problems instead of stopping at the first.
+struct Reader<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    /// The trimmed value, treating empty as unset (a blank line in `.env` means "not set").
+    fn get(&self, variable: &str) -> Option<String> {
+        (self.lookup)(variable)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn problem(&mut self, variable: &'static str, expected: impl Into<String>) {
+        self.problems.push(Problem {
+            variable,
+            expected: expected.into(),
+        });
+    }
+
+    fn required(&mut self, variable: &'static str, what: &str) -> Option<String> {
+        let value = self.get(variable);
+        if value.is_none() {
+            self.problem(variable, format!("missing; set it to {what}"));
+        }
+        value
+    }
+
+    fn secret_with_prefix(
+        &mut self,
+        variable: &'static str,
+        value: Option<String>,
+        prefix: &str,
+        what: &str,
+    ) -> Option<SecretString> {
+        let value = value?;
+        if !value.starts_with(prefix) {
+            self.problem(
+                variable,
+                format!("must start with `{prefix}` ({what}); the value given does not"),
+            );
+            return None;
+        }
+        Some(SecretString::from(value))
+    }
+
+    fn url(&mut self, variable: &'static str, value: Option<String>, example: &str) -> Option<Url> {
+        let value = value?;
+        match Url::parse(&value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Some(url),
+            Ok(_) => {
+                self.problem(
+                    variable,
+                    format!("must be an http(s) URL with a host, like `{example}`"),
+                );
+                None
+            }
+            Err(e) => {
+                self.problem(
+                    variable,
+                    format!("is not a valid URL ({e}); expected something like `{example}`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn parse<T: FromStr>(&mut self, variable: &'static str, default: T, what: &str) -> Option<T> {
+        match self.get(variable) {
+            None => Some(default),
+            Some(value) => match value.parse::<T>() {
+                Ok(parsed) => Some(parsed),
+                Err(_) => {
+                    self.problem(variable, format!("must be {what}; got `{value}`"));
+                    None
+                }
+            },
+        }
+    }
+
+    fn whole_number(
+        &mut self,
+        variable: &'static str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Option<u64> {
+        let what = format!("a whole number from {} to {}", range.start(), range.end());
+        let value = self.parse::<u64>(variable, default, &what)?;
+        if range.contains(&value) {
+            Some(value)
+        } else {
+            self.problem(variable, format!("must be {what}; got `{value}`"));
+            None
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the process environment (after `main` has loaded `.env`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, which returns a variable's value if it is set.
+    ///
+    /// Returns every problem at once when anything is missing or malformed.
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut r = Reader {
+            lookup,
+            problems: Vec::new(),
+        };
+
+        // Slack.
+        let bot_token = r.required(
+            "SLACK_BOT_TOKEN",
+            "the bot token (xoxb-…) from the Slack app's OAuth page",
+        );
+        let bot_token =
+            r.secret_with_prefix("SLACK_BOT_TOKEN", bot_token, "xoxb-", "a Slack bot token");
+        let app_token = r.get("SLACK_APP_TOKEN");
+        let app_token = r.secret_with_prefix(
+            "SLACK_APP_TOKEN",
+            app_token,
+            "xapp-",
+            "a Slack app-level token",
+        );
+        let socket_mode = r.get("SLACK_APP_TOKEN").is_some();
+        let signing_secret = if socket_mode {
+            r.get("SLACK_SIGNING_SECRET").map(SecretString::from)
+        } else {
+            r.required(
+                "SLACK_SIGNING_SECRET",
+                "the signing secret from the Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)",
+            )
+            .map(SecretString::from)
+        };
+        let api_url = r
+            .get("SLACK_API_URL")
+            .or_else(|| Some("https://slack.com/api".into()));
+        let api_url = r.url("SLACK_API_URL", api_url, "https://slack.com/api");
+
+        // Coupa.
+        let instance = r.required(
+            "COUPA_INSTANCE_URL",
+            "your Coupa address, like https://acme.coupahost.com",
+        );
+        let instance_url = r
+            .url("COUPA_INSTANCE_URL", instance, "https://acme.coupahost.com")
+            .map(without_trailing_slash);
+        let client_id = r.required(
+            "COUPA_CLIENT_ID",
+            "the OAuth2 client id from Coupa Setup → Oauth2/OpenID Connect Clients",
+        );
+        let client_secret = r
+            .required(
+                "COUPA_CLIENT_SECRET",
+                "the OAuth2 client secret of that client",
+            )
+            .map(SecretString::from);
+        let scopes: Vec<String> = r
+            .get("COUPA_SCOPES")
+            .unwrap_or_else(|| DEFAULT_COUPA_SCOPES.to_owned())
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let token_url = match r.get("COUPA_TOKEN_URL") {
+            Some(value) => r.url(
+                "COUPA_TOKEN_URL",
+                Some(value),
+                "https://acme.coupahost.com/oauth2/token",
+            ),
+            None => instance_url.as_ref().and_then(|u| {
+                Url::parse(&format!(
+                    "{}/oauth2/token",
+                    u.as_str().trim_end_matches('/')
+                ))
+                .ok()
+            }),
+        };
+        let max_rps = r.whole_number("COUPA_MAX_RPS", 20, 1..=25);
+
+        // Store.
+        let redis_url = match r.get("REDIS_URL") {
+            None => None,
+            Some(value) => match Url::parse(&value) {
+                Ok(url) if matches!(url.scheme(), "redis" | "rediss" | "unix" | "redis+unix") => {
+                    Some(SecretString::from(value))
+                }
+                _ => {
+                    // The value may hold a password: never echo it.
+                    r.problem("REDIS_URL", "must be a Redis URL like `redis://host:6379` or `rediss://user:pass@host:6380/0`");
+                    None
+                }
+            },
+        };
+        let key_prefix = r
+            .get("REDIS_KEY_PREFIX")
+            .unwrap_or_else(|| "coupa-approvals".into());
+        if key_prefix.chars().any(char::is_whitespace) {
+            r.problem(
+                "REDIS_KEY_PREFIX",
+                format!("must not contain spaces; got `{key_prefix}`"),
+            );
+        }
+
+        // Service.
+        let bind_addr = r.parse::<SocketAddr>(
+            "BIND_ADDR",
+            ([0, 0, 0, 0], 3000).into(),
+            "an address and port like `0.0.0.0:3000`",
+        );
+        let sync_secs = r.whole_number("SYNC_INTERVAL_SECS", 60, 1..=86_400);
+        let ttl_hours = r.whole_number("BUTTON_TTL_HOURS", 168, 1..=8_760);
+        let confirm_above_amount = match r.get("CONFIRM_ABOVE_AMOUNT") {
+            None => None,
+            Some(value) => {
+                match Decimal::from_str(&value) {
+                    Ok(amount) if !amount.is_sign_negative() => Some(amount),
+                    _ => {
+                        r.problem("CONFIRM_ABOVE_AMOUNT", format!("must be a non-negative amount like `10000` or `2500.50`; got `{value}`"));
+                        None
+                    }
+                }
+            }
+        };
+        let log_format = match r.get("LOG_FORMAT").as_deref() {
+            None | Some("text") => Some(LogFormat::Text),
+            Some("json") => Some(LogFormat::Json),
+            Some(other) => {
+                r.problem(
+                    "LOG_FORMAT",
+                    format!("must be `text` or `json`; got `{other}`"),
+                );
+                None
+            }
+        };
+
+        if !r.problems.is_empty() {
+            return Err(ConfigError {
+                problems: r.problems,
+            });
+        }
+        // Every `None` below was reported as a problem above, so this cannot fail; the match keeps
+        // that reasoning visible to the compiler instead of unwrapping.
+        match (
+            bot_token,
+            api_url,
+            instance_url,
+            client_id,
+            client_secret,
+            token_url,
+            max_rps,
+            bind_addr,
+            sync_secs,
+            ttl_hours,
+            log_format,
+        ) {
+            (
+                Some(bot_token),
+                Some(api_url),
+                Some(instance_url),
+                Some(client_id),
+                Some(client_secret),
+                Some(token_url),
+                Some(max_rps),
+                Some(bind_addr),
+                Some(sync_secs),
+                Some(ttl_hours),
+                Some(log_format),
+            ) => Ok(Settings {
+                slack: SlackSettings {
+                    bot_token,
+                    signing_secret,
+                    app_token,
+                    api_url,
+                },
+                coupa: CoupaSettings {
+                    instance_url,
+                    client_id,
+                    client_secret,
+                    scopes,
+                    token_url,
+                    max_rps: max_rps as u32,
+                },
+                store: StoreSettings {
+                    redis_url,
+                    key_prefix,
+                },
+                bind_addr,
+                sync_interval: Duration::from_secs(sync_secs),
+                button_ttl: Duration::from_secs(ttl_hours * 3600),
+                confirm_above_amount,
+                log_format,
+            }),
+            _ => Err(ConfigError {
+                problems: vec![Problem {
+                    variable: "COUPA_TOKEN_URL",
+                    expected: "could not be derived from COUPA_INSTANCE_URL; set it explicitly"
+                        .into(),
+                }],
+            }),
+        }
+    }
+
+    /// Log format alone, for telemetry set up before (or without) full settings.
+    pub fn log_format_from_env() -> LogFormat {
+        match std::env::var("LOG_FORMAT").as_deref().map(str::trim) {
+            Ok("json") => LogFormat::Json,
+            _ => LogFormat::Text,
+        }
+    }
+}
+
+fn without_trailing_slash(mut url: Url) -> Url {
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(if path.is_empty() { "/" } else { &path });
+    url
+}
+
+/// A secret's value for the one place that must send it (a header or a form field).
+pub fn expose(secret: &SecretString) -> &str {
+    secret.expose_secret()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn valid() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("SLACK_BOT_TOKEN", "xoxb-1234-secret-bot"),
+            ("SLACK_SIGNING_SECRET", "signing-secret-value"),
+            ("COUPA_INSTANCE_URL", "https://acme.coupahost.com/"),
+            ("COUPA_CLIENT_ID", "client-id"),
+            ("COUPA_CLIENT_SECRET", "coupa-secret-value"),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(&|name| vars.get(name).map(|v| v.to_string()))
+    }
+
+    fn variables(err: &ConfigError) -> Vec<&'static str> {
+        err.problems.iter().map(|p| p.variable).collect()
+    }
+
+    #[test]
+    fn empty_environment_lists_every_missing_variable() {
+        let err = load(&HashMap::new()).unwrap_err();
+        assert_eq!(
+            variables(&err),
+            vec![
+                "SLACK_BOT_TOKEN",
+                "SLACK_SIGNING_SECRET",
+                "COUPA_INSTANCE_URL",
+                "COUPA_CLIENT_ID",
+                "COUPA_CLIENT_SECRET"
+            ]
+        );
+        assert!(err.to_string().contains("SLACK_BOT_TOKEN: missing"));
+    }
+
+    #[test]
+    fn defaults_apply_when_only_required_values_are_set() {
+        let s = load(&valid()).unwrap();
+        assert_eq!(s.slack.api_url.as_str(), "https://slack.com/api");
+        assert_eq!(s.coupa.instance_url.as_str(), "https://acme.coupahost.com/");
+        assert_eq!(
+            s.coupa.token_url.as_str(),
+            "https://acme.coupahost.com/oauth2/token"
+        );
+        assert_eq!(s.coupa.scopes.len(), 5);
+        assert_eq!(s.coupa.max_rps, 20);
+        assert!(s.store.redis_url.is_none());
+        assert_eq!(s.store.key_prefix, "coupa-approvals");
+        assert_eq!(s.bind_addr, "0.0.0.0:3000".parse().unwrap());
+        assert_eq!(s.sync_interval, Duration::from_secs(60));
+        assert_eq!(s.button_ttl, Duration::from_secs(168 * 3600));
+        assert_eq!(s.confirm_above_amount, None);
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert!(!s.slack.socket_mode());
+    }
+
+    #[test]
+    fn every_malformed_value_is_reported_at_once() {
+        let mut vars = valid();
+        vars.insert("SLACK_BOT_TOKEN", "xoxp-user-token");
+        vars.insert("SLACK_APP_TOKEN", "not-an-app-token");
+        vars.insert("COUPA_INSTANCE_URL", "acme.coupahost.com");
+        vars.insert("SYNC_INTERVAL_SECS", "soon");
+        vars.insert("BUTTON_TTL_HOURS", "0");
+        vars.insert("COUPA_MAX_RPS", "100");
+        vars.insert("BIND_ADDR", "localhost");
+        vars.insert("LOG_FORMAT", "yaml");
+        vars.insert("CONFIRM_ABOVE_AMOUNT", "-5");
+        vars.insert("REDIS_URL", "http://user:hunter2@redis");
+        let err = load(&vars).unwrap_err();
+        assert_eq!(
+            variables(&err),
+            vec![
+                "SLACK_BOT_TOKEN",
+                "SLACK_APP_TOKEN",
+                "COUPA_INSTANCE_URL",
+                "COUPA_MAX_RPS",
+                "REDIS_URL",
+                "BIND_ADDR",
+                "SYNC_INTERVAL_SECS",
+                "BUTTON_TTL_HOURS",
+                "CONFIRM_ABOVE_AMOUNT",
+                "LOG_FORMAT"
+            ]
+        );
+        let text = err.to_string();
+        assert!(text.contains("must start with `xoxb-`"), "{text}");
+        assert!(text.contains("must start with `xapp-`"), "{text}");
+        assert!(text.contains("got `soon`"), "{text}");
+        assert!(!text.contains("hunter2"), "a Redis password leaked: {text}");
+        assert!(!text.contains("xoxp-user-token"), "a token leaked: {text}");
+    }
+
+    #[test]
+    fn socket_mode_does_not_need_a_signing_secret() {
+        let mut vars = valid();
+        vars.remove("SLACK_SIGNING_SECRET");
+        vars.insert("SLACK_APP_TOKEN", "xapp-1-socket");
+        let s = load(&vars).unwrap();
+        assert!(s.slack.socket_mode());
+        assert!(s.slack.signing_secret.is_none());
+    }
+
+    #[test]
+    fn blank_values_count_as_unset() {
+        let mut vars = valid();
+        vars.insert("SLACK_APP_TOKEN", "  ");
+        vars.insert("REDIS_URL", "");
+        let s = load(&vars).unwrap();
+        assert!(!s.slack.socket_mode());
+        assert!(s.store.redis_url.is_none());
+    }
+
+    #[test]
+    fn optional_values_are_parsed() {
+        let mut vars = valid();
+        vars.insert("REDIS_URL", "redis://:pw@127.0.0.1:6379/1");
+        vars.insert("CONFIRM_ABOVE_AMOUNT", "10000.50");
+        vars.insert("LOG_FORMAT", "json");
+        vars.insert("COUPA_SCOPES", "core.approval.read  core.approval.write");
+        vars.insert("COUPA_TOKEN_URL", "https://login.example.com/token");
+        let s = load(&vars).unwrap();
+        assert!(s.store.redis_url.is_some());
+        assert_eq!(s.confirm_above_amount, Some(Decimal::new(1_000_050, 2)));
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(
+            s.coupa.scopes,
+            vec!["core.approval.read", "core.approval.write"]
+        );
+        assert_eq!(
+            s.coupa.token_url.as_str(),
+            "https://login.example.com/token"
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let mut vars = valid();
+        vars.insert("SLACK_APP_TOKEN", "xapp-1-socket-secret");
+        vars.insert("REDIS_URL", "redis://:redis-password@127.0.0.1:6379");
+        let s = load(&vars).unwrap();
+        let debug = format!("{s:?}");
+        for secret in [
+            "xoxb-1234-secret-bot",
+            "signing-secret-value",
+            "coupa-secret-value",
+            "xapp-1-socket-secret",
+            "redis-password",
+        ] {
+            assert!(!debug.contains(secret), "{secret} visible in {debug}");
+        }
+        assert!(
+            debug.contains("client-id"),
+            "non-secret values stay visible"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! # coupa-approvals
+//!
+//! A self-hosted chat bot that brings Coupa purchase-requisition approvals into Slack. Approvers
+//! get a card in a direct message, click **Approve** or **Deny**, and the decision is executed in
+//! Coupa exactly once; cards are edited the moment a decision happens anywhere.
+//!
+//! ## Layout
+//!
+//! | module | holds |
+//! |---|---|
+//! | `main.rs` | thin entry point: parse the CLI, load configuration, start telemetry, call [`app`] |
+//! | [`cli`] | the command line (`run`, `check`, `demo`) |
+//! | [`config`] | typed [`config::Settings`] from the environment and `.env`; every problem at once |
+//! | [`telemetry`] | tracing subscriber (text or JSON) and the Prometheus recorder |
+//! | [`app`] | builds the service from settings, serves HTTP, stops gracefully |
+//! | [`domain`] | requisitions, approvals, people, money: plain data, no I/O |
+//! | [`store`] | the [`store::Store`] trait in the engine's words; Redis and in-memory implementations |
+//! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics |
+//!
+//! The data flow and the rules that protect money and trust are described in the project's
+//! design notes; each module's own docs say what it is for.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod store;
+pub mod telemetry;
+pub mod web;

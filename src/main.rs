@@ -1,0 +1,49 @@
+//! `coupa-approvals`: parse the command line, load configuration, start telemetry, hand over to
+//! the library. Exit codes: 0 ok, 2 configuration error, 1 anything else.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use coupa_approvals::cli::{Cli, Command};
+use coupa_approvals::config::Settings;
+use coupa_approvals::{app, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A missing .env is normal; variables already in the environment win over the file.
+    let _ = dotenvy::dotenv();
+    telemetry::init_logging(Settings::log_format_from_env());
+    telemetry::init_metrics();
+
+    match cli.command() {
+        Command::Run => {
+            let settings = match Settings::from_env() {
+                Ok(settings) => settings,
+                Err(err) => {
+                    eprintln!("{err}");
+                    return ExitCode::from(2);
+                }
+            };
+            match app::run(settings).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    tracing::error!(error = format!("{err:#}"), "coupa-approvals stopped");
+                    eprintln!("error: {err:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check | Command::Demo => {
+            eprintln!(
+                "`{}` is not available in this version yet; use `run`.",
+                if cli.command() == Command::Check {
+                    "check"
+                } else {
+                    "demo"
+                }
+            );
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! [`MemoryStore`]: the embedded store for a single replica. Nothing survives a restart.
+//!
+//! Expiry uses `tokio::time::Instant`, so tests that pause time see entries expire exactly as
+//! they would on Redis.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use tokio::time::Instant;
+
+use super::{
+    AUDIT_LOG_LIMIT, AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry,
+    Lease, LeaseOwner, Store, StoreError, normalize_email,
+};
+use crate::domain::{ApprovalId, ChatUserId};
+
+/// A value that disappears at `expires`.
+struct Expiring<T> {
+    value: T,
+    expires: Instant,
+}
+
+impl<T> Expiring<T> {
+    fn new(value: T, ttl: Duration) -> Self {
+        Self {
+            value,
+            expires: Instant::now() + ttl,
+        }
+    }
+
+    fn live(&self) -> bool {
+        Instant::now() < self.expires
+    }
+}
+
+/// Reads a live entry, dropping it if it has expired.
+fn live<'a, K: std::hash::Hash + Eq, T>(
+    map: &'a mut HashMap<K, Expiring<T>>,
+    key: &K,
+) -> Option<&'a mut Expiring<T>> {
+    if map.get(key).is_some_and(|e| !e.live()) {
+        map.remove(key);
+    }
+    map.get_mut(key)
+}
+
+struct ClaimState {
+    token: ClaimToken,
+    outcome: Option<ClaimOutcome>,
+}
+
+#[derive(Default)]
+struct Inner {
+    claims: HashMap<ApprovalId, Expiring<ClaimState>>,
+    events: HashMap<String, Expiring<()>>,
+    leases: HashMap<&'static str, Expiring<LeaseOwner>>,
+    cards: BTreeMap<ApprovalId, Vec<DeliveredCard>>,
+    directory: HashMap<String, Expiring<DirectoryEntry>>,
+    emails: HashMap<ChatUserId, Expiring<String>>,
+    watermark: Option<Timestamp>,
+    audit: VecDeque<AuditEntry>,
+}
+
+/// The embedded, in-process store.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that matters
+        // more than losing the whole store, so keep serving.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn is_embedded(&self) -> bool {
+        true
+    }
+
+    async fn claim(&self, approval: ApprovalId, ttl: Duration) -> Result<Claim, StoreError> {
+        let mut inner = self.lock();
+        if let Some(existing) = live(&mut inner.claims, &approval) {
+            return Ok(Claim::Taken {
+                outcome: existing.value.outcome.clone(),
+            });
+        }
+        let token = ClaimToken::new();
+        let state = ClaimState {
+            token: token.clone(),
+            outcome: None,
+        };
+        inner.claims.insert(approval, Expiring::new(state, ttl));
+        Ok(Claim::Won(token))
+    }
+
+    async fn finish_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+        outcome: &ClaimOutcome,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        match live(&mut inner.claims, &approval) {
+            Some(claim) if claim.value.token == *token => {
+                claim.value.outcome = Some(outcome.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn release_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let held = live(&mut inner.claims, &approval).is_some_and(|c| c.value.token == *token);
+        if held {
+            inner.claims.remove(&approval);
+        }
+        Ok(held)
+    }
+
+    async fn first_sighting(&self, event_id: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let key = event_id.to_owned();
+        if live(&mut inner.events, &key).is_some() {
+            return Ok(false);
+        }
+        inner.events.insert(key, Expiring::new((), ttl));
+        Ok(true)
+    }
+
+    async fn acquire_lease(
+        &self,
+        lease: Lease,
+        owner: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        if let Some(held) = live(&mut inner.leases, &lease.name()) {
+            if held.value != *owner {
+                return Ok(false);
+            }
+        }
+        inner
+            .leases
+            .insert(lease.name(), Expiring::new(owner.clone(), ttl));
+        Ok(true)
+    }
+
+    async fn renew_lease(
+        &self,
+        lease: Lease,
+        owner: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        match live(&mut inner.leases, &lease.name()) {
+            Some(held) if held.value == *owner => {
+                held.expires = Instant::now() + ttl;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn release_lease(&self, lease: Lease, owner: &LeaseOwner) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let held = live(&mut inner.leases, &lease.name()).is_some_and(|h| h.value == *owner);
+        if held {
+            inner.leases.remove(lease.name());
+        }
+        Ok(held)
+    }
+
+    async fn cards(&self, approval: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError> {
+        Ok(self
+            .lock()
+            .cards
+            .get(&approval)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn put_card(&self, approval: ApprovalId, card: &DeliveredCard) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let cards = inner.cards.entry(approval).or_default();
+        cards.retain(|c| c.recipient != card.recipient);
+        cards.push(card.clone());
+        Ok(())
+    }
+
+    async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError> {
+        self.lock().cards.remove(&approval);
+        Ok(())
+    }
+
+    async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
+        Ok(self.lock().cards.keys().copied().collect())
+    }
+
+    async fn directory_entry(&self, email: &str) -> Result<Option<DirectoryEntry>, StoreError> {
+        let mut inner = self.lock();
+        Ok(live(&mut inner.directory, &normalize_email(email)).map(|e| e.value.clone()))
+    }
+
+    async fn remember_directory_entry(
+        &self,
+        email: &str,
+        entry: &DirectoryEntry,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let email = normalize_email(email);
+        let mut inner = self.lock();
+        if let DirectoryEntry::Found(user) = entry {
+            inner
+                .emails
+                .insert(user.clone(), Expiring::new(email.clone(), ttl));
+        }
+        inner
+            .directory
+            .insert(email, Expiring::new(entry.clone(), ttl));
+        Ok(())
+    }
+
+    async fn email_of(&self, user: &ChatUserId) -> Result<Option<String>, StoreError> {
+        let mut inner = self.lock();
+        Ok(live(&mut inner.emails, user).map(|e| e.value.clone()))
+    }
+
+    async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.lock().watermark)
+    }
+
+    async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError> {
+        self.lock().watermark = Some(at);
+        Ok(())
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.audit.push_front(entry.clone());
+        inner.audit.truncate(AUDIT_LOG_LIMIT);
+        Ok(())
+    }
+
+    async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self.lock().audit.iter().take(limit).cloned().collect())
+    }
+}

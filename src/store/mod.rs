@@ -1,0 +1,305 @@
+//! The state store: what the bot must remember between requests, replicas and restarts.
+//!
+//! [`Store`] speaks the engine's language (claim an approval, remember a card, hold the sync
+//! lease); callers never build keys. Two implementations:
+//!
+//! - [`RedisStore`]: durable and shared by every replica; anything two replicas could race on is
+//!   a single atomic command (`SET NX PX`) or a Lua script.
+//! - [`MemoryStore`]: the embedded default when `REDIS_URL` is unset; one replica, lost on restart.
+//!
+//! Both pass the same contract tests (`tests/store_contract.rs`).
+
+mod memory;
+mod redis;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    ApprovalId, ChannelId, ChatUserId, Decision, Fingerprint, MessageTs, RequisitionId,
+};
+
+pub use self::memory::MemoryStore;
+pub use self::redis::RedisStore;
+
+/// How long a store call may take before it fails rather than hang a request.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// At most this many audit entries are kept; older ones are dropped.
+pub const AUDIT_LOG_LIMIT: usize = 10_000;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backing server could not be reached or answered with an error.
+    #[error("state store unavailable: {0}")]
+    Unavailable(String),
+    /// The call did not finish within [`CALL_TIMEOUT`].
+    #[error("state store did not answer within {} s", CALL_TIMEOUT.as_secs())]
+    Timeout,
+    /// A stored value could not be read back (written by an incompatible version?).
+    #[error("state store holds an unreadable value under {key}: {reason}")]
+    Corrupt {
+        /// The key, without the namespace.
+        key: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// The result of trying to claim an approval for a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This caller holds the claim and must finish or release it.
+    Won(ClaimToken),
+    /// Someone else claimed it first.
+    Taken {
+        /// What the winner recorded, or `None` while the winner is still working.
+        outcome: Option<ClaimOutcome>,
+    },
+}
+
+/// Proof of holding a claim; only the holder can record an outcome or release it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ClaimToken(pub String);
+
+impl ClaimToken {
+    /// A fresh random token.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+}
+
+impl Default for ClaimToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What the winner of a claim did, shown to anyone who clicks after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimOutcome {
+    /// Approve or reject.
+    pub decision: Decision,
+    /// The chat user who decided.
+    pub decided_by: ChatUserId,
+    /// Their display name.
+    pub decided_by_name: String,
+    /// When the decision was made.
+    pub at: Timestamp,
+    /// Whether Coupa confirmed it.
+    pub confirmed: bool,
+}
+
+/// Which lease; there is one per singleton job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// Only the holder polls Coupa and delivers cards.
+    Sync,
+}
+
+impl Lease {
+    fn name(self) -> &'static str {
+        match self {
+            Lease::Sync => "sync",
+        }
+    }
+}
+
+/// Identifies a lease holder (one per process).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeaseOwner(pub String);
+
+impl LeaseOwner {
+    /// A fresh random owner id.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+}
+
+impl Default for LeaseOwner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One card delivered to one chat user for one approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveredCard {
+    /// Who received it.
+    pub recipient: ChatUserId,
+    /// The conversation it lives in (the DM's `D…` id).
+    pub channel: ChannelId,
+    /// The message's id in that conversation.
+    pub ts: MessageTs,
+    /// Fingerprint of the requisition as the card showed it.
+    pub fingerprint: Fingerprint,
+    /// When it was sent.
+    pub sent_at: Timestamp,
+}
+
+/// What the directory cache knows about an email address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DirectoryEntry {
+    /// The chat user with this email.
+    Found(ChatUserId),
+    /// The chat platform has no user with this email (a negative entry).
+    NotFound,
+}
+
+/// One decision attempt, kept in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When it happened.
+    pub at: Timestamp,
+    /// The chat user who acted.
+    pub actor: ChatUserId,
+    /// Their email, as mapped to Coupa.
+    pub actor_email: Option<String>,
+    /// The approval acted on.
+    pub approval: ApprovalId,
+    /// Its requisition.
+    pub requisition: Option<RequisitionId>,
+    /// What they chose.
+    pub decision: Decision,
+    /// What came of it (`approved`, `rejected`, `refused: not pending`, `unknown`, …).
+    pub outcome: String,
+    /// The reason sent to Coupa, if any.
+    pub reason: Option<String>,
+}
+
+/// The bot's memory, in the engine's words. Every call fails within [`CALL_TIMEOUT`] rather than
+/// hang, and none panics on a bad or missing backend.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether the store answers; used by `/readyz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Whether this store is the embedded, single-replica one.
+    fn is_embedded(&self) -> bool;
+
+    // --- Exactly-once decisions -----------------------------------------------------------
+
+    /// Claims `approval` for a decision unless someone already has (set-if-absent with `ttl`).
+    async fn claim(&self, approval: ApprovalId, ttl: Duration) -> Result<Claim, StoreError>;
+
+    /// Records what the holder of `token` did; later claimers receive it. Returns `false` if the
+    /// claim is no longer held by `token` (expired or released).
+    async fn finish_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+        outcome: &ClaimOutcome,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives up a claim (the decision failed and may be retried). Only the holder can.
+    async fn release_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+    ) -> Result<bool, StoreError>;
+
+    // --- Event de-duplication ---------------------------------------------------------------
+
+    /// Marks `event_id` as seen for `ttl`; returns `true` the first time only.
+    async fn first_sighting(&self, event_id: &str, ttl: Duration) -> Result<bool, StoreError>;
+
+    // --- Leader lease ---------------------------------------------------------------------------
+
+    /// Takes `lease` for `owner` if nobody else holds it (refreshing its TTL if `owner` already
+    /// does). Returns whether `owner` now holds it.
+    async fn acquire_lease(
+        &self,
+        lease: Lease,
+        owner: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Extends `lease` if `owner` still holds it. Returns whether it did.
+    async fn renew_lease(
+        &self,
+        lease: Lease,
+        owner: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives up `lease` if `owner` holds it. Returns whether it did.
+    async fn release_lease(&self, lease: Lease, owner: &LeaseOwner) -> Result<bool, StoreError>;
+
+    // --- Delivered cards --------------------------------------------------------------------------
+
+    /// Every card delivered for `approval`, one per recipient.
+    async fn cards(&self, approval: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError>;
+
+    /// Records a card, replacing the recipient's earlier one for the same approval.
+    async fn put_card(&self, approval: ApprovalId, card: &DeliveredCard) -> Result<(), StoreError>;
+
+    /// Forgets every card of `approval` (it is resolved and its cards say so).
+    async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError>;
+
+    /// Every approval that has cards recorded, for reconciliation and expiry.
+    async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError>;
+
+    // --- Directory cache ---------------------------------------------------------------------------
+
+    /// What is cached for `email` (compared trimmed and case-insensitively).
+    async fn directory_entry(&self, email: &str) -> Result<Option<DirectoryEntry>, StoreError>;
+
+    /// Caches what is known of `email` for `ttl`. A found user is also cached the other way
+    /// round, for [`Store::email_of`].
+    async fn remember_directory_entry(
+        &self,
+        email: &str,
+        entry: &DirectoryEntry,
+        ttl: Duration,
+    ) -> Result<(), StoreError>;
+
+    /// The email cached for a chat user, if any.
+    async fn email_of(&self, user: &ChatUserId) -> Result<Option<String>, StoreError>;
+
+    // --- Sync watermark -----------------------------------------------------------------------------
+
+    /// The newest Coupa `updated-at` handled so far.
+    async fn watermark(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Moves the watermark (after a batch is fully handled).
+    async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError>;
+
+    // --- Audit log ------------------------------------------------------------------------------------
+
+    /// Appends to the audit log, which keeps the newest [`AUDIT_LOG_LIMIT`] entries.
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// Up to `limit` audit entries, newest first.
+    async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Emails are compared trimmed and case-insensitively.
+fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Opens the store the settings select: Redis when `REDIS_URL` is set, else the embedded one.
+pub fn open(
+    settings: &crate::config::StoreSettings,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    match &settings.redis_url {
+        Some(url) => {
+            tracing::info!(prefix = %settings.key_prefix, "state store: Redis");
+            Ok(std::sync::Arc::new(RedisStore::new(
+                url,
+                &settings.key_prefix,
+            )?))
+        }
+        None => {
+            tracing::warn!(
+                "REDIS_URL is not set: using the embedded in-memory store. State is lost on restart \
+                 and only one replica may run; set REDIS_URL for production."
+            );
+            Ok(std::sync::Arc::new(MemoryStore::new()))
+        }
+    }
+}

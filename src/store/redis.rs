@@ -1,0 +1,478 @@
+//! [`RedisStore`]: the durable store every replica shares.
+//!
+//! Every key lives under `{prefix}:`. Operations two replicas could race on are single atomic
+//! commands (`SET NX PX`) or Lua scripts (compare-the-owner-then-act). Every call is bounded by
+//! [`CALL_TIMEOUT`]; the connection manager reconnects by itself when Redis comes back.
+
+use std::future::Future;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, Script};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{
+    AUDIT_LOG_LIMIT, AuditEntry, CALL_TIMEOUT, Claim, ClaimOutcome, ClaimToken, DeliveredCard,
+    DirectoryEntry, Lease, LeaseOwner, Store, StoreError, normalize_email,
+};
+use crate::domain::{ApprovalId, ChatUserId};
+
+/// Claims an approval if nobody has: returns `{1, ""}` when won, else `{0, outcome-or-""}`.
+static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+            return {0, redis.call('HGET', KEYS[1], 'outcome') or ''}
+        end
+        redis.call('HSET', KEYS[1], 'token', ARGV[1])
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return {1, ''}
+        ",
+    )
+});
+
+/// Records the outcome if the caller's token still holds the claim.
+static FINISH_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+            redis.call('HSET', KEYS[1], 'outcome', ARGV[2])
+            return 1
+        end
+        return 0
+        ",
+    )
+});
+
+/// Deletes the claim if the caller's token holds it.
+static RELEASE_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+            return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        ",
+    )
+});
+
+/// Takes the lease if free, or refreshes it if the caller already holds it.
+static ACQUIRE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local holder = redis.call('GET', KEYS[1])
+        if not holder or holder == ARGV[1] then
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            return 1
+        end
+        return 0
+        ",
+    )
+});
+
+/// Extends the lease only for its holder.
+static RENEW_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+            return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        end
+        return 0
+        ",
+    )
+});
+
+/// Deletes the lease only for its holder.
+static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+            return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        ",
+    )
+});
+
+/// The shared store on Redis.
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: show only the namespace.
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Prepares a store on `url` with every key under `prefix`.
+    ///
+    /// The connection is made on first use and remade whenever it breaks, so the service can
+    /// start (and report not-ready) while Redis is still coming up.
+    pub fn new(url: &SecretString, prefix: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url.expose_secret())
+            .map_err(|e| StoreError::Unavailable(format!("REDIS_URL is not usable: {e}")))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(1_500)))
+            .set_response_timeout(Some(CALL_TIMEOUT))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self {
+            conn,
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    fn key(&self, parts: std::fmt::Arguments<'_>) -> String {
+        format!("{}:{}", self.prefix, parts)
+    }
+
+    fn claim_key(&self, approval: ApprovalId) -> String {
+        self.key(format_args!("claim:{approval}"))
+    }
+
+    fn lease_key(&self, lease: Lease) -> String {
+        self.key(format_args!("lease:{}", lease.name()))
+    }
+
+    fn cards_key(&self, approval: ApprovalId) -> String {
+        self.key(format_args!("cards:{approval}"))
+    }
+
+    fn cards_index_key(&self) -> String {
+        self.key(format_args!("cards-index"))
+    }
+
+    fn email_key(&self, email: &str) -> String {
+        self.key(format_args!("directory:email:{}", normalize_email(email)))
+    }
+
+    fn user_key(&self, user: &ChatUserId) -> String {
+        self.key(format_args!("directory:user:{user}"))
+    }
+
+    /// Runs one Redis call with a fresh handle on the shared connection, bounded in time.
+    async fn call<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        match tokio::time::timeout(CALL_TIMEOUT, f(self.conn.clone())).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(StoreError::Unavailable(e.to_string())),
+            Err(_) => Err(StoreError::Timeout),
+        }
+    }
+}
+
+fn millis(ttl: Duration) -> u64 {
+    // Redis rejects a zero expiry; a sub-millisecond TTL means "expire at once" anyway.
+    (ttl.as_millis() as u64).max(1)
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    // Serialising these plain structs cannot fail (no maps with non-string keys, no custom
+    // serialisers that error), so fall back to an empty object rather than unwrap.
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+fn from_json<T: DeserializeOwned>(key: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        key: key.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.call(|mut c| async move { redis::cmd("PING").query_async::<()>(&mut c).await })
+            .await
+    }
+
+    fn is_embedded(&self) -> bool {
+        false
+    }
+
+    async fn claim(&self, approval: ApprovalId, ttl: Duration) -> Result<Claim, StoreError> {
+        let key = self.claim_key(approval);
+        let token = ClaimToken::new();
+        let (won, outcome): (i64, String) = self
+            .call(|mut c| {
+                let mut invocation = CLAIM.key(&key);
+                invocation.arg(&token.0).arg(millis(ttl));
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        if won == 1 {
+            return Ok(Claim::Won(token));
+        }
+        let outcome = if outcome.is_empty() {
+            None
+        } else {
+            Some(from_json::<ClaimOutcome>(&key, &outcome)?)
+        };
+        Ok(Claim::Taken { outcome })
+    }
+
+    async fn finish_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+        outcome: &ClaimOutcome,
+    ) -> Result<bool, StoreError> {
+        let key = self.claim_key(approval);
+        let updated: i64 = self
+            .call(|mut c| {
+                let mut invocation = FINISH_CLAIM.key(&key);
+                invocation.arg(&token.0).arg(to_json(outcome));
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(updated == 1)
+    }
+
+    async fn release_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+    ) -> Result<bool, StoreError> {
+        let key = self.claim_key(approval);
+        let deleted: i64 = self
+            .call(|mut c| {
+                let mut invocation = RELEASE_CLAIM.key(&key);
+                invocation.arg(&token.0);
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(deleted == 1)
+    }
+
+    async fn first_sighting(&self, event_id: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let key = self.key(format_args!("event:{event_id}"));
+        let set: Option<String> = self
+            .call(|mut c| async move {
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg(1)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(millis(ttl))
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(set.is_some())
+    }
+
+    async fn acquire_lease(
+        &self,
+        lease: Lease,
+        owner: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let key = self.lease_key(lease);
+        let held: i64 = self
+            .call(|mut c| {
+                let mut invocation = ACQUIRE_LEASE.key(&key);
+                invocation.arg(&owner.0).arg(millis(ttl));
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(held == 1)
+    }
+
+    async fn renew_lease(
+        &self,
+        lease: Lease,
+        owner: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let key = self.lease_key(lease);
+        let renewed: i64 = self
+            .call(|mut c| {
+                let mut invocation = RENEW_LEASE.key(&key);
+                invocation.arg(&owner.0).arg(millis(ttl));
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(renewed == 1)
+    }
+
+    async fn release_lease(&self, lease: Lease, owner: &LeaseOwner) -> Result<bool, StoreError> {
+        let key = self.lease_key(lease);
+        let released: i64 = self
+            .call(|mut c| {
+                let mut invocation = RELEASE_LEASE.key(&key);
+                invocation.arg(&owner.0);
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(released == 1)
+    }
+
+    async fn cards(&self, approval: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError> {
+        let key = self.cards_key(approval);
+        let values: Vec<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.hvals(key).await }
+            })
+            .await?;
+        let mut cards = values
+            .iter()
+            .map(|v| from_json::<DeliveredCard>(&key, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Hash order is arbitrary; deliver a stable order (oldest first, as memory does).
+        cards.sort_by(|a, b| (a.sent_at, &a.recipient).cmp(&(b.sent_at, &b.recipient)));
+        Ok(cards)
+    }
+
+    async fn put_card(&self, approval: ApprovalId, card: &DeliveredCard) -> Result<(), StoreError> {
+        let key = self.cards_key(approval);
+        let index = self.cards_index_key();
+        self.call(|mut c| async move {
+            redis::pipe()
+                .atomic()
+                .hset(&key, card.recipient.as_str(), to_json(card))
+                .ignore()
+                .sadd(&index, approval.0)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError> {
+        let key = self.cards_key(approval);
+        let index = self.cards_index_key();
+        self.call(|mut c| async move {
+            redis::pipe()
+                .atomic()
+                .del(&key)
+                .ignore()
+                .srem(&index, approval.0)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
+        let index = self.cards_index_key();
+        let mut ids: Vec<u64> = self
+            .call(|mut c| async move { c.smembers(index).await })
+            .await?;
+        ids.sort_unstable();
+        Ok(ids.into_iter().map(ApprovalId).collect())
+    }
+
+    async fn directory_entry(&self, email: &str) -> Result<Option<DirectoryEntry>, StoreError> {
+        let key = self.email_key(email);
+        let value: Option<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.get(key).await }
+            })
+            .await?;
+        value.map(|v| from_json(&key, &v)).transpose()
+    }
+
+    async fn remember_directory_entry(
+        &self,
+        email: &str,
+        entry: &DirectoryEntry,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let email_key = self.email_key(email);
+        let user_key = match entry {
+            DirectoryEntry::Found(user) => Some(self.user_key(user)),
+            DirectoryEntry::NotFound => None,
+        };
+        let email = normalize_email(email);
+        self.call(|mut c| async move {
+            let mut pipe = redis::pipe();
+            pipe.atomic()
+                .pset_ex(&email_key, to_json(entry), millis(ttl))
+                .ignore();
+            if let Some(user_key) = &user_key {
+                pipe.pset_ex(user_key, &email, millis(ttl)).ignore();
+            }
+            pipe.query_async::<()>(&mut c).await
+        })
+        .await
+    }
+
+    async fn email_of(&self, user: &ChatUserId) -> Result<Option<String>, StoreError> {
+        let key = self.user_key(user);
+        self.call(|mut c| async move { c.get(key).await }).await
+    }
+
+    async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {
+        let key = self.key(format_args!("sync:watermark"));
+        let value: Option<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.get(key).await }
+            })
+            .await?;
+        value
+            .map(|v| {
+                v.parse::<Timestamp>().map_err(|e| StoreError::Corrupt {
+                    key: key.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError> {
+        let key = self.key(format_args!("sync:watermark"));
+        self.call(|mut c| async move { c.set(key, at.to_string()).await })
+            .await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let key = self.key(format_args!("audit"));
+        self.call(|mut c| async move {
+            redis::pipe()
+                .atomic()
+                .lpush(&key, to_json(entry))
+                .ignore()
+                .ltrim(&key, 0, AUDIT_LOG_LIMIT as isize - 1)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let key = self.key(format_args!("audit"));
+        let values: Vec<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.lrange(key, 0, limit as isize - 1).await }
+            })
+            .await?;
+        values.iter().map(|v| from_json(&key, v)).collect()
+    }
+}

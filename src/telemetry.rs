@@ -1,0 +1,65 @@
+//! Logs (tracing, text or JSON) and metrics (a process-wide Prometheus recorder).
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+/// Installs the global tracing subscriber. `RUST_LOG` filters (default `info`).
+///
+/// Safe to call more than once (tests do): later calls keep the first subscriber.
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+struct Metrics {
+    handle: PrometheusHandle,
+    started: Instant,
+}
+
+static METRICS: OnceLock<Metrics> = OnceLock::new();
+
+/// The process-wide metrics recorder, installed on first use.
+///
+/// `metrics::counter!` and friends write to the global recorder, so there is exactly one per
+/// process; every app instance in the process (tests start several) renders the same registry.
+fn metrics() -> &'static Metrics {
+    METRICS.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&[
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ])
+            .map(PrometheusBuilder::build_recorder)
+            .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
+        let handle = recorder.handle();
+        // Fails only when another recorder is already installed; ours then stays unused and
+        // `/metrics` renders nothing, which the metrics test would show.
+        let _ = metrics::set_global_recorder(recorder);
+        Metrics {
+            handle,
+            started: Instant::now(),
+        }
+    })
+}
+
+/// Installs the recorder now so that metrics recorded at start-up are kept.
+pub fn init_metrics() {
+    metrics();
+}
+
+/// Renders every metric in Prometheus text format, with the process uptime refreshed.
+pub fn render_metrics() -> String {
+    let m = metrics();
+    metrics::gauge!("process_uptime_seconds").set(m.started.elapsed().as_secs_f64());
+    m.handle.render()
+}

@@ -1,0 +1,88 @@
+//! Operational HTTP routes: `/healthz`, `/readyz`, `/metrics`, and the request metrics that
+//! every route (Slack's included) is counted by.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::store::Store;
+use crate::telemetry;
+
+/// What the operational routes need.
+#[derive(Clone)]
+pub struct WebState {
+    /// The store whose health decides readiness.
+    pub store: Arc<dyn Store>,
+}
+
+/// The operational routes, with request metrics on every route merged into it later.
+pub fn router(state: WebState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// Adds the 404 fallback and request metrics to the finished router.
+pub fn finish(router: Router) -> Router {
+    router
+        .fallback(not_found)
+        .layer(middleware::from_fn(track_requests))
+}
+
+/// 200 while the process is up; says nothing about dependencies.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// 200 when every dependency answers; otherwise 503 naming what is not ready.
+async fn readyz(State(state): State<WebState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "not ready: store");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "not ready", "failing": { "store": err.to_string() } })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics() -> impl IntoResponse {
+    (
+        [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
+        telemetry::render_metrics(),
+    )
+}
+
+async fn not_found() -> impl IntoResponse {
+    (StatusCode::NOT_FOUND, "not found\n")
+}
+
+/// Counts requests by route template (never the raw path, which would explode label values)
+/// and status, and records their latency.
+async fn track_requests(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
