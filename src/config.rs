@@ -16,6 +16,29 @@ use url::Url;
 /// Scopes the Coupa OAuth client needs when `COUPA_SCOPES` is not set.
 pub const DEFAULT_COUPA_SCOPES: &str = "core.approval.read core.approval.write core.requisition.read core.user.read core.user_group.read";
 
+/// Every variable the service reads, in the order of the configuration table. README and
+/// `.env.example` document each one (a test keeps them in step).
+pub const VARIABLES: &[&str] = &[
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "COUPA_INSTANCE_URL",
+    "COUPA_CLIENT_ID",
+    "COUPA_CLIENT_SECRET",
+    "COUPA_SCOPES",
+    "COUPA_TOKEN_URL",
+    "COUPA_MAX_RPS",
+    "REDIS_URL",
+    "REDIS_KEY_PREFIX",
+    "BIND_ADDR",
+    "SYNC_INTERVAL_SECS",
+    "BUTTON_TTL_HOURS",
+    "CONFIRM_ABOVE_AMOUNT",
+    "LOG_FORMAT",
+    "RUST_LOG",
+];
+
 /// Everything the service needs to run, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::{
     AUDIT_LOG_LIMIT, AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry,
-    Lease, LeaseOwner, Store, StoreError, normalize_email,
+    Lease, LeaseOwner, Store, StoreError, normalize_email, sort_cards,
 };
 use crate::domain::{ApprovalId, ChatUserId};
 
@@ -65,15 +65,30 @@ struct Inner {
 }
 
 /// The embedded, in-process store.
-#[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    audit_limit: usize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            inner: Mutex::default(),
+            audit_limit: AUDIT_LOG_LIMIT,
+        }
+    }
+
+    /// Keeps only the newest `limit` audit entries instead of [`AUDIT_LOG_LIMIT`].
+    pub fn with_audit_limit(mut self, limit: usize) -> Self {
+        self.audit_limit = limit;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -157,10 +172,8 @@ impl Store for MemoryStore {
         ttl: Duration,
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        if let Some(held) = live(&mut inner.leases, &lease.name()) {
-            if held.value != *owner {
-                return Ok(false);
-            }
+        if live(&mut inner.leases, &lease.name()).is_some_and(|held| held.value != *owner) {
+            return Ok(false);
         }
         inner
             .leases
@@ -194,12 +207,14 @@ impl Store for MemoryStore {
     }
 
     async fn cards(&self, approval: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError> {
-        Ok(self
+        let mut cards = self
             .lock()
             .cards
             .get(&approval)
             .cloned()
-            .unwrap_or_default())
+            .unwrap_or_default();
+        sort_cards(&mut cards);
+        Ok(cards)
     }
 
     async fn put_card(&self, approval: ApprovalId, card: &DeliveredCard) -> Result<(), StoreError> {
@@ -260,7 +275,7 @@ impl Store for MemoryStore {
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let mut inner = self.lock();
         inner.audit.push_front(entry.clone());
-        inner.audit.truncate(AUDIT_LOG_LIMIT);
+        inner.audit.truncate(self.audit_limit);
         Ok(())
     }
 

@@ -28,7 +28,7 @@ pub use self::redis::RedisStore;
 /// How long a store call may take before it fails rather than hang a request.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// At most this many audit entries are kept; older ones are dropped.
+/// At most this many audit entries are kept by default; older ones are dropped.
 pub const AUDIT_LOG_LIMIT: usize = 10_000;
 
 /// Why a store call failed.
@@ -231,7 +231,7 @@ pub trait Store: Send + Sync + 'static {
 
     // --- Delivered cards --------------------------------------------------------------------------
 
-    /// Every card delivered for `approval`, one per recipient.
+    /// Every card delivered for `approval`, one per recipient, oldest first.
     async fn cards(&self, approval: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError>;
 
     /// Records a card, replacing the recipient's earlier one for the same approval.
@@ -270,11 +270,17 @@ pub trait Store: Send + Sync + 'static {
 
     // --- Audit log ------------------------------------------------------------------------------------
 
-    /// Appends to the audit log, which keeps the newest [`AUDIT_LOG_LIMIT`] entries.
+    /// Appends to the audit log, which keeps only the newest entries ([`AUDIT_LOG_LIMIT`] unless
+    /// the store was built with another limit).
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
 
     /// Up to `limit` audit entries, newest first.
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Puts cards in the order every store returns them: oldest first, then by recipient.
+fn sort_cards(cards: &mut [DeliveredCard]) {
+    cards.sort_by(|a, b| (a.sent_at, &a.recipient).cmp(&(b.sent_at, &b.recipient)));
 }
 
 /// Emails are compared trimmed and case-insensitively.

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use super::{
     AUDIT_LOG_LIMIT, AuditEntry, CALL_TIMEOUT, Claim, ClaimOutcome, ClaimToken, DeliveredCard,
-    DirectoryEntry, Lease, LeaseOwner, Store, StoreError, normalize_email,
+    DirectoryEntry, Lease, LeaseOwner, Store, StoreError, normalize_email, sort_cards,
 };
 use crate::domain::{ApprovalId, ChatUserId};
 
@@ -104,6 +104,7 @@ static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
+    audit_limit: usize,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -133,7 +134,14 @@ impl RedisStore {
         Ok(Self {
             conn,
             prefix: prefix.to_owned(),
+            audit_limit: AUDIT_LOG_LIMIT,
         })
+    }
+
+    /// Keeps only the newest `limit` audit entries instead of [`AUDIT_LOG_LIMIT`].
+    pub fn with_audit_limit(mut self, limit: usize) -> Self {
+        self.audit_limit = limit;
+        self
     }
 
     fn key(&self, parts: std::fmt::Arguments<'_>) -> String {
@@ -336,8 +344,7 @@ impl Store for RedisStore {
             .iter()
             .map(|v| from_json::<DeliveredCard>(&key, v))
             .collect::<Result<Vec<_>, _>>()?;
-        // Hash order is arbitrary; deliver a stable order (oldest first, as memory does).
-        cards.sort_by(|a, b| (a.sent_at, &a.recipient).cmp(&(b.sent_at, &b.recipient)));
+        sort_cards(&mut cards);
         Ok(cards)
     }
 
@@ -449,12 +456,13 @@ impl Store for RedisStore {
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let key = self.key(format_args!("audit"));
+        let keep = self.audit_limit.max(1) as isize;
         self.call(|mut c| async move {
             redis::pipe()
                 .atomic()
                 .lpush(&key, to_json(entry))
                 .ignore()
-                .ltrim(&key, 0, AUDIT_LOG_LIMIT as isize - 1)
+                .ltrim(&key, 0, keep - 1)
                 .ignore()
                 .query_async::<()>(&mut c)
                 .await

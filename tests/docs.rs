@@ -1,0 +1,73 @@
+//! README and `.env.example` describe the configuration the code actually reads.
+
+use std::collections::HashMap;
+
+use coupa_approvals::config::{Settings, VARIABLES};
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_owned() + path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn env_example_documents_every_variable_and_nothing_else() {
+    let example = read(".env.example");
+    let documented: Vec<String> = dotenvy::from_read_iter(example.as_bytes())
+        .map(|item| item.expect("a well-formed .env.example").0)
+        .collect();
+    for variable in VARIABLES {
+        assert!(
+            documented.iter().any(|d| d == variable),
+            "{variable} missing from .env.example"
+        );
+    }
+    for variable in &documented {
+        assert!(
+            VARIABLES.contains(&variable.as_str()),
+            ".env.example lists unknown {variable}"
+        );
+    }
+}
+
+#[test]
+fn readme_configuration_table_names_every_variable() {
+    let readme = read("README.md");
+    for variable in VARIABLES {
+        assert!(
+            readme.contains(&format!("`{variable}`")),
+            "{variable} missing from README.md"
+        );
+    }
+}
+
+#[test]
+fn env_example_values_are_valid_defaults_once_required_values_are_filled_in() {
+    let example = read(".env.example");
+    let mut vars: HashMap<String, String> = dotenvy::from_read_iter(example.as_bytes())
+        .map(|item| item.unwrap())
+        .collect();
+    for (name, value) in [
+        ("SLACK_BOT_TOKEN", "xoxb-1"),
+        ("SLACK_SIGNING_SECRET", "s"),
+        ("COUPA_INSTANCE_URL", "https://acme.coupahost.com"),
+        ("COUPA_CLIENT_ID", "id"),
+        ("COUPA_CLIENT_SECRET", "secret"),
+    ] {
+        vars.insert(name.to_owned(), value.to_owned());
+    }
+    let from_example = Settings::from_lookup(&|name| vars.get(name).cloned()).unwrap();
+    let from_defaults = Settings::from_lookup(&|name| {
+        [
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "COUPA_INSTANCE_URL",
+            "COUPA_CLIENT_ID",
+            "COUPA_CLIENT_SECRET",
+        ]
+        .contains(&name)
+        .then(|| vars[name].clone())
+    })
+    .unwrap();
+    // The example's values are the documented defaults.
+    assert_eq!(format!("{from_example:?}"), format!("{from_defaults:?}"));
+}

@@ -1,0 +1,156 @@
+//! The operational routes of a running app: health, readiness, metrics, 404s, graceful stop.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use coupa_approvals::app::App;
+use coupa_approvals::config::Settings;
+use coupa_approvals::store::MemoryStore;
+
+fn settings() -> Settings {
+    Settings::from_lookup(&|name| {
+        match name {
+            "SLACK_BOT_TOKEN" => Some("xoxb-test"),
+            "SLACK_SIGNING_SECRET" => Some("secret"),
+            "COUPA_INSTANCE_URL" => Some("http://127.0.0.1:9"),
+            "COUPA_CLIENT_ID" => Some("id"),
+            "COUPA_CLIENT_SECRET" => Some("secret"),
+            "BIND_ADDR" => Some("127.0.0.1:0"),
+            _ => None,
+        }
+        .map(str::to_owned)
+    })
+    .unwrap()
+}
+
+struct Running {
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), coupa_approvals::app::AppError>>,
+}
+
+async fn spawn_app() -> Running {
+    coupa_approvals::telemetry::init_metrics();
+    let app = App::build_with_store(settings(), Arc::new(MemoryStore::new()))
+        .await
+        .unwrap();
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    Running {
+        addr,
+        stop: Some(stop),
+        task,
+    }
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_200_on_a_healthy_app() {
+    let app = spawn_app().await;
+    let health = support::http::get(app.addr, "/healthz").await.unwrap();
+    assert_eq!(health.status, 200);
+    let ready = support::http::get(app.addr, "/readyz").await.unwrap();
+    assert_eq!(ready.status, 200);
+    assert!(ready.body.contains("ready"), "{}", ready.body);
+}
+
+#[tokio::test]
+async fn unknown_routes_get_404() {
+    let app = spawn_app().await;
+    let response = support::http::get(app.addr, "/slack/nowhere")
+        .await
+        .unwrap();
+    assert_eq!(response.status, 404);
+}
+
+#[tokio::test]
+async fn metrics_show_uptime_and_requests_by_route_and_status() {
+    let app = spawn_app().await;
+    support::http::get(app.addr, "/healthz").await.unwrap();
+    support::http::get(app.addr, "/no-such-page").await.unwrap();
+    let metrics = support::http::get(app.addr, "/metrics").await.unwrap();
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.headers.to_lowercase().contains("text/plain"),
+        "{}",
+        metrics.headers
+    );
+    assert!(
+        metrics.body.contains("process_uptime_seconds"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .lines()
+            .any(|l| l.starts_with("http_requests_total{")
+                && l.contains("route=\"/healthz\"")
+                && l.contains("status=\"200\"")),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .lines()
+            .any(|l| l.starts_with("http_requests_total{")
+                && l.contains("route=\"unmatched\"")
+                && l.contains("status=\"404\"")),
+        "{}",
+        metrics.body
+    );
+}
+
+#[tokio::test]
+async fn a_stop_signal_ends_the_server_and_closes_the_port() {
+    let mut app = spawn_app().await;
+    assert_eq!(
+        support::http::get(app.addr, "/healthz")
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    app.stop.take().unwrap().send(()).unwrap();
+    let finished = tokio::time::timeout(Duration::from_secs(5), &mut app.task).await;
+    assert!(
+        matches!(finished, Ok(Ok(Ok(())))),
+        "server stopped cleanly: {finished:?}"
+    );
+    assert!(
+        support::http::get(app.addr, "/healthz").await.is_err(),
+        "port closed after stop"
+    );
+}
+
+#[tokio::test]
+async fn a_request_in_flight_when_the_stop_signal_arrives_still_gets_its_answer() {
+    let store = support::slow_store::SlowPingStore {
+        delay: Duration::from_millis(800),
+        inner: MemoryStore::new(),
+    };
+    // Build with a fast store check at start-up, then serve /readyz slowly.
+    let app = App::build_with_store(settings(), Arc::new(store))
+        .await
+        .unwrap();
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let in_flight = tokio::spawn(support::http::get(addr, "/readyz"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(()).unwrap();
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request was answered");
+    assert_eq!(response.status, 200);
+    let finished = tokio::time::timeout(Duration::from_secs(5), task).await;
+    assert!(matches!(finished, Ok(Ok(Ok(())))), "{finished:?}");
+}

@@ -1,0 +1,372 @@
+//! One contract, two stores: every test here runs against `MemoryStore` and `RedisStore` (a real
+//! Redis: `REDIS_URL`, else 127.0.0.1:6379, in a namespace of its own that is removed afterwards).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use coupa_approvals::domain::{
+    ApprovalId, ChannelId, ChatUserId, Decision, Fingerprint, MessageTs, RequisitionId,
+};
+use coupa_approvals::store::{
+    AuditEntry, Claim, ClaimOutcome, DeliveredCard, DirectoryEntry, Lease, LeaseOwner, MemoryStore,
+    Store,
+};
+use jiff::Timestamp;
+
+/// Generates `memory::name` and `redis::name` for every contract test `name(store)`.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = std::sync::Arc::new(
+                        coupa_approvals::store::MemoryStore::new().with_audit_limit(5),
+                    );
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let namespace = crate::support::RedisNamespace::new(stringify!($name));
+                    let store = std::sync::Arc::new(namespace.store().with_audit_limit(5));
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    two_concurrent_claimers_have_exactly_one_winner_in_each_of_100_races,
+    a_later_claimer_receives_the_outcome_the_winner_recorded,
+    only_the_claim_holder_can_record_an_outcome_or_release,
+    a_released_claim_can_be_won_again,
+    a_claim_expires_after_its_ttl,
+    an_event_is_seen_once,
+    a_seen_event_is_forgotten_after_its_ttl,
+    a_lease_held_by_a_cannot_be_renewed_or_released_by_b,
+    a_lease_expires_after_its_ttl,
+    a_released_lease_can_be_taken_by_another_owner,
+    renewing_a_lease_keeps_it_past_its_first_ttl,
+    cards_are_kept_per_recipient_and_deleted_together,
+    directory_entries_match_emails_case_insensitively_and_expire,
+    not_found_directory_entries_are_cached_too,
+    the_watermark_starts_empty_and_keeps_the_last_value,
+    audit_entries_come_back_newest_first_and_the_log_is_bounded,
+);
+
+const SHORT: Duration = Duration::from_millis(150);
+const LONG: Duration = Duration::from_secs(60);
+
+/// Sleeps past a [`SHORT`] TTL.
+async fn outlive_short_ttl() {
+    tokio::time::sleep(SHORT * 2).await;
+}
+
+fn outcome(by: &str) -> ClaimOutcome {
+    ClaimOutcome {
+        decision: Decision::Approve,
+        decided_by: ChatUserId::from(by),
+        decided_by_name: format!("{by} name"),
+        at: Timestamp::from_second(1_700_000_000).unwrap(),
+        confirmed: true,
+    }
+}
+
+fn won(claim: Claim) -> coupa_approvals::store::ClaimToken {
+    match claim {
+        Claim::Won(token) => token,
+        Claim::Taken { .. } => panic!("expected to win the claim"),
+    }
+}
+
+async fn two_concurrent_claimers_have_exactly_one_winner_in_each_of_100_races(
+    store: Arc<impl Store>,
+) {
+    for race in 0..100u64 {
+        let approval = ApprovalId(10_000 + race);
+        let (a, b) = tokio::join!(
+            tokio::spawn({
+                let store = store.clone();
+                async move { store.claim(approval, LONG).await }
+            }),
+            tokio::spawn({
+                let store = store.clone();
+                async move { store.claim(approval, LONG).await }
+            }),
+        );
+        let winners = [a.unwrap().unwrap(), b.unwrap().unwrap()]
+            .iter()
+            .filter(|c| matches!(c, Claim::Won(_)))
+            .count();
+        assert_eq!(winners, 1, "race {race} had {winners} winners");
+    }
+}
+
+async fn a_later_claimer_receives_the_outcome_the_winner_recorded(store: Arc<impl Store>) {
+    let approval = ApprovalId(1);
+    let token = won(store.claim(approval, LONG).await.unwrap());
+    assert_eq!(
+        store.claim(approval, LONG).await.unwrap(),
+        Claim::Taken { outcome: None },
+        "while the winner works, later claimers learn it is in progress"
+    );
+    assert!(
+        store
+            .finish_claim(approval, &token, &outcome("U1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.claim(approval, LONG).await.unwrap(),
+        Claim::Taken {
+            outcome: Some(outcome("U1"))
+        }
+    );
+}
+
+async fn only_the_claim_holder_can_record_an_outcome_or_release(store: Arc<impl Store>) {
+    let approval = ApprovalId(2);
+    let _holder = won(store.claim(approval, LONG).await.unwrap());
+    let stranger = coupa_approvals::store::ClaimToken::new();
+    assert!(
+        !store
+            .finish_claim(approval, &stranger, &outcome("U2"))
+            .await
+            .unwrap()
+    );
+    assert!(!store.release_claim(approval, &stranger).await.unwrap());
+    assert_eq!(
+        store.claim(approval, LONG).await.unwrap(),
+        Claim::Taken { outcome: None },
+        "a stranger changed nothing"
+    );
+}
+
+async fn a_released_claim_can_be_won_again(store: Arc<impl Store>) {
+    let approval = ApprovalId(3);
+    let token = won(store.claim(approval, LONG).await.unwrap());
+    assert!(store.release_claim(approval, &token).await.unwrap());
+    let again = won(store.claim(approval, LONG).await.unwrap());
+    assert_ne!(again, token);
+    assert!(
+        !store.release_claim(approval, &token).await.unwrap(),
+        "the old token no longer holds it"
+    );
+}
+
+async fn a_claim_expires_after_its_ttl(store: Arc<impl Store>) {
+    let approval = ApprovalId(4);
+    let token = won(store.claim(approval, SHORT).await.unwrap());
+    outlive_short_ttl().await;
+    assert!(
+        !store
+            .finish_claim(approval, &token, &outcome("U4"))
+            .await
+            .unwrap()
+    );
+    won(store.claim(approval, LONG).await.unwrap());
+}
+
+async fn an_event_is_seen_once(store: Arc<impl Store>) {
+    assert!(store.first_sighting("Ev1", LONG).await.unwrap());
+    assert!(!store.first_sighting("Ev1", LONG).await.unwrap());
+    assert!(store.first_sighting("Ev2", LONG).await.unwrap());
+}
+
+async fn a_seen_event_is_forgotten_after_its_ttl(store: Arc<impl Store>) {
+    assert!(store.first_sighting("Ev3", SHORT).await.unwrap());
+    outlive_short_ttl().await;
+    assert!(store.first_sighting("Ev3", LONG).await.unwrap());
+}
+
+async fn a_lease_held_by_a_cannot_be_renewed_or_released_by_b(store: Arc<impl Store>) {
+    let (a, b) = (LeaseOwner::new(), LeaseOwner::new());
+    assert!(store.acquire_lease(Lease::Sync, &a, LONG).await.unwrap());
+    assert!(!store.acquire_lease(Lease::Sync, &b, LONG).await.unwrap());
+    assert!(!store.renew_lease(Lease::Sync, &b, LONG).await.unwrap());
+    assert!(!store.release_lease(Lease::Sync, &b).await.unwrap());
+    assert!(
+        store.renew_lease(Lease::Sync, &a, LONG).await.unwrap(),
+        "A still holds it"
+    );
+}
+
+async fn a_lease_expires_after_its_ttl(store: Arc<impl Store>) {
+    let (a, b) = (LeaseOwner::new(), LeaseOwner::new());
+    assert!(store.acquire_lease(Lease::Sync, &a, SHORT).await.unwrap());
+    outlive_short_ttl().await;
+    assert!(!store.renew_lease(Lease::Sync, &a, LONG).await.unwrap());
+    assert!(store.acquire_lease(Lease::Sync, &b, LONG).await.unwrap());
+}
+
+async fn a_released_lease_can_be_taken_by_another_owner(store: Arc<impl Store>) {
+    let (a, b) = (LeaseOwner::new(), LeaseOwner::new());
+    assert!(store.acquire_lease(Lease::Sync, &a, LONG).await.unwrap());
+    assert!(store.release_lease(Lease::Sync, &a).await.unwrap());
+    assert!(store.acquire_lease(Lease::Sync, &b, LONG).await.unwrap());
+}
+
+async fn renewing_a_lease_keeps_it_past_its_first_ttl(store: Arc<impl Store>) {
+    let (a, b) = (LeaseOwner::new(), LeaseOwner::new());
+    assert!(store.acquire_lease(Lease::Sync, &a, SHORT).await.unwrap());
+    assert!(store.renew_lease(Lease::Sync, &a, LONG).await.unwrap());
+    outlive_short_ttl().await;
+    assert!(!store.acquire_lease(Lease::Sync, &b, LONG).await.unwrap());
+}
+
+fn card(user: &str, ts: &str, sent: i64) -> DeliveredCard {
+    DeliveredCard {
+        recipient: ChatUserId::from(user),
+        channel: ChannelId::from(format!("D{user}").as_str()),
+        ts: MessageTs::from(ts),
+        fingerprint: Fingerprint::from("f1"),
+        sent_at: Timestamp::from_second(sent).unwrap(),
+    }
+}
+
+async fn cards_are_kept_per_recipient_and_deleted_together(store: Arc<impl Store>) {
+    let approval = ApprovalId(90_211);
+    assert!(store.cards(approval).await.unwrap().is_empty());
+    store
+        .put_card(approval, &card("U1", "1.1", 10))
+        .await
+        .unwrap();
+    store
+        .put_card(approval, &card("U2", "1.2", 20))
+        .await
+        .unwrap();
+    store
+        .put_card(ApprovalId(7), &card("U1", "9.9", 30))
+        .await
+        .unwrap();
+    // A newer card for the same recipient replaces the old one.
+    store
+        .put_card(approval, &card("U1", "1.3", 15))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.cards(approval).await.unwrap(),
+        vec![card("U1", "1.3", 15), card("U2", "1.2", 20)]
+    );
+    assert_eq!(
+        store.approvals_with_cards().await.unwrap(),
+        vec![ApprovalId(7), approval]
+    );
+    store.delete_cards(approval).await.unwrap();
+    assert!(store.cards(approval).await.unwrap().is_empty());
+    assert_eq!(
+        store.approvals_with_cards().await.unwrap(),
+        vec![ApprovalId(7)]
+    );
+}
+
+async fn directory_entries_match_emails_case_insensitively_and_expire(store: Arc<impl Store>) {
+    let user = ChatUserId::from("U42");
+    store
+        .remember_directory_entry(
+            " Daniel.Okafor@Example.com ",
+            &DirectoryEntry::Found(user.clone()),
+            SHORT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .directory_entry("daniel.okafor@example.com")
+            .await
+            .unwrap(),
+        Some(DirectoryEntry::Found(user.clone()))
+    );
+    assert_eq!(
+        store.email_of(&user).await.unwrap().as_deref(),
+        Some("daniel.okafor@example.com")
+    );
+    outlive_short_ttl().await;
+    assert_eq!(
+        store
+            .directory_entry("daniel.okafor@example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.email_of(&user).await.unwrap(), None);
+}
+
+async fn not_found_directory_entries_are_cached_too(store: Arc<impl Store>) {
+    store
+        .remember_directory_entry("ghost@example.com", &DirectoryEntry::NotFound, LONG)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.directory_entry("GHOST@example.com").await.unwrap(),
+        Some(DirectoryEntry::NotFound)
+    );
+    assert_eq!(
+        store.directory_entry("someone@example.com").await.unwrap(),
+        None
+    );
+}
+
+async fn the_watermark_starts_empty_and_keeps_the_last_value(store: Arc<impl Store>) {
+    assert_eq!(store.watermark().await.unwrap(), None);
+    let first: Timestamp = "2026-11-20T17:20:41Z".parse().unwrap();
+    let second: Timestamp = "2026-11-21T08:00:00.5Z".parse().unwrap();
+    store.set_watermark(first).await.unwrap();
+    store.set_watermark(second).await.unwrap();
+    assert_eq!(store.watermark().await.unwrap(), Some(second));
+}
+
+fn audit(n: u64) -> AuditEntry {
+    AuditEntry {
+        at: Timestamp::from_second(1_700_000_000 + n as i64).unwrap(),
+        actor: ChatUserId::from("U1"),
+        actor_email: Some("a@example.com".into()),
+        approval: ApprovalId(n),
+        requisition: Some(RequisitionId(4812)),
+        decision: Decision::Reject,
+        outcome: "rejected".into(),
+        reason: Some(format!("reason {n}")),
+    }
+}
+
+async fn audit_entries_come_back_newest_first_and_the_log_is_bounded(store: Arc<impl Store>) {
+    // Both stores are built with a limit of 5 entries for this suite.
+    for n in 1..=7 {
+        store.append_audit(&audit(n)).await.unwrap();
+    }
+    let newest: Vec<u64> = store
+        .audit(3)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.approval.0)
+        .collect();
+    assert_eq!(newest, vec![7, 6, 5]);
+    let all = store.audit(100).await.unwrap();
+    assert_eq!(all.len(), 5, "older entries beyond the bound are dropped");
+    assert_eq!(all[0], audit(7));
+    assert!(store.audit(0).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn redis_keys_all_live_under_the_namespace_and_the_memory_store_is_embedded() {
+    let namespace = support::RedisNamespace::new("namespace");
+    let store = namespace.store();
+    assert!(!store.is_embedded());
+    assert!(MemoryStore::new().is_embedded());
+    store.first_sighting("Ev", LONG).await.unwrap();
+    store
+        .put_card(ApprovalId(1), &card("U1", "1.1", 1))
+        .await
+        .unwrap();
+    let keys = namespace.keys();
+    assert!(keys.len() >= 3, "{keys:?}");
+    assert!(keys.iter().all(|k| k.starts_with(&namespace.prefix)));
+}

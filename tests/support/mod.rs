@@ -1,0 +1,83 @@
+//! Shared helpers for the integration tests: Redis namespaces that clean up after themselves,
+//! a throwaway redis-server, and a minimal HTTP client for probing the app.
+
+#![allow(dead_code)] // Each test binary uses a different subset.
+
+pub mod http;
+pub mod redis_server;
+pub mod slow_store;
+
+use std::sync::Arc;
+
+use coupa_approvals::store::RedisStore;
+use secrecy::SecretString;
+
+/// The Redis the tests use: `REDIS_URL`, else the local default.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A unique key prefix; every key it covers is deleted when this is dropped (even after a
+/// failed assertion), so parallel tests never see each other's keys.
+pub struct RedisNamespace {
+    pub prefix: String,
+    url: String,
+}
+
+impl RedisNamespace {
+    pub fn new(test: &str) -> Self {
+        Self {
+            prefix: format!("test-{test}-{}", uuid::Uuid::new_v4().simple()),
+            url: redis_url(),
+        }
+    }
+
+    pub fn store(&self) -> RedisStore {
+        RedisStore::new(&SecretString::from(self.url.clone()), &self.prefix)
+            .expect("REDIS_URL is a valid Redis URL")
+    }
+
+    pub fn arc_store(&self) -> Arc<RedisStore> {
+        Arc::new(self.store())
+    }
+
+    /// Keys currently under this namespace.
+    pub fn keys(&self) -> Vec<String> {
+        let Ok(client) = redis::Client::open(self.url.as_str()) else {
+            return Vec::new();
+        };
+        let Ok(mut conn) = client.get_connection() else {
+            return Vec::new();
+        };
+        let pattern = format!("{}:*", self.prefix);
+        let Ok(iter) = redis::cmd("SCAN")
+            .cursor_arg(0)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .clone()
+            .iter::<String>(&mut conn)
+        else {
+            return Vec::new();
+        };
+        iter.filter_map(Result::ok).collect()
+    }
+}
+
+impl Drop for RedisNamespace {
+    fn drop(&mut self) {
+        let keys = self.keys();
+        if keys.is_empty() {
+            return;
+        }
+        if let Ok(mut conn) =
+            redis::Client::open(self.url.as_str()).and_then(|client| client.get_connection())
+        {
+            let _: Result<(), _> = redis::cmd("DEL").arg(&keys).query(&mut conn);
+        }
+    }
+}

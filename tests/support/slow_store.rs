@@ -1,0 +1,102 @@
+//! A store whose `ping` takes a while, so a `/readyz` request stays in flight long enough to
+//! observe graceful shutdown. Everything else is the memory store.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use coupa_approvals::domain::{ApprovalId, ChatUserId};
+use coupa_approvals::store::{
+    AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry, Lease, LeaseOwner,
+    MemoryStore, Store, StoreError,
+};
+use jiff::Timestamp;
+
+pub struct SlowPingStore {
+    pub delay: Duration,
+    pub inner: MemoryStore,
+}
+
+#[async_trait]
+impl Store for SlowPingStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.ping().await
+    }
+    fn is_embedded(&self) -> bool {
+        true
+    }
+    async fn claim(&self, a: ApprovalId, ttl: Duration) -> Result<Claim, StoreError> {
+        self.inner.claim(a, ttl).await
+    }
+    async fn finish_claim(
+        &self,
+        a: ApprovalId,
+        t: &ClaimToken,
+        o: &ClaimOutcome,
+    ) -> Result<bool, StoreError> {
+        self.inner.finish_claim(a, t, o).await
+    }
+    async fn release_claim(&self, a: ApprovalId, t: &ClaimToken) -> Result<bool, StoreError> {
+        self.inner.release_claim(a, t).await
+    }
+    async fn first_sighting(&self, id: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.inner.first_sighting(id, ttl).await
+    }
+    async fn acquire_lease(
+        &self,
+        l: Lease,
+        o: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.acquire_lease(l, o, ttl).await
+    }
+    async fn renew_lease(
+        &self,
+        l: Lease,
+        o: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.renew_lease(l, o, ttl).await
+    }
+    async fn release_lease(&self, l: Lease, o: &LeaseOwner) -> Result<bool, StoreError> {
+        self.inner.release_lease(l, o).await
+    }
+    async fn cards(&self, a: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError> {
+        self.inner.cards(a).await
+    }
+    async fn put_card(&self, a: ApprovalId, c: &DeliveredCard) -> Result<(), StoreError> {
+        self.inner.put_card(a, c).await
+    }
+    async fn delete_cards(&self, a: ApprovalId) -> Result<(), StoreError> {
+        self.inner.delete_cards(a).await
+    }
+    async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
+        self.inner.approvals_with_cards().await
+    }
+    async fn directory_entry(&self, e: &str) -> Result<Option<DirectoryEntry>, StoreError> {
+        self.inner.directory_entry(e).await
+    }
+    async fn remember_directory_entry(
+        &self,
+        e: &str,
+        d: &DirectoryEntry,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.inner.remember_directory_entry(e, d, ttl).await
+    }
+    async fn email_of(&self, u: &ChatUserId) -> Result<Option<String>, StoreError> {
+        self.inner.email_of(u).await
+    }
+    async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.inner.watermark().await
+    }
+    async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError> {
+        self.inner.set_watermark(at).await
+    }
+    async fn append_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        self.inner.append_audit(e).await
+    }
+    async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit(limit).await
+    }
+}
