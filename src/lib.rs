@@ -23,6 +23,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod coupa;
 pub mod domain;
 pub mod store;
 pub mod telemetry;

@@ -1,0 +1,3 @@
+//! Coupa: the sandbox (a stateful fake Coupa for `demo` and the tests).
+
+pub mod sandbox;
