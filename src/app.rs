@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
+use crate::engine;
 use crate::store::{self, Store, StoreError};
 use crate::web::{self, WebState};
 
@@ -101,6 +102,11 @@ impl App {
             stop.await;
             trigger.cancel();
         });
+        let (_leadership, leader_task) = engine::leader::spawn(
+            self.store.clone(),
+            engine::leader::LEASE_TTL,
+            cancel.clone(),
+        );
         tracing::info!(addr = %self.addr, "listening");
         let server = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(cancel.clone().cancelled_owned());
@@ -113,6 +119,14 @@ impl App {
             } => {
                 tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "in-flight work did not finish in time; stopping anyway");
             }
+        }
+        // Hand the sync lease over at once rather than make another replica wait out its TTL.
+        cancel.cancel();
+        if tokio::time::timeout(Duration::from_secs(3), leader_task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the sync lease was not released in time; it expires by itself");
         }
         tracing::info!("stopped");
         Ok(())

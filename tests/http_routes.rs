@@ -154,3 +154,40 @@ async fn a_request_in_flight_when_the_stop_signal_arrives_still_gets_its_answer(
     let finished = tokio::time::timeout(Duration::from_secs(5), task).await;
     assert!(matches!(finished, Ok(Ok(Ok(())))), "{finished:?}");
 }
+
+#[tokio::test]
+async fn a_graceful_stop_releases_the_sync_lease_at_once() {
+    use coupa_approvals::store::{Lease, LeaseOwner, Store};
+    let store = Arc::new(MemoryStore::new());
+    let app = App::build_with_store(settings(), store.clone())
+        .await
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let other = LeaseOwner::new();
+    let mut taken_by_app = false;
+    for _ in 0..50 {
+        if !store
+            .acquire_lease(Lease::Sync, &other, Duration::from_secs(60))
+            .await
+            .unwrap()
+        {
+            taken_by_app = true;
+            break;
+        }
+        store.release_lease(Lease::Sync, &other).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(taken_by_app, "the running app took the sync lease");
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    assert!(
+        store
+            .acquire_lease(Lease::Sync, &other, Duration::from_secs(60))
+            .await
+            .unwrap(),
+        "the lease was free right after the stop"
+    );
+}

@@ -1,0 +1,163 @@
+//! Leader election over the store's lease: of all replicas, one holds [`Lease::Sync`] and runs
+//! the singleton jobs (Coupa sync, card delivery, expiry). The holder renews the lease every third
+//! of its TTL; if it dies, another replica takes over once the TTL runs out; a graceful stop
+//! releases the lease at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::store::{Lease, LeaseOwner, Store};
+
+/// How long a lease lasts without renewal.
+pub const LEASE_TTL: Duration = Duration::from_secs(15);
+
+/// Whether this process currently leads. Cheap to clone.
+#[derive(Clone)]
+pub struct Leadership {
+    rx: watch::Receiver<bool>,
+    owner: LeaseOwner,
+}
+
+impl Leadership {
+    /// True while this process holds the lease (as of its last renewal).
+    pub fn is_leader(&self) -> bool {
+        *self.rx.borrow()
+    }
+
+    /// This process's owner id.
+    pub fn owner(&self) -> &LeaseOwner {
+        &self.owner
+    }
+
+    /// Waits until leadership changes.
+    pub async fn changed(&mut self) -> bool {
+        let _ = self.rx.changed().await;
+        *self.rx.borrow()
+    }
+}
+
+/// Starts the election loop; it runs until `cancel` fires, then releases the lease if held.
+pub fn spawn(
+    store: Arc<dyn Store>,
+    ttl: Duration,
+    cancel: CancellationToken,
+) -> (Leadership, tokio::task::JoinHandle<()>) {
+    let owner = LeaseOwner::new();
+    let (tx, rx) = watch::channel(false);
+    let leadership = Leadership {
+        rx,
+        owner: owner.clone(),
+    };
+    let task = tokio::spawn(run(store, owner, ttl, tx, cancel));
+    (leadership, task)
+}
+
+async fn run(
+    store: Arc<dyn Store>,
+    owner: LeaseOwner,
+    ttl: Duration,
+    tx: watch::Sender<bool>,
+    cancel: CancellationToken,
+) {
+    let period = ttl / 3;
+    loop {
+        let leading = *tx.borrow();
+        let held = if leading {
+            store.renew_lease(Lease::Sync, &owner, ttl).await
+        } else {
+            store.acquire_lease(Lease::Sync, &owner, ttl).await
+        };
+        let now_leading = match held {
+            Ok(held) => held,
+            Err(err) => {
+                // Without the store we cannot prove the lease is ours: stop leading so two
+                // replicas never sync at once.
+                tracing::warn!(error = %err, "lease check failed; not leading until the store answers");
+                false
+            }
+        };
+        if now_leading != leading {
+            tracing::info!(owner = %owner.0, leading = now_leading, "sync leadership changed");
+            metrics::gauge!("sync_leader").set(if now_leading { 1.0 } else { 0.0 });
+            tx.send_replace(now_leading);
+        }
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            () = tokio::time::sleep(period) => {}
+        }
+    }
+    if *tx.borrow() {
+        tx.send_replace(false);
+        metrics::gauge!("sync_leader").set(0.0);
+        match store.release_lease(Lease::Sync, &owner).await {
+            Ok(_) => tracing::info!("sync lease released"),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not release the sync lease; it expires by itself")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    async fn settle() {
+        // Let the spawned loops run their first iteration.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn exactly_one_of_two_replicas_leads() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (a, _ta) = spawn(store.clone(), LEASE_TTL, CancellationToken::new());
+        let (b, _tb) = spawn(store.clone(), LEASE_TTL, CancellationToken::new());
+        settle().await;
+        for _ in 0..5 {
+            assert!(a.is_leader() ^ b.is_leader());
+            tokio::time::sleep(LEASE_TTL).await;
+            settle().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_graceful_stop_hands_over_at_the_next_check() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let stop_a = CancellationToken::new();
+        let (a, ta) = spawn(store.clone(), LEASE_TTL, stop_a.clone());
+        settle().await;
+        let (b, _tb) = spawn(store.clone(), LEASE_TTL, CancellationToken::new());
+        settle().await;
+        assert!(a.is_leader() && !b.is_leader());
+        stop_a.cancel();
+        ta.await.unwrap();
+        assert!(!a.is_leader());
+        // The lease is free at once: B takes it on its next check, well before the TTL.
+        tokio::time::sleep(LEASE_TTL / 3).await;
+        settle().await;
+        assert!(b.is_leader());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_crashed_leader_is_replaced_within_the_lease_ttl() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (a, ta) = spawn(store.clone(), LEASE_TTL, CancellationToken::new());
+        settle().await;
+        let (b, _tb) = spawn(store.clone(), LEASE_TTL, CancellationToken::new());
+        settle().await;
+        assert!(a.is_leader());
+        ta.abort(); // No release: like a killed process.
+        tokio::time::sleep(LEASE_TTL / 2).await;
+        settle().await;
+        assert!(!b.is_leader(), "the lease is still A's");
+        tokio::time::sleep(LEASE_TTL / 2 + LEASE_TTL / 3).await;
+        settle().await;
+        assert!(b.is_leader(), "B took over once the TTL ran out");
+    }
+}
