@@ -11,7 +11,7 @@ use coupa_approvals::domain::{
 };
 use coupa_approvals::store::{
     AuditEntry, Claim, ClaimOutcome, DeliveredCard, DirectoryEntry, Lease, LeaseOwner, MemoryStore,
-    Store,
+    PendingItem, PendingSnapshot, Store,
 };
 use jiff::Timestamp;
 
@@ -59,6 +59,8 @@ contract!(
     not_found_directory_entries_are_cached_too,
     the_watermark_starts_empty_and_keeps_the_last_value,
     audit_entries_come_back_newest_first_and_the_log_is_bounded,
+    unmapped_approvers_are_listed_by_email_until_forgotten,
+    the_last_pending_list_is_kept_per_user,
 );
 
 const SHORT: Duration = Duration::from_millis(150);
@@ -369,4 +371,60 @@ async fn redis_keys_all_live_under_the_namespace_and_the_memory_store_is_embedde
     let keys = namespace.keys();
     assert!(keys.len() >= 3, "{keys:?}");
     assert!(keys.iter().all(|k| k.starts_with(&namespace.prefix)));
+}
+
+async fn unmapped_approvers_are_listed_by_email_until_forgotten(store: Arc<impl Store>) {
+    store
+        .note_unmapped(" Zed@Example.com", "Zed Zee")
+        .await
+        .unwrap();
+    store
+        .note_unmapped("amy@example.com", "Amy Old")
+        .await
+        .unwrap();
+    store
+        .note_unmapped("AMY@example.com", "Amy Ay")
+        .await
+        .unwrap();
+    let listed: Vec<(String, String)> = store
+        .unmapped()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.email, u.name))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("amy@example.com".to_owned(), "Amy Ay".to_owned()),
+            ("zed@example.com".to_owned(), "Zed Zee".to_owned())
+        ]
+    );
+    store.forget_unmapped("zed@EXAMPLE.com").await.unwrap();
+    assert_eq!(store.unmapped().await.unwrap().len(), 1);
+}
+
+async fn the_last_pending_list_is_kept_per_user(store: Arc<impl Store>) {
+    let user = ChatUserId::from("U9");
+    assert_eq!(store.last_pending(&user).await.unwrap(), None);
+    let snapshot = PendingSnapshot {
+        as_of: Timestamp::from_second(1_700_000_000).unwrap(),
+        items: vec![PendingItem {
+            approval: ApprovalId(90_211),
+            requisition: RequisitionId(4812),
+            title: "Standing desks".into(),
+            total: coupa_approvals::domain::Money::new(
+                rust_decimal::Decimal::new(742_050, 2),
+                "USD",
+            ),
+            requester: Some("Marta Kowalski".into()),
+            submitted_at: None,
+        }],
+    };
+    store.save_pending(&user, &snapshot).await.unwrap();
+    assert_eq!(store.last_pending(&user).await.unwrap(), Some(snapshot));
+    assert_eq!(
+        store.last_pending(&ChatUserId::from("U10")).await.unwrap(),
+        None
+    );
 }

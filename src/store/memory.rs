@@ -13,7 +13,8 @@ use tokio::time::Instant;
 
 use super::{
     AUDIT_LOG_LIMIT, AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry,
-    Lease, LeaseOwner, Store, StoreError, normalize_email, sort_cards,
+    Lease, LeaseOwner, PendingSnapshot, Store, StoreError, UnmappedApprover, normalize_email,
+    sort_cards,
 };
 use crate::domain::{ApprovalId, ChatUserId};
 
@@ -60,6 +61,8 @@ struct Inner {
     cards: BTreeMap<ApprovalId, Vec<DeliveredCard>>,
     directory: HashMap<String, Expiring<DirectoryEntry>>,
     emails: HashMap<ChatUserId, Expiring<String>>,
+    unmapped: BTreeMap<String, UnmappedApprover>,
+    pending: HashMap<ChatUserId, PendingSnapshot>,
     watermark: Option<Timestamp>,
     audit: VecDeque<AuditEntry>,
 }
@@ -261,6 +264,39 @@ impl Store for MemoryStore {
     async fn email_of(&self, user: &ChatUserId) -> Result<Option<String>, StoreError> {
         let mut inner = self.lock();
         Ok(live(&mut inner.emails, user).map(|e| e.value.clone()))
+    }
+
+    async fn note_unmapped(&self, email: &str, name: &str) -> Result<(), StoreError> {
+        let email = normalize_email(email);
+        let approver = UnmappedApprover {
+            email: email.clone(),
+            name: name.to_owned(),
+            noticed_at: Timestamp::now(),
+        };
+        self.lock().unmapped.insert(email, approver);
+        Ok(())
+    }
+
+    async fn forget_unmapped(&self, email: &str) -> Result<(), StoreError> {
+        self.lock().unmapped.remove(&normalize_email(email));
+        Ok(())
+    }
+
+    async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
+        Ok(self.lock().unmapped.values().cloned().collect())
+    }
+
+    async fn save_pending(
+        &self,
+        user: &ChatUserId,
+        snapshot: &PendingSnapshot,
+    ) -> Result<(), StoreError> {
+        self.lock().pending.insert(user.clone(), snapshot.clone());
+        Ok(())
+    }
+
+    async fn last_pending(&self, user: &ChatUserId) -> Result<Option<PendingSnapshot>, StoreError> {
+        Ok(self.lock().pending.get(user).cloned())
     }
 
     async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {

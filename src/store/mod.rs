@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    ApprovalId, ChannelId, ChatUserId, Decision, Fingerprint, MessageTs, RequisitionId,
+    ApprovalId, ChannelId, ChatUserId, Decision, Fingerprint, MessageTs, Money, RequisitionId,
 };
 
 pub use self::memory::MemoryStore;
@@ -150,6 +150,43 @@ pub enum DirectoryEntry {
     NotFound,
 }
 
+/// An approver whose email matches no chat user, kept for `check` to list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmappedApprover {
+    /// Their Coupa email (normalised).
+    pub email: String,
+    /// Their name in Coupa.
+    pub name: String,
+    /// When this was last noticed.
+    pub noticed_at: Timestamp,
+}
+
+/// One item of someone's "what's pending" list, as last shown to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingItem {
+    /// The approval waiting for them.
+    pub approval: ApprovalId,
+    /// Its requisition.
+    pub requisition: RequisitionId,
+    /// The requisition's title.
+    pub title: String,
+    /// Its total.
+    pub total: Money,
+    /// Who asked for it.
+    pub requester: Option<String>,
+    /// When it was submitted.
+    pub submitted_at: Option<Timestamp>,
+}
+
+/// Someone's "what's pending" list as last read from Coupa, for when Coupa is unreachable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSnapshot {
+    /// When it was read from Coupa.
+    pub as_of: Timestamp,
+    /// The items, oldest first.
+    pub items: Vec<PendingItem>,
+}
+
 /// One decision attempt, kept in the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -259,6 +296,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// The email cached for a chat user, if any.
     async fn email_of(&self, user: &ChatUserId) -> Result<Option<String>, StoreError>;
+
+    /// Notes an approver with no chat account (replacing an earlier note for the same email).
+    async fn note_unmapped(&self, email: &str, name: &str) -> Result<(), StoreError>;
+
+    /// Forgets a noted approver (they now have a chat account).
+    async fn forget_unmapped(&self, email: &str) -> Result<(), StoreError>;
+
+    /// Noted unmapped approvers, by email.
+    async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError>;
+
+    // --- "What's pending" ---------------------------------------------------------------------------
+
+    /// Keeps the list last shown to `user`, replacing the previous one.
+    async fn save_pending(
+        &self,
+        user: &ChatUserId,
+        snapshot: &PendingSnapshot,
+    ) -> Result<(), StoreError>;
+
+    /// The list last shown to `user`, if any.
+    async fn last_pending(&self, user: &ChatUserId) -> Result<Option<PendingSnapshot>, StoreError>;
 
     // --- Sync watermark -----------------------------------------------------------------------------
 

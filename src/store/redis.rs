@@ -18,7 +18,8 @@ use serde::de::DeserializeOwned;
 
 use super::{
     AUDIT_LOG_LIMIT, AuditEntry, CALL_TIMEOUT, Claim, ClaimOutcome, ClaimToken, DeliveredCard,
-    DirectoryEntry, Lease, LeaseOwner, Store, StoreError, normalize_email, sort_cards,
+    DirectoryEntry, Lease, LeaseOwner, PendingSnapshot, Store, StoreError, UnmappedApprover,
+    normalize_email, sort_cards,
 };
 use crate::domain::{ApprovalId, ChatUserId};
 
@@ -428,6 +429,64 @@ impl Store for RedisStore {
     async fn email_of(&self, user: &ChatUserId) -> Result<Option<String>, StoreError> {
         let key = self.user_key(user);
         self.call(|mut c| async move { c.get(key).await }).await
+    }
+
+    async fn note_unmapped(&self, email: &str, name: &str) -> Result<(), StoreError> {
+        let key = self.key(format_args!("directory:unmapped"));
+        let email = normalize_email(email);
+        let approver = UnmappedApprover {
+            email: email.clone(),
+            name: name.to_owned(),
+            noticed_at: Timestamp::now(),
+        };
+        self.call(|mut c| async move { c.hset(key, email, to_json(&approver)).await })
+            .await
+    }
+
+    async fn forget_unmapped(&self, email: &str) -> Result<(), StoreError> {
+        let key = self.key(format_args!("directory:unmapped"));
+        let email = normalize_email(email);
+        self.call(|mut c| async move { c.hdel(key, email).await })
+            .await
+    }
+
+    async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
+        let key = self.key(format_args!("directory:unmapped"));
+        let values: Vec<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.hvals(key).await }
+            })
+            .await?;
+        let mut approvers = values
+            .iter()
+            .map(|v| from_json::<UnmappedApprover>(&key, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        approvers.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(approvers)
+    }
+
+    async fn save_pending(
+        &self,
+        user: &ChatUserId,
+        snapshot: &PendingSnapshot,
+    ) -> Result<(), StoreError> {
+        let key = self.key(format_args!("pending:{user}"));
+        // A week-old list is no use as a fallback; let it go.
+        let ttl = Duration::from_secs(7 * 24 * 3600);
+        self.call(|mut c| async move { c.pset_ex(key, to_json(snapshot), millis(ttl)).await })
+            .await
+    }
+
+    async fn last_pending(&self, user: &ChatUserId) -> Result<Option<PendingSnapshot>, StoreError> {
+        let key = self.key(format_args!("pending:{user}"));
+        let value: Option<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.get(key).await }
+            })
+            .await?;
+        value.map(|v| from_json(&key, &v)).transpose()
     }
 
     async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {

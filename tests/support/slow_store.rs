@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{
     AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry, Lease, LeaseOwner,
-    MemoryStore, Store, StoreError,
+    MemoryStore, PendingSnapshot, Store, StoreError, UnmappedApprover,
 };
 use jiff::Timestamp;
 
@@ -86,6 +86,21 @@ impl Store for SlowPingStore {
     }
     async fn email_of(&self, u: &ChatUserId) -> Result<Option<String>, StoreError> {
         self.inner.email_of(u).await
+    }
+    async fn note_unmapped(&self, e: &str, n: &str) -> Result<(), StoreError> {
+        self.inner.note_unmapped(e, n).await
+    }
+    async fn forget_unmapped(&self, e: &str) -> Result<(), StoreError> {
+        self.inner.forget_unmapped(e).await
+    }
+    async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
+        self.inner.unmapped().await
+    }
+    async fn save_pending(&self, u: &ChatUserId, p: &PendingSnapshot) -> Result<(), StoreError> {
+        self.inner.save_pending(u, p).await
+    }
+    async fn last_pending(&self, u: &ChatUserId) -> Result<Option<PendingSnapshot>, StoreError> {
+        self.inner.last_pending(u).await
     }
     async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {
         self.inner.watermark().await
