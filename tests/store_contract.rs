@@ -230,6 +230,7 @@ fn card(user: &str, ts: &str, sent: i64) -> DeliveredCard {
         ts: MessageTs::from(ts),
         fingerprint: Fingerprint::from("f1"),
         sent_at: Timestamp::from_second(sent).unwrap(),
+        expired: false,
     }
 }
 

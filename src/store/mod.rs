@@ -139,6 +139,9 @@ pub struct DeliveredCard {
     pub fingerprint: Fingerprint,
     /// When it was sent.
     pub sent_at: Timestamp,
+    /// Whether it has been edited to say its buttons expired.
+    #[serde(default)]
+    pub expired: bool,
 }
 
 /// What the directory cache knows about an email address.
