@@ -13,7 +13,7 @@
 //! | [`config`] | typed [`config::Settings`] from the environment and `.env`; every problem at once |
 //! | [`telemetry`] | tracing subscriber (text or JSON) and the Prometheus recorder |
 //! | [`app`] | builds the service from settings, serves HTTP, stops gracefully |
-//! | [`coupa`] | the Coupa side: a stateful sandbox for `demo` and tests |
+//! | [`coupa`] | the Coupa side: the client (OAuth2 token, typed calls, paging, retries, rate limit), Coupa JSON → domain, and a stateful sandbox for `demo` and tests |
 //! | [`engine`] | the use cases and every business rule; leader election among replicas |
 //! | [`domain`] | requisitions, approvals, people, money: plain data, no I/O |
 //! | [`store`] | the [`store::Store`] trait in the engine's words; Redis and in-memory implementations |

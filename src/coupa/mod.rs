@@ -1,4 +1,29 @@
-//! Coupa: the sandbox (a stateful fake Coupa for `demo` and the tests).
+//! The Coupa adapter: OAuth2, typed calls to the Core API, Coupa JSON read into the domain, and a
+//! stateful sandbox.
+//!
+//! - [`client`]: [`CoupaClient`], the typed calls (requisitions changed since a watermark, pending
+//!   requisitions, one requisition or approval, approvals pending for a user, users by email,
+//!   groups, approve/reject/hold), paging, retries, the process-wide rate limit, spans and
+//!   metrics.
+//! - [`auth`]: OAuth2 client credentials and the shared, early-renewed, single-flight token.
+//! - [`model`]: serde types for Coupa's kebab-case JSON and their conversion into
+//!   [`crate::domain`] types. Pure and unit-tested against `shared/fixtures/coupa/`.
+//! - [`error`]: [`CoupaError`], the one error type of this boundary.
+//! - [`sandbox`] and [`demo_data`]: a stateful fake Coupa for `demo` and the tests.
+//!
+//! The engine sees only domain types and [`CoupaError`]; nothing outside this module knows Coupa's
+//! JSON or URLs. See `shared/coupa-api.md` for the API facts this code relies on.
 
+pub mod auth;
+pub mod client;
 pub mod demo_data;
+pub mod error;
+pub mod model;
 pub mod sandbox;
+
+pub use self::client::{
+    Action, CoupaClient, CoupaClientBuilder, MAX_REASON_CHARS, PAGE_SIZE, RetryPolicy,
+    WATERMARK_OVERLAP,
+};
+pub use self::error::CoupaError;
+pub use self::model::UserGroup;

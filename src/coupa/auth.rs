@@ -1,0 +1,419 @@
+//! OAuth2 client credentials for Coupa, and the one access token every task shares.
+//!
+//! The token request is built by the `oauth2` crate (client id and secret in the form body,
+//! [`AuthType::RequestBody`], as Coupa documents; scopes space-separated) and sent through this
+//! crate's own `reqwest` client, so it gets the same TLS stack, timeouts, rate limit and metrics as
+//! every other Coupa call.
+//!
+//! [`TokenSource`] caches the token and renews it early: at 80 % of its lifetime, or once fewer
+//! than five minutes remain, whichever comes first. Renewal is single flight: callers queue on one
+//! async mutex, the first renews, and everyone who was waiting takes that renewal's result —
+//! success or failure — instead of asking Coupa again. A 401 from an API call renews only if
+//! nobody has renewed since the rejected token was handed out.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use oauth2::basic::{BasicClient, BasicTokenResponse};
+use oauth2::{
+    AsyncHttpClient, AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, HttpRequest,
+    HttpResponse, RequestTokenError, Scope, TokenResponse, TokenUrl,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::client::{RateLimiter, record_call};
+use super::error::CoupaError;
+use crate::config::CoupaSettings;
+
+/// Renew when fewer than this remain, even before 80 % of the lifetime has passed.
+pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// Lifetime assumed when the token response has no `expires_in`; a 401 renews sooner if needed.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+/// The endpoint label used in metrics and spans for token requests.
+const TOKEN_ENDPOINT: &str = "/oauth2/token";
+
+/// How long after issue a token of `lifetime` should be renewed: at 80 % of its lifetime, or
+/// when [`RENEW_MARGIN`] remains, whichever is earlier.
+pub fn renew_after(lifetime: Duration) -> Duration {
+    (lifetime * 4 / 5).min(lifetime.saturating_sub(RENEW_MARGIN))
+}
+
+/// An access token handed to one API call. `Debug` never shows the value.
+#[derive(Clone)]
+pub struct BearerToken {
+    value: SecretString,
+    /// Which fetch produced it; a 401 renews only if this is still the cached one.
+    generation: u64,
+}
+
+impl BearerToken {
+    /// The `Authorization` header value.
+    pub(crate) fn header_value(&self) -> String {
+        format!("Bearer {}", self.value.expose_secret())
+    }
+}
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BearerToken")
+            .field("value", &"[REDACTED]")
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+type CoupaOAuthClient =
+    BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// Fetches, caches and renews Coupa access tokens; shared by every clone of the client.
+pub struct TokenSource {
+    oauth: CoupaOAuthClient,
+    scopes: Vec<Scope>,
+    token_url: String,
+    http: reqwest::Client,
+    limiter: Arc<RateLimiter>,
+    /// Completed fetches (successful or not). Read before queueing on `cache`, it tells a waiter
+    /// whether someone else renewed while it waited.
+    fetches: AtomicU64,
+    cache: Mutex<Cache>,
+}
+
+impl std::fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSource")
+            .field("token_url", &self.token_url)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Cache {
+    current: Option<Cached>,
+    /// Why the latest fetch failed, handed to the callers that waited for it.
+    last_failure: Option<Failure>,
+}
+
+struct Cached {
+    token: BearerToken,
+    renew_at: Instant,
+    expires_at: Instant,
+}
+
+/// A token failure that can be handed to every waiter (the error type itself is not `Clone`).
+#[derive(Clone)]
+enum Failure {
+    Rejected(String),
+    Other(String),
+}
+
+impl Failure {
+    fn to_error(&self, token_url: &str) -> CoupaError {
+        match self {
+            Failure::Rejected(detail) => CoupaError::CredentialsRejected {
+                detail: detail.clone(),
+            },
+            Failure::Other(detail) => CoupaError::Token {
+                token_url: token_url.to_owned(),
+                detail: detail.clone(),
+            },
+        }
+    }
+}
+
+impl TokenSource {
+    /// Sets up the OAuth2 client from settings; nothing is fetched until the first call.
+    pub(crate) fn new(
+        settings: &CoupaSettings,
+        http: reqwest::Client,
+        limiter: Arc<RateLimiter>,
+    ) -> Self {
+        let oauth = BasicClient::new(ClientId::new(settings.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                settings.client_secret.expose_secret().to_owned(),
+            ))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(TokenUrl::from_url(settings.token_url.clone()));
+        Self {
+            oauth,
+            scopes: settings.scopes.iter().cloned().map(Scope::new).collect(),
+            token_url: settings.token_url.to_string(),
+            http,
+            limiter,
+            fetches: AtomicU64::new(0),
+            cache: Mutex::new(Cache::default()),
+        }
+    }
+
+    /// A valid token: the cached one while it is fresh, else one renewal shared by all callers.
+    pub async fn token(&self) -> Result<BearerToken, CoupaError> {
+        let seen = self.fetches.load(Ordering::Acquire);
+        let mut cache = self.cache.lock().await;
+        let now = Instant::now();
+        let renewed_meanwhile = self.fetches.load(Ordering::Acquire) != seen;
+        if let Some(cached) = &cache.current {
+            // A token renewed while we queued is taken even if it is already due for renewal
+            // (a short-lived token): otherwise every waiter would renew once more.
+            if now < cached.renew_at || (renewed_meanwhile && now < cached.expires_at) {
+                return Ok(cached.token.clone());
+            }
+        }
+        if renewed_meanwhile && let Some(failure) = &cache.last_failure {
+            return Err(failure.to_error(&self.token_url));
+        }
+        self.fetch(&mut cache).await
+    }
+
+    /// A new token after Coupa answered 401 to `rejected`: renews once, however many calls
+    /// were rejected with the same token at the same time.
+    pub async fn renew_after_rejection(
+        &self,
+        rejected: &BearerToken,
+    ) -> Result<BearerToken, CoupaError> {
+        let seen = self.fetches.load(Ordering::Acquire);
+        let mut cache = self.cache.lock().await;
+        if let Some(cached) = &cache.current
+            && cached.token.generation != rejected.generation
+        {
+            return Ok(cached.token.clone());
+        }
+        if self.fetches.load(Ordering::Acquire) != seen
+            && let Some(failure) = &cache.last_failure
+        {
+            return Err(failure.to_error(&self.token_url));
+        }
+        cache.current = None;
+        self.fetch(&mut cache).await
+    }
+
+    /// Asks the token endpoint, with the cache locked so nobody else does at the same time.
+    async fn fetch(&self, cache: &mut Cache) -> Result<BearerToken, CoupaError> {
+        let http = TokenHttp {
+            http: &self.http,
+            limiter: &self.limiter,
+        };
+        let started = Instant::now();
+        let result = self
+            .oauth
+            .exchange_client_credentials()
+            .add_scopes(self.scopes.iter().cloned())
+            .request_async(&http)
+            .await;
+        let generation = self.fetches.load(Ordering::Acquire) + 1;
+        let outcome = match result {
+            Ok(response) => {
+                let cached = cached_token(&response, generation, started);
+                let token = cached.token.clone();
+                cache.current = Some(cached);
+                cache.last_failure = None;
+                Ok(token)
+            }
+            Err(error) => {
+                let failure = classify(error);
+                cache.current = None;
+                cache.last_failure = Some(failure.clone());
+                Err(failure.to_error(&self.token_url))
+            }
+        };
+        self.fetches.store(generation, Ordering::Release);
+        if let Err(error) = &outcome {
+            tracing::warn!(error = %error, "Coupa access token request failed");
+        }
+        outcome
+    }
+}
+
+fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant) -> Cached {
+    let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME);
+    Cached {
+        token: BearerToken {
+            value: SecretString::from(response.access_token().secret().as_str()),
+            generation,
+        },
+        renew_at: issued + renew_after(lifetime),
+        expires_at: issued + lifetime,
+    }
+}
+
+/// Turns the `oauth2` crate's error into something an admin can act on, without the raw body.
+fn classify(
+    error: RequestTokenError<TokenHttpError, oauth2::basic::BasicErrorResponse>,
+) -> Failure {
+    match error {
+        RequestTokenError::Request(TokenHttpError::Status {
+            status,
+            error,
+            description,
+        }) => {
+            let detail = match (&error, &description) {
+                (Some(e), Some(d)) => format!("HTTP {status}, {e}: {d}"),
+                (Some(e), None) => format!("HTTP {status}, {e}"),
+                _ => format!("HTTP {status}"),
+            };
+            let rejected = status == 401
+                || (status == 400
+                    && matches!(
+                        error.as_deref(),
+                        Some(
+                            "invalid_client"
+                                | "unauthorized_client"
+                                | "invalid_scope"
+                                | "invalid_grant"
+                        )
+                    ));
+            if rejected {
+                Failure::Rejected(detail)
+            } else {
+                Failure::Other(format!("the token endpoint answered {detail}"))
+            }
+        }
+        RequestTokenError::Request(TokenHttpError::Transport(e)) => {
+            Failure::Other(format!("request failed: {e}"))
+        }
+        RequestTokenError::ServerResponse(response) => {
+            // Only reachable if a non-200 answer got past `TokenHttp`; treat like one.
+            Failure::Rejected(response.error().as_ref().to_owned())
+        }
+        RequestTokenError::Parse(e, _body) => {
+            Failure::Other(format!("unreadable token response: {}", e.inner()))
+        }
+        RequestTokenError::Other(detail) => Failure::Other(detail),
+    }
+}
+
+/// Why the token endpoint could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenHttpError {
+    /// No answer.
+    #[error("{0}")]
+    Transport(#[source] reqwest::Error),
+    /// A non-200 answer, reduced to its status and OAuth2 error fields.
+    #[error("HTTP {status}")]
+    Status {
+        /// HTTP status code.
+        status: u16,
+        /// The OAuth2 `error` code, when the body had one.
+        error: Option<String>,
+        /// The OAuth2 `error_description`, shortened.
+        description: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// The `oauth2` crate's HTTP client, backed by this crate's `reqwest` client.
+struct TokenHttp<'a> {
+    http: &'a reqwest::Client,
+    limiter: &'a RateLimiter,
+}
+
+impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
+    type Error = TokenHttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, TokenHttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        let span = tracing::info_span!(
+            "coupa.request",
+            method = "POST",
+            path = TOKEN_ENDPOINT,
+            status = tracing::field::Empty,
+            attempt = 1,
+            duration_ms = tracing::field::Empty,
+        );
+        Box::pin(
+            async move {
+                self.limiter.acquire().await;
+                let started = Instant::now();
+                let request =
+                    reqwest::Request::try_from(request).map_err(TokenHttpError::Transport)?;
+                let answer = async {
+                    let response = self.http.execute(request).await?;
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await?;
+                    Ok::<_, reqwest::Error>((status, headers, body))
+                }
+                .await;
+                let (status, headers, body) = match answer {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        let label = if e.is_timeout() { "timeout" } else { "error" };
+                        record_call(TOKEN_ENDPOINT, label, started.elapsed());
+                        return Err(TokenHttpError::Transport(e));
+                    }
+                };
+                record_call(TOKEN_ENDPOINT, status.as_str(), started.elapsed());
+                if status != reqwest::StatusCode::OK {
+                    let parsed: Option<OAuthErrorBody> = serde_json::from_slice(&body).ok();
+                    let (error, description) = parsed
+                        .map(|b| (b.error, b.error_description.map(|d| shorten(&d, 200))))
+                        .unwrap_or_default();
+                    return Err(TokenHttpError::Status {
+                        status: status.as_u16(),
+                        error,
+                        description,
+                    });
+                }
+                let mut response = HttpResponse::new(body.to_vec());
+                *response.status_mut() = status;
+                *response.headers_mut() = headers;
+                Ok(response)
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_long_token_is_renewed_at_eighty_percent() {
+        let day = Duration::from_secs(86_399);
+        assert_eq!(renew_after(day), day * 4 / 5);
+    }
+
+    #[test]
+    fn a_short_token_is_renewed_five_minutes_before_expiry() {
+        let ten_minutes = Duration::from_secs(600);
+        assert_eq!(renew_after(ten_minutes), Duration::from_secs(300));
+        assert_eq!(renew_after(Duration::from_secs(120)), Duration::ZERO);
+    }
+
+    #[test]
+    fn bearer_tokens_never_show_their_value() {
+        let token = BearerToken {
+            value: SecretString::from("eyJ.secret.value"),
+            generation: 1,
+        };
+        assert!(!format!("{token:?}").contains("secret"));
+    }
+
+    #[test]
+    fn shorten_cuts_on_character_boundaries() {
+        assert_eq!(shorten("héllo", 2), "hé…");
+        assert_eq!(shorten("hi", 2), "hi");
+    }
+}

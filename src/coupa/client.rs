@@ -1,0 +1,984 @@
+//! The Coupa HTTP client: typed calls, paging, retries, the rate limit, telemetry.
+//!
+//! One [`CoupaClient`] serves the whole process: clones share the HTTP connection pool, the
+//! access token ([`super::auth`]) and the rate limiter, so build one at start-up and clone it.
+//!
+//! What is retried, and why:
+//!
+//! - **Reads** (GET) are idempotent, so connection failures, timeouts and 429, 500, 502, 503, 504
+//!   are retried with exponential backoff and full jitter, at most [`RetryPolicy::max_attempts`]
+//!   times, waiting as long as `Retry-After` asks when Coupa sends it. 500 is included on purpose:
+//!   Coupa answers 500 for passing trouble (lock timeouts, a busy worker) as often as 503, and
+//!   repeating a read cannot change anything.
+//! - **Decisions** (PUT approve/reject/hold) change money and are never repeated blindly. They are
+//!   retried only when Coupa cannot have acted: the connection was never made, Coupa answered 429
+//!   (refused before processing), or 401 (refused before processing; one token renewal). After
+//!   anything else that may have reached Coupa (a timeout, a broken connection, a 5xx), the
+//!   approval is read again to learn whether the decision took effect; only when that read fails
+//!   too is the outcome [`CoupaError::Unknown`].
+//!
+//! Every attempt records a `coupa.request` span (method, path, endpoint, status, attempt,
+//! duration; never the token) and the metrics `coupa_requests_total{endpoint,status}` and
+//! `coupa_request_duration_seconds{endpoint}`, where `endpoint` is a template such as
+//! `/api/approvals/:id/approve`, never a raw id.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use jiff::Timestamp;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use super::auth::{BearerToken, TokenSource, shorten};
+use super::error::CoupaError;
+use super::model::{
+    self, RawApproval, RawErrors, RawParty, RawRequisition, RawUserGroup, UserGroup,
+};
+use crate::config::CoupaSettings;
+use crate::domain::{
+    Approval, ApprovalId, ApprovalStatus, CoupaUserId, Decision, GroupId, Person, Requisition,
+    RequisitionId,
+};
+
+/// Records per page; Coupa never returns more than 50.
+pub const PAGE_SIZE: usize = 50;
+
+/// Longest reason sent with a decision, in characters. Coupa stores the reason in the approval's
+/// note; longer reasons are cut to this length, ending in `…`.
+pub const MAX_REASON_CHARS: usize = 1_000;
+
+/// How far before the watermark an incremental poll starts. Coupa's timestamps have one-second
+/// precision and come from its own clock, so polls overlap and callers de-duplicate.
+pub const WATERMARK_OVERLAP: Duration = Duration::from_secs(5);
+
+/// Paging stops with an error past this many pages (100,000 records): a server that ignores
+/// `offset` must not keep a sync looping forever.
+const MAX_PAGES: usize = 2_000;
+
+/// Default connect timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Default timeout for a whole request, body included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+// `fields=` lists: only what cards and decisions need. Coupa's documented examples spell the field
+// names in snake_case (its responses use kebab-case keys).
+const USER_FIELDS: &str = r#""id","login","email","firstname","lastname","fullname","active""#;
+
+fn approval_fields() -> String {
+    format!(
+        r#"["id","status","position","approvable_type","approvable_id","approver_type","approval_date","note","holdable","updated_at",{{"approver":[{USER_FIELDS},"name",{{"users":[{USER_FIELDS}]}}]}},{{"approved_by":[{USER_FIELDS}]}}]"#
+    )
+}
+
+fn requisition_fields() -> String {
+    let approval = approval_fields();
+    format!(
+        r#"["id","req_title","status","total","justification","need_by_date","submitted_at","updated_at","line_count",{{"currency":["code"]}},{{"department":["name"]}},{{"requested_by":[{USER_FIELDS}]}},{{"requisition_lines":["id","line_num","description","quantity","unit_price","total",{{"currency":["code"]}},{{"uom":["name"]}},{{"supplier":["name"]}},{{"account":["name","code"]}}]}},{{"current_approval":{approval}}},{{"current_parallel_approvals":{approval}}},{{"approvals":{approval}}}]"#
+    )
+}
+
+fn user_fields() -> String {
+    format!("[{USER_FIELDS}]")
+}
+
+fn group_fields() -> String {
+    format!(r#"["id","name","active",{{"users":[{USER_FIELDS}]}}]"#)
+}
+
+/// What can be done to a pending approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `PUT /api/approvals/{id}/approve`.
+    Approve,
+    /// `PUT /api/approvals/{id}/reject`.
+    Reject,
+    /// `PUT /api/approvals/{id}/hold` (only when the approval is `holdable`).
+    Hold,
+}
+
+impl Action {
+    /// The path segment and the word used in messages.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::Hold => "hold",
+        }
+    }
+
+    fn endpoint(self) -> &'static str {
+        match self {
+            Action::Approve => "/api/approvals/:id/approve",
+            Action::Reject => "/api/approvals/:id/reject",
+            Action::Hold => "/api/approvals/:id/hold",
+        }
+    }
+
+    /// Whether an approval in `status` shows that this action took effect.
+    fn took_effect(self, status: &ApprovalStatus) -> bool {
+        match (self, status) {
+            (Action::Approve, ApprovalStatus::Approved) => true,
+            (Action::Reject, ApprovalStatus::Rejected) => true,
+            // Coupa's word for a held approval is not documented; any status naming a hold counts.
+            (Action::Hold, ApprovalStatus::Other(word)) => word.contains("hold"),
+            _ => false,
+        }
+    }
+}
+
+impl From<Decision> for Action {
+    fn from(decision: Decision) -> Self {
+        match decision {
+            Decision::Approve => Action::Approve,
+            Decision::Reject => Action::Reject,
+        }
+    }
+}
+
+/// How reads are retried.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per call, the first included (the 401 retry does not count).
+    pub max_attempts: u32,
+    /// Backoff before the first retry; doubled for each one after.
+    pub base_delay: Duration,
+    /// Backoff never exceeds this.
+    pub max_delay: Duration,
+    /// A `Retry-After` longer than this is not waited for: the call fails with
+    /// [`CoupaError::RateLimited`] (or the server error) carrying the delay.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with jitter before retry number `retry` (from 1): a random delay
+    /// between half and all of `base_delay × 2^(retry-1)`, capped at `max_delay`. The jitter keeps
+    /// many tasks that failed together from retrying together.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 1u32 << retry.saturating_sub(1).min(16);
+        let ceiling = self.base_delay.saturating_mul(factor).min(self.max_delay);
+        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(rand::random_range(nanos / 2..=nanos))
+    }
+}
+
+/// Spaces calls evenly so the process stays under `COUPA_MAX_RPS`, whatever the number of tasks.
+///
+/// Each caller reserves the next free slot and sleeps until it; slots are `1 / rps` apart. There is
+/// no burst allowance, so no one-second window ever holds more than `rps` (+1 at its edge) calls.
+/// Uses `tokio::time`, so paused-clock tests control it.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    next_slot: Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    /// At most `rps` calls per second (0 is read as 1).
+    pub fn per_second(rps: u32) -> Self {
+        Self {
+            interval: Duration::from_secs(1) / rps.max(1),
+            next_slot: Mutex::new(None),
+        }
+    }
+
+    /// Waits for this caller's slot.
+    pub async fn acquire(&self) {
+        let slot = {
+            // A poisoned lock still holds a valid instant: keep going rather than panic.
+            let mut next = self.next_slot.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            *next = Some(slot + self.interval);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// Records one HTTP exchange in the metrics.
+pub(crate) fn record_call(endpoint: &'static str, status: &str, elapsed: Duration) {
+    metrics::counter!(
+        "coupa_requests_total",
+        "endpoint" => endpoint,
+        "status" => status.to_owned()
+    )
+    .increment(1);
+    metrics::histogram!("coupa_request_duration_seconds", "endpoint" => endpoint)
+        .record(elapsed.as_secs_f64());
+}
+
+/// Reads `Retry-After` as delay-seconds or an HTTP date (relative to `now`).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, SystemTime::now())
+}
+
+/// The reason as sent to Coupa: trimmed, and cut to [`MAX_REASON_CHARS`] characters.
+pub fn limit_reason(reason: &str) -> String {
+    let reason = reason.trim();
+    if reason.chars().count() <= MAX_REASON_CHARS {
+        reason.to_owned()
+    } else {
+        shorten(reason, MAX_REASON_CHARS - 1)
+    }
+}
+
+/// Builds a [`CoupaClient`]; every knob has a production default.
+#[derive(Debug)]
+pub struct CoupaClientBuilder {
+    settings: CoupaSettings,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+    max_rps: u32,
+}
+
+impl CoupaClientBuilder {
+    /// Connect timeout (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Timeout for a whole request, body included (default 30 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How reads are retried (default: 4 attempts, 250 ms doubling up to 8 s).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Calls per second for the whole client (default `settings.max_rps`).
+    pub fn max_rps(mut self, rps: u32) -> Self {
+        self.max_rps = rps;
+        self
+    }
+
+    /// Builds the client. Nothing is sent until the first call.
+    pub fn build(self) -> Result<CoupaClient, CoupaError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            // A redirect would carry a decision somewhere we did not send it.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("coupa-approvals/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CoupaError::Setup(format!("HTTP client: {e}")))?;
+        let limiter = Arc::new(RateLimiter::per_second(self.max_rps));
+        let auth = TokenSource::new(&self.settings, http.clone(), limiter.clone());
+        Ok(CoupaClient {
+            inner: Arc::new(Inner {
+                http,
+                base: self.settings.instance_url,
+                auth,
+                limiter,
+                retry: self.retry,
+            }),
+        })
+    }
+}
+
+/// A typed client for the parts of Coupa's Core API this bot uses. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct CoupaClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    auth: TokenSource,
+    limiter: Arc<RateLimiter>,
+    retry: RetryPolicy,
+}
+
+/// One request, described once and sent as many times as the retry rules allow.
+struct Call {
+    method: Method,
+    endpoint: &'static str,
+    url: Url,
+    /// What is asked for, for `NotFound` (`approval 90211`).
+    what: String,
+}
+
+/// A complete answer (body read), whatever its status.
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
+
+impl CoupaClient {
+    /// A builder with the defaults (connect 5 s, request 30 s, 4 attempts, `settings.max_rps`).
+    pub fn builder(settings: &CoupaSettings) -> CoupaClientBuilder {
+        CoupaClientBuilder {
+            settings: settings.clone(),
+            connect_timeout: CONNECT_TIMEOUT,
+            request_timeout: REQUEST_TIMEOUT,
+            retry: RetryPolicy::default(),
+            max_rps: settings.max_rps,
+        }
+    }
+
+    /// Requisitions changed since `watermark` (any status), oldest change first, every page.
+    ///
+    /// Asks for `updated_at[gt_or_eq]` = `watermark` − [`WATERMARK_OVERLAP`], so the result
+    /// overlaps the previous poll: the caller de-duplicates, and takes the next watermark from
+    /// the `updated_at` values returned, never from its own clock.
+    pub async fn requisitions_changed_since(
+        &self,
+        watermark: Timestamp,
+    ) -> Result<Vec<Requisition>, CoupaError> {
+        let overlap = i64::try_from(WATERMARK_OVERLAP.as_secs()).unwrap_or(0);
+        let since = Timestamp::from_second(watermark.as_second().saturating_sub(overlap))
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let since = since.to_string();
+        let fields = requisition_fields();
+        self.get_all(
+            "/api/requisitions",
+            "/api/requisitions",
+            &[
+                ("updated_at[gt_or_eq]", since.as_str()),
+                ("order_by", "updated_at"),
+                ("dir", "asc"),
+                ("fields", fields.as_str()),
+            ],
+            |raw: RawRequisition| raw.into_domain(),
+        )
+        .await
+    }
+
+    /// Every requisition pending approval, for a full reconciliation, every page.
+    pub async fn pending_requisitions(&self) -> Result<Vec<Requisition>, CoupaError> {
+        let fields = requisition_fields();
+        self.get_all(
+            "/api/requisitions",
+            "/api/requisitions",
+            &[
+                ("status", "pending_approval"),
+                ("order_by", "id"),
+                ("dir", "asc"),
+                ("fields", fields.as_str()),
+            ],
+            |raw: RawRequisition| raw.into_domain(),
+        )
+        .await
+    }
+
+    /// One requisition with its lines and approvals.
+    pub async fn requisition(&self, id: RequisitionId) -> Result<Requisition, CoupaError> {
+        let fields = requisition_fields();
+        let call = self.call(
+            Method::GET,
+            "/api/requisitions/:id",
+            &format!("/api/requisitions/{id}"),
+            &[("fields", fields.as_str())],
+            format!("requisition {id}"),
+        );
+        let raw: RawRequisition = self.get_json(&call).await?;
+        raw.into_domain().map_err(|e| decode(&call, e))
+    }
+
+    /// One approval, read fresh.
+    pub async fn approval(&self, id: ApprovalId) -> Result<Approval, CoupaError> {
+        let fields = approval_fields();
+        let call = self.call(
+            Method::GET,
+            "/api/approvals/:id",
+            &format!("/api/approvals/{id}"),
+            &[("fields", fields.as_str())],
+            format!("approval {id}"),
+        );
+        let raw: RawApproval = self.get_json(&call).await?;
+        raw.into_domain().map_err(|e| decode(&call, e))
+    }
+
+    /// Requisition approvals waiting for the Coupa user `approver` (as the named approver; group
+    /// approvals are found through the requisitions).
+    pub async fn pending_approvals_for(
+        &self,
+        approver: CoupaUserId,
+    ) -> Result<Vec<Approval>, CoupaError> {
+        let approver = approver.to_string();
+        let fields = approval_fields();
+        self.get_all(
+            "/api/approvals",
+            "/api/approvals",
+            &[
+                ("status", "pending_approval"),
+                ("approvable_type", "RequisitionHeader"),
+                ("approver_id", approver.as_str()),
+                ("order_by", "id"),
+                ("dir", "asc"),
+                ("fields", fields.as_str()),
+            ],
+            |raw: RawApproval| raw.into_domain(),
+        )
+        .await
+    }
+
+    /// The Coupa user whose email is exactly `email` (ignoring ASCII case), or `None`. Inactive
+    /// users are returned with `active: false`; an active match is preferred over an inactive one.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<Person>, CoupaError> {
+        let email = email.trim();
+        let fields = user_fields();
+        let call = self.call(
+            Method::GET,
+            "/api/users",
+            "/api/users",
+            &[("email", email), ("fields", fields.as_str())],
+            format!("user <{email}>"),
+        );
+        let users: Vec<RawParty> = self.get_json(&call).await?;
+        let mut matches = Vec::new();
+        for user in users {
+            let person = user.into_person("a user").map_err(|e| decode(&call, e))?;
+            // Coupa's filter is exact already; checking again guards against a partial match.
+            if person
+                .email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            {
+                matches.push(person);
+            }
+        }
+        matches.sort_by_key(|p| !p.active);
+        Ok(matches.into_iter().next())
+    }
+
+    /// A user group with its active members.
+    pub async fn user_group(&self, id: GroupId) -> Result<UserGroup, CoupaError> {
+        let fields = group_fields();
+        let call = self.call(
+            Method::GET,
+            "/api/user_groups/:id",
+            &format!("/api/user_groups/{id}"),
+            &[("fields", fields.as_str())],
+            format!("user group {id}"),
+        );
+        let raw: RawUserGroup = self.get_json(&call).await?;
+        raw.into_domain().map_err(|e| decode(&call, e))
+    }
+
+    /// Approves `id` with `reason` (see [`CoupaClient::decide`]).
+    pub async fn approve(&self, id: ApprovalId, reason: &str) -> Result<Approval, CoupaError> {
+        self.decide(id, Action::Approve, reason).await
+    }
+
+    /// Rejects `id` with `reason` (see [`CoupaClient::decide`]).
+    pub async fn reject(&self, id: ApprovalId, reason: &str) -> Result<Approval, CoupaError> {
+        self.decide(id, Action::Reject, reason).await
+    }
+
+    /// Puts `id` on hold with `reason` (see [`CoupaClient::decide`]).
+    pub async fn hold(&self, id: ApprovalId, reason: &str) -> Result<Approval, CoupaError> {
+        self.decide(id, Action::Hold, reason).await
+    }
+
+    /// Executes `action` on approval `id`, sending `reason` (trimmed, at most
+    /// [`MAX_REASON_CHARS`] characters) as a URL-encoded query parameter. Returns the approval as
+    /// Coupa shows it afterwards.
+    ///
+    /// - 400 for an approval that is no longer pending → [`CoupaError::NotPending`] with Coupa's
+    ///   message; 404 → [`CoupaError::NotFound`].
+    /// - After a failure that may have reached Coupa, the approval is re-read: if it shows the
+    ///   decision, this returns `Ok`; if it is still pending, the original error (the decision did
+    ///   not take effect); if it was decided otherwise, `NotPending`; if it cannot be read,
+    ///   [`CoupaError::Unknown`].
+    pub async fn decide(
+        &self,
+        id: ApprovalId,
+        action: Action,
+        reason: &str,
+    ) -> Result<Approval, CoupaError> {
+        let reason = limit_reason(reason);
+        let call = self.call(
+            Method::PUT,
+            action.endpoint(),
+            &format!("/api/approvals/{id}/{}", action.verb()),
+            &[("reason", reason.as_str())],
+            format!("approval {id}"),
+        );
+        let policy = &self.inner.retry;
+        let mut token = self.inner.auth.token().await?;
+        let mut renewed = false;
+        let mut attempt = 0;
+        let mut retries = 0;
+        loop {
+            attempt += 1;
+            match self.exchange(&call, &token, attempt).await {
+                Ok(answer) if answer.status.is_success() => {
+                    return match model::parse::<RawApproval>(&answer.body)
+                        .and_then(RawApproval::into_domain)
+                    {
+                        Ok(approval) => Ok(approval),
+                        // It worked; only the answer was unreadable. Read the approval instead.
+                        Err(_) => self.approval(id).await,
+                    };
+                }
+                Ok(answer) if answer.status == StatusCode::UNAUTHORIZED && !renewed => {
+                    // Refused before anything happened: safe to send again with a new token.
+                    renewed = true;
+                    token = self.inner.auth.renew_after_rejection(&token).await?;
+                }
+                Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
+                    // Rate limiting refuses a request before it is processed: safe to repeat.
+                    let delay = answer
+                        .retry_after
+                        .unwrap_or_else(|| policy.backoff(retries + 1));
+                    if retries + 1 >= policy.max_attempts || delay > policy.max_retry_after {
+                        return Err(self.status_error(&call, answer, attempt));
+                    }
+                    retries += 1;
+                    tokio::time::sleep(delay).await;
+                }
+                Ok(answer) if answer.status == StatusCode::BAD_REQUEST => {
+                    return Err(self.refused_decision(&call, id, &answer).await);
+                }
+                Ok(answer) if answer.status.is_server_error() => {
+                    let cause = self.status_error(&call, answer, attempt);
+                    return self.resolve(id, action, cause).await;
+                }
+                Ok(answer) => return Err(self.status_error(&call, answer, attempt)),
+                Err(error) if error.is_connect() => {
+                    // The connection was never made, so Coupa never saw the request.
+                    if retries + 1 >= policy.max_attempts {
+                        return Err(transport_error(&call, error, attempt));
+                    }
+                    retries += 1;
+                    tokio::time::sleep(policy.backoff(retries)).await;
+                }
+                Err(error) => {
+                    let cause = transport_error(&call, error, attempt);
+                    return self.resolve(id, action, cause).await;
+                }
+            }
+        }
+    }
+
+    /// A 400 on a decision: `NotPending` when Coupa says so, or when a fresh read shows the
+    /// approval is no longer actionable; otherwise `BadRequest` with Coupa's message.
+    async fn refused_decision(&self, call: &Call, id: ApprovalId, answer: &Answer) -> CoupaError {
+        let message = error_message(&answer.body)
+            .unwrap_or_else(|| "Coupa refused the decision (HTTP 400)".to_owned());
+        if message.to_ascii_lowercase().contains("pending") {
+            return CoupaError::NotPending { id, message };
+        }
+        match self.approval(id).await {
+            Ok(approval) if !approval.status.is_actionable() => {
+                CoupaError::NotPending { id, message }
+            }
+            _ => CoupaError::BadRequest {
+                endpoint: call.endpoint,
+                message,
+            },
+        }
+    }
+
+    /// Settles an ambiguous decision by reading the approval again.
+    async fn resolve(
+        &self,
+        id: ApprovalId,
+        action: Action,
+        cause: CoupaError,
+    ) -> Result<Approval, CoupaError> {
+        tracing::warn!(
+            approval = %id,
+            action = action.verb(),
+            error = %cause,
+            "decision may have reached Coupa; re-reading the approval"
+        );
+        match self.approval(id).await {
+            Ok(approval) if action.took_effect(&approval.status) => {
+                tracing::info!(approval = %id, action = action.verb(), "the decision took effect");
+                Ok(approval)
+            }
+            // Still waiting: the decision did not take effect, and the caller may try again.
+            Ok(approval) if approval.status.is_actionable() => Err(cause),
+            Ok(approval) => Err(CoupaError::NotPending {
+                id,
+                message: format!("Coupa now shows it as {}", status_word(&approval.status)),
+            }),
+            Err(read) => Err(CoupaError::Unknown {
+                id,
+                action: action.verb(),
+                cause: format!("{cause}; re-reading the approval failed: {read}"),
+            }),
+        }
+    }
+
+    /// Pages through a list, [`PAGE_SIZE`] at a time, until a short page.
+    ///
+    /// A record that cannot be converted is skipped with a warning and counted in
+    /// `coupa_records_skipped_total`, so one odd record cannot stop every card from being sent.
+    async fn get_all<R, T>(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+        convert: impl Fn(R) -> Result<T, model::ModelError>,
+    ) -> Result<Vec<T>, CoupaError>
+    where
+        R: DeserializeOwned,
+    {
+        let limit = PAGE_SIZE.to_string();
+        let mut records = Vec::new();
+        let mut offset = 0usize;
+        for _ in 0..MAX_PAGES {
+            let offset_text = offset.to_string();
+            let mut page_query = query.to_vec();
+            page_query.push(("limit", limit.as_str()));
+            page_query.push(("offset", offset_text.as_str()));
+            let call = self.call(
+                Method::GET,
+                endpoint,
+                path,
+                &page_query,
+                endpoint.to_owned(),
+            );
+            let page: Vec<serde_json::Value> = self.get_json(&call).await?;
+            let count = page.len();
+            for value in page {
+                let converted = serde_json::from_value::<R>(value)
+                    .map_err(|e| model::ModelError(e.to_string()))
+                    .and_then(&convert);
+                match converted {
+                    Ok(record) => records.push(record),
+                    Err(error) => {
+                        tracing::warn!(endpoint, error = %error, "skipping an unreadable Coupa record");
+                        metrics::counter!("coupa_records_skipped_total", "endpoint" => endpoint)
+                            .increment(1);
+                    }
+                }
+            }
+            if count < PAGE_SIZE {
+                return Ok(records);
+            }
+            offset += count;
+        }
+        Err(CoupaError::Decode {
+            endpoint,
+            reason: format!("more than {MAX_PAGES} pages; is `offset` ignored?"),
+        })
+    }
+
+    /// GETs `call` and parses the JSON body.
+    async fn get_json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, CoupaError> {
+        let body = self.get(call).await?;
+        model::parse(&body).map_err(|e| decode(call, e))
+    }
+
+    /// GETs `call` with the read retry rules; returns the body of a 2xx answer.
+    async fn get(&self, call: &Call) -> Result<Vec<u8>, CoupaError> {
+        let policy = &self.inner.retry;
+        let mut token = self.inner.auth.token().await?;
+        let mut renewed = false;
+        let mut attempt = 0;
+        let mut retries = 0;
+        loop {
+            attempt += 1;
+            let result = self.exchange(call, &token, attempt).await;
+            let (error, retry_after) = match result {
+                Ok(answer) if answer.status.is_success() => return Ok(answer.body),
+                Ok(answer) if answer.status == StatusCode::UNAUTHORIZED && !renewed => {
+                    renewed = true;
+                    token = self.inner.auth.renew_after_rejection(&token).await?;
+                    continue;
+                }
+                Ok(answer) if retryable_read(answer.status) => {
+                    let retry_after = answer.retry_after;
+                    (self.status_error(call, answer, attempt), retry_after)
+                }
+                Ok(answer) => return Err(self.status_error(call, answer, attempt)),
+                Err(error) if error.is_builder() => {
+                    return Err(transport_error(call, error, attempt));
+                }
+                Err(error) => (transport_error(call, error, attempt), None),
+            };
+            if retries + 1 >= policy.max_attempts {
+                return Err(error);
+            }
+            let delay = match retry_after {
+                Some(delay) if delay > policy.max_retry_after => return Err(error),
+                Some(delay) => delay,
+                None => policy.backoff(retries + 1),
+            };
+            retries += 1;
+            tracing::debug!(endpoint = call.endpoint, error = %error, ?delay, "retrying Coupa read");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Sends `call` once (after the rate limiter) and reads the whole answer, inside a span.
+    async fn exchange(
+        &self,
+        call: &Call,
+        token: &BearerToken,
+        attempt: u32,
+    ) -> Result<Answer, reqwest::Error> {
+        self.inner.limiter.acquire().await;
+        let span = tracing::info_span!(
+            "coupa.request",
+            method = call.method.as_str(),
+            path = call.url.path(),
+            endpoint = call.endpoint,
+            attempt,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        async {
+            let started = Instant::now();
+            let mut authorization = HeaderValue::from_str(&token.header_value())
+                .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
+            // Keeps the token out of any `Debug` output of the request.
+            authorization.set_sensitive(true);
+            let result: Result<Answer, reqwest::Error> = async {
+                let response = self
+                    .inner
+                    .http
+                    .request(call.method.clone(), call.url.clone())
+                    .header(AUTHORIZATION, authorization)
+                    .header(ACCEPT, "application/json")
+                    .send()
+                    .await?;
+                let status = response.status();
+                let retry_after = retry_after(response.headers());
+                let body = response.bytes().await?.to_vec();
+                Ok(Answer {
+                    status,
+                    retry_after,
+                    body,
+                })
+            }
+            .await;
+            let elapsed = started.elapsed();
+            let label = match &result {
+                Ok(answer) => answer.status.as_str().to_owned(),
+                Err(e) if e.is_timeout() => "timeout".to_owned(),
+                Err(e) if e.is_connect() => "connect_error".to_owned(),
+                Err(_) => "error".to_owned(),
+            };
+            let span = tracing::Span::current();
+            span.record("status", label.as_str());
+            span.record(
+                "duration_ms",
+                u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            );
+            record_call(call.endpoint, &label, elapsed);
+            tracing::debug!("Coupa answered");
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn call(
+        &self,
+        method: Method,
+        endpoint: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+        what: String,
+    ) -> Call {
+        let mut url = self.inner.base.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}{path}"));
+        url.set_query(None);
+        if !query.is_empty() {
+            // Form encoding: `&`, `#`, `+`, quotes and non-ASCII text all arrive intact.
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Call {
+            method,
+            endpoint,
+            url,
+            what,
+        }
+    }
+
+    fn status_error(&self, call: &Call, answer: Answer, attempts: u32) -> CoupaError {
+        let endpoint = call.endpoint;
+        match answer.status {
+            StatusCode::BAD_REQUEST => CoupaError::BadRequest {
+                endpoint,
+                message: error_message(&answer.body)
+                    .unwrap_or_else(|| "HTTP 400 without a message".to_owned()),
+            },
+            StatusCode::UNAUTHORIZED => CoupaError::Unauthorized { endpoint },
+            StatusCode::FORBIDDEN => CoupaError::Forbidden { endpoint },
+            StatusCode::NOT_FOUND => CoupaError::NotFound {
+                what: call.what.clone(),
+            },
+            StatusCode::TOO_MANY_REQUESTS => CoupaError::RateLimited {
+                endpoint,
+                attempts,
+                retry_after: answer.retry_after,
+            },
+            status if status.is_server_error() => CoupaError::Server {
+                endpoint,
+                status: status.as_u16(),
+                attempts,
+            },
+            status => CoupaError::UnexpectedStatus {
+                endpoint,
+                status: status.as_u16(),
+            },
+        }
+    }
+}
+
+/// Statuses worth repeating a read for.
+fn retryable_read(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+fn transport_error(call: &Call, error: reqwest::Error, attempts: u32) -> CoupaError {
+    if error.is_timeout() {
+        CoupaError::Timeout {
+            endpoint: call.endpoint,
+            attempts,
+        }
+    } else {
+        CoupaError::Connection {
+            endpoint: call.endpoint,
+            attempts,
+            source: error.without_url(),
+        }
+    }
+}
+
+fn decode(call: &Call, error: model::ModelError) -> CoupaError {
+    CoupaError::Decode {
+        endpoint: call.endpoint,
+        reason: shorten(&error.0, 300),
+    }
+}
+
+/// Coupa's validation messages from a 400 body, shortened for logs and users.
+fn error_message(body: &[u8]) -> Option<String> {
+    model::parse::<RawErrors>(body)
+        .ok()?
+        .message()
+        .map(|m| shorten(&m, 500))
+}
+
+fn status_word(status: &ApprovalStatus) -> &str {
+    match status {
+        ApprovalStatus::PendingApproval => "pending_approval",
+        ApprovalStatus::Waiting => "pending",
+        ApprovalStatus::Approved => "approved",
+        ApprovalStatus::Rejected => "rejected",
+        ApprovalStatus::Other(word) => word,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(7));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(7)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(7));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn backoff_grows_exponentially_with_jitter_and_a_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+            max_retry_after: Duration::from_secs(1),
+        };
+        for _ in 0..50 {
+            let first = policy.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let second = policy.backoff(2);
+            assert!(second >= Duration::from_millis(100) && second <= Duration::from_millis(200));
+            let capped = policy.backoff(10);
+            assert!(capped >= Duration::from_millis(175) && capped <= Duration::from_millis(350));
+        }
+    }
+
+    #[test]
+    fn reasons_are_trimmed_and_cut_to_the_documented_maximum() {
+        assert_eq!(limit_reason("  ok  "), "ok");
+        let exact = "é".repeat(MAX_REASON_CHARS);
+        assert_eq!(limit_reason(&exact), exact);
+        let long = "é".repeat(MAX_REASON_CHARS + 10);
+        let sent = limit_reason(&long);
+        assert_eq!(sent.chars().count(), MAX_REASON_CHARS);
+        assert!(sent.ends_with('…'));
+    }
+
+    #[test]
+    fn field_lists_are_valid_json() {
+        for fields in [
+            approval_fields(),
+            requisition_fields(),
+            user_fields(),
+            group_fields(),
+        ] {
+            let parsed: serde_json::Value = serde_json::from_str(&fields).unwrap();
+            assert!(parsed.is_array());
+        }
+        assert!(requisition_fields().contains(r#"{"current_parallel_approvals":["id""#));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_limiter_spaces_calls_evenly() {
+        let limiter = RateLimiter::per_second(20);
+        let started = Instant::now();
+        for _ in 0..21 {
+            limiter.acquire().await;
+        }
+        // 21 calls at 20/s: the first at once, the last a full second later.
+        assert_eq!(started.elapsed(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn decisions_know_what_success_looks_like() {
+        assert!(Action::Approve.took_effect(&ApprovalStatus::Approved));
+        assert!(!Action::Approve.took_effect(&ApprovalStatus::Rejected));
+        assert!(Action::Reject.took_effect(&ApprovalStatus::Rejected));
+        assert!(Action::Hold.took_effect(&ApprovalStatus::Other("on_hold".into())));
+        assert!(!Action::Hold.took_effect(&ApprovalStatus::PendingApproval));
+        assert_eq!(Action::from(Decision::Reject), Action::Reject);
+    }
+}
