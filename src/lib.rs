@@ -23,6 +23,7 @@
 //! design notes; each module's own docs say what it is for.
 
 pub mod app;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod coupa;

@@ -215,6 +215,7 @@ struct Inner {
     calls: Vec<RecordedCall>,
     faults: Vec<Fault>,
     last_change: Timestamp,
+    clock_offset: jiff::SignedDuration,
 }
 
 /// A fake Coupa instance. Cheap to clone; clones share state.
@@ -263,6 +264,7 @@ impl Sandbox {
             calls: Vec::new(),
             faults: Vec::new(),
             last_change: Timestamp::UNIX_EPOCH,
+            clock_offset: jiff::SignedDuration::ZERO,
         };
         let service = inner.add_user("chat-approvals-svc", "Chat Approvals", "Service");
         inner.service_account = service;
@@ -391,6 +393,12 @@ impl Sandbox {
             },
         );
         id
+    }
+
+    /// Moves Coupa's clock forward by `by` (for changes spread over time without waiting).
+    pub fn advance_clock(&self, by: Duration) {
+        let mut inner = self.lock();
+        inner.clock_offset += jiff::SignedDuration::try_from(by).unwrap_or_default();
     }
 
     /// Tokens issued from now on live `ttl`.
@@ -549,7 +557,7 @@ impl Inner {
     /// Coupa's clock: one-second precision (several changes can share a second, as in Coupa)
     /// and never earlier than a change already made.
     fn tick(&mut self) -> Timestamp {
-        let now = Timestamp::now();
+        let now = Timestamp::now() + self.clock_offset;
         let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
         self.last_change = now.max(self.last_change);
         self.last_change

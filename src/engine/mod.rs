@@ -2,6 +2,18 @@
 //! talks to Coupa, the chat platform and the store through their adapters; it knows neither
 //! Slack JSON nor Coupa JSON.
 //!
+//! - [`core`]: [`Engine`], its settings, clock and error type.
+//! - [`sync`]: deliver cards for pending approvals and keep every card true.
+//! - [`directory`]: Coupa users ↔ chat users by email, cached.
+//! - [`decide`]: approve or reject from a card, exactly once.
+//! - [`pending`]: "what's pending", live from Coupa.
 //! - [`leader`]: which replica runs the singleton jobs.
 
+pub mod core;
+pub mod decide;
+pub mod directory;
 pub mod leader;
+pub mod pending;
+pub mod sync;
+
+pub use self::core::{Clock, Engine, EngineError, EngineSettings, system_clock};

@@ -1,0 +1,90 @@
+//! The card view model: what an approval card says, independent of any chat platform.
+
+use jiff::Timestamp;
+use rust_decimal::Decimal;
+use url::Url;
+
+use crate::domain::{Approval, ApprovalId, Decision, Fingerprint, Requisition};
+
+/// Where an approval stands, as a card shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardState {
+    /// Waiting for this approver: buttons shown.
+    Pending,
+    /// Decided by this recipient through the bot.
+    DecidedHere {
+        /// What they chose.
+        decision: Decision,
+        /// Their name.
+        by: String,
+        /// When.
+        at: Timestamp,
+        /// Their comment or reason.
+        reason: Option<String>,
+    },
+    /// Decided through the bot by another approver of the same step (a group member).
+    DecidedByOther {
+        /// What they chose.
+        decision: Decision,
+        /// Their name.
+        by: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// Decided in Coupa itself (web, email, mobile).
+    DecidedInCoupa {
+        /// What was decided.
+        decision: Decision,
+        /// When, if Coupa said.
+        at: Option<Timestamp>,
+    },
+    /// No longer waiting for a decision (withdrawn, moved on, removed).
+    NoLongerPending,
+    /// The buttons expired; decide in Coupa.
+    Expired,
+    /// The requisition changed after this card was sent; a new card follows.
+    Changed,
+}
+
+/// One approval card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    /// The requisition as read from Coupa.
+    pub requisition: Requisition,
+    /// The approval step the card is for.
+    pub approval: ApprovalId,
+    /// Where that step stands.
+    pub state: CardState,
+    /// "View in Coupa".
+    pub coupa_link: Url,
+    /// Whether Approve asks for confirmation first.
+    pub confirm_approve: bool,
+    /// When the buttons were issued (they expire after `BUTTON_TTL_HOURS`).
+    pub issued_at: Timestamp,
+    /// What the buttons vouch for; a decision on a changed requisition is refused.
+    pub fingerprint: Fingerprint,
+}
+
+impl Card {
+    /// The card for `approval` of `requisition` in `state`.
+    pub fn new(
+        requisition: &Requisition,
+        approval: &Approval,
+        state: CardState,
+        coupa_instance: &Url,
+        confirm_above: Option<Decimal>,
+        issued_at: Timestamp,
+    ) -> Self {
+        let mut coupa_link = coupa_instance.clone();
+        coupa_link.set_path(&format!("/requisition_headers/{}", requisition.id));
+        Self {
+            confirm_approve: confirm_above.is_some_and(|limit| requisition.total.amount > limit),
+            fingerprint: requisition.fingerprint(),
+            requisition: requisition.clone(),
+            approval: approval.id,
+            state,
+            coupa_link,
+            issued_at,
+        }
+    }
+}

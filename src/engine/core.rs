@@ -1,0 +1,151 @@
+//! [`Engine`]: the use cases' shared parts — the adapters they talk through, their settings,
+//! the clock, and the one error type of the engine boundary.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rust_decimal::Decimal;
+use url::Url;
+
+use crate::chat::card::{Card, CardState};
+use crate::chat::port::{ChatError, ChatPort, MessageRef};
+use crate::coupa::{CoupaClient, CoupaError};
+use crate::domain::{Approval, ApprovalId, Requisition};
+use crate::store::{DeliveredCard, Store, StoreError};
+
+use super::directory::Directory;
+
+/// How long a claim on an approval lasts: long enough for any Coupa call and its retries to
+/// finish, short enough that a crashed replica's claim frees the approval the same day.
+pub const CLAIM_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// The current time; a parameter so that tests can move it.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The real clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Timestamp::now)
+}
+
+/// What the engine needs to know of the configuration.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Base of the "View in Coupa" links.
+    pub coupa_instance_url: Url,
+    /// A card's buttons stop working after this.
+    pub button_ttl: Duration,
+    /// Approve asks for confirmation above this total.
+    pub confirm_above_amount: Option<Decimal>,
+}
+
+/// Why a use case could not finish. Users see a short message; logs get the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Coupa failed.
+    #[error(transparent)]
+    Coupa(#[from] CoupaError),
+    /// The chat platform failed.
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The use cases, over their adapters. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) chat: Arc<dyn ChatPort>,
+    pub(crate) coupa: CoupaClient,
+    pub(crate) settings: Arc<EngineSettings>,
+    pub(crate) clock: Clock,
+    pub(crate) directory: Directory,
+}
+
+impl Engine {
+    /// Puts the engine together.
+    pub fn new(
+        store: Arc<dyn Store>,
+        chat: Arc<dyn ChatPort>,
+        coupa: CoupaClient,
+        settings: EngineSettings,
+        clock: Clock,
+    ) -> Self {
+        let directory = Directory::new(store.clone(), chat.clone());
+        Self {
+            store,
+            chat,
+            coupa,
+            settings: Arc::new(settings),
+            clock,
+            directory,
+        }
+    }
+
+    /// The store (for wiring and tests).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Now, by the engine's clock.
+    pub(crate) fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// Whether a card sent at `sent_at` has expired buttons.
+    pub(crate) fn expired(&self, sent_at: Timestamp) -> bool {
+        let age = self.now().duration_since(sent_at);
+        age.as_secs() >= 0 && age.unsigned_abs() >= self.settings.button_ttl
+    }
+
+    /// The card for `approval` of `requisition` in `state`.
+    pub(crate) fn card(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        state: CardState,
+    ) -> Card {
+        Card::new(
+            requisition,
+            approval,
+            state,
+            &self.settings.coupa_instance_url,
+            self.settings.confirm_above_amount,
+            self.now(),
+        )
+    }
+
+    /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again).
+    pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
+        let message = MessageRef {
+            channel: delivered.channel.clone(),
+            ts: delivered.ts.clone(),
+        };
+        match self.chat.update_card(&message, card).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, recipient = %delivered.recipient, "could not edit a card");
+                metrics::counter!("chat_errors_total", "call" => "update_card").increment(1);
+                false
+            }
+        }
+    }
+
+    /// Edits every delivered card of `approval` with `state_for(recipient)`.
+    pub(crate) async fn edit_all(
+        &self,
+        approval_id: ApprovalId,
+        requisition: &Requisition,
+        approval: &Approval,
+        state_for: impl Fn(&DeliveredCard) -> CardState,
+    ) -> Result<bool, EngineError> {
+        let mut all_edited = true;
+        for delivered in self.store.cards(approval_id).await? {
+            let card = self.card(requisition, approval, state_for(&delivered));
+            all_edited &= self.edit(&delivered, &card).await;
+        }
+        Ok(all_edited)
+    }
+}

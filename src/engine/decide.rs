@@ -1,0 +1,507 @@
+//! Deciding an approval from a button, exactly once.
+//!
+//! The order is the design's, and every step that says no stops before Coupa is called:
+//! button expired? → the clicker is a recorded recipient of this card? → claim the approval →
+//! fresh Coupa read: still pending, same approver, same fingerprint? → Coupa approve or reject
+//! with the attribution reason → edit every copy of the card → audit record.
+
+use jiff::Timestamp;
+
+use crate::chat::card::CardState;
+use crate::coupa::CoupaError;
+use crate::domain::{
+    Approval, ApprovalId, ApprovalStatus, ChannelId, ChatUserId, Decision, Fingerprint, Person,
+    Requisition, RequisitionId,
+};
+use crate::store::{AuditEntry, Claim, ClaimOutcome, ClaimToken};
+
+use super::core::{CLAIM_TTL, Engine, EngineError};
+
+/// The longest comment sent to Coupa; the modal enforces it, this guards the engine.
+pub const MAX_COMMENT_CHARS: usize = 1_000;
+
+/// A click on Approve, or a submitted Deny reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionRequest {
+    /// The approval the card is for.
+    pub approval: ApprovalId,
+    /// Its requisition.
+    pub requisition: RequisitionId,
+    /// Fingerprint of the requisition as the card showed it.
+    pub fingerprint: Fingerprint,
+    /// When the card's buttons were issued.
+    pub issued_at: Timestamp,
+    /// Who clicked.
+    pub user: ChatUserId,
+    /// Where the clicked card is (for the ephemeral answer).
+    pub channel: Option<ChannelId>,
+    /// Approve or reject.
+    pub decision: Decision,
+    /// The approver's comment; required to reject.
+    pub comment: Option<String>,
+}
+
+/// Why a decision was not executed. Each says what the user should know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The card's buttons have expired.
+    Expired,
+    /// This card was not sent to the clicker (a forwarded card, or someone else's).
+    NotRecipient,
+    /// A reject needs a reason.
+    ReasonRequired,
+    /// Another click already decided it.
+    AlreadyDecided(ClaimOutcome),
+    /// Another click is deciding it right now.
+    InProgress,
+    /// Coupa says it is no longer waiting for a decision.
+    NoLongerPending,
+    /// The clicker is not (or no longer) an approver of this step in Coupa.
+    NotApprover,
+    /// The clicker's chat account has no email that matches a Coupa user.
+    UnknownUser,
+    /// The requisition changed since the card was sent.
+    Changed,
+}
+
+impl Refusal {
+    /// The short explanation shown to the user.
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Expired => {
+                "These buttons have expired. Open the requisition in Coupa to decide it.".into()
+            }
+            Refusal::NotRecipient => {
+                "This card was sent to someone else, so its buttons don't work for you. Your own approvals come to you directly.".into()
+            }
+            Refusal::ReasonRequired => "Please give a reason to deny this requisition.".into(),
+            Refusal::AlreadyDecided(outcome) => format!(
+                "Already {} by {} at {}.",
+                outcome.decision.past_tense(),
+                outcome.decided_by_name,
+                outcome.at.strftime("%Y-%m-%d %H:%M UTC")
+            ),
+            Refusal::InProgress => {
+                "Someone is deciding this approval right now; the card will update in a moment.".into()
+            }
+            Refusal::NoLongerPending => {
+                "This approval is no longer pending in Coupa; the card now shows where it stands.".into()
+            }
+            Refusal::NotApprover => {
+                "Coupa doesn't list you as an approver for this step, so nothing was done.".into()
+            }
+            Refusal::UnknownUser => {
+                "Your Slack email doesn't match a Coupa user, so nothing was done. Ask your Coupa admin to check your email in Coupa.".into()
+            }
+            Refusal::Changed => {
+                "This requisition changed after the card was sent, so nothing was done. A new card with the current details is on its way.".into()
+            }
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Refusal::Expired => "expired",
+            Refusal::NotRecipient => "not_recipient",
+            Refusal::ReasonRequired => "reason_required",
+            Refusal::AlreadyDecided(_) => "already_decided",
+            Refusal::InProgress => "in_progress",
+            Refusal::NoLongerPending => "not_pending",
+            Refusal::NotApprover => "not_approver",
+            Refusal::UnknownUser => "unknown_user",
+            Refusal::Changed => "changed",
+        }
+    }
+}
+
+/// What came of a decision request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionResult {
+    /// Coupa executed it.
+    Done(Decision),
+    /// Nothing was sent to Coupa, for this reason.
+    Refused(Refusal),
+    /// Coupa failed; nothing happened and the user may try again.
+    Failed(String),
+    /// Coupa may or may not have executed it; the next sync will tell.
+    Unconfirmed,
+}
+
+impl DecisionResult {
+    /// What to tell the user.
+    pub fn message(&self) -> String {
+        match self {
+            DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
+            DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
+            DecisionResult::Refused(refusal) => refusal.message(),
+            DecisionResult::Failed(why) => format!("Coupa didn't take the decision ({why}). Nothing changed; please try again in a minute."),
+            DecisionResult::Unconfirmed => "Could not confirm the decision with Coupa — check the requisition in Coupa. This card will update once Coupa answers.".into(),
+        }
+    }
+}
+
+/// `Approved in Slack by Jane Doe <jane@acme.com>: comment` — Coupa records API decisions against
+/// the service account, so the real approver travels in the reason.
+pub fn attribution(
+    decision: Decision,
+    person: &Person,
+    email: &str,
+    comment: Option<&str>,
+) -> String {
+    let verb = match decision {
+        Decision::Approve => "Approved",
+        Decision::Reject => "Rejected",
+    };
+    let mut reason = format!("{verb} in Slack by {} <{email}>", person.full_name);
+    if let Some(comment) = comment.map(str::trim).filter(|c| !c.is_empty()) {
+        reason.push_str(": ");
+        reason.extend(comment.chars().take(MAX_COMMENT_CHARS));
+    }
+    reason
+}
+
+impl Engine {
+    /// Decides an approval for the user who clicked, exactly once, and tells them the outcome.
+    pub async fn decide(&self, request: DecisionRequest) -> DecisionResult {
+        let result = match self.try_decide(&request).await {
+            Ok(result) => result,
+            Err(err) => {
+                tracing::error!(error = format!("{err:#}"), approval = %request.approval, "decision failed");
+                DecisionResult::Failed(short_cause(&err))
+            }
+        };
+        let outcome = match &result {
+            DecisionResult::Done(_) => "done",
+            DecisionResult::Refused(refusal) => refusal.label(),
+            DecisionResult::Failed(_) => "failed",
+            DecisionResult::Unconfirmed => "unconfirmed",
+        };
+        metrics::counter!("decisions_total", "decision" => request.decision.past_tense(), "outcome" => outcome)
+            .increment(1);
+        if let Some(channel) = &request.channel
+            && let Err(err) = self
+                .chat
+                .post_ephemeral(channel, &request.user, &result.message())
+                .await
+        {
+            tracing::warn!(error = %err, "could not tell the user the outcome");
+        }
+        result
+    }
+
+    async fn try_decide(&self, request: &DecisionRequest) -> Result<DecisionResult, EngineError> {
+        let refused = |r| Ok(DecisionResult::Refused(r));
+        if request.decision == Decision::Reject
+            && request
+                .comment
+                .as_deref()
+                .is_none_or(|c| c.trim().is_empty())
+        {
+            return refused(Refusal::ReasonRequired);
+        }
+
+        // 1. Expired buttons: refuse and make the card say so.
+        if self.expired(request.issued_at) {
+            self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
+                .await;
+            return refused(Refusal::Expired);
+        }
+
+        // 2. Only someone the bot sent this card to may use it.
+        let cards = self.store.cards(request.approval).await?;
+        if !cards.iter().any(|c| c.recipient == request.user) {
+            return refused(Refusal::NotRecipient);
+        }
+
+        // 3. Exactly once: whoever claims first decides; everyone else learns the outcome.
+        let token = match self.store.claim(request.approval, CLAIM_TTL).await? {
+            Claim::Won(token) => token,
+            Claim::Taken {
+                outcome: Some(outcome),
+            } => return refused(Refusal::AlreadyDecided(outcome)),
+            Claim::Taken { outcome: None } => return refused(Refusal::InProgress),
+        };
+
+        match self.decide_claimed(request, &token).await {
+            Ok(result) => Ok(result),
+            Err(err) => {
+                // Nothing reached Coupa (or it failed definitely): free the approval for a retry.
+                self.release(request.approval, &token).await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn decide_claimed(
+        &self,
+        request: &DecisionRequest,
+        token: &ClaimToken,
+    ) -> Result<DecisionResult, EngineError> {
+        // 4. A fresh read from Coupa: still pending, still theirs, still what they saw?
+        let requisition = self.coupa.requisition(request.requisition).await?;
+        let Some(approval) = requisition
+            .current_approvals
+            .iter()
+            .find(|a| a.id == request.approval && a.status == ApprovalStatus::PendingApproval)
+            .cloned()
+        else {
+            self.release(request.approval, token).await;
+            self.refresh_to_truth(request.approval, request.requisition, None)
+                .await;
+            return Ok(DecisionResult::Refused(Refusal::NoLongerPending));
+        };
+        let Some(email) = self.directory.email_of(&request.user).await? else {
+            self.release(request.approval, token).await;
+            return Ok(DecisionResult::Refused(Refusal::UnknownUser));
+        };
+        let Some(person) = self.coupa.user_by_email(&email).await? else {
+            self.release(request.approval, token).await;
+            return Ok(DecisionResult::Refused(Refusal::UnknownUser));
+        };
+        if !person.active || !approval.approver.includes(person.id) {
+            self.release(request.approval, token).await;
+            return Ok(DecisionResult::Refused(Refusal::NotApprover));
+        }
+        if requisition.fingerprint() != request.fingerprint {
+            self.release(request.approval, token).await;
+            // Old cards say "changed"; forgetting them lets the next sync send fresh ones.
+            self.edit_all(request.approval, &requisition, &approval, |_| {
+                CardState::Changed
+            })
+            .await?;
+            self.store.delete_cards(request.approval).await?;
+            return Ok(DecisionResult::Refused(Refusal::Changed));
+        }
+
+        // 5. Coupa.
+        let reason = attribution(
+            request.decision,
+            &person,
+            &email,
+            request.comment.as_deref(),
+        );
+        let executed = match request.decision {
+            Decision::Approve => self.coupa.approve(request.approval, &reason).await,
+            Decision::Reject => self.coupa.reject(request.approval, &reason).await,
+        };
+        let at = self.now();
+        let outcome = ClaimOutcome {
+            decision: request.decision,
+            decided_by: request.user.clone(),
+            decided_by_name: person.full_name.clone(),
+            at,
+            confirmed: true,
+        };
+        let result = match executed {
+            Ok(_) => {
+                if !self
+                    .store
+                    .finish_claim(request.approval, token, &outcome)
+                    .await?
+                {
+                    tracing::warn!(approval = %request.approval, "claim expired before the decision was recorded");
+                }
+                // 6. Every copy of the card says what happened and who did it.
+                let decided_by = person.full_name.clone();
+                let comment = request.comment.clone();
+                let decision = request.decision;
+                let user = request.user.clone();
+                self.edit_all(request.approval, &requisition, &approval, |card| {
+                    if card.recipient == user {
+                        CardState::DecidedHere {
+                            decision,
+                            by: decided_by.clone(),
+                            at,
+                            reason: comment.clone(),
+                        }
+                    } else {
+                        CardState::DecidedByOther {
+                            decision,
+                            by: decided_by.clone(),
+                            at,
+                        }
+                    }
+                })
+                .await?;
+                self.store.delete_cards(request.approval).await?;
+                DecisionResult::Done(request.decision)
+            }
+            Err(CoupaError::NotPending { .. }) => {
+                self.release(request.approval, token).await;
+                self.refresh_to_truth(request.approval, request.requisition, None)
+                    .await;
+                DecisionResult::Refused(Refusal::NoLongerPending)
+            }
+            Err(CoupaError::Unknown { .. }) => {
+                // Keep the claim: nobody may decide again until the next sync learns the truth.
+                let unconfirmed = ClaimOutcome {
+                    confirmed: false,
+                    ..outcome
+                };
+                self.store
+                    .finish_claim(request.approval, token, &unconfirmed)
+                    .await?;
+                DecisionResult::Unconfirmed
+            }
+            Err(err) => {
+                tracing::warn!(error = format!("{err:#}"), approval = %request.approval, "Coupa refused the decision");
+                self.release(request.approval, token).await;
+                DecisionResult::Failed(short_cause(&EngineError::Coupa(err)))
+            }
+        };
+
+        // 7. The audit trail: who, what, when, and what came of it.
+        let entry = AuditEntry {
+            at,
+            actor: request.user.clone(),
+            actor_email: Some(email),
+            approval: request.approval,
+            requisition: Some(request.requisition),
+            decision: request.decision,
+            outcome: match &result {
+                DecisionResult::Done(d) => d.past_tense().to_owned(),
+                DecisionResult::Refused(r) => format!("refused: {}", r.label()),
+                DecisionResult::Failed(why) => format!("failed: {why}"),
+                DecisionResult::Unconfirmed => "unconfirmed".to_owned(),
+            },
+            reason: Some(reason),
+        };
+        if let Err(err) = self.store.append_audit(&entry).await {
+            tracing::error!(error = %err, ?entry, "could not write the audit record");
+        }
+        Ok(result)
+    }
+
+    async fn release(&self, approval: ApprovalId, token: &ClaimToken) {
+        if let Err(err) = self.store.release_claim(approval, token).await {
+            tracing::warn!(error = %err, %approval, "could not release a claim; it expires by itself");
+        }
+    }
+
+    /// Edits the cards of `approval` to what Coupa says now. With `only`, just that recipient's
+    /// card. Failures are logged: the next sync does the same.
+    pub(crate) async fn refresh_to_truth(
+        &self,
+        approval_id: ApprovalId,
+        requisition_id: RequisitionId,
+        only: Option<&ChatUserId>,
+    ) {
+        let result: Result<(), EngineError> = async {
+            let requisition = self.coupa.requisition(requisition_id).await?;
+            let approval = match requisition.approvals.iter().find(|a| a.id == approval_id) {
+                Some(a) => a.clone(),
+                None => self.coupa.approval(approval_id).await?,
+            };
+            let state = self.resolved_state(&requisition, &approval);
+            for delivered in self.store.cards(approval_id).await? {
+                if only.is_some_and(|u| *u != delivered.recipient) {
+                    continue;
+                }
+                let state = match &state {
+                    Some(state) => state.clone(),
+                    None if self.expired(delivered.sent_at) => CardState::Expired,
+                    None => CardState::Pending,
+                };
+                let card = self.card(&requisition, &approval, state);
+                self.edit(&delivered, &card).await;
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(err) = result {
+            tracing::warn!(error = format!("{err:#}"), approval = %approval_id, "could not refresh a card");
+        }
+    }
+
+    /// What a card for `approval` should say, or `None` while it is still pending.
+    pub(crate) fn resolved_state(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+    ) -> Option<CardState> {
+        let still_current = requisition
+            .current_approvals
+            .iter()
+            .any(|a| a.id == approval.id);
+        match &approval.status {
+            ApprovalStatus::PendingApproval if still_current => None,
+            ApprovalStatus::Approved => Some(CardState::DecidedInCoupa {
+                decision: Decision::Approve,
+                at: approval.decided_at,
+            }),
+            ApprovalStatus::Rejected => Some(CardState::DecidedInCoupa {
+                decision: Decision::Reject,
+                at: approval.decided_at,
+            }),
+            _ => Some(CardState::NoLongerPending),
+        }
+    }
+}
+
+fn short_cause(err: &EngineError) -> String {
+    match err {
+        EngineError::Coupa(e) if e.is_transient() => "Coupa is busy or unreachable".into(),
+        EngineError::Coupa(_) => "Coupa refused the request".into(),
+        EngineError::Chat(_) => "Slack could not be reached".into(),
+        EngineError::Store(_) => "the bot's state store is unavailable".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CoupaUserId;
+
+    fn jane() -> Person {
+        Person {
+            id: CoupaUserId(1),
+            login: None,
+            email: Some("jane@acme.com".into()),
+            full_name: "Jane Doe".into(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn attribution_names_the_real_approver_and_keeps_the_comment() {
+        assert_eq!(
+            attribution(
+                Decision::Approve,
+                &jane(),
+                "jane@acme.com",
+                Some(" ok for Q4 ")
+            ),
+            "Approved in Slack by Jane Doe <jane@acme.com>: ok for Q4"
+        );
+        assert_eq!(
+            attribution(Decision::Reject, &jane(), "jane@acme.com", None),
+            "Rejected in Slack by Jane Doe <jane@acme.com>"
+        );
+    }
+
+    #[test]
+    fn attribution_limits_the_comment() {
+        let long = "x".repeat(5_000);
+        let reason = attribution(Decision::Reject, &jane(), "jane@acme.com", Some(&long));
+        assert_eq!(
+            reason.chars().filter(|c| *c == 'x').count(),
+            MAX_COMMENT_CHARS
+        );
+    }
+
+    #[test]
+    fn every_refusal_explains_itself() {
+        for refusal in [
+            Refusal::Expired,
+            Refusal::NotRecipient,
+            Refusal::ReasonRequired,
+            Refusal::InProgress,
+            Refusal::NoLongerPending,
+            Refusal::NotApprover,
+            Refusal::UnknownUser,
+            Refusal::Changed,
+        ] {
+            assert!(refusal.message().len() > 20, "{refusal:?}");
+        }
+    }
+}

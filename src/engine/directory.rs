@@ -1,0 +1,90 @@
+//! Who is who: Coupa users map to chat users by email (trimmed, case-insensitive), through the
+//! chat platform's directory, cached in the store — found for 24 h, not found for 1 h, so an
+//! unmapped approver costs at most one lookup an hour and never breaks a sync.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::chat::port::ChatPort;
+use crate::domain::{ChatUserId, Person};
+use crate::store::{DirectoryEntry, Store};
+
+use super::core::EngineError;
+
+/// How long a found mapping is trusted.
+pub const FOUND_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long "no chat user has this email" is trusted.
+pub const NOT_FOUND_TTL: Duration = Duration::from_secs(3600);
+
+/// The email ↔ chat user directory.
+#[derive(Clone)]
+pub struct Directory {
+    store: Arc<dyn Store>,
+    chat: Arc<dyn ChatPort>,
+}
+
+/// Emails compare trimmed and case-insensitively.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl Directory {
+    /// A directory over the store's cache and the chat platform's lookup.
+    pub fn new(store: Arc<dyn Store>, chat: Arc<dyn ChatPort>) -> Self {
+        Self { store, chat }
+    }
+
+    /// The chat user for a Coupa person, or `None` when they have no email or no chat account.
+    pub async fn chat_user_for(&self, person: &Person) -> Result<Option<ChatUserId>, EngineError> {
+        let Some(email) = person.email.as_deref().map(normalize_email) else {
+            metrics::counter!("unmapped_approvers_total", "reason" => "no_email").increment(1);
+            return Ok(None);
+        };
+        if email.is_empty() {
+            return Ok(None);
+        }
+        match self.store.directory_entry(&email).await? {
+            Some(DirectoryEntry::Found(user)) => return Ok(Some(user)),
+            Some(DirectoryEntry::NotFound) => return Ok(None),
+            None => {}
+        }
+        match self.chat.lookup_user_by_email(&email).await? {
+            Some(user) => {
+                self.store
+                    .remember_directory_entry(
+                        &email,
+                        &DirectoryEntry::Found(user.clone()),
+                        FOUND_TTL,
+                    )
+                    .await?;
+                self.store.forget_unmapped(&email).await?;
+                Ok(Some(user))
+            }
+            None => {
+                tracing::info!(%email, name = %person.full_name, "approver has no chat account with this email");
+                metrics::counter!("unmapped_approvers_total", "reason" => "no_chat_user")
+                    .increment(1);
+                self.store
+                    .remember_directory_entry(&email, &DirectoryEntry::NotFound, NOT_FOUND_TTL)
+                    .await?;
+                self.store.note_unmapped(&email, &person.full_name).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The email of a chat user: from the cache, else from the chat platform's profile.
+    pub async fn email_of(&self, user: &ChatUserId) -> Result<Option<String>, EngineError> {
+        if let Some(email) = self.store.email_of(user).await? {
+            return Ok(Some(email));
+        }
+        let info = self.chat.user_info(user).await?;
+        let Some(email) = info.email.as_deref().map(normalize_email) else {
+            return Ok(None);
+        };
+        self.store
+            .remember_directory_entry(&email, &DirectoryEntry::Found(user.clone()), FOUND_TTL)
+            .await?;
+        Ok(Some(email))
+    }
+}

@@ -1,0 +1,327 @@
+//! Keeping cards true: deliver a card to every approver who needs one, and edit every card whose
+//! approval was decided, moved on, changed or expired.
+//!
+//! Runs only on the replica holding the sync lease. Each cycle reads the requisitions Coupa
+//! changed since the watermark (one list call when nothing changed) and handles them oldest
+//! first; the watermark moves only after the batch is handled, so a crash means redo, never
+//! skip, and redoing is harmless because delivery checks the store first. A full reconcile of
+//! everything pending runs at start and hourly, and closes cards whose approval disappeared.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio_util::sync::CancellationToken;
+
+use crate::chat::card::CardState;
+use crate::coupa::CoupaError;
+use crate::domain::{Approval, ApprovalId, Approver, Person, Requisition, RequisitionStatus};
+use crate::store::DeliveredCard;
+
+use super::core::{Engine, EngineError};
+use super::leader::Leadership;
+
+/// How often everything pending is reconciled, besides at start.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
+
+/// What one cycle did, for logs, metrics and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Requisitions looked at.
+    pub requisitions: usize,
+    /// New cards posted.
+    pub delivered: usize,
+    /// Cards edited to a resolved, changed or expired state.
+    pub closed: usize,
+    /// Approvers with no chat account.
+    pub unmapped: usize,
+    /// Deliveries or edits that failed and will be retried.
+    pub failures: usize,
+}
+
+impl Engine {
+    /// One incremental cycle; a full reconcile when there is no watermark yet.
+    pub async fn sync_changes(&self) -> Result<SyncReport, EngineError> {
+        let Some(watermark) = self.store.watermark().await? else {
+            return self.reconcile().await;
+        };
+        let changed = self.coupa.requisitions_changed_since(watermark).await?;
+        let mut report = SyncReport::default();
+        let mut next = watermark;
+        let mut first_failure: Option<Timestamp> = None;
+        for requisition in &changed {
+            let failures = report.failures;
+            self.handle(requisition, &mut report).await?;
+            if report.failures > failures && first_failure.is_none() {
+                first_failure = Some(requisition.updated_at);
+            }
+            next = next.max(requisition.updated_at);
+        }
+        // A failed delivery is redone next cycle: stop the watermark just before it.
+        if let Some(failed) = first_failure {
+            next = watermark.max(failed - jiff::SignedDuration::from_secs(1));
+        }
+        self.store.set_watermark(next).await?;
+        self.expire(&mut report).await?;
+        Ok(report)
+    }
+
+    /// Reconciles everything pending in Coupa, and closes cards of approvals that are no longer
+    /// pending anywhere.
+    pub async fn reconcile(&self) -> Result<SyncReport, EngineError> {
+        let previous = self.store.watermark().await?;
+        let pending = self.coupa.pending_requisitions().await?;
+        let mut report = SyncReport::default();
+        let mut current: HashSet<ApprovalId> = HashSet::new();
+        let mut newest = previous;
+        for requisition in &pending {
+            self.handle(requisition, &mut report).await?;
+            current.extend(requisition.current_approvals.iter().map(|a| a.id));
+            newest = newest.max(Some(requisition.updated_at));
+        }
+        for approval in self.store.approvals_with_cards().await? {
+            if !current.contains(&approval) {
+                self.close_orphan(approval, &mut report).await?;
+            }
+        }
+        if report.failures == 0
+            && let Some(newest) = newest
+        {
+            self.store.set_watermark(newest).await?;
+        }
+        self.expire(&mut report).await?;
+        Ok(report)
+    }
+
+    /// Delivers cards for a requisition's current approvals and closes cards of its others.
+    async fn handle(
+        &self,
+        requisition: &Requisition,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        report.requisitions += 1;
+        let pending = requisition.status == RequisitionStatus::PendingApproval;
+        let current: Vec<&Approval> = if pending {
+            requisition.current_approvals.iter().collect()
+        } else {
+            Vec::new()
+        };
+        for approval in &requisition.approvals {
+            if current.iter().any(|c| c.id == approval.id) {
+                continue;
+            }
+            let cards = self.store.cards(approval.id).await?;
+            if cards.is_empty() {
+                continue;
+            }
+            let state = self
+                .resolved_state(requisition, approval)
+                .unwrap_or(CardState::NoLongerPending);
+            self.close(approval.id, requisition, approval, &cards, &state, report)
+                .await?;
+        }
+        for approval in current {
+            self.deliver(requisition, approval, report).await?;
+        }
+        Ok(())
+    }
+
+    /// Posts a card to every approver of `approval` who has none (or an outdated one).
+    async fn deliver(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        let fingerprint = requisition.fingerprint();
+        let cards = self.store.cards(approval.id).await?;
+        for person in self.approvers(approval).await? {
+            let Some(user) = self.directory.chat_user_for(&person).await? else {
+                report.unmapped += 1;
+                continue;
+            };
+            let existing = cards.iter().find(|c| c.recipient == user);
+            if let Some(card) = existing {
+                if card.fingerprint == fingerprint {
+                    continue;
+                }
+                // The requisition changed under the card: say so, then send the new version.
+                let old = self.card(requisition, approval, CardState::Changed);
+                if self.edit(card, &old).await {
+                    report.closed += 1;
+                }
+            }
+            let card = self.card(requisition, approval, CardState::Pending);
+            match self.chat.post_card(&user, &card).await {
+                Ok(message) => {
+                    let delivered = DeliveredCard {
+                        recipient: user,
+                        channel: message.channel,
+                        ts: message.ts,
+                        fingerprint: fingerprint.clone(),
+                        sent_at: self.now(),
+                        expired: false,
+                    };
+                    self.store.put_card(approval.id, &delivered).await?;
+                    report.delivered += 1;
+                    metrics::counter!("cards_delivered_total").increment(1);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, approval = %approval.id, "could not deliver a card; will retry");
+                    metrics::counter!("chat_errors_total", "call" => "post_card").increment(1);
+                    report.failures += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The people who may decide `approval`: the user, or the group's active members (read from
+    /// Coupa when the approval did not list them).
+    async fn approvers(&self, approval: &Approval) -> Result<Vec<Person>, EngineError> {
+        match &approval.approver {
+            Approver::User(person) => Ok(vec![person.clone()]),
+            Approver::Group { id, members, .. } if members.is_empty() => {
+                Ok(self.coupa.user_group(*id).await?.members)
+            }
+            group => Ok(group.people().into_iter().cloned().collect()),
+        }
+    }
+
+    /// Edits `cards` to `state` and forgets them (their approval is settled).
+    async fn close(
+        &self,
+        approval_id: ApprovalId,
+        requisition: &Requisition,
+        approval: &Approval,
+        cards: &[DeliveredCard],
+        state: &CardState,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        let card = self.card(requisition, approval, state.clone());
+        let mut all = true;
+        for delivered in cards {
+            if self.edit(delivered, &card).await {
+                report.closed += 1;
+            } else {
+                all = false;
+                report.failures += 1;
+            }
+        }
+        // Keep the records of cards that could not be edited, so the next cycle tries again.
+        if all {
+            self.store.delete_cards(approval_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Closes the cards of an approval that no pending requisition lists any more.
+    async fn close_orphan(
+        &self,
+        approval_id: ApprovalId,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        let cards = self.store.cards(approval_id).await?;
+        if cards.is_empty() {
+            return Ok(());
+        }
+        let approval = match self.coupa.approval(approval_id).await {
+            Ok(approval) => approval,
+            Err(CoupaError::NotFound { .. }) => {
+                // Gone from Coupa altogether (replaced after a reject, or deleted): nothing to
+                // show but the fact. Forget the cards; their buttons refuse politely.
+                self.store.delete_cards(approval_id).await?;
+                return Ok(());
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let Some(requisition_id) = approval.requisition_id else {
+            self.store.delete_cards(approval_id).await?;
+            return Ok(());
+        };
+        let requisition = self.coupa.requisition(requisition_id).await?;
+        let state = self
+            .resolved_state(&requisition, &approval)
+            .unwrap_or(CardState::NoLongerPending);
+        self.close(approval_id, &requisition, &approval, &cards, &state, report)
+            .await
+    }
+
+    /// Edits cards whose buttons have expired to say so. The approval itself is untouched.
+    async fn expire(&self, report: &mut SyncReport) -> Result<(), EngineError> {
+        for approval_id in self.store.approvals_with_cards().await? {
+            let cards = self.store.cards(approval_id).await?;
+            let due: Vec<&DeliveredCard> = cards
+                .iter()
+                .filter(|c| !c.expired && self.expired(c.sent_at))
+                .collect();
+            if due.is_empty() {
+                continue;
+            }
+            let approval = self.coupa.approval(approval_id).await?;
+            let Some(requisition_id) = approval.requisition_id else {
+                continue;
+            };
+            let requisition = self.coupa.requisition(requisition_id).await?;
+            let card = self.card(&requisition, &approval, CardState::Expired);
+            for delivered in due {
+                if self.edit(delivered, &card).await {
+                    let mut expired = delivered.clone();
+                    expired.expired = true;
+                    self.store.put_card(approval_id, &expired).await?;
+                    report.closed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs sync cycles every `interval` while this replica leads, until `cancel`; a full reconcile
+/// first and every [`RECONCILE_EVERY`].
+pub async fn run(
+    engine: Engine,
+    leadership: Leadership,
+    interval: Duration,
+    cancel: CancellationToken,
+) {
+    let mut last_reconcile: Option<tokio::time::Instant> = None;
+    loop {
+        if leadership.is_leader() {
+            let full = last_reconcile.is_none_or(|t| t.elapsed() >= RECONCILE_EVERY);
+            let started = tokio::time::Instant::now();
+            let result = if full {
+                engine.reconcile().await
+            } else {
+                engine.sync_changes().await
+            };
+            match result {
+                Ok(report) => {
+                    if full {
+                        last_reconcile = Some(started);
+                    }
+                    metrics::gauge!("sync_last_success_timestamp_seconds")
+                        .set(Timestamp::now().as_second() as f64);
+                    metrics::histogram!("sync_duration_seconds")
+                        .record(started.elapsed().as_secs_f64());
+                    tracing::debug!(?report, full, "sync cycle done");
+                }
+                Err(err) => {
+                    metrics::counter!("sync_failures_total").increment(1);
+                    tracing::warn!(
+                        error = format!("{err:#}"),
+                        full,
+                        "sync cycle failed; retrying next cycle"
+                    );
+                }
+            }
+        } else {
+            // A new leader starts with a full reconcile.
+            last_reconcile = None;
+        }
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}

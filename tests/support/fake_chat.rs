@@ -1,0 +1,150 @@
+//! An in-memory chat platform for engine tests: a directory of users, and a record of every
+//! card posted or edited and every ephemeral message, with each message's current content.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use coupa_approvals::chat::card::Card;
+use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, MessageRef};
+use coupa_approvals::domain::{ChannelId, ChatUserId, MessageTs};
+
+#[derive(Default)]
+struct State {
+    users: HashMap<ChatUserId, ChatUser>,
+    next_ts: u64,
+    /// Posted messages in order, with their current content.
+    messages: Vec<(ChatUserId, MessageRef, Card)>,
+    posts: usize,
+    updates: usize,
+    ephemerals: Vec<(ChatUserId, String)>,
+    lookups: usize,
+}
+
+#[derive(Default)]
+pub struct FakeChat {
+    state: Mutex<State>,
+}
+
+impl FakeChat {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a chat user `id` with `email`.
+    pub fn add_user(&self, id: &str, name: &str, email: &str) -> ChatUserId {
+        let user = ChatUserId::from(id);
+        self.state.lock().unwrap().users.insert(
+            user.clone(),
+            ChatUser {
+                name: name.to_owned(),
+                email: Some(email.to_owned()),
+                ..ChatUser::default()
+            },
+        );
+        user
+    }
+
+    /// Current content of every card sent to `user`, oldest first.
+    pub fn cards_of(&self, user: &ChatUserId) -> Vec<(MessageRef, Card)> {
+        self.state
+            .lock()
+            .unwrap()
+            .messages
+            .iter()
+            .filter(|(u, _, _)| u == user)
+            .map(|(_, m, c)| (m.clone(), c.clone()))
+            .collect()
+    }
+
+    pub fn posts(&self) -> usize {
+        self.state.lock().unwrap().posts
+    }
+
+    pub fn updates(&self) -> usize {
+        self.state.lock().unwrap().updates
+    }
+
+    pub fn lookups(&self) -> usize {
+        self.state.lock().unwrap().lookups
+    }
+
+    /// Ephemeral messages shown to `user`.
+    pub fn ephemerals_for(&self, user: &ChatUserId) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .ephemerals
+            .iter()
+            .filter(|(u, _)| u == user)
+            .map(|(_, t)| t.clone())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl ChatPort for FakeChat {
+    async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
+        let mut state = self.state.lock().unwrap();
+        state.next_ts += 1;
+        let message = MessageRef {
+            channel: ChannelId(format!("D{user}")),
+            ts: MessageTs(format!("1700000000.{:06}", state.next_ts)),
+        };
+        state.posts += 1;
+        state
+            .messages
+            .push((user.clone(), message.clone(), card.clone()));
+        Ok(message)
+    }
+
+    async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError> {
+        let mut state = self.state.lock().unwrap();
+        state.updates += 1;
+        match state.messages.iter_mut().find(|(_, m, _)| m == message) {
+            Some(entry) => {
+                entry.2 = card.clone();
+                Ok(())
+            }
+            None => Err(ChatError::Api("message_not_found".into())),
+        }
+    }
+
+    async fn post_ephemeral(
+        &self,
+        _channel: &ChannelId,
+        user: &ChatUserId,
+        text: &str,
+    ) -> Result<(), ChatError> {
+        self.state
+            .lock()
+            .unwrap()
+            .ephemerals
+            .push((user.clone(), text.to_owned()));
+        Ok(())
+    }
+
+    async fn lookup_user_by_email(&self, email: &str) -> Result<Option<ChatUserId>, ChatError> {
+        let mut state = self.state.lock().unwrap();
+        state.lookups += 1;
+        Ok(state
+            .users
+            .iter()
+            .find(|(_, u)| {
+                u.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email.trim()))
+            })
+            .map(|(id, _)| id.clone()))
+    }
+
+    async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
+        self.state
+            .lock()
+            .unwrap()
+            .users
+            .get(user)
+            .cloned()
+            .ok_or_else(|| ChatError::Api("user_not_found".into()))
+    }
+}
