@@ -499,3 +499,72 @@ async fn a_cycle_with_nothing_changed_makes_at_most_two_coupa_calls_with_2000_pe
     assert!(calls <= 2, "an idle cycle made {calls} Coupa calls");
     assert_eq!(world.chat.posts(), 2_000);
 }
+
+#[tokio::test]
+async fn a_coupa_failure_releases_the_claim_so_a_retry_can_decide() {
+    use coupa_approvals::coupa::sandbox::Fault;
+    let world = World::new().await;
+    let engine = world.engine();
+    world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
+    engine.sync_changes().await.unwrap();
+    world.sandbox().inject(Fault {
+        method: Some(axum::http::Method::PUT),
+        ..Fault::status("/api/approvals/", 400, 1)
+    });
+    let click = world.click(&world.daniel.1, Decision::Approve, None);
+    let failed = engine.decide(click.clone()).await;
+    assert!(matches!(failed, DecisionResult::Failed(_)), "{failed:?}");
+    assert!(
+        world.chat.ephemerals_for(&world.daniel.1)[0].contains("try again"),
+        "{:?}",
+        world.chat.ephemerals_for(&world.daniel.1)
+    );
+    assert_eq!(
+        engine.decide(click).await,
+        DecisionResult::Done(Decision::Approve)
+    );
+}
+
+#[tokio::test]
+async fn an_unconfirmable_decision_says_check_coupa_blocks_a_second_try_and_the_next_sync_settles_it()
+ {
+    use coupa_approvals::coupa::sandbox::Fault;
+    let world = World::new().await;
+    let engine = world.engine();
+    let req = world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
+    engine.sync_changes().await.unwrap();
+    let approval = world.sandbox().current_approval(req).unwrap();
+    // The approve takes effect but its answer is lost, and Coupa cannot be read back just then.
+    world.sandbox().inject(Fault {
+        method: Some(axum::http::Method::PUT),
+        after_effect: true,
+        ..Fault::status("/api/approvals/", 504, 1)
+    });
+    world.sandbox().inject(Fault {
+        method: Some(axum::http::Method::GET),
+        ..Fault::status("/api/approvals/", 503, 20)
+    });
+    let click = world.click(&world.daniel.1, Decision::Approve, None);
+    let result = engine.decide(click.clone()).await;
+    assert_eq!(result, DecisionResult::Unconfirmed);
+    assert!(world.chat.ephemerals_for(&world.daniel.1)[0].contains("check"));
+    assert_eq!(
+        world.sandbox().approval_status(approval).as_deref(),
+        Some("approved")
+    );
+    assert!(matches!(
+        engine.decide(click).await,
+        DecisionResult::Refused(Refusal::AlreadyDecided(_))
+    ));
+    assert_eq!(world.puts(), 1);
+
+    world.sandbox().clear_faults();
+    engine.sync_changes().await.unwrap();
+    assert!(matches!(
+        state_of(&world, &world.daniel.1).as_slice(),
+        [CardState::DecidedInCoupa {
+            decision: Decision::Approve,
+            ..
+        }]
+    ));
+}

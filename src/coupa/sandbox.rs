@@ -411,6 +411,11 @@ impl Sandbox {
         self.lock().tokens.clear();
     }
 
+    /// Removes every pending fault.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
     /// Adds a fault for the next matching calls.
     pub fn inject(&self, fault: Fault) {
         self.lock().faults.push(fault);

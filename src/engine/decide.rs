@@ -75,6 +75,12 @@ impl Refusal {
                 "This card was sent to someone else, so its buttons don't work for you. Your own approvals come to you directly.".into()
             }
             Refusal::ReasonRequired => "Please give a reason to deny this requisition.".into(),
+            Refusal::AlreadyDecided(outcome) if !outcome.confirmed => format!(
+                "{} already {} this at {}, but Coupa has not confirmed it yet. Check the requisition in Coupa.",
+                outcome.decided_by_name,
+                outcome.decision.past_tense(),
+                outcome.at.strftime("%Y-%m-%d %H:%M UTC")
+            ),
             Refusal::AlreadyDecided(outcome) => format!(
                 "Already {} by {} at {}.",
                 outcome.decision.past_tense(),
