@@ -27,6 +27,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod coupa;
+pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod store;

@@ -1,0 +1,486 @@
+//! A stateful stand-in for the Slack Web API, served in-process by `demo` and used by the
+//! end-to-end tests: the methods the bot calls, with Slack's request and response shapes,
+//! recording every message so a page or a test can show what each person sees.
+//!
+//! Requests must carry the configured bot token. Optionally a per-channel rate limit answers 429
+//! with `Retry-After`, as Slack does for `chat.postMessage` beyond about one message a second.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use serde_json::{Value, json};
+
+/// The workspace's team id in every answer.
+pub const TEAM_ID: &str = "T0DEMO";
+/// The bot's own user id.
+pub const BOT_USER_ID: &str = "U0BOT";
+
+/// A person in the fake workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeUser {
+    /// `U…` id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Email (what `users.lookupByEmail` matches).
+    pub email: String,
+    /// IANA time zone.
+    pub tz: String,
+}
+
+/// A message as it stands now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeMessage {
+    /// Conversation id (`D…` for DMs).
+    pub channel: String,
+    /// Message id.
+    pub ts: String,
+    /// Fallback text.
+    pub text: String,
+    /// Block Kit blocks.
+    pub blocks: Value,
+    /// Shown only to this user (an ephemeral message).
+    pub only_for: Option<String>,
+    /// How many times it was edited.
+    pub edits: u32,
+    /// Sent by a person (not the bot).
+    pub from_user: Option<String>,
+}
+
+/// A modal the bot opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeModal {
+    /// The trigger id it was opened with.
+    pub trigger_id: String,
+    /// The view JSON as the bot sent it.
+    pub view: Value,
+}
+
+#[derive(Default)]
+struct Inner {
+    token: String,
+    users: BTreeMap<String, FakeUser>,
+    messages: Vec<FakeMessage>,
+    modals: Vec<FakeModal>,
+    homes: HashMap<String, Value>,
+    responses: Vec<(String, Value)>,
+    calls: Vec<String>,
+    scopes: String,
+    next_ts: u64,
+    per_channel_gap: Option<Duration>,
+    last_post: HashMap<String, tokio::time::Instant>,
+    rate_limited: u64,
+}
+
+/// The fake Slack Web API. Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct FakeSlack {
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// A fake Slack served on a local port.
+pub struct RunningFakeSlack {
+    /// The fake, for inspection.
+    pub slack: FakeSlack,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningFakeSlack {
+    /// The `SLACK_API_URL` to configure: `http://127.0.0.1:PORT/api`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+}
+
+impl Drop for RunningFakeSlack {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Scopes the fake reports as granted (`x-oauth-scopes`), matching the app manifest.
+pub const GRANTED_SCOPES: &str =
+    "chat:write,im:write,im:history,users:read,users:read.email,app_mentions:read,commands";
+
+impl FakeSlack {
+    /// A workspace accepting `bot_token`, with no users yet.
+    pub fn new(bot_token: &str) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                token: bot_token.to_owned(),
+                scopes: GRANTED_SCOPES.to_owned(),
+                next_ts: 1,
+                ..Inner::default()
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Serves the fake on `127.0.0.1` at a free port.
+    pub async fn serve(self) -> std::io::Result<RunningFakeSlack> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, router).await {
+                tracing::error!(error = %err, "fake Slack server failed");
+            }
+        });
+        Ok(RunningFakeSlack {
+            slack: self,
+            addr,
+            task,
+        })
+    }
+
+    /// The routes: `/api/{method}` and `/response/{id}` (for `response_url`s).
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/api/{method}", any(api))
+            .route("/response/{id}", post(response_url))
+            .with_state(self.clone())
+    }
+
+    /// Adds a person.
+    pub fn add_user(&self, id: &str, name: &str, email: &str) {
+        self.lock().users.insert(
+            id.to_owned(),
+            FakeUser {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                email: email.to_owned(),
+                tz: "Europe/Lisbon".to_owned(),
+            },
+        );
+    }
+
+    /// Changes the scopes `auth.test` reports.
+    pub fn set_scopes(&self, scopes: &str) {
+        self.lock().scopes = scopes.to_owned();
+    }
+
+    /// Enforces at most one `chat.postMessage` per channel per `gap` (429 beyond it).
+    pub fn limit_posts_per_channel(&self, gap: Duration) {
+        self.lock().per_channel_gap = Some(gap);
+    }
+
+    /// Records a message a person wrote (for the demo page's conversation view).
+    pub fn record_user_message(&self, user: &str, text: &str) {
+        let mut inner = self.lock();
+        let ts = inner.fresh_ts();
+        inner.messages.push(FakeMessage {
+            channel: dm_channel(user),
+            ts,
+            text: text.to_owned(),
+            blocks: Value::Null,
+            only_for: None,
+            edits: 0,
+            from_user: Some(user.to_owned()),
+        });
+    }
+
+    /// Every person.
+    pub fn users(&self) -> Vec<FakeUser> {
+        self.lock().users.values().cloned().collect()
+    }
+
+    /// The conversation between the bot and `user`, oldest first (ephemerals for them included).
+    pub fn conversation(&self, user: &str) -> Vec<FakeMessage> {
+        let channel = dm_channel(user);
+        self.lock()
+            .messages
+            .iter()
+            .filter(|m| m.channel == channel && m.only_for.as_deref().is_none_or(|u| u == user))
+            .cloned()
+            .collect()
+    }
+
+    /// Every message posted (not ephemeral), across channels.
+    pub fn posted(&self) -> Vec<FakeMessage> {
+        self.lock()
+            .messages
+            .iter()
+            .filter(|m| m.only_for.is_none() && m.from_user.is_none())
+            .cloned()
+            .collect()
+    }
+
+    /// Ephemeral texts shown to `user`.
+    pub fn ephemerals_for(&self, user: &str) -> Vec<String> {
+        self.lock()
+            .messages
+            .iter()
+            .filter(|m| m.only_for.as_deref() == Some(user))
+            .map(|m| m.text.clone())
+            .collect()
+    }
+
+    /// Modals opened so far.
+    pub fn modals(&self) -> Vec<FakeModal> {
+        self.lock().modals.clone()
+    }
+
+    /// The App Home view last published for `user`.
+    pub fn home_of(&self, user: &str) -> Option<Value> {
+        self.lock().homes.get(user).cloned()
+    }
+
+    /// Messages sent through `response_url`s, with the URL id.
+    pub fn responses(&self) -> Vec<(String, Value)> {
+        self.lock().responses.clone()
+    }
+
+    /// Names of the Web API methods called, in order.
+    pub fn calls(&self) -> Vec<String> {
+        self.lock().calls.clone()
+    }
+
+    /// How many calls were answered 429.
+    pub fn rate_limited(&self) -> u64 {
+        self.lock().rate_limited
+    }
+}
+
+/// The DM conversation id the fake gives the bot's DM with `user`.
+pub fn dm_channel(user: &str) -> String {
+    format!("D{}", user.trim_start_matches('U'))
+}
+
+impl Inner {
+    fn fresh_ts(&mut self) -> String {
+        self.next_ts += 1;
+        format!("1700000000.{:06}", self.next_ts)
+    }
+
+    fn user_json(user: &FakeUser) -> Value {
+        json!({
+            "id": user.id,
+            "team_id": TEAM_ID,
+            "name": user.name.to_lowercase().replace(' ', "."),
+            "real_name": user.name,
+            "tz": user.tz,
+            "deleted": false,
+            "is_bot": false,
+            "profile": { "email": user.email, "real_name": user.name, "display_name": user.name },
+        })
+    }
+}
+
+fn ok(body: Value) -> Response {
+    let mut body = body;
+    body["ok"] = Value::Bool(true);
+    axum::Json(body).into_response()
+}
+
+fn slack_error(error: &str) -> Response {
+    axum::Json(json!({ "ok": false, "error": error })).into_response()
+}
+
+/// Reads parameters from the query string, a JSON body or a form body.
+fn params(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> Value {
+    let mut params = serde_json::Map::new();
+    let is_json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if is_json {
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            params.extend(map);
+        }
+    } else {
+        for (k, v) in url::form_urlencoded::parse(body) {
+            params.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+    }
+    if let Some(query) = query {
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            params.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+    }
+    Value::Object(params)
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+async fn api(
+    State(slack): State<FakeSlack>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let p = params(query, &headers, &body);
+    let mut inner = slack.lock();
+    inner.calls.push(method.clone());
+    let authorized = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| t == inner.token);
+    if !authorized {
+        return slack_error("invalid_auth");
+    }
+    match method.as_str() {
+        "auth.test" => {
+            let mut response = ok(json!({
+                "url": "https://demo.slack.com/",
+                "team": "Demo Workspace",
+                "user": "coupa-approvals",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0BOT",
+            }));
+            if let Ok(value) = inner.scopes.parse() {
+                response.headers_mut().insert("x-oauth-scopes", value);
+            }
+            response
+        }
+        "conversations.open" => {
+            let user = text(&p["users"]);
+            let user = user.split(',').next().unwrap_or_default().to_owned();
+            if !inner.users.contains_key(&user) {
+                return slack_error("user_not_found");
+            }
+            ok(json!({ "channel": { "id": dm_channel(&user), "is_im": true, "user": user } }))
+        }
+        "chat.postMessage" => {
+            let mut channel = text(&p["channel"]);
+            if channel.starts_with('U') {
+                channel = dm_channel(&channel);
+            }
+            if let Some(gap) = inner.per_channel_gap {
+                let now = tokio::time::Instant::now();
+                if let Some(last) = inner.last_post.get(&channel) {
+                    let ready = *last + gap;
+                    if now < ready {
+                        inner.rate_limited += 1;
+                        let wait = (ready - now).as_secs_f64().ceil().max(1.0) as u64;
+                        let mut response = (
+                            StatusCode::TOO_MANY_REQUESTS,
+                            axum::Json(json!({ "ok": false, "error": "ratelimited" })),
+                        )
+                            .into_response();
+                        if let Ok(value) = wait.to_string().parse() {
+                            response.headers_mut().insert("retry-after", value);
+                        }
+                        return response;
+                    }
+                }
+                inner.last_post.insert(channel.clone(), now);
+            }
+            let ts = inner.fresh_ts();
+            let message = FakeMessage {
+                channel: channel.clone(),
+                ts: ts.clone(),
+                text: text(&p["text"]),
+                blocks: p["blocks"].clone(),
+                only_for: None,
+                edits: 0,
+                from_user: None,
+            };
+            inner.messages.push(message);
+            ok(json!({
+                "channel": channel,
+                "ts": ts,
+                "message": { "type": "message", "ts": ts, "text": p["text"], "blocks": p["blocks"], "user": BOT_USER_ID },
+            }))
+        }
+        "chat.update" => {
+            let channel = text(&p["channel"]);
+            let ts = text(&p["ts"]);
+            let Some(message) = inner
+                .messages
+                .iter_mut()
+                .find(|m| m.channel == channel && m.ts == ts)
+            else {
+                return slack_error(if channel.starts_with('D') {
+                    "message_not_found"
+                } else {
+                    "channel_not_found"
+                });
+            };
+            message.text = text(&p["text"]);
+            message.blocks = p["blocks"].clone();
+            message.edits += 1;
+            ok(json!({
+                "channel": channel,
+                "ts": ts,
+                "text": p["text"],
+                "message": { "text": p["text"], "blocks": p["blocks"] },
+            }))
+        }
+        "chat.postEphemeral" => {
+            let user = text(&p["user"]);
+            let ts = inner.fresh_ts();
+            inner.messages.push(FakeMessage {
+                channel: text(&p["channel"]),
+                ts: ts.clone(),
+                text: text(&p["text"]),
+                blocks: p["blocks"].clone(),
+                only_for: Some(user),
+                edits: 0,
+                from_user: None,
+            });
+            ok(json!({ "message_ts": ts }))
+        }
+        "users.lookupByEmail" => {
+            let email = text(&p["email"]).trim().to_lowercase();
+            match inner.users.values().find(|u| u.email.to_lowercase() == email) {
+                Some(user) => ok(json!({ "user": Inner::user_json(user) })),
+                None => slack_error("users_not_found"),
+            }
+        }
+        "users.info" => match inner.users.get(&text(&p["user"])) {
+            Some(user) => ok(json!({ "user": Inner::user_json(user) })),
+            None => slack_error("user_not_found"),
+        },
+        "views.open" | "views.publish" => {
+            let view = match &p["view"] {
+                Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+                other => other.clone(),
+            };
+            if method == "views.open" {
+                inner.modals.push(FakeModal {
+                    trigger_id: text(&p["trigger_id"]),
+                    view: view.clone(),
+                });
+            } else {
+                inner.homes.insert(text(&p["user_id"]), view.clone());
+            }
+            let mut stateful = view;
+            if let Value::Object(map) = &mut stateful {
+                map.insert("id".into(), json!("V0DEMO"));
+                map.insert("team_id".into(), json!(TEAM_ID));
+                map.insert("hash".into(), json!("1"));
+                map.insert("state".into(), json!({ "values": {} }));
+            }
+            ok(json!({ "view": stateful }))
+        }
+        _ => slack_error("unknown_method"),
+    }
+}
+
+async fn response_url(
+    State(slack): State<FakeSlack>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    slack.lock().responses.push((id, value));
+    (StatusCode::OK, "ok").into_response()
+}
