@@ -568,3 +568,19 @@ async fn an_unconfirmable_decision_says_check_coupa_blocks_a_second_try_and_the_
         }]
     ));
 }
+
+#[tokio::test]
+async fn two_replicas_syncing_at_the_same_moment_deliver_each_card_once() {
+    let world = World::new().await;
+    let (a, b) = (world.engine(), world.engine());
+    for _ in 0..20 {
+        world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
+    }
+    let (ra, rb) = tokio::join!(a.reconcile(), b.reconcile());
+    ra.unwrap();
+    rb.unwrap();
+    let (ra, rb) = tokio::join!(a.sync_changes(), b.sync_changes());
+    ra.unwrap();
+    rb.unwrap();
+    assert_eq!(world.chat.posts(), 20);
+}

@@ -440,7 +440,11 @@ async fn api(
         }
         "users.lookupByEmail" => {
             let email = text(&p["email"]).trim().to_lowercase();
-            match inner.users.values().find(|u| u.email.to_lowercase() == email) {
+            match inner
+                .users
+                .values()
+                .find(|u| u.email.to_lowercase() == email)
+            {
                 Some(user) => ok(json!({ "user": Inner::user_json(user) })),
                 None => slack_error("users_not_found"),
             }

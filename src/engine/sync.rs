@@ -24,6 +24,9 @@ use super::leader::Leadership;
 /// How often everything pending is reconciled, besides at start.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
 
+/// How long a delivery in progress keeps other replicas from making the same one.
+const DELIVERY_GUARD: Duration = Duration::from_secs(120);
+
 /// What one cycle did, for logs, metrics and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SyncReport {
@@ -150,6 +153,13 @@ impl Engine {
                 if self.edit(card, &old).await {
                     report.closed += 1;
                 }
+            }
+            // Two replicas can briefly both believe they lead (a lease lost mid-cycle): the first
+            // to mark this delivery posts it, the other leaves it for the next cycle.
+            let delivery = format!("delivery:{}:{}:{}", approval.id, user, fingerprint);
+            if !self.store.first_sighting(&delivery, DELIVERY_GUARD).await? {
+                report.failures += 1;
+                continue;
             }
             let card = self.card(requisition, approval, CardState::Pending);
             match self.chat.post_card(&user, &card).await {
