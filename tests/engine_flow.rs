@@ -573,6 +573,7 @@ async fn an_unconfirmable_decision_says_check_coupa_blocks_a_second_try_and_the_
 async fn two_replicas_syncing_at_the_same_moment_deliver_each_card_once() {
     let world = World::new().await;
     let (a, b) = (world.engine(), world.engine());
+    world.chat.slow_posts(Duration::from_millis(20));
     for _ in 0..20 {
         world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
     }

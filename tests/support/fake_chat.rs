@@ -24,11 +24,18 @@ struct State {
 #[derive(Default)]
 pub struct FakeChat {
     state: Mutex<State>,
+    /// How long posting a card takes (lets concurrent callers interleave).
+    post_delay: Mutex<std::time::Duration>,
 }
 
 impl FakeChat {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes every `post_card` take `delay`.
+    pub fn slow_posts(&self, delay: std::time::Duration) {
+        *self.post_delay.lock().unwrap() = delay;
     }
 
     /// Registers a chat user `id` with `email`.
@@ -85,6 +92,8 @@ impl FakeChat {
 #[async_trait]
 impl ChatPort for FakeChat {
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
+        let delay = *self.post_delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
         let mut state = self.state.lock().unwrap();
         state.next_ts += 1;
         let message = MessageRef {
