@@ -24,6 +24,7 @@
 
 pub mod app;
 pub mod chat;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod coupa;

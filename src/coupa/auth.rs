@@ -107,6 +107,8 @@ struct Cached {
     token: BearerToken,
     renew_at: Instant,
     expires_at: Instant,
+    /// The scopes Coupa says it granted, when it says (`scope` in the token response).
+    scopes: Option<Vec<String>>,
 }
 
 /// A token failure that can be handed to every waiter (the error type itself is not `Clone`).
@@ -171,6 +173,14 @@ impl TokenSource {
             return Err(failure.to_error(&self.token_url));
         }
         self.fetch(&mut cache).await
+    }
+
+    /// The scopes granted with the current token (fetching one if needed); `None` when Coupa's
+    /// token response did not list them.
+    pub async fn granted_scopes(&self) -> Result<Option<Vec<String>>, CoupaError> {
+        self.token().await?;
+        let cache = self.cache.lock().await;
+        Ok(cache.current.as_ref().and_then(|c| c.scopes.clone()))
     }
 
     /// A new token after Coupa answered 401 to `rejected`: renews once, however many calls
@@ -241,6 +251,9 @@ fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant)
         },
         renew_at: issued + renew_after(lifetime),
         expires_at: issued + lifetime,
+        scopes: response
+            .scopes()
+            .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
     }
 }
 

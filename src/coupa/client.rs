@@ -350,6 +350,12 @@ impl CoupaClient {
         }
     }
 
+    /// The OAuth scopes Coupa granted this client (obtaining a token if needed); `None` when the
+    /// token response did not list them. `check` compares them with what the bot needs.
+    pub async fn granted_scopes(&self) -> Result<Option<Vec<String>>, CoupaError> {
+        self.inner.auth.granted_scopes().await
+    }
+
     /// Requisitions changed since `watermark` (any status), oldest change first, every page.
     ///
     /// Asks for `updated_at[gt_or_eq]` = `watermark` − [`WATERMARK_OVERLAP`], so the result

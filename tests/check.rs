@@ -1,0 +1,234 @@
+//! `check` against the Coupa sandbox and the fake Slack: every check green, and each kind of
+//! broken installation giving the right ✗ line.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use coupa_approvals::check::{self, Report, Targets};
+use coupa_approvals::config::Settings;
+use coupa_approvals::coupa::CoupaClient;
+use coupa_approvals::coupa::sandbox::{
+    NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
+};
+use coupa_approvals::demo::fake_slack::{FakeSlack, RunningFakeSlack};
+use coupa_approvals::store::{MemoryStore, RedisStore, Store};
+use rust_decimal::Decimal;
+use secrecy::SecretString;
+use support::fake_chat::FakeChat;
+
+const SCOPES: &[&str] = &[
+    "chat:write",
+    "im:write",
+    "im:history",
+    "users:read",
+    "users:read.email",
+    "app_mentions:read",
+    "commands",
+];
+
+struct Installation {
+    coupa: RunningSandbox,
+    slack: RunningFakeSlack,
+    chat: Arc<FakeChat>,
+    vars: HashMap<&'static str, String>,
+}
+
+impl Installation {
+    async fn new() -> Self {
+        let sandbox = Sandbox::new("client", "secret");
+        let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
+        let daniel = sandbox.add_user("daniel@example.com", "Daniel", "Okafor");
+        sandbox.add_requisition(NewRequisition {
+            title: "Desks".into(),
+            requested_by: requester,
+            currency: "USD".into(),
+            lines: vec![NewLine::amount("Desks", Decimal::from(1_000), "Ergonomica")],
+            justification: None,
+            department: None,
+            need_by: None,
+            chain: vec![vec![StepApprover::User(daniel)]],
+        });
+        let coupa = sandbox.serve().await.unwrap();
+        let slack = FakeSlack::new("xoxb-check").serve().await.unwrap();
+        let chat = Arc::new(FakeChat::new());
+        chat.add_user("UDANIEL", "Daniel Okafor", "daniel@example.com");
+        let vars = HashMap::from([
+            ("SLACK_BOT_TOKEN", "xoxb-check".to_owned()),
+            ("SLACK_SIGNING_SECRET", "signing".to_owned()),
+            ("SLACK_API_URL", slack.api_url()),
+            ("COUPA_INSTANCE_URL", coupa.url()),
+            ("COUPA_CLIENT_ID", "client".to_owned()),
+            ("COUPA_CLIENT_SECRET", "secret".to_owned()),
+            ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ]);
+        Self {
+            coupa,
+            slack,
+            chat,
+            vars,
+        }
+    }
+
+    async fn check_with(&self, store: Arc<dyn Store>) -> Report {
+        let settings = Settings::from_lookup(&|name| self.vars.get(name).cloned()).unwrap();
+        let coupa = CoupaClient::builder(&settings.coupa).build().unwrap();
+        let targets = Targets {
+            store,
+            coupa,
+            chat: self.chat.clone(),
+            required_bot_scopes: SCOPES,
+        };
+        check::run(&settings, &targets).await
+    }
+
+    async fn check(&self) -> Report {
+        self.check_with(Arc::new(MemoryStore::new())).await
+    }
+}
+
+fn line<'a>(report: &'a Report, check: &str) -> &'a check::CheckLine {
+    report
+        .checks
+        .iter()
+        .find(|l| l.check == check)
+        .unwrap_or_else(|| panic!("no {check} line in\n{}", report.to_text()))
+}
+
+#[tokio::test]
+async fn a_healthy_installation_passes_every_check() {
+    let installation = Installation::new().await;
+    let report = installation.check().await;
+    assert!(report.ok, "{}", report.to_text());
+    let text = report.to_text();
+    for check in [
+        "configuration",
+        "store",
+        "coupa token",
+        "coupa scopes",
+        "coupa requisitions",
+        "slack auth",
+        "slack scopes",
+        "identity",
+    ] {
+        assert!(
+            text.contains(&format!("✓ {check}:")),
+            "{check} missing:\n{text}"
+        );
+    }
+    assert!(
+        line(&report, "coupa requisitions")
+            .detail
+            .starts_with("1 requisition")
+    );
+    assert!(
+        line(&report, "slack auth")
+            .detail
+            .contains("Demo Workspace")
+    );
+    assert!(line(&report, "store").detail.contains("embedded"));
+    assert_eq!(
+        line(&report, "identity").detail,
+        "1 of 1 approver(s) of pending approvals map to Slack users"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_coupa_secret_is_named() {
+    let mut installation = Installation::new().await;
+    installation
+        .vars
+        .insert("COUPA_CLIENT_SECRET", "wrong".into());
+    let report = installation.check().await;
+    assert!(!report.ok);
+    let token = line(&report, "coupa token");
+    assert!(!token.ok);
+    assert!(
+        token.detail.contains("COUPA_CLIENT_SECRET"),
+        "{}",
+        token.detail
+    );
+}
+
+#[tokio::test]
+async fn a_missing_slack_scope_is_listed() {
+    let installation = Installation::new().await;
+    installation
+        .slack
+        .slack
+        .set_scopes("chat:write,im:write,im:history,users:read,app_mentions:read,commands");
+    let report = installation.check().await;
+    assert!(!report.ok);
+    let scopes = line(&report, "slack scopes");
+    assert!(!scopes.ok);
+    assert_eq!(scopes.detail, "missing users:read.email");
+    assert!(
+        scopes
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("manifests/slack-app.yaml")
+    );
+}
+
+#[tokio::test]
+async fn unmapped_approvers_are_listed_by_name_and_email() {
+    let installation = Installation::new().await;
+    let ghost = installation
+        .coupa
+        .sandbox
+        .add_user("ghost@example.com", "Gus", "Ghost");
+    let requester = installation.coupa.sandbox.users()[0].id;
+    installation.coupa.sandbox.add_requisition(NewRequisition {
+        title: "Chairs".into(),
+        requested_by: requester,
+        currency: "USD".into(),
+        lines: vec![NewLine::amount("Chairs", Decimal::from(500), "Ergonomica")],
+        justification: None,
+        department: None,
+        need_by: None,
+        chain: vec![vec![StepApprover::User(ghost)]],
+    });
+    let report = installation.check().await;
+    let identity = line(&report, "identity");
+    assert!(!identity.ok);
+    assert!(
+        identity.detail.starts_with("1 of 2 approver(s)"),
+        "{}",
+        identity.detail
+    );
+    assert!(
+        identity.detail.contains("Gus Ghost <ghost@example.com>"),
+        "{}",
+        identity.detail
+    );
+}
+
+#[tokio::test]
+async fn redis_down_fails_the_store_check() {
+    let installation = Installation::new().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let store = RedisStore::new(&SecretString::from(format!("redis://{closed}")), "check").unwrap();
+    let report = installation.check_with(Arc::new(store)).await;
+    assert!(!report.ok);
+    let store = line(&report, "store");
+    assert!(!store.ok);
+    assert!(store.fix.as_deref().unwrap().contains("REDIS_URL"));
+}
+
+#[tokio::test]
+async fn json_output_has_every_line_and_the_verdict() {
+    let installation = Installation::new().await;
+    let report = installation.check().await;
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(
+        json["checks"].as_array().unwrap().len(),
+        report.checks.len()
+    );
+    assert_eq!(json["checks"][0]["check"], "configuration");
+}
