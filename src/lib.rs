@@ -31,6 +31,7 @@ pub mod coupa;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod slack;
 pub mod store;
 pub mod telemetry;
 pub mod web;

@@ -1,0 +1,420 @@
+//! Cards, lists and modals as Block Kit, from the neutral view models. Pure.
+//!
+//! Every message stays inside Block Kit's limits — text is cut with "…", never rejected — and
+//! carries a plain-text `text` fallback for notifications.
+
+use slack_morphism::prelude::*;
+
+use crate::chat::card::{Card, CardState};
+use crate::domain::{Decision, Line};
+use crate::store::{PendingItem, PendingSnapshot};
+
+use super::format::{escape, money, quantity, slack_date, truncate};
+use super::payload::{
+    APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, OPEN_IN_COUPA, REASON_BLOCK, REASON_INPUT,
+};
+
+/// Block Kit limits this module keeps to.
+pub mod limits {
+    /// Blocks in a message.
+    pub const MESSAGE_BLOCKS: usize = 50;
+    /// Blocks in a modal or App Home.
+    pub const VIEW_BLOCKS: usize = 100;
+    /// Characters in a section's text.
+    pub const SECTION_TEXT: usize = 3_000;
+    /// Characters in one section field.
+    pub const FIELD_TEXT: usize = 2_000;
+    /// Fields in a section.
+    pub const FIELDS: usize = 10;
+    /// Characters in a header.
+    pub const HEADER: usize = 150;
+    /// Characters in a button's text.
+    pub const BUTTON_TEXT: usize = 75;
+    /// Characters in a button's value.
+    pub const BUTTON_VALUE: usize = 2_000;
+    /// Elements in a context block.
+    pub const CONTEXT_ELEMENTS: usize = 10;
+    /// Characters in a modal title, submit or close label.
+    pub const MODAL_TITLE: usize = 24;
+    /// Characters in the notification fallback (Slack truncates beyond ~40,000; keep it short).
+    pub const FALLBACK_TEXT: usize = 300;
+}
+
+/// Lines shown on a card; the rest are counted.
+pub const SHOWN_LINES: usize = 5;
+
+/// Deny reasons are limited to this many characters.
+pub const MAX_REASON_CHARS: usize = 1_000;
+
+/// A rendered message: notification text and blocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// Plain-text fallback.
+    pub text: String,
+    /// The blocks.
+    pub blocks: Vec<SlackBlock>,
+}
+
+fn md(text: impl AsRef<str>, max: usize) -> SlackBlockText {
+    SlackBlockText::MarkDown(SlackBlockMarkDownText::new(truncate(text.as_ref(), max)))
+}
+
+fn plain(text: impl AsRef<str>, max: usize) -> SlackBlockPlainTextOnly {
+    SlackBlockPlainTextOnly::from(truncate(text.as_ref(), max))
+}
+
+fn section(text: impl AsRef<str>) -> SlackBlock {
+    SlackSectionBlock::new()
+        .with_text(md(text, limits::SECTION_TEXT))
+        .into()
+}
+
+fn context(text: impl AsRef<str>) -> SlackBlock {
+    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+        SlackBlockMarkDownText::new(truncate(text.as_ref(), limits::SECTION_TEXT)),
+    )])
+    .into()
+}
+
+fn link_button(card: &Card) -> SlackActionBlockElement {
+    SlackBlockButtonElement::new(plain("View in Coupa", limits::BUTTON_TEXT))
+        .with_action_id(OPEN_IN_COUPA.into())
+        .with_url(card.coupa_link.clone())
+        .into()
+}
+
+/// The card as a message.
+pub fn card(card: &Card) -> Rendered {
+    let r = &card.requisition;
+    let total = money(&r.total);
+    let requester = r
+        .requested_by
+        .as_ref()
+        .map(|p| p.full_name.as_str())
+        .unwrap_or("someone");
+    let mut blocks: Vec<SlackBlock> = Vec::new();
+    blocks.push(SlackHeaderBlock::new(plain(&r.title, limits::HEADER)).into());
+
+    let mut fields = vec![
+        md(
+            format!("*Requester*\n{}", escape(requester)),
+            limits::FIELD_TEXT,
+        ),
+        md(format!("*Total*\n{total}"), limits::FIELD_TEXT),
+    ];
+    if let Some(date) = r.need_by {
+        fields.push(md(format!("*Need by*\n{date}"), limits::FIELD_TEXT));
+    }
+    if let Some(department) = &r.department {
+        fields.push(md(
+            format!("*Department*\n{}", escape(department)),
+            limits::FIELD_TEXT,
+        ));
+    }
+    if let Some((step, of)) = r.step() {
+        fields.push(md(
+            format!("*Approval step*\n{step} of {of}"),
+            limits::FIELD_TEXT,
+        ));
+    }
+    fields.truncate(limits::FIELDS);
+    blocks.push(SlackSectionBlock::new().with_fields(fields).into());
+
+    if let Some(justification) = r.justification.as_deref().filter(|j| !j.trim().is_empty()) {
+        blocks.push(section(format!(
+            "*Justification*\n{}",
+            escape(justification)
+        )));
+    }
+    if !r.lines.is_empty() {
+        blocks.push(SlackDividerBlock::new().into());
+        for line in r.lines.iter().take(SHOWN_LINES) {
+            blocks.push(section(line_text(line)));
+        }
+        let total_lines = (r.line_count.unwrap_or(0) as usize).max(r.lines.len());
+        if total_lines > SHOWN_LINES {
+            blocks.push(context(format!(
+                "+{} more line{} in Coupa",
+                total_lines - SHOWN_LINES,
+                if total_lines - SHOWN_LINES == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            )));
+        }
+    }
+    let submitted = r
+        .submitted_at
+        .map(|t| format!(" · submitted {}", slack_date(t)))
+        .unwrap_or_default();
+    blocks.push(context(format!("Requisition #{}{submitted}", r.id)));
+
+    let (status, fallback) = match &card.state {
+        CardState::Pending => {
+            blocks.push(actions(card));
+            (None, format!("Approval needed: {} — {total} from {requester}", r.title))
+        }
+        CardState::DecidedHere { decision, by, at, reason } => {
+            let mut text = format!(
+                "{} *{}* by {} in Slack · {}",
+                icon(*decision),
+                title_case(decision.past_tense()),
+                escape(by),
+                slack_date(*at)
+            );
+            if let Some(reason) = reason.as_deref().filter(|r| !r.trim().is_empty()) {
+                text.push_str(&format!("\n>{}", escape(reason).replace('\n', "\n>")));
+            }
+            (Some(text), format!("{}: {}", title_case(decision.past_tense()), r.title))
+        }
+        CardState::DecidedByOther { decision, by, at } => (
+            Some(format!(
+                "{} *{}* by {} (another approver of this step) · {}",
+                icon(*decision),
+                title_case(decision.past_tense()),
+                escape(by),
+                slack_date(*at)
+            )),
+            format!("{} by {by}: {}", title_case(decision.past_tense()), r.title),
+        ),
+        CardState::DecidedInCoupa { decision, at } => (
+            Some(format!(
+                "{} *{} in Coupa*{}",
+                icon(*decision),
+                title_case(decision.past_tense()),
+                at.map(|t| format!(" · {}", slack_date(t))).unwrap_or_default()
+            )),
+            format!("{} in Coupa: {}", title_case(decision.past_tense()), r.title),
+        ),
+        CardState::NoLongerPending => (
+            Some(":information_source: *No longer waiting for your approval.* See Coupa for where it stands.".to_owned()),
+            format!("No longer pending: {}", r.title),
+        ),
+        CardState::Expired => (
+            Some(":hourglass: *These buttons expired.* Open the requisition in Coupa to decide it.".to_owned()),
+            format!("Expired: {}", r.title),
+        ),
+        CardState::Changed => (
+            Some(":pencil2: *This requisition changed after this card was sent.* See the new card below.".to_owned()),
+            format!("Changed: {}", r.title),
+        ),
+    };
+    if let Some(status) = status {
+        blocks.push(section(status));
+        blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
+    }
+    blocks.truncate(limits::MESSAGE_BLOCKS);
+    Rendered {
+        text: truncate(&fallback, limits::FALLBACK_TEXT),
+        blocks,
+    }
+}
+
+fn actions(card: &Card) -> SlackBlock {
+    let value = truncate(&ButtonValue::of(card).encode(), limits::BUTTON_VALUE);
+    let mut approve = SlackBlockButtonElement::new(plain("Approve", limits::BUTTON_TEXT))
+        .with_action_id(APPROVE.into())
+        .with_style(SlackBlockButtonStyle::Primary)
+        .with_value(value.clone());
+    if card.confirm_approve {
+        approve = approve.with_confirm(SlackBlockConfirmItem::new(
+            plain("Approve this requisition?", limits::MODAL_TITLE),
+            md(
+                format!(
+                    "You are approving *{}* for *{}*.",
+                    escape(&card.requisition.title),
+                    money(&card.requisition.total)
+                ),
+                300,
+            ),
+            plain("Approve", limits::MODAL_TITLE),
+            plain("Cancel", limits::MODAL_TITLE),
+        ));
+    }
+    let deny = SlackBlockButtonElement::new(plain("Deny", limits::BUTTON_TEXT))
+        .with_action_id(DENY.into())
+        .with_style(SlackBlockButtonStyle::Danger)
+        .with_value(value);
+    SlackActionsBlock::new(vec![approve.into(), deny.into(), link_button(card)]).into()
+}
+
+fn line_text(line: &Line) -> String {
+    let mut text = format!("*{}.* {}", line.number, escape(&line.description));
+    let price = match (&line.quantity, &line.unit_price, &line.total) {
+        (Some(q), Some(p), _) => Some(format!("{} × {}", quantity(*q), money(p))),
+        (_, _, Some(total)) => Some(money(total)),
+        _ => None,
+    };
+    let mut details: Vec<String> = price.into_iter().collect();
+    if let Some(supplier) = &line.supplier {
+        details.push(escape(supplier));
+    }
+    if let Some(account) = &line.account {
+        match (&account.name, &account.code) {
+            (Some(name), Some(code)) => {
+                details.push(format!("{} ({})", escape(name), escape(code)))
+            }
+            (Some(name), None) => details.push(escape(name)),
+            (None, Some(code)) => details.push(escape(code)),
+            (None, None) => {}
+        }
+    }
+    if !details.is_empty() {
+        text.push('\n');
+        text.push_str(&details.join(" · "));
+    }
+    text
+}
+
+fn icon(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Approve => ":white_check_mark:",
+        Decision::Reject => ":x:",
+    }
+}
+
+fn title_case(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The deny-reason modal for the card whose Deny button carried `metadata`.
+pub fn deny_modal(metadata: &DenyMetadata, title: &str) -> SlackView {
+    let input = SlackBlockPlainTextInputElement::new()
+        .with_action_id(REASON_INPUT.into())
+        .with_multiline(true)
+        .with_max_length(MAX_REASON_CHARS as u64)
+        .with_placeholder(plain(
+            "Why are you denying it? The requester sees this in Coupa.",
+            150,
+        ));
+    SlackView::Modal(
+        SlackModalView::new(
+            plain("Deny requisition", limits::MODAL_TITLE),
+            vec![
+                section(format!("Denying *{}*.", escape(title))),
+                SlackInputBlock::new(
+                    plain("Reason", 2_000),
+                    SlackInputBlockElement::PlainTextInput(input),
+                )
+                .with_block_id(REASON_BLOCK.into())
+                .into(),
+            ],
+        )
+        .with_callback_id(DENY_MODAL.into())
+        .with_submit(plain("Deny", limits::MODAL_TITLE))
+        .with_close(plain("Cancel", limits::MODAL_TITLE))
+        .with_private_metadata(metadata.encode()),
+    )
+}
+
+/// The reason submitted in the deny modal, or the error to show on its field.
+pub fn validate_reason(reason: Option<&str>) -> Result<String, String> {
+    let reason = reason.map(str::trim).unwrap_or_default();
+    if reason.is_empty() {
+        return Err("Please give a reason; the requester sees it in Coupa.".to_owned());
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(format!(
+            "Please keep the reason under {MAX_REASON_CHARS} characters."
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
+/// "What's pending": at most `shown` items with amount, requester, age and buttons; a notice
+/// when the list is from an earlier read; "and N more" with a link to Coupa.
+pub fn pending_list(
+    snapshot: &PendingSnapshot,
+    stale: bool,
+    buttons: &dyn Fn(&PendingItem) -> Option<Card>,
+    coupa_approvals_link: &url::Url,
+    shown: usize,
+    max_blocks: usize,
+) -> Rendered {
+    let count = snapshot.items.len();
+    let mut blocks = Vec::new();
+    if stale {
+        blocks.push(context(format!(
+            ":warning: Coupa can't be reached right now; this list is from {}.",
+            slack_date(snapshot.as_of)
+        )));
+    }
+    let heading = match count {
+        0 => "Nothing is waiting for your approval. :tada:".to_owned(),
+        1 => "*1 requisition* is waiting for your approval:".to_owned(),
+        n => format!("*{n} requisitions* are waiting for your approval, oldest first:"),
+    };
+    blocks.push(section(heading));
+    for item in snapshot.items.iter().take(shown) {
+        blocks.push(SlackDividerBlock::new().into());
+        let age = item
+            .submitted_at
+            .map(|t| format!(" · submitted {}", slack_date(t)))
+            .unwrap_or_default();
+        let requester = item
+            .requester
+            .as_deref()
+            .map(|r| format!(" · from {}", escape(r)))
+            .unwrap_or_default();
+        blocks.push(section(format!(
+            "*{}*\n{}{requester}{age} · #{}",
+            escape(&item.title),
+            money(&item.total),
+            item.requisition
+        )));
+        if let Some(card) = buttons(item) {
+            blocks.push(actions(&card));
+        }
+    }
+    if count > shown {
+        blocks.push(context(format!(
+            "…and {} more. <{}|See them all in Coupa>",
+            count - shown,
+            coupa_approvals_link
+        )));
+    }
+    // Keep the notice, the heading and the "more" line; trim items from the middle if needed.
+    if blocks.len() > max_blocks {
+        let tail = blocks.pop();
+        blocks.truncate(max_blocks - 1);
+        blocks.extend(tail);
+    }
+    Rendered {
+        text: match count {
+            0 => "Nothing is waiting for your approval.".to_owned(),
+            n => format!("{n} requisition(s) waiting for your approval"),
+        },
+        blocks,
+    }
+}
+
+/// A short plain message as blocks.
+pub fn notice(text: &str) -> Rendered {
+    Rendered {
+        text: truncate(text, limits::FALLBACK_TEXT),
+        blocks: vec![section(text)],
+    }
+}
+
+/// The help text for an unknown or help request.
+pub fn help() -> Rendered {
+    notice(
+        "I bring your Coupa approvals to Slack. Approve or deny right on the cards I send you.\n\
+         • *what's pending* — list what is waiting for you (also `/approvals`)\n\
+         • *help* — this message",
+    )
+}
+
+/// App Home: the pending list, or why it cannot be shown.
+pub fn home(rendered: Rendered) -> SlackView {
+    let mut blocks =
+        vec![SlackHeaderBlock::new(plain("Your Coupa approvals", limits::HEADER)).into()];
+    blocks.extend(rendered.blocks);
+    blocks.truncate(limits::VIEW_BLOCKS);
+    SlackView::Home(SlackHomeView::new(blocks))
+}

@@ -1,0 +1,243 @@
+//! [`SlackChat`]: the [`ChatPort`] over Slack's Web API (slack-morphism), plus the Slack-only
+//! calls the routes need (modals, App Home, `response_url`, replies).
+//!
+//! Rate control is on: a 429 waits for `Retry-After` and retries, so a busy workspace delays
+//! messages instead of losing them.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use crate::chat::card::Card;
+use crate::chat::port::{ChatError, ChatPort, ChatUser, MessageRef};
+use crate::config::{SlackSettings, expose};
+use crate::domain::{ChannelId, ChatUserId, MessageTs};
+
+use super::blocks::{self, Rendered};
+
+/// The slack-morphism client type used throughout.
+pub type SlackHyperClient = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector>>>;
+
+/// Retries of a rate-limited call before giving up.
+const MAX_RETRIES: usize = 20;
+
+/// Builds the Web API client for `api_url` (`https://slack.com/api`, or a fake in tests).
+pub fn web_client(api_url: &url::Url) -> Result<Arc<SlackHyperClient>, ChatError> {
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|e| ChatError::Transport(format!("no TLS root certificates: {e}")))?
+        // Plain http only matters for a local fake; Slack itself is https.
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let connector = SlackClientHyperConnector::with_connector(https)
+        .with_slack_api_url(api_url.as_str().trim_end_matches('/'))
+        .with_rate_control(SlackApiRateControlConfig::new().with_max_retries(MAX_RETRIES));
+    Ok(Arc::new(SlackClient::new(connector)))
+}
+
+/// The chat port on Slack.
+#[derive(Clone)]
+pub struct SlackChat {
+    client: Arc<SlackHyperClient>,
+    token: SlackApiToken,
+}
+
+impl std::fmt::Debug for SlackChat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackChat").finish_non_exhaustive()
+    }
+}
+
+fn error(err: SlackClientError) -> ChatError {
+    match err {
+        SlackClientError::ApiError(e) => ChatError::Api(e.code),
+        SlackClientError::RateLimitError(_) => {
+            ChatError::Transport("still rate limited after retrying".into())
+        }
+        other => ChatError::Transport(other.to_string()),
+    }
+}
+
+impl SlackChat {
+    /// Connects (lazily) with the bot token from settings.
+    pub fn new(settings: &SlackSettings) -> Result<Self, ChatError> {
+        Ok(Self::with_client(
+            web_client(&settings.api_url)?,
+            expose(&settings.bot_token),
+        ))
+    }
+
+    /// Uses an existing client (the HTTP listener shares it).
+    pub fn with_client(client: Arc<SlackHyperClient>, bot_token: &str) -> Self {
+        Self {
+            client,
+            token: SlackApiToken::new(bot_token.into()),
+        }
+    }
+
+    /// The underlying client.
+    pub fn client(&self) -> Arc<SlackHyperClient> {
+        self.client.clone()
+    }
+
+    fn content(rendered: &Rendered) -> SlackMessageContent {
+        SlackMessageContent::new()
+            .with_text(rendered.text.clone())
+            .with_blocks(rendered.blocks.clone())
+    }
+
+    /// Posts a message in a conversation (a reply in a DM).
+    pub async fn post(
+        &self,
+        channel: &ChannelId,
+        rendered: &Rendered,
+    ) -> Result<MessageRef, ChatError> {
+        let session = self.client.open_session(&self.token);
+        let response = session
+            .chat_post_message(&SlackApiChatPostMessageRequest::new(
+                channel.as_str().into(),
+                Self::content(rendered),
+            ))
+            .await
+            .map_err(error)?;
+        Ok(MessageRef {
+            channel: ChannelId(response.channel.to_string()),
+            ts: MessageTs(response.ts.to_string()),
+        })
+    }
+
+    /// Shows `rendered` to `user` only.
+    pub async fn ephemeral(
+        &self,
+        channel: &ChannelId,
+        user: &ChatUserId,
+        rendered: &Rendered,
+    ) -> Result<(), ChatError> {
+        let session = self.client.open_session(&self.token);
+        session
+            .chat_post_ephemeral(&SlackApiChatPostEphemeralRequest::new(
+                channel.as_str().into(),
+                user.as_str().into(),
+                Self::content(rendered),
+            ))
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    /// Opens a modal; `trigger_id` must be used within 3 s of the click.
+    pub async fn open_modal(&self, trigger_id: &str, view: SlackView) -> Result<(), ChatError> {
+        let session = self.client.open_session(&self.token);
+        session
+            .views_open(&SlackApiViewsOpenRequest::new(trigger_id.into(), view))
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    /// Publishes `user`'s App Home.
+    pub async fn publish_home(&self, user: &ChatUserId, view: SlackView) -> Result<(), ChatError> {
+        let session = self.client.open_session(&self.token);
+        session
+            .views_publish(&SlackApiViewsPublishRequest::new(
+                user.as_str().into(),
+                view,
+            ))
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    /// Answers through a slash command's `response_url` (ephemeral to the caller).
+    pub async fn respond(
+        &self,
+        response_url: &url::Url,
+        rendered: &Rendered,
+    ) -> Result<(), ChatError> {
+        self.client
+            .respond_to_event(
+                &SlackResponseUrl::new(response_url.clone()),
+                // Slack shows response_url answers to the caller only unless told otherwise.
+                &SlackApiPostWebhookMessageRequest::new(Self::content(rendered)),
+            )
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ChatPort for SlackChat {
+    async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
+        // Posting to a user id opens (or reuses) the DM; the answer names its D… channel, which
+        // chat.update needs later.
+        self.post(&ChannelId(user.0.clone()), &blocks::card(card))
+            .await
+    }
+
+    async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError> {
+        let session = self.client.open_session(&self.token);
+        // Always send text and blocks together: text alone would remove the blocks.
+        session
+            .chat_update(&SlackApiChatUpdateRequest::new(
+                message.channel.as_str().into(),
+                Self::content(&blocks::card(card)),
+                message.ts.as_str().into(),
+            ))
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    async fn post_ephemeral(
+        &self,
+        channel: &ChannelId,
+        user: &ChatUserId,
+        text: &str,
+    ) -> Result<(), ChatError> {
+        self.ephemeral(channel, user, &blocks::notice(text)).await
+    }
+
+    async fn lookup_user_by_email(&self, email: &str) -> Result<Option<ChatUserId>, ChatError> {
+        let session = self.client.open_session(&self.token);
+        match session
+            .users_lookup_by_email(&SlackApiUsersLookupByEmailRequest::new(EmailAddress(
+                email.to_owned(),
+            )))
+            .await
+        {
+            Ok(response) => Ok(Some(ChatUserId(response.user.id.to_string()))),
+            Err(SlackClientError::ApiError(e)) if e.code == "users_not_found" => Ok(None),
+            Err(err) => Err(error(err)),
+        }
+    }
+
+    async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
+        let session = self.client.open_session(&self.token);
+        let response = session
+            .users_info(&SlackApiUsersInfoRequest::new(user.as_str().into()))
+            .await
+            .map_err(error)?;
+        let u = response.user;
+        let profile = u.profile.as_ref();
+        Ok(ChatUser {
+            name: u
+                .real_name
+                .clone()
+                .or_else(|| profile.and_then(|p| p.real_name.clone()))
+                .or_else(|| u.name.clone())
+                .unwrap_or_else(|| user.to_string()),
+            email: profile
+                .and_then(|p| p.email.as_ref())
+                .map(|e| e.to_string()),
+            time_zone: u.tz.clone(),
+            deleted: u.deleted.unwrap_or(false),
+            bot: u.flags.is_bot.unwrap_or(false),
+        })
+    }
+}

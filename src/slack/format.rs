@@ -1,0 +1,140 @@
+//! Text helpers for Slack messages: money, dates, Slack's date tokens, escaping, truncation.
+//! Pure.
+
+use jiff::Timestamp;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::domain::Money;
+
+/// Digits after the decimal point for a currency (ISO 4217 minor units).
+pub fn minor_units(currency: &str) -> u32 {
+    match currency.to_ascii_uppercase().as_str() {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// `USD 7,420.50`: the currency code, thousands separators, the currency's minor units.
+pub fn money(money: &Money) -> String {
+    format!(
+        "{} {}",
+        money.currency,
+        amount(money.amount, minor_units(&money.currency))
+    )
+}
+
+/// An amount with thousands separators and exactly `scale` decimals.
+pub fn amount(value: Decimal, scale: u32) -> String {
+    let rounded = value.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{:.*}", scale as usize, rounded.abs());
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) => (w.to_owned(), Some(f.to_owned())),
+        None => (text, None),
+    };
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    match fraction {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// A quantity without trailing zeros (`12`, `2.5`).
+pub fn quantity(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// A time in UTC for plain text: `2026-11-20 17:20 UTC`.
+pub fn utc(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Slack's date token: each reader sees the time in their own time zone; the fallback is UTC.
+pub fn slack_date(at: Timestamp) -> String {
+    format!(
+        "<!date^{}^{{date_short_pretty}} at {{time}}|{}>",
+        at.as_second(),
+        utc(at)
+    )
+}
+
+/// Escapes the three characters Slack's mrkdwn treats as control characters.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Cuts `text` to at most `max` characters, ending in `…` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    // Never leave half an escape sequence (`&am…`) behind.
+    if let Some(amp) = cut.rfind('&')
+        && !cut[amp..].contains(';')
+    {
+        cut.truncate(amp);
+    }
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn m(amount: &str, currency: &str) -> Money {
+        Money::new(Decimal::from_str(amount).unwrap(), currency)
+    }
+
+    #[test]
+    fn money_has_separators_and_the_currencys_minor_units() {
+        assert_eq!(money(&m("7420.5", "USD")), "USD 7,420.50");
+        assert_eq!(money(&m("1234567.891", "EUR")), "EUR 1,234,567.89");
+        assert_eq!(money(&m("150000", "JPY")), "JPY 150,000");
+        assert_eq!(money(&m("12.3456", "KWD")), "KWD 12.346");
+        assert_eq!(money(&m("0", "USD")), "USD 0.00");
+        assert_eq!(money(&m("-1000.5", "USD")), "USD -1,000.50");
+        assert_eq!(money(&m("999.995", "USD")), "USD 1,000.00");
+    }
+
+    #[test]
+    fn truncation_marks_the_cut_and_respects_the_limit() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("abcdefghij", 5), "abcd…");
+        assert_eq!(truncate("ünïcödé", 4).chars().count(), 4);
+        assert_eq!(truncate("ab &amp; cd", 5), "ab …");
+    }
+
+    #[test]
+    fn escaping_neutralises_slack_control_characters() {
+        assert_eq!(
+            escape("<@U1> & <!channel>"),
+            "&lt;@U1&gt; &amp; &lt;!channel&gt;"
+        );
+    }
+
+    #[test]
+    fn slack_dates_fall_back_to_utc() {
+        let at = Timestamp::from_second(1_763_659_240).unwrap();
+        assert_eq!(
+            slack_date(at),
+            "<!date^1763659240^{date_short_pretty} at {time}|2025-11-20 17:20 UTC>"
+        );
+    }
+}

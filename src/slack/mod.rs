@@ -1,0 +1,29 @@
+//! The Slack adapter: Slack's requests in, Slack's Web API out, Block Kit rendering. It
+//! translates between Slack and the engine and holds no business rules.
+//!
+//! - [`routes`]: `POST /slack/events`, `/slack/interactions`, `/slack/commands` behind the
+//!   signature check, acknowledged at once; the work runs in [`handlers`], shared with
+//! - [`socket`]: Socket Mode, used instead of the HTTP routes when `SLACK_APP_TOKEN` is set.
+//! - [`client`]: [`client::SlackChat`], the chat port over the Web API.
+//! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`]: money and dates.
+//! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure).
+
+pub mod blocks;
+pub mod client;
+pub mod format;
+pub mod intents;
+pub mod payload;
+
+/// Bot scopes the app needs, exactly as the manifests in `manifests/` request them.
+pub const BOT_SCOPES: &[&str] = &[
+    "app_mentions:read",
+    "chat:write",
+    "commands",
+    "im:history",
+    "im:write",
+    "users:read",
+    "users:read.email",
+];
+
+/// Events the app subscribes to, exactly as the manifests list them.
+pub const BOT_EVENTS: &[&str] = &["app_home_opened", "app_mention", "message.im"];
