@@ -4,6 +4,7 @@
 //! runs in parallel.
 
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use coupa_approvals::config::{CoupaSettings, DEFAULT_COUPA_SCOPES};
@@ -1078,4 +1079,201 @@ async fn long_reasons_are_cut_to_one_thousand_characters() {
         .map(|(_, v)| v.into_owned())
         .unwrap();
     assert_eq!(sent.chars().count(), 1_000);
+}
+
+#[tokio::test]
+async fn waiters_take_a_short_lived_renewal_instead_of_renewing_again() {
+    let server = MockServer::start().await;
+    // Two minutes to live is already inside the five-minute renewal margin.
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_body("tok-short", 120))
+                .set_delay(Duration::from_millis(100)),
+        )
+        .mount(&server)
+        .await;
+    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    let coupa = client(&server);
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let coupa = coupa.clone();
+        tasks.spawn(async move { coupa.approval(ApprovalId(90211)).await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().unwrap();
+    }
+
+    assert_eq!(requests_to(&server, "/oauth2/token").await.len(), 1);
+}
+
+// --- Telemetry -------------------------------------------------------------------------------
+
+/// A metric's name and labels.
+type MetricKey = (String, Vec<(String, String)>);
+
+/// Remembers the name and labels of every metric touched.
+#[derive(Default, Clone)]
+struct MetricLog(Arc<Mutex<Vec<MetricKey>>>);
+
+impl MetricLog {
+    fn log(&self, key: &metrics::Key) {
+        let labels = key
+            .labels()
+            .map(|l| (l.key().to_owned(), l.value().to_owned()))
+            .collect();
+        self.0.lock().unwrap().push((key.name().to_owned(), labels));
+    }
+
+    fn entries(&self) -> Vec<MetricKey> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl metrics::Recorder for MetricLog {
+    fn describe_counter(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_gauge(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_histogram(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+
+    fn register_counter(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+        self.log(key);
+        metrics::Counter::noop()
+    }
+
+    fn register_gauge(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        self.log(key);
+        metrics::Gauge::noop()
+    }
+
+    fn register_histogram(
+        &self,
+        key: &metrics::Key,
+        _: &metrics::Metadata<'_>,
+    ) -> metrics::Histogram {
+        self.log(key);
+        metrics::Histogram::noop()
+    }
+}
+
+/// Collects formatted log output.
+#[derive(Default, Clone)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn every_call_records_a_span_and_metrics_with_templated_endpoints_and_never_the_token() {
+    let metrics_log = MetricLog::default();
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    tracing::subscriber::with_default(subscriber, || {
+        metrics::with_local_recorder(&metrics_log, || {
+            runtime.block_on(async {
+                let server = MockServer::start().await;
+                mount_token(&server, "tok-very-secret").await;
+                mount_approval(&server, 90211, fixture("approval-user.json")).await;
+                Mock::given(method("PUT"))
+                    .and(path("/api/approvals/90211/approve"))
+                    .respond_with(
+                        ResponseTemplate::new(200).set_body_json(fixture("approval-approved.json")),
+                    )
+                    .mount(&server)
+                    .await;
+                let coupa = client(&server);
+                coupa.approval(ApprovalId(90211)).await.unwrap();
+                coupa.approve(ApprovalId(90211), "ok").await.unwrap();
+            })
+        })
+    });
+
+    let entries = metrics_log.entries();
+    let requests: Vec<_> = entries
+        .iter()
+        .filter(|(name, _)| name == "coupa_requests_total")
+        .collect();
+    let has = |labels: &[(String, String)], key: &str, value: &str| {
+        labels.iter().any(|(k, v)| k == key && v == value)
+    };
+    for endpoint in [
+        "/oauth2/token",
+        "/api/approvals/:id",
+        "/api/approvals/:id/approve",
+    ] {
+        assert!(
+            requests
+                .iter()
+                .any(|(_, l)| has(l, "endpoint", endpoint) && has(l, "status", "200")),
+            "no coupa_requests_total{{endpoint={endpoint},status=200}} in {entries:?}"
+        );
+    }
+    assert!(
+        entries
+            .iter()
+            .any(|(name, _)| name == "coupa_request_duration_seconds")
+    );
+    for (_, labels) in &entries {
+        for (_, value) in labels {
+            assert!(
+                !value.contains("90211"),
+                "raw id in a metric label: {value}"
+            );
+        }
+    }
+
+    let output = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    for expected in [
+        r#"method="GET" path="/api/approvals/90211" endpoint="/api/approvals/:id" attempt=1 status="200" duration_ms="#,
+        r#"method="PUT" path="/api/approvals/90211/approve" endpoint="/api/approvals/:id/approve" attempt=1 status="200" duration_ms="#,
+        r#"method="POST" path="/oauth2/token" attempt=1 status="200" duration_ms="#,
+    ] {
+        assert!(output.contains(expected), "{expected} not in {output}");
+    }
+    assert!(
+        !output.contains("tok-very-secret"),
+        "the token leaked: {output}"
+    );
+    assert!(
+        !output.contains(CLIENT_SECRET),
+        "the secret leaked: {output}"
+    );
 }

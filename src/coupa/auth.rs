@@ -360,15 +360,21 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
                     Ok::<_, reqwest::Error>((status, headers, body))
                 }
                 .await;
-                let (status, headers, body) = match answer {
-                    Ok(answer) => answer,
-                    Err(e) => {
-                        let label = if e.is_timeout() { "timeout" } else { "error" };
-                        record_call(TOKEN_ENDPOINT, label, started.elapsed());
-                        return Err(TokenHttpError::Transport(e));
-                    }
+                let label = match &answer {
+                    Ok((status, _, _)) => status.as_str().to_owned(),
+                    Err(e) if e.is_timeout() => "timeout".to_owned(),
+                    Err(e) if e.is_connect() => "connect_error".to_owned(),
+                    Err(_) => "error".to_owned(),
                 };
-                record_call(TOKEN_ENDPOINT, status.as_str(), started.elapsed());
+                let elapsed = started.elapsed();
+                let span = tracing::Span::current();
+                span.record("status", label.as_str());
+                span.record(
+                    "duration_ms",
+                    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                );
+                record_call(TOKEN_ENDPOINT, &label, elapsed);
+                let (status, headers, body) = answer.map_err(TokenHttpError::Transport)?;
                 if status != reqwest::StatusCode::OK {
                     let parsed: Option<OAuthErrorBody> = serde_json::from_slice(&body).ok();
                     let (error, description) = parsed
