@@ -1107,3 +1107,46 @@ async fn waiters_take_a_short_lived_renewal_instead_of_renewing_again() {
 
     assert_eq!(requests_to(&server, "/oauth2/token").await.len(), 1);
 }
+
+#[tokio::test]
+async fn an_accepted_decision_with_an_unreadable_answer_is_read_back_not_failed() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok").await;
+    Mock::given(method("PUT"))
+        .and(path("/api/approvals/90211/approve"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("OK"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_approval(&server, 90211, fixture("approval-approved.json")).await;
+
+    let approval = client(&server)
+        .approve(ApprovalId(90211), "ok")
+        .await
+        .unwrap();
+
+    assert_eq!(approval.status, ApprovalStatus::Approved);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_decision_that_never_reached_coupa_is_a_connection_error_not_unknown() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok").await;
+    let mut settings = settings(&server);
+    // Nothing listens on port 9 (discard) of the loopback interface: the connection is refused
+    // before a byte of the request is sent.
+    settings.instance_url = Url::parse("http://127.0.0.1:9").unwrap();
+    let coupa = CoupaClient::builder(&settings)
+        .retry_policy(fast_retries())
+        .max_rps(10_000)
+        .build()
+        .unwrap();
+
+    let error = coupa.approve(ApprovalId(90211), "ok").await.unwrap_err();
+
+    assert!(
+        matches!(error, CoupaError::Connection { attempts: 4, .. }),
+        "{error:?}"
+    );
+}

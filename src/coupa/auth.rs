@@ -22,7 +22,8 @@ use oauth2::{
     AsyncHttpClient, AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, HttpRequest,
     HttpResponse, RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::HeaderValue;
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -50,22 +51,23 @@ pub fn renew_after(lifetime: Duration) -> Duration {
 /// An access token handed to one API call. `Debug` never shows the value.
 #[derive(Clone)]
 pub struct BearerToken {
-    value: SecretString,
+    /// `Bearer …`, marked sensitive so `http`'s own `Debug` hides it too.
+    header: HeaderValue,
     /// Which fetch produced it; a 401 renews only if this is still the cached one.
     generation: u64,
 }
 
 impl BearerToken {
     /// The `Authorization` header value.
-    pub(crate) fn header_value(&self) -> String {
-        format!("Bearer {}", self.value.expose_secret())
+    pub(crate) fn header_value(&self) -> HeaderValue {
+        self.header.clone()
     }
 }
 
 impl std::fmt::Debug for BearerToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BearerToken")
-            .field("value", &"[REDACTED]")
+            .field("header", &"[REDACTED]")
             .field("generation", &self.generation)
             .finish()
     }
@@ -219,16 +221,18 @@ impl TokenSource {
             .request_async(&http)
             .await;
         let generation = self.fetches.load(Ordering::Acquire) + 1;
-        let outcome = match result {
-            Ok(response) => {
-                let cached = cached_token(&response, generation, started);
+        let outcome = match result.map_err(classify).and_then(|response| {
+            cached_token(&response, generation, started).ok_or_else(|| {
+                Failure::Other("the access token is not valid in an HTTP header".into())
+            })
+        }) {
+            Ok(cached) => {
                 let token = cached.token.clone();
                 cache.current = Some(cached);
                 cache.last_failure = None;
                 Ok(token)
             }
-            Err(error) => {
-                let failure = classify(error);
+            Err(failure) => {
                 cache.current = None;
                 cache.last_failure = Some(failure.clone());
                 Err(failure.to_error(&self.token_url))
@@ -242,19 +246,20 @@ impl TokenSource {
     }
 }
 
-fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant) -> Cached {
+/// The token to cache, or `None` if it cannot be sent in a header.
+fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant) -> Option<Cached> {
     let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME);
-    Cached {
-        token: BearerToken {
-            value: SecretString::from(response.access_token().secret().as_str()),
-            generation,
-        },
+    let mut header =
+        HeaderValue::from_str(&format!("Bearer {}", response.access_token().secret())).ok()?;
+    header.set_sensitive(true);
+    Some(Cached {
+        token: BearerToken { header, generation },
         renew_at: issued + renew_after(lifetime),
         expires_at: issued + lifetime,
         scopes: response
             .scopes()
             .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
-    }
+    })
 }
 
 /// Turns the `oauth2` crate's error into something an admin can act on, without the raw body.
@@ -423,8 +428,10 @@ mod tests {
 
     #[test]
     fn bearer_tokens_never_show_their_value() {
+        let mut header = HeaderValue::from_static("Bearer eyJ.secret.value");
+        header.set_sensitive(true);
         let token = BearerToken {
-            value: SecretString::from("eyJ.secret.value"),
+            header,
             generation: 1,
         };
         assert!(!format!("{token:?}").contains("secret"));

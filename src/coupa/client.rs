@@ -1,7 +1,8 @@
 //! The Coupa HTTP client: typed calls, paging, retries, the rate limit, telemetry.
 //!
-//! One [`CoupaClient`] serves the whole process: clones share the HTTP connection pool, the
-//! access token ([`super::auth`]) and the rate limiter, so build one at start-up and clone it.
+//! One [`CoupaClient`] serves the whole process: clones share the HTTP connection pool and the
+//! access token ([`super::auth`]), so build one at start-up and clone it. The rate limiter is
+//! shared even between separately built clients of the same instance ([`RateLimiter::shared`]).
 //!
 //! What is retried, and why:
 //!
@@ -22,11 +23,12 @@
 //! `coupa_request_duration_seconds{endpoint}`, where `endpoint` is a template such as
 //! `/api/approvals/:id/approve`, never a raw id.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -197,6 +199,26 @@ impl RateLimiter {
         }
     }
 
+    /// The limiter shared by every client of the Coupa instance at `instance` with the same `rps`
+    /// in this process, so that building a second client cannot double the rate. It lives as
+    /// long as some client holds it.
+    pub fn shared(instance: &Url, rps: u32) -> Arc<RateLimiter> {
+        type Registry = HashMap<(String, u32), Weak<RateLimiter>>;
+        static SHARED: OnceLock<Mutex<Registry>> = OnceLock::new();
+        let mut registry = SHARED
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let key = (instance.origin().ascii_serialization(), rps);
+        if let Some(limiter) = registry.get(&key).and_then(Weak::upgrade) {
+            return limiter;
+        }
+        registry.retain(|_, limiter| limiter.strong_count() > 0);
+        let limiter = Arc::new(RateLimiter::per_second(rps));
+        registry.insert(key, Arc::downgrade(&limiter));
+        limiter
+    }
+
     /// Waits for this caller's slot.
     pub async fn acquire(&self) {
         let slot = {
@@ -293,7 +315,7 @@ impl CoupaClientBuilder {
             .user_agent(concat!("coupa-approvals/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CoupaError::Setup(format!("HTTP client: {e}")))?;
-        let limiter = Arc::new(RateLimiter::per_second(self.max_rps));
+        let limiter = RateLimiter::shared(&self.settings.instance_url, self.max_rps);
         let auth = TokenSource::new(&self.settings, http.clone(), limiter.clone());
         Ok(CoupaClient {
             inner: Arc::new(Inner {
@@ -548,8 +570,18 @@ impl CoupaClient {
                         .and_then(RawApproval::into_domain)
                     {
                         Ok(approval) => Ok(approval),
-                        // It worked; only the answer was unreadable. Read the approval instead.
-                        Err(_) => self.approval(id).await,
+                        // Coupa accepted it; only the answer was unreadable. Read the approval
+                        // instead, and never report a failure for a decision that was made.
+                        Err(unreadable) => self.approval(id).await.map_err(|read| {
+                            CoupaError::Unknown {
+                                id,
+                                action: action.verb(),
+                                cause: format!(
+                                    "Coupa answered {} with an unreadable body ({unreadable}) and re-reading the approval failed: {read}",
+                                    answer.status.as_u16()
+                                ),
+                            }
+                        }),
                     };
                 }
                 Ok(answer) if answer.status == StatusCode::UNAUTHORIZED && !renewed => {
@@ -764,10 +796,7 @@ impl CoupaClient {
         );
         async {
             let started = Instant::now();
-            let mut authorization = HeaderValue::from_str(&token.header_value())
-                .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
-            // Keeps the token out of any `Debug` output of the request.
-            authorization.set_sensitive(true);
+            let authorization = token.header_value();
             let result: Result<Answer, reqwest::Error> = async {
                 let response = self
                     .inner
@@ -976,6 +1005,15 @@ mod tests {
         }
         // 21 calls at 20/s: the first at once, the last a full second later.
         assert_eq!(started.elapsed(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn clients_of_one_instance_share_one_limiter() {
+        let acme = Url::parse("https://acme.coupahost.com").unwrap();
+        let other = Url::parse("https://other.coupahost.com").unwrap();
+        let first = RateLimiter::shared(&acme, 20);
+        assert!(Arc::ptr_eq(&first, &RateLimiter::shared(&acme, 20)));
+        assert!(!Arc::ptr_eq(&first, &RateLimiter::shared(&other, 20)));
     }
 
     #[test]
