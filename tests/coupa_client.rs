@@ -208,6 +208,40 @@ async fn fifty_concurrent_calls_with_an_expired_token_make_one_token_request() {
 }
 
 #[tokio::test]
+async fn a_failed_early_renewal_keeps_using_the_still_valid_token() {
+    let server = MockServer::start().await;
+    // Valid for ten minutes, so already due for renewal at five.
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("tok-1", 200)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(503))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/approvals/90211"))
+        .and(header("authorization", "Bearer tok-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("approval-user.json")))
+        .mount(&server)
+        .await;
+    let coupa = client(&server);
+
+    for _ in 0..3 {
+        coupa.approval(ApprovalId(90211)).await.unwrap();
+    }
+
+    // The first fetch, one failed renewal, and no more for a while.
+    assert_eq!(requests_to(&server, "/oauth2/token").await.len(), 2);
+    assert_eq!(requests_to(&server, "/api/approvals/90211").await.len(), 3);
+}
+
+#[tokio::test]
 async fn a_401_renews_the_token_once_and_retries_the_call_once() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -19,11 +19,11 @@ use std::time::Duration;
 
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{
-    AsyncHttpClient, AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, HttpRequest,
-    HttpResponse, RequestTokenError, Scope, TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse,
+    RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
 use reqwest::header::HeaderValue;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -38,6 +38,12 @@ pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 /// Lifetime assumed when the token response has no `expires_in`; a 401 renews sooner if needed.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+/// Longest lifetime believed, whatever `expires_in` says (keeps instant arithmetic in range).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// After an early renewal fails while the token still works, wait this long before trying again.
+pub const RENEW_RETRY: Duration = Duration::from_secs(30);
 
 /// The endpoint label used in metrics and spans for token requests.
 const TOKEN_ENDPOINT: &str = "/oauth2/token";
@@ -73,14 +79,13 @@ impl std::fmt::Debug for BearerToken {
     }
 }
 
-type CoupaOAuthClient =
-    BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
-
 /// Fetches, caches and renews Coupa access tokens; shared by every clone of the client.
 pub struct TokenSource {
-    oauth: CoupaOAuthClient,
+    client_id: ClientId,
+    /// Kept as a `SecretString` (zeroed on drop); handed to `oauth2` only for each request.
+    client_secret: SecretString,
     scopes: Vec<Scope>,
-    token_url: String,
+    token_url: TokenUrl,
     http: reqwest::Client,
     limiter: Arc<RateLimiter>,
     /// Completed fetches (successful or not). Read before queueing on `cache`, it tells a waiter
@@ -141,16 +146,11 @@ impl TokenSource {
         http: reqwest::Client,
         limiter: Arc<RateLimiter>,
     ) -> Self {
-        let oauth = BasicClient::new(ClientId::new(settings.client_id.clone()))
-            .set_client_secret(ClientSecret::new(
-                settings.client_secret.expose_secret().to_owned(),
-            ))
-            .set_auth_type(AuthType::RequestBody)
-            .set_token_uri(TokenUrl::from_url(settings.token_url.clone()));
         Self {
-            oauth,
+            client_id: ClientId::new(settings.client_id.clone()),
+            client_secret: settings.client_secret.clone(),
             scopes: settings.scopes.iter().cloned().map(Scope::new).collect(),
-            token_url: settings.token_url.to_string(),
+            token_url: TokenUrl::from_url(settings.token_url.clone()),
             http,
             limiter,
             fetches: AtomicU64::new(0),
@@ -172,7 +172,7 @@ impl TokenSource {
             }
         }
         if renewed_meanwhile && let Some(failure) = &cache.last_failure {
-            return Err(failure.to_error(&self.token_url));
+            return Err(failure.to_error(self.token_url.as_str()));
         }
         self.fetch(&mut cache).await
     }
@@ -201,7 +201,7 @@ impl TokenSource {
         if self.fetches.load(Ordering::Acquire) != seen
             && let Some(failure) = &cache.last_failure
         {
-            return Err(failure.to_error(&self.token_url));
+            return Err(failure.to_error(self.token_url.as_str()));
         }
         cache.current = None;
         self.fetch(&mut cache).await
@@ -213,9 +213,14 @@ impl TokenSource {
             http: &self.http,
             limiter: &self.limiter,
         };
+        let oauth = BasicClient::new(self.client_id.clone())
+            .set_client_secret(ClientSecret::new(
+                self.client_secret.expose_secret().to_owned(),
+            ))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(self.token_url.clone());
         let started = Instant::now();
-        let result = self
-            .oauth
+        let result = oauth
             .exchange_client_credentials()
             .add_scopes(self.scopes.iter().cloned())
             .request_async(&http)
@@ -233,9 +238,25 @@ impl TokenSource {
                 Ok(token)
             }
             Err(failure) => {
-                cache.current = None;
-                cache.last_failure = Some(failure.clone());
-                Err(failure.to_error(&self.token_url))
+                let now = Instant::now();
+                match cache.current.as_mut().filter(|c| now < c.expires_at) {
+                    // An early renewal failed but the token still works: keep using it, and
+                    // try again shortly rather than on every call.
+                    Some(cached) => {
+                        cached.renew_at = (now + RENEW_RETRY).min(cached.expires_at);
+                        tracing::warn!(
+                            error = %failure.to_error(self.token_url.as_str()),
+                            "renewing the Coupa access token failed; the current one is still valid"
+                        );
+                        cache.last_failure = None;
+                        Ok(cached.token.clone())
+                    }
+                    None => {
+                        cache.current = None;
+                        cache.last_failure = Some(failure.clone());
+                        Err(failure.to_error(self.token_url.as_str()))
+                    }
+                }
             }
         };
         self.fetches.store(generation, Ordering::Release);
@@ -248,7 +269,10 @@ impl TokenSource {
 
 /// The token to cache, or `None` if it cannot be sent in a header.
 fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant) -> Option<Cached> {
-    let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME);
+    let lifetime = response
+        .expires_in()
+        .unwrap_or(DEFAULT_LIFETIME)
+        .min(MAX_LIFETIME);
     let mut header =
         HeaderValue::from_str(&format!("Bearer {}", response.access_token().secret())).ok()?;
     header.set_sensitive(true);
