@@ -16,7 +16,9 @@ use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
-use wiremock::matchers::{body_string_contains, header, method, path, query_param};
+use wiremock::matchers::{
+    body_string_contains, header, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const CLIENT_ID: &str = "chat-approvals";
@@ -574,29 +576,52 @@ async fn calls_stay_under_the_configured_rate() {
 
 // --- Lists and paging ------------------------------------------------------------------------
 
+/// The `updated-at` of test requisition `id`: one second apart, in id order.
+fn updated(id: u64) -> String {
+    Timestamp::from_second(1_790_000_000 + i64::try_from(id).unwrap())
+        .unwrap()
+        .to_string()
+}
+
 fn minimal_requisition(id: u64) -> Value {
     json!({
         "id": id,
-        "updated-at": "2026-11-20T09:20:41-08:00",
+        "updated-at": updated(id),
         "status": "pending_approval",
         "total": "10.00",
         "currency": { "code": "EUR" },
     })
 }
 
+fn page_of(ids: std::ops::RangeInclusive<u64>) -> Vec<Value> {
+    ids.map(minimal_requisition).collect()
+}
+
 #[tokio::test]
 async fn pagination_over_three_pages_takes_exactly_three_requests() {
     let server = MockServer::start().await;
     mount_token(&server, "tok").await;
-    let pages = [(0, 1..=50), (50, 51..=100), (100, 101..=120)];
-    for (offset, ids) in pages {
-        let page: Vec<Value> = ids.map(minimal_requisition).collect();
+    Mock::given(method("GET"))
+        .and(path("/api/requisitions"))
+        .and(query_param_is_missing("updated_at[gt_or_eq]"))
+        .and(query_param("status", "pending_approval"))
+        .and(query_param("limit", "50"))
+        .and(query_param("offset", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page_of(1..=50)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Each next page starts at the last change seen, so nothing shifts out of sight.
+    for (since, ids) in [(50, 50..=99), (99, 99..=120)] {
         Mock::given(method("GET"))
             .and(path("/api/requisitions"))
             .and(query_param("status", "pending_approval"))
+            .and(query_param("updated_at[gt_or_eq]", updated(since)))
+            .and(query_param("order_by", "updated_at"))
+            .and(query_param("dir", "asc"))
             .and(query_param("limit", "50"))
-            .and(query_param("offset", offset.to_string()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(page))
+            .and(query_param("offset", "0"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page_of(ids)))
             .expect(1)
             .mount(&server)
             .await;
@@ -604,28 +629,88 @@ async fn pagination_over_three_pages_takes_exactly_three_requests() {
 
     let requisitions = client(&server).pending_requisitions().await.unwrap();
 
-    assert_eq!(requisitions.len(), 120);
     let ids: Vec<u64> = requisitions.iter().map(|r| r.id.0).collect();
-    assert_eq!(ids, (1..=120).collect::<Vec<_>>());
+    assert_eq!(ids, (1..=120).collect::<Vec<_>>(), "every record once");
     assert_eq!(requests_to(&server, "/api/requisitions").await.len(), 3);
     server.verify().await;
 }
 
 #[tokio::test]
-async fn a_full_last_page_is_followed_by_one_empty_page() {
+async fn a_requisition_changed_while_paging_is_read_again_in_its_latest_version() {
     let server = MockServer::start().await;
     mount_token(&server, "tok").await;
-    let page: Vec<Value> = (1..=50).map(minimal_requisition).collect();
+    Mock::given(method("GET"))
+        .and(path("/api/requisitions"))
+        .and(query_param_is_missing("updated_at[gt_or_eq]"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page_of(1..=50)))
+        .mount(&server)
+        .await;
+    // Requisition 10 changed after the first page: it now sorts last, with a new total.
+    let mut moved = minimal_requisition(10);
+    moved["updated-at"] = json!(updated(500));
+    moved["total"] = json!("99.00");
+    let mut last_page = page_of(50..=60);
+    last_page.push(moved);
+    Mock::given(method("GET"))
+        .and(path("/api/requisitions"))
+        .and(query_param("updated_at[gt_or_eq]", updated(50)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(last_page))
+        .mount(&server)
+        .await;
+
+    let requisitions = client(&server).pending_requisitions().await.unwrap();
+
+    assert_eq!(requisitions.len(), 60);
+    let ten = requisitions.iter().find(|r| r.id.0 == 10).unwrap();
+    assert_eq!(ten.total, Money::new(dec("99.00"), "EUR"));
+}
+
+#[tokio::test]
+async fn a_page_within_one_second_is_stepped_through_by_offset() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok").await;
+    let same_second = |ids: std::ops::RangeInclusive<u64>| -> Vec<Value> {
+        ids.map(|id| {
+            let mut r = minimal_requisition(id);
+            r["updated-at"] = json!(updated(0));
+            r
+        })
+        .collect()
+    };
     Mock::given(method("GET"))
         .and(path("/api/requisitions"))
         .and(query_param("offset", "0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .respond_with(ResponseTemplate::new(200).set_body_json(same_second(1..=50)))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/requisitions"))
+        .and(query_param("updated_at[gt_or_eq]", updated(0)))
         .and(query_param("offset", "50"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(same_second(51..=70)))
+        .mount(&server)
+        .await;
+
+    let requisitions = client(&server).pending_requisitions().await.unwrap();
+
+    assert_eq!(requisitions.len(), 70);
+    assert_eq!(requests_to(&server, "/api/requisitions").await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_full_last_page_is_followed_by_one_short_page() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok").await;
+    Mock::given(method("GET"))
+        .and(path("/api/requisitions"))
+        .and(query_param_is_missing("updated_at[gt_or_eq]"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page_of(1..=50)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/requisitions"))
+        .and(query_param("updated_at[gt_or_eq]", updated(50)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page_of(50..=50)))
         .mount(&server)
         .await;
 

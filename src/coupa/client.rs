@@ -30,6 +30,7 @@ use std::time::{Duration, SystemTime};
 use jiff::Timestamp;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -390,37 +391,89 @@ impl CoupaClient {
         let overlap = i64::try_from(WATERMARK_OVERLAP.as_secs()).unwrap_or(0);
         let since = Timestamp::from_second(watermark.as_second().saturating_sub(overlap))
             .unwrap_or(Timestamp::UNIX_EPOCH);
-        let since = since.to_string();
+        self.requisitions_by_update(&[], Some(since)).await
+    }
+
+    /// Every requisition pending approval, for a full reconciliation, every page. Read by keyset
+    /// (see [`Self::requisitions_by_update`]) so that an approval made while the pages are read
+    /// cannot hide another requisition.
+    pub async fn pending_requisitions(&self) -> Result<Vec<Requisition>, CoupaError> {
+        self.requisitions_by_update(&[("status", "pending_approval")], None)
+            .await
+    }
+
+    /// Pages through requisitions matching `filters`, oldest change first, by keyset rather than
+    /// by offset alone.
+    ///
+    /// Offset paging is not a snapshot: a requisition approved or edited while the pages are read
+    /// leaves its place, the ones after it shift forward, and one is never seen — a missed card,
+    /// or a reconciliation that wrongly concludes "no longer pending". So each next page starts
+    /// at the last `updated_at` seen (`updated_at[gt_or_eq]`), re-reading the few records of that
+    /// second (dropped by id; the later copy wins). A change moves a record to the end, where it
+    /// is read again, and nothing shifts before the read position. Only when a whole page shares
+    /// one second does `offset` advance within it.
+    async fn requisitions_by_update(
+        &self,
+        filters: &[(&str, &str)],
+        mut since: Option<Timestamp>,
+    ) -> Result<Vec<Requisition>, CoupaError> {
+        let endpoint = "/api/requisitions";
         let fields = requisition_fields();
-        self.get_all(
-            "/api/requisitions",
-            "/api/requisitions",
-            &[
-                ("updated_at[gt_or_eq]", since.as_str()),
+        let limit = PAGE_SIZE.to_string();
+        let mut records: Vec<Requisition> = Vec::new();
+        let mut position: HashMap<RequisitionId, usize> = HashMap::new();
+        let mut offset = 0usize;
+        for _ in 0..MAX_PAGES {
+            let since_text = since.map(|t| t.to_string());
+            let offset_text = offset.to_string();
+            let mut query = filters.to_vec();
+            if let Some(since) = &since_text {
+                query.push(("updated_at[gt_or_eq]", since.as_str()));
+            }
+            query.extend([
                 ("order_by", "updated_at"),
                 ("dir", "asc"),
                 ("fields", fields.as_str()),
-            ],
-            |raw: RawRequisition| raw.into_domain(),
-        )
-        .await
-    }
-
-    /// Every requisition pending approval, for a full reconciliation, every page.
-    pub async fn pending_requisitions(&self) -> Result<Vec<Requisition>, CoupaError> {
-        let fields = requisition_fields();
-        self.get_all(
-            "/api/requisitions",
-            "/api/requisitions",
-            &[
-                ("status", "pending_approval"),
-                ("order_by", "id"),
-                ("dir", "asc"),
-                ("fields", fields.as_str()),
-            ],
-            |raw: RawRequisition| raw.into_domain(),
-        )
-        .await
+                ("limit", limit.as_str()),
+                ("offset", offset_text.as_str()),
+            ]);
+            let call = self.call(Method::GET, endpoint, endpoint, &query, endpoint.to_owned());
+            let page: Vec<serde_json::Value> = self.get_json(&call).await?;
+            let count = page.len();
+            let mut newest: Option<Timestamp> = None;
+            for value in page {
+                if let Ok(key) = model::RawKey::deserialize(&value) {
+                    newest = newest.max(key.updated_at);
+                }
+                let Some(requisition) =
+                    convert_record(endpoint, value, RawRequisition::into_domain)
+                else {
+                    continue;
+                };
+                match position.get(&requisition.id) {
+                    Some(&index) => records[index] = requisition,
+                    None => {
+                        position.insert(requisition.id, records.len());
+                        records.push(requisition);
+                    }
+                }
+            }
+            if count < PAGE_SIZE {
+                return Ok(records);
+            }
+            match newest {
+                Some(newest) if since.is_none_or(|since| newest > since) => {
+                    since = Some(newest);
+                    offset = 0;
+                }
+                // The whole page shares one second: step through it by offset.
+                _ => offset += count,
+            }
+        }
+        Err(CoupaError::Decode {
+            endpoint,
+            reason: format!("more than {MAX_PAGES} pages; are `updated_at` filters ignored?"),
+        })
     }
 
     /// One requisition with its lines and approvals.
@@ -452,7 +505,8 @@ impl CoupaClient {
     }
 
     /// Requisition approvals waiting for the Coupa user `approver` (as the named approver; group
-    /// approvals are found through the requisitions).
+    /// approvals are found through the requisitions). Read by offset: a hint for "what's
+    /// pending", not proof of what is not; decisions always re-read the approval.
     pub async fn pending_approvals_for(
         &self,
         approver: CoupaUserId,
@@ -675,7 +729,11 @@ impl CoupaClient {
         }
     }
 
-    /// Pages through a list, [`PAGE_SIZE`] at a time, until a short page.
+    /// Pages through a list by offset, [`PAGE_SIZE`] at a time, until a short page.
+    ///
+    /// Offset paging is not a snapshot (see [`Self::requisitions_by_update`]); it serves only the
+    /// short list of one user's pending approvals, which callers treat as a hint, never as proof
+    /// that something is no longer pending.
     ///
     /// A record that cannot be converted is skipped with a warning and counted in
     /// `coupa_records_skipped_total`, so one odd record cannot stop every card from being sent.
@@ -706,19 +764,10 @@ impl CoupaClient {
             );
             let page: Vec<serde_json::Value> = self.get_json(&call).await?;
             let count = page.len();
-            for value in page {
-                let converted = serde_json::from_value::<R>(value)
-                    .map_err(|e| model::ModelError(e.to_string()))
-                    .and_then(&convert);
-                match converted {
-                    Ok(record) => records.push(record),
-                    Err(error) => {
-                        tracing::warn!(endpoint, error = %error, "skipping an unreadable Coupa record");
-                        metrics::counter!("coupa_records_skipped_total", "endpoint" => endpoint)
-                            .increment(1);
-                    }
-                }
-            }
+            records.extend(
+                page.into_iter()
+                    .filter_map(|value| convert_record(endpoint, value, &convert)),
+            );
             if count < PAGE_SIZE {
                 return Ok(records);
             }
@@ -888,6 +937,25 @@ impl CoupaClient {
                 endpoint,
                 status: status.as_u16(),
             },
+        }
+    }
+}
+
+/// Converts one list entry; an unreadable one is logged, counted and skipped.
+fn convert_record<R: DeserializeOwned, T>(
+    endpoint: &'static str,
+    value: serde_json::Value,
+    convert: impl Fn(R) -> Result<T, model::ModelError>,
+) -> Option<T> {
+    let converted = serde_json::from_value::<R>(value)
+        .map_err(|e| model::ModelError(e.to_string()))
+        .and_then(convert);
+    match converted {
+        Ok(record) => Some(record),
+        Err(error) => {
+            tracing::warn!(endpoint, error = %error, "skipping an unreadable Coupa record");
+            metrics::counter!("coupa_records_skipped_total", "endpoint" => endpoint).increment(1);
+            None
         }
     }
 }
