@@ -4,7 +4,7 @@
 //! runs in parallel.
 
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use coupa_approvals::config::{CoupaSettings, DEFAULT_COUPA_SCOPES};
 use coupa_approvals::coupa::{CoupaClient, CoupaError, RetryPolicy};
@@ -387,6 +387,32 @@ async fn a_429_with_retry_after_is_waited_out_then_retried() {
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "waited {:?}, Coupa asked for 1 s",
+        started.elapsed()
+    );
+    assert_eq!(requests_to(&server, "/api/approvals/90211").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_503_with_retry_after_as_an_http_date_is_waited_out() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok").await;
+    let in_two_seconds = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
+    Mock::given(method("GET"))
+        .and(path("/api/approvals/90211"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", in_two_seconds))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+
+    let started = Instant::now();
+    client(&server).approval(ApprovalId(90211)).await.unwrap();
+
+    // The date has one-second precision, so the wait is between one and two seconds.
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
         started.elapsed()
     );
     assert_eq!(requests_to(&server, "/api/approvals/90211").await.len(), 2);
