@@ -394,9 +394,9 @@ impl CoupaClient {
         self.requisitions_by_update(&[], Some(since)).await
     }
 
-    /// Every requisition pending approval, for a full reconciliation, every page. Read by keyset
-    /// (see [`Self::requisitions_by_update`]) so that an approval made while the pages are read
-    /// cannot hide another requisition.
+    /// Every requisition pending approval, for a full reconciliation, every page. Pages are read
+    /// by keyset on `updated_at` rather than by offset alone, so that an approval made while the
+    /// pages are read cannot hide another requisition.
     pub async fn pending_requisitions(&self) -> Result<Vec<Requisition>, CoupaError> {
         self.requisitions_by_update(&[("status", "pending_approval")], None)
             .await
@@ -595,8 +595,8 @@ impl CoupaClient {
     ///   message; 404 → [`CoupaError::NotFound`].
     /// - After a failure that may have reached Coupa, the approval is re-read: if it shows the
     ///   decision, this returns `Ok`; if it is still pending, the original error (the decision did
-    ///   not take effect); if it was decided otherwise, `NotPending`; if it cannot be read,
-    ///   [`CoupaError::Unknown`].
+    ///   not take effect; should it still land later, the next sync shows it); if it was decided
+    ///   otherwise, `NotPending`; if it cannot be read, [`CoupaError::Unknown`].
     pub async fn decide(
         &self,
         id: ApprovalId,
