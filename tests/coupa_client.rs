@@ -101,6 +101,14 @@ async fn mount_approval(server: &MockServer, id: u64, body: Value) {
         .await;
 }
 
+/// A loopback address where nothing listens: a port the OS just handed out, closed again.
+fn closed_port() -> Url {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    Url::parse(&format!("http://127.0.0.1:{port}")).unwrap()
+}
+
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
@@ -519,8 +527,7 @@ async fn an_unreachable_coupa_is_a_connection_error_after_four_attempts() {
     let server = MockServer::start().await;
     let mut settings = settings(&server);
     mount_token(&server, "tok").await;
-    // Nothing listens on port 9 (discard) of the loopback interface.
-    settings.instance_url = Url::parse("http://127.0.0.1:9").unwrap();
+    settings.instance_url = closed_port();
     let coupa = CoupaClient::builder(&settings)
         .retry_policy(fast_retries())
         .max_rps(10_000)
@@ -1279,9 +1286,8 @@ async fn a_decision_that_never_reached_coupa_is_a_connection_error_not_unknown()
     let server = MockServer::start().await;
     mount_token(&server, "tok").await;
     let mut settings = settings(&server);
-    // Nothing listens on port 9 (discard) of the loopback interface: the connection is refused
-    // before a byte of the request is sent.
-    settings.instance_url = Url::parse("http://127.0.0.1:9").unwrap();
+    // The connection is refused before a byte of the request is sent.
+    settings.instance_url = closed_port();
     let coupa = CoupaClient::builder(&settings)
         .retry_policy(fast_retries())
         .max_rps(10_000)
