@@ -1301,3 +1301,56 @@ async fn a_decision_that_never_reached_coupa_is_a_connection_error_not_unknown()
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_decision_refused_with_401_is_sent_again_once_with_a_renewed_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("tok-revoked", 86_399)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_token(&server, "tok-new").await;
+    Mock::given(method("PUT"))
+        .and(path("/api/approvals/90211/approve"))
+        .and(header("authorization", "Bearer tok-revoked"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/approvals/90211/approve"))
+        .and(header("authorization", "Bearer tok-new"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("approval-approved.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let approval = client(&server)
+        .approve(ApprovalId(90211), "ok")
+        .await
+        .unwrap();
+
+    assert_eq!(approval.status, ApprovalStatus::Approved);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_403_names_the_scopes_to_check() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok").await;
+    Mock::given(method("GET"))
+        .and(path("/api/user_groups/12"))
+        .respond_with(ResponseTemplate::new(403))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let error = client(&server).user_group(GroupId(12)).await.unwrap_err();
+
+    assert!(matches!(error, CoupaError::Forbidden { .. }), "{error:?}");
+    assert!(error.to_string().contains("COUPA_SCOPES"));
+    server.verify().await;
+}
