@@ -19,9 +19,10 @@ use std::time::Duration;
 
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{
-    AsyncHttpClient, AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, HttpRequest,
-    HttpResponse, RequestTokenError, Scope, TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse,
+    RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -38,6 +39,12 @@ pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// Lifetime assumed when the token response has no `expires_in`; a 401 renews sooner if needed.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
+/// Longest lifetime believed, whatever `expires_in` says (keeps instant arithmetic in range).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// After an early renewal fails while the token still works, wait this long before trying again.
+pub const RENEW_RETRY: Duration = Duration::from_secs(30);
+
 /// The endpoint label used in metrics and spans for token requests.
 const TOKEN_ENDPOINT: &str = "/oauth2/token";
 
@@ -50,35 +57,35 @@ pub fn renew_after(lifetime: Duration) -> Duration {
 /// An access token handed to one API call. `Debug` never shows the value.
 #[derive(Clone)]
 pub struct BearerToken {
-    value: SecretString,
+    /// `Bearer …`, marked sensitive so `http`'s own `Debug` hides it too.
+    header: HeaderValue,
     /// Which fetch produced it; a 401 renews only if this is still the cached one.
     generation: u64,
 }
 
 impl BearerToken {
     /// The `Authorization` header value.
-    pub(crate) fn header_value(&self) -> String {
-        format!("Bearer {}", self.value.expose_secret())
+    pub(crate) fn header_value(&self) -> HeaderValue {
+        self.header.clone()
     }
 }
 
 impl std::fmt::Debug for BearerToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BearerToken")
-            .field("value", &"[REDACTED]")
+            .field("header", &"[REDACTED]")
             .field("generation", &self.generation)
             .finish()
     }
 }
 
-type CoupaOAuthClient =
-    BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
-
 /// Fetches, caches and renews Coupa access tokens; shared by every clone of the client.
 pub struct TokenSource {
-    oauth: CoupaOAuthClient,
+    client_id: ClientId,
+    /// Kept as a `SecretString` (zeroed on drop); handed to `oauth2` only for each request.
+    client_secret: SecretString,
     scopes: Vec<Scope>,
-    token_url: String,
+    token_url: TokenUrl,
     http: reqwest::Client,
     limiter: Arc<RateLimiter>,
     /// Completed fetches (successful or not). Read before queueing on `cache`, it tells a waiter
@@ -139,16 +146,11 @@ impl TokenSource {
         http: reqwest::Client,
         limiter: Arc<RateLimiter>,
     ) -> Self {
-        let oauth = BasicClient::new(ClientId::new(settings.client_id.clone()))
-            .set_client_secret(ClientSecret::new(
-                settings.client_secret.expose_secret().to_owned(),
-            ))
-            .set_auth_type(AuthType::RequestBody)
-            .set_token_uri(TokenUrl::from_url(settings.token_url.clone()));
         Self {
-            oauth,
+            client_id: ClientId::new(settings.client_id.clone()),
+            client_secret: settings.client_secret.clone(),
             scopes: settings.scopes.iter().cloned().map(Scope::new).collect(),
-            token_url: settings.token_url.to_string(),
+            token_url: TokenUrl::from_url(settings.token_url.clone()),
             http,
             limiter,
             fetches: AtomicU64::new(0),
@@ -170,7 +172,7 @@ impl TokenSource {
             }
         }
         if renewed_meanwhile && let Some(failure) = &cache.last_failure {
-            return Err(failure.to_error(&self.token_url));
+            return Err(failure.to_error(self.token_url.as_str()));
         }
         self.fetch(&mut cache).await
     }
@@ -199,7 +201,7 @@ impl TokenSource {
         if self.fetches.load(Ordering::Acquire) != seen
             && let Some(failure) = &cache.last_failure
         {
-            return Err(failure.to_error(&self.token_url));
+            return Err(failure.to_error(self.token_url.as_str()));
         }
         cache.current = None;
         self.fetch(&mut cache).await
@@ -211,27 +213,50 @@ impl TokenSource {
             http: &self.http,
             limiter: &self.limiter,
         };
+        let oauth = BasicClient::new(self.client_id.clone())
+            .set_client_secret(ClientSecret::new(
+                self.client_secret.expose_secret().to_owned(),
+            ))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(self.token_url.clone());
         let started = Instant::now();
-        let result = self
-            .oauth
+        let result = oauth
             .exchange_client_credentials()
             .add_scopes(self.scopes.iter().cloned())
             .request_async(&http)
             .await;
         let generation = self.fetches.load(Ordering::Acquire) + 1;
-        let outcome = match result {
-            Ok(response) => {
-                let cached = cached_token(&response, generation, started);
+        let outcome = match result.map_err(classify).and_then(|response| {
+            cached_token(&response, generation, started).ok_or_else(|| {
+                Failure::Other("the access token is not valid in an HTTP header".into())
+            })
+        }) {
+            Ok(cached) => {
                 let token = cached.token.clone();
                 cache.current = Some(cached);
                 cache.last_failure = None;
                 Ok(token)
             }
-            Err(error) => {
-                let failure = classify(error);
-                cache.current = None;
-                cache.last_failure = Some(failure.clone());
-                Err(failure.to_error(&self.token_url))
+            Err(failure) => {
+                let now = Instant::now();
+                match cache.current.as_mut().filter(|c| now < c.expires_at) {
+                    // An early renewal failed but the token still works: keep using it, and
+                    // try again shortly rather than on every call.
+                    Some(cached) => {
+                        cached.renew_at = (now + RENEW_RETRY).min(cached.expires_at);
+                        tracing::warn!(
+                            error = %failure.to_error(self.token_url.as_str()),
+                            "renewing the Coupa access token failed; the current one is still valid"
+                        );
+                        cache.last_failure = None;
+                        Ok(cached.token.clone())
+                    }
+                    None => {
+                        cache.current = None;
+                        cache.last_failure = Some(failure.clone());
+                        Err(failure.to_error(self.token_url.as_str()))
+                    }
+                }
             }
         };
         self.fetches.store(generation, Ordering::Release);
@@ -242,19 +267,23 @@ impl TokenSource {
     }
 }
 
-fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant) -> Cached {
-    let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME);
-    Cached {
-        token: BearerToken {
-            value: SecretString::from(response.access_token().secret().as_str()),
-            generation,
-        },
+/// The token to cache, or `None` if it cannot be sent in a header.
+fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant) -> Option<Cached> {
+    let lifetime = response
+        .expires_in()
+        .unwrap_or(DEFAULT_LIFETIME)
+        .min(MAX_LIFETIME);
+    let mut header =
+        HeaderValue::from_str(&format!("Bearer {}", response.access_token().secret())).ok()?;
+    header.set_sensitive(true);
+    Some(Cached {
+        token: BearerToken { header, generation },
         renew_at: issued + renew_after(lifetime),
         expires_at: issued + lifetime,
         scopes: response
             .scopes()
             .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
-    }
+    })
 }
 
 /// Turns the `oauth2` crate's error into something an admin can act on, without the raw body.
@@ -360,15 +389,21 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
                     Ok::<_, reqwest::Error>((status, headers, body))
                 }
                 .await;
-                let (status, headers, body) = match answer {
-                    Ok(answer) => answer,
-                    Err(e) => {
-                        let label = if e.is_timeout() { "timeout" } else { "error" };
-                        record_call(TOKEN_ENDPOINT, label, started.elapsed());
-                        return Err(TokenHttpError::Transport(e));
-                    }
+                let label = match &answer {
+                    Ok((status, _, _)) => status.as_str().to_owned(),
+                    Err(e) if e.is_timeout() => "timeout".to_owned(),
+                    Err(e) if e.is_connect() => "connect_error".to_owned(),
+                    Err(_) => "error".to_owned(),
                 };
-                record_call(TOKEN_ENDPOINT, status.as_str(), started.elapsed());
+                let elapsed = started.elapsed();
+                let span = tracing::Span::current();
+                span.record("status", label.as_str());
+                span.record(
+                    "duration_ms",
+                    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                );
+                record_call(TOKEN_ENDPOINT, &label, elapsed);
+                let (status, headers, body) = answer.map_err(TokenHttpError::Transport)?;
                 if status != reqwest::StatusCode::OK {
                     let parsed: Option<OAuthErrorBody> = serde_json::from_slice(&body).ok();
                     let (error, description) = parsed
@@ -417,8 +452,10 @@ mod tests {
 
     #[test]
     fn bearer_tokens_never_show_their_value() {
+        let mut header = HeaderValue::from_static("Bearer eyJ.secret.value");
+        header.set_sensitive(true);
         let token = BearerToken {
-            value: SecretString::from("eyJ.secret.value"),
+            header,
             generation: 1,
         };
         assert!(!format!("{token:?}").contains("secret"));

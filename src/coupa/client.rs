@@ -1,7 +1,8 @@
 //! The Coupa HTTP client: typed calls, paging, retries, the rate limit, telemetry.
 //!
-//! One [`CoupaClient`] serves the whole process: clones share the HTTP connection pool, the
-//! access token ([`super::auth`]) and the rate limiter, so build one at start-up and clone it.
+//! One [`CoupaClient`] serves the whole process: clones share the HTTP connection pool and the
+//! access token ([`super::auth`]), so build one at start-up and clone it. The rate limiter is
+//! shared even between separately built clients of the same instance ([`RateLimiter::shared`]).
 //!
 //! What is retried, and why:
 //!
@@ -22,12 +23,14 @@
 //! `coupa_request_duration_seconds{endpoint}`, where `endpoint` is a template such as
 //! `/api/approvals/:id/approve`, never a raw id.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -197,6 +200,26 @@ impl RateLimiter {
         }
     }
 
+    /// The limiter shared by every client of the Coupa instance at `instance` with the same `rps`
+    /// in this process, so that building a second client cannot double the rate. It lives as
+    /// long as some client holds it.
+    pub fn shared(instance: &Url, rps: u32) -> Arc<RateLimiter> {
+        type Registry = HashMap<(String, u32), Weak<RateLimiter>>;
+        static SHARED: OnceLock<Mutex<Registry>> = OnceLock::new();
+        let mut registry = SHARED
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let key = (instance.origin().ascii_serialization(), rps);
+        if let Some(limiter) = registry.get(&key).and_then(Weak::upgrade) {
+            return limiter;
+        }
+        registry.retain(|_, limiter| limiter.strong_count() > 0);
+        let limiter = Arc::new(RateLimiter::per_second(rps));
+        registry.insert(key, Arc::downgrade(&limiter));
+        limiter
+    }
+
     /// Waits for this caller's slot.
     pub async fn acquire(&self) {
         let slot = {
@@ -293,7 +316,7 @@ impl CoupaClientBuilder {
             .user_agent(concat!("coupa-approvals/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CoupaError::Setup(format!("HTTP client: {e}")))?;
-        let limiter = Arc::new(RateLimiter::per_second(self.max_rps));
+        let limiter = RateLimiter::shared(&self.settings.instance_url, self.max_rps);
         let auth = TokenSource::new(&self.settings, http.clone(), limiter.clone());
         Ok(CoupaClient {
             inner: Arc::new(Inner {
@@ -368,37 +391,89 @@ impl CoupaClient {
         let overlap = i64::try_from(WATERMARK_OVERLAP.as_secs()).unwrap_or(0);
         let since = Timestamp::from_second(watermark.as_second().saturating_sub(overlap))
             .unwrap_or(Timestamp::UNIX_EPOCH);
-        let since = since.to_string();
+        self.requisitions_by_update(&[], Some(since)).await
+    }
+
+    /// Every requisition pending approval, for a full reconciliation, every page. Pages are read
+    /// by keyset on `updated_at` rather than by offset alone, so that an approval made while the
+    /// pages are read cannot hide another requisition.
+    pub async fn pending_requisitions(&self) -> Result<Vec<Requisition>, CoupaError> {
+        self.requisitions_by_update(&[("status", "pending_approval")], None)
+            .await
+    }
+
+    /// Pages through requisitions matching `filters`, oldest change first, by keyset rather than
+    /// by offset alone.
+    ///
+    /// Offset paging is not a snapshot: a requisition approved or edited while the pages are read
+    /// leaves its place, the ones after it shift forward, and one is never seen — a missed card,
+    /// or a reconciliation that wrongly concludes "no longer pending". So each next page starts
+    /// at the last `updated_at` seen (`updated_at[gt_or_eq]`), re-reading the few records of that
+    /// second (dropped by id; the later copy wins). A change moves a record to the end, where it
+    /// is read again, and nothing shifts before the read position. Only when a whole page shares
+    /// one second does `offset` advance within it.
+    async fn requisitions_by_update(
+        &self,
+        filters: &[(&str, &str)],
+        mut since: Option<Timestamp>,
+    ) -> Result<Vec<Requisition>, CoupaError> {
+        let endpoint = "/api/requisitions";
         let fields = requisition_fields();
-        self.get_all(
-            "/api/requisitions",
-            "/api/requisitions",
-            &[
-                ("updated_at[gt_or_eq]", since.as_str()),
+        let limit = PAGE_SIZE.to_string();
+        let mut records: Vec<Requisition> = Vec::new();
+        let mut position: HashMap<RequisitionId, usize> = HashMap::new();
+        let mut offset = 0usize;
+        for _ in 0..MAX_PAGES {
+            let since_text = since.map(|t| t.to_string());
+            let offset_text = offset.to_string();
+            let mut query = filters.to_vec();
+            if let Some(since) = &since_text {
+                query.push(("updated_at[gt_or_eq]", since.as_str()));
+            }
+            query.extend([
                 ("order_by", "updated_at"),
                 ("dir", "asc"),
                 ("fields", fields.as_str()),
-            ],
-            |raw: RawRequisition| raw.into_domain(),
-        )
-        .await
-    }
-
-    /// Every requisition pending approval, for a full reconciliation, every page.
-    pub async fn pending_requisitions(&self) -> Result<Vec<Requisition>, CoupaError> {
-        let fields = requisition_fields();
-        self.get_all(
-            "/api/requisitions",
-            "/api/requisitions",
-            &[
-                ("status", "pending_approval"),
-                ("order_by", "id"),
-                ("dir", "asc"),
-                ("fields", fields.as_str()),
-            ],
-            |raw: RawRequisition| raw.into_domain(),
-        )
-        .await
+                ("limit", limit.as_str()),
+                ("offset", offset_text.as_str()),
+            ]);
+            let call = self.call(Method::GET, endpoint, endpoint, &query, endpoint.to_owned());
+            let page: Vec<serde_json::Value> = self.get_json(&call).await?;
+            let count = page.len();
+            let mut newest: Option<Timestamp> = None;
+            for value in page {
+                if let Ok(key) = model::RawKey::deserialize(&value) {
+                    newest = newest.max(key.updated_at);
+                }
+                let Some(requisition) =
+                    convert_record(endpoint, value, RawRequisition::into_domain)
+                else {
+                    continue;
+                };
+                match position.get(&requisition.id) {
+                    Some(&index) => records[index] = requisition,
+                    None => {
+                        position.insert(requisition.id, records.len());
+                        records.push(requisition);
+                    }
+                }
+            }
+            if count < PAGE_SIZE {
+                return Ok(records);
+            }
+            match newest {
+                Some(newest) if since.is_none_or(|since| newest > since) => {
+                    since = Some(newest);
+                    offset = 0;
+                }
+                // The whole page shares one second: step through it by offset.
+                _ => offset += count,
+            }
+        }
+        Err(CoupaError::Decode {
+            endpoint,
+            reason: format!("more than {MAX_PAGES} pages; are `updated_at` filters ignored?"),
+        })
     }
 
     /// One requisition with its lines and approvals.
@@ -430,7 +505,8 @@ impl CoupaClient {
     }
 
     /// Requisition approvals waiting for the Coupa user `approver` (as the named approver; group
-    /// approvals are found through the requisitions).
+    /// approvals are found through the requisitions). Read by offset: a hint for "what's
+    /// pending", not proof of what is not; decisions always re-read the approval.
     pub async fn pending_approvals_for(
         &self,
         approver: CoupaUserId,
@@ -519,8 +595,8 @@ impl CoupaClient {
     ///   message; 404 → [`CoupaError::NotFound`].
     /// - After a failure that may have reached Coupa, the approval is re-read: if it shows the
     ///   decision, this returns `Ok`; if it is still pending, the original error (the decision did
-    ///   not take effect); if it was decided otherwise, `NotPending`; if it cannot be read,
-    ///   [`CoupaError::Unknown`].
+    ///   not take effect; should it still land later, the next sync shows it); if it was decided
+    ///   otherwise, `NotPending`; if it cannot be read, [`CoupaError::Unknown`].
     pub async fn decide(
         &self,
         id: ApprovalId,
@@ -548,8 +624,18 @@ impl CoupaClient {
                         .and_then(RawApproval::into_domain)
                     {
                         Ok(approval) => Ok(approval),
-                        // It worked; only the answer was unreadable. Read the approval instead.
-                        Err(_) => self.approval(id).await,
+                        // Coupa accepted it; only the answer was unreadable. Read the approval
+                        // instead, and never report a failure for a decision that was made.
+                        Err(unreadable) => self.approval(id).await.map_err(|read| {
+                            CoupaError::Unknown {
+                                id,
+                                action: action.verb(),
+                                cause: format!(
+                                    "Coupa answered {} with an unreadable body ({unreadable}) and re-reading the approval failed: {read}",
+                                    answer.status.as_u16()
+                                ),
+                            }
+                        }),
                     };
                 }
                 Ok(answer) if answer.status == StatusCode::UNAUTHORIZED && !renewed => {
@@ -643,7 +729,11 @@ impl CoupaClient {
         }
     }
 
-    /// Pages through a list, [`PAGE_SIZE`] at a time, until a short page.
+    /// Pages through a list by offset, [`PAGE_SIZE`] at a time, until a short page.
+    ///
+    /// Offset paging is not a snapshot (see [`Self::requisitions_by_update`]); it serves only the
+    /// short list of one user's pending approvals, which callers treat as a hint, never as proof
+    /// that something is no longer pending.
     ///
     /// A record that cannot be converted is skipped with a warning and counted in
     /// `coupa_records_skipped_total`, so one odd record cannot stop every card from being sent.
@@ -674,19 +764,10 @@ impl CoupaClient {
             );
             let page: Vec<serde_json::Value> = self.get_json(&call).await?;
             let count = page.len();
-            for value in page {
-                let converted = serde_json::from_value::<R>(value)
-                    .map_err(|e| model::ModelError(e.to_string()))
-                    .and_then(&convert);
-                match converted {
-                    Ok(record) => records.push(record),
-                    Err(error) => {
-                        tracing::warn!(endpoint, error = %error, "skipping an unreadable Coupa record");
-                        metrics::counter!("coupa_records_skipped_total", "endpoint" => endpoint)
-                            .increment(1);
-                    }
-                }
-            }
+            records.extend(
+                page.into_iter()
+                    .filter_map(|value| convert_record(endpoint, value, &convert)),
+            );
             if count < PAGE_SIZE {
                 return Ok(records);
             }
@@ -764,10 +845,7 @@ impl CoupaClient {
         );
         async {
             let started = Instant::now();
-            let mut authorization = HeaderValue::from_str(&token.header_value())
-                .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
-            // Keeps the token out of any `Debug` output of the request.
-            authorization.set_sensitive(true);
+            let authorization = token.header_value();
             let result: Result<Answer, reqwest::Error> = async {
                 let response = self
                     .inner
@@ -859,6 +937,25 @@ impl CoupaClient {
                 endpoint,
                 status: status.as_u16(),
             },
+        }
+    }
+}
+
+/// Converts one list entry; an unreadable one is logged, counted and skipped.
+fn convert_record<R: DeserializeOwned, T>(
+    endpoint: &'static str,
+    value: serde_json::Value,
+    convert: impl Fn(R) -> Result<T, model::ModelError>,
+) -> Option<T> {
+    let converted = serde_json::from_value::<R>(value)
+        .map_err(|e| model::ModelError(e.to_string()))
+        .and_then(convert);
+    match converted {
+        Ok(record) => Some(record),
+        Err(error) => {
+            tracing::warn!(endpoint, error = %error, "skipping an unreadable Coupa record");
+            metrics::counter!("coupa_records_skipped_total", "endpoint" => endpoint).increment(1);
+            None
         }
     }
 }
@@ -976,6 +1073,15 @@ mod tests {
         }
         // 21 calls at 20/s: the first at once, the last a full second later.
         assert_eq!(started.elapsed(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn clients_of_one_instance_share_one_limiter() {
+        let acme = Url::parse("https://acme.coupahost.com").unwrap();
+        let other = Url::parse("https://other.coupahost.com").unwrap();
+        let first = RateLimiter::shared(&acme, 20);
+        assert!(Arc::ptr_eq(&first, &RateLimiter::shared(&acme, 20)));
+        assert!(!Arc::ptr_eq(&first, &RateLimiter::shared(&other, 20)));
     }
 
     #[test]

@@ -94,7 +94,7 @@ pub enum CoupaError {
         attempts: u32,
     },
     /// Coupa could not be reached, or the connection broke.
-    #[error("could not reach Coupa for {endpoint} after {attempts} attempt(s): {source}")]
+    #[error("could not reach Coupa for {endpoint} after {attempts} attempt(s)")]
     Connection {
         /// The endpoint template.
         endpoint: &'static str,
@@ -120,7 +120,8 @@ pub enum CoupaError {
         /// The HTTP status.
         status: u16,
     },
-    /// A decision may or may not have taken effect, and re-reading the approval did not tell.
+    /// A decision's outcome could not be confirmed: it may have taken effect, and re-reading the
+    /// approval did not tell. The caller must not retry blindly; the next sync shows the truth.
     #[error(
         "the {action} of approval {id} may or may not have taken effect in Coupa ({cause}); check it in Coupa"
     )]
@@ -143,7 +144,8 @@ impl CoupaError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            CoupaError::RateLimited { .. }
+            CoupaError::Token { .. }
+                | CoupaError::RateLimited { .. }
                 | CoupaError::Server { .. }
                 | CoupaError::Timeout { .. }
                 | CoupaError::Connection { .. }

@@ -253,6 +253,16 @@ pub struct RawRequisition {
     pub approvals: Option<Vec<RawApproval>>,
 }
 
+/// Just what keyset paging needs from any record.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct RawKey {
+    /// Record id.
+    pub id: Option<u64>,
+    /// Last change.
+    pub updated_at: Option<Timestamp>,
+}
+
 /// A user group (`/api/user_groups/{id}`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", default)]
