@@ -8,8 +8,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::chat::port::ChatError;
 use crate::config::Settings;
-use crate::engine;
+use crate::coupa::{CoupaClient, CoupaError};
+use crate::engine::{self, Engine, EngineSettings};
+use crate::slack::client::SlackChat;
+use crate::slack::handlers::SlackContext;
+use crate::slack::routes as slack_routes;
+use crate::slack::socket;
 use crate::store::{self, Store, StoreError};
 use crate::web::{self, WebState};
 
@@ -33,6 +39,12 @@ pub enum AppError {
     /// The HTTP server failed.
     #[error("HTTP server failed: {0}")]
     Serve(#[source] std::io::Error),
+    /// The Coupa client could not be set up.
+    #[error(transparent)]
+    Coupa(#[from] CoupaError),
+    /// The Slack client could not be set up.
+    #[error("cannot set up the Slack client: {0}")]
+    Slack(#[from] ChatError),
 }
 
 /// A built service, listening but not yet serving.
@@ -41,6 +53,9 @@ pub struct App {
     addr: SocketAddr,
     store: Arc<dyn Store>,
     router: axum::Router,
+    engine: Engine,
+    sync_interval: Duration,
+    socket_mode: Option<socket::SocketMode>,
 }
 
 impl App {
@@ -69,14 +84,50 @@ impl App {
             addr: settings.bind_addr,
             source,
         })?;
-        let router = web::finish(web::router(WebState {
+        let slack = SlackChat::new(&settings.slack)?;
+        let coupa = CoupaClient::builder(&settings.coupa).build()?;
+        let engine = Engine::new(
+            store.clone(),
+            Arc::new(slack.clone()),
+            coupa,
+            EngineSettings {
+                coupa_instance_url: settings.coupa.instance_url.clone(),
+                button_ttl: settings.button_ttl,
+                confirm_above_amount: settings.confirm_above_amount,
+            },
+            engine::system_clock(),
+        );
+        let context = SlackContext {
+            engine: engine.clone(),
+            slack: slack.clone(),
             store: store.clone(),
-        }));
+            coupa: settings.coupa.instance_url.clone(),
+            confirm_above: settings.confirm_above_amount,
+        };
+        let mut router = web::router(WebState {
+            store: store.clone(),
+        });
+        let socket_mode = match (&settings.slack.app_token, &settings.slack.signing_secret) {
+            // Socket Mode replaces the HTTP routes; health, readiness and metrics stay on HTTP.
+            (Some(app_token), _) => Some(socket::SocketMode::new(
+                context,
+                slack.client(),
+                app_token.clone(),
+            )),
+            (None, Some(secret)) => {
+                router = router.merge(slack_routes::router(context, slack.client(), secret));
+                None
+            }
+            (None, None) => None,
+        };
         Ok(Self {
             listener,
             addr,
             store,
-            router,
+            router: web::finish(router),
+            engine,
+            sync_interval: settings.sync_interval,
+            socket_mode,
         })
     }
 
@@ -102,11 +153,20 @@ impl App {
             stop.await;
             trigger.cancel();
         });
-        let (_leadership, leader_task) = engine::leader::spawn(
+        let (leadership, leader_task) = engine::leader::spawn(
             self.store.clone(),
             engine::leader::LEASE_TTL,
             cancel.clone(),
         );
+        let sync_task = tokio::spawn(engine::sync::run(
+            self.engine.clone(),
+            leadership,
+            self.sync_interval,
+            cancel.clone(),
+        ));
+        let socket_task = self
+            .socket_mode
+            .map(|socket| tokio::spawn(socket.run(cancel.clone())));
         tracing::info!(addr = %self.addr, "listening");
         let server = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(cancel.clone().cancelled_owned());
@@ -127,6 +187,16 @@ impl App {
             .is_err()
         {
             tracing::warn!("the sync lease was not released in time; it expires by itself");
+        }
+        // A sync cycle in progress finishes; Socket Mode closes its connections.
+        if tokio::time::timeout(SHUTDOWN_GRACE, sync_task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("a sync cycle was still running at shutdown; the next leader redoes it");
+        }
+        if let Some(task) = socket_task {
+            let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
         }
         tracing::info!("stopped");
         Ok(())

@@ -413,6 +413,7 @@ async fn the_last_pending_list_is_kept_per_user(store: Arc<impl Store>) {
         items: vec![PendingItem {
             approval: ApprovalId(90_211),
             requisition: RequisitionId(4812),
+            fingerprint: Fingerprint::from("f1"),
             title: "Standing desks".into(),
             total: coupa_approvals::domain::Money::new(
                 rust_decimal::Decimal::new(742_050, 2),

@@ -102,6 +102,7 @@ impl Engine {
             items.push(PendingItem {
                 approval: approval_id,
                 requisition: requisition_id,
+                fingerprint: requisition.fingerprint(),
                 title: requisition.title.clone(),
                 total: requisition.total.clone(),
                 requester: requisition

@@ -6,7 +6,10 @@
 use slack_morphism::prelude::*;
 
 use crate::chat::card::{Card, CardState};
-use crate::domain::{Decision, Line};
+use jiff::Timestamp;
+use rust_decimal::Decimal;
+
+use crate::domain::{Decision, Line, Money};
 use crate::store::{PendingItem, PendingSnapshot};
 
 use super::format::{escape, money, quantity, slack_date, truncate};
@@ -212,19 +215,32 @@ pub fn card(card: &Card) -> Rendered {
 }
 
 fn actions(card: &Card) -> SlackBlock {
-    let value = truncate(&ButtonValue::of(card).encode(), limits::BUTTON_VALUE);
+    let confirm = card
+        .confirm_approve
+        .then_some((card.requisition.title.as_str(), &card.requisition.total));
+    buttons(&ButtonValue::of(card), confirm, Some(&card.coupa_link))
+}
+
+/// Approve (with a confirm dialog when `confirm` names what is approved), Deny and, with a
+/// link, View in Coupa.
+fn buttons(
+    value: &ButtonValue,
+    confirm: Option<(&str, &Money)>,
+    link: Option<&url::Url>,
+) -> SlackBlock {
+    let value = truncate(&value.encode(), limits::BUTTON_VALUE);
     let mut approve = SlackBlockButtonElement::new(plain("Approve", limits::BUTTON_TEXT))
         .with_action_id(APPROVE.into())
         .with_style(SlackBlockButtonStyle::Primary)
         .with_value(value.clone());
-    if card.confirm_approve {
+    if let Some((title, total)) = confirm {
         approve = approve.with_confirm(SlackBlockConfirmItem::new(
             plain("Approve this requisition?", limits::MODAL_TITLE),
             md(
                 format!(
                     "You are approving *{}* for *{}*.",
-                    escape(&card.requisition.title),
-                    money(&card.requisition.total)
+                    escape(title),
+                    money(total)
                 ),
                 300,
             ),
@@ -236,7 +252,16 @@ fn actions(card: &Card) -> SlackBlock {
         .with_action_id(DENY.into())
         .with_style(SlackBlockButtonStyle::Danger)
         .with_value(value);
-    SlackActionsBlock::new(vec![approve.into(), deny.into(), link_button(card)]).into()
+    let mut elements: Vec<SlackActionBlockElement> = vec![approve.into(), deny.into()];
+    if let Some(link) = link {
+        elements.push(
+            SlackBlockButtonElement::new(plain("View in Coupa", limits::BUTTON_TEXT))
+                .with_action_id(OPEN_IN_COUPA.into())
+                .with_url(link.clone())
+                .into(),
+        );
+    }
+    SlackActionsBlock::new(elements).into()
 }
 
 fn line_text(line: &Line) -> String {
@@ -326,19 +351,28 @@ pub fn validate_reason(reason: Option<&str>) -> Result<String, String> {
     Ok(reason.to_owned())
 }
 
+/// How a pending list is rendered.
+pub struct ListOptions<'a> {
+    /// The list came from an earlier read (Coupa is unreachable): say so, and show no buttons.
+    pub stale: bool,
+    /// When the items' buttons are issued.
+    pub issued_at: Timestamp,
+    /// Items above this total ask for confirmation before approving.
+    pub confirm_above: Option<Decimal>,
+    /// The Coupa instance, for links.
+    pub coupa: &'a url::Url,
+    /// At most this many items are shown.
+    pub shown: usize,
+    /// At most this many blocks (50 in a message, 100 in App Home).
+    pub max_blocks: usize,
+}
+
 /// "What's pending": at most `shown` items with amount, requester, age and buttons; a notice
 /// when the list is from an earlier read; "and N more" with a link to Coupa.
-pub fn pending_list(
-    snapshot: &PendingSnapshot,
-    stale: bool,
-    buttons: &dyn Fn(&PendingItem) -> Option<Card>,
-    coupa_approvals_link: &url::Url,
-    shown: usize,
-    max_blocks: usize,
-) -> Rendered {
+pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Rendered {
     let count = snapshot.items.len();
     let mut blocks = Vec::new();
-    if stale {
+    if options.stale {
         blocks.push(context(format!(
             ":warning: Coupa can't be reached right now; this list is from {}.",
             slack_date(snapshot.as_of)
@@ -350,38 +384,40 @@ pub fn pending_list(
         n => format!("*{n} requisitions* are waiting for your approval, oldest first:"),
     };
     blocks.push(section(heading));
-    for item in snapshot.items.iter().take(shown) {
+    for item in snapshot.items.iter().take(options.shown) {
         blocks.push(SlackDividerBlock::new().into());
-        let age = item
-            .submitted_at
-            .map(|t| format!(" · submitted {}", slack_date(t)))
-            .unwrap_or_default();
-        let requester = item
-            .requester
-            .as_deref()
-            .map(|r| format!(" · from {}", escape(r)))
-            .unwrap_or_default();
-        blocks.push(section(format!(
-            "*{}*\n{}{requester}{age} · #{}",
-            escape(&item.title),
-            money(&item.total),
-            item.requisition
-        )));
-        if let Some(card) = buttons(item) {
-            blocks.push(actions(&card));
+        blocks.push(section(item_text(item)));
+        if !options.stale {
+            let value = ButtonValue {
+                approval: item.approval,
+                requisition: item.requisition,
+                fingerprint: item.fingerprint.clone(),
+                issued_at: options.issued_at.as_second(),
+            };
+            let confirm = options
+                .confirm_above
+                .is_some_and(|limit| item.total.amount > limit)
+                .then_some((item.title.as_str(), &item.total));
+            let mut link = options.coupa.clone();
+            link.set_path(&format!("/requisition_headers/{}", item.requisition));
+            blocks.push(buttons(&value, confirm, Some(&link)));
         }
     }
-    if count > shown {
+    if count > options.shown {
         blocks.push(context(format!(
             "…and {} more. <{}|See them all in Coupa>",
-            count - shown,
-            coupa_approvals_link
+            count - options.shown,
+            options.coupa
         )));
     }
-    // Keep the notice, the heading and the "more" line; trim items from the middle if needed.
-    if blocks.len() > max_blocks {
-        let tail = blocks.pop();
-        blocks.truncate(max_blocks - 1);
+    // Keep the notice, the heading and the "more" line; drop items from the end if needed.
+    if blocks.len() > options.max_blocks {
+        let tail = if count > options.shown {
+            blocks.pop()
+        } else {
+            None
+        };
+        blocks.truncate(options.max_blocks - usize::from(tail.is_some()));
         blocks.extend(tail);
     }
     Rendered {
@@ -391,6 +427,24 @@ pub fn pending_list(
         },
         blocks,
     }
+}
+
+fn item_text(item: &PendingItem) -> String {
+    let age = item
+        .submitted_at
+        .map(|t| format!(" · submitted {}", slack_date(t)))
+        .unwrap_or_default();
+    let requester = item
+        .requester
+        .as_deref()
+        .map(|r| format!(" · from {}", escape(r)))
+        .unwrap_or_default();
+    format!(
+        "*{}*\n{}{requester}{age} · #{}",
+        escape(&item.title),
+        money(&item.total),
+        item.requisition
+    )
 }
 
 /// A short plain message as blocks.

@@ -11,8 +11,11 @@
 pub mod blocks;
 pub mod client;
 pub mod format;
+pub mod handlers;
 pub mod intents;
 pub mod payload;
+pub mod routes;
+pub mod socket;
 
 /// Bot scopes the app needs, exactly as the manifests in `manifests/` request them.
 pub const BOT_SCOPES: &[&str] = &[

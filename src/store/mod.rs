@@ -171,6 +171,8 @@ pub struct PendingItem {
     pub approval: ApprovalId,
     /// Its requisition.
     pub requisition: RequisitionId,
+    /// Fingerprint of the requisition as listed (for the item's buttons).
+    pub fingerprint: Fingerprint,
     /// The requisition's title.
     pub title: String,
     /// Its total.

@@ -1,0 +1,332 @@
+//! What to do with each kind of Slack request, shared by the HTTP routes and Socket Mode.
+//!
+//! Every function here returns at once with the acknowledgement Slack expects; anything that
+//! talks to Coupa runs in a spawned task, so Slack gets its answer within 3 s whatever Coupa does.
+//! The one slow call made before acknowledging is none: even the deny modal opens in a task that
+//! starts immediately, well within the trigger id's 3 s.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use slack_morphism::prelude::*;
+
+use crate::domain::{ChannelId, ChatUserId, Decision};
+use crate::engine::Engine;
+use crate::engine::decide::DecisionRequest;
+use crate::engine::pending::{PendingAnswer, SHOWN_ITEMS};
+use crate::store::Store;
+
+use super::blocks::{self, ListOptions, Rendered};
+use super::client::SlackChat;
+use super::intents::{self, Intent};
+use super::payload::{
+    APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, REASON_BLOCK, REASON_INPUT,
+};
+
+/// How long an event id is remembered for de-duplication (Slack retries within minutes).
+const EVENT_MEMORY: Duration = Duration::from_secs(3600);
+
+/// What the handlers work with.
+#[derive(Clone)]
+pub struct SlackContext {
+    /// The use cases.
+    pub engine: Engine,
+    /// Slack's Web API.
+    pub slack: SlackChat,
+    /// For event de-duplication.
+    pub store: Arc<dyn Store>,
+    /// The Coupa instance, for links.
+    pub coupa: url::Url,
+    /// Approve asks for confirmation above this total.
+    pub confirm_above: Option<Decimal>,
+}
+
+/// The immediate answer to Slack.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ack {
+    /// Nothing to say (HTTP: 200 with an empty body).
+    Empty,
+    /// The `url_verification` challenge, echoed.
+    Challenge(String),
+    /// Keep the modal open and show these errors, by block id.
+    ViewErrors(HashMap<String, String>),
+    /// A reply to a slash command, shown to the caller only.
+    Reply(Rendered),
+}
+
+impl Ack {
+    /// The HTTP body Slack expects for this answer, if any.
+    pub fn to_json(&self) -> Option<Value> {
+        match self {
+            Ack::Empty => None,
+            Ack::Challenge(challenge) => Some(json!({ "challenge": challenge })),
+            Ack::ViewErrors(errors) => serde_json::to_value(SlackViewSubmissionResponse::Errors(
+                SlackViewSubmissionErrorsResponse::new(errors.clone()),
+            ))
+            .ok(),
+            Ack::Reply(rendered) => serde_json::to_value(command_response(rendered)).ok(),
+        }
+    }
+}
+
+/// A slash command's reply as Slack's type.
+pub fn command_response(rendered: &Rendered) -> SlackCommandEventResponse {
+    SlackCommandEventResponse::new(
+        SlackMessageContent::new()
+            .with_text(rendered.text.clone())
+            .with_blocks(rendered.blocks.clone()),
+    )
+    .with_response_type(SlackMessageResponseType::Ephemeral)
+}
+
+/// Handles an Events API callback (HTTP or Socket Mode).
+pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
+    let callback = match event {
+        SlackPushEvent::UrlVerification(v) => return Ack::Challenge(v.challenge),
+        SlackPushEvent::AppRateLimited(_) => {
+            tracing::warn!("Slack reports this app is rate limited for events");
+            return Ack::Empty;
+        }
+        SlackPushEvent::EventCallback(callback) => callback,
+    };
+    // Retries and duplicates carry the same event id: process each event once.
+    match ctx
+        .store
+        .first_sighting(&format!("slack-event:{}", callback.event_id), EVENT_MEMORY)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::debug!(event_id = %callback.event_id, "duplicate event ignored");
+            return Ack::Empty;
+        }
+        // Replies are harmless to repeat; decisions have their own exactly-once claim.
+        Err(err) => tracing::warn!(error = %err, "could not de-duplicate an event; handling it"),
+    }
+    match callback.event {
+        SlackEventCallbackBody::Message(message) => {
+            if message.sender.bot_id.is_some() || message.subtype.is_some() {
+                return Ack::Empty;
+            }
+            let (Some(user), Some(channel)) = (message.sender.user, message.origin.channel) else {
+                return Ack::Empty;
+            };
+            let text = message.content.and_then(|c| c.text).unwrap_or_default();
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let user = ChatUserId(user.to_string());
+                let rendered = answer(&ctx, &user, intents::parse(&text)).await;
+                if let Err(err) = ctx
+                    .slack
+                    .post(&ChannelId(channel.to_string()), &rendered)
+                    .await
+                {
+                    tracing::warn!(error = %err, "could not answer a direct message");
+                }
+            });
+        }
+        SlackEventCallbackBody::AppMention(mention) => {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let user = ChatUserId(mention.user.to_string());
+                let text = mention.content.text.unwrap_or_default();
+                let rendered = answer(&ctx, &user, intents::parse(&text)).await;
+                // Someone's approvals are theirs alone: answer in the channel, visible to them only.
+                let channel = ChannelId(mention.channel.to_string());
+                if let Err(err) = ctx.slack.ephemeral(&channel, &user, &rendered).await {
+                    tracing::warn!(error = %err, "could not answer a mention");
+                }
+            });
+        }
+        SlackEventCallbackBody::AppHomeOpened(home) => {
+            if home.tab.as_deref().is_some_and(|t| t != "home") {
+                return Ack::Empty;
+            }
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let user = ChatUserId(home.user.to_string());
+                let rendered = pending(&ctx, &user, blocks::limits::VIEW_BLOCKS - 1).await;
+                if let Err(err) = ctx.slack.publish_home(&user, blocks::home(rendered)).await {
+                    tracing::warn!(error = %err, "could not publish App Home");
+                }
+            });
+        }
+        other => tracing::debug!(event = ?other, "event ignored"),
+    }
+    Ack::Empty
+}
+
+/// Handles a button click or a modal submission.
+pub async fn on_interaction(ctx: &SlackContext, event: SlackInteractionEvent) -> Ack {
+    match event {
+        SlackInteractionEvent::BlockActions(actions) => {
+            on_block_actions(ctx, actions);
+            Ack::Empty
+        }
+        SlackInteractionEvent::ViewSubmission(submission) => on_view_submission(ctx, submission),
+        other => {
+            tracing::debug!(interaction = ?other, "interaction ignored");
+            Ack::Empty
+        }
+    }
+}
+
+fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent) {
+    let Some(user) = event.user.as_ref().map(|u| ChatUserId(u.id.to_string())) else {
+        return;
+    };
+    let channel = event
+        .channel
+        .as_ref()
+        .map(|c| ChannelId(c.id.to_string()))
+        .or_else(|| match &event.container {
+            SlackInteractionActionContainer::Message(m) => {
+                m.channel_id.as_ref().map(|c| ChannelId(c.to_string()))
+            }
+            _ => None,
+        });
+    for action in event.actions.iter().flatten() {
+        let action_id = action.action_id.to_string();
+        if action_id != APPROVE && action_id != DENY {
+            continue;
+        }
+        let Some(value) = action.value.as_deref().and_then(ButtonValue::decode) else {
+            tracing::warn!(%action_id, "a button without a readable value was ignored");
+            continue;
+        };
+        if action_id == APPROVE {
+            let request = DecisionRequest {
+                approval: value.approval,
+                requisition: value.requisition,
+                fingerprint: value.fingerprint.clone(),
+                issued_at: value.issued(),
+                user: user.clone(),
+                channel: channel.clone(),
+                decision: Decision::Approve,
+                comment: None,
+            };
+            let engine = ctx.engine.clone();
+            tokio::spawn(async move {
+                engine.decide(request).await;
+            });
+        } else {
+            // The trigger id lives 3 s: open the modal now, before anything slow.
+            let metadata = DenyMetadata {
+                button: value,
+                channel: channel.clone(),
+            };
+            let title = event
+                .message
+                .as_ref()
+                .and_then(|m| m.content.text.clone())
+                .unwrap_or_else(|| "this requisition".to_owned());
+            let view = blocks::deny_modal(&metadata, &title);
+            let slack = ctx.slack.clone();
+            let trigger = event.trigger_id.to_string();
+            tokio::spawn(async move {
+                if let Err(err) = slack.open_modal(&trigger, view).await {
+                    tracing::warn!(error = %err, "could not open the deny modal");
+                }
+            });
+        }
+    }
+}
+
+fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionEvent) -> Ack {
+    let SlackView::Modal(modal) = &event.view.view else {
+        return Ack::Empty;
+    };
+    if modal.callback_id.as_ref().map(|c| c.to_string()).as_deref() != Some(DENY_MODAL) {
+        return Ack::Empty;
+    }
+    let reason = event
+        .view
+        .state_params
+        .state
+        .as_ref()
+        .and_then(|s| s.values.get(&REASON_BLOCK.into()))
+        .and_then(|block| block.get(&REASON_INPUT.into()))
+        .and_then(|input| input.value.clone());
+    let reason = match blocks::validate_reason(reason.as_deref()) {
+        Ok(reason) => reason,
+        Err(message) => {
+            return Ack::ViewErrors(HashMap::from([(REASON_BLOCK.to_owned(), message)]));
+        }
+    };
+    let Some(metadata) = modal
+        .private_metadata
+        .as_deref()
+        .and_then(DenyMetadata::decode)
+    else {
+        tracing::warn!("a deny modal without readable metadata was ignored");
+        return Ack::Empty;
+    };
+    let request = DecisionRequest {
+        approval: metadata.button.approval,
+        requisition: metadata.button.requisition,
+        fingerprint: metadata.button.fingerprint.clone(),
+        issued_at: metadata.button.issued(),
+        user: ChatUserId(event.user.id.to_string()),
+        channel: metadata.channel,
+        decision: Decision::Reject,
+        comment: Some(reason),
+    };
+    let engine = ctx.engine.clone();
+    tokio::spawn(async move {
+        engine.decide(request).await;
+    });
+    Ack::Empty
+}
+
+/// Handles `/approvals [text]`: help at once; the pending list through the `response_url`.
+pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent) -> Ack {
+    let intent = intents::parse(command.text.as_deref().unwrap_or_default());
+    if intent != Intent::Pending {
+        return Ack::Reply(blocks::help());
+    }
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        let user = ChatUserId(command.user_id.to_string());
+        let rendered = pending(&ctx, &user, blocks::limits::MESSAGE_BLOCKS).await;
+        if let Err(err) = ctx.slack.respond(&command.response_url.0, &rendered).await {
+            tracing::warn!(error = %err, "could not answer /approvals");
+        }
+    });
+    Ack::Reply(blocks::notice("Looking up your approvals in Coupa…"))
+}
+
+/// The answer to an intent: the pending list, or help.
+async fn answer(ctx: &SlackContext, user: &ChatUserId, intent: Intent) -> Rendered {
+    match intent {
+        Intent::Pending => pending(ctx, user, blocks::limits::MESSAGE_BLOCKS).await,
+        Intent::Help | Intent::Unknown => blocks::help(),
+    }
+}
+
+/// The asker's pending list, rendered, or what stands in its way.
+async fn pending(ctx: &SlackContext, user: &ChatUserId, max_blocks: usize) -> Rendered {
+    let options = |stale| ListOptions {
+        stale,
+        issued_at: jiff::Timestamp::now(),
+        confirm_above: ctx.confirm_above,
+        coupa: &ctx.coupa,
+        shown: SHOWN_ITEMS,
+        max_blocks,
+    };
+    match ctx.engine.pending_for(user).await {
+        PendingAnswer::Live(snapshot) => blocks::pending_list(&snapshot, &options(false)),
+        PendingAnswer::Stale(snapshot) => blocks::pending_list(&snapshot, &options(true)),
+        PendingAnswer::Unavailable => blocks::notice(
+            "Coupa can't be reached right now and I have no earlier list for you. Please try again in a minute.",
+        ),
+        PendingAnswer::NoEmail => {
+            blocks::notice("Your Slack profile has no email address, so I can't find you in Coupa.")
+        }
+        PendingAnswer::NoCoupaUser { email } => blocks::notice(&format!(
+            "No Coupa user has the email {email}. Ask your Coupa admin to use the same email in Coupa as in Slack."
+        )),
+    }
+}

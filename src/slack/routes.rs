@@ -1,0 +1,171 @@
+//! `POST /slack/events`, `/slack/interactions`, `/slack/commands`.
+//!
+//! Order of business for every request: bodies over 1 MiB get 413; slack-morphism's layer
+//! verifies the signature (v0 HMAC-SHA256 over `v0:{ts}:{body}`, constant time, timestamp within
+//! 5 minutes) before anything is parsed, and a bad one gets 401; a payload that is not what
+//! Slack sends gets 400; an event or interaction type the bot does not handle gets 200 and is
+//! ignored. Accepted requests are acknowledged at once (see [`super::handlers`]).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::error::Error;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
+use secrecy::SecretString;
+use serde_json::Value;
+use slack_morphism::prelude::*;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::config::expose;
+
+use super::client::SlackHyperClient;
+use super::handlers::{self, Ack, SlackContext};
+
+/// Largest request body accepted from Slack.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Interaction types the bot handles; others are acknowledged and ignored.
+const HANDLED_INTERACTIONS: &[&str] = &["block_actions", "view_submission"];
+
+type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+
+/// The three Slack routes, verified with `signing_secret`.
+pub fn router(
+    ctx: SlackContext,
+    client: Arc<SlackHyperClient>,
+    signing_secret: &SecretString,
+) -> Router {
+    let environment =
+        Arc::new(SlackClientEventsListenerEnvironment::new(client).with_error_handler(rejected));
+    let listener: SlackEventsAxumListener<Connector> = SlackEventsAxumListener::new(environment);
+    let secret = SlackSigningSecret::new(expose(signing_secret).to_owned());
+    let limit = RequestBodyLimitLayer::new(MAX_BODY_BYTES);
+    let events: MethodRouter<SlackContext> = post(events)
+        .layer::<_, Infallible>(listener.events_layer(&secret))
+        .layer(limit);
+    let interactions: MethodRouter<SlackContext> = post(interactions)
+        .layer::<_, Infallible>(listener.events_layer(&secret))
+        .layer(limit);
+    let commands: MethodRouter<SlackContext> = post(commands)
+        .layer::<_, Infallible>(listener.events_layer(&secret))
+        .layer(limit);
+    Router::new()
+        .route("/slack/events", events)
+        .route("/slack/interactions", interactions)
+        .route("/slack/commands", commands)
+        .with_state(ctx)
+}
+
+/// Requests that fail verification: 413 for an oversized body, 401 for everything else (bad or
+/// missing signature, stale timestamp). Nothing else happens.
+fn rejected(
+    err: Box<dyn Error + Send + Sync + 'static>,
+    _client: Arc<SlackClient<SlackClientHyperConnector<Connector>>>,
+    _state: SlackClientEventsUserState,
+) -> StatusCode {
+    let mut source: Option<&(dyn Error + 'static)> = Some(err.as_ref());
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return StatusCode::PAYLOAD_TOO_LARGE;
+        }
+        source = e.source();
+    }
+    tracing::info!(error = %err, "refused a Slack request that failed verification");
+    metrics::counter!("slack_requests_refused_total").increment(1);
+    StatusCode::UNAUTHORIZED
+}
+
+fn respond(ack: Ack) -> Response {
+    match ack.to_json() {
+        None => StatusCode::OK.into_response(),
+        Some(body) => axum::Json(body).into_response(),
+    }
+}
+
+fn bad_request(what: &str, err: impl std::fmt::Display) -> Response {
+    tracing::warn!(error = %err, "malformed {what} from Slack");
+    (StatusCode::BAD_REQUEST, format!("malformed {what}\n")).into_response()
+}
+
+async fn events(
+    axum::extract::State(ctx): axum::extract::State<SlackContext>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Response {
+    if let Some(retry) = headers
+        .get("x-slack-retry-num")
+        .and_then(|v| v.to_str().ok())
+    {
+        tracing::debug!(%retry, "Slack retried an event");
+    }
+    let event: SlackPushEvent = match serde_json::from_str(&body) {
+        Ok(event) => event,
+        Err(err) => return bad_request("event", err),
+    };
+    respond(handlers::on_push_event(&ctx, event).await)
+}
+
+async fn interactions(
+    axum::extract::State(ctx): axum::extract::State<SlackContext>,
+    body: String,
+) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let Some(payload) = form.get("payload") else {
+        return bad_request("interaction", "no payload field");
+    };
+    let value: Value = match serde_json::from_str(payload) {
+        Ok(value) => value,
+        Err(err) => return bad_request("interaction", err),
+    };
+    let kind = value["type"].as_str().unwrap_or_default();
+    if !HANDLED_INTERACTIONS.contains(&kind) {
+        tracing::debug!(%kind, "interaction type ignored");
+        return StatusCode::OK.into_response();
+    }
+    match serde_json::from_value::<SlackInteractionEvent>(value) {
+        Ok(event) => respond(handlers::on_interaction(&ctx, event).await),
+        Err(err) => bad_request("interaction", err),
+    }
+}
+
+async fn commands(
+    axum::extract::State(ctx): axum::extract::State<SlackContext>,
+    body: String,
+) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    if form.get("ssl_check").map(String::as_str) == Some("1") {
+        return StatusCode::OK.into_response();
+    }
+    let field = |name: &str| form.get(name).cloned();
+    let (Some(team), Some(channel), Some(user), Some(command), Some(response_url), Some(trigger)) = (
+        field("team_id"),
+        field("channel_id"),
+        field("user_id"),
+        field("command"),
+        field("response_url"),
+        field("trigger_id"),
+    ) else {
+        return bad_request("command", "required fields missing");
+    };
+    let Ok(response_url) = url::Url::parse(&response_url) else {
+        return bad_request("command", "response_url is not a URL");
+    };
+    let event = SlackCommandEvent::new(
+        team.into(),
+        channel.into(),
+        user.into(),
+        command.into(),
+        response_url.into(),
+        trigger.into(),
+    )
+    .opt_text(field("text"));
+    respond(handlers::on_command(&ctx, event).await)
+}
