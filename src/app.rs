@@ -136,6 +136,11 @@ impl App {
         self.addr
     }
 
+    /// The engine this instance runs (tests drive sync cycles through it).
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+
     /// The store this instance uses.
     pub fn store(&self) -> Arc<dyn Store> {
         self.store.clone()

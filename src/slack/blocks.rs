@@ -97,6 +97,18 @@ pub fn card(card: &Card) -> Rendered {
         .unwrap_or("someone");
     let mut blocks: Vec<SlackBlock> = Vec::new();
     blocks.push(SlackHeaderBlock::new(plain(&r.title, limits::HEADER)).into());
+    if card.state == CardState::Changed {
+        // The card's figures are out of date and the new ones belong on the new card: show
+        // neither, only what happened.
+        blocks.push(section(
+            ":pencil2: *This requisition changed after this card was sent.* See the new card below.",
+        ));
+        blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
+        return Rendered {
+            text: truncate(&format!("Changed: {}", r.title), limits::FALLBACK_TEXT),
+            blocks,
+        };
+    }
 
     let mut fields = vec![
         md(
@@ -198,10 +210,7 @@ pub fn card(card: &Card) -> Rendered {
             Some(":hourglass: *These buttons expired.* Open the requisition in Coupa to decide it.".to_owned()),
             format!("Expired: {}", r.title),
         ),
-        CardState::Changed => (
-            Some(":pencil2: *This requisition changed after this card was sent.* See the new card below.".to_owned()),
-            format!("Changed: {}", r.title),
-        ),
+        CardState::Changed => (None, format!("Changed: {}", r.title)),
     };
     if let Some(status) = status {
         blocks.push(section(status));
