@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use coupa_approvals::cli::{Cli, Command};
 use coupa_approvals::config::Settings;
-use coupa_approvals::{app, telemetry};
+use coupa_approvals::{app, check, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -34,15 +34,15 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check | Command::Demo => {
-            eprintln!(
-                "`{}` is not available in this version yet; use `run`.",
-                if cli.command() == Command::Check {
-                    "check"
-                } else {
-                    "demo"
-                }
-            );
+        Command::Check { json } => {
+            if check::run_from_env(json).await {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Command::Demo => {
+            eprintln!("`demo` is not available in this version yet; use `run`.");
             ExitCode::FAILURE
         }
     }
