@@ -51,7 +51,7 @@ mod tests {
     fn each_subcommand_parses() {
         for (word, command) in [
             ("run", Command::Run),
-            ("check", Command::Check),
+            ("check", Command::Check { json: false }),
             ("demo", Command::Demo),
         ] {
             let cli = Cli::try_parse_from(["coupa-approvals", word]).unwrap();
