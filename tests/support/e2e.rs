@@ -42,6 +42,8 @@ pub struct TestApp {
     pub sofia: Person,
     pub ana: Person,
     pub mallory: String,
+    /// Whether this instance holds the sync lease.
+    pub leading: Arc<std::sync::atomic::AtomicBool>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -127,6 +129,7 @@ impl TestApp {
             .unwrap();
         let addr = app.local_addr();
         let engine = app.engine();
+        let leading = app.leading();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             app.run_until_stopped(async {
@@ -151,6 +154,7 @@ impl TestApp {
             sofia: nobody.clone(),
             ana: nobody,
             mallory: "UMALLORY".into(),
+            leading,
             stop: Some(stop),
             task: Some(task),
         }
@@ -164,6 +168,10 @@ impl TestApp {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.leading.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn sandbox(&self) -> &Sandbox {
