@@ -455,3 +455,59 @@ async fn a_restart_in_the_middle_of_the_flow_sends_no_duplicate_cards_and_loses_
     restarted.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn opening_app_home_publishes_the_askers_pending_list() {
+    let app = TestApp::spawn().await;
+    let mine = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    app.event(&json!({
+        "type": "event_callback", "team_id": "T0DEMO", "api_app_id": "A0APP", "event_id": unique_id(),
+        "event_time": 1_700_000_000,
+        "event": { "type": "app_home_opened", "user": "UDANIEL", "channel": "DDANIEL", "tab": "home" },
+    }))
+    .await;
+    assert!(eventually(|| app.fake().home_of("UDANIEL").is_some()).await);
+    let home = app.fake().home_of("UDANIEL").unwrap().to_string();
+    assert!(home.contains("Your Coupa approvals"), "{home}");
+    assert!(home.contains(&format!("#{mine}")), "{home}");
+}
+
+#[tokio::test]
+async fn approve_asks_for_confirmation_only_above_the_threshold() {
+    let app = TestApp::spawn_with(
+        std::sync::Arc::new(coupa_approvals::store::MemoryStore::new()),
+        &[("CONFIRM_ABOVE_AMOUNT", "5000")],
+    )
+    .await;
+    app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.cards_of("UDANIEL").pop().unwrap();
+    let approve = card
+        .blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().unwrap().clone())
+        .find(|e| e["action_id"] == "approve")
+        .unwrap();
+    assert_eq!(
+        approve["confirm"]["title"]["text"],
+        "Approve this requisition?"
+    );
+
+    let below = TestApp::spawn_with(
+        std::sync::Arc::new(coupa_approvals::store::MemoryStore::new()),
+        &[("CONFIRM_ABOVE_AMOUNT", "10000")],
+    )
+    .await;
+    below.requisition(vec![vec![StepApprover::User(below.daniel.coupa)]]);
+    below.sync().await;
+    let card = below.cards_of("UDANIEL").pop().unwrap();
+    assert!(
+        !text_of(&card).contains("\"confirm\""),
+        "{}",
+        text_of(&card)
+    );
+}

@@ -39,6 +39,12 @@ pub mod limits {
     pub const CONTEXT_ELEMENTS: usize = 10;
     /// Characters in a modal title, submit or close label.
     pub const MODAL_TITLE: usize = 24;
+    /// Characters in a confirmation dialog's title.
+    pub const CONFIRM_TITLE: usize = 100;
+    /// Characters in a confirmation dialog's text.
+    pub const CONFIRM_TEXT: usize = 300;
+    /// Characters in a confirmation dialog's buttons.
+    pub const CONFIRM_BUTTON: usize = 30;
     /// Characters in the notification fallback (Slack truncates beyond ~40,000; keep it short).
     pub const FALLBACK_TEXT: usize = 300;
 }
@@ -244,17 +250,17 @@ fn buttons(
         .with_value(value.clone());
     if let Some((title, total)) = confirm {
         approve = approve.with_confirm(SlackBlockConfirmItem::new(
-            plain("Approve this requisition?", limits::MODAL_TITLE),
+            plain("Approve this requisition?", limits::CONFIRM_TITLE),
             md(
                 format!(
                     "You are approving *{}* for *{}*.",
                     escape(title),
                     money(total)
                 ),
-                300,
+                limits::CONFIRM_TEXT,
             ),
-            plain("Approve", limits::MODAL_TITLE),
-            plain("Cancel", limits::MODAL_TITLE),
+            plain("Approve", limits::CONFIRM_BUTTON),
+            plain("Cancel", limits::CONFIRM_BUTTON),
         ));
     }
     let deny = SlackBlockButtonElement::new(plain("Deny", limits::BUTTON_TEXT))
