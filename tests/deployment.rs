@@ -187,4 +187,33 @@ fn the_image_is_multi_stage_non_root_and_checks_healthz() {
     assert!(dockerfile.lines().any(|l| l.starts_with("HEALTHCHECK")));
     assert!(dockerfile.contains("/healthz"));
     assert!(dockerfile.contains("--locked"), "the build uses Cargo.lock");
+    // Every target Cargo.toml declares needs a file in the dependency-caching layer.
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let manifest: toml_like::Manifest = toml_like::parse(&manifest);
+    for bench in manifest.benches {
+        assert!(
+            dockerfile.contains(&format!("benches/{bench}.rs")),
+            "the Dockerfile's placeholder layer lacks benches/{bench}.rs"
+        );
+    }
+}
+
+/// Just enough of Cargo.toml to list the declared benchmark targets.
+mod toml_like {
+    pub struct Manifest {
+        pub benches: Vec<String>,
+    }
+
+    pub fn parse(text: &str) -> Manifest {
+        let mut benches = Vec::new();
+        let mut in_bench = false;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_bench = line == "[[bench]]";
+            } else if in_bench && let Some(name) = line.strip_prefix("name = ") {
+                benches.push(name.trim_matches('"').to_owned());
+            }
+        }
+        Manifest { benches }
+    }
 }

@@ -221,7 +221,7 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
             let title = event
                 .message
                 .as_ref()
-                .and_then(|m| m.content.text.clone())
+                .and_then(|m| card_title(&m.content))
                 .unwrap_or_else(|| "this requisition".to_owned());
             let view = blocks::deny_modal(&metadata, &title);
             let slack = ctx.slack.clone();
@@ -233,6 +233,21 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
             });
         }
     }
+}
+
+/// The card's title: the text of its header block.
+fn card_title(content: &SlackMessageContent) -> Option<String> {
+    content
+        .blocks
+        .iter()
+        .flatten()
+        .find_map(|block| match block {
+            // The plain-text type keeps its text private; its JSON form has it.
+            SlackBlock::Header(header) => serde_json::to_value(&header.text)
+                .ok()
+                .and_then(|v| v["text"].as_str().map(str::to_owned)),
+            _ => None,
+        })
 }
 
 fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionEvent) -> Ack {

@@ -325,7 +325,7 @@ pub fn block_actions(user: &str, message: &FakeMessage, action: &str) -> Value {
         "container": { "type": "message", "message_ts": message.ts, "channel_id": message.channel, "is_ephemeral": false },
         "trigger_id": format!("trigger-{}", uuid::Uuid::new_v4().simple()),
         "channel": { "id": message.channel, "name": "directmessage" },
-        "message": { "type": "message", "ts": message.ts, "text": message.text, "user": "U0BOT" },
+        "message": { "type": "message", "ts": message.ts, "text": message.text, "user": "U0BOT", "blocks": message.blocks },
         "response_url": "http://127.0.0.1:9/response/1",
         "actions": [{
             "type": "button",
