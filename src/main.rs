@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use coupa_approvals::cli::{Cli, Command};
 use coupa_approvals::config::Settings;
-use coupa_approvals::{app, telemetry};
+use coupa_approvals::{app, demo, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -34,15 +34,24 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check | Command::Demo => {
-            eprintln!(
-                "`{}` is not available in this version yet; use `run`.",
-                if cli.command() == Command::Check {
-                    "check"
-                } else {
-                    "demo"
+        Command::Demo => {
+            let options = match demo::DemoOptions::from_env() {
+                Ok(options) => options,
+                Err(err) => {
+                    eprintln!("{err}");
+                    return ExitCode::from(2);
                 }
-            );
+            };
+            match demo::run(options).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check => {
+            eprintln!("`check` is not available in this version yet; use `run`.");
             ExitCode::FAILURE
         }
     }

@@ -1,0 +1,117 @@
+//! The demo page: server-rendered HTML (person selector, the chosen person's conversation, the
+//! Coupa panel) plus a small hand-written script and stylesheet, all compiled into the binary.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use serde::Deserialize;
+
+use super::conversation;
+use super::coupa_panel;
+use super::mrkdwn::escape_html;
+use super::people::Person;
+use super::server::DemoState;
+
+/// The page's HTML template; `{{…}}` slots are filled by [`render`].
+pub const TEMPLATE: &str = include_str!("assets/demo.html");
+/// The page's script.
+pub const SCRIPT: &str = include_str!("assets/demo.js");
+/// The page's stylesheet.
+pub const STYLESHEET: &str = include_str!("assets/demo.css");
+
+/// `?user=U…` (optional).
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    /// Whose conversation to show first.
+    pub user: Option<String>,
+}
+
+/// Fills the template. Every slot gets HTML built and escaped by this module's helpers.
+pub fn render(
+    people: &[Person],
+    selected: &Person,
+    conversation_html: &str,
+    coupa_html: &str,
+) -> String {
+    let options: String = people
+        .iter()
+        .map(|p| {
+            format!(
+                "<option value=\"{id}\"{sel}>{name}</option>",
+                id = escape_html(&p.slack_id),
+                sel = if p.slack_id == selected.slack_id {
+                    " selected"
+                } else {
+                    ""
+                },
+                name = escape_html(&p.name),
+            )
+        })
+        .collect();
+    TEMPLATE
+        .replace("{{people_options}}", &options)
+        .replace("{{person_name}}", &escape_html(&selected.name))
+        .replace("{{person_email}}", &escape_html(&selected.email))
+        .replace("{{conversation}}", conversation_html)
+        .replace("{{coupa_panel}}", coupa_html)
+}
+
+/// The person shown when none is asked for: whoever has the most waiting for them in Coupa, so
+/// the first view has cards on it.
+pub fn default_person<'a>(state: &'a DemoState) -> Option<&'a Person> {
+    let waiting = |person: &Person| {
+        state
+            .coupa
+            .requisition_ids()
+            .into_iter()
+            .filter_map(|id| state.coupa.requisition_json(id))
+            .filter(|r| {
+                let approver = &r["current-approval"]["approver"];
+                approver["id"].as_u64() == Some(person.coupa_id.0) && approver["users"].is_null()
+                    || approver["users"].as_array().is_some_and(|u| {
+                        u.iter()
+                            .any(|u| u["id"].as_u64() == Some(person.coupa_id.0))
+                    })
+            })
+            .count()
+    };
+    // `max_by_key` keeps the last of equals; reverse so the first listed wins a tie.
+    state.people.iter().rev().max_by_key(|p| waiting(p))
+}
+
+/// `GET /demo`.
+pub async fn page(
+    State(state): State<DemoState>,
+    Query(query): Query<PageQuery>,
+) -> impl IntoResponse {
+    let selected = query
+        .user
+        .as_deref()
+        .and_then(|u| state.person(u))
+        .or_else(|| default_person(&state));
+    let Some(selected) = selected else {
+        return Html("<p>The demo has no people.</p>".to_owned());
+    };
+    let conversation = conversation::html(
+        &state.slack.conversation(&selected.slack_id),
+        &selected.name,
+    );
+    let coupa = coupa_panel::html(&coupa_panel::rows(&state.coupa));
+    Html(render(&state.people, selected, &conversation, &coupa))
+}
+
+/// `GET /demo/demo.js`.
+pub async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        SCRIPT,
+    )
+}
+
+/// `GET /demo/demo.css`.
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        STYLESHEET,
+    )
+}
