@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -56,6 +57,7 @@ pub struct App {
     engine: Engine,
     sync_interval: Duration,
     socket_mode: Option<socket::SocketMode>,
+    leading: Arc<AtomicBool>,
 }
 
 impl App {
@@ -128,12 +130,23 @@ impl App {
             engine,
             sync_interval: settings.sync_interval,
             socket_mode,
+            leading: Arc::new(AtomicBool::new(false)),
         })
     }
 
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The engine this instance runs (tests drive sync cycles through it).
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+
+    /// Whether this instance currently holds the sync lease (updated while it runs).
+    pub fn leading(&self) -> Arc<AtomicBool> {
+        self.leading.clone()
     }
 
     /// The store this instance uses.
@@ -158,6 +171,17 @@ impl App {
             engine::leader::LEASE_TTL,
             cancel.clone(),
         );
+        let mut watch = leadership.clone();
+        let leading = self.leading.clone();
+        tokio::spawn(async move {
+            loop {
+                leading.store(watch.is_leader(), Ordering::Relaxed);
+                if watch.changed().await.is_none() {
+                    leading.store(false, Ordering::Relaxed);
+                    break;
+                }
+            }
+        });
         let sync_task = tokio::spawn(engine::sync::run(
             self.engine.clone(),
             leadership,

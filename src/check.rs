@@ -105,6 +105,44 @@ pub fn configuration_report(error: &ConfigError) -> Report {
     )
 }
 
+/// Runs `check` for the process: reads the environment, builds the clients, prints the report
+/// as text or JSON. Returns whether every check passed.
+pub async fn run_from_env(json: bool) -> bool {
+    let report = match Settings::from_env() {
+        Err(err) => configuration_report(&err),
+        Ok(settings) => match targets(&settings) {
+            Ok(targets) => run(&settings, &targets).await,
+            Err(line) => Report::new(vec![line]),
+        },
+    };
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(err) => eprintln!("could not print the report as JSON: {err}"),
+        }
+    } else {
+        print!("{}", report.to_text());
+    }
+    report.ok
+}
+
+/// Builds what `check` talks to from the settings.
+fn targets(settings: &Settings) -> Result<Targets, CheckLine> {
+    let store = crate::store::open(&settings.store)
+        .map_err(|e| CheckLine::fail("store", e.to_string(), "check REDIS_URL"))?;
+    let coupa = CoupaClient::builder(&settings.coupa)
+        .build()
+        .map_err(|e| CheckLine::fail("coupa token", e.to_string(), "check COUPA_INSTANCE_URL"))?;
+    let chat = crate::slack::client::SlackChat::new(&settings.slack)
+        .map_err(|e| CheckLine::fail("slack auth", e.to_string(), "check SLACK_API_URL"))?;
+    Ok(Targets {
+        store,
+        coupa,
+        chat: Arc::new(chat),
+        required_bot_scopes: crate::slack::BOT_SCOPES,
+    })
+}
+
 /// What `check` talks to; built by the caller from the settings.
 pub struct Targets {
     /// The state store.

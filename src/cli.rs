@@ -20,7 +20,12 @@ pub enum Command {
     /// Serve: receive Slack requests, sync approvals from Coupa and deliver cards (the default).
     Run,
     /// Diagnose an installation: configuration, store, Coupa and Slack access, user mapping.
-    Check,
+    /// Exits 0 when every check passes, 1 otherwise.
+    Check {
+        /// Print the results as JSON (for automation).
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the whole flow locally with a simulated Coupa and Slack; no accounts or network needed.
     Demo,
 }
@@ -46,12 +51,18 @@ mod tests {
     fn each_subcommand_parses() {
         for (word, command) in [
             ("run", Command::Run),
-            ("check", Command::Check),
+            ("check", Command::Check { json: false }),
             ("demo", Command::Demo),
         ] {
             let cli = Cli::try_parse_from(["coupa-approvals", word]).unwrap();
             assert_eq!(cli.command(), command);
         }
+    }
+
+    #[test]
+    fn check_takes_a_json_flag() {
+        let cli = Cli::try_parse_from(["coupa-approvals", "check", "--json"]).unwrap();
+        assert_eq!(cli.command(), Command::Check { json: true });
     }
 
     #[test]

@@ -12,12 +12,16 @@
 //! | [`cli`] | the command line (`run`, `check`, `demo`) |
 //! | [`config`] | typed [`config::Settings`] from the environment and `.env`; every problem at once |
 //! | [`telemetry`] | tracing subscriber (text or JSON) and the Prometheus recorder |
-//! | [`app`] | builds the service from settings, serves HTTP, stops gracefully |
-//! | [`coupa`] | the Coupa side: the client (OAuth2 token, typed calls, paging, retries, rate limit), Coupa JSON → domain, and a stateful sandbox for `demo` and tests |
-//! | [`engine`] | the use cases and every business rule; leader election among replicas |
+//! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully |
+//! | [`check`] | `coupa-approvals check`: diagnose an installation |
 //! | [`domain`] | requisitions, approvals, people, money: plain data, no I/O |
+//! | [`engine`] | the use cases and every business rule: sync, directory, decide, pending, leader |
+//! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit), its JSON model, a sandbox |
+//! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] and card view model |
+//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client |
 //! | [`store`] | the [`store::Store`] trait in the engine's words; Redis and in-memory implementations |
 //! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics |
+//! | [`demo`] | stand-ins for a demo with no accounts: a fake Slack Web API |
 //!
 //! The data flow and the rules that protect money and trust are described in the project's
 //! design notes; each module's own docs say what it is for.

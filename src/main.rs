@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use coupa_approvals::cli::{Cli, Command};
 use coupa_approvals::config::Settings;
-use coupa_approvals::{app, demo, telemetry};
+use coupa_approvals::{app, check, demo, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -34,6 +34,13 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Command::Check { json } => {
+            if check::run_from_env(json).await {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
         Command::Demo => {
             let options = match demo::DemoOptions::from_env() {
                 Ok(options) => options,
@@ -49,10 +56,6 @@ async fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
-        }
-        Command::Check => {
-            eprintln!("`check` is not available in this version yet; use `run`.");
-            ExitCode::FAILURE
         }
     }
 }

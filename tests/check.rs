@@ -18,15 +18,7 @@ use rust_decimal::Decimal;
 use secrecy::SecretString;
 use support::fake_chat::FakeChat;
 
-const SCOPES: &[&str] = &[
-    "chat:write",
-    "im:write",
-    "im:history",
-    "users:read",
-    "users:read.email",
-    "app_mentions:read",
-    "commands",
-];
+const SCOPES: &[&str] = coupa_approvals::slack::BOT_SCOPES;
 
 struct Installation {
     coupa: RunningSandbox,
@@ -231,4 +223,44 @@ async fn json_output_has_every_line_and_the_verdict() {
         report.checks.len()
     );
     assert_eq!(json["checks"][0]["check"], "configuration");
+}
+
+async fn run_binary(installation: &Installation, args: &[&str]) -> std::process::Output {
+    let dir = std::env::temp_dir().join(format!("check-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_coupa-approvals"))
+        .args(args)
+        .env_clear()
+        .envs(installation.vars.iter().map(|(k, v)| (*k, v.as_str())))
+        .current_dir(dir)
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_check_command_exits_0_when_all_is_well_and_1_with_a_wrong_secret() {
+    let mut installation = Installation::new().await;
+    // The command maps approvers through Slack itself: give the fake workspace Daniel.
+    installation
+        .slack
+        .slack
+        .add_user("UDANIEL", "Daniel Okafor", "daniel@example.com");
+    let output = run_binary(&installation, &["check"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("✓ identity: 1 of 1"), "{stdout}");
+
+    let json = run_binary(&installation, &["check", "--json"]).await;
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+
+    installation
+        .vars
+        .insert("COUPA_CLIENT_SECRET", "wrong".into());
+    let output = run_binary(&installation, &["check"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("✗ coupa token:"), "{stdout}");
+    assert!(stdout.contains("COUPA_CLIENT_SECRET"), "{stdout}");
 }

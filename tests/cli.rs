@@ -215,15 +215,17 @@ async fn a_bad_bind_address_is_a_clear_error_with_exit_1() {
 }
 
 #[tokio::test]
-async fn check_and_demo_say_they_are_not_available_yet_and_exit_1() {
-    for subcommand in ["check", "demo"] {
-        let (mut command, _dir) = bare_command(&[subcommand]);
-        let output = command.output().await.unwrap();
-        assert_eq!(output.status.code(), Some(1), "{subcommand}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains(&format!("`{subcommand}` is not available")),
-            "{stderr}"
-        );
-    }
+async fn check_with_an_empty_environment_lists_the_configuration_problems_and_exits_1() {
+    let (mut command, _dir) = bare_command(&["check"]);
+    let output = command.output().await.unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("✗ configuration: SLACK_BOT_TOKEN: missing"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✗ configuration: COUPA_CLIENT_SECRET: missing"),
+        "{stdout}"
+    );
 }

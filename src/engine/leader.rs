@@ -32,10 +32,10 @@ impl Leadership {
         &self.owner
     }
 
-    /// Waits until leadership changes.
-    pub async fn changed(&mut self) -> bool {
-        let _ = self.rx.changed().await;
-        *self.rx.borrow()
+    /// Waits until leadership changes; `None` once the election loop has ended.
+    pub async fn changed(&mut self) -> Option<bool> {
+        self.rx.changed().await.ok()?;
+        Some(*self.rx.borrow())
     }
 }
 

@@ -39,6 +39,12 @@ pub mod limits {
     pub const CONTEXT_ELEMENTS: usize = 10;
     /// Characters in a modal title, submit or close label.
     pub const MODAL_TITLE: usize = 24;
+    /// Characters in a confirmation dialog's title.
+    pub const CONFIRM_TITLE: usize = 100;
+    /// Characters in a confirmation dialog's text.
+    pub const CONFIRM_TEXT: usize = 300;
+    /// Characters in a confirmation dialog's buttons.
+    pub const CONFIRM_BUTTON: usize = 30;
     /// Characters in the notification fallback (Slack truncates beyond ~40,000; keep it short).
     pub const FALLBACK_TEXT: usize = 300;
 }
@@ -97,6 +103,18 @@ pub fn card(card: &Card) -> Rendered {
         .unwrap_or("someone");
     let mut blocks: Vec<SlackBlock> = Vec::new();
     blocks.push(SlackHeaderBlock::new(plain(&r.title, limits::HEADER)).into());
+    if card.state == CardState::Changed {
+        // The card's figures are out of date and the new ones belong on the new card: show
+        // neither, only what happened.
+        blocks.push(section(
+            ":pencil2: *This requisition changed after this card was sent.* See the new card below.",
+        ));
+        blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
+        return Rendered {
+            text: truncate(&format!("Changed: {}", r.title), limits::FALLBACK_TEXT),
+            blocks,
+        };
+    }
 
     let mut fields = vec![
         md(
@@ -198,10 +216,7 @@ pub fn card(card: &Card) -> Rendered {
             Some(":hourglass: *These buttons expired.* Open the requisition in Coupa to decide it.".to_owned()),
             format!("Expired: {}", r.title),
         ),
-        CardState::Changed => (
-            Some(":pencil2: *This requisition changed after this card was sent.* See the new card below.".to_owned()),
-            format!("Changed: {}", r.title),
-        ),
+        CardState::Changed => (None, format!("Changed: {}", r.title)),
     };
     if let Some(status) = status {
         blocks.push(section(status));
@@ -235,17 +250,17 @@ fn buttons(
         .with_value(value.clone());
     if let Some((title, total)) = confirm {
         approve = approve.with_confirm(SlackBlockConfirmItem::new(
-            plain("Approve this requisition?", limits::MODAL_TITLE),
+            plain("Approve this requisition?", limits::CONFIRM_TITLE),
             md(
                 format!(
                     "You are approving *{}* for *{}*.",
                     escape(title),
                     money(total)
                 ),
-                300,
+                limits::CONFIRM_TEXT,
             ),
-            plain("Approve", limits::MODAL_TITLE),
-            plain("Cancel", limits::MODAL_TITLE),
+            plain("Approve", limits::CONFIRM_BUTTON),
+            plain("Cancel", limits::CONFIRM_BUTTON),
         ));
     }
     let deny = SlackBlockButtonElement::new(plain("Deny", limits::BUTTON_TEXT))

@@ -5,7 +5,7 @@
 //!   signature check, acknowledged at once; the work runs in [`handlers`], shared with
 //! - [`socket`]: Socket Mode, used instead of the HTTP routes when `SLACK_APP_TOKEN` is set.
 //! - [`client`]: [`client::SlackChat`], the chat port over the Web API.
-//! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`]: money and dates.
+//! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
 //! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure).
 
 pub mod blocks;

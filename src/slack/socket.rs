@@ -97,13 +97,28 @@ async fn on_interaction(
     let Some(ctx) = context(&states).await else {
         return Ok(SlackInteractionResponse::Empty);
     };
-    Ok(match handlers::on_interaction(&ctx, event).await {
+    Ok(interaction_response(
+        handlers::on_interaction(&ctx, event).await,
+    ))
+}
+
+/// An interaction's acknowledgement as a Socket Mode envelope response.
+pub fn interaction_response(ack: Ack) -> SlackInteractionResponse {
+    match ack {
         Ack::ViewErrors(errors) => {
             SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors))
                 .into()
         }
         _ => SlackInteractionResponse::Empty,
-    })
+    }
+}
+
+/// A slash command's acknowledgement as a Socket Mode envelope response.
+pub fn command_reply(ack: Ack) -> SlackCommandEventResponse {
+    match ack {
+        Ack::Reply(rendered) => command_response(&rendered),
+        _ => command_response(&super::blocks::notice("Done.")),
+    }
 }
 
 async fn on_command(
@@ -116,8 +131,5 @@ async fn on_command(
             "Starting up; try again in a moment.",
         )));
     };
-    Ok(match handlers::on_command(&ctx, event).await {
-        Ack::Reply(rendered) => command_response(&rendered),
-        _ => command_response(&super::blocks::notice("Done.")),
-    })
+    Ok(command_reply(handlers::on_command(&ctx, event).await))
 }

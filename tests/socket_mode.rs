@@ -1,0 +1,103 @@
+//! Socket Mode runs the same handler functions as the HTTP routes; only the envelope differs.
+//! These tests call the shared handlers with typed events, as the Socket Mode callbacks do, and
+//! check the envelope answers.
+
+mod support;
+
+use coupa_approvals::coupa::sandbox::StepApprover;
+use coupa_approvals::slack::client::{SlackChat, web_client};
+use coupa_approvals::slack::handlers::{self, Ack, SlackContext};
+use coupa_approvals::slack::socket::{command_reply, interaction_response};
+use serde_json::json;
+use slack_morphism::prelude::*;
+use support::e2e::{BOT_TOKEN, TestApp, block_actions, eventually, message_event, view_submission};
+
+fn context(app: &TestApp) -> SlackContext {
+    let client = web_client(&app.slack.api_url().parse().unwrap()).unwrap();
+    SlackContext {
+        engine: app.engine.clone(),
+        slack: SlackChat::with_client(client, BOT_TOKEN),
+        store: app.store.clone(),
+        coupa: app.coupa.url().parse().unwrap(),
+        confirm_above: None,
+    }
+}
+
+#[tokio::test]
+async fn a_socket_mode_click_decides_through_the_same_handler() {
+    let app = TestApp::spawn().await;
+    app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.cards_of("UDANIEL").pop().unwrap();
+    let event: SlackInteractionEvent =
+        serde_json::from_value(block_actions("UDANIEL", &card, "approve")).unwrap();
+    let ack = handlers::on_interaction(&context(&app), event).await;
+    assert_eq!(interaction_response(ack), SlackInteractionResponse::Empty);
+    assert!(eventually(|| app.sandbox().count_calls("PUT", "/api/approvals/") == 1).await);
+}
+
+#[tokio::test]
+async fn a_socket_mode_deny_with_an_empty_reason_answers_with_field_errors() {
+    let app = TestApp::spawn().await;
+    app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let ctx = context(&app);
+    let card = app.cards_of("UDANIEL").pop().unwrap();
+    let click: SlackInteractionEvent =
+        serde_json::from_value(block_actions("UDANIEL", &card, "deny")).unwrap();
+    handlers::on_interaction(&ctx, click).await;
+    assert!(eventually(|| app.fake().modals().len() == 1).await);
+    let modal = app.fake().modals().pop().unwrap();
+    let submit: SlackInteractionEvent =
+        serde_json::from_value(view_submission("UDANIEL", &modal.view, "")).unwrap();
+    let response = interaction_response(handlers::on_interaction(&ctx, submit).await);
+    let json = serde_json::to_value(&response).unwrap();
+    assert_eq!(json["response_action"], "errors", "{json}");
+    assert!(json["errors"]["reason"].is_string(), "{json}");
+    assert_eq!(app.sandbox().count_calls("PUT", "/api/approvals/"), 0);
+}
+
+#[tokio::test]
+async fn socket_mode_events_are_de_duplicated_like_http_ones() {
+    let app = TestApp::spawn().await;
+    let ctx = context(&app);
+    let event: SlackPushEvent =
+        serde_json::from_value(message_event("UDANIEL", "help", "Ev-socket")).unwrap();
+    assert_eq!(
+        handlers::on_push_event(&ctx, event.clone()).await,
+        Ack::Empty
+    );
+    handlers::on_push_event(&ctx, event).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let helps = app
+        .fake()
+        .conversation("UDANIEL")
+        .iter()
+        .filter(|m| m.text.contains("I bring your Coupa approvals"))
+        .count();
+    assert_eq!(helps, 1);
+}
+
+#[tokio::test]
+async fn a_socket_mode_slash_command_for_help_replies_in_the_envelope() {
+    let app = TestApp::spawn().await;
+    let command = SlackCommandEvent::new(
+        "T0DEMO".into(),
+        "C1".into(),
+        "UDANIEL".into(),
+        "/approvals".into(),
+        url::Url::parse("http://127.0.0.1:9/response/1")
+            .unwrap()
+            .into(),
+        "t1".into(),
+    )
+    .with_text("help".into());
+    let reply = command_reply(handlers::on_command(&context(&app), command).await);
+    let json = serde_json::to_value(&reply).unwrap();
+    assert_eq!(json["response_type"], "ephemeral");
+    assert!(
+        json["text"].as_str().unwrap().contains("Coupa approvals"),
+        "{}",
+        json!(json)
+    );
+}
