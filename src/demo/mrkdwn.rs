@@ -163,22 +163,26 @@ fn closes(chars: &[char], j: usize) -> bool {
     before_ok && after_ok
 }
 
-/// The emoji codes the bot's messages use; others stay as their `:code:`.
+/// The emoji codes the bot uses, as symbols that ordinary text fonts have (a headless browser
+/// or a bare Linux desktop often has no colour-emoji font); others stay as their `:code:`.
 fn emoji(text: &str) -> String {
-    const CODES: &[(&str, &str)] = &[
-        (":white_check_mark:", "✅"),
-        (":x:", "❌"),
-        (":information_source:", "ℹ️"),
-        (":hourglass:", "⌛"),
-        (":pencil2:", "✏️"),
-        (":warning:", "⚠️"),
-        (":tada:", "🎉"),
-        (":no_entry:", "⛔"),
-        (":lock:", "🔒"),
+    const CODES: &[(&str, &str, &str)] = &[
+        (":white_check_mark:", "✔", "ok"),
+        (":x:", "✖", "no"),
+        (":information_source:", "ℹ", "info"),
+        (":hourglass:", "⌛", "info"),
+        (":pencil2:", "✎", "info"),
+        (":warning:", "⚠", "warn"),
+        (":tada:", "★", "ok"),
+        (":no_entry:", "⛔", "no"),
+        (":lock:", "⚿", "info"),
     ];
     let mut text = text.to_owned();
-    for (code, glyph) in CODES {
-        text = text.replace(code, glyph);
+    for (code, glyph, kind) in CODES {
+        text = text.replace(
+            code,
+            &format!("<span class=\"emoji {kind}\">{glyph}</span>"),
+        );
     }
     text
 }
@@ -232,6 +236,9 @@ mod tests {
     #[test]
     fn underscores_inside_words_and_emoji_codes_render_sensibly() {
         assert_eq!(to_html("snake_case_name"), "snake_case_name");
-        assert_eq!(to_html(":white_check_mark: done"), "✅ done");
+        assert_eq!(
+            to_html(":white_check_mark: done"),
+            "<span class=\"emoji ok\">✔</span> done"
+        );
     }
 }

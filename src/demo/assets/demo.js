@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   const $ = (selector, root) => (root || document).querySelector(selector);
-  const state = { user: $("#person").value, version: null, coupaVersion: null, modal: null };
+  const state = { user: $("#person").value, version: null, coupaVersion: null, modal: null, followUntil: 0 };
 
   async function call(path, body) {
     const response = await fetch(path, body === undefined ? {} : {
@@ -45,7 +45,8 @@
       const first = state.version === null;
       log.innerHTML = data.html;
       state.version = data.version;
-      if (first || atBottom) log.scrollTop = log.scrollHeight;
+      // Like a chat client: stay at the newest message, and jump there after sending one.
+      if (first || atBottom || Date.now() < state.followUntil) log.scrollTop = log.scrollHeight;
     }
     // Redraw the modal only when another one opens, so typing in it is never lost.
     if (data.modal_trigger !== state.modal) {
@@ -157,6 +158,7 @@
 
   async function say(text) {
     if (!text.trim()) return;
+    state.followUntil = Date.now() + 8000;
     try {
       await call("/demo/api/say", { user: state.user, text });
       await refreshConversation();
