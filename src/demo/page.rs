@@ -58,7 +58,7 @@ pub fn render(
 
 /// The person shown when none is asked for: whoever has the most waiting for them in Coupa, so
 /// the first view has cards on it.
-pub fn default_person<'a>(state: &'a DemoState) -> Option<&'a Person> {
+pub fn default_person(state: &DemoState) -> Option<&Person> {
     let waiting = |person: &Person| {
         state
             .coupa
