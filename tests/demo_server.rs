@@ -287,3 +287,42 @@ async fn approving_in_the_coupa_panel_updates_the_card_within_a_sync() {
     .await;
     demo.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn changing_the_total_in_the_coupa_panel_marks_the_card_changed_and_sends_a_new_one() {
+    let demo = start_demo().await;
+    let (ts, ..) = eventually("Li's penetration test card", || async {
+        card_buttons(&demo, "ULI", "External penetration test")
+    })
+    .await;
+    let pentest = demo.state.coupa.requisition_ids()[7];
+    let (status, body) = post(
+        &demo,
+        "/demo/api/coupa/total",
+        json!({ "requisition": pentest.0, "total": "19,750.00" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    eventually("the old card to say it changed", || async {
+        card_text(&demo, "ULI", &ts)
+            .contains("changed after this card was sent")
+            .then_some(())
+    })
+    .await;
+    eventually("a new card with the new total", || async {
+        let data = get_json(&demo, "/demo/api/conversation?user=ULI").await;
+        data["html"]
+            .as_str()?
+            .contains("USD 19,750.00")
+            .then_some(())
+    })
+    .await;
+    let (status, _) = post(
+        &demo,
+        "/demo/api/coupa/total",
+        json!({ "requisition": pentest.0, "total": "lots" }),
+    )
+    .await;
+    assert_eq!(status, 400, "a total that is not an amount is refused");
+    demo.stop().await.unwrap();
+}

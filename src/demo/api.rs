@@ -122,6 +122,8 @@ pub async fn conversation(
     };
     Ok(Json(json!({
         "user": person.slack_id,
+        "name": person.name,
+        "email": person.email,
         "html": html,
         "cards": cards,
         "modal_trigger": trigger,

@@ -39,6 +39,8 @@
   async function refreshConversation() {
     const data = await call("/demo/api/conversation?user=" + encodeURIComponent(state.user));
     if (data.user !== state.user) return; // the person changed while this was in flight
+    $("#person-name").textContent = data.name;
+    $("#person-email").textContent = data.email;
     if (data.version !== state.version) {
       const log = $("#conversation");
       const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
@@ -182,9 +184,6 @@
     state.modal = null;
     $("#modal-root").innerHTML = "";
     showOverlay(null);
-    const option = event.target.selectedOptions[0];
-    $("#person-name").textContent = option ? option.textContent : state.user;
-    $("#person-email").textContent = "";
     history.replaceState(null, "", "?user=" + encodeURIComponent(state.user));
     refreshConversation().catch((e) => toast(e.message));
   });
