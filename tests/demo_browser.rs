@@ -142,10 +142,20 @@ async fn a_person_approves_denies_with_a_reason_and_asks_whats_pending_in_the_br
         uuid::Uuid::new_v4().simple()
     ));
     let browser = driver.browser(&profile).await;
-    browser
-        .goto(&format!("{}?user=UDANIEL", demo.url()))
-        .await
-        .unwrap();
+    // The steps run in a task so that, pass or fail, the browser is closed afterwards: ending
+    // chromedriver alone would leave Chromium running.
+    let outcome = tokio::spawn(approve_deny_and_ask(browser.clone(), demo.url())).await;
+    let _ = browser.close().await;
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&profile);
+    demo.stop().await.unwrap();
+    if let Err(err) = outcome {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+async fn approve_deny_and_ask(browser: Client, url: String) {
+    browser.goto(&format!("{url}?user=UDANIEL")).await.unwrap();
     // Make the page itself 1280×800, whatever the browser's own frame takes.
     let frame = browser
         .execute("return window.outerHeight - window.innerHeight;", vec![])
@@ -183,16 +193,19 @@ async fn a_person_approves_denies_with_a_reason_and_asks_whats_pending_in_the_br
     let second = format!("article[data-ts='{second_ts}']");
 
     // Approve the first card; above the confirmation threshold the page asks first.
-    browser
+    let approve = browser
         .find(Locator::Css(&format!(
             "{first} button[data-action-id='approve']"
         )))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
-    if let Ok(dialog) = browser.find(Locator::Css("#confirm:not([hidden])")).await {
+    let asks_first = approve.attr("data-confirm-title").await.unwrap().is_some();
+    approve.click().await.unwrap();
+    if asks_first {
+        let dialog = browser
+            .find(Locator::Css("#confirm:not([hidden])"))
+            .await
+            .unwrap();
         assert!(
             dialog
                 .text()
@@ -258,8 +271,4 @@ async fn a_person_approves_denies_with_a_reason_and_asks_whats_pending_in_the_br
         std::fs::metadata(&path).unwrap().len() > 10_000,
         "a real screenshot"
     );
-    browser.close().await.unwrap();
-    drop(driver);
-    let _ = std::fs::remove_dir_all(&profile);
-    demo.stop().await.unwrap();
 }
