@@ -585,3 +585,17 @@ async fn two_replicas_syncing_at_the_same_moment_deliver_each_card_once() {
     rb.unwrap();
     assert_eq!(world.chat.posts(), 20);
 }
+
+#[tokio::test]
+async fn an_approver_deactivated_in_coupa_cannot_decide_from_an_old_card() {
+    let world = World::new().await;
+    let engine = world.engine();
+    world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
+    engine.sync_changes().await.unwrap();
+    world.sandbox().set_user_active(world.daniel.0, false);
+    let result = engine
+        .decide(world.click(&world.daniel.1, Decision::Approve, None))
+        .await;
+    assert_eq!(result, DecisionResult::Refused(Refusal::NotApprover));
+    assert_eq!(world.puts(), 0);
+}

@@ -10,19 +10,7 @@ use coupa_approvals::config::Settings;
 use coupa_approvals::store::MemoryStore;
 
 fn settings() -> Settings {
-    Settings::from_lookup(&|name| {
-        match name {
-            "SLACK_BOT_TOKEN" => Some("xoxb-test"),
-            "SLACK_SIGNING_SECRET" => Some("secret"),
-            "COUPA_INSTANCE_URL" => Some("http://127.0.0.1:9"),
-            "COUPA_CLIENT_ID" => Some("id"),
-            "COUPA_CLIENT_SECRET" => Some("secret"),
-            "BIND_ADDR" => Some("127.0.0.1:0"),
-            _ => None,
-        }
-        .map(str::to_owned)
-    })
-    .unwrap()
+    support::minimal_settings()
 }
 
 struct Running {

@@ -266,6 +266,9 @@ impl Engine {
         };
         if !person.active || !approval.approver.includes(person.id) {
             self.release(request.approval, token).await;
+            // The card may be out of date (reassigned, delegated): show what Coupa says now.
+            self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
+                .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));
         }
         if requisition.fingerprint() != request.fingerprint {

@@ -1,10 +1,12 @@
 //! [`SlackChat`]: the [`ChatPort`] over Slack's Web API (slack-morphism), plus the Slack-only
 //! calls the routes need (modals, App Home, `response_url`, replies).
 //!
-//! Rate control is on: a 429 waits for `Retry-After` and retries, so a busy workspace delays
+//! Rate control is on: calls are paced per Slack's method tiers, and a 429 waits for its
+//! `Retry-After` and retries (counted in `slack_rate_limited_total`), so a busy workspace delays
 //! messages instead of losing them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use hyper_rustls::HttpsConnector;
@@ -25,6 +27,34 @@ pub type SlackHyperClient = SlackClient<SlackClientHyperConnector<HttpsConnector
 /// Retries of a rate-limited call before giving up.
 const MAX_RETRIES: usize = 20;
 
+/// Calls Slack, waiting out each 429 for its `Retry-After` (up to [`MAX_RETRIES`] times), so a
+/// busy workspace delays messages instead of losing them. Every 429 is counted.
+async fn retrying<T, Fut>(
+    method: &'static str,
+    call: impl Fn() -> Fut,
+) -> Result<T, SlackClientError>
+where
+    Fut: std::future::Future<Output = Result<T, SlackClientError>>,
+{
+    let mut retries = 0;
+    loop {
+        match call().await {
+            Err(SlackClientError::RateLimitError(limited)) if retries < MAX_RETRIES => {
+                retries += 1;
+                metrics::counter!("slack_rate_limited_total", "method" => method).increment(1);
+                let wait = limited.retry_after.unwrap_or(Duration::from_secs(1));
+                tracing::debug!(
+                    method,
+                    wait_ms = wait.as_millis() as u64,
+                    "Slack rate limited a call; waiting"
+                );
+                tokio::time::sleep(wait).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Builds the Web API client for `api_url` (`https://slack.com/api`, or a fake in tests).
 pub fn web_client(api_url: &url::Url) -> Result<Arc<SlackHyperClient>, ChatError> {
     let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -36,7 +66,8 @@ pub fn web_client(api_url: &url::Url) -> Result<Arc<SlackHyperClient>, ChatError
         .build();
     let connector = SlackClientHyperConnector::with_connector(https)
         .with_slack_api_url(api_url.as_str().trim_end_matches('/'))
-        .with_rate_control(SlackApiRateControlConfig::new().with_max_retries(MAX_RETRIES));
+        // The client paces calls per method tier; 429s are retried (and counted) by `retrying`.
+        .with_rate_control(SlackApiRateControlConfig::new());
     Ok(Arc::new(SlackClient::new(connector)))
 }
 
@@ -85,6 +116,12 @@ impl SlackChat {
         self.client.clone()
     }
 
+    fn session(
+        &self,
+    ) -> SlackClientSession<'_, SlackClientHyperConnector<HttpsConnector<HttpConnector>>> {
+        self.client.open_session(&self.token)
+    }
+
     fn content(rendered: &Rendered) -> SlackMessageContent {
         SlackMessageContent::new()
             .with_text(rendered.text.clone())
@@ -97,14 +134,13 @@ impl SlackChat {
         channel: &ChannelId,
         rendered: &Rendered,
     ) -> Result<MessageRef, ChatError> {
-        let session = self.client.open_session(&self.token);
-        let response = session
-            .chat_post_message(&SlackApiChatPostMessageRequest::new(
-                channel.as_str().into(),
-                Self::content(rendered),
-            ))
-            .await
-            .map_err(error)?;
+        let request =
+            SlackApiChatPostMessageRequest::new(channel.as_str().into(), Self::content(rendered));
+        let response = retrying("chat.postMessage", || async {
+            self.session().chat_post_message(&request).await
+        })
+        .await
+        .map_err(error)?;
         Ok(MessageRef {
             channel: ChannelId(response.channel.to_string()),
             ts: MessageTs(response.ts.to_string()),
@@ -118,38 +154,38 @@ impl SlackChat {
         user: &ChatUserId,
         rendered: &Rendered,
     ) -> Result<(), ChatError> {
-        let session = self.client.open_session(&self.token);
-        session
-            .chat_post_ephemeral(&SlackApiChatPostEphemeralRequest::new(
-                channel.as_str().into(),
-                user.as_str().into(),
-                Self::content(rendered),
-            ))
-            .await
-            .map_err(error)?;
+        let request = SlackApiChatPostEphemeralRequest::new(
+            channel.as_str().into(),
+            user.as_str().into(),
+            Self::content(rendered),
+        );
+        retrying("chat.postEphemeral", || async {
+            self.session().chat_post_ephemeral(&request).await
+        })
+        .await
+        .map_err(error)?;
         Ok(())
     }
 
     /// Opens a modal; `trigger_id` must be used within 3 s of the click.
     pub async fn open_modal(&self, trigger_id: &str, view: SlackView) -> Result<(), ChatError> {
-        let session = self.client.open_session(&self.token);
-        session
-            .views_open(&SlackApiViewsOpenRequest::new(trigger_id.into(), view))
-            .await
-            .map_err(error)?;
+        let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
+        retrying("views.open", || async {
+            self.session().views_open(&request).await
+        })
+        .await
+        .map_err(error)?;
         Ok(())
     }
 
     /// Publishes `user`'s App Home.
     pub async fn publish_home(&self, user: &ChatUserId, view: SlackView) -> Result<(), ChatError> {
-        let session = self.client.open_session(&self.token);
-        session
-            .views_publish(&SlackApiViewsPublishRequest::new(
-                user.as_str().into(),
-                view,
-            ))
-            .await
-            .map_err(error)?;
+        let request = SlackApiViewsPublishRequest::new(user.as_str().into(), view);
+        retrying("views.publish", || async {
+            self.session().views_publish(&request).await
+        })
+        .await
+        .map_err(error)?;
         Ok(())
     }
 
@@ -181,16 +217,17 @@ impl ChatPort for SlackChat {
     }
 
     async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError> {
-        let session = self.client.open_session(&self.token);
         // Always send text and blocks together: text alone would remove the blocks.
-        session
-            .chat_update(&SlackApiChatUpdateRequest::new(
-                message.channel.as_str().into(),
-                Self::content(&blocks::card(card)),
-                message.ts.as_str().into(),
-            ))
-            .await
-            .map_err(error)?;
+        let request = SlackApiChatUpdateRequest::new(
+            message.channel.as_str().into(),
+            Self::content(&blocks::card(card)),
+            message.ts.as_str().into(),
+        );
+        retrying("chat.update", || async {
+            self.session().chat_update(&request).await
+        })
+        .await
+        .map_err(error)?;
         Ok(())
     }
 
@@ -204,12 +241,11 @@ impl ChatPort for SlackChat {
     }
 
     async fn lookup_user_by_email(&self, email: &str) -> Result<Option<ChatUserId>, ChatError> {
-        let session = self.client.open_session(&self.token);
-        match session
-            .users_lookup_by_email(&SlackApiUsersLookupByEmailRequest::new(EmailAddress(
-                email.to_owned(),
-            )))
-            .await
+        let request = SlackApiUsersLookupByEmailRequest::new(EmailAddress(email.to_owned()));
+        match retrying("users.lookupByEmail", || async {
+            self.session().users_lookup_by_email(&request).await
+        })
+        .await
         {
             Ok(response) => Ok(Some(ChatUserId(response.user.id.to_string()))),
             Err(SlackClientError::ApiError(e)) if e.code == "users_not_found" => Ok(None),
@@ -218,11 +254,12 @@ impl ChatPort for SlackChat {
     }
 
     async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
-        let session = self.client.open_session(&self.token);
-        let response = session
-            .users_info(&SlackApiUsersInfoRequest::new(user.as_str().into()))
-            .await
-            .map_err(error)?;
+        let request = SlackApiUsersInfoRequest::new(user.as_str().into());
+        let response = retrying("users.info", || async {
+            self.session().users_info(&request).await
+        })
+        .await
+        .map_err(error)?;
         let u = response.user;
         let profile = u.profile.as_ref();
         Ok(ChatUser {

@@ -79,6 +79,13 @@ fn rejected(
     StatusCode::UNAUTHORIZED
 }
 
+/// A form-encoded body as a map (interactions and slash commands arrive this way).
+fn form(body: &str) -> HashMap<String, String> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
+}
+
 fn respond(ack: Ack) -> Response {
     match ack.to_json() {
         None => StatusCode::OK.into_response(),
@@ -113,9 +120,7 @@ async fn interactions(
     axum::extract::State(ctx): axum::extract::State<SlackContext>,
     body: String,
 ) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect();
+    let form = form(&body);
     let Some(payload) = form.get("payload") else {
         return bad_request("interaction", "no payload field");
     };
@@ -138,9 +143,7 @@ async fn commands(
     axum::extract::State(ctx): axum::extract::State<SlackContext>,
     body: String,
 ) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect();
+    let form = form(&body);
     if form.get("ssl_check").map(String::as_str) == Some("1") {
         return StatusCode::OK.into_response();
     }

@@ -173,6 +173,23 @@ impl RedisStore {
         self.key(format_args!("directory:user:{user}"))
     }
 
+    /// Runs a compare-and-act script on `key` that answers 1 when it acted, 0 when not.
+    async fn script_acted(
+        &self,
+        script: &Script,
+        key: &str,
+        args: &[&str],
+    ) -> Result<bool, StoreError> {
+        let mut invocation = script.key(key);
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        let acted: i64 = self
+            .call(|mut c| async move { invocation.invoke_async(&mut c).await })
+            .await?;
+        Ok(acted == 1)
+    }
+
     /// Runs one Redis call with a fresh handle on the shared connection, bounded in time.
     async fn call<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
@@ -243,15 +260,13 @@ impl Store for RedisStore {
         token: &ClaimToken,
         outcome: &ClaimOutcome,
     ) -> Result<bool, StoreError> {
-        let key = self.claim_key(approval);
-        let updated: i64 = self
-            .call(|mut c| {
-                let mut invocation = FINISH_CLAIM.key(&key);
-                invocation.arg(&token.0).arg(to_json(outcome));
-                async move { invocation.invoke_async(&mut c).await }
-            })
-            .await?;
-        Ok(updated == 1)
+        let outcome = to_json(outcome);
+        self.script_acted(
+            &FINISH_CLAIM,
+            &self.claim_key(approval),
+            &[&token.0, &outcome],
+        )
+        .await
     }
 
     async fn release_claim(
@@ -259,15 +274,8 @@ impl Store for RedisStore {
         approval: ApprovalId,
         token: &ClaimToken,
     ) -> Result<bool, StoreError> {
-        let key = self.claim_key(approval);
-        let deleted: i64 = self
-            .call(|mut c| {
-                let mut invocation = RELEASE_CLAIM.key(&key);
-                invocation.arg(&token.0);
-                async move { invocation.invoke_async(&mut c).await }
-            })
-            .await?;
-        Ok(deleted == 1)
+        self.script_acted(&RELEASE_CLAIM, &self.claim_key(approval), &[&token.0])
+            .await
     }
 
     async fn first_sighting(&self, event_id: &str, ttl: Duration) -> Result<bool, StoreError> {
@@ -293,15 +301,9 @@ impl Store for RedisStore {
         owner: &LeaseOwner,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let key = self.lease_key(lease);
-        let held: i64 = self
-            .call(|mut c| {
-                let mut invocation = ACQUIRE_LEASE.key(&key);
-                invocation.arg(&owner.0).arg(millis(ttl));
-                async move { invocation.invoke_async(&mut c).await }
-            })
-            .await?;
-        Ok(held == 1)
+        let ttl = millis(ttl).to_string();
+        self.script_acted(&ACQUIRE_LEASE, &self.lease_key(lease), &[&owner.0, &ttl])
+            .await
     }
 
     async fn renew_lease(
@@ -310,27 +312,14 @@ impl Store for RedisStore {
         owner: &LeaseOwner,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let key = self.lease_key(lease);
-        let renewed: i64 = self
-            .call(|mut c| {
-                let mut invocation = RENEW_LEASE.key(&key);
-                invocation.arg(&owner.0).arg(millis(ttl));
-                async move { invocation.invoke_async(&mut c).await }
-            })
-            .await?;
-        Ok(renewed == 1)
+        let ttl = millis(ttl).to_string();
+        self.script_acted(&RENEW_LEASE, &self.lease_key(lease), &[&owner.0, &ttl])
+            .await
     }
 
     async fn release_lease(&self, lease: Lease, owner: &LeaseOwner) -> Result<bool, StoreError> {
-        let key = self.lease_key(lease);
-        let released: i64 = self
-            .call(|mut c| {
-                let mut invocation = RELEASE_LEASE.key(&key);
-                invocation.arg(&owner.0);
-                async move { invocation.invoke_async(&mut c).await }
-            })
-            .await?;
-        Ok(released == 1)
+        self.script_acted(&RELEASE_LEASE, &self.lease_key(lease), &[&owner.0])
+            .await
     }
 
     async fn cards(&self, approval: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError> {

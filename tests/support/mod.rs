@@ -83,3 +83,20 @@ impl Drop for RedisNamespace {
         }
     }
 }
+
+/// Valid settings for an app whose Coupa and Slack are never reached (health and store tests).
+pub fn minimal_settings() -> coupa_approvals::config::Settings {
+    coupa_approvals::config::Settings::from_lookup(&|name| {
+        match name {
+            "SLACK_BOT_TOKEN" => Some("xoxb-test"),
+            "SLACK_SIGNING_SECRET" => Some("secret"),
+            "COUPA_INSTANCE_URL" => Some("http://127.0.0.1:9"),
+            "COUPA_CLIENT_ID" => Some("id"),
+            "COUPA_CLIENT_SECRET" => Some("secret"),
+            "BIND_ADDR" => Some("127.0.0.1:0"),
+            _ => None,
+        }
+        .map(str::to_owned)
+    })
+    .expect("valid settings")
+}

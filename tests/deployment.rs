@@ -1,0 +1,190 @@
+//! The container image and the Kubernetes manifests agree with the service: every file parses,
+//! required fields are there, probes hit the real routes, and every environment name is one the
+//! configuration reads.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use coupa_approvals::app::SHUTDOWN_GRACE;
+use coupa_approvals::config::VARIABLES;
+use serde::Deserialize;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn documents(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|doc| Value::deserialize(doc).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+fn kubernetes() -> Vec<(String, Value)> {
+    let dir = root().join("manifests/kubernetes");
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            for doc in documents(&path) {
+                all.push((name.clone(), doc));
+            }
+        }
+    }
+    all
+}
+
+fn of_kind<'a>(docs: &'a [(String, Value)], kind: &str) -> Vec<&'a Value> {
+    docs.iter()
+        .filter(|(_, d)| d["kind"] == kind)
+        .map(|(_, d)| d)
+        .collect()
+}
+
+#[test]
+fn every_manifest_parses_and_names_its_kind_and_name() {
+    let docs = kubernetes();
+    assert!(docs.len() >= 8, "{} documents", docs.len());
+    for (file, doc) in &docs {
+        assert!(doc["apiVersion"].is_string(), "{file}: apiVersion");
+        assert!(doc["kind"].is_string(), "{file}: kind");
+        if doc["kind"] != "Kustomization" {
+            assert!(doc["metadata"]["name"].is_string(), "{file}: metadata.name");
+        }
+    }
+}
+
+#[test]
+fn kustomization_lists_exactly_the_files_beside_it() {
+    let docs = kubernetes();
+    let kustomization = of_kind(&docs, "Kustomization")[0];
+    let listed: BTreeSet<String> = kustomization["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    let present: BTreeSet<String> = docs
+        .iter()
+        .filter(|(_, d)| d["kind"] != "Kustomization")
+        .map(|(f, _)| f.clone())
+        .collect();
+    assert_eq!(listed, present);
+}
+
+#[test]
+fn the_deployment_runs_two_replicas_with_probes_resources_and_a_long_enough_grace_period() {
+    let docs = kubernetes();
+    let deployment = of_kind(&docs, "Deployment")[0];
+    assert_eq!(deployment["spec"]["replicas"], 2);
+    let pod = &deployment["spec"]["template"]["spec"];
+    let grace = pod["terminationGracePeriodSeconds"].as_u64().unwrap();
+    assert!(
+        grace > SHUTDOWN_GRACE.as_secs(),
+        "grace {grace}s must exceed the service's own bound"
+    );
+    let container = &pod["containers"][0];
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
+    for kind in ["requests", "limits"] {
+        for resource in ["cpu", "memory"] {
+            assert!(
+                container["resources"][kind][resource].is_string(),
+                "{kind}.{resource}"
+            );
+        }
+    }
+    assert_eq!(container["ports"][0]["containerPort"], 3000);
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+
+    let labels = &deployment["spec"]["template"]["metadata"]["labels"];
+    for kind in ["Service", "PodDisruptionBudget"] {
+        let object = of_kind(&docs, kind)
+            .into_iter()
+            .find(|d| d["metadata"]["name"] == "coupa-approvals")
+            .unwrap_or_else(|| panic!("no {kind} named coupa-approvals"));
+        let selector = match kind {
+            "Service" => &object["spec"]["selector"],
+            _ => &object["spec"]["selector"]["matchLabels"],
+        };
+        for (key, value) in selector.as_object().unwrap() {
+            assert_eq!(&labels[key], value, "{kind} selects the deployment's pods");
+        }
+    }
+}
+
+#[test]
+fn configuration_names_are_the_services_and_secrets_are_placeholders() {
+    let docs = kubernetes();
+    let config = of_kind(&docs, "ConfigMap")[0];
+    let secret = of_kind(&docs, "Secret")[0];
+    let mut names = BTreeSet::new();
+    for (key, value) in config["data"].as_object().unwrap() {
+        assert!(
+            VARIABLES.contains(&key.as_str()),
+            "ConfigMap sets unknown {key}"
+        );
+        assert!(value.is_string(), "{key} must be a string in a ConfigMap");
+        names.insert(key.clone());
+    }
+    for (key, value) in secret["stringData"].as_object().unwrap() {
+        assert!(
+            VARIABLES.contains(&key.as_str()),
+            "Secret sets unknown {key}"
+        );
+        assert!(
+            value.as_str().unwrap().contains("REPLACE"),
+            "{key} must be a placeholder"
+        );
+        names.insert(key.clone());
+    }
+    for required in [
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "COUPA_INSTANCE_URL",
+        "COUPA_CLIENT_ID",
+        "COUPA_CLIENT_SECRET",
+        "REDIS_URL",
+    ] {
+        assert!(names.contains(required), "{required} is not set anywhere");
+    }
+    // The port the pods listen on is the one the probes and the Service use.
+    assert!(
+        config["data"]["BIND_ADDR"]
+            .as_str()
+            .unwrap()
+            .ends_with(":3000")
+    );
+}
+
+#[test]
+fn the_bundled_redis_keeps_its_data_on_a_volume() {
+    let docs = kubernetes();
+    let redis = of_kind(&docs, "StatefulSet")[0];
+    assert!(
+        redis["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"]
+            .is_string()
+    );
+}
+
+#[test]
+fn the_image_is_multi_stage_non_root_and_checks_healthz() {
+    let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let froms = dockerfile
+        .lines()
+        .filter(|l| l.starts_with("FROM "))
+        .count();
+    assert!(froms >= 2, "multi-stage");
+    assert!(
+        dockerfile
+            .lines()
+            .any(|l| l.starts_with("USER ") && !l.contains("root"))
+    );
+    assert!(dockerfile.contains("EXPOSE 3000"));
+    assert!(dockerfile.lines().any(|l| l.starts_with("HEALTHCHECK")));
+    assert!(dockerfile.contains("/healthz"));
+    assert!(dockerfile.contains("--locked"), "the build uses Cargo.lock");
+}
