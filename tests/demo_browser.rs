@@ -271,4 +271,15 @@ async fn approve_deny_and_ask(browser: Client, url: String) {
         std::fs::metadata(&path).unwrap().len() > 10_000,
         "a real screenshot"
     );
+
+    // App Home: opening the tab makes the bot publish it.
+    browser
+        .find(Locator::Css(".tab[data-tab='home']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "#home", "Your Coupa approvals").await;
+    screenshot(&browser, "demo-browser-home.png").await;
 }

@@ -326,3 +326,22 @@ async fn changing_the_total_in_the_coupa_panel_marks_the_card_changed_and_sends_
     assert_eq!(status, 400, "a total that is not an amount is refused");
     demo.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn opening_app_home_in_the_demo_shows_the_view_the_bot_publishes() {
+    let demo = start_demo().await;
+    let (status, body) = post(&demo, "/demo/api/home", json!({ "user": "USOFIA" })).await;
+    assert_eq!(
+        (status, body["status"].as_u64()),
+        (200, Some(200)),
+        "{body}"
+    );
+    eventually("Sofia's App Home", || async {
+        let data = get_json(&demo, "/demo/api/conversation?user=USOFIA").await;
+        let home = data["home_html"].as_str()?.to_owned();
+        (home.contains("Your Coupa approvals") && home.contains("waiting for your approval"))
+            .then_some(())
+    })
+    .await;
+    demo.stop().await.unwrap();
+}

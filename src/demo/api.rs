@@ -69,6 +69,9 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The id the fake Slack gives every view it opens or publishes.
+const VIEW_ID: &str = "V0DEMO";
+
 fn version(parts: &[&str]) -> String {
     let mut hasher = DefaultHasher::new();
     parts.hash(&mut hasher);
@@ -115,6 +118,10 @@ pub async fn conversation(
         .iter()
         .filter(|m| m.blocks[0]["type"] == "header")
         .count();
+    let home = state
+        .slack
+        .home_of(&person.slack_id)
+        .map(|view| block_kit::blocks(&view["blocks"]));
     let modal = open_modal(&state, &person.slack_id);
     let (trigger, modal_html) = match &modal {
         Some((trigger, view)) => (Some(trigger.clone()), Some(block_kit::modal(view, trigger))),
@@ -128,7 +135,12 @@ pub async fn conversation(
         "cards": cards,
         "modal_trigger": trigger,
         "modal_html": modal_html,
-        "version": version(&[&html, trigger.as_deref().unwrap_or_default()]),
+        "home_html": home,
+        "version": version(&[
+            &html,
+            trigger.as_deref().unwrap_or_default(),
+            home.as_deref().unwrap_or_default(),
+        ]),
     })))
 }
 
@@ -143,13 +155,17 @@ fn open_modal(state: &DemoState, user: &str) -> Option<(String, Value)> {
         .map(|m| (m.trigger_id, m.view))
 }
 
-/// A click on a button of a message.
+/// A click on a button of a message, or of the App Home tab.
 #[derive(Debug, Deserialize)]
 pub struct ClickRequest {
     /// Who clicks.
     pub user: String,
-    /// The message's `ts`.
+    /// The message's `ts`; empty for a button on App Home.
+    #[serde(default)]
     pub message_ts: String,
+    /// The button is on the App Home tab.
+    #[serde(default)]
+    pub in_home: bool,
     /// The button's `action_id`.
     pub action_id: String,
     /// Its block's id.
@@ -167,14 +183,35 @@ pub async fn click(
     Json(request): Json<ClickRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let person = person(&state, &request.user)?;
+    // Like Slack's, a trigger id names one click; the modal it opens belongs to this person.
+    let trigger_id = format!("{}.{}", now() as u64, uuid::Uuid::new_v4().simple());
+    let click = Click {
+        action_id: request.action_id,
+        block_id: request.block_id,
+        value: request.value,
+        text: request.text,
+    };
+    if request.in_home {
+        state
+            .slack
+            .home_of(&person.slack_id)
+            .ok_or(ApiError::UnknownMessage)?;
+        state.modals().issued(&trigger_id, &person.slack_id);
+        let payload = slack_requests::block_actions_in_home(
+            &actor(person),
+            VIEW_ID,
+            &click,
+            &trigger_id,
+            now(),
+        );
+        return Ok(answer(&state.sender.interaction(&payload).await?));
+    }
     let message = state
         .slack
         .conversation(&person.slack_id)
         .into_iter()
         .find(|m| m.ts == request.message_ts && m.from_user.is_none())
         .ok_or(ApiError::UnknownMessage)?;
-    // Like Slack's, a trigger id names one click; the modal it opens belongs to this person.
-    let trigger_id = format!("{}.{}", now() as u64, uuid::Uuid::new_v4().simple());
     state.modals().issued(&trigger_id, &person.slack_id);
     let payload = slack_requests::block_actions(
         &actor(person),
@@ -183,12 +220,7 @@ pub async fn click(
             ts: message.ts,
             text: message.text,
         },
-        &Click {
-            action_id: request.action_id,
-            block_id: request.block_id,
-            value: request.value,
-            text: request.text,
-        },
+        &click,
         &trigger_id,
         &format!(
             "{}/response/{}",
@@ -231,7 +263,7 @@ pub async fn deny(
         })
         .collect();
     let payload =
-        slack_requests::view_submission(&actor(person), &view, "V0DEMO", &trigger_id, &values);
+        slack_requests::view_submission(&actor(person), &view, VIEW_ID, &trigger_id, &values);
     let reply = state.sender.interaction(&payload).await?;
     let body: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
     if body["response_action"] == "errors" {
@@ -297,6 +329,22 @@ pub async fn say(
         &format!("{now:.6}"),
         &format!("Ev{}", uuid::Uuid::new_v4().simple()),
         now as i64,
+    );
+    Ok(answer(&state.sender.event(&payload).await?))
+}
+
+/// `POST /demo/api/home`: the person opened the App Home tab; the `app_home_opened` event goes
+/// to `/slack/events` and the bot publishes the view.
+pub async fn home(
+    State(state): State<DemoState>,
+    Json(request): Json<UserQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let person = person(&state, &request.user)?;
+    let payload = slack_requests::app_home_opened(
+        &actor(person),
+        &dm_channel(&person.slack_id),
+        &format!("Ev{}", uuid::Uuid::new_v4().simple()),
+        now() as i64,
     );
     Ok(answer(&state.sender.event(&payload).await?))
 }

@@ -21,6 +21,7 @@ pub fn router(state: DemoState) -> Router {
         .route("/demo/api/deny", post(api::deny))
         .route("/demo/api/close", post(api::close))
         .route("/demo/api/say", post(api::say))
+        .route("/demo/api/home", post(api::home))
         .route("/demo/api/coupa", get(api::coupa))
         .route("/demo/api/coupa/approve", post(api::coupa_approve))
         .route("/demo/api/coupa/total", post(api::coupa_total))

@@ -136,6 +136,53 @@ pub fn view_submission(
     })
 }
 
+/// A `block_actions` interaction from a button on the App Home tab (a view, not a message).
+pub fn block_actions_in_home(
+    actor: &Actor,
+    view_id: &str,
+    click: &Click,
+    trigger_id: &str,
+    now: f64,
+) -> Value {
+    json!({
+        "type": "block_actions",
+        "team": team(),
+        "user": actor.user(),
+        "api_app_id": APP_ID,
+        "token": "demo-verification-token",
+        "container": { "type": "view", "view_id": view_id },
+        "trigger_id": trigger_id,
+        "view": { "id": view_id, "team_id": TEAM_ID, "type": "home", "blocks": [], "hash": "1" },
+        "actions": [{
+            "type": "button",
+            "action_id": click.action_id,
+            "block_id": click.block_id,
+            "value": click.value,
+            "action_ts": format!("{now:.6}"),
+            "text": { "type": "plain_text", "text": click.text },
+        }],
+    })
+}
+
+/// An Events API `event_callback` for `actor` opening the bot's App Home tab.
+pub fn app_home_opened(actor: &Actor, channel: &str, event_id: &str, event_time: i64) -> Value {
+    json!({
+        "token": "demo-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": event_time,
+        "event": {
+            "type": "app_home_opened",
+            "user": actor.id,
+            "channel": channel,
+            "tab": "home",
+            "event_ts": format!("{event_time}.000000"),
+        },
+    })
+}
+
 /// An Events API `event_callback` for a direct message from `actor`.
 pub fn direct_message(
     actor: &Actor,
@@ -264,6 +311,32 @@ mod tests {
             message.content.unwrap().text.as_deref(),
             Some("what's pending")
         );
+    }
+
+    #[test]
+    fn opening_app_home_and_clicking_there_read_as_slack_sends_them() {
+        let opened = app_home_opened(&marta(), "DMARTA", "Ev2", 1_700_000_000);
+        let SlackPushEvent::EventCallback(callback) = serde_json::from_value(opened).unwrap()
+        else {
+            panic!("not an event callback");
+        };
+        let SlackEventCallbackBody::AppHomeOpened(home) = callback.event else {
+            panic!("not app_home_opened");
+        };
+        assert_eq!(home.tab.as_deref(), Some("home"));
+        let click = Click {
+            action_id: "approve".into(),
+            block_id: "b3".into(),
+            value: "v".into(),
+            text: "Approve".into(),
+        };
+        let payload = block_actions_in_home(&marta(), "V0DEMO", &click, "T-3", 1.0);
+        let SlackInteractionEvent::BlockActions(event) = serde_json::from_value(payload).unwrap()
+        else {
+            panic!("not block_actions");
+        };
+        assert!(event.channel.is_none() && event.message.is_none());
+        assert_eq!(event.actions.unwrap()[0].action_id.to_string(), "approve");
     }
 
     #[test]

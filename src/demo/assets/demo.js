@@ -5,7 +5,15 @@
 (function () {
   "use strict";
   const $ = (selector, root) => (root || document).querySelector(selector);
-  const state = { user: $("#person").value, version: null, coupaVersion: null, modal: null, followUntil: 0 };
+  const state = {
+    user: $("#person").value,
+    tab: "messages",
+    version: null,
+    homeHtml: null,
+    coupaVersion: null,
+    modal: null,
+    followUntil: 0,
+  };
 
   async function call(path, body) {
     const response = await fetch(path, body === undefined ? {} : {
@@ -41,6 +49,10 @@
     if (data.user !== state.user) return; // the person changed while this was in flight
     $("#person-name").textContent = data.name;
     $("#person-email").textContent = data.email;
+    if (data.home_html !== state.homeHtml) {
+      state.homeHtml = data.home_html;
+      $("#home").innerHTML = data.home_html || '<div class="empty">Opening App Home…</div>';
+    }
     if (data.version !== state.version) {
       const log = $("#conversation");
       const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
@@ -98,7 +110,7 @@
     });
   }
 
-  $("#conversation").addEventListener("click", async (event) => {
+  async function onButton(event) {
     const button = event.target.closest("button[data-action-id]");
     if (!button) return;
     if (button.dataset.confirmTitle && !(await confirmFirst(button))) return;
@@ -107,7 +119,8 @@
     try {
       await call("/demo/api/click", {
         user: state.user,
-        message_ts: message.dataset.ts,
+        message_ts: message ? message.dataset.ts : "",
+        in_home: !message,
         action_id: button.dataset.actionId,
         block_id: button.dataset.blockId,
         value: button.dataset.value,
@@ -119,7 +132,26 @@
     } finally {
       button.disabled = false;
     }
-  });
+  }
+  $("#conversation").addEventListener("click", onButton);
+  $("#home").addEventListener("click", onButton);
+
+  async function showTab(tab) {
+    state.tab = tab;
+    document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t.dataset.tab === tab));
+    $("#conversation").hidden = tab !== "messages";
+    $("#composer").hidden = tab !== "messages";
+    $("#home").hidden = tab !== "home";
+    if (tab === "home") {
+      // Opening the tab is what makes Slack send app_home_opened; the bot then publishes it.
+      try {
+        await call("/demo/api/home", { user: state.user });
+      } catch (e) {
+        toast("App Home not opened: " + e.message);
+      }
+    }
+  }
+  document.querySelectorAll(".tab").forEach((t) => t.addEventListener("click", () => showTab(t.dataset.tab)));
 
   $("#modal-root").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -184,7 +216,9 @@
     state.modal = null;
     $("#modal-root").innerHTML = "";
     showOverlay(null);
+    state.homeHtml = null;
     history.replaceState(null, "", "?user=" + encodeURIComponent(state.user));
+    showTab(state.tab);
     refreshConversation().catch((e) => toast(e.message));
   });
 
