@@ -345,3 +345,57 @@ async fn opening_app_home_in_the_demo_shows_the_view_the_bot_publishes() {
     .await;
     demo.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn approve_on_app_home_reaches_the_app_and_the_card_in_messages_follows() {
+    let demo = start_demo().await;
+    let (ts, ..) = eventually("Sofia's RustConf card", || async {
+        card_buttons(&demo, "USOFIA", "RustConf tickets")
+    })
+    .await;
+    post(&demo, "/demo/api/home", json!({ "user": "USOFIA" })).await;
+    let (block_id, value) = eventually("a RustConf Approve button on App Home", || async {
+        let home = demo.state.slack.home_of("USOFIA")?;
+        let blocks = home["blocks"].as_array()?.clone();
+        let title = blocks
+            .iter()
+            .position(|b| b.to_string().contains("RustConf tickets"))?;
+        let (index, actions) = blocks
+            .iter()
+            .enumerate()
+            .skip(title)
+            .find(|(_, b)| b["type"] == "actions")?;
+        let approve = actions["elements"]
+            .as_array()?
+            .iter()
+            .find(|e| e["action_id"] == "approve")?
+            .clone();
+        let block_id = actions["block_id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or(format!("b{index}"));
+        Some((block_id, approve["value"].clone()))
+    })
+    .await;
+    let (status, body) = post(
+        &demo,
+        "/demo/api/click",
+        json!({
+            "user": "USOFIA", "in_home": true, "block_id": block_id,
+            "action_id": "approve", "value": value, "text": "Approve",
+        }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_u64()),
+        (200, Some(200)),
+        "{body}"
+    );
+    eventually("the card in Messages to say approved", || async {
+        card_text(&demo, "USOFIA", &ts)
+            .contains("Approved")
+            .then_some(())
+    })
+    .await;
+    demo.stop().await.unwrap();
+}
