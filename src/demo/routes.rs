@@ -1,5 +1,9 @@
 //! The demo server's routes: the page and its assets under `/demo`, the JSON endpoints under
 //! `/demo/api/`. `/` redirects to the page.
+//!
+//! The endpoints that act take JSON bodies only: a browser sends those cross-site only after a
+//! CORS preflight this server never grants, so another web page open in the same browser cannot
+//! click or type on the demo's behalf.
 
 use axum::Router;
 use axum::response::Redirect;
