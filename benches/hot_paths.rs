@@ -1,0 +1,130 @@
+//! The per-request and per-sync hot paths, measured: verifying and parsing a Slack click,
+//! rendering a 12-line card, and reading a page of 50 Coupa requisitions.
+//!
+//! `cargo bench --bench hot_paths`
+
+use std::hint::black_box;
+use std::str::FromStr;
+
+use coupa_approvals::chat::card::{Card, CardState};
+use coupa_approvals::coupa::model::{RawRequisition, parse};
+use coupa_approvals::domain::Requisition;
+use coupa_approvals::slack::blocks;
+use criterion::{Criterion, criterion_group, criterion_main};
+use hmac::{Hmac, Mac};
+use rust_decimal::Decimal;
+use serde_json::json;
+use sha2::Sha256;
+use slack_morphism::prelude::*;
+use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+
+const FIXTURE: &str = include_str!("../../shared/fixtures/coupa/requisition-pending.json");
+
+fn requisition_with_lines(lines: usize) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+    let line = value["requisition-lines"][0].clone();
+    value["requisition-lines"] = (0..lines)
+        .map(|n| {
+            let mut l = line.clone();
+            l["line-num"] = json!(n + 1);
+            l
+        })
+        .collect();
+    value["line-count"] = json!(lines);
+    value
+}
+
+fn block_actions_body() -> String {
+    let payload = json!({
+        "type": "block_actions",
+        "team": { "id": "T0DEMO", "domain": "demo" },
+        "user": { "id": "UDANIEL", "team_id": "T0DEMO", "username": "daniel", "name": "daniel" },
+        "api_app_id": "A0APP",
+        "container": { "type": "message", "message_ts": "1700000000.000100", "channel_id": "DDANIEL", "is_ephemeral": false },
+        "trigger_id": "1234.5678.abcdef",
+        "channel": { "id": "DDANIEL", "name": "directmessage" },
+        "message": { "type": "message", "ts": "1700000000.000100", "text": "Approval needed", "user": "U0BOT" },
+        "response_url": "https://hooks.slack.com/actions/T0/1/abc",
+        "actions": [{
+            "type": "button", "action_id": "approve", "block_id": "b1",
+            "value": "{\"a\":90211,\"r\":4812,\"f\":\"0123456789abcdef0123456789abcdef\",\"t\":1763659240}",
+            "action_ts": "1700000000.000200", "text": { "type": "plain_text", "text": "Approve" },
+        }],
+    });
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", &payload.to_string())
+        .finish()
+}
+
+fn click(c: &mut Criterion) {
+    let secret = "bench-signing-secret";
+    let body = block_actions_body();
+    let ts = jiff::Timestamp::now().as_second().to_string();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("v0:{ts}:{body}").as_bytes());
+    let signature = format!(
+        "v0={}",
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let verifier = SlackEventSignatureVerifier::new(&SlackSigningSecret::new(secret.into()));
+    c.bench_function("verify and parse a block_actions click", |b| {
+        b.iter(|| {
+            verifier
+                .verify(black_box(&signature), black_box(&body), black_box(&ts))
+                .unwrap();
+            let form: std::collections::HashMap<String, String> =
+                url::form_urlencoded::parse(body.as_bytes())
+                    .into_owned()
+                    .collect();
+            let value: serde_json::Value = serde_json::from_str(&form["payload"]).unwrap();
+            let event: SlackInteractionEvent = serde_json::from_value(value).unwrap();
+            black_box(event)
+        })
+    });
+}
+
+fn render(c: &mut Criterion) {
+    let raw: RawRequisition = parse(requisition_with_lines(12).to_string().as_bytes()).unwrap();
+    let requisition: Requisition = raw.into_domain().unwrap();
+    let approval = requisition.current_approvals[0].clone();
+    let card = Card::new(
+        &requisition,
+        &approval,
+        CardState::Pending,
+        &url::Url::parse("https://acme.coupahost.com").unwrap(),
+        Some(Decimal::from_str("5000").unwrap()),
+        jiff::Timestamp::now(),
+    );
+    c.bench_function("render a 12-line card", |b| {
+        b.iter(|| {
+            let rendered = blocks::card(black_box(&card));
+            black_box(serde_json::to_string(&rendered.blocks).unwrap())
+        })
+    });
+}
+
+fn coupa_page(c: &mut Criterion) {
+    let page: Vec<serde_json::Value> = (0..50)
+        .map(|n| {
+            let mut r = requisition_with_lines(3);
+            r["id"] = json!(4_000 + n);
+            r
+        })
+        .collect();
+    let body = serde_json::to_vec(&page).unwrap();
+    c.bench_function("parse a page of 50 Coupa requisitions", |b| {
+        b.iter(|| {
+            let raw: Vec<RawRequisition> = parse(black_box(&body)).unwrap();
+            let parsed: Vec<Requisition> =
+                raw.into_iter().map(|r| r.into_domain().unwrap()).collect();
+            black_box(parsed)
+        })
+    });
+}
+
+criterion_group!(benches, click, render, coupa_page);
+criterion_main!(benches);
