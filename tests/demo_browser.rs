@@ -93,10 +93,10 @@ impl Drop for Driver {
     }
 }
 
-/// Waits up to 20 s for the element at `css` to contain `text`; returns its text.
+/// Waits up to 30 s for the element at `css` to contain `text`; returns its text.
 async fn wait_for_text(browser: &Client, css: &str, text: &str) -> String {
     let mut last = String::new();
-    for _ in 0..200 {
+    for _ in 0..300 {
         if let Ok(element) = browser.find(Locator::Css(css)).await
             && let Ok(now) = element.text().await
         {
@@ -113,10 +113,10 @@ async fn wait_for_text(browser: &Client, css: &str, text: &str) -> String {
 async fn wait_for(browser: &Client, css: &str) -> Element {
     browser
         .wait()
-        .at_most(Duration::from_secs(20))
+        .at_most(Duration::from_secs(30))
         .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|err| panic!("`{css}` never appeared: {err}"))
+        .unwrap_or_else(|err| panic!("`{css}` never appeared in 30 s: {err}"))
 }
 
 async fn screenshot(browser: &Client, name: &str) -> PathBuf {

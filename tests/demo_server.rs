@@ -16,13 +16,14 @@ async fn start_demo() -> RunningDemo {
     demo::start(&options).await.unwrap()
 }
 
-/// Polls `check` until it yields a value, failing after 15 s.
+/// Polls `check` until it yields a value, failing after 30 s (the first sync delivers every card
+/// in about 8 s; a busy machine gets room).
 async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(value) = check().await {
             return value;
