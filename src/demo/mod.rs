@@ -52,6 +52,13 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
         "  (simulated Coupa and Slack, in memory; the app's own routes are on http://{}; Ctrl-C stops)",
         demo.app_addr
     );
+    if !demo.addr.ip().is_loopback() {
+        // BIND_ADDR from a real installation's .env may open the page beyond this machine.
+        println!(
+            "  note: listening on {}; the demo page has no login, so anyone who can reach it can use it",
+            demo.addr
+        );
+    }
     crate::app::shutdown_signal().await;
     demo.stop().await?;
     Ok(())

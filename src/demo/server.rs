@@ -26,9 +26,9 @@ pub const DEMO_BOT_TOKEN: &str = "xoxb-demo";
 /// Where the page listens unless `BIND_ADDR` says otherwise: loopback, since the demo has no
 /// authentication of its own.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
-/// How often the app polls the demo's Coupa unless `SYNC_INTERVAL_SECS` says otherwise: often,
-/// so an edit in the Coupa panel shows on the cards within seconds.
-pub const DEFAULT_SYNC_SECS: u64 = 2;
+/// How often the app polls the demo's Coupa: often, so a decision or an edit in the Coupa panel
+/// shows on the cards within seconds.
+pub const DEMO_SYNC_SECS: u64 = 2;
 /// Cards for requisitions above this total ask for confirmation before Approve.
 pub const CONFIRM_ABOVE_AMOUNT: &str = "10000";
 
@@ -79,29 +79,20 @@ pub struct DemoOptions {
 }
 
 impl DemoOptions {
-    /// Reads `BIND_ADDR` and `SYNC_INTERVAL_SECS` through `lookup`; blank means unset.
+    /// Reads `BIND_ADDR` through `lookup` (blank means unset). Nothing else is read: a `.env`
+    /// written for a real installation (a 60 s sync, say) must not slow the demo down.
     pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, DemoError> {
-        let get = |name| lookup(name).filter(|v| !v.trim().is_empty());
-        let bind = get("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned());
+        let bind = lookup("BIND_ADDR")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned());
         let bind_addr = bind.trim().parse().map_err(|_| DemoError::Config {
             variable: "BIND_ADDR",
             expected: "an address like 127.0.0.1:3000",
             value: bind.clone(),
         })?;
-        let sync = get("SYNC_INTERVAL_SECS").unwrap_or_else(|| DEFAULT_SYNC_SECS.to_string());
-        let secs: u64 = sync
-            .trim()
-            .parse()
-            .ok()
-            .filter(|s| (1..=3600).contains(s))
-            .ok_or_else(|| DemoError::Config {
-                variable: "SYNC_INTERVAL_SECS",
-                expected: "whole seconds from 1 to 3600",
-                value: sync.clone(),
-            })?;
         Ok(Self {
             bind_addr,
-            sync_interval: Duration::from_secs(secs),
+            sync_interval: Duration::from_secs(DEMO_SYNC_SECS),
         })
     }
 
@@ -303,6 +294,18 @@ mod tests {
     fn options_default_to_loopback_port_3000_and_a_two_second_sync() {
         let options = DemoOptions::from_lookup(&|_| None).unwrap();
         assert_eq!(options.bind_addr, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(options.sync_interval, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn bind_addr_moves_the_page_and_a_real_installations_sync_interval_is_ignored() {
+        let options = DemoOptions::from_lookup(&|name| match name {
+            "BIND_ADDR" => Some("127.0.0.1:4000".to_owned()),
+            "SYNC_INTERVAL_SECS" => Some("60".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(options.bind_addr, "127.0.0.1:4000".parse().unwrap());
         assert_eq!(options.sync_interval, Duration::from_secs(2));
     }
 
