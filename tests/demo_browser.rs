@@ -272,6 +272,16 @@ async fn approve_deny_and_ask(browser: Client, url: String) {
         "a real screenshot"
     );
 
+    // "View in Coupa" shows the requisition in the Coupa panel (the sandbox has no web pages).
+    browser
+        .find(Locator::Css(&format!("{first} a.bk-button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "#coupa-panel .coupa-row.flash").await;
+
     // App Home: opening the tab makes the bot publish it.
     browser
         .find(Locator::Css(".tab[data-tab='home']"))

@@ -32,6 +32,7 @@ pub fn render(
     selected: &Person,
     conversation_html: &str,
     coupa_html: &str,
+    coupa_base: &str,
 ) -> String {
     let options: String = people
         .iter()
@@ -54,6 +55,7 @@ pub fn render(
         .replace("{{person_email}}", &escape_html(&selected.email))
         .replace("{{conversation}}", conversation_html)
         .replace("{{coupa_panel}}", coupa_html)
+        .replace("{{coupa_base}}", &escape_html(coupa_base))
 }
 
 /// The person shown when none is asked for: whoever has the most waiting for them in Coupa, so
@@ -97,7 +99,13 @@ pub async fn page(
         &selected.name,
     );
     let coupa = coupa_panel::html(&coupa_panel::rows(&state.coupa));
-    Html(render(&state.people, selected, &conversation, &coupa))
+    Html(render(
+        &state.people,
+        selected,
+        &conversation,
+        &coupa,
+        &state.coupa_base,
+    ))
 }
 
 /// `GET /demo/demo.js`.

@@ -145,6 +145,8 @@ pub struct DemoState {
     pub sender: SlackSender,
     /// Base of the fake Slack, for `response_url`s.
     pub slack_base: String,
+    /// Base of the Coupa sandbox: the cards' "View in Coupa" links start with it.
+    pub coupa_base: String,
     /// Open modals.
     pub modals: Arc<Mutex<ModalBook>>,
 }
@@ -260,6 +262,7 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
             SecretString::from(signing_secret),
         ),
         slack_base: format!("http://{}", fake_slack.addr),
+        coupa_base: coupa.url(),
         modals: Arc::default(),
     };
     let stop = CancellationToken::new();

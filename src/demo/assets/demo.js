@@ -136,6 +136,24 @@
   $("#conversation").addEventListener("click", onButton);
   $("#home").addEventListener("click", onButton);
 
+  // "View in Coupa" points at the sandbox, which has no web pages: show the requisition in the
+  // Coupa panel instead.
+  function viewInCoupa(event) {
+    const link = event.target.closest("a[href]");
+    const base = document.body.dataset.coupaUrl + "/requisition_headers/";
+    if (!link || !link.href.startsWith(base)) return;
+    event.preventDefault();
+    const id = link.href.slice(base.length).split(/[/?#]/)[0];
+    const row = document.querySelector('#coupa-panel [data-requisition="' + CSS.escape(id) + '"]');
+    if (!row) return;
+    row.scrollIntoView({ behavior: "smooth", block: "center" });
+    row.classList.remove("flash");
+    void row.offsetWidth; // restart the animation
+    row.classList.add("flash");
+  }
+  $("#conversation").addEventListener("click", viewInCoupa);
+  $("#home").addEventListener("click", viewInCoupa);
+
   async function showTab(tab) {
     state.tab = tab;
     document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t.dataset.tab === tab));
