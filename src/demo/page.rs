@@ -49,13 +49,46 @@ pub fn render(
             )
         })
         .collect();
-    TEMPLATE
-        .replace("{{people_options}}", &options)
-        .replace("{{person_name}}", &escape_html(&selected.name))
-        .replace("{{person_email}}", &escape_html(&selected.email))
-        .replace("{{conversation}}", conversation_html)
-        .replace("{{coupa_panel}}", coupa_html)
-        .replace("{{coupa_base}}", &escape_html(coupa_base))
+    fill(
+        TEMPLATE,
+        &[
+            ("people_options", &options),
+            ("person_name", &escape_html(&selected.name)),
+            ("person_email", &escape_html(&selected.email)),
+            ("conversation", conversation_html),
+            ("coupa_panel", coupa_html),
+            ("coupa_base", &escape_html(coupa_base)),
+        ],
+    )
+}
+
+/// Replaces each `{{name}}` in `template` in one pass, so a slot's value that happens to
+/// contain `{{…}}` (a requisition titled so, say) is left as it is.
+fn fill(template: &str, slots: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let slot = after.find("}}").and_then(|end| {
+            slots
+                .iter()
+                .find(|(name, _)| *name == &after[..end])
+                .map(|s| (end, s.1))
+        });
+        match slot {
+            Some((end, value)) => {
+                out.push_str(value);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The person shown when none is asked for: whoever has the most waiting for them in Coupa, so
@@ -122,4 +155,34 @@ pub async fn stylesheet() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         STYLESHEET,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_filled_once_and_a_value_holding_a_slot_name_stays_as_it_is() {
+        assert_eq!(
+            fill(
+                "<p>{{a}}</p><p>{{b}}</p>{{unknown}}",
+                &[("a", "{{b}}"), ("b", "two")]
+            ),
+            "<p>{{b}}</p><p>two</p>{{unknown}}"
+        );
+    }
+
+    #[test]
+    fn the_template_has_every_slot_the_page_fills() {
+        for slot in [
+            "people_options",
+            "person_name",
+            "person_email",
+            "conversation",
+            "coupa_panel",
+            "coupa_base",
+        ] {
+            assert!(TEMPLATE.contains(&format!("{{{{{slot}}}}}")), "{slot}");
+        }
+    }
 }
