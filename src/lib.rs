@@ -21,7 +21,7 @@
 //! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client |
 //! | [`store`] | the [`store::Store`] trait in the engine's words; Redis and in-memory implementations |
 //! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics |
-//! | [`demo`] | stand-ins for a demo with no accounts: a fake Slack Web API |
+//! | [`demo`] | `coupa-approvals demo`: the Coupa sandbox, a fake Slack Web API and the real app in one process, with a web page that plays Slack |
 //!
 //! The data flow and the rules that protect money and trust are described in the project's
 //! design notes; each module's own docs say what it is for.

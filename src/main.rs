@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use coupa_approvals::cli::{Cli, Command};
 use coupa_approvals::config::Settings;
-use coupa_approvals::{app, check, telemetry};
+use coupa_approvals::{app, check, demo, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -42,8 +42,20 @@ async fn main() -> ExitCode {
             }
         }
         Command::Demo => {
-            eprintln!("`demo` is not available in this version yet; use `run`.");
-            ExitCode::FAILURE
+            let options = match demo::DemoOptions::from_env() {
+                Ok(options) => options,
+                Err(err) => {
+                    eprintln!("{err}");
+                    return ExitCode::from(2);
+                }
+            };
+            match demo::run(options).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

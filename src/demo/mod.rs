@@ -1,4 +1,65 @@
-//! The demo's stand-ins: a fake Slack Web API that records what each person sees. (The fake
-//! Coupa is [`crate::coupa::sandbox`].)
+//! `coupa-approvals demo`: the whole flow on one machine with no network and no accounts.
+//!
+//! [`server::start`] runs the Coupa sandbox (seeded by [`crate::coupa::demo_data`]) and a fake
+//! Slack Web API on loopback ports, the real app against them on the memory store, and a web page
+//! at `http://127.0.0.1:3000/demo` (port from `BIND_ADDR`) that plays Slack's part: it shows each
+//! person's DM conversation with the bot as the Block Kit the bot sent, and turns clicks, the
+//! deny form and typed messages into signed Slack requests to the app's own `/slack/*` routes.
+//! A side panel acts as Coupa, to show cards following decisions and edits made there.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`server`] | starts the fakes, the app and the page; options from the environment |
+//! | [`routes`] | the page's routes |
+//! | [`page`] | the server-rendered page and its script and stylesheet (`assets/`) |
+//! | [`api`] | the page's JSON endpoints |
+//! | [`conversation`] | a DM conversation as HTML |
+//! | [`block_kit`] | Block Kit JSON → HTML |
+//! | [`mrkdwn`] | Slack mrkdwn → HTML, escaped |
+//! | [`coupa_panel`] | the "Coupa" side panel: rows, approve in Coupa, change a total |
+//! | [`people`] | the demo's people, in both Coupa and Slack |
+//! | [`slack_requests`] | Slack-shaped interaction and event payloads |
+//! | [`signing`] | Slack's v0 request signature |
+//! | [`slack_sender`] | signed requests to the app |
+//! | [`fake_slack`] | the stateful fake Slack Web API (also used by the end-to-end tests) |
 
+pub mod api;
+pub mod block_kit;
+pub mod conversation;
+pub mod coupa_panel;
 pub mod fake_slack;
+pub mod mrkdwn;
+pub mod page;
+pub mod people;
+pub mod routes;
+pub mod server;
+pub mod signing;
+pub mod slack_requests;
+pub mod slack_sender;
+
+pub use server::{DemoError, DemoOptions, RunningDemo, start};
+
+/// Runs the demo until SIGTERM or SIGINT, printing where the page is.
+pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
+    let demo = start(&options).await?;
+    let url = if demo.addr.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}/demo", demo.addr.port())
+    } else {
+        demo.url()
+    };
+    println!("coupa-approvals demo: open {url}");
+    println!(
+        "  (simulated Coupa and Slack, in memory; the app's own routes are on http://{}; Ctrl-C stops)",
+        demo.app_addr
+    );
+    if !demo.addr.ip().is_loopback() {
+        // BIND_ADDR from a real installation's .env may open the page beyond this machine.
+        println!(
+            "  note: listening on {}; the demo page has no login, so anyone who can reach it can use it",
+            demo.addr
+        );
+    }
+    crate::app::shutdown_signal().await;
+    demo.stop().await?;
+    Ok(())
+}

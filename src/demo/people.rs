@@ -1,0 +1,71 @@
+//! The demo's people: each sandbox Coupa user is also a fake Slack user with the same email, so
+//! the bot's email directory maps them as it would in a real workspace.
+
+use crate::coupa::sandbox::Sandbox;
+use crate::domain::CoupaUserId;
+
+use super::fake_slack::FakeSlack;
+
+/// A person in both the demo Coupa and the demo Slack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Slack user id, like `UMARTA`.
+    pub slack_id: String,
+    /// Full name.
+    pub name: String,
+    /// Email, the same in both.
+    pub email: String,
+    /// Coupa user id.
+    pub coupa_id: CoupaUserId,
+}
+
+/// The Slack id the demo gives a person: `U` and their first name in capitals.
+pub fn slack_id(first_name: &str) -> String {
+    let name: String = first_name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    format!("U{name}")
+}
+
+/// Adds every sandbox person (not Coupa's API service account, which has no email) to `slack`.
+pub fn enrol(sandbox: &Sandbox, slack: &FakeSlack) -> Vec<Person> {
+    let people: Vec<Person> = sandbox
+        .users()
+        .into_iter()
+        .filter(|u| u.active && u.email.contains('@'))
+        .map(|u| Person {
+            slack_id: slack_id(&u.first_name),
+            name: format!("{} {}", u.first_name, u.last_name),
+            email: u.email,
+            coupa_id: u.id,
+        })
+        .collect();
+    for person in &people {
+        slack.add_user(&person.slack_id, &person.name, &person.email);
+    }
+    people
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coupa::demo_data::demo_sandbox;
+
+    #[test]
+    fn every_demo_person_gets_a_slack_user_with_the_same_email() {
+        let sandbox = demo_sandbox();
+        let slack = FakeSlack::new("xoxb-demo");
+        let people = enrol(&sandbox, &slack);
+        let ids: Vec<&str> = people.iter().map(|p| p.slack_id.as_str()).collect();
+        assert_eq!(ids, ["UMARTA", "UDANIEL", "USOFIA", "ULI", "UANA"]);
+        let users = slack.users();
+        assert_eq!(users.len(), 5);
+        assert!(
+            users
+                .iter()
+                .any(|u| u.id == "UMARTA" && u.email == "marta.kowalski@example.com")
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! Starts the whole demo in one process: the Coupa sandbox and the fake Slack on loopback ports,
+//! the real app configured against them (memory store, generated signing secret), and the demo
+//! page with its JSON endpoints on `BIND_ADDR`.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{App, AppError};
+use crate::config::{ConfigError, Settings};
+use crate::coupa::demo_data::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_sandbox};
+use crate::coupa::sandbox::{RunningSandbox, Sandbox};
+use crate::store::MemoryStore;
+
+use super::fake_slack::{FakeSlack, RunningFakeSlack};
+use super::people::{self, Person};
+use super::slack_sender::SlackSender;
+
+/// The bot token the demo's Slack accepts (the demo has no real secrets).
+pub const DEMO_BOT_TOKEN: &str = "xoxb-demo";
+/// Where the page listens unless `BIND_ADDR` says otherwise: loopback, since the demo has no
+/// authentication of its own.
+pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
+/// How often the app polls the demo's Coupa: often, so a decision or an edit in the Coupa panel
+/// shows on the cards within seconds.
+pub const DEMO_SYNC_SECS: u64 = 2;
+/// Cards for requisitions above this total ask for confirmation before Approve.
+pub const CONFIRM_ABOVE_AMOUNT: &str = "10000";
+
+/// Why the demo could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// A variable the demo reads is malformed.
+    #[error("{variable} must be {expected}; got `{value}`")]
+    Config {
+        /// The variable.
+        variable: &'static str,
+        /// What it must be.
+        expected: &'static str,
+        /// What it was.
+        value: String,
+    },
+    /// The page's address could not be bound.
+    #[error("cannot listen on {addr} (BIND_ADDR): {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The fake Coupa or fake Slack could not be served.
+    #[error("cannot start the demo's {what}: {source}")]
+    Fake {
+        /// Which.
+        what: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The app's settings for the demo were refused (a bug in the demo).
+    #[error("the demo's app settings were refused: {0}")]
+    Settings(#[from] ConfigError),
+    /// The app could not start.
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// What the demo reads from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// Where the page listens.
+    pub bind_addr: SocketAddr,
+    /// The app's Coupa poll period.
+    pub sync_interval: Duration,
+}
+
+impl DemoOptions {
+    /// Reads `BIND_ADDR` through `lookup` (blank means unset). Nothing else is read: a `.env`
+    /// written for a real installation (a 60 s sync, say) must not slow the demo down.
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, DemoError> {
+        let bind = lookup("BIND_ADDR")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned());
+        let bind_addr = bind.trim().parse().map_err(|_| DemoError::Config {
+            variable: "BIND_ADDR",
+            expected: "an address like 127.0.0.1:3000",
+            value: bind.clone(),
+        })?;
+        Ok(Self {
+            bind_addr,
+            sync_interval: Duration::from_secs(DEMO_SYNC_SECS),
+        })
+    }
+
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, DemoError> {
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+}
+
+/// Which person each open modal belongs to, and which the page has closed: Slack keeps this
+/// per client; the demo is the client.
+#[derive(Default)]
+pub struct ModalBook {
+    owners: HashMap<String, String>,
+    closed: HashSet<String>,
+}
+
+impl ModalBook {
+    /// Remembers that `trigger_id` was issued to `user`.
+    pub fn issued(&mut self, trigger_id: &str, user: &str) {
+        self.owners.insert(trigger_id.to_owned(), user.to_owned());
+    }
+
+    /// The person a trigger was issued to.
+    pub fn owner(&self, trigger_id: &str) -> Option<&str> {
+        self.owners.get(trigger_id).map(String::as_str)
+    }
+
+    /// Marks a modal closed (submitted or cancelled).
+    pub fn close(&mut self, trigger_id: &str) {
+        self.closed.insert(trigger_id.to_owned());
+    }
+
+    /// Whether a modal is still open.
+    pub fn is_open(&self, trigger_id: &str) -> bool {
+        !self.closed.contains(trigger_id)
+    }
+}
+
+/// What the page's handlers share.
+#[derive(Clone)]
+pub struct DemoState {
+    /// The fake Slack (what each person sees).
+    pub slack: FakeSlack,
+    /// The Coupa sandbox.
+    pub coupa: Sandbox,
+    /// The demo's people.
+    pub people: Arc<Vec<Person>>,
+    /// Signed requests to the app.
+    pub sender: SlackSender,
+    /// Base of the fake Slack, for `response_url`s.
+    pub slack_base: String,
+    /// Base of the Coupa sandbox: the cards' "View in Coupa" links start with it.
+    pub coupa_base: String,
+    /// Open modals.
+    pub modals: Arc<Mutex<ModalBook>>,
+}
+
+impl DemoState {
+    /// The person with Slack id `user`.
+    pub fn person(&self, user: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.slack_id == user)
+    }
+
+    /// The modal book, even after a panic elsewhere poisoned it (it holds no invariants).
+    pub fn modals(&self) -> MutexGuard<'_, ModalBook> {
+        self.modals.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The demo, running.
+pub struct RunningDemo {
+    /// Where the page listens.
+    pub addr: SocketAddr,
+    /// Where the app listens (its `/slack/*`, `/healthz`, `/metrics`).
+    pub app_addr: SocketAddr,
+    /// Shared with the handlers; tests inspect the fakes through it.
+    pub state: DemoState,
+    stop: CancellationToken,
+    app_task: tokio::task::JoinHandle<Result<(), AppError>>,
+    page_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _coupa: RunningSandbox,
+    _slack: RunningFakeSlack,
+}
+
+impl RunningDemo {
+    /// The page's address.
+    pub fn url(&self) -> String {
+        format!("http://{}/demo", self.addr)
+    }
+
+    /// Stops the page and the app, and waits for them.
+    pub async fn stop(self) -> Result<(), AppError> {
+        self.stop.cancel();
+        if let Ok(Err(err)) = self.page_task.await {
+            tracing::warn!(error = %err, "the demo page stopped with an error");
+        }
+        match self.app_task.await {
+            Ok(result) => result,
+            Err(err) => {
+                tracing::warn!(error = %err, "the demo's app task ended abnormally");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Starts everything; the page serves until [`RunningDemo::stop`].
+pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
+    let sandbox = demo_sandbox();
+    let slack = FakeSlack::new(DEMO_BOT_TOKEN);
+    let people = people::enrol(&sandbox, &slack);
+    let coupa = sandbox
+        .clone()
+        .serve()
+        .await
+        .map_err(|source| DemoError::Fake {
+            what: "Coupa sandbox",
+            source,
+        })?;
+    let fake_slack = slack
+        .clone()
+        .serve()
+        .await
+        .map_err(|source| DemoError::Fake {
+            what: "fake Slack",
+            source,
+        })?;
+    // Bind the page first: a taken port should fail before anything else starts.
+    let listener = TcpListener::bind(options.bind_addr)
+        .await
+        .map_err(|source| DemoError::Bind {
+            addr: options.bind_addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| DemoError::Bind {
+        addr: options.bind_addr,
+        source,
+    })?;
+
+    // A fresh secret per run: only the demo itself can sign requests to its app.
+    let signing_secret = uuid::Uuid::new_v4().simple().to_string();
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("SLACK_BOT_TOKEN", DEMO_BOT_TOKEN.to_owned()),
+        ("SLACK_SIGNING_SECRET", signing_secret.clone()),
+        ("SLACK_API_URL", fake_slack.api_url()),
+        ("COUPA_INSTANCE_URL", coupa.url()),
+        ("COUPA_CLIENT_ID", DEMO_CLIENT_ID.to_owned()),
+        ("COUPA_CLIENT_SECRET", DEMO_CLIENT_SECRET.to_owned()),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        (
+            "SYNC_INTERVAL_SECS",
+            options.sync_interval.as_secs().to_string(),
+        ),
+        ("CONFIRM_ABOVE_AMOUNT", CONFIRM_ABOVE_AMOUNT.to_owned()),
+    ]);
+    let settings = Settings::from_lookup(&|name| vars.get(name).cloned())?;
+    let app = App::build_with_store(settings, Arc::new(MemoryStore::new())).await?;
+    let app_addr = app.local_addr();
+
+    let state = DemoState {
+        slack: slack.clone(),
+        coupa: sandbox.clone(),
+        people: Arc::new(people),
+        sender: SlackSender::new(
+            &format!("http://{app_addr}"),
+            SecretString::from(signing_secret),
+        ),
+        slack_base: format!("http://{}", fake_slack.addr),
+        coupa_base: coupa.url(),
+        modals: Arc::default(),
+    };
+    let stop = CancellationToken::new();
+    let app_stop = stop.clone();
+    let app_task = tokio::spawn(app.run_until_stopped(async move {
+        app_stop.cancelled().await;
+    }));
+    let router = super::routes::router(state.clone());
+    let page_stop = stop.clone();
+    let page_task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(page_stop.cancelled_owned())
+            .await
+    });
+    Ok(RunningDemo {
+        addr,
+        app_addr,
+        state,
+        stop,
+        app_task,
+        page_task,
+        _coupa: coupa,
+        _slack: fake_slack,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_default_to_loopback_port_3000_and_a_two_second_sync() {
+        let options = DemoOptions::from_lookup(&|_| None).unwrap();
+        assert_eq!(options.bind_addr, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(options.sync_interval, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn bind_addr_moves_the_page_and_a_real_installations_sync_interval_is_ignored() {
+        let options = DemoOptions::from_lookup(&|name| match name {
+            "BIND_ADDR" => Some("127.0.0.1:4000".to_owned()),
+            "SYNC_INTERVAL_SECS" => Some("60".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(options.bind_addr, "127.0.0.1:4000".parse().unwrap());
+        assert_eq!(options.sync_interval, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_malformed_bind_addr_is_named() {
+        let err =
+            DemoOptions::from_lookup(&|name| (name == "BIND_ADDR").then(|| "localhost".to_owned()))
+                .unwrap_err();
+        assert!(err.to_string().contains("BIND_ADDR"), "{err}");
+    }
+}

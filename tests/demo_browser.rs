@@ -1,0 +1,295 @@
+//! The demo page in a real browser (headless Chromium through chromedriver): approve the first
+//! card and see it turn approved, deny another with a reason and see the reason on the card,
+//! ask "what's pending" and see the list. Saves screenshots and prints where.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (or `CHROME_BIN` / `CHROMEDRIVER`), so plain
+//! `cargo test` skips it; `.ci/run` runs it with `--ignored`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use coupa_approvals::demo::{self, DemoOptions};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// Chromium's flags: headless, no sandbox (CI runs as root), and nothing that reaches out to
+/// the network on its own.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,800",
+];
+
+fn tmp_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// chromedriver on a free port, ended when dropped.
+struct Driver {
+    child: tokio::process::Child,
+    port: u16,
+}
+
+impl Driver {
+    async fn start() -> Self {
+        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {binary} (install chromium-driver): {err}"));
+        let status = format!("http://127.0.0.1:{port}/status");
+        for _ in 0..100 {
+            if reqwest::get(&status)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Self { child, port };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not answer on port {port}");
+    }
+
+    async fn browser(&self, profile: &Path) -> Client {
+        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| (*f).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": chrome, "args": args },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        // Plain HTTP to chromedriver on loopback: no TLS connector needed.
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Waits up to 30 s for the element at `css` to contain `text`; returns its text.
+async fn wait_for_text(browser: &Client, css: &str, text: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..300 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && let Ok(now) = element.text().await
+        {
+            if now.contains(text) {
+                return now;
+            }
+            last = now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("`{css}` never showed `{text}`; it shows:\n{last}");
+}
+
+async fn wait_for(browser: &Client, css: &str) -> Element {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("`{css}` never appeared in 30 s: {err}"))
+}
+
+async fn screenshot(browser: &Client, name: &str) -> PathBuf {
+    let path = tmp_dir().join(name);
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(&path, png).unwrap();
+    println!("screenshot: {}", path.display());
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromium-driver; .ci/run runs it with --ignored"]
+async fn a_person_approves_denies_with_a_reason_and_asks_whats_pending_in_the_browser() {
+    let demo = demo::start(&DemoOptions {
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        sync_interval: Duration::from_secs(1),
+    })
+    .await
+    .unwrap();
+    let driver = Driver::start().await;
+    let profile = tmp_dir().join(format!(
+        "chromium-profile-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let browser = driver.browser(&profile).await;
+    // The steps run in a task so that, pass or fail, the browser is closed afterwards: ending
+    // chromedriver alone would leave Chromium running.
+    let outcome = tokio::spawn(approve_deny_and_ask(browser.clone(), demo.url())).await;
+    let _ = browser.close().await;
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&profile);
+    demo.stop().await.unwrap();
+    if let Err(err) = outcome {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+async fn approve_deny_and_ask(browser: Client, url: String) {
+    browser.goto(&format!("{url}?user=UDANIEL")).await.unwrap();
+    // Make the page itself 1280×800, whatever the browser's own frame takes.
+    let frame = browser
+        .execute("return window.outerHeight - window.innerHeight;", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(0);
+    browser
+        .set_window_size(1280, 800 + frame as u32)
+        .await
+        .unwrap();
+
+    // The bot's first sync sends Daniel his cards; the page shows them as they arrive.
+    let selector = wait_for(&browser, "select#person").await;
+    assert_eq!(
+        selector.prop("value").await.unwrap().as_deref(),
+        Some("UDANIEL")
+    );
+    wait_for(&browser, "article.card button[data-action-id='approve']").await;
+    let mut cards = Vec::new();
+    for _ in 0..100 {
+        cards = browser
+            .find_all(Locator::Css("article.card"))
+            .await
+            .unwrap();
+        if cards.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(cards.len() >= 2, "Daniel has cards");
+    let first_ts = cards[0].attr("data-ts").await.unwrap().unwrap();
+    let second_ts = cards[1].attr("data-ts").await.unwrap().unwrap();
+    let first = format!("article[data-ts='{first_ts}']");
+    let second = format!("article[data-ts='{second_ts}']");
+
+    // Approve the first card; above the confirmation threshold the page asks first.
+    let approve = browser
+        .find(Locator::Css(&format!(
+            "{first} button[data-action-id='approve']"
+        )))
+        .await
+        .unwrap();
+    let asks_first = approve.attr("data-confirm-title").await.unwrap().is_some();
+    approve.click().await.unwrap();
+    if asks_first {
+        let dialog = browser
+            .find(Locator::Css("#confirm:not([hidden])"))
+            .await
+            .unwrap();
+        assert!(
+            dialog
+                .text()
+                .await
+                .unwrap()
+                .contains("Approve this requisition?")
+        );
+        screenshot(&browser, "demo-browser-confirm.png").await;
+        browser
+            .find(Locator::Id("confirm-ok"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    wait_for_text(&browser, &first, "Approved").await;
+
+    // Deny the second with a reason, through the modal.
+    browser
+        .find(Locator::Css(&format!(
+            "{second} button[data-action-id='deny']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let reason = wait_for(&browser, "#modal-root textarea").await;
+    reason
+        .send_keys("Over budget for Q4; resubmit in January")
+        .await
+        .unwrap();
+    screenshot(&browser, "demo-browser-deny-modal.png").await;
+    browser
+        .find(Locator::Css("#modal-root .modal-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, &second, "Over budget for Q4; resubmit in January").await;
+    wait_for_text(&browser, &second, "Rejected by Daniel Okafor in Slack").await;
+
+    // Ask what's pending.
+    let input = browser.find(Locator::Id("message")).await.unwrap();
+    input.send_keys("what's pending").await.unwrap();
+    browser
+        .find(Locator::Css("#composer .send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let conversation = wait_for_text(&browser, "#conversation", "waiting for your approval").await;
+    assert!(
+        conversation.contains("what's pending"),
+        "the typed message is shown"
+    );
+
+    let path = screenshot(&browser, "demo-browser.png").await;
+    assert!(
+        std::fs::metadata(&path).unwrap().len() > 10_000,
+        "a real screenshot"
+    );
+
+    // "View in Coupa" shows the requisition in the Coupa panel (the sandbox has no web pages).
+    browser
+        .find(Locator::Css(&format!("{first} a.bk-button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "#coupa-panel .coupa-row.flash").await;
+
+    // App Home: opening the tab makes the bot publish it.
+    browser
+        .find(Locator::Css(".tab[data-tab='home']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "#home", "Your Coupa approvals").await;
+    screenshot(&browser, "demo-browser-home.png").await;
+}
