@@ -244,7 +244,7 @@ fn buttons(
         .with_value(value.clone());
     if let Some((title, total)) = confirm {
         approve = approve.with_confirm(SlackBlockConfirmItem::new(
-            plain("Approve this requisition?", limits::MODAL_TITLE),
+            plain("Approve requisition?", limits::MODAL_TITLE),
             md(
                 format!(
                     "You are approving *{}* for *{}*.",
