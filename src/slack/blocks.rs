@@ -96,7 +96,13 @@ pub fn card(card: &Card) -> Rendered {
         .map(|p| p.full_name.as_str())
         .unwrap_or("someone");
     let mut blocks: Vec<SlackBlock> = Vec::new();
-    blocks.push(SlackHeaderBlock::new(plain(&r.title, limits::HEADER)).into());
+    // Slack refuses an empty header; a requisition without a title still needs one.
+    let heading = if r.title.trim().is_empty() {
+        format!("Requisition #{}", r.id)
+    } else {
+        r.title.clone()
+    };
+    blocks.push(SlackHeaderBlock::new(plain(&heading, limits::HEADER)).into());
     if card.state == CardState::Changed {
         // The card's figures are out of date and the new ones belong on the new card: show
         // neither, only what happened.
