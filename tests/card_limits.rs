@@ -297,6 +297,23 @@ proptest! {
         };
         let rendered = blocks::pending_list(&snapshot, &options);
         assert_message_within_limits(&rendered, max_blocks);
+
+        // Whole items only, and "…and N more" counts exactly what is not shown.
+        let count = snapshot.items.len();
+        let json = serde_json::to_value(&rendered.blocks).expect("JSON");
+        let list = json.as_array().expect("blocks");
+        let of_type = |t: &str| list.iter().filter(|b| b["type"] == t).count();
+        let listed = of_type("divider");
+        prop_assert_eq!(of_type("actions"), if stale { 0 } else { listed });
+        let more = list
+            .iter()
+            .filter_map(|b| b["elements"][0]["text"].as_str())
+            .find_map(|t| t.strip_prefix("…and ")?.split(' ').next()?.parse::<usize>().ok())
+            .unwrap_or(0);
+        prop_assert_eq!(listed + more, count);
+        if shown == 10 {
+            prop_assert_eq!(listed, count.min(10), "the production list always fits");
+        }
     }
 
     #[test]
@@ -329,6 +346,46 @@ proptest! {
 }
 
 // Regressions the properties found.
+
+#[test]
+fn a_long_pending_list_shows_whole_items_and_counts_the_rest() {
+    let coupa = url::Url::parse("https://acme.coupahost.com").expect("a URL");
+    let item = PendingItem {
+        approval: ApprovalId(1),
+        requisition: RequisitionId(1),
+        fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
+        title: "Laptops".into(),
+        total: Money::new(Decimal::ONE_HUNDRED, "USD"),
+        requester: None,
+        submitted_at: None,
+    };
+    let snapshot = PendingSnapshot {
+        as_of: at(ISSUED_AT),
+        items: vec![item; 40],
+    };
+    let options = ListOptions {
+        stale: false,
+        issued_at: at(ISSUED_AT),
+        confirm_above: None,
+        coupa: &coupa,
+        shown: 40,
+        max_blocks: limits::VIEW_BLOCKS,
+    };
+    let rendered = blocks::pending_list(&snapshot, &options);
+    let json = serde_json::to_value(&rendered.blocks).expect("JSON");
+    let list = json.as_array().expect("blocks");
+    // Heading, 32 items of three blocks, the "more" line: 98 blocks, every item with buttons.
+    assert_eq!(list.iter().filter(|b| b["type"] == "actions").count(), 32);
+    assert_eq!(list.iter().filter(|b| b["type"] == "divider").count(), 32);
+    assert!(
+        list.last()
+            .expect("a block")
+            .to_string()
+            .contains("…and 8 more"),
+        "{}",
+        list.last().expect("a block")
+    );
+}
 
 #[test]
 fn a_requisition_without_a_title_gets_a_header_naming_its_number() {
