@@ -131,7 +131,7 @@ pub fn card(state: CardState, confirm_above: Option<&str>) -> Card {
     let instance = url::Url::parse("https://acme.coupahost.com").expect("a URL");
     Card::new(
         &requisition,
-        &requisition.current_approvals[0].clone(),
+        &requisition.current_approvals[0],
         state,
         &instance,
         confirm_above.map(dec),
