@@ -102,7 +102,13 @@ pub fn card(card: &Card) -> Rendered {
         .map(|p| p.full_name.as_str())
         .unwrap_or("someone");
     let mut blocks: Vec<SlackBlock> = Vec::new();
-    blocks.push(SlackHeaderBlock::new(plain(&r.title, limits::HEADER)).into());
+    // Slack refuses an empty header; a requisition without a title still needs one.
+    let heading = if r.title.trim().is_empty() {
+        format!("Requisition #{}", r.id)
+    } else {
+        r.title.clone()
+    };
+    blocks.push(SlackHeaderBlock::new(plain(&heading, limits::HEADER)).into());
     if card.state == CardState::Changed {
         // The card's figures are out of date and the new ones belong on the new card: show
         // neither, only what happened.
@@ -399,7 +405,18 @@ pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Re
         n => format!("*{n} requisitions* are waiting for your approval, oldest first:"),
     };
     blocks.push(section(heading));
-    for item in snapshot.items.iter().take(options.shown) {
+    // Show whole items only (each with its buttons), as many as fit beside the notice, the
+    // heading and the "more" line, so "…and N more" always counts what is not shown.
+    let per_item = if options.stale { 2 } else { 3 };
+    let room = options.max_blocks.saturating_sub(blocks.len());
+    let shown = if count <= options.shown && count * per_item <= room {
+        count
+    } else {
+        (room.saturating_sub(1) / per_item)
+            .min(options.shown)
+            .min(count)
+    };
+    for item in snapshot.items.iter().take(shown) {
         blocks.push(SlackDividerBlock::new().into());
         blocks.push(section(item_text(item)));
         if !options.stale {
@@ -418,23 +435,15 @@ pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Re
             blocks.push(buttons(&value, confirm, Some(&link)));
         }
     }
-    if count > options.shown {
+    if count > shown {
         blocks.push(context(format!(
             "…and {} more. <{}|See them all in Coupa>",
-            count - options.shown,
+            count - shown,
             options.coupa
         )));
     }
-    // Keep the notice, the heading and the "more" line; drop items from the end if needed.
-    if blocks.len() > options.max_blocks {
-        let tail = if count > options.shown {
-            blocks.pop()
-        } else {
-            None
-        };
-        blocks.truncate(options.max_blocks - usize::from(tail.is_some()));
-        blocks.extend(tail);
-    }
+    // Only a limit too small for the heading itself gets here.
+    blocks.truncate(options.max_blocks);
     Rendered {
         text: match count {
             0 => "Nothing is waiting for your approval.".to_owned(),

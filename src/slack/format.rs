@@ -28,11 +28,14 @@ pub fn money(money: &Money) -> String {
 /// An amount with thousands separators and exactly `scale` decimals.
 pub fn amount(value: Decimal, scale: u32) -> String {
     let rounded = value.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{:.*}", scale as usize, rounded.abs());
+    // Pad the fraction by hand: `format!("{:.3}")` of a 29-digit Decimal overflows
+    // rust_decimal's fixed buffer and panics.
+    let text = rounded.abs().to_string();
     let (whole, fraction) = match text.split_once('.') {
-        Some((w, f)) => (w.to_owned(), Some(f.to_owned())),
-        None => (text, None),
+        Some((w, f)) => (w.to_owned(), f.to_owned()),
+        None => (text, String::new()),
     };
+    let fraction = (scale > 0).then(|| format!("{fraction:0<width$}", width = scale as usize));
     let mut grouped = String::new();
     for (i, digit) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -111,6 +114,19 @@ mod tests {
         assert_eq!(money(&m("0", "USD")), "USD 0.00");
         assert_eq!(money(&m("-1000.5", "USD")), "USD -1,000.50");
         assert_eq!(money(&m("999.995", "USD")), "USD 1,000.00");
+    }
+
+    #[test]
+    fn the_largest_amounts_format_without_panicking() {
+        // Found by tests/card_limits.rs: three decimals of Decimal::MAX used to panic.
+        assert_eq!(
+            money(&Money::new(Decimal::MAX, "KWD")),
+            "KWD 79,228,162,514,264,337,593,543,950,335.000"
+        );
+        assert_eq!(
+            money(&Money::new(Decimal::MIN, "USD")),
+            "USD -79,228,162,514,264,337,593,543,950,335.00"
+        );
     }
 
     #[test]

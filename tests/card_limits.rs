@@ -1,0 +1,415 @@
+//! Property tests: whatever Coupa sends (long, empty, non-Latin, emoji, Slack control
+//! characters, hundreds of lines, any currency, any amount), every card, pending list and deny
+//! modal stays inside Block Kit's limits, so Slack never rejects a message.
+
+mod support;
+
+use coupa_approvals::chat::card::{Card, CardState};
+use coupa_approvals::domain::{
+    Account, ApprovalId, ChannelId, Decision, Fingerprint, Line, Money, RequisitionId,
+};
+use coupa_approvals::slack::blocks::{self, ListOptions, limits};
+use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
+use coupa_approvals::store::{PendingItem, PendingSnapshot};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use support::cards::{DECIDED_AT, ISSUED_AT, at};
+
+const CASES: u32 = 64;
+
+/// Text as Coupa might hold it: empty, short, long, non-Latin, emoji, `<`, `&`, `>`.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => short_text(),
+        1 => long_text(),
+    ]
+}
+
+fn short_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("   \n\t ".to_owned()),
+        ".{0,40}",
+        "[a-zA-Z &<>;*_~`]{0,200}",
+        "[\u{4e00}-\u{4fff}\u{0600}-\u{06ff}]{1,60}",
+        "[😀-🙏👍🏽\u{200d}]{1,60}",
+    ]
+}
+
+/// Long enough to cross every limit, escaped or not.
+fn long_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[&<>]{700,2000}",
+        "[\u{4e00}-\u{4fff}\u{0400}-\u{04ff}]{2900,3200}",
+        "[😀-🙏]{1500,3100}",
+        "[a-z0-9 ]{2990,3100}",
+        "[a-z &]{3000,6000}",
+    ]
+}
+
+fn amount() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        (any::<i64>(), 0u32..=12).prop_map(|(m, s)| Decimal::new(m, s)),
+        Just(Decimal::MAX),
+        Just(Decimal::MIN),
+        Just(Decimal::ZERO),
+    ]
+}
+
+fn currency() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[A-Z]{3}",
+        Just("JPY".to_owned()),
+        Just("KWD".to_owned()),
+        text()
+    ]
+}
+
+fn money() -> impl Strategy<Value = Money> {
+    (amount(), currency()).prop_map(|(amount, currency)| Money::new(amount, currency))
+}
+
+/// Text for one of many lines or items: now and then long.
+fn line_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        30 => short_text(),
+        1 => long_text(),
+    ]
+}
+
+fn line() -> impl Strategy<Value = Line> {
+    (
+        any::<u32>(),
+        line_text(),
+        proptest::option::of(amount()),
+        proptest::option::of(money()),
+        proptest::option::of(money()),
+        proptest::option::of(line_text()),
+        proptest::option::of((
+            proptest::option::of(line_text()),
+            proptest::option::of(line_text()),
+        )),
+    )
+        .prop_map(
+            |(number, description, quantity, unit_price, total, supplier, account)| Line {
+                number,
+                description,
+                quantity,
+                unit: None,
+                unit_price,
+                total,
+                supplier,
+                account: account.map(|(name, code)| Account { name, code }),
+            },
+        )
+}
+
+/// The fixture card with its contents replaced by arbitrary ones.
+fn arbitrary_card() -> impl Strategy<Value = Card> {
+    (
+        (text(), text(), money(), proptest::option::of(text())),
+        (proptest::option::of(text()), any::<Option<u32>>()),
+        proptest::collection::vec(line(), 0..=200),
+        (any::<u64>(), any::<bool>()),
+    )
+        .prop_map(
+            |(
+                (title, requester, total, justification),
+                (department, line_count),
+                lines,
+                (id, confirm),
+            )| {
+                let mut card = support::cards::card(CardState::Pending, None);
+                let r = &mut card.requisition;
+                r.id = RequisitionId(id);
+                r.title = title;
+                if let Some(person) = r.requested_by.as_mut() {
+                    person.full_name = requester;
+                }
+                r.total = total;
+                r.justification = justification;
+                r.department = department;
+                r.line_count = line_count;
+                r.lines = lines;
+                card.fingerprint = r.fingerprint();
+                card.confirm_approve = confirm;
+                card
+            },
+        )
+}
+
+fn every_state(name: &str, reason: &str) -> Vec<CardState> {
+    let mut states = vec![CardState::Pending];
+    for decision in [Decision::Approve, Decision::Reject] {
+        states.push(CardState::DecidedHere {
+            decision,
+            by: name.to_owned(),
+            at: at(DECIDED_AT),
+            reason: Some(reason.to_owned()),
+        });
+        states.push(CardState::DecidedByOther {
+            decision,
+            by: name.to_owned(),
+            at: at(DECIDED_AT),
+        });
+        states.push(CardState::DecidedInCoupa {
+            decision,
+            at: Some(at(DECIDED_AT)),
+        });
+    }
+    states.extend([
+        CardState::DecidedInCoupa {
+            decision: Decision::Reject,
+            at: None,
+        },
+        CardState::NoLongerPending,
+        CardState::Expired,
+        CardState::Changed,
+    ]);
+    states
+}
+
+fn chars(value: &Value) -> usize {
+    value.as_str().map_or(0, |s| s.chars().count())
+}
+
+/// A text object's text: present, non-empty, at most `max` characters.
+fn assert_text(what: &str, object: &Value, max: usize) {
+    let n = chars(&object["text"]);
+    assert!(n >= 1, "{what} is empty: {object}");
+    assert!(n <= max, "{what} has {n} > {max} characters");
+}
+
+/// Every block and element inside Block Kit's limits.
+fn assert_blocks_within_limits(blocks: &Value, max_blocks: usize) {
+    let blocks = blocks.as_array().expect("blocks are a list");
+    assert!(blocks.len() <= max_blocks, "{} blocks", blocks.len());
+    for block in blocks {
+        if let Some(id) = block["block_id"].as_str() {
+            assert!(id.chars().count() <= 255);
+        }
+        match block["type"].as_str().unwrap_or_default() {
+            "header" => assert_text("header", &block["text"], limits::HEADER),
+            "section" => {
+                if !block["text"].is_null() {
+                    assert_text("section", &block["text"], limits::SECTION_TEXT);
+                }
+                if let Some(fields) = block["fields"].as_array() {
+                    assert!(fields.len() <= limits::FIELDS, "{} fields", fields.len());
+                    for field in fields {
+                        assert_text("field", field, limits::FIELD_TEXT);
+                    }
+                }
+                assert!(!block["text"].is_null() || !block["fields"].is_null());
+            }
+            "context" => {
+                let elements = block["elements"].as_array().expect("context elements");
+                assert!(!elements.is_empty() && elements.len() <= limits::CONTEXT_ELEMENTS);
+                for element in elements {
+                    assert_text("context", element, limits::SECTION_TEXT);
+                }
+            }
+            "actions" => {
+                let elements = block["elements"].as_array().expect("action elements");
+                assert!(!elements.is_empty() && elements.len() <= 25);
+                for button in elements {
+                    assert_text("button", &button["text"], limits::BUTTON_TEXT);
+                    assert!(chars(&button["action_id"]) <= 255);
+                    assert!(chars(&button["value"]) <= limits::BUTTON_VALUE);
+                    if !button["confirm"].is_null() {
+                        let confirm = &button["confirm"];
+                        assert_text("confirm title", &confirm["title"], limits::CONFIRM_TITLE);
+                        assert_text("confirm text", &confirm["text"], limits::CONFIRM_TEXT);
+                        assert_text("confirm", &confirm["confirm"], limits::CONFIRM_BUTTON);
+                        assert_text("deny", &confirm["deny"], limits::CONFIRM_BUTTON);
+                    }
+                }
+            }
+            "divider" | "input" => {}
+            other => panic!("unexpected block type {other}"),
+        }
+    }
+}
+
+fn assert_message_within_limits(rendered: &blocks::Rendered, max_blocks: usize) {
+    assert!(!rendered.text.trim().is_empty(), "no fallback text");
+    assert!(rendered.text.chars().count() <= limits::FALLBACK_TEXT);
+    let json = serde_json::to_value(&rendered.blocks).expect("blocks serialise");
+    serde_json::to_string(&json).expect("JSON text");
+    assert_blocks_within_limits(&json, max_blocks);
+}
+
+fn item() -> impl Strategy<Value = PendingItem> {
+    (
+        line_text(),
+        money(),
+        proptest::option::of(line_text()),
+        any::<u64>(),
+    )
+        .prop_map(|(title, total, requester, id)| PendingItem {
+            approval: ApprovalId(id),
+            requisition: RequisitionId(id),
+            fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
+            title,
+            total,
+            requester,
+            submitted_at: Some(at(ISSUED_AT)),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    #[test]
+    fn every_card_in_every_state_stays_within_block_kit_limits(
+        card in arbitrary_card(),
+        name in text(),
+        reason in text(),
+    ) {
+        for state in every_state(&name, &reason) {
+            let card = Card { state, ..card.clone() };
+            let rendered = blocks::card(&card);
+            assert_message_within_limits(&rendered, limits::MESSAGE_BLOCKS);
+            let resolved = card.state != CardState::Pending;
+            let json = serde_json::to_string(&rendered.blocks).expect("JSON");
+            prop_assert_eq!(json.contains("\"approve\""), !resolved);
+        }
+    }
+
+    #[test]
+    fn every_pending_list_stays_within_its_block_limit(
+        items in proptest::collection::vec(item(), 0..=300),
+        shown in prop_oneof![Just(10usize), 0usize..=300],
+        stale in any::<bool>(),
+        max_blocks in prop_oneof![Just(limits::MESSAGE_BLOCKS), Just(limits::VIEW_BLOCKS)],
+    ) {
+        let coupa = url::Url::parse("https://acme.coupahost.com").expect("a URL");
+        let snapshot = PendingSnapshot { as_of: at(ISSUED_AT), items };
+        let options = ListOptions {
+            stale,
+            issued_at: at(ISSUED_AT),
+            confirm_above: Some(Decimal::ONE_THOUSAND),
+            coupa: &coupa,
+            shown,
+            max_blocks,
+        };
+        let rendered = blocks::pending_list(&snapshot, &options);
+        assert_message_within_limits(&rendered, max_blocks);
+
+        // Whole items only, and "…and N more" counts exactly what is not shown.
+        let count = snapshot.items.len();
+        let json = serde_json::to_value(&rendered.blocks).expect("JSON");
+        let list = json.as_array().expect("blocks");
+        let of_type = |t: &str| list.iter().filter(|b| b["type"] == t).count();
+        let listed = of_type("divider");
+        prop_assert_eq!(of_type("actions"), if stale { 0 } else { listed });
+        let more = list
+            .iter()
+            .filter_map(|b| b["elements"][0]["text"].as_str())
+            .find_map(|t| t.strip_prefix("…and ")?.split(' ').next()?.parse::<usize>().ok())
+            .unwrap_or(0);
+        prop_assert_eq!(listed + more, count);
+        if shown == 10 {
+            prop_assert_eq!(listed, count.min(10), "the production list always fits");
+        }
+    }
+
+    #[test]
+    fn every_deny_modal_stays_within_modal_limits(
+        title in text(),
+        channel in proptest::option::of("[A-Z0-9]{1,40}"),
+        approval in any::<u64>(),
+        issued_at in any::<i64>(),
+    ) {
+        let metadata = DenyMetadata {
+            button: ButtonValue {
+                approval: ApprovalId(approval),
+                requisition: RequisitionId(approval),
+                fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
+                issued_at,
+            },
+            channel: channel.map(ChannelId),
+        };
+        let view = serde_json::to_value(blocks::deny_modal(&metadata, &title)).expect("JSON");
+        assert_text("modal title", &view["title"], limits::MODAL_TITLE);
+        assert_text("modal submit", &view["submit"], limits::MODAL_TITLE);
+        assert_text("modal close", &view["close"], limits::MODAL_TITLE);
+        prop_assert!(chars(&view["private_metadata"]) <= 3_000);
+        prop_assert_eq!(
+            DenyMetadata::decode(view["private_metadata"].as_str().unwrap_or_default()),
+            Some(metadata)
+        );
+        assert_blocks_within_limits(&view["blocks"], limits::VIEW_BLOCKS);
+    }
+}
+
+// Regressions the properties found.
+
+#[test]
+fn a_long_pending_list_shows_whole_items_and_counts_the_rest() {
+    let coupa = url::Url::parse("https://acme.coupahost.com").expect("a URL");
+    let item = PendingItem {
+        approval: ApprovalId(1),
+        requisition: RequisitionId(1),
+        fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
+        title: "Laptops".into(),
+        total: Money::new(Decimal::ONE_HUNDRED, "USD"),
+        requester: None,
+        submitted_at: None,
+    };
+    let snapshot = PendingSnapshot {
+        as_of: at(ISSUED_AT),
+        items: vec![item; 40],
+    };
+    let options = ListOptions {
+        stale: false,
+        issued_at: at(ISSUED_AT),
+        confirm_above: None,
+        coupa: &coupa,
+        shown: 40,
+        max_blocks: limits::VIEW_BLOCKS,
+    };
+    let rendered = blocks::pending_list(&snapshot, &options);
+    let json = serde_json::to_value(&rendered.blocks).expect("JSON");
+    let list = json.as_array().expect("blocks");
+    // Heading, 32 items of three blocks, the "more" line: 98 blocks, every item with buttons.
+    assert_eq!(list.iter().filter(|b| b["type"] == "actions").count(), 32);
+    assert_eq!(list.iter().filter(|b| b["type"] == "divider").count(), 32);
+    assert!(
+        list.last()
+            .expect("a block")
+            .to_string()
+            .contains("…and 8 more"),
+        "{}",
+        list.last().expect("a block")
+    );
+}
+
+#[test]
+fn a_requisition_without_a_title_gets_a_header_naming_its_number() {
+    for title in ["", "  \n\t "] {
+        let mut card = support::cards::card(CardState::Pending, None);
+        card.requisition.title = title.to_owned();
+        let rendered = blocks::card(&card);
+        assert_message_within_limits(&rendered, limits::MESSAGE_BLOCKS);
+        let json = serde_json::to_value(&rendered.blocks).expect("JSON");
+        assert_eq!(json[0]["text"]["text"], "Requisition #4812");
+    }
+}
+
+#[test]
+fn the_largest_amount_in_a_three_decimal_currency_renders_a_card() {
+    let mut card = support::cards::card(CardState::Pending, None);
+    card.requisition.total = Money::new(Decimal::MAX, "KWD");
+    let rendered = blocks::card(&card);
+    assert_message_within_limits(&rendered, limits::MESSAGE_BLOCKS);
+    assert!(
+        rendered
+            .text
+            .contains("KWD 79,228,162,514,264,337,593,543,950,335.000"),
+        "{}",
+        rendered.text
+    );
+}
