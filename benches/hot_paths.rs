@@ -8,13 +8,12 @@ use std::str::FromStr;
 
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::coupa::model::{RawRequisition, parse};
+use coupa_approvals::demo::signing;
 use coupa_approvals::domain::Requisition;
 use coupa_approvals::slack::blocks;
 use criterion::{Criterion, criterion_group, criterion_main};
-use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
 use serde_json::json;
-use sha2::Sha256;
 use slack_morphism::prelude::*;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 
@@ -59,17 +58,9 @@ fn block_actions_body() -> String {
 fn click(c: &mut Criterion) {
     let secret = "bench-signing-secret";
     let body = block_actions_body();
-    let ts = jiff::Timestamp::now().as_second().to_string();
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("v0:{ts}:{body}").as_bytes());
-    let signature = format!(
-        "v0={}",
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let now = jiff::Timestamp::now().as_second();
+    let signature = signing::signature(secret, now, &body).unwrap();
+    let ts = now.to_string();
     let verifier = SlackEventSignatureVerifier::new(&SlackSigningSecret::new(secret.into()));
     c.bench_function("verify and parse a block_actions click", |b| {
         b.iter(|| {

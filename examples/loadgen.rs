@@ -16,9 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use hmac::{Hmac, Mac};
+use coupa_approvals::demo::signing;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -59,19 +58,6 @@ fn body(click: &Value, n: usize) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .append_pair("payload", &payload.to_string())
         .finish()
-}
-
-fn sign(secret: &str, ts: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length works");
-    mac.update(format!("v0:{ts}:{body}").as_bytes());
-    let digest = mac.finalize().into_bytes();
-    format!(
-        "v0={}",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -133,8 +119,12 @@ async fn main() -> anyhow::Result<()> {
                     tokio::time::sleep(wait).await;
                 }
                 let body = bodies[n % bodies.len()].clone();
-                let ts = jiff::Timestamp::now().as_second().to_string();
-                let signature = sign(&secret, &ts, &body);
+                let now = jiff::Timestamp::now().as_second();
+                let Ok(signature) = signing::signature(&secret, now, &body) else {
+                    errors += 1;
+                    continue;
+                };
+                let ts = now.to_string();
                 let response = client
                     .post(&endpoint)
                     .header("content-type", "application/x-www-form-urlencoded")

@@ -14,10 +14,8 @@ use coupa_approvals::demo::fake_slack::{FakeMessage, FakeSlack, RunningFakeSlack
 use coupa_approvals::domain::{CoupaUserId, RequisitionId};
 use coupa_approvals::engine::Engine;
 use coupa_approvals::store::{MemoryStore, Store};
-use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 pub const SIGNING_SECRET: &str = "e2e-signing-secret";
 pub const BOT_TOKEN: &str = "xoxb-e2e";
@@ -283,18 +281,10 @@ pub fn unique_id() -> String {
     format!("Ev{}", uuid::Uuid::new_v4().simple())
 }
 
-/// `v0=` + hex(HMAC-SHA256(secret, "v0:{ts}:{body}")).
+/// `v0=` + hex(HMAC-SHA256(secret, "v0:{ts}:{body}")), as Slack signs.
 pub fn sign(secret: &str, ts: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("v0:{ts}:{body}").as_bytes());
-    let digest = mac.finalize().into_bytes();
-    format!(
-        "v0={}",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
+    coupa_approvals::demo::signing::signature(secret, ts.parse().expect("a Unix timestamp"), body)
+        .expect("any key signs")
 }
 
 /// The value of the `action` button on a card message.
