@@ -219,6 +219,7 @@ pub async fn click(
             channel: message.channel,
             ts: message.ts,
             text: message.text,
+            blocks: message.blocks,
         },
         &click,
         &trigger_id,

@@ -56,6 +56,8 @@ pub struct ClickedMessage {
     pub ts: String,
     /// Its fallback text.
     pub text: String,
+    /// Its blocks, which Slack includes with every click.
+    pub blocks: Value,
 }
 
 /// A `block_actions` interaction.
@@ -86,6 +88,7 @@ pub fn block_actions(
             "ts": message.ts,
             "text": message.text,
             "user": BOT_USER_ID,
+            "blocks": message.blocks,
         },
         "response_url": response_url,
         "actions": [{
@@ -239,6 +242,7 @@ mod tests {
                 channel: "DMARTA".into(),
                 ts: "1700000000.000002".into(),
                 text: "Approval needed".into(),
+                blocks: json!([]),
             },
             &Click {
                 action_id: "approve".into(),
