@@ -30,8 +30,8 @@ fn daniel() -> ChatUserId {
 #[tokio::test]
 async fn cards_posted_faster_than_the_rate_limit_all_arrive() {
     let (running, chat) = slack().await;
-    // slack-morphism already paces chat.postMessage to about one a second, so a 1 s gap in the
-    // fake is never crossed; a 2 s gap makes the fake answer 429 and the client must retry.
+    // Back-to-back posts cross the fake's 2 s gap: it answers 429 and the client must wait for
+    // Retry-After and retry.
     running
         .slack
         .limit_posts_per_channel(Duration::from_secs(2));

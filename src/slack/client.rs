@@ -1,9 +1,9 @@
 //! [`SlackChat`]: the [`ChatPort`] over Slack's Web API (slack-morphism), plus the Slack-only
 //! calls the routes need (modals, App Home, `response_url`, replies).
 //!
-//! Rate control is on: calls are paced per Slack's method tiers, and a 429 waits for its
-//! `Retry-After` and retries (counted in `slack_rate_limited_total`), so a busy workspace delays
-//! messages instead of losing them.
+//! Slack enforces its rate limits with 429 and `Retry-After`; every call here waits out a 429 and
+//! retries (counted in `slack_rate_limited_total`), so a busy workspace delays messages instead
+//! of losing them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,10 +64,11 @@ pub fn web_client(api_url: &url::Url) -> Result<Arc<SlackHyperClient>, ChatError
         .https_or_http()
         .enable_http1()
         .build();
+    // No client-side pacing: slack-morphism's would hold chat.postMessage to one a second for
+    // the whole workspace, while Slack allows one a second per conversation. Slack's own 429s,
+    // with Retry-After, are waited out (and counted) by `retrying`.
     let connector = SlackClientHyperConnector::with_connector(https)
-        .with_slack_api_url(api_url.as_str().trim_end_matches('/'))
-        // The client paces calls per method tier; 429s are retried (and counted) by `retrying`.
-        .with_rate_control(SlackApiRateControlConfig::new());
+        .with_slack_api_url(api_url.as_str().trim_end_matches('/'));
     Ok(Arc::new(SlackClient::new(connector)))
 }
 
