@@ -812,6 +812,14 @@ fn errors(status: StatusCode, field: &str, message: &str) -> Response {
     (status, Json(json!({ "errors": { field: [message] } }))).into_response()
 }
 
+/// One record as JSON, or Coupa's 404 naming `what`.
+fn one(found: Option<Value>, what: &str) -> Response {
+    match found {
+        Some(value) => Json(value).into_response(),
+        None => errors(StatusCode::NOT_FOUND, "id", &format!("{what} not found")),
+    }
+}
+
 fn pairs(query: &Option<String>) -> Vec<(String, String)> {
     query
         .as_deref()
@@ -988,14 +996,12 @@ async fn get_requisition(
         return response;
     }
     let inner = sandbox.lock();
-    match id
+    let found = id
         .parse()
         .ok()
         .and_then(|id| inner.requisitions.get(&RequisitionId(id)))
-    {
-        Some(r) => Json(inner.requisition_json(r)).into_response(),
-        None => errors(StatusCode::NOT_FOUND, "id", "Requisition not found"),
-    }
+        .map(|r| inner.requisition_json(r));
+    one(found, "Requisition")
 }
 
 async fn list_approvals(
@@ -1049,14 +1055,12 @@ async fn get_approval(
         return response;
     }
     let inner = sandbox.lock();
-    match id
+    let found = id
         .parse()
         .ok()
         .and_then(|id| inner.approvals.get(&ApprovalId(id)))
-    {
-        Some(a) => Json(inner.approval_json(a)).into_response(),
-        None => errors(StatusCode::NOT_FOUND, "id", "Approval not found"),
-    }
+        .map(|a| inner.approval_json(a));
+    one(found, "Approval")
 }
 
 async fn act_on_approval(
@@ -1134,14 +1138,12 @@ async fn get_group(
         return response;
     }
     let inner = sandbox.lock();
-    match id
+    let found = id
         .parse()
         .ok()
         .and_then(|id| inner.groups.get(&GroupId(id)))
-    {
-        Some(g) => Json(inner.group_json(g)).into_response(),
-        None => errors(StatusCode::NOT_FOUND, "id", "User group not found"),
-    }
+        .map(|g| inner.group_json(g));
+    one(found, "User group")
 }
 
 #[cfg(test)]

@@ -190,6 +190,28 @@ impl RedisStore {
         Ok(acted == 1)
     }
 
+    /// The JSON value stored under `key`, read back.
+    async fn get_json<T: DeserializeOwned>(&self, key: String) -> Result<Option<T>, StoreError> {
+        let value: Option<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.get(key).await }
+            })
+            .await?;
+        value.map(|v| from_json(&key, &v)).transpose()
+    }
+
+    /// Every JSON value in the hash under `key`, read back.
+    async fn hash_values<T: DeserializeOwned>(&self, key: String) -> Result<Vec<T>, StoreError> {
+        let values: Vec<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.hvals(key).await }
+            })
+            .await?;
+        values.iter().map(|v| from_json(&key, v)).collect()
+    }
+
     /// Runs one Redis call with a fresh handle on the shared connection, bounded in time.
     async fn call<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
@@ -323,17 +345,7 @@ impl Store for RedisStore {
     }
 
     async fn cards(&self, approval: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError> {
-        let key = self.cards_key(approval);
-        let values: Vec<String> = self
-            .call(|mut c| {
-                let key = key.clone();
-                async move { c.hvals(key).await }
-            })
-            .await?;
-        let mut cards = values
-            .iter()
-            .map(|v| from_json::<DeliveredCard>(&key, v))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut cards: Vec<DeliveredCard> = self.hash_values(self.cards_key(approval)).await?;
         sort_cards(&mut cards);
         Ok(cards)
     }
@@ -380,14 +392,7 @@ impl Store for RedisStore {
     }
 
     async fn directory_entry(&self, email: &str) -> Result<Option<DirectoryEntry>, StoreError> {
-        let key = self.email_key(email);
-        let value: Option<String> = self
-            .call(|mut c| {
-                let key = key.clone();
-                async move { c.get(key).await }
-            })
-            .await?;
-        value.map(|v| from_json(&key, &v)).transpose()
+        self.get_json(self.email_key(email)).await
     }
 
     async fn remember_directory_entry(
@@ -441,16 +446,7 @@ impl Store for RedisStore {
 
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
         let key = self.key(format_args!("directory:unmapped"));
-        let values: Vec<String> = self
-            .call(|mut c| {
-                let key = key.clone();
-                async move { c.hvals(key).await }
-            })
-            .await?;
-        let mut approvers = values
-            .iter()
-            .map(|v| from_json::<UnmappedApprover>(&key, v))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut approvers: Vec<UnmappedApprover> = self.hash_values(key).await?;
         approvers.sort_by(|a, b| a.email.cmp(&b.email));
         Ok(approvers)
     }
@@ -469,13 +465,7 @@ impl Store for RedisStore {
 
     async fn last_pending(&self, user: &ChatUserId) -> Result<Option<PendingSnapshot>, StoreError> {
         let key = self.key(format_args!("pending:{user}"));
-        let value: Option<String> = self
-            .call(|mut c| {
-                let key = key.clone();
-                async move { c.get(key).await }
-            })
-            .await?;
-        value.map(|v| from_json(&key, &v)).transpose()
+        self.get_json(key).await
     }
 
     async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {
