@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::chat::port::ChatError;
 use crate::config::Settings;
 use crate::coupa::{CoupaClient, CoupaError};
+use crate::engine::clicks::ClickGate;
 use crate::engine::{self, Engine, EngineSettings};
 use crate::slack::client::SlackChat;
 use crate::slack::handlers::SlackContext;
@@ -105,6 +106,7 @@ impl App {
             store: store.clone(),
             coupa: settings.coupa.instance_url.clone(),
             confirm_above: settings.confirm_above_amount,
+            clicks: ClickGate::default(),
         };
         let mut router = web::router(WebState {
             store: store.clone(),

@@ -13,6 +13,7 @@ use coupa_approvals::coupa::sandbox::{
 };
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::domain::{ChatUserId, CoupaUserId, Decision, RequisitionId};
+use coupa_approvals::engine::core::DECISIONS_AT_ONCE;
 use coupa_approvals::engine::decide::{DecisionRequest, DecisionResult, Refusal};
 use coupa_approvals::engine::pending::PendingAnswer;
 use coupa_approvals::engine::{Engine, EngineSettings};
@@ -264,12 +265,62 @@ async fn a_double_click_and_a_retry_still_make_one_coupa_call() {
     assert_eq!(done, 1, "{a:?} {b:?} {retry:?}");
     assert_eq!(world.puts(), 1);
     assert!(
-        matches!(
-            retry,
-            DecisionResult::Refused(Refusal::AlreadyDecided(_))
-                | DecisionResult::Refused(Refusal::NotRecipient)
-        ),
-        "{retry:?}"
+        matches!(retry, DecisionResult::Refused(Refusal::AlreadyDecided(_))),
+        "the person who clicked again hears who decided it: {retry:?}"
+    );
+}
+
+#[tokio::test]
+async fn under_a_burst_of_clicks_early_decisions_reach_coupa_before_late_ones_start() {
+    let world = World::new().await;
+    let engine = world.engine();
+    for _ in 0..DECISIONS_AT_ONCE + 4 {
+        world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
+    }
+    engine.sync_changes().await.unwrap();
+    world.sandbox().clear_calls();
+    let clicks: Vec<DecisionRequest> = world
+        .chat
+        .cards_of(&world.daniel.1)
+        .into_iter()
+        .map(|(message, card)| DecisionRequest {
+            approval: card.approval,
+            requisition: card.requisition.id,
+            fingerprint: card.fingerprint.clone(),
+            issued_at: card.issued_at,
+            user: world.daniel.1.clone(),
+            channel: Some(message.channel),
+            decision: Decision::Approve,
+            comment: None,
+        })
+        .collect();
+    let tasks: Vec<_> = clicks
+        .into_iter()
+        .map(|click| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.decide(click).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    assert!(
+        results
+            .iter()
+            .all(|r| *r == DecisionResult::Done(Decision::Approve)),
+        "{results:?}"
+    );
+    // Coupa calls share one rate limit. Decisions taken in turn finish in turn: the first
+    // approval is sent before the last decision has even read its requisition.
+    let calls = world.sandbox().calls();
+    let first_put = calls.iter().position(|c| c.method == "PUT");
+    let last_read = calls
+        .iter()
+        .rposition(|c| c.method == "GET" && c.path.starts_with("/api/requisitions/"));
+    assert!(
+        first_put < last_read,
+        "first approve at {first_put:?}, last requisition read at {last_read:?}"
     );
 }
 

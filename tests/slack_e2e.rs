@@ -239,6 +239,28 @@ async fn a_double_click_and_a_slack_retry_make_one_coupa_call() {
 }
 
 #[tokio::test]
+async fn a_burst_of_identical_clicks_gets_one_answer_and_one_coupa_call() {
+    let app = TestApp::spawn().await;
+    app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.cards_of("UDANIEL").pop().unwrap();
+    let payload = block_actions("UDANIEL", &card, "approve");
+    let clicks: Vec<_> = (0..20).map(|_| app.interaction(&payload)).collect();
+    for click in clicks {
+        assert_eq!(click.await.status().as_u16(), 200);
+    }
+    assert!(eventually(|| puts(&app) == 1).await);
+    assert!(eventually(|| !app.fake().ephemerals_for("UDANIEL").is_empty()).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.fake().ephemerals_for("UDANIEL"),
+        vec!["Approved in Coupa.".to_owned()],
+        "one answer for the person, not one per click"
+    );
+    assert_eq!(puts(&app), 1);
+}
+
+#[tokio::test]
 async fn a_forwarded_card_clicked_by_someone_else_is_refused_without_a_coupa_call() {
     let app = TestApp::spawn().await;
     app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);

@@ -5,6 +5,7 @@
 mod support;
 
 use coupa_approvals::coupa::sandbox::StepApprover;
+use coupa_approvals::engine::clicks::ClickGate;
 use coupa_approvals::slack::client::{SlackChat, web_client};
 use coupa_approvals::slack::handlers::{self, Ack, SlackContext};
 use coupa_approvals::slack::socket::{command_reply, interaction_response};
@@ -20,6 +21,7 @@ fn context(app: &TestApp) -> SlackContext {
         store: app.store.clone(),
         coupa: app.coupa.url().parse().unwrap(),
         confirm_above: None,
+        clicks: ClickGate::default(),
     }
 }
 

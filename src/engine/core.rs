@@ -20,6 +20,11 @@ use super::directory::Directory;
 /// finish, short enough that a crashed replica's claim frees the approval the same day.
 pub const CLAIM_TTL: Duration = Duration::from_secs(15 * 60);
 
+/// Decisions run at once per process. Coupa calls share one rate limit; without this bound a
+/// burst of clicks would advance every decision one call at a time and finish none of them
+/// until all were nearly done. With it, decisions finish in the order they were clicked.
+pub const DECISIONS_AT_ONCE: usize = 8;
+
 /// The current time; a parameter so that tests can move it.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
@@ -62,6 +67,7 @@ pub struct Engine {
     pub(crate) settings: Arc<EngineSettings>,
     pub(crate) clock: Clock,
     pub(crate) directory: Directory,
+    pub(crate) deciding: Arc<tokio::sync::Semaphore>,
 }
 
 impl Engine {
@@ -81,6 +87,7 @@ impl Engine {
             settings: Arc::new(settings),
             clock,
             directory,
+            deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
         }
     }
 

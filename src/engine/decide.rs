@@ -169,6 +169,8 @@ pub fn attribution(
 impl Engine {
     /// Decides an approval for the user who clicked, exactly once, and tells them the outcome.
     pub async fn decide(&self, request: DecisionRequest) -> DecisionResult {
+        // First come, first decided (the semaphore is fair); it is never closed.
+        let turn = self.deciding.acquire().await.ok();
         let result = match self.try_decide(&request).await {
             Ok(result) => result,
             Err(err) => {
@@ -182,6 +184,7 @@ impl Engine {
             DecisionResult::Failed(_) => "failed",
             DecisionResult::Unconfirmed => "unconfirmed",
         };
+        drop(turn);
         metrics::counter!("decisions_total", "decision" => request.decision.past_tense(), "outcome" => outcome)
             .increment(1);
         if let Some(channel) = &request.channel
@@ -216,6 +219,18 @@ impl Engine {
         // 2. Only someone the bot sent this card to may use it.
         let cards = self.store.cards(request.approval).await?;
         if !cards.iter().any(|c| c.recipient == request.user) {
+            // A decided approval's cards are forgotten; a late click on one should hear who
+            // decided it, not that the card is someone else's. Peeking is claiming: a claim won
+            // here is freed at once (no one can decide an approval that has no cards).
+            if cards.is_empty() {
+                match self.store.claim(request.approval, CLAIM_TTL).await? {
+                    Claim::Taken {
+                        outcome: Some(outcome),
+                    } => return refused(Refusal::AlreadyDecided(outcome)),
+                    Claim::Won(token) => self.release(request.approval, &token).await,
+                    Claim::Taken { outcome: None } => {}
+                }
+            }
             return refused(Refusal::NotRecipient);
         }
 

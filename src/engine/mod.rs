@@ -6,9 +6,11 @@
 //! - [`sync`]: deliver cards for pending approvals and keep every card true.
 //! - [`directory`]: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once.
+//! - [`clicks`]: repeated clicks on the same card answered once.
 //! - [`pending`]: "what's pending", live from Coupa.
 //! - [`leader`]: which replica runs the singleton jobs.
 
+pub mod clicks;
 pub mod core;
 pub mod decide;
 pub mod directory;

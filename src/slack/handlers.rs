@@ -15,6 +15,7 @@ use slack_morphism::prelude::*;
 
 use crate::domain::{ChannelId, ChatUserId, Decision};
 use crate::engine::Engine;
+use crate::engine::clicks::ClickGate;
 use crate::engine::decide::DecisionRequest;
 use crate::engine::pending::{PendingAnswer, SHOWN_ITEMS};
 use crate::store::Store;
@@ -42,6 +43,8 @@ pub struct SlackContext {
     pub coupa: url::Url,
     /// Approve asks for confirmation above this total.
     pub confirm_above: Option<Decimal>,
+    /// Repeated clicks on the same card are answered once.
+    pub clicks: ClickGate,
 }
 
 /// The immediate answer to Slack.
@@ -208,9 +211,13 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                 decision: Decision::Approve,
                 comment: None,
             };
+            let Some(permit) = ctx.clicks.admit(&request) else {
+                continue;
+            };
             let engine = ctx.engine.clone();
             tokio::spawn(async move {
-                engine.decide(request).await;
+                let result = engine.decide(request).await;
+                permit.answered(&result);
             });
         } else {
             // The trigger id lives 3 s: open the modal now, before anything slow.
@@ -289,9 +296,13 @@ fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionE
         decision: Decision::Reject,
         comment: Some(reason),
     };
+    let Some(permit) = ctx.clicks.admit(&request) else {
+        return Ack::Empty;
+    };
     let engine = ctx.engine.clone();
     tokio::spawn(async move {
-        engine.decide(request).await;
+        let result = engine.decide(request).await;
+        permit.answered(&result);
     });
     Ack::Empty
 }
