@@ -10,7 +10,7 @@ use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::coupa::model::{RawRequisition, parse};
 use coupa_approvals::demo::signing;
 use coupa_approvals::domain::Requisition;
-use coupa_approvals::slack::blocks;
+use coupa_approvals::slack::{blocks, inbound};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -67,12 +67,7 @@ fn click(c: &mut Criterion) {
             verifier
                 .verify(black_box(&signature), black_box(&body), black_box(&ts))
                 .unwrap();
-            let form: std::collections::HashMap<String, String> =
-                url::form_urlencoded::parse(body.as_bytes())
-                    .into_owned()
-                    .collect();
-            let value: serde_json::Value = serde_json::from_str(&form["payload"]).unwrap();
-            let event: SlackInteractionEvent = serde_json::from_value(value).unwrap();
+            let event = inbound::interaction(black_box(&body)).unwrap();
             black_box(event)
         })
     });

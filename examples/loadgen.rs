@@ -4,26 +4,36 @@
 //! Two modes:
 //! - `--rate N`: a constant N requests/s; latency is measured from each request's *intended*
 //!   send time, so a stall delays every request behind it and shows in the figures.
-//! - without `--rate`: as fast as `--connections` workers can go (saturation).
+//! - without `--rate`: as fast as `--connections` keep-alive connections can go (saturation);
+//!   latency is measured from the moment each request is handed to the connection.
 //!
-//! Clicks come from `bench-clicks.jsonl` (written by `bench_server`), reused in a cycle: the
-//! first click on each card decides it; the rest must be refused by the exactly-once claim.
+//! Every request is signed when it is sent, with the current timestamp, as Slack does. Clicks
+//! come from `bench-clicks.jsonl` (written by `bench_server`), reused in a cycle: the first click
+//! on each card decides it; the rest must be refused or coalesced, and `/stats` on the server
+//! shows how many Coupa approve calls were made.
+//!
+//! The generator speaks HTTP/1.1 through hyper's connection API, one task per connection on
+//! `--threads` runtime threads (default 1, so the server and Redis keep the other core).
 //!
 //! `cargo run --release --example loadgen -- --rate 500 --seconds 10`
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use coupa_approvals::demo::signing;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
 #[derive(Parser, Debug)]
 struct Args {
-    /// The instance.
-    #[arg(long, default_value = "http://127.0.0.1:3000")]
-    url: String,
+    /// The instance's address.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
     /// Its Slack signing secret.
     #[arg(long, default_value = "bench-signing-secret")]
     secret: String,
@@ -33,26 +43,32 @@ struct Args {
     /// How long to send.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Concurrent connections.
+    /// Concurrent keep-alive connections.
     #[arg(long, default_value_t = 64)]
     connections: usize,
+    /// Runtime threads of the generator itself.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
     /// Clicks to send (from bench_server).
     #[arg(long, default_value = "bench-clicks.jsonl")]
     clicks: String,
 }
 
+/// A click as Slack sends it: form-encoded `payload` with the user, the card's channel and
+/// message, and the Approve action with the button's value.
 fn body(click: &Value, n: usize) -> String {
     let payload = json!({
         "type": "block_actions",
         "team": { "id": "T0DEMO", "domain": "demo" },
         "user": { "id": click["user"], "team_id": "T0DEMO", "username": "ada", "name": "ada" },
         "api_app_id": "A0APP",
+        "token": "deprecated-verification-token",
         "container": { "type": "message", "message_ts": click["ts"], "channel_id": click["channel"], "is_ephemeral": false },
-        "trigger_id": format!("trigger-{n}"),
+        "trigger_id": format!("{n}.1700000000.0123456789abcdef0123456789abcdef"),
         "channel": { "id": click["channel"], "name": "directmessage" },
         "message": { "type": "message", "ts": click["ts"], "text": "card", "user": "U0BOT" },
-        "response_url": "http://127.0.0.1:9/response/1",
-        "actions": [{ "type": "button", "action_id": "approve", "block_id": "b", "value": click["value"],
+        "response_url": "https://hooks.slack.com/actions/T0DEMO/1/abcdefghijklmnopqrstuvwx",
+        "actions": [{ "type": "button", "action_id": "approve", "block_id": "decide", "value": click["value"],
                       "action_ts": "1700000000.000001", "text": { "type": "plain_text", "text": "Approve" } }],
     });
     url::form_urlencoded::Serializer::new(String::new())
@@ -68,8 +84,72 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+struct Plan {
+    addr: SocketAddr,
+    secret: String,
+    bodies: Vec<Bytes>,
+    rate: Option<u64>,
+    started: Instant,
+    deadline: Instant,
+    next: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: usize,
+}
+
+/// One keep-alive connection sending clicks until the deadline.
+async fn connection(plan: Arc<Plan>) -> anyhow::Result<Tally> {
+    let stream = tokio::net::TcpStream::connect(plan.addr).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let mut tally = Tally::default();
+    loop {
+        let n = plan.next.fetch_add(1, Ordering::Relaxed);
+        let intended = match plan.rate {
+            Some(rate) => plan.started + Duration::from_secs_f64(n as f64 / rate as f64),
+            None => Instant::now(),
+        };
+        if intended >= plan.deadline {
+            return Ok(tally);
+        }
+        if let Some(wait) = intended.checked_duration_since(Instant::now()) {
+            tokio::time::sleep(wait).await;
+        }
+        let body = plan.bodies[n % plan.bodies.len()].clone();
+        let now = jiff::Timestamp::now().as_second();
+        let text = std::str::from_utf8(&body)?;
+        let signature = signing::signature(&plan.secret, now, text)?;
+        let request = hyper::Request::post("/slack/interactions")
+            .header("host", plan.addr.to_string())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(signing::TIMESTAMP_HEADER, now)
+            .header(signing::SIGNATURE_HEADER, signature)
+            .body(Full::new(body))?;
+        sender.ready().await?;
+        match sender.send_request(request).await {
+            Ok(response) => {
+                let ok = response.status().is_success();
+                // Read the (empty) body so the connection can carry the next request.
+                let drained = response.into_body().collect().await.is_ok();
+                if ok && drained {
+                    tally.latencies.push(intended.elapsed());
+                } else {
+                    tally.errors += 1;
+                }
+            }
+            Err(_) => {
+                tally.errors += 1;
+                return Ok(tally);
+            }
+        }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let clicks: Vec<Value> = std::fs::read_to_string(&args.clicks)?
         .lines()
@@ -80,73 +160,47 @@ async fn main() -> anyhow::Result<()> {
         "no clicks in {}; run bench_server first",
         args.clicks
     );
-    // Bodies are prepared up front so the generator measures the server, not itself.
-    let bodies: Arc<Vec<String>> = Arc::new(
-        (0..clicks.len() * 4)
-            .map(|n| body(&clicks[n % clicks.len()], n))
-            .collect(),
-    );
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.connections)
+    // Bodies are prepared up front; signing happens per request.
+    let bodies: Vec<Bytes> = (0..clicks.len() * 4)
+        .map(|n| Bytes::from(body(&clicks[n % clicks.len()], n)))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .enable_all()
         .build()?;
-    let endpoint = format!("{}/slack/interactions", args.url.trim_end_matches('/'));
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(args.seconds);
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut workers = Vec::new();
-    for _ in 0..args.connections {
-        let (client, endpoint, bodies, next, secret) = (
-            client.clone(),
-            endpoint.clone(),
-            bodies.clone(),
-            next.clone(),
-            args.secret.clone(),
-        );
-        let rate = args.rate;
-        workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0usize;
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                let intended = match rate {
-                    Some(rate) => started + Duration::from_secs_f64(n as f64 / rate as f64),
-                    None => Instant::now(),
-                };
-                if intended >= deadline {
-                    break;
-                }
-                if let Some(wait) = intended.checked_duration_since(Instant::now()) {
-                    tokio::time::sleep(wait).await;
-                }
-                let body = bodies[n % bodies.len()].clone();
-                let now = jiff::Timestamp::now().as_second();
-                let Ok(signature) = signing::signature(&secret, now, &body) else {
-                    errors += 1;
-                    continue;
-                };
-                let ts = now.to_string();
-                let response = client
-                    .post(&endpoint)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("x-slack-request-timestamp", ts)
-                    .header("x-slack-signature", signature)
-                    .body(body)
-                    .send()
-                    .await;
-                match response {
-                    Ok(r) if r.status().is_success() => latencies.push(intended.elapsed()),
-                    _ => errors += 1,
-                }
-            }
-            (latencies, errors)
-        }));
-    }
+    let plan = Arc::new(Plan {
+        addr: args.addr,
+        secret: args.secret.clone(),
+        bodies,
+        rate: args.rate,
+        started,
+        deadline: started + Duration::from_secs(args.seconds),
+        next: AtomicUsize::new(0),
+    });
+    let tallies = runtime.block_on(async {
+        let workers: Vec<_> = (0..args.connections)
+            .map(|_| tokio::spawn(connection(plan.clone())))
+            .collect();
+        let mut tallies = Vec::new();
+        for worker in workers {
+            tallies.push(worker.await?);
+        }
+        anyhow::Ok(tallies)
+    })?;
     let mut latencies = Vec::new();
     let mut errors = 0;
-    for worker in workers {
-        let (l, e) = worker.await?;
-        latencies.extend(l);
-        errors += e;
+    for tally in tallies {
+        match tally {
+            Ok(t) => {
+                latencies.extend(t.latencies);
+                errors += t.errors;
+            }
+            Err(err) => {
+                eprintln!("a connection failed: {err:#}");
+                errors += 1;
+            }
+        }
     }
     let elapsed = started
         .elapsed()

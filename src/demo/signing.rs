@@ -1,6 +1,8 @@
 //! Slack's request signature (v0), so the demo's simulated Slack can sign what it sends to the
 //! app exactly as Slack does: `v0=` + hex(HMAC-SHA256(secret, `v0:{timestamp}:{body}`)).
 
+use std::fmt::Write as _;
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -17,10 +19,16 @@ pub struct SigningError;
 /// The `X-Slack-Signature` value for `body` sent at `timestamp` (Unix seconds).
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> Result<String, SigningError> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| SigningError)?;
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    mac.update(format!("v0:{timestamp}:").as_bytes());
+    mac.update(body.as_bytes());
     let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("v0={hex}"))
+    let mut signature = String::with_capacity(3 + 2 * digest.len());
+    signature.push_str("v0=");
+    for byte in digest {
+        // Writing into a String cannot fail.
+        let _ = write!(signature, "{byte:02x}");
+    }
+    Ok(signature)
 }
 
 #[cfg(test)]

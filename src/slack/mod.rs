@@ -7,11 +7,13 @@
 //! - [`client`]: [`client::SlackChat`], the chat port over the Web API.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
 //! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure).
+//! - [`inbound`]: reading the request bodies Slack posts (pure).
 
 pub mod blocks;
 pub mod client;
 pub mod format;
 pub mod handlers;
+pub mod inbound;
 pub mod intents;
 pub mod payload;
 pub mod routes;

@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use secrecy::SecretString;
-use serde_json::Value;
 use slack_morphism::prelude::*;
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -24,12 +23,10 @@ use crate::config::expose;
 
 use super::client::SlackHyperClient;
 use super::handlers::{self, Ack, SlackContext};
+use super::inbound::{self, Interaction};
 
 /// Largest request body accepted from Slack.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Interaction types the bot handles; others are acknowledged and ignored.
-const HANDLED_INTERACTIONS: &[&str] = &["block_actions", "view_submission"];
 
 type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
 
@@ -44,20 +41,21 @@ pub fn router(
     let listener: SlackEventsAxumListener<Connector> = SlackEventsAxumListener::new(environment);
     let secret = SlackSigningSecret::new(expose(signing_secret).to_owned());
     let limit = RequestBodyLimitLayer::new(MAX_BODY_BYTES);
-    let events: MethodRouter<SlackContext> = post(events)
+    let events: MethodRouter<Arc<SlackContext>> = post(events)
         .layer::<_, Infallible>(listener.events_layer(&secret))
         .layer(limit);
-    let interactions: MethodRouter<SlackContext> = post(interactions)
+    let interactions: MethodRouter<Arc<SlackContext>> = post(interactions)
         .layer::<_, Infallible>(listener.events_layer(&secret))
         .layer(limit);
-    let commands: MethodRouter<SlackContext> = post(commands)
+    let commands: MethodRouter<Arc<SlackContext>> = post(commands)
         .layer::<_, Infallible>(listener.events_layer(&secret))
         .layer(limit);
     Router::new()
         .route("/slack/events", events)
         .route("/slack/interactions", interactions)
         .route("/slack/commands", commands)
-        .with_state(ctx)
+        // One shared context: axum clones the state for every request.
+        .with_state(Arc::new(ctx))
 }
 
 /// Requests that fail verification: 413 for an oversized body, 401 for everything else (bad or
@@ -99,7 +97,7 @@ fn bad_request(what: &str, err: impl std::fmt::Display) -> Response {
 }
 
 async fn events(
-    axum::extract::State(ctx): axum::extract::State<SlackContext>,
+    axum::extract::State(ctx): axum::extract::State<Arc<SlackContext>>,
     headers: axum::http::HeaderMap,
     body: String,
 ) -> Response {
@@ -109,38 +107,28 @@ async fn events(
     {
         tracing::debug!(%retry, "Slack retried an event");
     }
-    let event: SlackPushEvent = match serde_json::from_str(&body) {
-        Ok(event) => event,
-        Err(err) => return bad_request("event", err),
-    };
-    respond(handlers::on_push_event(&ctx, event).await)
+    match inbound::event(&body) {
+        Ok(event) => respond(handlers::on_push_event(&ctx, event).await),
+        Err(err) => bad_request("event", err),
+    }
 }
 
 async fn interactions(
-    axum::extract::State(ctx): axum::extract::State<SlackContext>,
+    axum::extract::State(ctx): axum::extract::State<Arc<SlackContext>>,
     body: String,
 ) -> Response {
-    let form = form(&body);
-    let Some(payload) = form.get("payload") else {
-        return bad_request("interaction", "no payload field");
-    };
-    let value: Value = match serde_json::from_str(payload) {
-        Ok(value) => value,
-        Err(err) => return bad_request("interaction", err),
-    };
-    let kind = value["type"].as_str().unwrap_or_default();
-    if !HANDLED_INTERACTIONS.contains(&kind) {
-        tracing::debug!(%kind, "interaction type ignored");
-        return StatusCode::OK.into_response();
-    }
-    match serde_json::from_value::<SlackInteractionEvent>(value) {
-        Ok(event) => respond(handlers::on_interaction(&ctx, event).await),
+    match inbound::interaction(&body) {
+        Ok(Interaction::Handled(event)) => respond(handlers::on_interaction(&ctx, *event).await),
+        Ok(Interaction::Ignored(kind)) => {
+            tracing::debug!(%kind, "interaction type ignored");
+            StatusCode::OK.into_response()
+        }
         Err(err) => bad_request("interaction", err),
     }
 }
 
 async fn commands(
-    axum::extract::State(ctx): axum::extract::State<SlackContext>,
+    axum::extract::State(ctx): axum::extract::State<Arc<SlackContext>>,
     body: String,
 ) -> Response {
     let form = form(&body);
