@@ -5,7 +5,8 @@
 //!
 //! It delivers every card, writes one line per card's Approve button to `bench-clicks.jsonl`
 //! (channel, ts, user, value) for `loadgen`, and serves `GET /stats` on the next port up: Coupa
-//! approve calls made, and approvals decided.
+//! approve calls made, and approvals decided. `COUPA_MAX_RPS` sets the Coupa client's rate
+//! limit (default 25).
 //!
 //! `cargo run --release --example bench_server` then `cargo run --release --example loadgen`.
 
@@ -32,6 +33,8 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000);
+    // The sandbox is local; Coupa's own limit is 25 calls/s, the default.
+    let max_rps = std::env::var("COUPA_MAX_RPS").unwrap_or_else(|_| "25".into());
     let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
 
@@ -67,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         ("COUPA_INSTANCE_URL", coupa.url()),
         ("COUPA_CLIENT_ID", "bench".to_owned()),
         ("COUPA_CLIENT_SECRET", "bench-secret".to_owned()),
-        ("COUPA_MAX_RPS", "25".to_owned()),
+        ("COUPA_MAX_RPS", max_rps),
         ("BIND_ADDR", bind.clone()),
         ("SYNC_INTERVAL_SECS", "3600".to_owned()),
     ];
@@ -117,9 +120,11 @@ async fn main() -> anyhow::Result<()> {
                     .into_iter()
                     .filter(|r| sandbox.requisition_status(*r).as_deref() == Some("approved"))
                     .count();
-                axum::Json(
-                    json!({ "coupa_approve_calls": approvals, "requisitions_approved": decided }),
-                )
+                axum::Json(json!({
+                    "cards": cards,
+                    "coupa_approve_calls": approvals,
+                    "requisitions_approved": decided
+                }))
             }
         }),
     );

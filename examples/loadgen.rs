@@ -49,6 +49,12 @@ struct Args {
     /// Runtime threads of the generator itself.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// bench_server's statistics, read after the run to check that every card was decided once.
+    #[arg(long, default_value = "http://127.0.0.1:3001/stats")]
+    stats: String,
+    /// How long to wait for every clicked card to be decided after the run.
+    #[arg(long, default_value_t = 120)]
+    settle_seconds: u64,
     /// Clicks to send (from bench_server).
     #[arg(long, default_value = "bench-clicks.jsonl")]
     clicks: String,
@@ -178,6 +184,8 @@ fn main() -> anyhow::Result<()> {
         deadline: started + Duration::from_secs(args.seconds),
         next: AtomicUsize::new(0),
     });
+    let stats = args.stats.clone();
+    let settle = Duration::from_secs(args.settle_seconds);
     let tallies = runtime.block_on(async {
         let workers: Vec<_> = (0..args.connections)
             .map(|_| tokio::spawn(connection(plan.clone())))
@@ -190,6 +198,7 @@ fn main() -> anyhow::Result<()> {
     })?;
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut failed = None;
     for tally in tallies {
         match tally {
             Ok(t) => {
@@ -197,10 +206,17 @@ fn main() -> anyhow::Result<()> {
                 errors += t.errors;
             }
             Err(err) => {
-                eprintln!("a connection failed: {err:#}");
+                failed.get_or_insert(err);
                 errors += 1;
             }
         }
+    }
+    if latencies.is_empty() {
+        let why = failed.map(|e| format!("{e:#}")).unwrap_or_default();
+        anyhow::bail!(
+            "no request was acknowledged ({why}); is bench_server running at {}?",
+            args.addr
+        );
     }
     let elapsed = started
         .elapsed()
@@ -221,5 +237,34 @@ fn main() -> anyhow::Result<()> {
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
-    Ok(())
+    let clicked = clicks.len().min(latencies.len());
+    runtime.block_on(exactly_once(&stats, clicked as u64, settle))
+}
+
+/// Waits until bench_server has decided every clicked card, then reports whether each was
+/// decided by exactly one Coupa call.
+async fn exactly_once(stats: &str, clicked: u64, settle: Duration) -> anyhow::Result<()> {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<Bytes>>();
+    let uri: hyper::Uri = stats.parse()?;
+    let deadline = Instant::now() + settle;
+    loop {
+        let response = client.get(uri.clone()).await?;
+        let body = response.into_body().collect().await?.to_bytes();
+        let stats: Value = serde_json::from_slice(&body)?;
+        let decided = stats["requisitions_approved"].as_u64().unwrap_or(0);
+        let calls = stats["coupa_approve_calls"].as_u64().unwrap_or(0);
+        if decided >= clicked || Instant::now() >= deadline {
+            let verdict = if decided == clicked && calls == clicked {
+                "exactly once"
+            } else {
+                "NOT exactly once"
+            };
+            println!(
+                "{verdict}: {clicked} cards clicked, {decided} approved in Coupa, {calls} Coupa approve calls"
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
