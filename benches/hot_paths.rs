@@ -10,7 +10,7 @@ use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::coupa::model::{RawRequisition, parse};
 use coupa_approvals::demo::signing;
 use coupa_approvals::domain::Requisition;
-use coupa_approvals::slack::{blocks, inbound};
+use coupa_approvals::slack::{blocks, requests};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -67,7 +67,7 @@ fn click(c: &mut Criterion) {
             verifier
                 .verify(black_box(&signature), black_box(&body), black_box(&ts))
                 .unwrap();
-            let event = inbound::interaction(black_box(&body)).unwrap();
+            let event = requests::parse_interaction(black_box(&body)).unwrap();
             black_box(event)
         })
     });

@@ -947,10 +947,7 @@ fn convert_record<R: DeserializeOwned, T>(
     value: serde_json::Value,
     convert: impl Fn(R) -> Result<T, model::ModelError>,
 ) -> Option<T> {
-    let converted = serde_json::from_value::<R>(value)
-        .map_err(|e| model::ModelError(e.to_string()))
-        .and_then(convert);
-    match converted {
+    match model::record(value, convert) {
         Ok(record) => Some(record),
         Err(error) => {
             tracing::warn!(endpoint, error = %error, "skipping an unreadable Coupa record");

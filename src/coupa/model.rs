@@ -40,6 +40,17 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ModelError> {
     serde_json::from_slice(body).map_err(|e| ModelError(format!("invalid JSON: {e}")))
 }
 
+/// Reads one entry of a list answer (already parsed as JSON) into a domain value with
+/// `convert`; the client skips entries that fail rather than failing the whole list.
+pub fn record<R: DeserializeOwned, T>(
+    value: serde_json::Value,
+    convert: impl Fn(R) -> Result<T, ModelError>,
+) -> Result<T, ModelError> {
+    serde_json::from_value::<R>(value)
+        .map_err(|e| ModelError(e.to_string()))
+        .and_then(convert)
+}
+
 // --- Decimals --------------------------------------------------------------------------------
 
 /// Reads a decimal from a JSON string, number or `null` (an empty string counts as `null`).

@@ -109,57 +109,112 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
         // Replies are harmless to repeat; decisions have their own exactly-once claim.
         Err(err) => tracing::warn!(error = %err, "could not de-duplicate an event; handling it"),
     }
-    match callback.event {
-        SlackEventCallbackBody::Message(message) => {
-            if message.sender.bot_id.is_some() || message.subtype.is_some() {
-                return Ack::Empty;
-            }
-            let (Some(user), Some(channel)) = (message.sender.user, message.origin.channel) else {
-                return Ack::Empty;
-            };
-            let text = message.content.and_then(|c| c.text).unwrap_or_default();
+    match event_request(&callback.event) {
+        Some(EventRequest::Message {
+            user,
+            channel,
+            intent,
+        }) => {
             let ctx = ctx.clone();
             tokio::spawn(async move {
-                let user = ChatUserId(user.to_string());
-                let rendered = answer(&ctx, &user, intents::parse(&text)).await;
-                if let Err(err) = ctx
-                    .slack
-                    .post(&ChannelId(channel.to_string()), &rendered)
-                    .await
-                {
+                let rendered = answer(&ctx, &user, intent).await;
+                if let Err(err) = ctx.slack.post(&channel, &rendered).await {
                     tracing::warn!(error = %err, "could not answer a direct message");
                 }
             });
         }
-        SlackEventCallbackBody::AppMention(mention) => {
+        Some(EventRequest::Mention {
+            user,
+            channel,
+            intent,
+        }) => {
             let ctx = ctx.clone();
             tokio::spawn(async move {
-                let user = ChatUserId(mention.user.to_string());
-                let text = mention.content.text.unwrap_or_default();
-                let rendered = answer(&ctx, &user, intents::parse(&text)).await;
+                let rendered = answer(&ctx, &user, intent).await;
                 // Someone's approvals are theirs alone: answer in the channel, visible to them only.
-                let channel = ChannelId(mention.channel.to_string());
                 if let Err(err) = ctx.slack.ephemeral(&channel, &user, &rendered).await {
                     tracing::warn!(error = %err, "could not answer a mention");
                 }
             });
         }
-        SlackEventCallbackBody::AppHomeOpened(home) => {
-            if home.tab.as_deref().is_some_and(|t| t != "home") {
-                return Ack::Empty;
-            }
+        Some(EventRequest::Home { user }) => {
             let ctx = ctx.clone();
             tokio::spawn(async move {
-                let user = ChatUserId(home.user.to_string());
                 let rendered = pending(&ctx, &user, blocks::limits::VIEW_BLOCKS - 1).await;
                 if let Err(err) = ctx.slack.publish_home(&user, blocks::home(rendered)).await {
                     tracing::warn!(error = %err, "could not publish App Home");
                 }
             });
         }
-        other => tracing::debug!(event = ?other, "event ignored"),
+        None => tracing::debug!(event = ?callback.event, "event ignored"),
     }
     Ack::Empty
+}
+
+/// What an event asks the bot to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventRequest {
+    /// A direct message: answer in that conversation.
+    Message {
+        /// Who wrote.
+        user: ChatUserId,
+        /// The conversation.
+        channel: ChannelId,
+        /// What they asked.
+        intent: Intent,
+    },
+    /// A mention in a channel: answer there, visible to the asker only.
+    Mention {
+        /// Who mentioned the bot.
+        user: ChatUserId,
+        /// The channel.
+        channel: ChannelId,
+        /// What they asked.
+        intent: Intent,
+    },
+    /// The App Home tab was opened: publish the asker's pending list there.
+    Home {
+        /// Who opened it.
+        user: ChatUserId,
+    },
+}
+
+/// What `event` asks for; `None` for events the bot leaves alone (its own and other bots'
+/// messages, edits and other subtypes, the Messages tab, event types it does not handle).
+pub fn event_request(event: &SlackEventCallbackBody) -> Option<EventRequest> {
+    match event {
+        SlackEventCallbackBody::Message(message) => {
+            if message.sender.bot_id.is_some() || message.subtype.is_some() {
+                return None;
+            }
+            let user = message.sender.user.as_ref()?;
+            let channel = message.origin.channel.as_ref()?;
+            let text = message
+                .content
+                .as_ref()
+                .and_then(|c| c.text.as_deref())
+                .unwrap_or_default();
+            Some(EventRequest::Message {
+                user: ChatUserId(user.to_string()),
+                channel: ChannelId(channel.to_string()),
+                intent: intents::parse(text),
+            })
+        }
+        SlackEventCallbackBody::AppMention(mention) => Some(EventRequest::Mention {
+            user: ChatUserId(mention.user.to_string()),
+            channel: ChannelId(mention.channel.to_string()),
+            intent: intents::parse(mention.content.text.as_deref().unwrap_or_default()),
+        }),
+        SlackEventCallbackBody::AppHomeOpened(home) => {
+            if home.tab.as_deref().is_some_and(|t| t != "home") {
+                return None;
+            }
+            Some(EventRequest::Home {
+                user: ChatUserId(home.user.to_string()),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Handles a button click or a modal submission.
@@ -178,8 +233,50 @@ pub async fn on_interaction(ctx: &SlackContext, event: SlackInteractionEvent) ->
 }
 
 fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent) {
+    for click in clicks(&event) {
+        match click {
+            Click::Approve(request) => {
+                let Some(permit) = ctx.clicks.admit(&request) else {
+                    continue;
+                };
+                let engine = ctx.engine.clone();
+                tokio::spawn(async move {
+                    let result = engine.decide(request).await;
+                    permit.answered(&result);
+                });
+            }
+            Click::Deny { trigger, view } => {
+                // The trigger id lives 3 s: open the modal now, before anything slow.
+                let slack = ctx.slack.clone();
+                tokio::spawn(async move {
+                    if let Err(err) = slack.open_modal(&trigger, *view).await {
+                        tracing::warn!(error = %err, "could not open the deny modal");
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// What one button click asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Click {
+    /// Approve, as the button's value describes.
+    Approve(DecisionRequest),
+    /// Deny: open the reason modal with this trigger id.
+    Deny {
+        /// Slack's trigger id for opening the modal.
+        trigger: String,
+        /// The modal.
+        view: Box<SlackView>,
+    },
+}
+
+/// The Approve and Deny clicks in `event` with readable button values; other actions (the
+/// View in Coupa link) and foreign or edited values are left out.
+pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
     let Some(user) = event.user.as_ref().map(|u| ChatUserId(u.id.to_string())) else {
-        return;
+        return Vec::new();
     };
     let channel = event
         .channel
@@ -191,6 +288,7 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
             }
             _ => None,
         });
+    let mut clicks = Vec::new();
     for action in event.actions.iter().flatten() {
         let action_id = action.action_id.to_string();
         if action_id != APPROVE && action_id != DENY {
@@ -201,7 +299,7 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
             continue;
         };
         if action_id == APPROVE {
-            let request = DecisionRequest {
+            clicks.push(Click::Approve(DecisionRequest {
                 approval: value.approval,
                 requisition: value.requisition,
                 fingerprint: value.fingerprint.clone(),
@@ -210,17 +308,8 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                 channel: channel.clone(),
                 decision: Decision::Approve,
                 comment: None,
-            };
-            let Some(permit) = ctx.clicks.admit(&request) else {
-                continue;
-            };
-            let engine = ctx.engine.clone();
-            tokio::spawn(async move {
-                let result = engine.decide(request).await;
-                permit.answered(&result);
-            });
+            }));
         } else {
-            // The trigger id lives 3 s: open the modal now, before anything slow.
             let metadata = DenyMetadata {
                 button: value,
                 channel: channel.clone(),
@@ -230,16 +319,13 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                 .as_ref()
                 .and_then(|m| card_title(&m.content))
                 .unwrap_or_else(|| "this requisition".to_owned());
-            let view = blocks::deny_modal(&metadata, &title);
-            let slack = ctx.slack.clone();
-            let trigger = event.trigger_id.to_string();
-            tokio::spawn(async move {
-                if let Err(err) = slack.open_modal(&trigger, view).await {
-                    tracing::warn!(error = %err, "could not open the deny modal");
-                }
+            clicks.push(Click::Deny {
+                trigger: event.trigger_id.to_string(),
+                view: Box::new(blocks::deny_modal(&metadata, &title)),
             });
         }
     }
+    clicks
 }
 
 /// The card's title: the text of its header block.
@@ -258,11 +344,41 @@ fn card_title(content: &SlackMessageContent) -> Option<String> {
 }
 
 fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionEvent) -> Ack {
+    match submission(&event) {
+        Submission::Ignored => Ack::Empty,
+        Submission::Invalid(errors) => Ack::ViewErrors(errors),
+        Submission::Deny(request) => {
+            let Some(permit) = ctx.clicks.admit(&request) else {
+                return Ack::Empty;
+            };
+            let engine = ctx.engine.clone();
+            tokio::spawn(async move {
+                let result = engine.decide(*request).await;
+                permit.answered(&result);
+            });
+            Ack::Empty
+        }
+    }
+}
+
+/// What a submitted modal asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submission {
+    /// Not the deny modal, or its metadata is not ours: nothing to do.
+    Ignored,
+    /// The reason is missing or too long: keep the modal open with these errors, by block id.
+    Invalid(HashMap<String, String>),
+    /// Deny with the reason given.
+    Deny(Box<DecisionRequest>),
+}
+
+/// Reads a submitted deny modal: the reason, checked, and what the Deny button carried.
+pub fn submission(event: &SlackInteractionViewSubmissionEvent) -> Submission {
     let SlackView::Modal(modal) = &event.view.view else {
-        return Ack::Empty;
+        return Submission::Ignored;
     };
     if modal.callback_id.as_ref().map(|c| c.to_string()).as_deref() != Some(DENY_MODAL) {
-        return Ack::Empty;
+        return Submission::Ignored;
     }
     let reason = event
         .view
@@ -275,7 +391,7 @@ fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionE
     let reason = match blocks::validate_reason(reason.as_deref()) {
         Ok(reason) => reason,
         Err(message) => {
-            return Ack::ViewErrors(HashMap::from([(REASON_BLOCK.to_owned(), message)]));
+            return Submission::Invalid(HashMap::from([(REASON_BLOCK.to_owned(), message)]));
         }
     };
     let Some(metadata) = modal
@@ -284,9 +400,9 @@ fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionE
         .and_then(DenyMetadata::decode)
     else {
         tracing::warn!("a deny modal without readable metadata was ignored");
-        return Ack::Empty;
+        return Submission::Ignored;
     };
-    let request = DecisionRequest {
+    Submission::Deny(Box::new(DecisionRequest {
         approval: metadata.button.approval,
         requisition: metadata.button.requisition,
         fingerprint: metadata.button.fingerprint.clone(),
@@ -295,16 +411,7 @@ fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionE
         channel: metadata.channel,
         decision: Decision::Reject,
         comment: Some(reason),
-    };
-    let Some(permit) = ctx.clicks.admit(&request) else {
-        return Ack::Empty;
-    };
-    let engine = ctx.engine.clone();
-    tokio::spawn(async move {
-        let result = engine.decide(request).await;
-        permit.answered(&result);
-    });
-    Ack::Empty
+    }))
 }
 
 /// Handles `/approvals [text]`: help at once; the pending list through the `response_url`.

@@ -7,15 +7,15 @@
 //! - [`client`]: [`client::SlackChat`], the chat port over the Web API.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
 //! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure).
-//! - [`inbound`]: reading the request bodies Slack posts (pure).
+//! - [`requests`]: Slack's request bodies read into typed events (pure), for the routes.
 
 pub mod blocks;
 pub mod client;
 pub mod format;
 pub mod handlers;
-pub mod inbound;
 pub mod intents;
 pub mod payload;
+pub mod requests;
 pub mod routes;
 pub mod socket;
 

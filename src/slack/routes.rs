@@ -3,10 +3,9 @@
 //! Order of business for every request: bodies over 1 MiB get 413; slack-morphism's layer
 //! verifies the signature (v0 HMAC-SHA256 over `v0:{ts}:{body}`, constant time, timestamp within
 //! 5 minutes) before anything is parsed, and a bad one gets 401; a payload that is not what
-//! Slack sends gets 400; an event or interaction type the bot does not handle gets 200 and is
-//! ignored. Accepted requests are acknowledged at once (see [`super::handlers`]).
+//! Slack sends gets 400 (bodies are read by [`super::requests`]); an event or interaction type
+//! the bot does not handle gets 200 and is ignored. Accepted requests are acknowledged at once (see [`super::handlers`]).
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::error::Error;
 use std::sync::Arc;
@@ -23,7 +22,7 @@ use crate::config::expose;
 
 use super::client::SlackHyperClient;
 use super::handlers::{self, Ack, SlackContext};
-use super::inbound::{self, Interaction};
+use super::requests;
 
 /// Largest request body accepted from Slack.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -77,13 +76,6 @@ fn rejected(
     StatusCode::UNAUTHORIZED
 }
 
-/// A form-encoded body as a map (interactions and slash commands arrive this way).
-fn form(body: &str) -> HashMap<String, String> {
-    url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect()
-}
-
 fn respond(ack: Ack) -> Response {
     match ack.to_json() {
         None => StatusCode::OK.into_response(),
@@ -107,7 +99,7 @@ async fn events(
     {
         tracing::debug!(%retry, "Slack retried an event");
     }
-    match inbound::event(&body) {
+    match requests::parse_event(&body) {
         Ok(event) => respond(handlers::on_push_event(&ctx, event).await),
         Err(err) => bad_request("event", err),
     }
@@ -117,12 +109,9 @@ async fn interactions(
     axum::extract::State(ctx): axum::extract::State<Arc<SlackContext>>,
     body: String,
 ) -> Response {
-    match inbound::interaction(&body) {
-        Ok(Interaction::Handled(event)) => respond(handlers::on_interaction(&ctx, *event).await),
-        Ok(Interaction::Ignored(kind)) => {
-            tracing::debug!(%kind, "interaction type ignored");
-            StatusCode::OK.into_response()
-        }
+    match requests::parse_interaction(&body) {
+        Ok(Some(event)) => respond(handlers::on_interaction(&ctx, event).await),
+        Ok(None) => StatusCode::OK.into_response(),
         Err(err) => bad_request("interaction", err),
     }
 }
@@ -131,32 +120,9 @@ async fn commands(
     axum::extract::State(ctx): axum::extract::State<Arc<SlackContext>>,
     body: String,
 ) -> Response {
-    let form = form(&body);
-    if form.get("ssl_check").map(String::as_str) == Some("1") {
-        return StatusCode::OK.into_response();
+    match requests::parse_command(&body) {
+        Ok(Some(event)) => respond(handlers::on_command(&ctx, event).await),
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(err) => bad_request("command", err),
     }
-    let field = |name: &str| form.get(name).cloned();
-    let (Some(team), Some(channel), Some(user), Some(command), Some(response_url), Some(trigger)) = (
-        field("team_id"),
-        field("channel_id"),
-        field("user_id"),
-        field("command"),
-        field("response_url"),
-        field("trigger_id"),
-    ) else {
-        return bad_request("command", "required fields missing");
-    };
-    let Ok(response_url) = url::Url::parse(&response_url) else {
-        return bad_request("command", "response_url is not a URL");
-    };
-    let event = SlackCommandEvent::new(
-        team.into(),
-        channel.into(),
-        user.into(),
-        command.into(),
-        response_url.into(),
-        trigger.into(),
-    )
-    .opt_text(field("text"));
-    respond(handlers::on_command(&ctx, event).await)
 }
