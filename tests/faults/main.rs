@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod claim_hold;
 mod coupa_decisions;
 mod coupa_sync;
 mod killed;

@@ -1,15 +1,20 @@
 //! Redis restarted while the app runs: the app keeps answering (health, clicks get a truthful
 //! "try again"), nothing is sent twice, and once Redis is back everything converges — news from
-//! Coupa during the outage reaches the cards, and decisions work again, once.
+//! Coupa during the outage reaches the cards, and decisions work again, once. A decision Coupa
+//! executed just as Redis went away is reported as done, and the next sync fixes its card.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::Method;
 use coupa_approvals::coupa::sandbox::StepApprover;
+use coupa_approvals::domain::Decision;
+use coupa_approvals::engine::decide::DecisionResult;
 use coupa_approvals::store::RedisStore;
 use secrecy::SecretString;
 
 use crate::support::e2e::{TestApp, text_of};
+use crate::support::fault_world::{FaultWorld, says_approved};
 use crate::support::redis_server::RedisServer;
 use crate::support::wait::until;
 
@@ -94,4 +99,54 @@ async fn while_redis_restarts_the_app_keeps_answering_and_then_every_card_conver
         Some("approved")
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_decision_coupa_executed_just_as_redis_went_down_is_reported_done_and_the_next_sync_makes_the_card_true()
+ {
+    let mut redis = RedisServer::start_persistent().await;
+    let store = RedisStore::new(&SecretString::from(redis.url()), "faults-decided").unwrap();
+    let w = FaultWorld::with(Arc::new(store), Duration::from_secs(10)).await;
+    let approval = w.delivered().await;
+    // Redis goes away while Coupa is executing the approve.
+    w.hold
+        .answer_late(Method::PUT, "/api/approvals/", Duration::from_secs(1));
+    let decision = tokio::spawn({
+        let engine = w.engine.clone();
+        let click = w.click(approval, Decision::Approve);
+        async move { engine.decide(click).await }
+    });
+    assert!(until(Duration::from_secs(5), || w.puts() == 1).await);
+    redis.stop();
+
+    let result = decision.await.unwrap();
+
+    assert_eq!(
+        result,
+        DecisionResult::Done(Decision::Approve),
+        "Coupa did it, so the user hears so"
+    );
+    assert_eq!(w.last_told(), "Approved in Coupa.");
+    assert_eq!(
+        w.sandbox.approval_status(approval).as_deref(),
+        Some("approved")
+    );
+
+    redis.restart().await;
+    let mut synced = false;
+    for _ in 0..20 {
+        if w.engine.sync_changes().await.is_ok() {
+            synced = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(synced, "the sync works again once Redis is back");
+    assert_eq!(w.cards().len(), 1);
+    assert!(
+        says_approved(&w.card_for(approval)),
+        "{:?}",
+        w.card_for(approval).state
+    );
+    assert_eq!(w.puts(), 1, "decided once");
 }

@@ -1,6 +1,6 @@
 //! The engine in-process against the Coupa sandbox (behind a [`Hold`]), the in-memory chat and
-//! the memory store, with a Coupa client whose timeout and backoff are short so that a test can
-//! put Coupa through timeouts, 5xx and 429 storms in a few seconds. The retry rules themselves
+//! a store of the test's choice, with a Coupa client whose timeout and backoff are short so that a
+//! test can put Coupa through timeouts, 5xx and 429 storms in a few seconds. The retry rules themselves
 //! (attempts, which calls are repeated, `Retry-After`) are the client's defaults.
 
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::domain::{ApprovalId, ChatUserId, CoupaUserId, Decision, RequisitionId};
 use coupa_approvals::engine::decide::DecisionRequest;
 use coupa_approvals::engine::{Engine, EngineSettings, system_clock};
-use coupa_approvals::store::MemoryStore;
+use coupa_approvals::store::{MemoryStore, Store};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 
@@ -37,7 +37,7 @@ pub struct FaultWorld {
     pub sandbox: Sandbox,
     pub hold: Hold,
     pub chat: Arc<FakeChat>,
-    pub store: Arc<MemoryStore>,
+    pub store: Arc<dyn Store>,
     pub engine: Engine,
     pub requester: CoupaUserId,
     pub daniel: (CoupaUserId, ChatUserId),
@@ -45,7 +45,13 @@ pub struct FaultWorld {
 }
 
 impl FaultWorld {
+    /// On the memory store, with [`REQUEST_TIMEOUT`].
     pub async fn new() -> Self {
+        Self::with(Arc::new(MemoryStore::new()), REQUEST_TIMEOUT).await
+    }
+
+    /// On `store`, waiting `request_timeout` for each Coupa answer.
+    pub async fn with(store: Arc<dyn Store>, request_timeout: Duration) -> Self {
         let sandbox = Sandbox::new("client", "secret");
         let chat = Arc::new(FakeChat::new());
         let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
@@ -55,7 +61,6 @@ impl FaultWorld {
         );
         let hold = Hold::default();
         let served = Served::start(hold.wrap(sandbox.router())).await;
-        let store = Arc::new(MemoryStore::new());
         let settings = CoupaSettings {
             instance_url: served.url().parse().unwrap(),
             client_id: "client".into(),
@@ -66,7 +71,7 @@ impl FaultWorld {
         };
         let coupa = CoupaClient::builder(&settings)
             .retry_policy(fast_retries())
-            .request_timeout(REQUEST_TIMEOUT)
+            .request_timeout(request_timeout)
             .build()
             .unwrap();
         let engine = Engine::new(
@@ -110,6 +115,14 @@ impl FaultWorld {
         self.sandbox
             .current_approval(requisition)
             .expect("a pending approval")
+    }
+
+    /// A requisition for Daniel, delivered by a full sync; returns its approval.
+    pub async fn delivered(&self) -> ApprovalId {
+        let approval = self.approval_of(self.requisition_for_daniel("Desks"));
+        self.engine.reconcile().await.unwrap();
+        assert!(is_pending(&self.card_for(approval)));
+        approval
     }
 
     /// Daniel's cards as they stand now, oldest first.
