@@ -135,7 +135,8 @@ pub enum DecisionResult {
     Done(Decision),
     /// Nothing was sent to Coupa, for this reason.
     Refused(Refusal),
-    /// Coupa failed; nothing happened and the user may try again.
+    /// Coupa, Slack or the store failed before Coupa acted; nothing happened and the user may
+    /// try again. The text says which.
     Failed(String),
     /// Coupa may or may not have executed it; the next sync will tell.
     Unconfirmed,
@@ -148,7 +149,7 @@ impl DecisionResult {
             DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
             DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
             DecisionResult::Refused(refusal) => refusal.message(),
-            DecisionResult::Failed(why) => format!("Coupa didn't take the decision ({why}). Nothing changed; please try again in a minute."),
+            DecisionResult::Failed(why) => format!("Nothing was decided ({why}); please try again in a minute."),
             DecisionResult::Unconfirmed => "Could not confirm the decision with Coupa — check the requisition in Coupa. This card will update once Coupa answers.".into(),
         }
     }

@@ -53,7 +53,9 @@ async fn while_redis_restarts_the_app_keeps_answering_and_then_every_card_conver
             .fake()
             .ephemerals_for("UDANIEL")
             .iter()
-            .any(|t| t.contains("try again")))
+            .any(
+                |t| t.contains("state store is unavailable") && t.contains("try again")
+            ))
         .await,
         "the clicker is told to try again: {:?}",
         app.fake().ephemerals_for("UDANIEL")
