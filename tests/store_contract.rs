@@ -48,6 +48,8 @@ contract!(
     only_the_claim_holder_can_record_an_outcome_or_release,
     a_released_claim_can_be_won_again,
     a_claim_expires_after_its_ttl,
+    a_renewed_claim_outlives_its_first_ttl_until_an_outcome_is_recorded,
+    a_recorded_outcome_is_kept_as_long_as_asked,
     an_event_is_seen_once,
     a_seen_event_is_forgotten_after_its_ttl,
     a_lease_held_by_a_cannot_be_renewed_or_released_by_b,
@@ -121,7 +123,7 @@ async fn a_later_claimer_receives_the_outcome_the_winner_recorded(store: Arc<imp
     );
     assert!(
         store
-            .finish_claim(approval, &token, &outcome("U1"))
+            .finish_claim(approval, &token, &outcome("U1"), LONG)
             .await
             .unwrap()
     );
@@ -139,7 +141,7 @@ async fn only_the_claim_holder_can_record_an_outcome_or_release(store: Arc<impl 
     let stranger = coupa_approvals::store::ClaimToken::new();
     assert!(
         !store
-            .finish_claim(approval, &stranger, &outcome("U2"))
+            .finish_claim(approval, &stranger, &outcome("U2"), LONG)
             .await
             .unwrap()
     );
@@ -169,10 +171,56 @@ async fn a_claim_expires_after_its_ttl(store: Arc<impl Store>) {
     outlive_short_ttl().await;
     assert!(
         !store
-            .finish_claim(approval, &token, &outcome("U4"))
+            .finish_claim(approval, &token, &outcome("U4"), LONG)
             .await
             .unwrap()
     );
+    won(store.claim(approval, LONG).await.unwrap());
+}
+
+async fn a_renewed_claim_outlives_its_first_ttl_until_an_outcome_is_recorded(
+    store: Arc<impl Store>,
+) {
+    let approval = ApprovalId(5);
+    let token = won(store.claim(approval, SHORT).await.unwrap());
+    for _ in 0..3 {
+        tokio::time::sleep(SHORT / 2).await;
+        assert!(store.renew_claim(approval, &token, SHORT).await.unwrap());
+    }
+    assert_eq!(
+        store.claim(approval, LONG).await.unwrap(),
+        Claim::Taken { outcome: None },
+        "renewed past its first TTL"
+    );
+    let stranger = coupa_approvals::store::ClaimToken::new();
+    assert!(!store.renew_claim(approval, &stranger, LONG).await.unwrap());
+    assert!(
+        store
+            .finish_claim(approval, &token, &outcome("U5"), LONG)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store.renew_claim(approval, &token, SHORT).await.unwrap(),
+        "a finished claim is no longer renewed (nor shortened)"
+    );
+    outlive_short_ttl().await;
+    assert!(matches!(
+        store.claim(approval, LONG).await.unwrap(),
+        Claim::Taken { outcome: Some(_) }
+    ));
+}
+
+async fn a_recorded_outcome_is_kept_as_long_as_asked(store: Arc<impl Store>) {
+    let approval = ApprovalId(6);
+    let token = won(store.claim(approval, LONG).await.unwrap());
+    assert!(
+        store
+            .finish_claim(approval, &token, &outcome("U6"), SHORT)
+            .await
+            .unwrap()
+    );
+    outlive_short_ttl().await;
     won(store.claim(approval, LONG).await.unwrap());
 }
 

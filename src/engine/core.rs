@@ -16,8 +16,14 @@ use crate::store::{DeliveredCard, Store, StoreError};
 
 use super::directory::Directory;
 
-/// How long a claim on an approval lasts: long enough for any Coupa call and its retries to
-/// finish, short enough that a crashed replica's claim frees the approval the same day.
+/// How long a claim on an approval lasts without renewal while its decision is under way. The
+/// decider renews it every third of this for as long as it works (a slow Coupa call included), so
+/// a replica that dies mid-decision frees the approval within this, not after [`CLAIM_TTL`].
+pub const CLAIM_HOLD: Duration = Duration::from_secs(10);
+
+/// How long a claim carrying a recorded outcome is kept: later clicks learn what happened, and an
+/// unconfirmed decision keeps anyone from deciding again through the bot until the next sync
+/// shows the truth on the card, or until this runs out.
 pub const CLAIM_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// Decisions run at once per process. Coupa calls share one rate limit; without this bound a

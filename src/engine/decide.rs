@@ -4,6 +4,14 @@
 //! button expired? → the clicker is a recorded recipient of this card? → claim the approval →
 //! fresh Coupa read: still pending, same approver, same fingerprint? → Coupa approve or reject
 //! with the attribution reason → edit every copy of the card → audit record.
+//!
+//! The claim is short-lived and renewed while the decision runs ([`CLAIM_HOLD`]), so a process
+//! killed mid-decision blocks the approval for seconds, not for the outcome's lifetime
+//! ([`CLAIM_TTL`]). Coupa is called only while the claim is surely still held.
+
+use std::convert::Infallible;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use jiff::Timestamp;
 
@@ -13,9 +21,9 @@ use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChannelId, ChatUserId, Decision, Fingerprint, Person,
     Requisition, RequisitionId,
 };
-use crate::store::{AuditEntry, Claim, ClaimOutcome, ClaimToken};
+use crate::store::{AuditEntry, Claim, ClaimOutcome, ClaimToken, StoreError};
 
-use super::core::{CLAIM_TTL, Engine, EngineError};
+use super::core::{CLAIM_HOLD, CLAIM_TTL, Engine, EngineError};
 
 /// The longest comment sent to Coupa; the modal enforces it, this guards the engine.
 pub const MAX_COMMENT_CHARS: usize = 1_000;
@@ -88,7 +96,7 @@ impl Refusal {
                 outcome.at.strftime("%Y-%m-%d %H:%M UTC")
             ),
             Refusal::InProgress => {
-                "Someone is deciding this approval right now; the card will update in a moment.".into()
+                "Someone is deciding this approval right now; the card will update when they are done. If it hasn't changed in a minute, try again.".into()
             }
             Refusal::NoLongerPending => {
                 "This approval is no longer pending in Coupa; the card now shows where it stands.".into()
@@ -127,7 +135,8 @@ pub enum DecisionResult {
     Done(Decision),
     /// Nothing was sent to Coupa, for this reason.
     Refused(Refusal),
-    /// Coupa failed; nothing happened and the user may try again.
+    /// Coupa, Slack or the store failed before Coupa acted; nothing happened and the user may
+    /// try again. The text says which.
     Failed(String),
     /// Coupa may or may not have executed it; the next sync will tell.
     Unconfirmed,
@@ -140,9 +149,33 @@ impl DecisionResult {
             DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
             DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
             DecisionResult::Refused(refusal) => refusal.message(),
-            DecisionResult::Failed(why) => format!("Coupa didn't take the decision ({why}). Nothing changed; please try again in a minute."),
+            DecisionResult::Failed(why) => format!("Nothing was decided ({why}); please try again in a minute."),
             DecisionResult::Unconfirmed => "Could not confirm the decision with Coupa — check the requisition in Coupa. This card will update once Coupa answers.".into(),
         }
+    }
+}
+
+/// A won claim and until when it is surely held (as of its last renewal).
+struct HeldClaim {
+    token: ClaimToken,
+    until: Mutex<Instant>,
+}
+
+impl HeldClaim {
+    fn new(token: ClaimToken, since: Instant) -> Self {
+        Self {
+            token,
+            until: Mutex::new(since + CLAIM_HOLD),
+        }
+    }
+
+    fn set_until(&self, until: Instant) {
+        *self.until.lock().unwrap_or_else(|p| p.into_inner()) = until;
+    }
+
+    /// Whether the claim is still ours: renewed recently enough that it cannot have run out.
+    fn is_held(&self) -> bool {
+        Instant::now() < *self.until.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -223,7 +256,7 @@ impl Engine {
             // decided it, not that the card is someone else's. Peeking is claiming: a claim won
             // here is freed at once (no one can decide an approval that has no cards).
             if cards.is_empty() {
-                match self.store.claim(request.approval, CLAIM_TTL).await? {
+                match self.store.claim(request.approval, CLAIM_HOLD).await? {
                     Claim::Taken {
                         outcome: Some(outcome),
                     } => return refused(Refusal::AlreadyDecided(outcome)),
@@ -235,20 +268,52 @@ impl Engine {
         }
 
         // 3. Exactly once: whoever claims first decides; everyone else learns the outcome.
-        let token = match self.store.claim(request.approval, CLAIM_TTL).await? {
+        let claimed_at = Instant::now();
+        let token = match self.store.claim(request.approval, CLAIM_HOLD).await? {
             Claim::Won(token) => token,
             Claim::Taken {
                 outcome: Some(outcome),
             } => return refused(Refusal::AlreadyDecided(outcome)),
             Claim::Taken { outcome: None } => return refused(Refusal::InProgress),
         };
+        let held = HeldClaim::new(token, claimed_at);
 
-        match self.decide_claimed(request, &token).await {
+        let decided = tokio::select! {
+            biased;
+            decided = self.decide_claimed(request, &held) => decided,
+            never = self.keep_claim(request.approval, &held) => match never {},
+        };
+        match decided {
             Ok(result) => Ok(result),
             Err(err) => {
                 // Nothing reached Coupa (or it failed definitely): free the approval for a retry.
-                self.release(request.approval, &token).await;
+                self.release(request.approval, &held.token).await;
                 Err(err)
+            }
+        }
+    }
+
+    /// Renews `held` every third of [`CLAIM_HOLD`] until dropped (when the decision is done).
+    /// A failed renewal is only logged: the claim then runs out by itself, and Coupa is not
+    /// called once it may have.
+    async fn keep_claim(&self, approval: ApprovalId, held: &HeldClaim) -> Infallible {
+        loop {
+            tokio::time::sleep(CLAIM_HOLD / 3).await;
+            let asked = Instant::now();
+            match self
+                .store
+                .renew_claim(approval, &held.token, CLAIM_HOLD)
+                .await
+            {
+                Ok(true) => held.set_until(asked + CLAIM_HOLD),
+                // Finished, released or run out: nothing more to keep.
+                Ok(false) => {
+                    held.set_until(asked);
+                    return std::future::pending().await;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, %approval, "could not renew a claim");
+                }
             }
         }
     }
@@ -256,8 +321,9 @@ impl Engine {
     async fn decide_claimed(
         &self,
         request: &DecisionRequest,
-        token: &ClaimToken,
+        held: &HeldClaim,
     ) -> Result<DecisionResult, EngineError> {
+        let token = &held.token;
         // 4. A fresh read from Coupa: still pending, still theirs, still what they saw?
         let requisition = self.coupa.requisition(request.requisition).await?;
         let Some(approval) = requisition
@@ -297,7 +363,14 @@ impl Engine {
             return Ok(DecisionResult::Refused(Refusal::Changed));
         }
 
-        // 5. Coupa.
+        // 5. Coupa, only while the claim is surely ours: one that ran out (the store was away
+        // too long) may already be someone else's.
+        if !held.is_held() {
+            return Err(StoreError::Unavailable(
+                "the claim on this approval ran out before Coupa was called".into(),
+            )
+            .into());
+        }
         let reason = attribution(
             request.decision,
             &person,
@@ -318,36 +391,55 @@ impl Engine {
         };
         let result = match executed {
             Ok(_) => {
-                if !self
+                // Coupa did it: from here on a store failure must not turn the answer into
+                // "failed". Whatever is not recorded or edited now, the next sync shows.
+                match self
                     .store
-                    .finish_claim(request.approval, token, &outcome)
-                    .await?
+                    .finish_claim(request.approval, token, &outcome, CLAIM_TTL)
+                    .await
                 {
-                    tracing::warn!(approval = %request.approval, "claim expired before the decision was recorded");
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(approval = %request.approval, "claim expired before the decision was recorded");
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, approval = %request.approval, "could not record the decision's outcome");
+                    }
                 }
                 // 6. Every copy of the card says what happened and who did it.
                 let decided_by = person.full_name.clone();
                 let comment = request.comment.clone();
                 let decision = request.decision;
                 let user = request.user.clone();
-                self.edit_all(request.approval, &requisition, &approval, |card| {
-                    if card.recipient == user {
-                        CardState::DecidedHere {
-                            decision,
-                            by: decided_by.clone(),
-                            at,
-                            reason: comment.clone(),
+                let edited = self
+                    .edit_all(request.approval, &requisition, &approval, |card| {
+                        if card.recipient == user {
+                            CardState::DecidedHere {
+                                decision,
+                                by: decided_by.clone(),
+                                at,
+                                reason: comment.clone(),
+                            }
+                        } else {
+                            CardState::DecidedByOther {
+                                decision,
+                                by: decided_by.clone(),
+                                at,
+                            }
                         }
-                    } else {
-                        CardState::DecidedByOther {
-                            decision,
-                            by: decided_by.clone(),
-                            at,
-                        }
-                    }
-                })
-                .await?;
-                self.store.delete_cards(request.approval).await?;
+                    })
+                    .await;
+                let forgotten = match edited {
+                    Ok(_) => self
+                        .store
+                        .delete_cards(request.approval)
+                        .await
+                        .map_err(EngineError::from),
+                    Err(err) => Err(err),
+                };
+                if let Err(err) = forgotten {
+                    tracing::warn!(error = %err, approval = %request.approval, "could not update the cards' records; the next sync closes them");
+                }
                 DecisionResult::Done(request.decision)
             }
             Err(CoupaError::NotPending { .. }) => {
@@ -362,9 +454,15 @@ impl Engine {
                     confirmed: false,
                     ..outcome
                 };
-                self.store
-                    .finish_claim(request.approval, token, &unconfirmed)
-                    .await?;
+                if let Err(err) = self
+                    .store
+                    .finish_claim(request.approval, token, &unconfirmed, CLAIM_TTL)
+                    .await
+                {
+                    // The claim then runs out within CLAIM_HOLD; Coupa itself refuses to decide
+                    // an approval twice.
+                    tracing::warn!(error = %err, approval = %request.approval, "could not record an unconfirmed decision");
+                }
                 DecisionResult::Unconfirmed
             }
             Err(err) => {

@@ -129,16 +129,34 @@ impl Store for MemoryStore {
         Ok(Claim::Won(token))
     }
 
+    async fn renew_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        match live(&mut inner.claims, &approval) {
+            Some(claim) if claim.value.token == *token && claim.value.outcome.is_none() => {
+                claim.expires = Instant::now() + ttl;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn finish_claim(
         &self,
         approval: ApprovalId,
         token: &ClaimToken,
         outcome: &ClaimOutcome,
+        keep: Duration,
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock();
         match live(&mut inner.claims, &approval) {
             Some(claim) if claim.value.token == *token => {
                 claim.value.outcome = Some(outcome.clone());
+                claim.expires = Instant::now() + keep;
                 Ok(true)
             }
             _ => Ok(false),

@@ -228,13 +228,24 @@ pub trait Store: Send + Sync + 'static {
     /// Claims `approval` for a decision unless someone already has (set-if-absent with `ttl`).
     async fn claim(&self, approval: ApprovalId, ttl: Duration) -> Result<Claim, StoreError>;
 
-    /// Records what the holder of `token` did; later claimers receive it. Returns `false` if the
-    /// claim is no longer held by `token` (expired or released).
+    /// Extends the claim by `ttl` from now while `token` holds it and no outcome is recorded
+    /// yet. Returns whether it did (`false`: expired, released, or finished).
+    async fn renew_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Records what the holder of `token` did and keeps the claim, now carrying it, for `keep`;
+    /// later claimers receive it. Returns `false` if the claim is no longer held by `token`
+    /// (expired or released).
     async fn finish_claim(
         &self,
         approval: ApprovalId,
         token: &ClaimToken,
         outcome: &ClaimOutcome,
+        keep: Duration,
     ) -> Result<bool, StoreError>;
 
     /// Gives up a claim (the decision failed and may be retried). Only the holder can.

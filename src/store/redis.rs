@@ -37,12 +37,27 @@ static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Records the outcome if the caller's token still holds the claim.
+/// Extends the claim if the caller's token holds it and no outcome is recorded yet.
+static RENEW_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('HGET', KEYS[1], 'token') == ARGV[1]
+            and redis.call('HEXISTS', KEYS[1], 'outcome') == 0 then
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            return 1
+        end
+        return 0
+        ",
+    )
+});
+
+/// Records the outcome, and how long to keep it, if the caller's token still holds the claim.
 static FINISH_CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
             redis.call('HSET', KEYS[1], 'outcome', ARGV[2])
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
             return 1
         end
         return 0
@@ -276,17 +291,30 @@ impl Store for RedisStore {
         Ok(Claim::Taken { outcome })
     }
 
+    async fn renew_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let ttl = millis(ttl).to_string();
+        self.script_acted(&RENEW_CLAIM, &self.claim_key(approval), &[&token.0, &ttl])
+            .await
+    }
+
     async fn finish_claim(
         &self,
         approval: ApprovalId,
         token: &ClaimToken,
         outcome: &ClaimOutcome,
+        keep: Duration,
     ) -> Result<bool, StoreError> {
         let outcome = to_json(outcome);
+        let keep = millis(keep).to_string();
         self.script_acted(
             &FINISH_CLAIM,
             &self.claim_key(approval),
-            &[&token.0, &outcome],
+            &[&token.0, &outcome, &keep],
         )
         .await
     }

@@ -1,14 +1,19 @@
 //! Shared helpers for the integration tests: Redis namespaces that clean up after themselves,
-//! a throwaway redis-server, and a minimal HTTP client for probing the app.
+//! a throwaway redis-server, a minimal HTTP client for probing the app, and the plumbing of the
+//! fault tests (stand-ins that hold requests, the binary as a child process, a fault-ready engine).
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 pub mod cards;
+pub mod child_app;
 pub mod e2e;
 pub mod fake_chat;
+pub mod fault_world;
+pub mod hold;
 pub mod http;
 pub mod redis_server;
 pub mod slow_store;
+pub mod wait;
 
 use std::sync::Arc;
 

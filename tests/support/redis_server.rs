@@ -1,4 +1,6 @@
-//! A redis-server the test owns: started on a spare port, stopped and restarted at will.
+//! A redis-server the test owns: started on a spare port, stopped and restarted at will; either
+//! throwaway (data lost on restart) or persistent (an append-only file in a temporary directory,
+//! so a restart keeps the data, as a production Redis with persistence does).
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -7,6 +9,8 @@ use std::time::Duration;
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
+    /// Where a persistent server keeps its append-only file.
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
@@ -16,7 +20,28 @@ impl RedisServer {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let mut server = Self { port, child: None };
+        let mut server = Self {
+            port,
+            child: None,
+            data_dir: None,
+        };
+        server.restart().await;
+        server
+    }
+
+    /// Starts a redis-server that keeps its data across [`RedisServer::restart`].
+    pub async fn start_persistent() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = std::env::temp_dir().join(format!("redis-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let mut server = Self {
+            port,
+            child: None,
+            data_dir: Some(dir),
+        };
         server.restart().await;
         server
     }
@@ -27,9 +52,23 @@ impl RedisServer {
 
     /// (Re)starts the server on the same port and waits until it answers PING.
     pub async fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+        let mut command = Command::new("redis-server");
+        command.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"]);
+        match &self.data_dir {
+            Some(dir) => command
+                .args([
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "always",
+                ])
+                .arg("--dir")
+                .arg(dir),
+            None => command.args(["--save", "", "--appendonly", "no"]),
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -63,5 +102,8 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
+        if let Some(dir) = &self.data_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

@@ -28,13 +28,22 @@ impl Store for SlowPingStore {
     async fn claim(&self, a: ApprovalId, ttl: Duration) -> Result<Claim, StoreError> {
         self.inner.claim(a, ttl).await
     }
+    async fn renew_claim(
+        &self,
+        a: ApprovalId,
+        t: &ClaimToken,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.renew_claim(a, t, ttl).await
+    }
     async fn finish_claim(
         &self,
         a: ApprovalId,
         t: &ClaimToken,
         o: &ClaimOutcome,
+        keep: Duration,
     ) -> Result<bool, StoreError> {
-        self.inner.finish_claim(a, t, o).await
+        self.inner.finish_claim(a, t, o, keep).await
     }
     async fn release_claim(&self, a: ApprovalId, t: &ClaimToken) -> Result<bool, StoreError> {
         self.inner.release_claim(a, t).await

@@ -1,0 +1,155 @@
+//! The process SIGKILLed mid-decision and started again on the same Redis: the real binary runs
+//! as a child against a Coupa and a Slack this test hosts, which hold the request at which the
+//! child is killed. Within one sync cycle of the restart there is one card, it tells the truth,
+//! no decision is made twice, and the approver can decide (or is told it was decided).
+
+use std::time::Duration;
+
+use axum::http::Method;
+
+use crate::support::RedisNamespace;
+use crate::support::child_app::{ChildApp, StandIns};
+use crate::support::wait::until;
+
+/// Waits until `child` (just started) has led one sync cycle: the killed process's lease must run
+/// out first, then the new leader reconciles and polls Coupa for changes.
+async fn one_sync_cycle(stand_ins: &StandIns, child: &ChildApp) {
+    let listed = || {
+        stand_ins
+            .sandbox
+            .calls()
+            .iter()
+            .filter(|c| c.method == "GET" && c.path == "/api/requisitions")
+            .count()
+    };
+    let before = listed();
+    assert!(
+        until(Duration::from_secs(30), || listed() >= before + 2).await,
+        "the restarted process never synced:\n{}",
+        child.logs()
+    );
+}
+
+#[tokio::test]
+async fn killed_between_claim_and_coupa_the_restart_keeps_one_true_card_and_the_approver_decides_once()
+ {
+    let namespace = RedisNamespace::new("faults-killed-claimed");
+    let s = StandIns::new().await;
+    let requisition = s.requisition_for_daniel();
+    let approval = s.sandbox.current_approval(requisition).unwrap();
+    let first = ChildApp::start(&s, &namespace.prefix).await;
+    assert!(
+        until(Duration::from_secs(15), || s.cards().len() == 1).await,
+        "{}",
+        first.logs()
+    );
+
+    // The approve PUT is held on its way to Coupa; the process dies with its claim taken.
+    s.coupa_hold.hold(Method::PUT, "/api/approvals/");
+    let card = s.cards().remove(0);
+    assert_eq!(first.click(&card, "approve").await.status().as_u16(), 200);
+    assert!(until(Duration::from_secs(10), || s.coupa_hold.held() == 1).await);
+    first.kill().await;
+    s.coupa_hold.clear();
+    assert_eq!(
+        s.sandbox.approval_status(approval).as_deref(),
+        Some("pending_approval")
+    );
+
+    let second = ChildApp::start(&s, &namespace.prefix).await;
+    one_sync_cycle(&s, &second).await;
+
+    let cards = s.cards();
+    assert_eq!(cards.len(), 1, "no duplicate card: {cards:#?}");
+    assert!(
+        cards[0].text.starts_with("Approval needed"),
+        "Coupa still waits, and the card says so: {}",
+        cards[0].text
+    );
+    assert_eq!(s.puts(), 0, "the held decision never reached Coupa");
+
+    // The dead process's claim no longer blocks the approver.
+    assert_eq!(
+        second.click(&cards[0], "approve").await.status().as_u16(),
+        200
+    );
+    assert!(
+        until(Duration::from_secs(10), || s
+            .told()
+            .iter()
+            .any(|t| t == "Approved in Coupa."))
+        .await,
+        "told: {:?}\n{}",
+        s.told(),
+        second.logs()
+    );
+    assert_eq!(s.puts(), 1, "decided once");
+    assert_eq!(
+        s.sandbox.approval_status(approval).as_deref(),
+        Some("approved")
+    );
+    assert!(
+        until(Duration::from_secs(5), || s.cards()[0]
+            .text
+            .starts_with("Approved"))
+        .await,
+        "{:#?}",
+        s.cards()
+    );
+    assert_eq!(s.cards().len(), 1);
+}
+
+#[tokio::test]
+async fn killed_between_coupa_and_the_card_update_the_restart_tells_the_truth_and_fixes_the_card() {
+    let namespace = RedisNamespace::new("faults-killed-decided");
+    let s = StandIns::new().await;
+    let requisition = s.requisition_for_daniel();
+    let approval = s.sandbox.current_approval(requisition).unwrap();
+    let first = ChildApp::start(&s, &namespace.prefix).await;
+    assert!(
+        until(Duration::from_secs(15), || s.cards().len() == 1).await,
+        "{}",
+        first.logs()
+    );
+
+    // Coupa executes the approve; the card update is held; the process dies.
+    s.slack_hold.hold(Method::POST, "/api/chat.update");
+    let card = s.cards().remove(0);
+    assert_eq!(first.click(&card, "approve").await.status().as_u16(), 200);
+    assert!(until(Duration::from_secs(10), || s.slack_hold.held() == 1).await);
+    first.kill().await;
+    s.slack_hold.clear();
+    assert_eq!(
+        s.sandbox.approval_status(approval).as_deref(),
+        Some("approved")
+    );
+    assert!(
+        s.cards()[0].text.starts_with("Approval needed"),
+        "the card is stale now"
+    );
+
+    let second = ChildApp::start(&s, &namespace.prefix).await;
+    // Before the new process syncs, a click on the stale card learns what happened, and Coupa
+    // is not asked again.
+    assert_eq!(second.click(&card, "approve").await.status().as_u16(), 200);
+    assert!(
+        until(Duration::from_secs(10), || s
+            .told()
+            .iter()
+            .any(|t| t.starts_with("Already approved by Daniel Okafor")))
+        .await,
+        "told: {:?}\n{}",
+        s.told(),
+        second.logs()
+    );
+    one_sync_cycle(&s, &second).await;
+
+    let cards = s.cards();
+    assert_eq!(cards.len(), 1, "no duplicate card: {cards:#?}");
+    assert!(
+        cards[0].text.starts_with("Approved"),
+        "the card says approved: {}",
+        cards[0].text
+    );
+    assert_eq!(s.puts(), 1, "decided once");
+}

@@ -1,0 +1,13 @@
+//! Fault tests: after Coupa failing, Redis restarting, or the process being killed mid-decision,
+//! everything converges within one sync cycle — no duplicate cards, no approval without a card,
+//! no decision made twice, no card left claiming something untrue — and every user who clicked
+//! was told the truth.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod claim_hold;
+mod coupa_decisions;
+mod coupa_sync;
+mod killed;
+mod redis_restart;

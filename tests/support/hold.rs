@@ -1,0 +1,122 @@
+//! Stand-in servers the test hosts, with a [`Hold`] in front: chosen requests can be held forever
+//! (they never reach the stand-in, so nothing they ask for happens) or served and then answered
+//! late (the work is done, the caller times out). This is how a test freezes the bot at an exact
+//! step, e.g. with Coupa's approve PUT in flight, and kills it there.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+
+#[derive(Default)]
+struct Rules {
+    /// Requests matching this are held forever.
+    hold: Option<(Method, String)>,
+    /// Requests matching this are served, then answered after the delay.
+    late: Option<(Method, String, Duration)>,
+    /// How many requests were held.
+    held: usize,
+}
+
+/// Rules for the requests passing through a stand-in. Cheap to clone; clones share rules.
+#[derive(Clone, Default)]
+pub struct Hold {
+    rules: Arc<Mutex<Rules>>,
+}
+
+impl Hold {
+    /// From now on, `method` requests whose path starts with `path_prefix` wait forever.
+    pub fn hold(&self, method: Method, path_prefix: &str) {
+        self.lock().hold = Some((method, path_prefix.to_owned()));
+    }
+
+    /// From now on, matching requests are served, then answered only after `delay`.
+    pub fn answer_late(&self, method: Method, path_prefix: &str, delay: Duration) {
+        self.lock().late = Some((method, path_prefix.to_owned(), delay));
+    }
+
+    /// Lets new requests through again (requests already held stay held).
+    pub fn clear(&self) {
+        let mut rules = self.lock();
+        rules.hold = None;
+        rules.late = None;
+    }
+
+    /// How many requests have been held so far.
+    pub fn held(&self) -> usize {
+        self.lock().held
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Rules> {
+        self.rules.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `router` with these rules in front of it.
+    pub fn wrap(&self, router: Router) -> Router {
+        router.layer(middleware::from_fn_with_state(self.clone(), apply))
+    }
+}
+
+async fn apply(State(hold): State<Hold>, request: Request, next: Next) -> Response {
+    let (held, late) = hold.rules_for(request.method(), request.uri().path());
+    if held {
+        std::future::pending::<()>().await;
+    }
+    let response = next.run(request).await;
+    if let Some(delay) = late {
+        tokio::time::sleep(delay).await;
+    }
+    response
+}
+
+impl Hold {
+    /// Whether to hold a request, and how late to answer it; counts the held.
+    fn rules_for(&self, method: &Method, path: &str) -> (bool, Option<Duration>) {
+        let mut rules = self.lock();
+        let held = rules
+            .hold
+            .as_ref()
+            .is_some_and(|(m, p)| m == method && path.starts_with(p.as_str()));
+        if held {
+            rules.held += 1;
+        }
+        let late = rules
+            .late
+            .as_ref()
+            .filter(|(m, p, _)| m == method && path.starts_with(p.as_str()))
+            .map(|(_, _, delay)| *delay);
+        (held, late)
+    }
+}
+
+/// A router served on a free local port until dropped.
+pub struct Served {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Served {
+    pub async fn start(router: Router) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Self { addr, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
