@@ -42,8 +42,8 @@ pub fn parse_event(body: &str) -> Result<SlackPushEvent, MalformedRequest> {
 /// handle, which is acknowledged and ignored rather than refused.
 ///
 /// Clicks arrive in bursts, so this reads the JSON twice rather than once into a generic tree:
-/// a skim for `type`, then the typed parse only for the types the bot handles. Both passes
-/// together cost less than building the tree.
+/// a skim for `type`, then the typed parse of that type's struct, only for the types the bot
+/// handles ([`HANDLED_INTERACTIONS`]). Both passes together cost less than building the tree.
 pub fn parse_interaction(body: &str) -> Result<Option<SlackInteractionEvent>, MalformedRequest> {
     let payload = url::form_urlencoded::parse(body.as_bytes())
         .find(|(name, _)| name == "payload")
@@ -51,11 +51,17 @@ pub fn parse_interaction(body: &str) -> Result<Option<SlackInteractionEvent>, Ma
         .ok_or(MalformedRequest::NoPayload)?;
     let kind = serde_json::from_str::<InteractionType>(&payload)?.kind;
     let kind = kind.as_deref().unwrap_or_default();
-    if !HANDLED_INTERACTIONS.contains(&kind) {
-        tracing::debug!(%kind, "interaction type ignored");
-        return Ok(None);
-    }
-    Ok(Some(serde_json::from_str(&payload)?))
+    // Knowing the type, read the variant's struct directly: the tagged enum would first copy
+    // the whole payload into an intermediate tree to find its tag.
+    let event = match kind {
+        "block_actions" => SlackInteractionEvent::BlockActions(serde_json::from_str(&payload)?),
+        "view_submission" => SlackInteractionEvent::ViewSubmission(serde_json::from_str(&payload)?),
+        _ => {
+            tracing::debug!(%kind, "interaction type ignored");
+            return Ok(None);
+        }
+    };
+    Ok(Some(event))
 }
 
 /// Just the `type` of an interaction; every other field is skipped.
