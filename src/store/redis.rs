@@ -100,6 +100,25 @@ static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Forgets an approval's cards and their index entries: `KEYS[1]` its cards hash, `KEYS[2]` the
+/// set of approvals with cards, `KEYS[3]` the unexpired cards by send time; `ARGV[1]` the approval,
+/// `ARGV[2]` the key prefix of the per-recipient sets (their names come from the hash, so they
+/// cannot be passed in `KEYS`; the store runs on one Redis node, not a cluster).
+static DELETE_CARDS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local recipients = redis.call('HKEYS', KEYS[1])
+        for _, recipient in ipairs(recipients) do
+            redis.call('ZREM', KEYS[3], ARGV[1] .. ':' .. recipient)
+            redis.call('SREM', ARGV[2] .. recipient, ARGV[1])
+        end
+        redis.call('DEL', KEYS[1])
+        redis.call('SREM', KEYS[2], ARGV[1])
+        return #recipients
+        ",
+    )
+});
+
 /// The shared store on Redis.
 #[derive(Clone)]
 pub struct RedisStore {
@@ -163,6 +182,16 @@ impl RedisStore {
 
     fn cards_index_key(&self) -> String {
         self.key(format_args!("cards-index"))
+    }
+
+    /// Unexpired cards by send time: member `{approval}:{recipient}`, score `sent_at` in ms.
+    fn unexpired_cards_key(&self) -> String {
+        self.key(format_args!("cards-unexpired"))
+    }
+
+    /// The approvals a recipient has cards for, without the recipient (see [`DELETE_CARDS`]).
+    fn cards_to_prefix(&self) -> String {
+        self.key(format_args!("cards-to:"))
     }
 
     fn email_key(&self, email: &str) -> String {
@@ -353,15 +382,25 @@ impl Store for RedisStore {
     async fn put_card(&self, approval: ApprovalId, card: &DeliveredCard) -> Result<(), StoreError> {
         let key = self.cards_key(approval);
         let index = self.cards_index_key();
+        let unexpired = self.unexpired_cards_key();
+        let to_recipient = format!("{}{}", self.cards_to_prefix(), card.recipient);
+        let member = format!("{approval}:{}", card.recipient);
         self.call(|mut c| async move {
-            redis::pipe()
-                .atomic()
+            let mut pipe = redis::pipe();
+            pipe.atomic()
                 .hset(&key, card.recipient.as_str(), to_json(card))
                 .ignore()
                 .sadd(&index, approval.0)
                 .ignore()
-                .query_async::<()>(&mut c)
-                .await
+                .sadd(&to_recipient, approval.0)
+                .ignore();
+            if card.expired {
+                pipe.zrem(&unexpired, &member).ignore();
+            } else {
+                pipe.zadd(&unexpired, &member, card.sent_at.as_millisecond())
+                    .ignore();
+            }
+            pipe.query_async::<()>(&mut c).await
         })
         .await
     }
@@ -369,23 +408,64 @@ impl Store for RedisStore {
     async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError> {
         let key = self.cards_key(approval);
         let index = self.cards_index_key();
-        self.call(|mut c| async move {
-            redis::pipe()
-                .atomic()
-                .del(&key)
-                .ignore()
-                .srem(&index, approval.0)
-                .ignore()
-                .query_async::<()>(&mut c)
-                .await
-        })
-        .await
+        let unexpired = self.unexpired_cards_key();
+        let to_prefix = self.cards_to_prefix();
+        let _: i64 = self
+            .call(|mut c| {
+                let mut invocation = DELETE_CARDS.key(&key);
+                invocation
+                    .key(&index)
+                    .key(&unexpired)
+                    .arg(approval.0)
+                    .arg(&to_prefix);
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(())
     }
 
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
         let index = self.cards_index_key();
         let mut ids: Vec<u64> = self
             .call(|mut c| async move { c.smembers(index).await })
+            .await?;
+        ids.sort_unstable();
+        Ok(ids.into_iter().map(ApprovalId).collect())
+    }
+
+    async fn approvals_with_cards_sent_by(
+        &self,
+        cutoff: Timestamp,
+    ) -> Result<Vec<ApprovalId>, StoreError> {
+        let key = self.unexpired_cards_key();
+        let members: Vec<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.zrangebyscore(key, "-inf", cutoff.as_millisecond()).await }
+            })
+            .await?;
+        let mut ids = members
+            .iter()
+            .map(|member| {
+                member
+                    .split_once(':')
+                    .and_then(|(approval, _)| approval.parse::<u64>().ok())
+                    .map(ApprovalId)
+                    .ok_or_else(|| StoreError::Corrupt {
+                        key: key.clone(),
+                        reason: format!("member {member:?} is not approval:recipient"),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    async fn approvals_carded_to(&self, user: &ChatUserId) -> Result<Vec<ApprovalId>, StoreError> {
+        let key = format!("{}{user}", self.cards_to_prefix());
+        let mut ids: Vec<u64> = self
+            .call(|mut c| async move { c.smembers(key).await })
             .await?;
         ids.sort_unstable();
         Ok(ids.into_iter().map(ApprovalId).collect())
