@@ -4,6 +4,7 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 pub mod cards;
+pub mod counting_store;
 pub mod e2e;
 pub mod fake_chat;
 pub mod http;
