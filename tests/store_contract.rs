@@ -471,6 +471,52 @@ async fn redis_keys_all_live_under_the_namespace_and_the_memory_store_is_embedde
     assert!(keys.iter().all(|k| k.starts_with(&namespace.prefix)));
 }
 
+#[tokio::test]
+async fn redis_cards_recorded_before_the_indexes_existed_are_indexed_on_first_use() {
+    let namespace = support::RedisNamespace::new("upgrade");
+    // Cards as an earlier version left them: the hash per approval and the set of approvals,
+    // with no send-time or per-recipient index (and no `expired` field).
+    let client = ::redis::Client::open(support::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let old = |user: &str, sent: i64| {
+        let mut value = serde_json::to_value(card(user, "1.1", sent)).unwrap();
+        value.as_object_mut().unwrap().remove("expired");
+        value.to_string()
+    };
+    let prefix = &namespace.prefix;
+    let _: () = ::redis::pipe()
+        .hset(format!("{prefix}:cards:11"), "U1", old("U1", 10))
+        .hset(format!("{prefix}:cards:12"), "U2", old("U2", 50))
+        .sadd(format!("{prefix}:cards-index"), &[11, 12])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    let store = namespace.store();
+    let cutoff = Timestamp::from_second(20).unwrap();
+    assert_eq!(
+        store.approvals_with_cards_sent_by(cutoff).await.unwrap(),
+        vec![ApprovalId(11)]
+    );
+    assert_eq!(
+        store
+            .approvals_carded_to(&ChatUserId::from("U2"))
+            .await
+            .unwrap(),
+        vec![ApprovalId(12)]
+    );
+    // Indexed once: a card deleted afterwards stays out of the indexes for a new process too.
+    store.delete_cards(ApprovalId(11)).await.unwrap();
+    let restarted = namespace.store();
+    assert!(
+        restarted
+            .approvals_with_cards_sent_by(cutoff)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 async fn unmapped_approvers_are_listed_by_email_until_forgotten(store: Arc<impl Store>) {
     store
         .note_unmapped(" Zed@Example.com", "Zed Zee")

@@ -119,12 +119,33 @@ static DELETE_CARDS: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Adds one card to the indexes if the hash still holds exactly the value read (so a card
+/// replaced or deleted meanwhile is not indexed from a stale read): `KEYS` as for `put_card`
+/// (cards hash, unexpired cards, recipient's set); `ARGV[1]` recipient, `ARGV[2]` the JSON read,
+/// `ARGV[3]` approval, `ARGV[4]` send time in ms or "" when expired.
+static INDEX_CARD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then
+            return 0
+        end
+        redis.call('SADD', KEYS[3], ARGV[3])
+        if ARGV[4] ~= '' then
+            redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[3] .. ':' .. ARGV[1])
+        end
+        return 1
+        ",
+    )
+});
+
 /// The shared store on Redis.
 #[derive(Clone)]
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
     audit_limit: usize,
+    /// Set once this process has made sure cards recorded before the indexes existed are in them.
+    indexed: std::sync::Arc<tokio::sync::OnceCell<()>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -155,6 +176,7 @@ impl RedisStore {
             conn,
             prefix: prefix.to_owned(),
             audit_limit: AUDIT_LOG_LIMIT,
+            indexed: std::sync::Arc::default(),
         })
     }
 
@@ -200,6 +222,73 @@ impl RedisStore {
 
     fn user_key(&self, user: &ChatUserId) -> String {
         self.key(format_args!("directory:user:{user}"))
+    }
+
+    /// Indexes cards recorded by versions that kept no index (once per Redis: a marker key says
+    /// it is done), so that expiry and "what's pending" still find them after an upgrade.
+    async fn ensure_indexed(&self) -> Result<(), StoreError> {
+        self.indexed
+            .get_or_try_init(|| async {
+                let marker = self.key(format_args!("cards-indexed"));
+                let done: bool = self
+                    .call(|mut c| {
+                        let marker = marker.clone();
+                        async move { c.exists(marker).await }
+                    })
+                    .await?;
+                if !done {
+                    for approval in self.approvals_with_cards().await? {
+                        let key = self.cards_key(approval);
+                        let raw: Vec<(String, String)> = self
+                            .call(|mut c| {
+                                let key = key.clone();
+                                async move { c.hgetall(key).await }
+                            })
+                            .await?;
+                        for (recipient, json) in raw {
+                            let card: DeliveredCard = from_json(&key, &json)?;
+                            self.index_card(approval, &recipient, &json, &card).await?;
+                        }
+                    }
+                    self.call(|mut c| async move { c.set::<_, _, ()>(marker, 1).await })
+                        .await?;
+                }
+                Ok(())
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// Indexes one card whose hash field `recipient` held `json` when read.
+    async fn index_card(
+        &self,
+        approval: ApprovalId,
+        recipient: &str,
+        json: &str,
+        card: &DeliveredCard,
+    ) -> Result<(), StoreError> {
+        let key = self.cards_key(approval);
+        let unexpired = self.unexpired_cards_key();
+        let to_recipient = format!("{}{recipient}", self.cards_to_prefix());
+        let sent = if card.expired {
+            String::new()
+        } else {
+            card.sent_at.as_millisecond().to_string()
+        };
+        let _: i64 = self
+            .call(|mut c| {
+                let mut invocation = INDEX_CARD.key(&key);
+                invocation
+                    .key(&unexpired)
+                    .key(&to_recipient)
+                    .arg(recipient)
+                    .arg(json)
+                    .arg(approval.0)
+                    .arg(&sent);
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(())
     }
 
     /// Runs a compare-and-act script on `key` that answers 1 when it acted, 0 when not.
@@ -437,6 +526,7 @@ impl Store for RedisStore {
         &self,
         cutoff: Timestamp,
     ) -> Result<Vec<ApprovalId>, StoreError> {
+        self.ensure_indexed().await?;
         let key = self.unexpired_cards_key();
         let members: Vec<String> = self
             .call(|mut c| {
@@ -463,6 +553,7 @@ impl Store for RedisStore {
     }
 
     async fn approvals_carded_to(&self, user: &ChatUserId) -> Result<Vec<ApprovalId>, StoreError> {
+        self.ensure_indexed().await?;
         let key = format!("{}{user}", self.cards_to_prefix());
         let mut ids: Vec<u64> = self
             .call(|mut c| async move { c.smembers(key).await })
