@@ -57,6 +57,8 @@ contract!(
     a_released_lease_can_be_taken_by_another_owner,
     renewing_a_lease_keeps_it_past_its_first_ttl,
     cards_are_kept_per_recipient_and_deleted_together,
+    only_unexpired_cards_sent_by_the_cutoff_are_due_for_expiry,
+    each_recipient_has_an_index_of_the_approvals_carded_to_them,
     directory_entries_match_emails_case_insensitively_and_expire,
     not_found_directory_entries_are_cached_too,
     the_watermark_starts_empty_and_keeps_the_last_value,
@@ -318,6 +320,101 @@ async fn cards_are_kept_per_recipient_and_deleted_together(store: Arc<impl Store
     );
 }
 
+async fn only_unexpired_cards_sent_by_the_cutoff_are_due_for_expiry(store: Arc<impl Store>) {
+    let at = |second: i64| Timestamp::from_second(second).unwrap();
+    store
+        .put_card(ApprovalId(1), &card("U1", "1.1", 10))
+        .await
+        .unwrap();
+    store
+        .put_card(ApprovalId(1), &card("U2", "1.2", 40))
+        .await
+        .unwrap();
+    store
+        .put_card(ApprovalId(2), &card("U1", "2.1", 20))
+        .await
+        .unwrap();
+    store
+        .put_card(ApprovalId(3), &card("U3", "3.1", 30))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .approvals_with_cards_sent_by(at(9))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The cutoff itself counts as due.
+    assert_eq!(
+        store.approvals_with_cards_sent_by(at(20)).await.unwrap(),
+        vec![ApprovalId(1), ApprovalId(2)]
+    );
+    // A card marked expired is no longer due; its approval's other cards still can be.
+    let mut expired = card("U1", "1.1", 10);
+    expired.expired = true;
+    store.put_card(ApprovalId(1), &expired).await.unwrap();
+    assert_eq!(
+        store.approvals_with_cards_sent_by(at(30)).await.unwrap(),
+        vec![ApprovalId(2), ApprovalId(3)]
+    );
+    assert_eq!(
+        store.approvals_with_cards_sent_by(at(40)).await.unwrap(),
+        vec![ApprovalId(1), ApprovalId(2), ApprovalId(3)]
+    );
+    // A newer card for the same recipient replaces the old one in the index too.
+    store
+        .put_card(ApprovalId(2), &card("U1", "2.2", 50))
+        .await
+        .unwrap();
+    store.delete_cards(ApprovalId(3)).await.unwrap();
+    assert_eq!(
+        store.approvals_with_cards_sent_by(at(49)).await.unwrap(),
+        vec![ApprovalId(1)]
+    );
+    store.delete_cards(ApprovalId(1)).await.unwrap();
+    assert_eq!(
+        store.approvals_with_cards_sent_by(at(100)).await.unwrap(),
+        vec![ApprovalId(2)]
+    );
+}
+
+async fn each_recipient_has_an_index_of_the_approvals_carded_to_them(store: Arc<impl Store>) {
+    let u1 = ChatUserId::from("U1");
+    let u2 = ChatUserId::from("U2");
+    assert!(store.approvals_carded_to(&u1).await.unwrap().is_empty());
+    store
+        .put_card(ApprovalId(5), &card("U1", "5.1", 10))
+        .await
+        .unwrap();
+    store
+        .put_card(ApprovalId(5), &card("U2", "5.2", 10))
+        .await
+        .unwrap();
+    store
+        .put_card(ApprovalId(3), &card("U1", "3.1", 20))
+        .await
+        .unwrap();
+    store
+        .put_card(ApprovalId(3), &card("U1", "3.2", 30))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.approvals_carded_to(&u1).await.unwrap(),
+        vec![ApprovalId(3), ApprovalId(5)]
+    );
+    assert_eq!(
+        store.approvals_carded_to(&u2).await.unwrap(),
+        vec![ApprovalId(5)]
+    );
+    store.delete_cards(ApprovalId(5)).await.unwrap();
+    assert_eq!(
+        store.approvals_carded_to(&u1).await.unwrap(),
+        vec![ApprovalId(3)]
+    );
+    assert!(store.approvals_carded_to(&u2).await.unwrap().is_empty());
+}
+
 async fn directory_entries_match_emails_case_insensitively_and_expire(store: Arc<impl Store>) {
     let user = ChatUserId::from("U42");
     store
@@ -420,6 +517,52 @@ async fn redis_keys_all_live_under_the_namespace_and_the_memory_store_is_embedde
     let keys = namespace.keys();
     assert!(keys.len() >= 3, "{keys:?}");
     assert!(keys.iter().all(|k| k.starts_with(&namespace.prefix)));
+}
+
+#[tokio::test]
+async fn redis_cards_recorded_before_the_indexes_existed_are_indexed_on_first_use() {
+    let namespace = support::RedisNamespace::new("upgrade");
+    // Cards as an earlier version left them: the hash per approval and the set of approvals,
+    // with no send-time or per-recipient index (and no `expired` field).
+    let client = ::redis::Client::open(support::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let old = |user: &str, sent: i64| {
+        let mut value = serde_json::to_value(card(user, "1.1", sent)).unwrap();
+        value.as_object_mut().unwrap().remove("expired");
+        value.to_string()
+    };
+    let prefix = &namespace.prefix;
+    let _: () = ::redis::pipe()
+        .hset(format!("{prefix}:cards:11"), "U1", old("U1", 10))
+        .hset(format!("{prefix}:cards:12"), "U2", old("U2", 50))
+        .sadd(format!("{prefix}:cards-index"), &[11, 12])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    let store = namespace.store();
+    let cutoff = Timestamp::from_second(20).unwrap();
+    assert_eq!(
+        store.approvals_with_cards_sent_by(cutoff).await.unwrap(),
+        vec![ApprovalId(11)]
+    );
+    assert_eq!(
+        store
+            .approvals_carded_to(&ChatUserId::from("U2"))
+            .await
+            .unwrap(),
+        vec![ApprovalId(12)]
+    );
+    // Indexed once: a card deleted afterwards stays out of the indexes for a new process too.
+    store.delete_cards(ApprovalId(11)).await.unwrap();
+    let restarted = namespace.store();
+    assert!(
+        restarted
+            .approvals_with_cards_sent_by(cutoff)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn unmapped_approvers_are_listed_by_email_until_forgotten(store: Arc<impl Store>) {

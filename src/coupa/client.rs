@@ -180,11 +180,18 @@ impl RetryPolicy {
     }
 }
 
+/// How much more network delay one call may meet than another a second later without Coupa
+/// seeing more than `COUPA_MAX_RPS` arrivals in a second; costs 5% of the rate.
+pub const JITTER_ALLOWANCE: Duration = Duration::from_millis(50);
+
 /// Spaces calls evenly so the process stays under `COUPA_MAX_RPS`, whatever the number of tasks.
 ///
-/// Each caller reserves the next free slot and sleeps until it; slots are `1 / rps` apart. There is
-/// no burst allowance, so no one-second window ever holds more than `rps` (+1 at its edge) calls.
-/// Uses `tokio::time`, so paused-clock tests control it.
+/// Each caller reserves the next free slot and sleeps until it. There is no burst allowance, and
+/// slots are `(1 s + JITTER_ALLOWANCE) / rps` apart rather than `1 / rps`: any `rps + 1`
+/// consecutive calls then leave at least [`JITTER_ALLOWANCE`] more than a second apart, so
+/// Coupa, which counts arrivals, never sees more than `rps` in any one-second window unless the
+/// network delays one call that much more than another. Uses `tokio::time`, so paused-clock tests
+/// control it.
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Duration,
@@ -192,10 +199,10 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// At most `rps` calls per second (0 is read as 1).
+    /// At most `rps` calls per second (0 is read as 1), as Coupa counts them.
     pub fn per_second(rps: u32) -> Self {
         Self {
-            interval: Duration::from_secs(1) / rps.max(1),
+            interval: (Duration::from_secs(1) + JITTER_ALLOWANCE) / rps.max(1),
             next_slot: Mutex::new(None),
         }
     }
@@ -1068,8 +1075,8 @@ mod tests {
         for _ in 0..21 {
             limiter.acquire().await;
         }
-        // 21 calls at 20/s: the first at once, the last a full second later.
-        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        // 21 calls at 20/s: the first at once, the last a second and the allowance later.
+        assert_eq!(started.elapsed(), Duration::from_secs(1) + JITTER_ALLOWANCE);
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct RecordedCall {
     pub path: String,
     /// Query pairs, decoded.
     pub query: Vec<(String, String)>,
+    /// When the sandbox received it (`tokio::time`, so paused-clock tests see their own clock).
+    pub at: tokio::time::Instant,
 }
 
 /// A failure to inject into the next matching API calls.
@@ -844,6 +846,7 @@ async fn admit(
             method: method.to_string(),
             path: uri.path().to_owned(),
             query: pairs(&uri.query().map(str::to_owned)),
+            at: tokio::time::Instant::now(),
         });
         if !inner.authorized(headers) {
             return Err((

@@ -2,8 +2,10 @@
 //! end-to-end tests: the methods the bot calls, with Slack's request and response shapes,
 //! recording every message so a page or a test can show what each person sees.
 //!
-//! Requests must carry the configured bot token. Optionally a per-channel rate limit answers 429
-//! with `Retry-After`, as Slack does for `chat.postMessage` beyond about one message a second.
+//! Requests must carry the configured bot token. Optionally `chat.postMessage` is rate limited as
+//! Slack limits it, answering 429 with `Retry-After`: per channel (about one message a second) and
+//! for the whole workspace (a token bucket of messages per second; see
+//! [`FakeSlack::limit_posts_per_workspace`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -77,7 +79,33 @@ struct Inner {
     next_ts: u64,
     per_channel_gap: Option<Duration>,
     last_post: HashMap<String, tokio::time::Instant>,
+    workspace_budget: Option<WorkspaceBudget>,
+    post_times: Vec<tokio::time::Instant>,
     rate_limited: u64,
+}
+
+/// A token bucket of posts: holds at most `per_second` tokens, refills at `per_second` a second,
+/// starts full; each accepted post takes one.
+struct WorkspaceBudget {
+    per_second: f64,
+    tokens: f64,
+    refilled: tokio::time::Instant,
+}
+
+impl WorkspaceBudget {
+    /// Takes one post from the budget, or says how long until a token is back.
+    fn take(&mut self, now: tokio::time::Instant) -> Result<(), Duration> {
+        let elapsed = (now - self.refilled).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.per_second);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return Ok(());
+        }
+        Err(Duration::from_secs_f64(
+            (1.0 - self.tokens) / self.per_second,
+        ))
+    }
 }
 
 /// The fake Slack Web API. Cheap to clone; clones share state.
@@ -172,6 +200,23 @@ impl FakeSlack {
         self.lock().scopes = scopes.to_owned();
     }
 
+    /// Enforces a workspace budget on `chat.postMessage`, as a token bucket: it holds at most
+    /// `per_second` posts (a second's worth, so a burst of `per_second` is allowed), refills
+    /// continuously at `per_second` a second, and starts full. A post with no token left is
+    /// refused with 429 and `Retry-After` set to the time until the next token, rounded up to
+    /// whole seconds as Slack sends it (so 1). Refused posts take no token, and a post the
+    /// per-channel limit refuses (checked first) takes none either. Sustained, the workspace
+    /// accepts `per_second` posts a second; `n` posts need at least `(n - per_second) /
+    /// per_second` seconds.
+    pub fn limit_posts_per_workspace(&self, per_second: u32) {
+        let per_second = f64::from(per_second.max(1));
+        self.lock().workspace_budget = Some(WorkspaceBudget {
+            per_second,
+            tokens: per_second,
+            refilled: tokio::time::Instant::now(),
+        });
+    }
+
     /// Enforces at most one `chat.postMessage` per channel per `gap` (429 beyond it).
     pub fn limit_posts_per_channel(&self, gap: Duration) {
         self.lock().per_channel_gap = Some(gap);
@@ -248,6 +293,11 @@ impl FakeSlack {
         self.lock().calls.clone()
     }
 
+    /// When each `chat.postMessage` was accepted, in order.
+    pub fn post_times(&self) -> Vec<tokio::time::Instant> {
+        self.lock().post_times.clone()
+    }
+
     /// How many calls were answered 429.
     pub fn rate_limited(&self) -> u64 {
         self.lock().rate_limited
@@ -277,6 +327,21 @@ impl Inner {
             "profile": { "email": user.email, "real_name": user.name, "display_name": user.name },
         })
     }
+}
+
+/// A 429 asking to wait `wait`, rounded up to whole seconds (at least one), as Slack sends it.
+fn rate_limited(inner: &mut Inner, wait: Duration) -> Response {
+    inner.rate_limited += 1;
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(json!({ "ok": false, "error": "ratelimited" })),
+    )
+        .into_response();
+    if let Ok(value) = seconds.to_string().parse() {
+        response.headers_mut().insert("retry-after", value);
+    }
+    response
 }
 
 fn ok(body: Value) -> Response {
@@ -363,26 +428,23 @@ async fn api(
             if channel.starts_with('U') {
                 channel = dm_channel(&channel);
             }
-            if let Some(gap) = inner.per_channel_gap {
-                let now = tokio::time::Instant::now();
-                if let Some(last) = inner.last_post.get(&channel) {
-                    let ready = *last + gap;
-                    if now < ready {
-                        inner.rate_limited += 1;
-                        let wait = (ready - now).as_secs_f64().ceil().max(1.0) as u64;
-                        let mut response = (
-                            StatusCode::TOO_MANY_REQUESTS,
-                            axum::Json(json!({ "ok": false, "error": "ratelimited" })),
-                        )
-                            .into_response();
-                        if let Ok(value) = wait.to_string().parse() {
-                            response.headers_mut().insert("retry-after", value);
-                        }
-                        return response;
-                    }
-                }
+            let now = tokio::time::Instant::now();
+            if let Some(gap) = inner.per_channel_gap
+                && let Some(last) = inner.last_post.get(&channel)
+                && now < *last + gap
+            {
+                let wait = *last + gap - now;
+                return rate_limited(&mut inner, wait);
+            }
+            if let Some(budget) = inner.workspace_budget.as_mut()
+                && let Err(wait) = budget.take(now)
+            {
+                return rate_limited(&mut inner, wait);
+            }
+            if inner.per_channel_gap.is_some() {
                 inner.last_post.insert(channel.clone(), now);
             }
+            inner.post_times.push(now);
             let ts = inner.fresh_ts();
             let message = FakeMessage {
                 channel: channel.clone(),

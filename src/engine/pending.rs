@@ -64,18 +64,10 @@ impl Engine {
                 candidates.insert((requisition, approval.id));
             }
         }
+        // Group approvals: the cards given to the asker, from the store's per-recipient index.
         let mut requisition_of_card = Vec::new();
-        for approval in self.store.approvals_with_cards().await? {
-            if candidates.iter().any(|(_, a)| *a == approval) {
-                continue;
-            }
-            if self
-                .store
-                .cards(approval)
-                .await?
-                .iter()
-                .any(|c| c.recipient == *user)
-            {
+        for approval in self.store.approvals_carded_to(user).await? {
+            if !candidates.iter().any(|(_, a)| *a == approval) {
                 requisition_of_card.push(approval);
             }
         }

@@ -3,14 +3,18 @@
 //!
 //! Runs only on the replica holding the sync lease. Each cycle reads the requisitions Coupa
 //! changed since the watermark (one list call when nothing changed) and handles them oldest
-//! first; the watermark moves only after the batch is handled, so a crash means redo, never
-//! skip, and redoing is harmless because delivery checks the store first. A full reconcile of
+//! first, [`CONCURRENT_REQUISITIONS`] at a time; the watermark moves only after the batch is
+//! handled (and never past a requisition that failed), so a crash means redo, never skip, and
+//! redoing is harmless because delivery checks the store first. Expiry reads only the cards due
+//! (a store index by send time), so a cycle with nothing changed costs one Coupa call and a few
+//! store calls however many approvals are tracked. A full reconcile of
 //! everything pending runs at start and hourly, and closes cards whose approval disappeared.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::chat::card::CardState;
@@ -23,6 +27,11 @@ use super::leader::Leadership;
 
 /// How often everything pending is reconciled, besides at start.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
+
+/// How many requisitions a cycle handles at once. Each posts its cards one at a time, so this
+/// is also how many chat messages can be in flight: enough to use a workspace's posting budget
+/// at Slack's round-trip times, few enough that a 429 stops only a handful of calls mid-air.
+pub const CONCURRENT_REQUISITIONS: usize = 16;
 
 /// How long a delivery in progress keeps other replicas from making the same one.
 const DELIVERY_GUARD: Duration = Duration::from_secs(120);
@@ -42,6 +51,48 @@ pub struct SyncReport {
     pub failures: usize,
 }
 
+/// A requisition handled by a task: its `updated_at` and what came of it.
+type Handled = (Timestamp, Result<SyncReport, EngineError>);
+
+/// What the tasks of [`Engine::handle_all`] came to so far.
+#[derive(Default)]
+struct Progress {
+    total: SyncReport,
+    first_failure: Option<Timestamp>,
+    first_error: Option<EngineError>,
+}
+
+impl Progress {
+    fn absorb(&mut self, joined: Result<Handled, tokio::task::JoinError>) {
+        match joined {
+            Ok((updated_at, Ok(report))) => {
+                if report.failures > 0 {
+                    self.first_failure =
+                        Some(self.first_failure.map_or(updated_at, |f| f.min(updated_at)));
+                }
+                self.total.add(&report);
+            }
+            Ok((_, Err(err))) => {
+                self.first_error.get_or_insert(err);
+            }
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            // Cancelled: only when the cycle itself is dropped, which ends it anyway.
+            Err(_) => {}
+        }
+    }
+}
+
+impl SyncReport {
+    /// Adds `other`'s counts to this one.
+    fn add(&mut self, other: &SyncReport) {
+        self.requisitions += other.requisitions;
+        self.delivered += other.delivered;
+        self.closed += other.closed;
+        self.unmapped += other.unmapped;
+        self.failures += other.failures;
+    }
+}
+
 impl Engine {
     /// One incremental cycle; a full reconcile when there is no watermark yet.
     pub async fn sync_changes(&self) -> Result<SyncReport, EngineError> {
@@ -49,22 +100,17 @@ impl Engine {
             return self.reconcile().await;
         };
         let changed = self.coupa.requisitions_changed_since(watermark).await?;
-        let mut report = SyncReport::default();
-        let mut next = watermark;
-        let mut first_failure: Option<Timestamp> = None;
-        for requisition in &changed {
-            let failures = report.failures;
-            self.handle(requisition, &mut report).await?;
-            if report.failures > failures && first_failure.is_none() {
-                first_failure = Some(requisition.updated_at);
-            }
-            next = next.max(requisition.updated_at);
-        }
+        let newest = changed.iter().map(|r| r.updated_at).max();
+        let (report, first_failure) = self.handle_all(changed).await?;
+        let mut next = newest.map_or(watermark, |n| watermark.max(n));
         // A failed delivery is redone next cycle: stop the watermark just before it.
         if let Some(failed) = first_failure {
             next = watermark.max(failed - jiff::SignedDuration::from_secs(1));
         }
-        self.store.set_watermark(next).await?;
+        let mut report = report;
+        if next != watermark {
+            self.store.set_watermark(next).await?;
+        }
         self.expire(&mut report).await?;
         Ok(report)
     }
@@ -74,14 +120,12 @@ impl Engine {
     pub async fn reconcile(&self) -> Result<SyncReport, EngineError> {
         let previous = self.store.watermark().await?;
         let pending = self.coupa.pending_requisitions().await?;
-        let mut report = SyncReport::default();
-        let mut current: HashSet<ApprovalId> = HashSet::new();
-        let mut newest = previous;
-        for requisition in &pending {
-            self.handle(requisition, &mut report).await?;
-            current.extend(requisition.current_approvals.iter().map(|a| a.id));
-            newest = newest.max(Some(requisition.updated_at));
-        }
+        let current: HashSet<ApprovalId> = pending
+            .iter()
+            .flat_map(|r| r.current_approvals.iter().map(|a| a.id))
+            .collect();
+        let newest = pending.iter().map(|r| r.updated_at).max().max(previous);
+        let (mut report, _) = self.handle_all(pending).await?;
         for approval in self.store.approvals_with_cards().await? {
             if !current.contains(&approval) {
                 self.close_orphan(approval, &mut report).await?;
@@ -94,6 +138,43 @@ impl Engine {
         }
         self.expire(&mut report).await?;
         Ok(report)
+    }
+
+    /// Handles `requisitions`, up to [`CONCURRENT_REQUISITIONS`] at once, so that posting cards
+    /// is not held to one Slack round trip at a time. Returns the summed report and the
+    /// `updated_at` of the oldest requisition that had a failure.
+    ///
+    /// Every requisition started is finished before this returns, even after an error, so that no
+    /// post is cut off between being sent and being recorded; the first error is then returned.
+    async fn handle_all(
+        &self,
+        requisitions: Vec<Requisition>,
+    ) -> Result<(SyncReport, Option<Timestamp>), EngineError> {
+        let mut tasks: JoinSet<Handled> = JoinSet::new();
+        let mut progress = Progress::default();
+        for requisition in requisitions {
+            while tasks.len() >= CONCURRENT_REQUISITIONS {
+                if let Some(joined) = tasks.join_next().await {
+                    progress.absorb(joined);
+                }
+            }
+            if progress.first_error.is_some() {
+                break;
+            }
+            let engine = self.clone();
+            tasks.spawn(async move {
+                let mut report = SyncReport::default();
+                let result = engine.handle(&requisition, &mut report).await;
+                (requisition.updated_at, result.map(|()| report))
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            progress.absorb(joined);
+        }
+        match progress.first_error {
+            Some(err) => Err(err),
+            None => Ok((progress.total, progress.first_failure)),
+        }
     }
 
     /// Delivers cards for a requisition's current approvals and closes cards of its others.
@@ -259,7 +340,13 @@ impl Engine {
 
     /// Edits cards whose buttons have expired to say so. The approval itself is untouched.
     async fn expire(&self, report: &mut SyncReport) -> Result<(), EngineError> {
-        for approval_id in self.store.approvals_with_cards().await? {
+        // Only approvals with a card old enough to be due: an index read, not one per approval.
+        let ttl = jiff::SignedDuration::try_from(self.settings.button_ttl)
+            .unwrap_or(jiff::SignedDuration::MAX);
+        let Ok(cutoff) = self.now().checked_sub(ttl) else {
+            return Ok(());
+        };
+        for approval_id in self.store.approvals_with_cards_sent_by(cutoff).await? {
             let cards = self.store.cards(approval_id).await?;
             let due: Vec<&DeliveredCard> = cards
                 .iter()

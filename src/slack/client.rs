@@ -3,7 +3,8 @@
 //!
 //! Slack enforces its rate limits with 429 and `Retry-After`; every call here waits out a 429 and
 //! retries (counted in `slack_rate_limited_total`), so a busy workspace delays messages instead
-//! of losing them.
+//! of losing them. The wait is shared: one 429 pauses that method for every task, and cards to one
+//! person go out a second apart ([`Pacer`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use crate::config::{SlackSettings, expose};
 use crate::domain::{ChannelId, ChatUserId, MessageTs};
 
 use super::blocks::{self, Rendered};
+use super::pacing::Pacer;
 
 /// The slack-morphism client type used throughout.
 pub type SlackHyperClient = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector>>>;
@@ -28,8 +30,10 @@ pub type SlackHyperClient = SlackClient<SlackClientHyperConnector<HttpsConnector
 const MAX_RETRIES: usize = 20;
 
 /// Calls Slack, waiting out each 429 for its `Retry-After` (up to [`MAX_RETRIES`] times), so a
-/// busy workspace delays messages instead of losing them. Every 429 is counted.
+/// busy workspace delays messages instead of losing them. A 429 pauses every call of `method`
+/// through `pacer`, not just this one. Every 429 is counted.
 async fn retrying<T, Fut>(
+    pacer: &Pacer,
     method: &'static str,
     call: impl Fn() -> Fut,
 ) -> Result<T, SlackClientError>
@@ -38,6 +42,8 @@ where
 {
     let mut retries = 0;
     loop {
+        pacer.wait_for(method).await;
+        let sent = tokio::time::Instant::now();
         match call().await {
             Err(SlackClientError::RateLimitError(limited)) if retries < MAX_RETRIES => {
                 retries += 1;
@@ -46,9 +52,9 @@ where
                 tracing::debug!(
                     method,
                     wait_ms = wait.as_millis() as u64,
-                    "Slack rate limited a call; waiting"
+                    "Slack rate limited a call; pausing the method for the workspace"
                 );
-                tokio::time::sleep(wait).await;
+                pacer.pause(method, wait, sent);
             }
             other => return other,
         }
@@ -77,6 +83,8 @@ pub fn web_client(api_url: &url::Url) -> Result<Arc<SlackHyperClient>, ChatError
 pub struct SlackChat {
     client: Arc<SlackHyperClient>,
     token: SlackApiToken,
+    /// Shared by clones, so that every task of the process keeps to one pace.
+    pacer: Arc<Pacer>,
 }
 
 impl std::fmt::Debug for SlackChat {
@@ -109,6 +117,7 @@ impl SlackChat {
         Self {
             client,
             token: SlackApiToken::new(bot_token.into()),
+            pacer: Arc::new(Pacer::new()),
         }
     }
 
@@ -137,7 +146,7 @@ impl SlackChat {
     ) -> Result<MessageRef, ChatError> {
         let request =
             SlackApiChatPostMessageRequest::new(channel.as_str().into(), Self::content(rendered));
-        let response = retrying("chat.postMessage", || async {
+        let response = retrying(&self.pacer, "chat.postMessage", || async {
             self.session().chat_post_message(&request).await
         })
         .await
@@ -160,7 +169,7 @@ impl SlackChat {
             user.as_str().into(),
             Self::content(rendered),
         );
-        retrying("chat.postEphemeral", || async {
+        retrying(&self.pacer, "chat.postEphemeral", || async {
             self.session().chat_post_ephemeral(&request).await
         })
         .await
@@ -171,7 +180,7 @@ impl SlackChat {
     /// Opens a modal; `trigger_id` must be used within 3 s of the click.
     pub async fn open_modal(&self, trigger_id: &str, view: SlackView) -> Result<(), ChatError> {
         let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
-        retrying("views.open", || async {
+        retrying(&self.pacer, "views.open", || async {
             self.session().views_open(&request).await
         })
         .await
@@ -182,7 +191,7 @@ impl SlackChat {
     /// Publishes `user`'s App Home.
     pub async fn publish_home(&self, user: &ChatUserId, view: SlackView) -> Result<(), ChatError> {
         let request = SlackApiViewsPublishRequest::new(user.as_str().into(), view);
-        retrying("views.publish", || async {
+        retrying(&self.pacer, "views.publish", || async {
             self.session().views_publish(&request).await
         })
         .await
@@ -213,7 +222,10 @@ impl ChatPort for SlackChat {
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
         // Posting to a user id opens (or reuses) the DM; the answer names its D… channel, which
         // chat.update needs later.
-        self.post(&ChannelId(user.0.clone()), &blocks::card(card))
+        let rendered = blocks::card(card);
+        let channel = ChannelId(user.0.clone());
+        self.pacer
+            .in_conversation(user.as_str(), || self.post(&channel, &rendered))
             .await
     }
 
@@ -224,7 +236,7 @@ impl ChatPort for SlackChat {
             Self::content(&blocks::card(card)),
             message.ts.as_str().into(),
         );
-        retrying("chat.update", || async {
+        retrying(&self.pacer, "chat.update", || async {
             self.session().chat_update(&request).await
         })
         .await
@@ -243,7 +255,7 @@ impl ChatPort for SlackChat {
 
     async fn lookup_user_by_email(&self, email: &str) -> Result<Option<ChatUserId>, ChatError> {
         let request = SlackApiUsersLookupByEmailRequest::new(EmailAddress(email.to_owned()));
-        match retrying("users.lookupByEmail", || async {
+        match retrying(&self.pacer, "users.lookupByEmail", || async {
             self.session().users_lookup_by_email(&request).await
         })
         .await
@@ -256,7 +268,7 @@ impl ChatPort for SlackChat {
 
     async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
         let request = SlackApiUsersInfoRequest::new(user.as_str().into());
-        let response = retrying("users.info", || async {
+        let response = retrying(&self.pacer, "users.info", || async {
             self.session().users_info(&request).await
         })
         .await

@@ -4,7 +4,8 @@
 //! - [`routes`]: `POST /slack/events`, `/slack/interactions`, `/slack/commands` behind the
 //!   signature check, acknowledged at once; the work runs in [`handlers`], shared with
 //! - [`socket`]: Socket Mode, used instead of the HTTP routes when `SLACK_APP_TOKEN` is set.
-//! - [`client`]: [`client::SlackChat`], the chat port over the Web API.
+//! - [`client`]: [`client::SlackChat`], the chat port over the Web API; [`pacing`]: how its calls
+//!   keep to Slack's rate limits together.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
 //! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure).
 //! - [`requests`]: Slack's request bodies read into typed events (pure), for the routes.
@@ -14,6 +15,7 @@ pub mod client;
 pub mod format;
 pub mod handlers;
 pub mod intents;
+pub mod pacing;
 pub mod payload;
 pub mod requests;
 pub mod routes;

@@ -255,6 +255,35 @@ impl Store for MemoryStore {
         Ok(self.lock().cards.keys().copied().collect())
     }
 
+    async fn approvals_with_cards_sent_by(
+        &self,
+        cutoff: Timestamp,
+    ) -> Result<Vec<ApprovalId>, StoreError> {
+        // In process a scan costs microseconds per thousand cards; Redis keeps a real index.
+        let cutoff = cutoff.as_millisecond();
+        Ok(self
+            .lock()
+            .cards
+            .iter()
+            .filter(|(_, cards)| {
+                cards
+                    .iter()
+                    .any(|c| !c.expired && c.sent_at.as_millisecond() <= cutoff)
+            })
+            .map(|(approval, _)| *approval)
+            .collect())
+    }
+
+    async fn approvals_carded_to(&self, user: &ChatUserId) -> Result<Vec<ApprovalId>, StoreError> {
+        Ok(self
+            .lock()
+            .cards
+            .iter()
+            .filter(|(_, cards)| cards.iter().any(|c| c.recipient == *user))
+            .map(|(approval, _)| *approval)
+            .collect())
+    }
+
     async fn directory_entry(&self, email: &str) -> Result<Option<DirectoryEntry>, StoreError> {
         let mut inner = self.lock();
         Ok(live(&mut inner.directory, &normalize_email(email)).map(|e| e.value.clone()))

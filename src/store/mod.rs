@@ -293,8 +293,21 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets every card of `approval` (it is resolved and its cards say so).
     async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError>;
 
-    /// Every approval that has cards recorded, for reconciliation and expiry.
+    /// Every approval that has cards recorded, for reconciliation.
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError>;
+
+    /// Approvals with a card not yet marked expired that was sent at or before `cutoff` (to the
+    /// millisecond), ascending: the ones whose buttons are due to expire. Answered from an index
+    /// of unexpired cards by send time, so a sync cycle reads only the cards that are due, not
+    /// every tracked approval.
+    async fn approvals_with_cards_sent_by(
+        &self,
+        cutoff: Timestamp,
+    ) -> Result<Vec<ApprovalId>, StoreError>;
+
+    /// Approvals with a card recorded for `user`, ascending (an index per recipient, for
+    /// "what's pending").
+    async fn approvals_carded_to(&self, user: &ChatUserId) -> Result<Vec<ApprovalId>, StoreError>;
 
     // --- Directory cache ---------------------------------------------------------------------------
 

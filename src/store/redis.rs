@@ -115,12 +115,52 @@ static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Forgets an approval's cards and their index entries: `KEYS[1]` its cards hash, `KEYS[2]` the
+/// set of approvals with cards, `KEYS[3]` the unexpired cards by send time; `ARGV[1]` the approval,
+/// `ARGV[2]` the key prefix of the per-recipient sets (their names come from the hash, so they
+/// cannot be passed in `KEYS`; the store runs on one Redis node, not a cluster).
+static DELETE_CARDS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local recipients = redis.call('HKEYS', KEYS[1])
+        for _, recipient in ipairs(recipients) do
+            redis.call('ZREM', KEYS[3], ARGV[1] .. ':' .. recipient)
+            redis.call('SREM', ARGV[2] .. recipient, ARGV[1])
+        end
+        redis.call('DEL', KEYS[1])
+        redis.call('SREM', KEYS[2], ARGV[1])
+        return #recipients
+        ",
+    )
+});
+
+/// Adds one card to the indexes if the hash still holds exactly the value read (so a card
+/// replaced or deleted meanwhile is not indexed from a stale read): `KEYS` as for `put_card`
+/// (cards hash, unexpired cards, recipient's set); `ARGV[1]` recipient, `ARGV[2]` the JSON read,
+/// `ARGV[3]` approval, `ARGV[4]` send time in ms or "" when expired.
+static INDEX_CARD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then
+            return 0
+        end
+        redis.call('SADD', KEYS[3], ARGV[3])
+        if ARGV[4] ~= '' then
+            redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[3] .. ':' .. ARGV[1])
+        end
+        return 1
+        ",
+    )
+});
+
 /// The shared store on Redis.
 #[derive(Clone)]
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
     audit_limit: usize,
+    /// Set once this process has made sure cards recorded before the indexes existed are in them.
+    indexed: std::sync::Arc<tokio::sync::OnceCell<()>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -151,6 +191,7 @@ impl RedisStore {
             conn,
             prefix: prefix.to_owned(),
             audit_limit: AUDIT_LOG_LIMIT,
+            indexed: std::sync::Arc::default(),
         })
     }
 
@@ -180,12 +221,89 @@ impl RedisStore {
         self.key(format_args!("cards-index"))
     }
 
+    /// Unexpired cards by send time: member `{approval}:{recipient}`, score `sent_at` in ms.
+    fn unexpired_cards_key(&self) -> String {
+        self.key(format_args!("cards-unexpired"))
+    }
+
+    /// The approvals a recipient has cards for, without the recipient (see [`DELETE_CARDS`]).
+    fn cards_to_prefix(&self) -> String {
+        self.key(format_args!("cards-to:"))
+    }
+
     fn email_key(&self, email: &str) -> String {
         self.key(format_args!("directory:email:{}", normalize_email(email)))
     }
 
     fn user_key(&self, user: &ChatUserId) -> String {
         self.key(format_args!("directory:user:{user}"))
+    }
+
+    /// Indexes cards recorded by versions that kept no index (once per Redis: a marker key says
+    /// it is done), so that expiry and "what's pending" still find them after an upgrade.
+    async fn ensure_indexed(&self) -> Result<(), StoreError> {
+        self.indexed
+            .get_or_try_init(|| async {
+                let marker = self.key(format_args!("cards-indexed"));
+                let done: bool = self
+                    .call(|mut c| {
+                        let marker = marker.clone();
+                        async move { c.exists(marker).await }
+                    })
+                    .await?;
+                if !done {
+                    for approval in self.approvals_with_cards().await? {
+                        let key = self.cards_key(approval);
+                        let raw: Vec<(String, String)> = self
+                            .call(|mut c| {
+                                let key = key.clone();
+                                async move { c.hgetall(key).await }
+                            })
+                            .await?;
+                        for (recipient, json) in raw {
+                            let card: DeliveredCard = from_json(&key, &json)?;
+                            self.index_card(approval, &recipient, &json, &card).await?;
+                        }
+                    }
+                    self.call(|mut c| async move { c.set::<_, _, ()>(marker, 1).await })
+                        .await?;
+                }
+                Ok(())
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// Indexes one card whose hash field `recipient` held `json` when read.
+    async fn index_card(
+        &self,
+        approval: ApprovalId,
+        recipient: &str,
+        json: &str,
+        card: &DeliveredCard,
+    ) -> Result<(), StoreError> {
+        let key = self.cards_key(approval);
+        let unexpired = self.unexpired_cards_key();
+        let to_recipient = format!("{}{recipient}", self.cards_to_prefix());
+        let sent = if card.expired {
+            String::new()
+        } else {
+            card.sent_at.as_millisecond().to_string()
+        };
+        let _: i64 = self
+            .call(|mut c| {
+                let mut invocation = INDEX_CARD.key(&key);
+                invocation
+                    .key(&unexpired)
+                    .key(&to_recipient)
+                    .arg(recipient)
+                    .arg(json)
+                    .arg(approval.0)
+                    .arg(&sent);
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(())
     }
 
     /// Runs a compare-and-act script on `key` that answers 1 when it acted, 0 when not.
@@ -381,15 +499,25 @@ impl Store for RedisStore {
     async fn put_card(&self, approval: ApprovalId, card: &DeliveredCard) -> Result<(), StoreError> {
         let key = self.cards_key(approval);
         let index = self.cards_index_key();
+        let unexpired = self.unexpired_cards_key();
+        let to_recipient = format!("{}{}", self.cards_to_prefix(), card.recipient);
+        let member = format!("{approval}:{}", card.recipient);
         self.call(|mut c| async move {
-            redis::pipe()
-                .atomic()
+            let mut pipe = redis::pipe();
+            pipe.atomic()
                 .hset(&key, card.recipient.as_str(), to_json(card))
                 .ignore()
                 .sadd(&index, approval.0)
                 .ignore()
-                .query_async::<()>(&mut c)
-                .await
+                .sadd(&to_recipient, approval.0)
+                .ignore();
+            if card.expired {
+                pipe.zrem(&unexpired, &member).ignore();
+            } else {
+                pipe.zadd(&unexpired, &member, card.sent_at.as_millisecond())
+                    .ignore();
+            }
+            pipe.query_async::<()>(&mut c).await
         })
         .await
     }
@@ -397,23 +525,66 @@ impl Store for RedisStore {
     async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError> {
         let key = self.cards_key(approval);
         let index = self.cards_index_key();
-        self.call(|mut c| async move {
-            redis::pipe()
-                .atomic()
-                .del(&key)
-                .ignore()
-                .srem(&index, approval.0)
-                .ignore()
-                .query_async::<()>(&mut c)
-                .await
-        })
-        .await
+        let unexpired = self.unexpired_cards_key();
+        let to_prefix = self.cards_to_prefix();
+        let _: i64 = self
+            .call(|mut c| {
+                let mut invocation = DELETE_CARDS.key(&key);
+                invocation
+                    .key(&index)
+                    .key(&unexpired)
+                    .arg(approval.0)
+                    .arg(&to_prefix);
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(())
     }
 
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
         let index = self.cards_index_key();
         let mut ids: Vec<u64> = self
             .call(|mut c| async move { c.smembers(index).await })
+            .await?;
+        ids.sort_unstable();
+        Ok(ids.into_iter().map(ApprovalId).collect())
+    }
+
+    async fn approvals_with_cards_sent_by(
+        &self,
+        cutoff: Timestamp,
+    ) -> Result<Vec<ApprovalId>, StoreError> {
+        self.ensure_indexed().await?;
+        let key = self.unexpired_cards_key();
+        let members: Vec<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.zrangebyscore(key, "-inf", cutoff.as_millisecond()).await }
+            })
+            .await?;
+        let mut ids = members
+            .iter()
+            .map(|member| {
+                member
+                    .split_once(':')
+                    .and_then(|(approval, _)| approval.parse::<u64>().ok())
+                    .map(ApprovalId)
+                    .ok_or_else(|| StoreError::Corrupt {
+                        key: key.clone(),
+                        reason: format!("member {member:?} is not approval:recipient"),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    async fn approvals_carded_to(&self, user: &ChatUserId) -> Result<Vec<ApprovalId>, StoreError> {
+        self.ensure_indexed().await?;
+        let key = format!("{}{user}", self.cards_to_prefix());
+        let mut ids: Vec<u64> = self
+            .call(|mut c| async move { c.smembers(key).await })
             .await?;
         ids.sort_unstable();
         Ok(ids.into_iter().map(ApprovalId).collect())

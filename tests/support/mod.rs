@@ -6,6 +6,7 @@
 
 pub mod cards;
 pub mod child_app;
+pub mod counting_store;
 pub mod e2e;
 pub mod fake_chat;
 pub mod fault_world;

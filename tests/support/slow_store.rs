@@ -82,6 +82,15 @@ impl Store for SlowPingStore {
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
         self.inner.approvals_with_cards().await
     }
+    async fn approvals_with_cards_sent_by(
+        &self,
+        cutoff: Timestamp,
+    ) -> Result<Vec<ApprovalId>, StoreError> {
+        self.inner.approvals_with_cards_sent_by(cutoff).await
+    }
+    async fn approvals_carded_to(&self, u: &ChatUserId) -> Result<Vec<ApprovalId>, StoreError> {
+        self.inner.approvals_carded_to(u).await
+    }
     async fn directory_entry(&self, e: &str) -> Result<Option<DirectoryEntry>, StoreError> {
         self.inner.directory_entry(e).await
     }

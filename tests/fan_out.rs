@@ -1,0 +1,156 @@
+//! Fan-out under Slack's rate limits: a thousand new approvals against a fake Slack that allows
+//! one message a second per conversation and a fixed budget of messages a second for the whole
+//! workspace, answering 429 with `Retry-After` beyond either. Every card arrives once, and the
+//! bot uses the budget: from the first card to the last takes at most 10% more than the budget
+//! itself requires (`cards / budget` seconds).
+//!
+//! The engine runs with the real Slack client against the fake over HTTP, the Coupa sandbox
+//! over HTTP and the memory store.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use coupa_approvals::config::CoupaSettings;
+use coupa_approvals::coupa::sandbox::{NewLine, NewRequisition, Sandbox, StepApprover};
+use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
+use coupa_approvals::demo::fake_slack::{FakeSlack, dm_channel};
+use coupa_approvals::engine::sync::CONCURRENT_REQUISITIONS;
+use coupa_approvals::engine::{Engine, EngineSettings, system_clock};
+use coupa_approvals::slack::client::{SlackChat, web_client};
+use coupa_approvals::store::MemoryStore;
+use rust_decimal::Decimal;
+use secrecy::SecretString;
+
+const TOKEN: &str = "xoxb-fan-out";
+const APPROVALS: usize = 1_000;
+/// Four approvals each, so conversations see several cards and their limit matters too.
+const APPROVERS: usize = 250;
+/// Workspace budget: accepted `chat.postMessage` calls per second.
+const BUDGET: u32 = 100;
+
+fn title(n: usize) -> String {
+    format!("Fan-out {n:04}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_cards_arrive_once_each_within_ten_percent_of_the_workspace_budget_time() {
+    let sandbox = Sandbox::new("client", "secret");
+    let slack = FakeSlack::new(TOKEN);
+    let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
+    let approvers: Vec<_> = (0..APPROVERS)
+        .map(|n| {
+            let email = format!("approver{n}@example.com");
+            let user = format!("UAPPROVER{n}");
+            slack.add_user(&user, &format!("Approver {n}"), &email);
+            (sandbox.add_user(&email, "Approver", &n.to_string()), user)
+        })
+        .collect();
+    let mut recipient_of = HashMap::new();
+    for n in 0..APPROVALS {
+        let (approver, user) = &approvers[n % APPROVERS];
+        sandbox.add_requisition(NewRequisition {
+            title: title(n),
+            requested_by: requester,
+            currency: "USD".into(),
+            lines: vec![NewLine::amount(
+                "Item",
+                Decimal::from(100 + n as i64),
+                "Supplier",
+            )],
+            justification: None,
+            department: None,
+            need_by: None,
+            chain: vec![vec![StepApprover::User(*approver)]],
+        });
+        recipient_of.insert(title(n), dm_channel(user));
+    }
+    let coupa = sandbox.serve().await.unwrap();
+    let running = slack.clone().serve().await.unwrap();
+    let chat = SlackChat::with_client(
+        web_client(&running.api_url().parse().unwrap()).unwrap(),
+        TOKEN,
+    );
+    let settings = CoupaSettings {
+        instance_url: coupa.url().parse().unwrap(),
+        client_id: "client".into(),
+        client_secret: SecretString::from("secret"),
+        scopes: vec!["core.approval.read".into()],
+        token_url: format!("{}/oauth2/token", coupa.url()).parse().unwrap(),
+        max_rps: 25,
+    };
+    let coupa_client = CoupaClient::builder(&settings)
+        // Coupa's pace is not what this test is about.
+        .max_rps(10_000)
+        .retry_policy(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let engine = Engine::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(chat),
+        coupa_client,
+        EngineSettings {
+            coupa_instance_url: coupa.url().parse().unwrap(),
+            button_ttl: Duration::from_secs(168 * 3600),
+            confirm_above_amount: None,
+        },
+        system_clock(),
+    );
+    slack.limit_posts_per_channel(Duration::from_secs(1));
+    slack.limit_posts_per_workspace(BUDGET);
+
+    let started = Instant::now();
+    let report = engine.reconcile().await.unwrap();
+    let sync_time = started.elapsed();
+
+    assert_eq!(report.delivered, APPROVALS);
+    assert_eq!(report.failures, 0);
+    let posted = slack.posted();
+    assert_eq!(posted.len(), APPROVALS, "one post per card, none twice");
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for message in &posted {
+        let start = message
+            .text
+            .find("Fan-out ")
+            .expect("a card's text names it");
+        let card = message.text[start..]
+            .chars()
+            .take(title(0).len())
+            .collect::<String>();
+        assert_eq!(
+            message.channel, recipient_of[&card],
+            "{card} went to its approver"
+        );
+        *seen.entry(card).or_default() += 1;
+    }
+    assert_eq!(seen.len(), APPROVALS);
+    assert!(seen.values().all(|&n| n == 1));
+
+    let refused = slack.rate_limited() as usize;
+    let budget_time = Duration::from_secs_f64(APPROVALS as f64 / f64::from(BUDGET));
+    // The fan-out: from the first card Slack accepted to the last (reading Coupa comes before).
+    let times = slack.post_times();
+    let fan_out = *times.last().unwrap() - times[0];
+    eprintln!(
+        "fan-out: {APPROVALS} cards in {fan_out:?} (whole sync {sync_time:?}); budget time \
+         {budget_time:?}; {refused} posts refused with 429"
+    );
+    assert!(refused > 0, "the workspace budget was reached");
+    // A 429 paused the whole workspace: each pause (about one a second) follows at most the
+    // posts already in flight, not every task retrying on its own.
+    let seconds = fan_out.as_secs() as usize + 1;
+    assert!(
+        refused <= CONCURRENT_REQUISITIONS * (seconds + 1),
+        "{refused} posts refused in {fan_out:?}"
+    );
+    // The requirement itself: posting keeps pace with the budget.
+    assert!(
+        fan_out <= budget_time.mul_f64(1.1),
+        "{APPROVALS} cards took {fan_out:?}; the budget allows them in {budget_time:?}"
+    );
+}

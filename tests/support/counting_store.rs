@@ -1,0 +1,192 @@
+//! A store that counts the calls made to it, by method, and passes them to another store: tests
+//! of what a sync cycle costs assert on these counts.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use coupa_approvals::domain::{ApprovalId, ChatUserId};
+use coupa_approvals::store::{
+    AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry, Lease, LeaseOwner,
+    PendingSnapshot, Store, StoreError, UnmappedApprover,
+};
+use jiff::Timestamp;
+
+pub struct CountingStore<S> {
+    pub inner: S,
+    calls: Mutex<BTreeMap<&'static str, usize>>,
+}
+
+impl<S: Store> CountingStore<S> {
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            calls: Mutex::default(),
+        }
+    }
+
+    fn count(&self, method: &'static str) {
+        *self.calls.lock().unwrap().entry(method).or_default() += 1;
+    }
+
+    /// Calls so far, by method.
+    pub fn calls(&self) -> BTreeMap<&'static str, usize> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    /// Calls so far, all methods together.
+    pub fn total(&self) -> usize {
+        self.calls.lock().unwrap().values().sum()
+    }
+
+    /// Starts counting afresh.
+    pub fn reset(&self) {
+        self.calls.lock().unwrap().clear();
+    }
+}
+
+#[async_trait]
+impl<S: Store> Store for CountingStore<S> {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.count("ping");
+        self.inner.ping().await
+    }
+    fn is_embedded(&self) -> bool {
+        self.count("is_embedded");
+        self.inner.is_embedded()
+    }
+    async fn claim(&self, a: ApprovalId, ttl: Duration) -> Result<Claim, StoreError> {
+        self.count("claim");
+        self.inner.claim(a, ttl).await
+    }
+    async fn renew_claim(
+        &self,
+        a: ApprovalId,
+        t: &ClaimToken,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.count("renew_claim");
+        self.inner.renew_claim(a, t, ttl).await
+    }
+    async fn finish_claim(
+        &self,
+        a: ApprovalId,
+        t: &ClaimToken,
+        o: &ClaimOutcome,
+        keep: Duration,
+    ) -> Result<bool, StoreError> {
+        self.count("finish_claim");
+        self.inner.finish_claim(a, t, o, keep).await
+    }
+    async fn release_claim(&self, a: ApprovalId, t: &ClaimToken) -> Result<bool, StoreError> {
+        self.count("release_claim");
+        self.inner.release_claim(a, t).await
+    }
+    async fn first_sighting(&self, id: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.count("first_sighting");
+        self.inner.first_sighting(id, ttl).await
+    }
+    async fn acquire_lease(
+        &self,
+        l: Lease,
+        o: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.count("acquire_lease");
+        self.inner.acquire_lease(l, o, ttl).await
+    }
+    async fn renew_lease(
+        &self,
+        l: Lease,
+        o: &LeaseOwner,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.count("renew_lease");
+        self.inner.renew_lease(l, o, ttl).await
+    }
+    async fn release_lease(&self, l: Lease, o: &LeaseOwner) -> Result<bool, StoreError> {
+        self.count("release_lease");
+        self.inner.release_lease(l, o).await
+    }
+    async fn cards(&self, a: ApprovalId) -> Result<Vec<DeliveredCard>, StoreError> {
+        self.count("cards");
+        self.inner.cards(a).await
+    }
+    async fn put_card(&self, a: ApprovalId, c: &DeliveredCard) -> Result<(), StoreError> {
+        self.count("put_card");
+        self.inner.put_card(a, c).await
+    }
+    async fn delete_cards(&self, a: ApprovalId) -> Result<(), StoreError> {
+        self.count("delete_cards");
+        self.inner.delete_cards(a).await
+    }
+    async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
+        self.count("approvals_with_cards");
+        self.inner.approvals_with_cards().await
+    }
+    async fn approvals_with_cards_sent_by(
+        &self,
+        cutoff: Timestamp,
+    ) -> Result<Vec<ApprovalId>, StoreError> {
+        self.count("approvals_with_cards_sent_by");
+        self.inner.approvals_with_cards_sent_by(cutoff).await
+    }
+    async fn approvals_carded_to(&self, u: &ChatUserId) -> Result<Vec<ApprovalId>, StoreError> {
+        self.count("approvals_carded_to");
+        self.inner.approvals_carded_to(u).await
+    }
+    async fn directory_entry(&self, e: &str) -> Result<Option<DirectoryEntry>, StoreError> {
+        self.count("directory_entry");
+        self.inner.directory_entry(e).await
+    }
+    async fn remember_directory_entry(
+        &self,
+        e: &str,
+        d: &DirectoryEntry,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.count("remember_directory_entry");
+        self.inner.remember_directory_entry(e, d, ttl).await
+    }
+    async fn email_of(&self, u: &ChatUserId) -> Result<Option<String>, StoreError> {
+        self.count("email_of");
+        self.inner.email_of(u).await
+    }
+    async fn note_unmapped(&self, e: &str, n: &str) -> Result<(), StoreError> {
+        self.count("note_unmapped");
+        self.inner.note_unmapped(e, n).await
+    }
+    async fn forget_unmapped(&self, e: &str) -> Result<(), StoreError> {
+        self.count("forget_unmapped");
+        self.inner.forget_unmapped(e).await
+    }
+    async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
+        self.count("unmapped");
+        self.inner.unmapped().await
+    }
+    async fn save_pending(&self, u: &ChatUserId, p: &PendingSnapshot) -> Result<(), StoreError> {
+        self.count("save_pending");
+        self.inner.save_pending(u, p).await
+    }
+    async fn last_pending(&self, u: &ChatUserId) -> Result<Option<PendingSnapshot>, StoreError> {
+        self.count("last_pending");
+        self.inner.last_pending(u).await
+    }
+    async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.count("watermark");
+        self.inner.watermark().await
+    }
+    async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError> {
+        self.count("set_watermark");
+        self.inner.set_watermark(at).await
+    }
+    async fn append_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        self.count("append_audit");
+        self.inner.append_audit(e).await
+    }
+    async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.count("audit");
+        self.inner.audit(limit).await
+    }
+}
