@@ -279,3 +279,45 @@ async fn reads_ride_out_passing_sandbox_faults() {
     assert_eq!(pending.len(), 1);
     assert_eq!(w.sandbox().count_calls("GET", "/api/requisitions"), 4);
 }
+
+#[tokio::test]
+async fn pending_requisitions_read_page_by_page_come_once_each_and_match_the_whole_list() {
+    let w = world().await;
+    let sandbox = &w.running.sandbox;
+    let requester = sandbox.add_user("req@example.com", "Re", "Quester");
+    for n in 0..120 {
+        sandbox.add_requisition(NewRequisition {
+            title: format!("Paged {n}"),
+            requested_by: requester,
+            currency: "USD".into(),
+            lines: vec![NewLine::amount("Item", Decimal::from(n + 1), "Supplier")],
+            justification: None,
+            department: None,
+            need_by: None,
+            chain: vec![vec![StepApprover::User(w.jane)]],
+        });
+    }
+    let mut pages = w.coupa.pending_requisition_pages();
+    let mut paged = Vec::new();
+    let mut count = 0;
+    while let Some(page) = pages.next_page().await.unwrap() {
+        count += 1;
+        paged.extend(page.into_iter().map(|r| r.id));
+    }
+    let mut whole: Vec<_> = w
+        .coupa
+        .pending_requisitions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(count >= 3, "{count} pages for 121 requisitions");
+    let read = paged.len();
+    paged.sort();
+    paged.dedup();
+    assert_eq!(paged.len(), read, "no requisition returned twice");
+    whole.sort();
+    assert_eq!(paged, whole);
+    assert_eq!(paged.len(), 121);
+}

@@ -361,6 +361,102 @@ struct Call {
     what: String,
 }
 
+/// Requisitions matching some filters, read page by page by keyset on `updated_at` (see
+/// [`CoupaClient::requisitions_by_update`] for why not by offset).
+pub struct RequisitionPages<'a> {
+    client: &'a CoupaClient,
+    filters: Vec<(&'static str, &'static str)>,
+    since: Option<Timestamp>,
+    offset: usize,
+    pages: usize,
+    done: bool,
+    /// `updated_at` of every record returned, so that a record re-read at a page boundary is
+    /// returned again only if it changed.
+    returned: HashMap<RequisitionId, Timestamp>,
+}
+
+impl<'a> RequisitionPages<'a> {
+    fn new(
+        client: &'a CoupaClient,
+        filters: &[(&'static str, &'static str)],
+        since: Option<Timestamp>,
+    ) -> Self {
+        Self {
+            client,
+            filters: filters.to_vec(),
+            since,
+            offset: 0,
+            pages: 0,
+            done: false,
+            returned: HashMap::new(),
+        }
+    }
+
+    /// The next page's requisitions not returned before (or changed since), oldest change
+    /// first; `None` after the last page.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<Requisition>>, CoupaError> {
+        let endpoint = "/api/requisitions";
+        if self.done {
+            return Ok(None);
+        }
+        if self.pages >= MAX_PAGES {
+            return Err(CoupaError::Decode {
+                endpoint,
+                reason: format!("more than {MAX_PAGES} pages; are `updated_at` filters ignored?"),
+            });
+        }
+        self.pages += 1;
+        let fields = requisition_fields();
+        let limit = PAGE_SIZE.to_string();
+        let since_text = self.since.map(|t| t.to_string());
+        let offset_text = self.offset.to_string();
+        let mut query = self.filters.clone();
+        if let Some(since) = &since_text {
+            query.push(("updated_at[gt_or_eq]", since.as_str()));
+        }
+        query.extend([
+            ("order_by", "updated_at"),
+            ("dir", "asc"),
+            ("fields", fields.as_str()),
+            ("limit", limit.as_str()),
+            ("offset", offset_text.as_str()),
+        ]);
+        let client = self.client;
+        let call = client.call(Method::GET, endpoint, endpoint, &query, endpoint.to_owned());
+        let page: Vec<serde_json::Value> = client.get_json(&call).await?;
+        let count = page.len();
+        let mut newest: Option<Timestamp> = None;
+        let mut requisitions = Vec::with_capacity(count);
+        for value in page {
+            if let Ok(key) = model::RawKey::deserialize(&value) {
+                newest = newest.max(key.updated_at);
+            }
+            let Some(requisition) = convert_record(endpoint, value, RawRequisition::into_domain)
+            else {
+                continue;
+            };
+            if self.returned.get(&requisition.id) == Some(&requisition.updated_at) {
+                continue;
+            }
+            self.returned.insert(requisition.id, requisition.updated_at);
+            requisitions.push(requisition);
+        }
+        if count < PAGE_SIZE {
+            self.done = true;
+        } else {
+            match newest {
+                Some(newest) if self.since.is_none_or(|since| newest > since) => {
+                    self.since = Some(newest);
+                    self.offset = 0;
+                }
+                // The whole page shares one second: step through it by offset.
+                _ => self.offset += count,
+            }
+        }
+        Ok(Some(requisitions))
+    }
+}
+
 /// A complete answer (body read), whatever its status.
 struct Answer {
     status: StatusCode,
@@ -421,42 +517,14 @@ impl CoupaClient {
     /// one second does `offset` advance within it.
     async fn requisitions_by_update(
         &self,
-        filters: &[(&str, &str)],
-        mut since: Option<Timestamp>,
+        filters: &[(&'static str, &'static str)],
+        since: Option<Timestamp>,
     ) -> Result<Vec<Requisition>, CoupaError> {
-        let endpoint = "/api/requisitions";
-        let fields = requisition_fields();
-        let limit = PAGE_SIZE.to_string();
+        let mut pages = RequisitionPages::new(self, filters, since);
         let mut records: Vec<Requisition> = Vec::new();
         let mut position: HashMap<RequisitionId, usize> = HashMap::new();
-        let mut offset = 0usize;
-        for _ in 0..MAX_PAGES {
-            let since_text = since.map(|t| t.to_string());
-            let offset_text = offset.to_string();
-            let mut query = filters.to_vec();
-            if let Some(since) = &since_text {
-                query.push(("updated_at[gt_or_eq]", since.as_str()));
-            }
-            query.extend([
-                ("order_by", "updated_at"),
-                ("dir", "asc"),
-                ("fields", fields.as_str()),
-                ("limit", limit.as_str()),
-                ("offset", offset_text.as_str()),
-            ]);
-            let call = self.call(Method::GET, endpoint, endpoint, &query, endpoint.to_owned());
-            let page: Vec<serde_json::Value> = self.get_json(&call).await?;
-            let count = page.len();
-            let mut newest: Option<Timestamp> = None;
-            for value in page {
-                if let Ok(key) = model::RawKey::deserialize(&value) {
-                    newest = newest.max(key.updated_at);
-                }
-                let Some(requisition) =
-                    convert_record(endpoint, value, RawRequisition::into_domain)
-                else {
-                    continue;
-                };
+        while let Some(page) = pages.next_page().await? {
+            for requisition in page {
                 match position.get(&requisition.id) {
                     Some(&index) => records[index] = requisition,
                     None => {
@@ -465,22 +533,15 @@ impl CoupaClient {
                     }
                 }
             }
-            if count < PAGE_SIZE {
-                return Ok(records);
-            }
-            match newest {
-                Some(newest) if since.is_none_or(|since| newest > since) => {
-                    since = Some(newest);
-                    offset = 0;
-                }
-                // The whole page shares one second: step through it by offset.
-                _ => offset += count,
-            }
         }
-        Err(CoupaError::Decode {
-            endpoint,
-            reason: format!("more than {MAX_PAGES} pages; are `updated_at` filters ignored?"),
-        })
+        Ok(records)
+    }
+
+    /// Every requisition pending approval, a page at a time, for a full reconciliation that
+    /// should not hold all of them in memory at once. The same keyset paging as
+    /// [`Self::pending_requisitions`]; a record read again unchanged is not returned twice.
+    pub fn pending_requisition_pages(&self) -> RequisitionPages<'_> {
+        RequisitionPages::new(self, &[("status", "pending_approval")], None)
     }
 
     /// One requisition with its lines and approvals.

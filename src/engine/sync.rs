@@ -54,7 +54,7 @@ pub struct SyncReport {
 /// A requisition handled by a task: its `updated_at` and what came of it.
 type Handled = (Timestamp, Result<SyncReport, EngineError>);
 
-/// What the tasks of [`Engine::handle_all`] came to so far.
+/// What the tasks of a [`Handling`] came to so far.
 #[derive(Default)]
 struct Progress {
     total: SyncReport,
@@ -78,6 +78,59 @@ impl Progress {
             Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
             // Cancelled: only when the cycle itself is dropped, which ends it anyway.
             Err(_) => {}
+        }
+    }
+}
+
+/// Requisitions being handled, up to [`CONCURRENT_REQUISITIONS`] at once, so that posting
+/// cards is not held to one Slack round trip at a time.
+///
+/// Every requisition started is finished by [`Handling::finish`], even after an error, so that
+/// no post is cut off between being sent and being recorded; the first error is then returned.
+struct Handling {
+    engine: Engine,
+    tasks: JoinSet<Handled>,
+    progress: Progress,
+}
+
+impl Handling {
+    fn new(engine: &Engine) -> Self {
+        Self {
+            engine: engine.clone(),
+            tasks: JoinSet::new(),
+            progress: Progress::default(),
+        }
+    }
+
+    /// Starts handling `requisition` once a slot is free; `false` (and nothing started) once a
+    /// requisition has failed with an error, which ends the cycle.
+    async fn push(&mut self, requisition: Requisition) -> bool {
+        while self.tasks.len() >= CONCURRENT_REQUISITIONS {
+            if let Some(joined) = self.tasks.join_next().await {
+                self.progress.absorb(joined);
+            }
+        }
+        if self.progress.first_error.is_some() {
+            return false;
+        }
+        let engine = self.engine.clone();
+        self.tasks.spawn(async move {
+            let mut report = SyncReport::default();
+            let result = engine.handle(&requisition, &mut report).await;
+            (requisition.updated_at, result.map(|()| report))
+        });
+        true
+    }
+
+    /// Waits for everything started; the summed report and the `updated_at` of the oldest
+    /// requisition that had a failure, or the first error.
+    async fn finish(mut self) -> Result<(SyncReport, Option<Timestamp>), EngineError> {
+        while let Some(joined) = self.tasks.join_next().await {
+            self.progress.absorb(joined);
+        }
+        match self.progress.first_error {
+            Some(err) => Err(err),
+            None => Ok((self.progress.total, self.progress.first_failure)),
         }
     }
 }
@@ -116,16 +169,33 @@ impl Engine {
     }
 
     /// Reconciles everything pending in Coupa, and closes cards of approvals that are no longer
-    /// pending anywhere.
+    /// pending anywhere. Pending requisitions are handled page by page as they are read, so a
+    /// reconcile holds one page and the requisitions in hand, not all of them.
     pub async fn reconcile(&self) -> Result<SyncReport, EngineError> {
         let previous = self.store.watermark().await?;
-        let pending = self.coupa.pending_requisitions().await?;
-        let current: HashSet<ApprovalId> = pending
-            .iter()
-            .flat_map(|r| r.current_approvals.iter().map(|a| a.id))
-            .collect();
-        let newest = pending.iter().map(|r| r.updated_at).max().max(previous);
-        let (mut report, _) = self.handle_all(pending).await?;
+        let mut current: HashSet<ApprovalId> = HashSet::new();
+        let mut newest = previous;
+        let mut handling = Handling::new(self);
+        let mut pages = self.coupa.pending_requisition_pages();
+        'pages: loop {
+            let page = match pages.next_page().await {
+                Ok(Some(page)) => page,
+                Ok(None) => break,
+                Err(err) => {
+                    // Finish what was started before giving up (see `Handling::finish`).
+                    let _ = handling.finish().await;
+                    return Err(err.into());
+                }
+            };
+            for requisition in page {
+                current.extend(requisition.current_approvals.iter().map(|a| a.id));
+                newest = newest.max(Some(requisition.updated_at));
+                if !handling.push(requisition).await {
+                    break 'pages;
+                }
+            }
+        }
+        let (mut report, _) = handling.finish().await?;
         for approval in self.store.approvals_with_cards().await? {
             if !current.contains(&approval) {
                 self.close_orphan(approval, &mut report).await?;
@@ -140,41 +210,19 @@ impl Engine {
         Ok(report)
     }
 
-    /// Handles `requisitions`, up to [`CONCURRENT_REQUISITIONS`] at once, so that posting cards
-    /// is not held to one Slack round trip at a time. Returns the summed report and the
-    /// `updated_at` of the oldest requisition that had a failure.
-    ///
-    /// Every requisition started is finished before this returns, even after an error, so that no
-    /// post is cut off between being sent and being recorded; the first error is then returned.
+    /// Handles `requisitions`, up to [`CONCURRENT_REQUISITIONS`] at once. Returns the summed
+    /// report and the `updated_at` of the oldest requisition that had a failure.
     async fn handle_all(
         &self,
         requisitions: Vec<Requisition>,
     ) -> Result<(SyncReport, Option<Timestamp>), EngineError> {
-        let mut tasks: JoinSet<Handled> = JoinSet::new();
-        let mut progress = Progress::default();
+        let mut handling = Handling::new(self);
         for requisition in requisitions {
-            while tasks.len() >= CONCURRENT_REQUISITIONS {
-                if let Some(joined) = tasks.join_next().await {
-                    progress.absorb(joined);
-                }
-            }
-            if progress.first_error.is_some() {
+            if !handling.push(requisition).await {
                 break;
             }
-            let engine = self.clone();
-            tasks.spawn(async move {
-                let mut report = SyncReport::default();
-                let result = engine.handle(&requisition, &mut report).await;
-                (requisition.updated_at, result.map(|()| report))
-            });
         }
-        while let Some(joined) = tasks.join_next().await {
-            progress.absorb(joined);
-        }
-        match progress.first_error {
-            Some(err) => Err(err),
-            None => Ok((progress.total, progress.first_failure)),
-        }
+        handling.finish().await
     }
 
     /// Delivers cards for a requisition's current approvals and closes cards of its others.
