@@ -15,7 +15,8 @@
 //! The generator speaks HTTP/1.1 through hyper's connection API, one task per connection on
 //! `--threads` runtime threads (default 1, so the server and Redis keep the other core).
 //!
-//! `cargo run --release --example loadgen -- --rate 500 --seconds 10`
+//! It first waits (up to 5 minutes) for bench_server to be ready, so one line runs both:
+//! `cargo run --release --example bench_server & cargo run --release --example loadgen -- --rate 500`
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -155,8 +156,28 @@ async fn connection(plan: Arc<Plan>) -> anyhow::Result<Tally> {
     }
 }
 
+/// Waits for bench_server's statistics to answer: it serves them once every card is delivered
+/// and the click file written, so the two can be started together.
+async fn wait_for_server(stats: &str, patience: Duration) -> anyhow::Result<()> {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<Bytes>>();
+    let uri: hyper::Uri = stats.parse()?;
+    let deadline = Instant::now() + patience;
+    loop {
+        match client.get(uri.clone()).await {
+            Ok(response) if response.status().is_success() => return Ok(()),
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(250)).await,
+            _ => anyhow::bail!("bench_server did not answer at {stats} within {patience:?}"),
+        }
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(wait_for_server(&args.stats, Duration::from_secs(300)))?;
     let clicks: Vec<Value> = std::fs::read_to_string(&args.clicks)?
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
