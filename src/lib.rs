@@ -15,7 +15,7 @@
 //! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully |
 //! | [`check`] | `coupa-approvals check`: diagnose an installation |
 //! | [`domain`] | requisitions, approvals, people, money: plain data, no I/O |
-//! | [`engine`] | the use cases and every business rule: sync, directory, decide, pending, leader |
+//! | [`engine`] | the use cases and every business rule: sync, directory, decide, repeated clicks, pending, leader |
 //! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit), its JSON model, a sandbox |
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] and card view model |
 //! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client |
