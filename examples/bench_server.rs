@@ -16,7 +16,7 @@ use std::sync::Arc;
 use axum::routing::get;
 use coupa_approvals::app::App;
 use coupa_approvals::config::Settings;
-use coupa_approvals::coupa::sandbox::{NewLine, NewRequisition, Sandbox, StepApprover};
+use coupa_approvals::coupa::sandbox::{NewRequisition, Sandbox};
 use coupa_approvals::demo::fake_slack::FakeSlack;
 use coupa_approvals::store::RedisStore;
 use rust_decimal::Decimal;
@@ -45,20 +45,12 @@ async fn main() -> anyhow::Result<()> {
         let email = format!("approver{n}@example.com");
         let approver = sandbox.add_user(&email, "Approver", &n.to_string());
         slack.add_user(&format!("UAPPROVER{n}"), &format!("Approver {n}"), &email);
-        sandbox.add_requisition(NewRequisition {
-            title: format!("Bench requisition {n}"),
-            requested_by: requester,
-            currency: "USD".into(),
-            lines: vec![NewLine::amount(
-                "Item",
-                Decimal::from(100 + n as i64),
-                "Supplier",
-            )],
-            justification: None,
-            department: None,
-            need_by: None,
-            chain: vec![vec![StepApprover::User(approver)]],
-        });
+        sandbox.add_requisition(NewRequisition::one_line(
+            format!("Bench requisition {n}"),
+            requester,
+            approver,
+            Decimal::from(100 + n as i64),
+        ));
     }
     let coupa = sandbox.clone().serve().await?;
     let slack_server = slack.clone().serve().await?;

@@ -21,9 +21,7 @@ use std::time::{Duration, Instant};
 
 use coupa_approvals::app::App;
 use coupa_approvals::config::Settings;
-use coupa_approvals::coupa::sandbox::{
-    NewLine, NewRequisition, RecordedCall, Sandbox, StepApprover,
-};
+use coupa_approvals::coupa::sandbox::{NewRequisition, RecordedCall, Sandbox, busiest_second};
 use coupa_approvals::demo::fake_slack::FakeSlack;
 use coupa_approvals::store::{RedisStore, Store};
 use rust_decimal::Decimal;
@@ -49,21 +47,6 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// The most calls that arrived within any one-second window.
-fn busiest_second(calls: &[RecordedCall]) -> usize {
-    let mut arrivals: Vec<_> = calls.iter().map(|c| c.at).collect();
-    arrivals.sort();
-    let mut busiest = 0;
-    let mut start = 0;
-    for end in 0..arrivals.len() {
-        while arrivals[end] - arrivals[start] >= Duration::from_secs(1) {
-            start += 1;
-        }
-        busiest = busiest.max(end - start + 1);
-    }
-    busiest
-}
-
 /// The parent: Coupa and Slack, and the accounting of Coupa calls.
 async fn fakes() -> anyhow::Result<()> {
     let cards = env_number("CARDS", 10_000);
@@ -74,20 +57,12 @@ async fn fakes() -> anyhow::Result<()> {
         let email = format!("approver{n}@example.com");
         let approver = sandbox.add_user(&email, "Approver", &n.to_string());
         slack.add_user(&format!("UAPPROVER{n}"), &format!("Approver {n}"), &email);
-        sandbox.add_requisition(NewRequisition {
-            title: format!("Requisition {n}"),
-            requested_by: requester,
-            currency: "USD".into(),
-            lines: vec![NewLine::amount(
-                "Item",
-                Decimal::from(100 + n as i64),
-                "Supplier",
-            )],
-            justification: None,
-            department: None,
-            need_by: None,
-            chain: vec![vec![StepApprover::User(approver)]],
-        });
+        sandbox.add_requisition(NewRequisition::one_line(
+            format!("Requisition {n}"),
+            requester,
+            approver,
+            Decimal::from(100 + n as i64),
+        ));
         // Submitted a second apart, as Coupa's clock would stamp a busy afternoon.
         sandbox.advance_clock(Duration::from_secs(1));
     }

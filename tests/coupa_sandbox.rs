@@ -286,16 +286,12 @@ async fn pending_requisitions_read_page_by_page_come_once_each_and_match_the_who
     let sandbox = &w.running.sandbox;
     let requester = sandbox.add_user("req@example.com", "Re", "Quester");
     for n in 0..120 {
-        sandbox.add_requisition(NewRequisition {
-            title: format!("Paged {n}"),
-            requested_by: requester,
-            currency: "USD".into(),
-            lines: vec![NewLine::amount("Item", Decimal::from(n + 1), "Supplier")],
-            justification: None,
-            department: None,
-            need_by: None,
-            chain: vec![vec![StepApprover::User(w.jane)]],
-        });
+        sandbox.add_requisition(NewRequisition::one_line(
+            format!("Paged {n}"),
+            requester,
+            w.jane,
+            Decimal::from(n + 1),
+        ));
     }
     let mut pages = w.coupa.pending_requisition_pages();
     let mut paged = Vec::new();

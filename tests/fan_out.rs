@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coupa_approvals::config::CoupaSettings;
-use coupa_approvals::coupa::sandbox::{NewLine, NewRequisition, Sandbox, StepApprover};
+use coupa_approvals::coupa::sandbox::{NewRequisition, Sandbox};
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::demo::fake_slack::{FakeSlack, dm_channel};
 use coupa_approvals::engine::sync::CONCURRENT_REQUISITIONS;
@@ -51,20 +51,12 @@ async fn a_thousand_cards_arrive_once_each_within_ten_percent_of_the_workspace_b
     let mut recipient_of = HashMap::new();
     for n in 0..APPROVALS {
         let (approver, user) = &approvers[n % APPROVERS];
-        sandbox.add_requisition(NewRequisition {
-            title: title(n),
-            requested_by: requester,
-            currency: "USD".into(),
-            lines: vec![NewLine::amount(
-                "Item",
-                Decimal::from(100 + n as i64),
-                "Supplier",
-            )],
-            justification: None,
-            department: None,
-            need_by: None,
-            chain: vec![vec![StepApprover::User(*approver)]],
-        });
+        sandbox.add_requisition(NewRequisition::one_line(
+            title(n),
+            requester,
+            *approver,
+            Decimal::from(100 + n as i64),
+        ));
         recipient_of.insert(title(n), dm_channel(user));
     }
     let coupa = sandbox.serve().await.unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use coupa_approvals::config::CoupaSettings;
 use coupa_approvals::coupa::sandbox::{
-    NewLine, NewRequisition, PAGE_LIMIT, RecordedCall, RunningSandbox, Sandbox, StepApprover,
+    NewRequisition, PAGE_LIMIT, RunningSandbox, Sandbox, busiest_second,
 };
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::engine::{Engine, EngineSettings};
@@ -44,20 +44,12 @@ impl World {
             })
             .collect();
         for n in 0..PENDING {
-            sandbox.add_requisition(NewRequisition {
-                title: format!("Requisition {n}"),
-                requested_by: requester,
-                currency: "USD".into(),
-                lines: vec![NewLine::amount(
-                    "Item",
-                    Decimal::from(100 + n as i64),
-                    "Supplier",
-                )],
-                justification: None,
-                department: None,
-                need_by: None,
-                chain: vec![vec![StepApprover::User(approvers[n % APPROVERS])]],
-            });
+            sandbox.add_requisition(NewRequisition::one_line(
+                format!("Requisition {n}"),
+                requester,
+                approvers[n % APPROVERS],
+                Decimal::from(100 + n as i64),
+            ));
             sandbox.advance_clock(Duration::from_secs(1));
         }
         Self {
@@ -103,21 +95,6 @@ impl World {
             coupa_approvals::engine::system_clock(),
         )
     }
-}
-
-/// The most calls that arrived within any one-second window (`[t, t + 1 s)`).
-fn busiest_second(calls: &[RecordedCall]) -> usize {
-    let mut arrivals: Vec<_> = calls.iter().map(|c| c.at).collect();
-    arrivals.sort();
-    let mut busiest = 0;
-    let mut start = 0;
-    for end in 0..arrivals.len() {
-        while arrivals[end] - arrivals[start] >= Duration::from_secs(1) {
-            start += 1;
-        }
-        busiest = busiest.max(end - start + 1);
-    }
-    busiest
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

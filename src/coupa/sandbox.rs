@@ -171,6 +171,44 @@ pub struct NewRequisition {
     pub chain: Vec<Vec<StepApprover>>,
 }
 
+impl NewRequisition {
+    /// A requisition of one line for `amount` USD, waiting for `approver` alone: the shape that
+    /// load and cost measurements create by the thousand.
+    pub fn one_line(
+        title: impl Into<String>,
+        requested_by: CoupaUserId,
+        approver: CoupaUserId,
+        amount: Decimal,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            requested_by,
+            currency: "USD".into(),
+            lines: vec![NewLine::amount("Item", amount, "Supplier")],
+            justification: None,
+            department: None,
+            need_by: None,
+            chain: vec![vec![StepApprover::User(approver)]],
+        }
+    }
+}
+
+/// The most calls that arrived within any one-second window (`[t, t + 1 s)`), to compare with a
+/// rate limit.
+pub fn busiest_second(calls: &[RecordedCall]) -> usize {
+    let mut arrivals: Vec<_> = calls.iter().map(|c| c.at).collect();
+    arrivals.sort();
+    let mut busiest = 0;
+    let mut start = 0;
+    for end in 0..arrivals.len() {
+        while arrivals[end] - arrivals[start] >= Duration::from_secs(1) {
+            start += 1;
+        }
+        busiest = busiest.max(end - start + 1);
+    }
+    busiest
+}
+
 #[derive(Debug, Clone)]
 struct ApprovalRecord {
     id: ApprovalId,
