@@ -6,9 +6,12 @@
 use std::time::Duration;
 
 use axum::http::Method;
+use coupa_approvals::demo::fake_slack::FakeMessage;
+use coupa_approvals::domain::ApprovalId;
 
 use crate::support::RedisNamespace;
 use crate::support::child_app::{ChildApp, StandIns};
+use crate::support::hold::Hold;
 use crate::support::wait::until;
 
 /// Waits until `child` (just started) has led one sync cycle: the killed process's lease must run
@@ -30,27 +33,47 @@ async fn one_sync_cycle(stand_ins: &StandIns, child: &ChildApp) {
     );
 }
 
-#[tokio::test]
-async fn killed_between_claim_and_coupa_the_restart_keeps_one_true_card_and_the_approver_decides_once()
- {
-    let namespace = RedisNamespace::new("faults-killed-claimed");
-    let s = StandIns::new().await;
+/// A card delivered by a first process for a requisition waiting for Daniel; then Daniel clicks
+/// Approve, the request at `held` is held where `hold` stands, and the process is killed there.
+/// Returns the approval, the clicked card and the stand-ins with nothing held any more.
+async fn approve_and_kill_while_held(
+    s: &StandIns,
+    namespace: &RedisNamespace,
+    hold: impl Fn(&StandIns) -> &Hold,
+    method: Method,
+    held: &str,
+) -> (ApprovalId, FakeMessage) {
     let requisition = s.requisition_for_daniel();
     let approval = s.sandbox.current_approval(requisition).unwrap();
-    let first = ChildApp::start(&s, &namespace.prefix).await;
+    let first = ChildApp::start(s, &namespace.prefix).await;
     assert!(
         until(Duration::from_secs(15), || s.cards().len() == 1).await,
         "{}",
         first.logs()
     );
-
-    // The approve PUT is held on its way to Coupa; the process dies with its claim taken.
-    s.coupa_hold.hold(Method::PUT, "/api/approvals/");
+    hold(s).hold(method, held);
     let card = s.cards().remove(0);
     assert_eq!(first.click(&card, "approve").await.status().as_u16(), 200);
-    assert!(until(Duration::from_secs(10), || s.coupa_hold.held() == 1).await);
+    assert!(until(Duration::from_secs(10), || hold(s).held() == 1).await);
     first.kill().await;
-    s.coupa_hold.clear();
+    hold(s).clear();
+    (approval, card)
+}
+
+#[tokio::test]
+async fn killed_between_claim_and_coupa_the_restart_keeps_one_true_card_and_the_approver_decides_once()
+ {
+    let namespace = RedisNamespace::new("faults-killed-claimed");
+    let s = StandIns::new().await;
+    // The approve PUT is held on its way to Coupa; the process dies with its claim taken.
+    let (approval, _) = approve_and_kill_while_held(
+        &s,
+        &namespace,
+        |s| &s.coupa_hold,
+        Method::PUT,
+        "/api/approvals/",
+    )
+    .await;
     assert_eq!(
         s.sandbox.approval_status(approval).as_deref(),
         Some("pending_approval")
@@ -103,22 +126,15 @@ async fn killed_between_claim_and_coupa_the_restart_keeps_one_true_card_and_the_
 async fn killed_between_coupa_and_the_card_update_the_restart_tells_the_truth_and_fixes_the_card() {
     let namespace = RedisNamespace::new("faults-killed-decided");
     let s = StandIns::new().await;
-    let requisition = s.requisition_for_daniel();
-    let approval = s.sandbox.current_approval(requisition).unwrap();
-    let first = ChildApp::start(&s, &namespace.prefix).await;
-    assert!(
-        until(Duration::from_secs(15), || s.cards().len() == 1).await,
-        "{}",
-        first.logs()
-    );
-
     // Coupa executes the approve; the card update is held; the process dies.
-    s.slack_hold.hold(Method::POST, "/api/chat.update");
-    let card = s.cards().remove(0);
-    assert_eq!(first.click(&card, "approve").await.status().as_u16(), 200);
-    assert!(until(Duration::from_secs(10), || s.slack_hold.held() == 1).await);
-    first.kill().await;
-    s.slack_hold.clear();
+    let (approval, card) = approve_and_kill_while_held(
+        &s,
+        &namespace,
+        |s| &s.slack_hold,
+        Method::POST,
+        "/api/chat.update",
+    )
+    .await;
     assert_eq!(
         s.sandbox.approval_status(approval).as_deref(),
         Some("approved")
