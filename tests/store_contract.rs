@@ -45,6 +45,7 @@ macro_rules! contract {
 contract!(
     two_concurrent_claimers_have_exactly_one_winner_in_each_of_100_races,
     a_later_claimer_receives_the_outcome_the_winner_recorded,
+    the_recorded_outcome_can_be_read_without_claiming,
     only_the_claim_holder_can_record_an_outcome_or_release,
     a_released_claim_can_be_won_again,
     a_claim_expires_after_its_ttl,
@@ -134,6 +135,33 @@ async fn a_later_claimer_receives_the_outcome_the_winner_recorded(store: Arc<imp
         Claim::Taken {
             outcome: Some(outcome("U1"))
         }
+    );
+}
+
+async fn the_recorded_outcome_can_be_read_without_claiming(store: Arc<impl Store>) {
+    let approval = ApprovalId(11);
+    assert_eq!(store.claim_outcome(approval).await.unwrap(), None);
+    let token = won(store.claim(approval, LONG).await.unwrap());
+    assert_eq!(
+        store.claim_outcome(approval).await.unwrap(),
+        None,
+        "nothing recorded while the decision runs"
+    );
+    assert!(
+        store
+            .finish_claim(approval, &token, &outcome("U11"), LONG)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.claim_outcome(approval).await.unwrap(),
+        Some(outcome("U11"))
+    );
+    let other = ApprovalId(12);
+    assert_eq!(store.claim_outcome(other).await.unwrap(), None);
+    assert!(
+        matches!(store.claim(other, LONG).await.unwrap(), Claim::Won(_)),
+        "reading claimed nothing"
     );
 }
 

@@ -253,16 +253,11 @@ impl Engine {
         let cards = self.store.cards(request.approval).await?;
         if !cards.iter().any(|c| c.recipient == request.user) {
             // A decided approval's cards are forgotten; a late click on one should hear who
-            // decided it, not that the card is someone else's. Peeking is claiming: a claim won
-            // here is freed at once (no one can decide an approval that has no cards).
-            if cards.is_empty() {
-                match self.store.claim(request.approval, CLAIM_HOLD).await? {
-                    Claim::Taken {
-                        outcome: Some(outcome),
-                    } => return refused(Refusal::AlreadyDecided(outcome)),
-                    Claim::Won(token) => self.release(request.approval, &token).await,
-                    Claim::Taken { outcome: None } => {}
-                }
+            // decided it, not that the card is someone else's.
+            if cards.is_empty()
+                && let Some(outcome) = self.store.claim_outcome(request.approval).await?
+            {
+                return refused(Refusal::AlreadyDecided(outcome));
             }
             return refused(Refusal::NotRecipient);
         }

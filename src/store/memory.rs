@@ -129,6 +129,14 @@ impl Store for MemoryStore {
         Ok(Claim::Won(token))
     }
 
+    async fn claim_outcome(
+        &self,
+        approval: ApprovalId,
+    ) -> Result<Option<ClaimOutcome>, StoreError> {
+        let mut inner = self.lock();
+        Ok(live(&mut inner.claims, &approval).and_then(|c| c.value.outcome.clone()))
+    }
+
     async fn renew_claim(
         &self,
         approval: ApprovalId,

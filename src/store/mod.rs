@@ -228,6 +228,12 @@ pub trait Store: Send + Sync + 'static {
     /// Claims `approval` for a decision unless someone already has (set-if-absent with `ttl`).
     async fn claim(&self, approval: ApprovalId, ttl: Duration) -> Result<Claim, StoreError>;
 
+    /// What was recorded for `approval`'s decision while that record is kept; `None` if nobody
+    /// has finished deciding it (unclaimed, being decided, or the record has expired). A read:
+    /// it claims nothing.
+    async fn claim_outcome(&self, approval: ApprovalId)
+    -> Result<Option<ClaimOutcome>, StoreError>;
+
     /// Extends the claim by `ttl` from now while `token` holds it and no outcome is recorded
     /// yet. Returns whether it did (`false`: expired, released, or finished).
     async fn renew_claim(

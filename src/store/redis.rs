@@ -409,6 +409,20 @@ impl Store for RedisStore {
         Ok(Claim::Taken { outcome })
     }
 
+    async fn claim_outcome(
+        &self,
+        approval: ApprovalId,
+    ) -> Result<Option<ClaimOutcome>, StoreError> {
+        let key = self.claim_key(approval);
+        let outcome: Option<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.hget(key, "outcome").await }
+            })
+            .await?;
+        outcome.map(|o| from_json(&key, &o)).transpose()
+    }
+
     async fn renew_claim(
         &self,
         approval: ApprovalId,

@@ -60,6 +60,10 @@ impl<S: Store> Store for CountingStore<S> {
         self.count("claim");
         self.inner.claim(a, ttl).await
     }
+    async fn claim_outcome(&self, a: ApprovalId) -> Result<Option<ClaimOutcome>, StoreError> {
+        self.count("claim_outcome");
+        self.inner.claim_outcome(a).await
+    }
     async fn renew_claim(
         &self,
         a: ApprovalId,

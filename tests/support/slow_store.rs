@@ -28,6 +28,9 @@ impl Store for SlowPingStore {
     async fn claim(&self, a: ApprovalId, ttl: Duration) -> Result<Claim, StoreError> {
         self.inner.claim(a, ttl).await
     }
+    async fn claim_outcome(&self, a: ApprovalId) -> Result<Option<ClaimOutcome>, StoreError> {
+        self.inner.claim_outcome(a).await
+    }
     async fn renew_claim(
         &self,
         a: ApprovalId,
