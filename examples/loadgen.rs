@@ -156,28 +156,80 @@ async fn connection(plan: Arc<Plan>) -> anyhow::Result<Tally> {
     }
 }
 
-/// Waits for bench_server's statistics to answer: it serves them once every card is delivered
-/// and the click file written, so the two can be started together.
-async fn wait_for_server(stats: &str, patience: Duration) -> anyhow::Result<()> {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Empty<Bytes>>();
-    let uri: hyper::Uri = stats.parse()?;
-    let deadline = Instant::now() + patience;
-    loop {
-        match client.get(uri.clone()).await {
-            Ok(response) if response.status().is_success() => return Ok(()),
-            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(250)).await,
-            _ => anyhow::bail!("bench_server did not answer at {stats} within {patience:?}"),
+/// bench_server's `/stats`: Coupa approve calls made and requisitions approved.
+struct Stats {
+    client: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Empty<Bytes>,
+    >,
+    uri: hyper::Uri,
+}
+
+impl Stats {
+    fn new(url: &str) -> anyhow::Result<Self> {
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        Ok(Self {
+            client,
+            uri: url.parse()?,
+        })
+    }
+
+    async fn read(&self) -> anyhow::Result<Value> {
+        let response = self.client.get(self.uri.clone()).await?;
+        anyhow::ensure!(response.status().is_success(), "{}", response.status());
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    /// Waits for the statistics to answer: bench_server serves them once every card is delivered
+    /// and the click file written, so the two can be started together.
+    async fn wait_for_server(&self, patience: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + patience;
+        while self.read().await.is_err() {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "bench_server did not answer at {} within {patience:?}",
+                self.uri
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(())
+    }
+
+    /// Waits until every clicked card is decided, then reports whether each was decided by
+    /// exactly one Coupa call.
+    async fn exactly_once(&self, clicked: u64, settle: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + settle;
+        loop {
+            let stats = self.read().await?;
+            let decided = stats["requisitions_approved"].as_u64().unwrap_or(0);
+            let calls = stats["coupa_approve_calls"].as_u64().unwrap_or(0);
+            if decided >= clicked || Instant::now() >= deadline {
+                let verdict = if decided == clicked && calls == clicked {
+                    "exactly once"
+                } else {
+                    "NOT exactly once"
+                };
+                println!(
+                    "{verdict}: {clicked} cards clicked, {decided} approved in Coupa, {calls} Coupa approve calls"
+                );
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
         .enable_all()
-        .build()?
-        .block_on(wait_for_server(&args.stats, Duration::from_secs(300)))?;
+        .build()?;
+    let stats = Stats::new(&args.stats)?;
+    runtime.block_on(stats.wait_for_server(Duration::from_secs(300)))?;
     let clicks: Vec<Value> = std::fs::read_to_string(&args.clicks)?
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -191,10 +243,6 @@ fn main() -> anyhow::Result<()> {
     let bodies: Vec<Bytes> = (0..clicks.len() * 4)
         .map(|n| Bytes::from(body(&clicks[n % clicks.len()], n)))
         .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
-        .enable_all()
-        .build()?;
     let started = Instant::now();
     let plan = Arc::new(Plan {
         addr: args.addr,
@@ -205,7 +253,6 @@ fn main() -> anyhow::Result<()> {
         deadline: started + Duration::from_secs(args.seconds),
         next: AtomicUsize::new(0),
     });
-    let stats = args.stats.clone();
     let settle = Duration::from_secs(args.settle_seconds);
     let tallies = runtime.block_on(async {
         let workers: Vec<_> = (0..args.connections)
@@ -259,33 +306,5 @@ fn main() -> anyhow::Result<()> {
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
     let clicked = clicks.len().min(latencies.len());
-    runtime.block_on(exactly_once(&stats, clicked as u64, settle))
-}
-
-/// Waits until bench_server has decided every clicked card, then reports whether each was
-/// decided by exactly one Coupa call.
-async fn exactly_once(stats: &str, clicked: u64, settle: Duration) -> anyhow::Result<()> {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Empty<Bytes>>();
-    let uri: hyper::Uri = stats.parse()?;
-    let deadline = Instant::now() + settle;
-    loop {
-        let response = client.get(uri.clone()).await?;
-        let body = response.into_body().collect().await?.to_bytes();
-        let stats: Value = serde_json::from_slice(&body)?;
-        let decided = stats["requisitions_approved"].as_u64().unwrap_or(0);
-        let calls = stats["coupa_approve_calls"].as_u64().unwrap_or(0);
-        if decided >= clicked || Instant::now() >= deadline {
-            let verdict = if decided == clicked && calls == clicked {
-                "exactly once"
-            } else {
-                "NOT exactly once"
-            };
-            println!(
-                "{verdict}: {clicked} cards clicked, {decided} approved in Coupa, {calls} Coupa approve calls"
-            );
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    runtime.block_on(stats.exactly_once(clicked as u64, settle))
 }
