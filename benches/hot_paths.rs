@@ -17,7 +17,7 @@ use serde_json::json;
 use slack_morphism::prelude::*;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 
-const FIXTURE: &str = include_str!("../../shared/fixtures/coupa/requisition-pending.json");
+const FIXTURE: &str = include_str!("../tests/fixtures/coupa/requisition-pending.json");
 
 fn requisition_with_lines(lines: usize) -> serde_json::Value {
     let mut value: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();

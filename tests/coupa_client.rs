@@ -26,7 +26,7 @@ const CLIENT_SECRET: &str = "s3cret-value";
 
 fn fixture(name: &str) -> Value {
     let path = format!(
-        "{}/../shared/fixtures/coupa/{name}",
+        "{}/tests/fixtures/coupa/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));

@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/slack-manifest-schema/manifest.schema.1.0.0.json"
+    "/tests/fixtures/slack-manifest-schema/manifest.schema.1.0.0.json"
 );
 const HTTP_MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/manifests/slack-app.yaml");
 const SOCKET_MANIFEST: &str = concat!(

@@ -7,12 +7,12 @@
 //!   metrics.
 //! - [`auth`]: OAuth2 client credentials and the shared, early-renewed, single-flight token.
 //! - [`model`]: serde types for Coupa's kebab-case JSON and their conversion into
-//!   [`crate::domain`] types. Pure and unit-tested against `shared/fixtures/coupa/`.
+//!   [`crate::domain`] types. Pure and unit-tested against `tests/fixtures/coupa/`.
 //! - [`error`]: [`CoupaError`], the one error type of this boundary.
 //! - [`sandbox`] and [`demo_data`]: a stateful fake Coupa for `demo` and the tests.
 //!
 //! The engine sees only domain types and [`CoupaError`]; nothing outside this module knows Coupa's
-//! JSON or URLs. See `shared/coupa-api.md` for the API facts this code relies on.
+//! JSON or URLs. Coupa's public API documentation is the source of the facts this code relies on.
 
 pub mod auth;
 pub mod client;

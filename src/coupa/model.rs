@@ -540,7 +540,7 @@ mod tests {
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = format!(
-            "{}/../shared/fixtures/coupa/{name}",
+            "{}/tests/fixtures/coupa/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
@@ -552,7 +552,7 @@ mod tests {
 
     #[test]
     fn every_fixture_parses() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/coupa");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/coupa");
         let mut seen = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

@@ -65,7 +65,7 @@ fn account() -> Option<Account> {
     })
 }
 
-/// Requisition 4812 as Coupa returns it in `shared/fixtures/coupa/requisition-pending.json`.
+/// Requisition 4812 as Coupa returns it in `tests/fixtures/coupa/requisition-pending.json`.
 pub fn requisition() -> Requisition {
     let daniel = person(42, "Daniel Okafor", "daniel.okafor@example.com");
     let current = approval(90211, 2, ApprovalStatus::PendingApproval, daniel);
