@@ -21,12 +21,14 @@ use std::sync::Arc;
 use coupa_approvals::store::RedisStore;
 use secrecy::SecretString;
 
-/// The Redis the tests use: `REDIS_URL`, else the local default.
+/// The Redis the tests use: `REDIS_URL` when set, else a redis-server this test process starts
+/// on a free port the first time it is asked for (see [`redis_server::shared_url`]), so
+/// `cargo test` needs nothing running beforehand.
 pub fn redis_url() -> String {
     std::env::var("REDIS_URL")
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
+        .unwrap_or_else(|| redis_server::shared_url().to_owned())
 }
 
 /// A unique key prefix; every key it covers is deleted when this is dropped (even after a

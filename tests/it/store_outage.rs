@@ -1,7 +1,7 @@
 //! Redis going away at run time: store calls fail fast, readiness turns 503, and everything
 //! recovers by itself when Redis returns. Uses a redis-server this test starts on a spare port.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

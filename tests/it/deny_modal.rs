@@ -1,7 +1,7 @@
 //! The deny-reason modal and the check of what is submitted in it: a reason is required, at
 //! most 1,000 characters, and the modal remembers which card it is for.
 
-mod support;
+use crate::support;
 
 use coupa_approvals::chat::card::CardState;
 use coupa_approvals::domain::ChannelId;

@@ -3,9 +3,6 @@
 //! no decision made twice, no card left claiming something untrue — and every user who clicked
 //! was told the truth.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod claim_hold;
 mod coupa_decisions;
 mod coupa_sync;

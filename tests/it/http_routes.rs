@@ -1,6 +1,6 @@
 //! The operational routes of a running app: health, readiness, metrics, 404s, graceful stop.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

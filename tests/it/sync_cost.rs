@@ -3,7 +3,7 @@
 //! runs against the Coupa sandbox over HTTP, an in-memory chat platform and a store that counts
 //! the calls made to it.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,8 +7,6 @@
 //! The engine runs with the real Slack client against the fake over HTTP, the Coupa sandbox
 //! over HTTP and the memory store.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

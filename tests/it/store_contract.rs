@@ -1,7 +1,7 @@
 //! One contract, two stores: every test here runs against `MemoryStore` and `RedisStore` (a real
-//! Redis: `REDIS_URL`, else 127.0.0.1:6379, in a namespace of its own that is removed afterwards).
+//! Redis: `REDIS_URL`, else the redis-server the tests start, in a namespace of its own that is removed afterwards).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! These tests call the shared handlers with typed events, as the Socket Mode callbacks do, and
 //! check the envelope answers.
 
-mod support;
+use crate::support;
 
 use coupa_approvals::coupa::sandbox::StepApprover;
 use coupa_approvals::engine::clicks::ClickGate;

@@ -2,7 +2,7 @@
 //! characters, hundreds of lines, any currency, any amount), every card, pending list and deny
 //! modal stays inside Block Kit's limits, so Slack never rejects a message.
 
-mod support;
+use crate::support;
 
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::domain::{

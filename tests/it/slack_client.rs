@@ -1,7 +1,7 @@
 //! `SlackChat` against the fake Slack Web API: a rate-limited post is retried, never lost;
 //! people are found by email and described by `users.info`; a card is edited in place.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

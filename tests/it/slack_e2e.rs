@@ -1,7 +1,7 @@
 //! The whole flow through the running app: real signed HTTP requests from "Slack", the stateful
 //! Coupa sandbox behind, and a fake Slack Web API recording every message.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! `check` against the Coupa sandbox and the fake Slack: every check green, and each kind of
 //! broken installation giving the right ✗ line.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::Arc;

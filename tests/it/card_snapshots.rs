@@ -2,7 +2,7 @@
 //! show an approver. The JSON lives in `tests/snapshots/`; after an intended change to the
 //! rendering, run with `UPDATE_SNAPSHOTS=1`, read the diff, and commit it.
 
-mod support;
+use crate::support;
 
 use coupa_approvals::chat::card::CardState;
 use coupa_approvals::domain::Decision;

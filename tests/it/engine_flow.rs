@@ -1,7 +1,7 @@
 //! The approval engine against the Coupa sandbox (over HTTP, through the real Coupa client), an
 //! in-memory chat platform and the memory store: sync, decisions, mirroring, expiry, pending.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The binary as an admin meets it: exit codes, configuration errors, start-up and SIGTERM.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::process::Stdio;

@@ -1,7 +1,7 @@
 //! Several replicas on one Redis: one syncs at a time, cards go out once, a decision happens
 //! once whichever replica gets the click, and a graceful stop hands the lease over at once.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,0 +1,35 @@
+//! The integration tests, in one test binary so that two cores link once rather than once per
+//! file. Each module is one area; `support` holds what they share. Run one area with
+//! `cargo test --test it <module>::` (for example `cargo test --test it slack_e2e::`). The Coupa
+//! client's telemetry test is a binary of its own (`tests/coupa_telemetry.rs`): it installs a
+//! tracing subscriber, and tracing's process-wide callsite cache would let tests running beside it
+//! hide its events.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod card_limits;
+mod card_snapshots;
+mod check;
+mod cli;
+mod coupa_client;
+mod coupa_sandbox;
+mod demo_browser;
+mod demo_cli;
+mod demo_server;
+mod deny_modal;
+mod deployment;
+mod docs;
+mod engine_flow;
+mod fan_out;
+mod faults;
+mod fuzz_seeds;
+mod http_routes;
+mod manifests;
+mod replicas;
+mod slack_client;
+mod slack_e2e;
+mod socket_mode;
+mod store_contract;
+mod store_outage;
+mod sync_cost;
