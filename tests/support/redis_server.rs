@@ -19,14 +19,19 @@ const NOT_INSTALLED: &str = "redis-server is not on PATH: install it (Debian/Ubu
 /// time it is asked for. A watchdog shell stops it once this process has exited (a static is never
 /// dropped, so nothing else would), checking once a second.
 pub fn shared_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
+    /// The server's URL and its watchdog, kept for the life of the process.
+    struct Shared {
+        url: String,
+        _watchdog: Child,
+    }
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    &SHARED.get_or_init(|| {
         // Another process may take the free port between the probe and redis-server's bind:
         // try a few ports before giving up.
         for _ in 0..5 {
             let port = free_port();
             let url = format!("redis://127.0.0.1:{port}");
-            Command::new("sh")
+            let mut watchdog = Command::new("sh")
                 .args([
                     "-c",
                     "redis-server --port \"$1\" --bind 127.0.0.1 --save '' --appendonly no & \
@@ -43,14 +48,22 @@ pub fn shared_url() -> &'static str {
                 .expect("sh is available");
             for _ in 0..100 {
                 if answers(&url) {
-                    return url;
+                    return Shared {
+                        url,
+                        _watchdog: watchdog,
+                    };
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
+            // Not answering within 5 s: most likely the port was taken and the server has exited.
+            // Stop its watchdog and try another port.
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
             assert!(redis_server_installed(), "{NOT_INSTALLED}");
         }
         panic!("could not start a redis-server for the tests");
     })
+    .url
 }
 
 fn redis_server_installed() -> bool {
