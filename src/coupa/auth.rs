@@ -29,8 +29,8 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::client::{RateLimiter, record_call};
 use super::error::CoupaError;
+use super::transport::{RateLimiter, record_call, shorten};
 use crate::config::CoupaSettings;
 
 /// Renew when fewer than this remain, even before 80 % of the lifetime has passed.
@@ -425,14 +425,6 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
     }
 }
 
-/// At most `max` characters of `text`, with an ellipsis when cut.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_owned(),
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,11 +451,5 @@ mod tests {
             generation: 1,
         };
         assert!(!format!("{token:?}").contains("secret"));
-    }
-
-    #[test]
-    fn shorten_cuts_on_character_boundaries() {
-        assert_eq!(shorten("héllo", 2), "hé…");
-        assert_eq!(shorten("hi", 2), "hi");
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! - [`client`]: [`CoupaClient`], the typed calls (requisitions changed since a watermark, pending
 //!   requisitions, one requisition or approval, approvals pending for a user, users by email,
-//!   groups, approve/reject/hold), paging, retries, the process-wide rate limit, spans and
-//!   metrics.
+//!   groups, approve/reject/hold), paging, spans.
 //! - [`auth`]: OAuth2 client credentials and the shared, early-renewed, single-flight token.
+//! - [`transport`]: what every call follows, the token's included: the process-wide rate limit,
+//!   the retry policy, `Retry-After`, request metrics.
 //! - [`model`]: serde types for Coupa's kebab-case JSON and their conversion into
 //!   [`crate::domain`] types. Pure and unit-tested against `tests/fixtures/coupa/`.
 //! - [`error`]: [`CoupaError`], the one error type of this boundary.
@@ -20,10 +21,11 @@ pub mod demo_data;
 pub mod error;
 pub mod model;
 pub mod sandbox;
+pub mod transport;
 
 pub use self::client::{
-    Action, CoupaClient, CoupaClientBuilder, MAX_REASON_CHARS, PAGE_SIZE, RetryPolicy,
-    WATERMARK_OVERLAP,
+    Action, CoupaClient, CoupaClientBuilder, MAX_REASON_CHARS, PAGE_SIZE, WATERMARK_OVERLAP,
 };
 pub use self::error::CoupaError;
 pub use self::model::UserGroup;
+pub use self::transport::RetryPolicy;
