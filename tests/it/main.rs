@@ -27,6 +27,7 @@ mod fuzz_seeds;
 mod http_routes;
 mod manifests;
 mod replicas;
+mod self_contained;
 mod slack_client;
 mod slack_e2e;
 mod socket_mode;
