@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::chat::port::ChatPort;
 use crate::config::{ConfigError, DEFAULT_COUPA_SCOPES, Settings, expose};
 use crate::coupa::CoupaClient;
-use crate::domain::{Approver, Person};
+use crate::domain::{Approver, Person, normalize_email};
 use crate::store::Store;
 
 /// How many unmapped approvers are listed by name.
@@ -354,7 +354,7 @@ async fn check_identity(people: Vec<Person>, chat: &dyn ChatPort) -> CheckLine {
     let mut by_email: BTreeMap<String, String> = BTreeMap::new();
     let mut without_email = 0;
     for person in people {
-        match person.email.as_deref().map(|e| e.trim().to_lowercase()) {
+        match person.email.as_deref().map(normalize_email) {
             Some(email) if !email.is_empty() => {
                 by_email.entry(email).or_insert(person.full_name);
             }

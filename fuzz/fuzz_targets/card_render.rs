@@ -9,7 +9,7 @@ use coupa_approvals::chat::card::CardState;
 use coupa_approvals::domain::ChannelId;
 use coupa_approvals::slack::blocks::{self, ListOptions, limits};
 use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
-use coupa_approvals::store::PendingSnapshot;
+use coupa_approvals::domain::records::PendingSnapshot;
 use coupa_approvals_fuzz::block_kit::{
     assert_blocks_within_limits, assert_message_within_limits, assert_modal_within_limits,
 };

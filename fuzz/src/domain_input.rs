@@ -8,7 +8,7 @@ use coupa_approvals::domain::{
     Account, Approval, ApprovalId, ApprovalStatus, Approver, CoupaUserId, Decision, Fingerprint,
     GroupId, Line, Money, Person, Requisition, RequisitionId, RequisitionStatus,
 };
-use coupa_approvals::store::PendingItem;
+use coupa_approvals::domain::records::PendingItem;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;

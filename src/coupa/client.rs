@@ -45,7 +45,7 @@ use super::transport::{RateLimiter, RetryPolicy, record_call, retry_after, short
 use crate::config::CoupaSettings;
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, CoupaUserId, Decision, GroupId, Person, Requisition,
-    RequisitionId,
+    RequisitionId, normalize_email,
 };
 
 /// Records per page; Coupa never returns more than 50.
@@ -473,8 +473,9 @@ impl CoupaClient {
         .await
     }
 
-    /// The Coupa user whose email is exactly `email` (ignoring ASCII case), or `None`. Inactive
-    /// users are returned with `active: false`; an active match is preferred over an inactive one.
+    /// The Coupa user whose email is `email` (compared as [`normalize_email`] writes them), or
+    /// `None`. Inactive users are returned with `active: false`; an active match is preferred
+    /// over an inactive one.
     pub async fn user_by_email(&self, email: &str) -> Result<Option<Person>, CoupaError> {
         let email = email.trim();
         let fields = user_fields();
@@ -493,7 +494,7 @@ impl CoupaClient {
             if person
                 .email
                 .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                .is_some_and(|e| normalize_email(e) == normalize_email(email))
             {
                 matches.push(person);
             }

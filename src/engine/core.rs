@@ -11,8 +11,9 @@ use url::Url;
 use crate::chat::card::{Card, CardState};
 use crate::chat::port::{ChatError, ChatPort, MessageRef};
 use crate::coupa::{CoupaClient, CoupaError};
+use crate::domain::records::DeliveredCard;
 use crate::domain::{Approval, ApprovalId, Requisition};
-use crate::store::{DeliveredCard, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 use super::directory::Directory;
 

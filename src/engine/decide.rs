@@ -17,11 +17,12 @@ use jiff::Timestamp;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
+use crate::domain::records::{AuditEntry, ClaimOutcome};
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChannelId, ChatUserId, Decision, Fingerprint, Person,
     Requisition, RequisitionId,
 };
-use crate::store::{AuditEntry, Claim, ClaimOutcome, ClaimToken, StoreError};
+use crate::store::{Claim, ClaimToken, StoreError};
 
 use super::core::{CLAIM_HOLD, CLAIM_TTL, Engine, EngineError};
 

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::chat::port::ChatPort;
-use crate::domain::{ChatUserId, Person};
-use crate::store::{DirectoryEntry, Store};
+use crate::domain::records::DirectoryEntry;
+use crate::domain::{ChatUserId, Person, normalize_email};
+use crate::store::Store;
 
 use super::core::EngineError;
 
@@ -21,11 +22,6 @@ pub const NOT_FOUND_TTL: Duration = Duration::from_secs(3600);
 pub struct Directory {
     store: Arc<dyn Store>,
     chat: Arc<dyn ChatPort>,
-}
-
-/// Emails compare trimmed and case-insensitively.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
 }
 
 impl Directory {

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 
+use crate::domain::records::{PendingItem, PendingSnapshot};
 use crate::domain::{ApprovalId, ApprovalStatus, ChatUserId, RequisitionId};
-use crate::store::{PendingItem, PendingSnapshot};
 
 use super::core::{Engine, EngineError};
 

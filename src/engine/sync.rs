@@ -19,8 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
+use crate::domain::records::DeliveredCard;
 use crate::domain::{Approval, ApprovalId, Approver, Person, Requisition, RequisitionStatus};
-use crate::store::DeliveredCard;
 
 use super::core::{Engine, EngineError};
 use super::leader::Leadership;

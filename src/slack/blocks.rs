@@ -9,8 +9,8 @@ use crate::chat::card::{Card, CardState};
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
+use crate::domain::records::{PendingItem, PendingSnapshot};
 use crate::domain::{Decision, Line, Money};
-use crate::store::{PendingItem, PendingSnapshot};
 
 use super::format::{escape, money, quantity, slack_date, truncate};
 use super::payload::{

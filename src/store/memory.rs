@@ -11,12 +11,11 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use tokio::time::Instant;
 
-use super::{
-    AUDIT_LOG_LIMIT, AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry,
-    Lease, LeaseOwner, PendingSnapshot, Store, StoreError, UnmappedApprover, normalize_email,
-    sort_cards,
+use super::{AUDIT_LOG_LIMIT, Claim, ClaimToken, Lease, LeaseOwner, Store, StoreError, sort_cards};
+use crate::domain::records::{
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
 };
-use crate::domain::{ApprovalId, ChatUserId};
+use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
 /// A value that disappears at `expires`.
 struct Expiring<T> {

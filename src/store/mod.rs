@@ -1,13 +1,14 @@
 //! The state store: what the bot must remember between requests, replicas and restarts.
 //!
 //! [`Store`] speaks the engine's language (claim an approval, remember a card, hold the sync
-//! lease); callers never build keys. Two implementations:
+//! lease); callers never build keys. What it keeps are the records of
+//! [`domain::records`](crate::domain::records), stored as JSON. Two implementations:
 //!
 //! - [`RedisStore`]: durable and shared by every replica; anything two replicas could race on is
 //!   a single atomic command (`SET NX PX`) or a Lua script.
 //! - [`MemoryStore`]: the embedded default when `REDIS_URL` is unset; one replica, lost on restart.
 //!
-//! Both pass the same contract tests (`tests/store_contract.rs`).
+//! Both pass the same contract tests (`tests/it/store_contract.rs`).
 
 mod memory;
 mod redis;
@@ -18,9 +19,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{
-    ApprovalId, ChannelId, ChatUserId, Decision, Fingerprint, MessageTs, Money, RequisitionId,
+use crate::domain::records::{
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
 };
+use crate::domain::{ApprovalId, ChatUserId};
 
 pub use self::memory::MemoryStore;
 pub use self::redis::RedisStore;
@@ -79,21 +81,6 @@ impl Default for ClaimToken {
     }
 }
 
-/// What the winner of a claim did, shown to anyone who clicks after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClaimOutcome {
-    /// Approve or reject.
-    pub decision: Decision,
-    /// The chat user who decided.
-    pub decided_by: ChatUserId,
-    /// Their display name.
-    pub decided_by_name: String,
-    /// When the decision was made.
-    pub at: Timestamp,
-    /// Whether Coupa confirmed it.
-    pub confirmed: bool,
-}
-
 /// Which lease; there is one per singleton job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lease {
@@ -124,93 +111,6 @@ impl Default for LeaseOwner {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// One card delivered to one chat user for one approval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveredCard {
-    /// Who received it.
-    pub recipient: ChatUserId,
-    /// The conversation it lives in (the DM's `D…` id).
-    pub channel: ChannelId,
-    /// The message's id in that conversation.
-    pub ts: MessageTs,
-    /// Fingerprint of the requisition as the card showed it.
-    pub fingerprint: Fingerprint,
-    /// When it was sent.
-    pub sent_at: Timestamp,
-    /// Whether it has been edited to say its buttons expired.
-    #[serde(default)]
-    pub expired: bool,
-}
-
-/// What the directory cache knows about an email address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DirectoryEntry {
-    /// The chat user with this email.
-    Found(ChatUserId),
-    /// The chat platform has no user with this email (a negative entry).
-    NotFound,
-}
-
-/// An approver whose email matches no chat user, kept for `check` to list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnmappedApprover {
-    /// Their Coupa email (normalised).
-    pub email: String,
-    /// Their name in Coupa.
-    pub name: String,
-    /// When this was last noticed.
-    pub noticed_at: Timestamp,
-}
-
-/// One item of someone's "what's pending" list, as last shown to them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingItem {
-    /// The approval waiting for them.
-    pub approval: ApprovalId,
-    /// Its requisition.
-    pub requisition: RequisitionId,
-    /// Fingerprint of the requisition as listed (for the item's buttons).
-    pub fingerprint: Fingerprint,
-    /// The requisition's title.
-    pub title: String,
-    /// Its total.
-    pub total: Money,
-    /// Who asked for it.
-    pub requester: Option<String>,
-    /// When it was submitted.
-    pub submitted_at: Option<Timestamp>,
-}
-
-/// Someone's "what's pending" list as last read from Coupa, for when Coupa is unreachable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingSnapshot {
-    /// When it was read from Coupa.
-    pub as_of: Timestamp,
-    /// The items, oldest first.
-    pub items: Vec<PendingItem>,
-}
-
-/// One decision attempt, kept in the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    /// When it happened.
-    pub at: Timestamp,
-    /// The chat user who acted.
-    pub actor: ChatUserId,
-    /// Their email, as mapped to Coupa.
-    pub actor_email: Option<String>,
-    /// The approval acted on.
-    pub approval: ApprovalId,
-    /// Its requisition.
-    pub requisition: Option<RequisitionId>,
-    /// What they chose.
-    pub decision: Decision,
-    /// What came of it (`approved`, `rejected`, `refused: not pending`, `unknown`, …).
-    pub outcome: String,
-    /// The reason sent to Coupa, if any.
-    pub reason: Option<String>,
 }
 
 /// The bot's memory, in the engine's words. Every call fails within [`CALL_TIMEOUT`] rather than
@@ -374,11 +274,6 @@ pub trait Store: Send + Sync + 'static {
 /// Puts cards in the order every store returns them: oldest first, then by recipient.
 fn sort_cards(cards: &mut [DeliveredCard]) {
     cards.sort_by(|a, b| (a.sent_at, &a.recipient).cmp(&(b.sent_at, &b.recipient)));
-}
-
-/// Emails are compared trimmed and case-insensitively.
-fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
 }
 
 /// Opens the store the settings select: Redis when `REDIS_URL` is set, else the embedded one.

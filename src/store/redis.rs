@@ -17,11 +17,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AUDIT_LOG_LIMIT, AuditEntry, CALL_TIMEOUT, Claim, ClaimOutcome, ClaimToken, DeliveredCard,
-    DirectoryEntry, Lease, LeaseOwner, PendingSnapshot, Store, StoreError, UnmappedApprover,
-    normalize_email, sort_cards,
+    AUDIT_LOG_LIMIT, CALL_TIMEOUT, Claim, ClaimToken, Lease, LeaseOwner, Store, StoreError,
+    sort_cards,
 };
-use crate::domain::{ApprovalId, ChatUserId};
+use crate::domain::records::{
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
+};
+use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
 /// Claims an approval if nobody has: returns `{1, ""}` when won, else `{0, outcome-or-""}`.
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {

@@ -5,12 +5,12 @@
 use crate::support;
 
 use coupa_approvals::chat::card::{Card, CardState};
+use coupa_approvals::domain::records::{PendingItem, PendingSnapshot};
 use coupa_approvals::domain::{
     Account, ApprovalId, ChannelId, Decision, Fingerprint, Line, Money, RequisitionId,
 };
 use coupa_approvals::slack::blocks::{self, ListOptions, limits};
 use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
-use coupa_approvals::store::{PendingItem, PendingSnapshot};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;

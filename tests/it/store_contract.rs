@@ -6,13 +6,13 @@ use crate::support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use coupa_approvals::domain::records::{
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingItem, PendingSnapshot,
+};
 use coupa_approvals::domain::{
     ApprovalId, ChannelId, ChatUserId, Decision, Fingerprint, MessageTs, RequisitionId,
 };
-use coupa_approvals::store::{
-    AuditEntry, Claim, ClaimOutcome, DeliveredCard, DirectoryEntry, Lease, LeaseOwner, MemoryStore,
-    PendingItem, PendingSnapshot, Store,
-};
+use coupa_approvals::store::{Claim, Lease, LeaseOwner, MemoryStore, Store};
 use jiff::Timestamp;
 
 /// Generates `memory::name` and `redis::name` for every contract test `name(store)`.

@@ -6,11 +6,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use coupa_approvals::domain::{ApprovalId, ChatUserId};
-use coupa_approvals::store::{
-    AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry, Lease, LeaseOwner,
-    PendingSnapshot, Store, StoreError, UnmappedApprover,
+use coupa_approvals::domain::records::{
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
 };
+use coupa_approvals::domain::{ApprovalId, ChatUserId};
+use coupa_approvals::store::{Claim, ClaimToken, Lease, LeaseOwner, Store, StoreError};
 use jiff::Timestamp;
 
 pub struct CountingStore<S> {

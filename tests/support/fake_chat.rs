@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use coupa_approvals::chat::card::Card;
 use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, MessageRef};
-use coupa_approvals::domain::{ChannelId, ChatUserId, MessageTs};
+use coupa_approvals::domain::{ChannelId, ChatUserId, MessageTs, normalize_email};
 
 #[derive(Default)]
 struct State {
@@ -142,7 +142,7 @@ impl ChatPort for FakeChat {
             .find(|(_, u)| {
                 u.email
                     .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(email.trim()))
+                    .is_some_and(|e| normalize_email(e) == normalize_email(email))
             })
             .map(|(id, _)| id.clone()))
     }

@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use coupa_approvals::domain::records::{
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
+};
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{
-    AuditEntry, Claim, ClaimOutcome, ClaimToken, DeliveredCard, DirectoryEntry, Lease, LeaseOwner,
-    MemoryStore, PendingSnapshot, Store, StoreError, UnmappedApprover,
+    Claim, ClaimToken, Lease, LeaseOwner, MemoryStore, Store, StoreError,
 };
 use jiff::Timestamp;
 

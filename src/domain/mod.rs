@@ -3,6 +3,10 @@
 //! Everything here is plain data and pure functions. Adapters convert into these types (Coupa JSON
 //! in `coupa::model`, Slack payloads in `slack`), the engine works only with them, and nothing here
 //! performs I/O.
+//!
+//! - this module: ids, money, people, approvals, requisitions, decisions.
+//! - [`records`]: what the bot remembers between requests (delivered cards, claim outcomes, the
+//!   directory cache, pending lists, the audit log); the store persists them.
 
 use std::fmt;
 
@@ -11,6 +15,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+pub mod records;
 
 macro_rules! numeric_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -121,6 +127,12 @@ pub struct Person {
     pub full_name: String,
     /// Inactive users keep their records but cannot act.
     pub active: bool,
+}
+
+/// An email address as the bot compares them: trimmed and lower-cased. Coupa users and chat
+/// users are matched by email, and every cache is keyed by this form.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// Who must decide an approval step.
