@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::domain::outcome::DecisionResult;
 use crate::domain::{ChannelId, ChatUserId, MessageTs};
 
 use super::card::Card;
@@ -50,12 +51,13 @@ pub trait ChatPort: Send + Sync + 'static {
     /// Replaces a posted card with `card`.
     async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError>;
 
-    /// Shows `text` to `user` only, in `channel`.
-    async fn post_ephemeral(
+    /// Tells `user` privately what came of their decision, in `channel` where they clicked (if
+    /// any). The adapter words it.
+    async fn tell(
         &self,
-        channel: &ChannelId,
         user: &ChatUserId,
-        text: &str,
+        channel: Option<&ChannelId>,
+        result: &DecisionResult,
     ) -> Result<(), ChatError>;
 
     /// The chat user with this email, if any.

@@ -5,6 +5,7 @@
 //! performs I/O.
 //!
 //! - this module: ids, money, people, approvals, requisitions, decisions.
+//! - [`outcome`]: what came of a decision request, typed; adapters word it.
 //! - [`records`]: what the bot remembers between requests (delivered cards, claim outcomes, the
 //!   directory cache, pending lists, the audit log); the store persists them.
 
@@ -16,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod outcome;
 pub mod records;
 
 macro_rules! numeric_id {

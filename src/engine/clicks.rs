@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use crate::domain::{ApprovalId, ChatUserId, Decision, Fingerprint};
 
-use super::decide::{DecisionRequest, DecisionResult};
+use crate::domain::outcome::DecisionResult;
+
+use super::decide::DecisionRequest;
 
 /// How long a repeat of an answered click is dropped.
 pub const QUIET_AFTER_ANSWER: Duration = Duration::from_secs(5);
@@ -157,7 +159,7 @@ impl Drop for ClickPermit {
 mod tests {
     use super::*;
     use crate::domain::RequisitionId;
-    use crate::engine::decide::Refusal;
+    use crate::domain::outcome::{FailureCause, Refusal};
 
     fn click(user: &str, fingerprint: &str, decision: Decision) -> DecisionRequest {
         DecisionRequest {
@@ -203,7 +205,7 @@ mod tests {
         let permit = gate
             .admit(&request)
             .expect("the first click is let through");
-        permit.answered(&DecisionResult::Failed("Coupa is busy".into()));
+        permit.answered(&DecisionResult::Failed(FailureCause::CoupaUnreachable));
         assert!(gate.admit(&request).is_some());
     }
 

@@ -11,6 +11,7 @@ use url::Url;
 use crate::chat::card::{Card, CardState};
 use crate::chat::port::{ChatError, ChatPort, MessageRef};
 use crate::coupa::{CoupaClient, CoupaError};
+use crate::domain::outcome::FailureCause;
 use crate::domain::records::DeliveredCard;
 use crate::domain::{Approval, ApprovalId, Requisition};
 use crate::store::{Store, StoreError};
@@ -51,7 +52,8 @@ pub struct EngineSettings {
     pub confirm_above_amount: Option<Decimal>,
 }
 
-/// Why a use case could not finish. Users see a short message; logs get the chain.
+/// Why a use case could not finish. Users are told its [`cause`](EngineError::cause); logs get
+/// the chain.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// Coupa failed.
@@ -63,6 +65,18 @@ pub enum EngineError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl EngineError {
+    /// Which part failed, as the person who asked is told.
+    pub fn cause(&self) -> FailureCause {
+        match self {
+            EngineError::Coupa(e) if e.is_transient() => FailureCause::CoupaUnreachable,
+            EngineError::Coupa(_) => FailureCause::CoupaRefused,
+            EngineError::Chat(_) => FailureCause::ChatUnreachable,
+            EngineError::Store(_) => FailureCause::StoreUnavailable,
+        }
+    }
 }
 
 /// The use cases, over their adapters. Cheap to clone.

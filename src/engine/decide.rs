@@ -17,6 +17,7 @@ use jiff::Timestamp;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
+use crate::domain::outcome::{DecisionResult, Refusal};
 use crate::domain::records::{AuditEntry, ClaimOutcome};
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChannelId, ChatUserId, Decision, Fingerprint, Person,
@@ -48,112 +49,6 @@ pub struct DecisionRequest {
     pub decision: Decision,
     /// The approver's comment; required to reject.
     pub comment: Option<String>,
-}
-
-/// Why a decision was not executed. Each says what the user should know.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// The card's buttons have expired.
-    Expired,
-    /// This card was not sent to the clicker (a forwarded card, or someone else's).
-    NotRecipient,
-    /// A reject needs a reason.
-    ReasonRequired,
-    /// Another click already decided it.
-    AlreadyDecided(ClaimOutcome),
-    /// Another click is deciding it right now.
-    InProgress,
-    /// Coupa says it is no longer waiting for a decision.
-    NoLongerPending,
-    /// The clicker is not (or no longer) an approver of this step in Coupa.
-    NotApprover,
-    /// The clicker's chat account has no email that matches a Coupa user.
-    UnknownUser,
-    /// The requisition changed since the card was sent.
-    Changed,
-}
-
-impl Refusal {
-    /// The short explanation shown to the user.
-    pub fn message(&self) -> String {
-        match self {
-            Refusal::Expired => {
-                "These buttons have expired. Open the requisition in Coupa to decide it.".into()
-            }
-            Refusal::NotRecipient => {
-                "This card was sent to someone else, so its buttons don't work for you. Your own approvals come to you directly.".into()
-            }
-            Refusal::ReasonRequired => "Please give a reason to deny this requisition.".into(),
-            Refusal::AlreadyDecided(outcome) if !outcome.confirmed => format!(
-                "{} already {} this at {}, but Coupa has not confirmed it yet. Check the requisition in Coupa.",
-                outcome.decided_by_name,
-                outcome.decision.past_tense(),
-                outcome.at.strftime("%Y-%m-%d %H:%M UTC")
-            ),
-            Refusal::AlreadyDecided(outcome) => format!(
-                "Already {} by {} at {}.",
-                outcome.decision.past_tense(),
-                outcome.decided_by_name,
-                outcome.at.strftime("%Y-%m-%d %H:%M UTC")
-            ),
-            Refusal::InProgress => {
-                "Someone is deciding this approval right now; the card will update when they are done. If it hasn't changed in a minute, try again.".into()
-            }
-            Refusal::NoLongerPending => {
-                "This approval is no longer pending in Coupa; the card now shows where it stands.".into()
-            }
-            Refusal::NotApprover => {
-                "Coupa doesn't list you as an approver for this step, so nothing was done.".into()
-            }
-            Refusal::UnknownUser => {
-                "Your Slack email doesn't match a Coupa user, so nothing was done. Ask your Coupa admin to check your email in Coupa.".into()
-            }
-            Refusal::Changed => {
-                "This requisition changed after the card was sent, so nothing was done. A new card with the current details is on its way.".into()
-            }
-        }
-    }
-
-    fn label(&self) -> &'static str {
-        match self {
-            Refusal::Expired => "expired",
-            Refusal::NotRecipient => "not_recipient",
-            Refusal::ReasonRequired => "reason_required",
-            Refusal::AlreadyDecided(_) => "already_decided",
-            Refusal::InProgress => "in_progress",
-            Refusal::NoLongerPending => "not_pending",
-            Refusal::NotApprover => "not_approver",
-            Refusal::UnknownUser => "unknown_user",
-            Refusal::Changed => "changed",
-        }
-    }
-}
-
-/// What came of a decision request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DecisionResult {
-    /// Coupa executed it.
-    Done(Decision),
-    /// Nothing was sent to Coupa, for this reason.
-    Refused(Refusal),
-    /// Coupa, Slack or the store failed before Coupa acted; nothing happened and the user may
-    /// try again. The text says which.
-    Failed(String),
-    /// Coupa may or may not have executed it; the next sync will tell.
-    Unconfirmed,
-}
-
-impl DecisionResult {
-    /// What to tell the user.
-    pub fn message(&self) -> String {
-        match self {
-            DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
-            DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
-            DecisionResult::Refused(refusal) => refusal.message(),
-            DecisionResult::Failed(why) => format!("Nothing was decided ({why}); please try again in a minute."),
-            DecisionResult::Unconfirmed => "Could not confirm the decision with Coupa — check the requisition in Coupa. This card will update once Coupa answers.".into(),
-        }
-    }
 }
 
 /// A won claim and until when it is surely held (as of its last renewal).
@@ -209,23 +104,16 @@ impl Engine {
             Ok(result) => result,
             Err(err) => {
                 tracing::error!(error = format!("{err:#}"), approval = %request.approval, "decision failed");
-                DecisionResult::Failed(short_cause(&err))
+                DecisionResult::Failed(err.cause())
             }
         };
-        let outcome = match &result {
-            DecisionResult::Done(_) => "done",
-            DecisionResult::Refused(refusal) => refusal.label(),
-            DecisionResult::Failed(_) => "failed",
-            DecisionResult::Unconfirmed => "unconfirmed",
-        };
         drop(turn);
-        metrics::counter!("decisions_total", "decision" => request.decision.past_tense(), "outcome" => outcome)
+        metrics::counter!("decisions_total", "decision" => request.decision.past_tense(), "outcome" => result.metric_label())
             .increment(1);
-        if let Some(channel) = &request.channel
-            && let Err(err) = self
-                .chat
-                .post_ephemeral(channel, &request.user, &result.message())
-                .await
+        if let Err(err) = self
+            .chat
+            .tell(&request.user, request.channel.as_ref(), &result)
+            .await
         {
             tracing::warn!(error = %err, "could not tell the user the outcome");
         }
@@ -464,7 +352,7 @@ impl Engine {
             Err(err) => {
                 tracing::warn!(error = format!("{err:#}"), approval = %request.approval, "Coupa refused the decision");
                 self.release(request.approval, token).await;
-                DecisionResult::Failed(short_cause(&EngineError::Coupa(err)))
+                DecisionResult::Failed(EngineError::Coupa(err).cause())
             }
         };
 
@@ -476,12 +364,7 @@ impl Engine {
             approval: request.approval,
             requisition: Some(request.requisition),
             decision: request.decision,
-            outcome: match &result {
-                DecisionResult::Done(d) => d.past_tense().to_owned(),
-                DecisionResult::Refused(r) => format!("refused: {}", r.label()),
-                DecisionResult::Failed(why) => format!("failed: {why}"),
-                DecisionResult::Unconfirmed => "unconfirmed".to_owned(),
-            },
+            outcome: result.audit_outcome(),
             reason: Some(reason),
         };
         if let Err(err) = self.store.append_audit(&entry).await {
@@ -556,15 +439,6 @@ impl Engine {
     }
 }
 
-fn short_cause(err: &EngineError) -> String {
-    match err {
-        EngineError::Coupa(e) if e.is_transient() => "Coupa is busy or unreachable".into(),
-        EngineError::Coupa(_) => "Coupa refused the request".into(),
-        EngineError::Chat(_) => "Slack could not be reached".into(),
-        EngineError::Store(_) => "the bot's state store is unavailable".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -605,21 +479,5 @@ mod tests {
             reason.chars().filter(|c| *c == 'x').count(),
             MAX_COMMENT_CHARS
         );
-    }
-
-    #[test]
-    fn every_refusal_explains_itself() {
-        for refusal in [
-            Refusal::Expired,
-            Refusal::NotRecipient,
-            Refusal::ReasonRequired,
-            Refusal::InProgress,
-            Refusal::NoLongerPending,
-            Refusal::NotApprover,
-            Refusal::UnknownUser,
-            Refusal::Changed,
-        ] {
-            assert!(refusal.message().len() > 20, "{refusal:?}");
-        }
     }
 }

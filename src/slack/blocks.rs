@@ -16,6 +16,7 @@ use super::format::{escape, money, quantity, slack_date, truncate};
 use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, OPEN_IN_COUPA, REASON_BLOCK, REASON_INPUT,
 };
+use super::wording;
 
 /// Block Kit limits this module keeps to.
 pub mod limits {
@@ -362,12 +363,10 @@ pub fn deny_modal(metadata: &DenyMetadata, title: &str) -> SlackView {
 pub fn validate_reason(reason: Option<&str>) -> Result<String, String> {
     let reason = reason.map(str::trim).unwrap_or_default();
     if reason.is_empty() {
-        return Err("Please give a reason; the requester sees it in Coupa.".to_owned());
+        return Err(wording::REASON_MISSING.to_owned());
     }
     if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(format!(
-            "Please keep the reason under {MAX_REASON_CHARS} characters."
-        ));
+        return Err(wording::reason_too_long());
     }
     Ok(reason.to_owned())
 }
@@ -481,11 +480,7 @@ pub fn notice(text: &str) -> Rendered {
 
 /// The help text for an unknown or help request.
 pub fn help() -> Rendered {
-    notice(
-        "I bring your Coupa approvals to Slack. Approve or deny right on the cards I send you.\n\
-         • *what's pending* — list what is waiting for you (also `/approvals`)\n\
-         • *help* — this message",
-    )
+    notice(wording::HELP)
 }
 
 /// App Home: the pending list, or why it cannot be shown.

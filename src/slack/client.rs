@@ -18,10 +18,12 @@ use slack_morphism::prelude::*;
 use crate::chat::card::Card;
 use crate::chat::port::{ChatError, ChatPort, ChatUser, MessageRef};
 use crate::config::{SlackSettings, expose};
+use crate::domain::outcome::DecisionResult;
 use crate::domain::{ChannelId, ChatUserId, MessageTs};
 
 use super::blocks::{self, Rendered};
 use super::pacing::Pacer;
+use super::wording;
 
 /// The slack-morphism client type used throughout.
 pub type SlackHyperClient = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector>>>;
@@ -244,13 +246,19 @@ impl ChatPort for SlackChat {
         Ok(())
     }
 
-    async fn post_ephemeral(
+    async fn tell(
         &self,
-        channel: &ChannelId,
         user: &ChatUserId,
-        text: &str,
+        channel: Option<&ChannelId>,
+        result: &DecisionResult,
     ) -> Result<(), ChatError> {
-        self.ephemeral(channel, user, &blocks::notice(text)).await
+        // An ephemeral message lives in a conversation. A click from outside one (App Home) has
+        // its answer on the card itself, which the engine has edited.
+        let Some(channel) = channel else {
+            return Ok(());
+        };
+        self.ephemeral(channel, user, &blocks::notice(&wording::decision(result)))
+            .await
     }
 
     async fn lookup_user_by_email(&self, email: &str) -> Result<Option<ChatUserId>, ChatError> {

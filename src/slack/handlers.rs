@@ -26,6 +26,7 @@ use super::intents::{self, Intent};
 use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, REASON_BLOCK, REASON_INPUT,
 };
+use super::wording;
 
 /// How long an event id is remembered for de-duplication (Slack retries within minutes).
 const EVENT_MEMORY: Duration = Duration::from_secs(3600);
@@ -428,7 +429,7 @@ pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent) -> Ack {
             tracing::warn!(error = %err, "could not answer /approvals");
         }
     });
-    Ack::Reply(blocks::notice("Looking up your approvals in Coupa…"))
+    Ack::Reply(blocks::notice(wording::LOOKING_UP))
 }
 
 /// The answer to an intent: the pending list, or help.
@@ -452,14 +453,8 @@ async fn pending(ctx: &SlackContext, user: &ChatUserId, max_blocks: usize) -> Re
     match ctx.engine.pending_for(user).await {
         PendingAnswer::Live(snapshot) => blocks::pending_list(&snapshot, &options(false)),
         PendingAnswer::Stale(snapshot) => blocks::pending_list(&snapshot, &options(true)),
-        PendingAnswer::Unavailable => blocks::notice(
-            "Coupa can't be reached right now and I have no earlier list for you. Please try again in a minute.",
-        ),
-        PendingAnswer::NoEmail => {
-            blocks::notice("Your Slack profile has no email address, so I can't find you in Coupa.")
-        }
-        PendingAnswer::NoCoupaUser { email } => blocks::notice(&format!(
-            "No Coupa user has the email {email}. Ask your Coupa admin to use the same email in Coupa as in Slack."
-        )),
+        PendingAnswer::Unavailable => blocks::notice(wording::PENDING_UNAVAILABLE),
+        PendingAnswer::NoEmail => blocks::notice(wording::NO_EMAIL),
+        PendingAnswer::NoCoupaUser { email } => blocks::notice(&wording::no_coupa_user(&email)),
     }
 }

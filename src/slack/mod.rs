@@ -9,6 +9,8 @@
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
 //! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure).
 //! - [`requests`]: Slack's request bodies read into typed events (pure), for the routes.
+//! - [`wording`]: every sentence the bot says to people in Slack, including what came of their
+//!   decisions (the engine reports typed outcomes).
 
 pub mod blocks;
 pub mod client;
@@ -20,6 +22,7 @@ pub mod payload;
 pub mod requests;
 pub mod routes;
 pub mod socket;
+pub mod wording;
 
 /// Bot scopes the app needs, exactly as the manifests in `manifests/` request them.
 pub const BOT_SCOPES: &[&str] = &[

@@ -1,5 +1,6 @@
 //! An in-memory chat platform for engine tests: a directory of users, and a record of every
-//! card posted or edited and every ephemeral message, with each message's current content.
+//! card posted or edited and of what each person was told privately, with each message's current
+//! content. What people are told is worded as Slack words it, so tests read what a person reads.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,7 +8,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use coupa_approvals::chat::card::Card;
 use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, MessageRef};
+use coupa_approvals::domain::outcome::DecisionResult;
 use coupa_approvals::domain::{ChannelId, ChatUserId, MessageTs, normalize_email};
+use coupa_approvals::slack::wording;
 
 #[derive(Default)]
 struct State {
@@ -119,17 +122,17 @@ impl ChatPort for FakeChat {
         }
     }
 
-    async fn post_ephemeral(
+    async fn tell(
         &self,
-        _channel: &ChannelId,
         user: &ChatUserId,
-        text: &str,
+        _channel: Option<&ChannelId>,
+        result: &DecisionResult,
     ) -> Result<(), ChatError> {
         self.state
             .lock()
             .unwrap()
             .ephemerals
-            .push((user.clone(), text.to_owned()));
+            .push((user.clone(), wording::decision(result)));
         Ok(())
     }
 

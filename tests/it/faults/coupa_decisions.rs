@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use axum::http::Method;
 use coupa_approvals::coupa::RetryPolicy;
+use coupa_approvals::domain::outcome::{DecisionResult, Refusal};
 use coupa_approvals::domain::{ApprovalId, Decision};
-use coupa_approvals::engine::decide::{DecisionResult, Refusal};
 
 use crate::support::fault_world::{FaultWorld, is_pending, says_approved};
 

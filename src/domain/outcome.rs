@@ -1,0 +1,158 @@
+//! What came of a decision request: done, refused for a reason, failed for a cause, or
+//! unconfirmed. The engine reports these; each chat adapter words them for the person who
+//! clicked, so nothing here is a sentence a user reads.
+//!
+//! The labels below are stable names: `decisions_total{outcome=…}` and the audit log's `outcome`
+//! are built from them, and dashboards and stored audit records depend on them.
+
+use super::Decision;
+use super::records::ClaimOutcome;
+
+/// Why a decision was not executed. Nothing was sent to Coupa.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The card's buttons have expired.
+    Expired,
+    /// This card was not sent to the clicker (a forwarded card, or someone else's).
+    NotRecipient,
+    /// A reject needs a reason.
+    ReasonRequired,
+    /// Another click already decided it.
+    AlreadyDecided(ClaimOutcome),
+    /// Another click is deciding it right now.
+    InProgress,
+    /// Coupa says it is no longer waiting for a decision.
+    NoLongerPending,
+    /// The clicker is not (or no longer) an approver of this step in Coupa.
+    NotApprover,
+    /// The clicker's chat account has no email that matches a Coupa user.
+    UnknownUser,
+    /// The requisition changed since the card was sent.
+    Changed,
+}
+
+impl Refusal {
+    /// The refusal's stable name (`expired`, `not_recipient`, …), for metrics and the audit log.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Refusal::Expired => "expired",
+            Refusal::NotRecipient => "not_recipient",
+            Refusal::ReasonRequired => "reason_required",
+            Refusal::AlreadyDecided(_) => "already_decided",
+            Refusal::InProgress => "in_progress",
+            Refusal::NoLongerPending => "not_pending",
+            Refusal::NotApprover => "not_approver",
+            Refusal::UnknownUser => "unknown_user",
+            Refusal::Changed => "changed",
+        }
+    }
+}
+
+/// Why a decision could not be made. Coupa did not act, and the person may try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCause {
+    /// Coupa is busy (rate limiting) or could not be reached.
+    CoupaUnreachable,
+    /// Coupa refused the request.
+    CoupaRefused,
+    /// The chat platform failed or could not be reached.
+    ChatUnreachable,
+    /// The bot's state store is unavailable, or was away long enough for a claim to run out.
+    StoreUnavailable,
+}
+
+impl FailureCause {
+    /// How the audit log names the cause (`failed: …`).
+    pub fn audit_label(self) -> &'static str {
+        match self {
+            FailureCause::CoupaUnreachable => "Coupa is busy or unreachable",
+            FailureCause::CoupaRefused => "Coupa refused the request",
+            FailureCause::ChatUnreachable => "the chat platform could not be reached",
+            FailureCause::StoreUnavailable => "the bot's state store is unavailable",
+        }
+    }
+}
+
+/// What came of a decision request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionResult {
+    /// Coupa executed it.
+    Done(Decision),
+    /// Nothing was sent to Coupa, for this reason.
+    Refused(Refusal),
+    /// Something failed before Coupa acted; nothing happened and the person may try again.
+    Failed(FailureCause),
+    /// Coupa may or may not have executed it; the next sync will tell.
+    Unconfirmed,
+}
+
+impl DecisionResult {
+    /// The `outcome` label of `decisions_total`: `done`, the refusal's label, `failed` or
+    /// `unconfirmed`.
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            DecisionResult::Done(_) => "done",
+            DecisionResult::Refused(refusal) => refusal.label(),
+            DecisionResult::Failed(_) => "failed",
+            DecisionResult::Unconfirmed => "unconfirmed",
+        }
+    }
+
+    /// The audit log's `outcome`: `approved`, `rejected`, `refused: <label>`,
+    /// `failed: <cause>` or `unconfirmed`.
+    pub fn audit_outcome(&self) -> String {
+        match self {
+            DecisionResult::Done(decision) => decision.past_tense().to_owned(),
+            DecisionResult::Refused(refusal) => format!("refused: {}", refusal.label()),
+            DecisionResult::Failed(cause) => format!("failed: {}", cause.audit_label()),
+            DecisionResult::Unconfirmed => "unconfirmed".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_outcomes_keep_their_recorded_names() {
+        assert_eq!(
+            DecisionResult::Done(Decision::Approve).audit_outcome(),
+            "approved"
+        );
+        assert_eq!(
+            DecisionResult::Done(Decision::Reject).audit_outcome(),
+            "rejected"
+        );
+        assert_eq!(
+            DecisionResult::Refused(Refusal::NoLongerPending).audit_outcome(),
+            "refused: not_pending"
+        );
+        assert_eq!(
+            DecisionResult::Failed(FailureCause::CoupaUnreachable).audit_outcome(),
+            "failed: Coupa is busy or unreachable"
+        );
+        assert_eq!(
+            DecisionResult::Failed(FailureCause::CoupaRefused).audit_outcome(),
+            "failed: Coupa refused the request"
+        );
+        assert_eq!(DecisionResult::Unconfirmed.audit_outcome(), "unconfirmed");
+    }
+
+    #[test]
+    fn metric_labels_name_the_outcome_or_the_refusal() {
+        assert_eq!(
+            DecisionResult::Done(Decision::Approve).metric_label(),
+            "done"
+        );
+        assert_eq!(
+            DecisionResult::Refused(Refusal::InProgress).metric_label(),
+            "in_progress"
+        );
+        assert_eq!(
+            DecisionResult::Failed(FailureCause::StoreUnavailable).metric_label(),
+            "failed"
+        );
+        assert_eq!(DecisionResult::Unconfirmed.metric_label(), "unconfirmed");
+    }
+}

@@ -1,0 +1,134 @@
+//! What the bot says to people in Slack, in one place: what came of a decision, why a pending
+//! list cannot be shown, help, and the deny modal's errors. The engine reports typed outcomes;
+//! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
+
+use crate::domain::Decision;
+use crate::domain::outcome::{DecisionResult, FailureCause, Refusal};
+
+use super::blocks::MAX_REASON_CHARS;
+
+/// What to tell the person who clicked about `result`.
+pub fn decision(result: &DecisionResult) -> String {
+    match result {
+        DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
+        DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
+        DecisionResult::Refused(why) => refusal(why),
+        DecisionResult::Failed(cause) => format!(
+            "Nothing was decided ({}); please try again in a minute.",
+            failure(*cause)
+        ),
+        DecisionResult::Unconfirmed => "Could not confirm the decision with Coupa — check the requisition in Coupa. This card will update once Coupa answers.".into(),
+    }
+}
+
+/// The short explanation of a refusal.
+pub fn refusal(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Expired => {
+            "These buttons have expired. Open the requisition in Coupa to decide it.".into()
+        }
+        Refusal::NotRecipient => {
+            "This card was sent to someone else, so its buttons don't work for you. Your own approvals come to you directly.".into()
+        }
+        Refusal::ReasonRequired => "Please give a reason to deny this requisition.".into(),
+        Refusal::AlreadyDecided(outcome) if !outcome.confirmed => format!(
+            "{} already {} this at {}, but Coupa has not confirmed it yet. Check the requisition in Coupa.",
+            outcome.decided_by_name,
+            outcome.decision.past_tense(),
+            outcome.at.strftime("%Y-%m-%d %H:%M UTC")
+        ),
+        Refusal::AlreadyDecided(outcome) => format!(
+            "Already {} by {} at {}.",
+            outcome.decision.past_tense(),
+            outcome.decided_by_name,
+            outcome.at.strftime("%Y-%m-%d %H:%M UTC")
+        ),
+        Refusal::InProgress => {
+            "Someone is deciding this approval right now; the card will update when they are done. If it hasn't changed in a minute, try again.".into()
+        }
+        Refusal::NoLongerPending => {
+            "This approval is no longer pending in Coupa; the card now shows where it stands.".into()
+        }
+        Refusal::NotApprover => {
+            "Coupa doesn't list you as an approver for this step, so nothing was done.".into()
+        }
+        Refusal::UnknownUser => {
+            "Your Slack email doesn't match a Coupa user, so nothing was done. Ask your Coupa admin to check your email in Coupa.".into()
+        }
+        Refusal::Changed => {
+            "This requisition changed after the card was sent, so nothing was done. A new card with the current details is on its way.".into()
+        }
+    }
+}
+
+/// Which part failed, as the person is told.
+fn failure(cause: FailureCause) -> &'static str {
+    match cause {
+        FailureCause::CoupaUnreachable => "Coupa is busy or unreachable",
+        FailureCause::CoupaRefused => "Coupa refused the request",
+        FailureCause::ChatUnreachable => "Slack could not be reached",
+        FailureCause::StoreUnavailable => "the bot's state store is unavailable",
+    }
+}
+
+/// "What's pending" when Coupa cannot be reached and no earlier list is known.
+pub const PENDING_UNAVAILABLE: &str = "Coupa can't be reached right now and I have no earlier list for you. Please try again in a minute.";
+
+/// "What's pending" when the asker's Slack profile has no email.
+pub const NO_EMAIL: &str = "Your Slack profile has no email address, so I can't find you in Coupa.";
+
+/// "What's pending" when no Coupa user has the asker's email.
+pub fn no_coupa_user(email: &str) -> String {
+    format!(
+        "No Coupa user has the email {email}. Ask your Coupa admin to use the same email in Coupa as in Slack."
+    )
+}
+
+/// The immediate answer to `/approvals` while the list is read from Coupa.
+pub const LOOKING_UP: &str = "Looking up your approvals in Coupa…";
+
+/// The help text for an unknown or help request.
+pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve or deny right on the cards I send you.\n\
+     • *what's pending* — list what is waiting for you (also `/approvals`)\n\
+     • *help* — this message";
+
+/// The deny modal's error when no reason was given.
+pub const REASON_MISSING: &str = "Please give a reason; the requester sees it in Coupa.";
+
+/// The deny modal's error when the reason is longer than [`MAX_REASON_CHARS`].
+pub fn reason_too_long() -> String {
+    format!("Please keep the reason under {MAX_REASON_CHARS} characters.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_explains_itself() {
+        for refusal in [
+            Refusal::Expired,
+            Refusal::NotRecipient,
+            Refusal::ReasonRequired,
+            Refusal::InProgress,
+            Refusal::NoLongerPending,
+            Refusal::NotApprover,
+            Refusal::UnknownUser,
+            Refusal::Changed,
+        ] {
+            assert!(super::refusal(&refusal).len() > 20, "{refusal:?}");
+        }
+    }
+
+    #[test]
+    fn a_failure_names_its_cause_and_says_try_again() {
+        assert_eq!(
+            decision(&DecisionResult::Failed(FailureCause::ChatUnreachable)),
+            "Nothing was decided (Slack could not be reached); please try again in a minute."
+        );
+        assert_eq!(
+            decision(&DecisionResult::Failed(FailureCause::StoreUnavailable)),
+            "Nothing was decided (the bot's state store is unavailable); please try again in a minute."
+        );
+    }
+}
