@@ -6,8 +6,8 @@
 
 use arbitrary::Arbitrary;
 use coupa_approvals::chat::card::CardState;
-use coupa_approvals::domain::ChannelId;
 use coupa_approvals::slack::blocks::{self, ListOptions, limits};
+use coupa_approvals::slack::channel::ChannelId;
 use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
 use coupa_approvals::domain::records::PendingSnapshot;
 use coupa_approvals_fuzz::block_kit::{

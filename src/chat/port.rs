@@ -1,20 +1,15 @@
-//! [`ChatPort`]: everything the engine asks of a chat platform.
+//! [`ChatPort`]: everything the engine asks of a chat platform, in neutral terms — post a card to
+//! a person, update a card, tell one person privately what came of their decision, find a person
+//! by email, read a profile, and say which platform it is. Where things are on the platform
+//! travels as opaque references ([`ConversationRef`], [`MessageRef`]) only the adapter reads.
 
 use async_trait::async_trait;
 
+use crate::domain::ChatUserId;
+use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
 use crate::domain::outcome::DecisionResult;
-use crate::domain::{ChannelId, ChatUserId, MessageTs};
 
 use super::card::Card;
-
-/// Where a posted message lives, for editing it later.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct MessageRef {
-    /// The conversation (for Slack DMs, the `D…` id `chat.postMessage` returned).
-    pub channel: ChannelId,
-    /// The message id in it.
-    pub ts: MessageTs,
-}
 
 /// A chat user's profile, as far as the bot cares.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,18 +40,21 @@ pub enum ChatError {
 /// The chat platform, in the engine's words.
 #[async_trait]
 pub trait ChatPort: Send + Sync + 'static {
-    /// Opens a direct message with `user` and posts `card` there.
+    /// Which platform this is; decisions name it in the reason sent to Coupa.
+    fn platform(&self) -> Platform;
+
+    /// Posts `card` to `user` directly (a direct message), and says where it is.
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError>;
 
     /// Replaces a posted card with `card`.
     async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError>;
 
-    /// Tells `user` privately what came of their decision, in `channel` where they clicked (if
-    /// any). The adapter words it.
+    /// Tells `user` privately what came of their decision: in `conversation`, where they
+    /// clicked, if there is one. The adapter words `result`.
     async fn tell(
         &self,
         user: &ChatUserId,
-        channel: Option<&ChannelId>,
+        conversation: Option<&ConversationRef>,
         result: &DecisionResult,
     ) -> Result<(), ChatError>;
 

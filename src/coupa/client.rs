@@ -44,16 +44,12 @@ use super::model::{
 use super::transport::{RateLimiter, RetryPolicy, record_call, retry_after, shorten};
 use crate::config::CoupaSettings;
 use crate::domain::{
-    Approval, ApprovalId, ApprovalStatus, CoupaUserId, Decision, GroupId, Person, Requisition,
-    RequisitionId, normalize_email,
+    Approval, ApprovalId, ApprovalStatus, CoupaUserId, Decision, GroupId, MAX_REASON_CHARS, Person,
+    Requisition, RequisitionId, normalize_email,
 };
 
 /// Records per page; Coupa never returns more than 50.
 pub const PAGE_SIZE: usize = 50;
-
-/// Longest reason sent with a decision, in characters. Coupa stores the reason in the approval's
-/// note; longer reasons are cut to this length, ending in `…`.
-pub const MAX_REASON_CHARS: usize = 1_000;
 
 /// How far before the watermark an incremental poll starts. Coupa's timestamps have one-second
 /// precision and come from its own clock, so polls overlap and callers de-duplicate.
@@ -144,7 +140,8 @@ impl From<Decision> for Action {
     }
 }
 
-/// The reason as sent to Coupa: trimmed, and cut to [`MAX_REASON_CHARS`] characters.
+/// The reason as sent to Coupa, which stores it in the approval's note: trimmed, and cut to
+/// [`MAX_REASON_CHARS`] characters, ending in `…`.
 pub fn limit_reason(reason: &str) -> String {
     let reason = reason.trim();
     if reason.chars().count() <= MAX_REASON_CHARS {

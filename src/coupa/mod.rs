@@ -23,9 +23,7 @@ pub mod model;
 pub mod sandbox;
 pub mod transport;
 
-pub use self::client::{
-    Action, CoupaClient, CoupaClientBuilder, MAX_REASON_CHARS, PAGE_SIZE, WATERMARK_OVERLAP,
-};
+pub use self::client::{Action, CoupaClient, CoupaClientBuilder, PAGE_SIZE, WATERMARK_OVERLAP};
 pub use self::error::CoupaError;
 pub use self::model::UserGroup;
 pub use self::transport::RetryPolicy;

@@ -5,6 +5,9 @@
 //! performs I/O.
 //!
 //! - this module: ids, money, people, approvals, requisitions, decisions.
+//! - [`conversation`]: which chat platform, and opaque references to its conversations and
+//!   messages.
+//! - [`attribution`]: the reason sent to Coupa, naming who decided and on which platform.
 //! - [`outcome`]: what came of a decision request, typed; adapters word it.
 //! - [`records`]: what the bot remembers between requests (delivered cards, claim outcomes, the
 //!   directory cache, pending lists, the audit log); the store persists them.
@@ -17,6 +20,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod attribution;
+pub mod conversation;
 pub mod outcome;
 pub mod records;
 
@@ -82,15 +87,6 @@ numeric_id!(
 text_id!(
     /// A chat platform's user id (Slack `U…`).
     ChatUserId
-);
-text_id!(
-    /// A chat platform's conversation id. For Slack DM cards this is the `D…` id that
-    /// `chat.postMessage` returns, which `chat.update` needs.
-    ChannelId
-);
-text_id!(
-    /// A chat platform's message id within a channel (Slack `ts`).
-    MessageTs
 );
 text_id!(
     /// A digest of what a card showed about a requisition; see [`Requisition::fingerprint`].
@@ -364,6 +360,10 @@ impl Requisition {
 fn decimal_text(value: Option<Decimal>) -> String {
     value.map(|d| d.normalize().to_string()).unwrap_or_default()
 }
+
+/// The longest reason, in characters: what an approver may type when denying, the comment that
+/// goes into the attribution, and the whole reason sent to Coupa.
+pub const MAX_REASON_CHARS: usize = 1_000;
 
 /// What an approver chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,9 +8,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ApprovalId, ChannelId, ChatUserId, Decision, Fingerprint, MessageTs, Money, RequisitionId,
-};
+use super::conversation::{ConversationRef, MessageRef};
+use super::{ApprovalId, ChatUserId, Decision, Fingerprint, Money, RequisitionId};
 
 /// What the winner of a claim did, shown to anyone who clicks after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,20 +28,56 @@ pub struct ClaimOutcome {
 
 /// One card delivered to one chat user for one approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredCard", into = "StoredCard")]
 pub struct DeliveredCard {
     /// Who received it.
     pub recipient: ChatUserId,
-    /// The conversation it lives in (the DM's `D…` id).
-    pub channel: ChannelId,
-    /// The message's id in that conversation.
-    pub ts: MessageTs,
+    /// Where the card is, for editing it.
+    pub message: MessageRef,
     /// Fingerprint of the requisition as the card showed it.
     pub fingerprint: Fingerprint,
     /// When it was sent.
     pub sent_at: Timestamp,
     /// Whether it has been edited to say its buttons expired.
-    #[serde(default)]
     pub expired: bool,
+}
+
+/// A [`DeliveredCard`] as stored: the message's conversation and id are kept as `channel` and
+/// `ts`, and a card without `expired` has not expired.
+#[derive(Serialize, Deserialize)]
+struct StoredCard {
+    recipient: ChatUserId,
+    channel: ConversationRef,
+    ts: String,
+    fingerprint: Fingerprint,
+    sent_at: Timestamp,
+    #[serde(default)]
+    expired: bool,
+}
+
+impl From<StoredCard> for DeliveredCard {
+    fn from(stored: StoredCard) -> Self {
+        Self {
+            recipient: stored.recipient,
+            message: MessageRef::new(stored.channel, stored.ts),
+            fingerprint: stored.fingerprint,
+            sent_at: stored.sent_at,
+            expired: stored.expired,
+        }
+    }
+}
+
+impl From<DeliveredCard> for StoredCard {
+    fn from(card: DeliveredCard) -> Self {
+        Self {
+            recipient: card.recipient,
+            channel: card.message.conversation().clone(),
+            ts: card.message.id().to_owned(),
+            fingerprint: card.fingerprint,
+            sent_at: card.sent_at,
+            expired: card.expired,
+        }
+    }
 }
 
 /// What the directory cache knows about an email address.
@@ -155,8 +190,10 @@ mod tests {
             r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":true}"#,
         );
         assert_eq!(card.recipient, ChatUserId::from("UDANIEL"));
-        assert_eq!(card.channel, ChannelId::from("DUDANIEL"));
-        assert_eq!(card.ts, MessageTs::from("1700000000.000001"));
+        assert_eq!(
+            card.message,
+            MessageRef::new(ConversationRef::new("DUDANIEL"), "1700000000.000001")
+        );
         assert_eq!(card.sent_at, at());
         assert!(card.expired);
     }

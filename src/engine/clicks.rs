@@ -168,7 +168,7 @@ mod tests {
             fingerprint: Fingerprint(fingerprint.into()),
             issued_at: jiff::Timestamp::UNIX_EPOCH,
             user: ChatUserId(user.into()),
-            channel: None,
+            conversation: None,
             decision,
             comment: None,
         }

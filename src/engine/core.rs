@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use url::Url;
 
 use crate::chat::card::{Card, CardState};
-use crate::chat::port::{ChatError, ChatPort, MessageRef};
+use crate::chat::port::{ChatError, ChatPort};
 use crate::coupa::{CoupaClient, CoupaError};
 use crate::domain::outcome::FailureCause;
 use crate::domain::records::DeliveredCard;
@@ -147,11 +147,7 @@ impl Engine {
 
     /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again).
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
-        let message = MessageRef {
-            channel: delivered.channel.clone(),
-            ts: delivered.ts.clone(),
-        };
-        match self.chat.update_card(&message, card).await {
+        match self.chat.update_card(&delivered.message, card).await {
             Ok(()) => true,
             Err(err) => {
                 tracing::warn!(error = %err, recipient = %delivered.recipient, "could not edit a card");

@@ -17,18 +17,17 @@ use jiff::Timestamp;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
+use crate::domain::attribution::attribution;
+use crate::domain::conversation::ConversationRef;
 use crate::domain::outcome::{DecisionResult, Refusal};
 use crate::domain::records::{AuditEntry, ClaimOutcome};
 use crate::domain::{
-    Approval, ApprovalId, ApprovalStatus, ChannelId, ChatUserId, Decision, Fingerprint, Person,
-    Requisition, RequisitionId,
+    Approval, ApprovalId, ApprovalStatus, ChatUserId, Decision, Fingerprint, Requisition,
+    RequisitionId,
 };
 use crate::store::{Claim, ClaimToken, StoreError};
 
 use super::core::{CLAIM_HOLD, CLAIM_TTL, Engine, EngineError};
-
-/// The longest comment sent to Coupa; the modal enforces it, this guards the engine.
-pub const MAX_COMMENT_CHARS: usize = 1_000;
 
 /// A click on Approve, or a submitted Deny reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +42,9 @@ pub struct DecisionRequest {
     pub issued_at: Timestamp,
     /// Who clicked.
     pub user: ChatUserId,
-    /// Where the clicked card is (for the ephemeral answer).
-    pub channel: Option<ChannelId>,
+    /// The conversation of the clicked card, where the answer goes; `None` when the click came
+    /// from outside one.
+    pub conversation: Option<ConversationRef>,
     /// Approve or reject.
     pub decision: Decision,
     /// The approver's comment; required to reject.
@@ -75,26 +75,6 @@ impl HeldClaim {
     }
 }
 
-/// `Approved in Slack by Jane Doe <jane@acme.com>: comment` — Coupa records API decisions against
-/// the service account, so the real approver travels in the reason.
-pub fn attribution(
-    decision: Decision,
-    person: &Person,
-    email: &str,
-    comment: Option<&str>,
-) -> String {
-    let verb = match decision {
-        Decision::Approve => "Approved",
-        Decision::Reject => "Rejected",
-    };
-    let mut reason = format!("{verb} in Slack by {} <{email}>", person.full_name);
-    if let Some(comment) = comment.map(str::trim).filter(|c| !c.is_empty()) {
-        reason.push_str(": ");
-        reason.extend(comment.chars().take(MAX_COMMENT_CHARS));
-    }
-    reason
-}
-
 impl Engine {
     /// Decides an approval for the user who clicked, exactly once, and tells them the outcome.
     pub async fn decide(&self, request: DecisionRequest) -> DecisionResult {
@@ -112,7 +92,7 @@ impl Engine {
             .increment(1);
         if let Err(err) = self
             .chat
-            .tell(&request.user, request.channel.as_ref(), &result)
+            .tell(&request.user, request.conversation.as_ref(), &result)
             .await
         {
             tracing::warn!(error = %err, "could not tell the user the outcome");
@@ -256,6 +236,7 @@ impl Engine {
             .into());
         }
         let reason = attribution(
+            self.chat.platform(),
             request.decision,
             &person,
             &email,
@@ -436,48 +417,5 @@ impl Engine {
             }),
             _ => Some(CardState::NoLongerPending),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::CoupaUserId;
-
-    fn jane() -> Person {
-        Person {
-            id: CoupaUserId(1),
-            login: None,
-            email: Some("jane@acme.com".into()),
-            full_name: "Jane Doe".into(),
-            active: true,
-        }
-    }
-
-    #[test]
-    fn attribution_names_the_real_approver_and_keeps_the_comment() {
-        assert_eq!(
-            attribution(
-                Decision::Approve,
-                &jane(),
-                "jane@acme.com",
-                Some(" ok for Q4 ")
-            ),
-            "Approved in Slack by Jane Doe <jane@acme.com>: ok for Q4"
-        );
-        assert_eq!(
-            attribution(Decision::Reject, &jane(), "jane@acme.com", None),
-            "Rejected in Slack by Jane Doe <jane@acme.com>"
-        );
-    }
-
-    #[test]
-    fn attribution_limits_the_comment() {
-        let long = "x".repeat(5_000);
-        let reason = attribution(Decision::Reject, &jane(), "jane@acme.com", Some(&long));
-        assert_eq!(
-            reason.chars().filter(|c| *c == 'x').count(),
-            MAX_COMMENT_CHARS
-        );
     }
 }

@@ -295,8 +295,7 @@ impl Engine {
                 Ok(message) => {
                     let delivered = DeliveredCard {
                         recipient: user,
-                        channel: message.channel,
-                        ts: message.ts,
+                        message,
                         fingerprint: fingerprint.clone(),
                         sent_at: self.now(),
                         expired: false,

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 
 use crate::domain::records::{PendingItem, PendingSnapshot};
-use crate::domain::{Decision, Line, Money};
+use crate::domain::{Decision, Line, MAX_REASON_CHARS, Money};
 
 use super::format::{escape, money, quantity, slack_date, truncate};
 use super::payload::{
@@ -52,9 +52,6 @@ pub mod limits {
 
 /// Lines shown on a card; the rest are counted.
 pub const SHOWN_LINES: usize = 5;
-
-/// Deny reasons are limited to this many characters.
-pub const MAX_REASON_CHARS: usize = 1_000;
 
 /// A rendered message: notification text and blocks.
 #[derive(Debug, Clone, PartialEq)]

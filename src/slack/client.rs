@@ -16,12 +16,15 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
 use crate::chat::card::Card;
-use crate::chat::port::{ChatError, ChatPort, ChatUser, MessageRef};
+use crate::chat::port::{ChatError, ChatPort, ChatUser};
 use crate::config::{SlackSettings, expose};
+use crate::domain::ChatUserId;
+use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
 use crate::domain::outcome::DecisionResult;
-use crate::domain::{ChannelId, ChatUserId, MessageTs};
 
+use super::PLATFORM;
 use super::blocks::{self, Rendered};
+use super::channel::ChannelId;
 use super::pacing::Pacer;
 use super::wording;
 
@@ -153,10 +156,10 @@ impl SlackChat {
         })
         .await
         .map_err(error)?;
-        Ok(MessageRef {
-            channel: ChannelId(response.channel.to_string()),
-            ts: MessageTs(response.ts.to_string()),
-        })
+        Ok(MessageRef::new(
+            ConversationRef::new(response.channel.to_string()),
+            response.ts.to_string(),
+        ))
     }
 
     /// Shows `rendered` to `user` only.
@@ -221,6 +224,10 @@ impl SlackChat {
 
 #[async_trait]
 impl ChatPort for SlackChat {
+    fn platform(&self) -> Platform {
+        PLATFORM
+    }
+
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
         // Posting to a user id opens (or reuses) the DM; the answer names its D… channel, which
         // chat.update needs later.
@@ -234,9 +241,9 @@ impl ChatPort for SlackChat {
     async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError> {
         // Always send text and blocks together: text alone would remove the blocks.
         let request = SlackApiChatUpdateRequest::new(
-            message.channel.as_str().into(),
+            message.conversation().as_str().into(),
             Self::content(&blocks::card(card)),
-            message.ts.as_str().into(),
+            message.id().into(),
         );
         retrying(&self.pacer, "chat.update", || async {
             self.session().chat_update(&request).await
@@ -249,15 +256,16 @@ impl ChatPort for SlackChat {
     async fn tell(
         &self,
         user: &ChatUserId,
-        channel: Option<&ChannelId>,
+        conversation: Option<&ConversationRef>,
         result: &DecisionResult,
     ) -> Result<(), ChatError> {
         // An ephemeral message lives in a conversation. A click from outside one (App Home) has
         // its answer on the card itself, which the engine has edited.
-        let Some(channel) = channel else {
+        let Some(conversation) = conversation else {
             return Ok(());
         };
-        self.ephemeral(channel, user, &blocks::notice(&wording::decision(result)))
+        let rendered = blocks::notice(&wording::decision(result));
+        self.ephemeral(&ChannelId::from(conversation), user, &rendered)
             .await
     }
 

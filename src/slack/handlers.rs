@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
-use crate::domain::{ChannelId, ChatUserId, Decision};
+use crate::domain::{ChatUserId, Decision};
 use crate::engine::Engine;
 use crate::engine::clicks::ClickGate;
 use crate::engine::decide::DecisionRequest;
@@ -21,6 +21,7 @@ use crate::engine::pending::{PendingAnswer, SHOWN_ITEMS};
 use crate::store::Store;
 
 use super::blocks::{self, ListOptions, Rendered};
+use super::channel::ChannelId;
 use super::client::SlackChat;
 use super::intents::{self, Intent};
 use super::payload::{
@@ -306,7 +307,7 @@ pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
                 fingerprint: value.fingerprint.clone(),
                 issued_at: value.issued(),
                 user: user.clone(),
-                channel: channel.clone(),
+                conversation: channel.clone().map(Into::into),
                 decision: Decision::Approve,
                 comment: None,
             }));
@@ -409,7 +410,7 @@ pub fn submission(event: &SlackInteractionViewSubmissionEvent) -> Submission {
         fingerprint: metadata.button.fingerprint.clone(),
         issued_at: metadata.button.issued(),
         user: ChatUserId(event.user.id.to_string()),
-        channel: metadata.channel,
+        conversation: metadata.channel.map(Into::into),
         decision: Decision::Reject,
         comment: Some(reason),
     }))

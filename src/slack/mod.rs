@@ -7,12 +7,14 @@
 //! - [`client`]: [`client::SlackChat`], the chat port over the Web API; [`pacing`]: how its calls
 //!   keep to Slack's rate limits together.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
-//! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure).
+//! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure);
+//!   [`channel`]: Slack's conversation ids.
 //! - [`requests`]: Slack's request bodies read into typed events (pure), for the routes.
 //! - [`wording`]: every sentence the bot says to people in Slack, including what came of their
 //!   decisions (the engine reports typed outcomes).
 
 pub mod blocks;
+pub mod channel;
 pub mod client;
 pub mod format;
 pub mod handlers;
@@ -23,6 +25,11 @@ pub mod requests;
 pub mod routes;
 pub mod socket;
 pub mod wording;
+
+use crate::domain::conversation::Platform;
+
+/// The platform's name, as decisions made here are attributed in Coupa.
+pub const PLATFORM: Platform = Platform::named("Slack");
 
 /// Bot scopes the app needs, exactly as the manifests in `manifests/` request them.
 pub const BOT_SCOPES: &[&str] = &[

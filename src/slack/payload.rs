@@ -9,7 +9,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::chat::card::Card;
-use crate::domain::{ApprovalId, ChannelId, Fingerprint, RequisitionId};
+use crate::domain::{ApprovalId, Fingerprint, RequisitionId};
+
+use super::channel::ChannelId;
 
 /// `action_id` of the Approve button.
 pub const APPROVE: &str = "approve";

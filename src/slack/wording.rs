@@ -2,10 +2,8 @@
 //! list cannot be shown, help, and the deny modal's errors. The engine reports typed outcomes;
 //! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
 
-use crate::domain::Decision;
 use crate::domain::outcome::{DecisionResult, FailureCause, Refusal};
-
-use super::blocks::MAX_REASON_CHARS;
+use crate::domain::{Decision, MAX_REASON_CHARS};
 
 /// What to tell the person who clicked about `result`.
 pub fn decision(result: &DecisionResult) -> String {

@@ -7,9 +7,10 @@ use crate::support;
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::domain::records::{PendingItem, PendingSnapshot};
 use coupa_approvals::domain::{
-    Account, ApprovalId, ChannelId, Decision, Fingerprint, Line, Money, RequisitionId,
+    Account, ApprovalId, Decision, Fingerprint, Line, Money, RequisitionId,
 };
 use coupa_approvals::slack::blocks::{self, ListOptions, limits};
+use coupa_approvals::slack::channel::ChannelId;
 use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
 use proptest::prelude::*;
 use rust_decimal::Decimal;

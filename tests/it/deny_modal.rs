@@ -4,8 +4,9 @@
 use crate::support;
 
 use coupa_approvals::chat::card::CardState;
-use coupa_approvals::domain::ChannelId;
-use coupa_approvals::slack::blocks::{self, MAX_REASON_CHARS, validate_reason};
+use coupa_approvals::domain::MAX_REASON_CHARS;
+use coupa_approvals::slack::blocks::{self, validate_reason};
+use coupa_approvals::slack::channel::ChannelId;
 use coupa_approvals::slack::payload::{
     ButtonValue, DENY_MODAL, DenyMetadata, REASON_BLOCK, REASON_INPUT,
 };

@@ -141,7 +141,7 @@ impl World {
             fingerprint: card.fingerprint.clone(),
             issued_at: card.issued_at,
             user: user.clone(),
-            channel: Some(message.channel),
+            conversation: Some(message.conversation().clone()),
             decision,
             comment: comment.map(str::to_owned),
         }
@@ -290,7 +290,7 @@ async fn under_a_burst_of_clicks_early_decisions_reach_coupa_before_late_ones_st
             fingerprint: card.fingerprint.clone(),
             issued_at: card.issued_at,
             user: world.daniel.1.clone(),
-            channel: Some(message.channel),
+            conversation: Some(message.conversation().clone()),
             decision: Decision::Approve,
             comment: None,
         })

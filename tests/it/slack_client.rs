@@ -46,9 +46,9 @@ async fn cards_posted_faster_than_the_rate_limit_all_arrive() {
     assert_eq!(conversation.len(), 3, "every card arrives");
     assert!(running.slack.rate_limited() > 0, "Slack did push back");
     for (message, sent) in conversation.iter().zip(&posted) {
-        assert_eq!(message.ts, sent.ts.0);
+        assert_eq!(message.ts, sent.id());
         assert_eq!(
-            sent.channel.0,
+            sent.conversation().as_str(),
             dm_channel(DANIEL),
             "the D… id, for chat.update"
         );
@@ -113,7 +113,7 @@ async fn updating_a_card_replaces_its_text_and_blocks() {
 
     let after = running.slack.conversation(DANIEL);
     assert_eq!(after.len(), 1, "edited in place, not posted again");
-    assert_eq!(after[0].ts, message.ts.0);
+    assert_eq!(after[0].ts, message.id());
     assert_eq!(after[0].edits, 1);
     assert_eq!(
         after[0].text,

@@ -6,12 +6,11 @@ use crate::support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use coupa_approvals::domain::conversation::{ConversationRef, MessageRef};
 use coupa_approvals::domain::records::{
     AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingItem, PendingSnapshot,
 };
-use coupa_approvals::domain::{
-    ApprovalId, ChannelId, ChatUserId, Decision, Fingerprint, MessageTs, RequisitionId,
-};
+use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
 use coupa_approvals::store::{Claim, Lease, LeaseOwner, MemoryStore, Store};
 use jiff::Timestamp;
 
@@ -304,8 +303,7 @@ async fn renewing_a_lease_keeps_it_past_its_first_ttl(store: Arc<impl Store>) {
 fn card(user: &str, ts: &str, sent: i64) -> DeliveredCard {
     DeliveredCard {
         recipient: ChatUserId::from(user),
-        channel: ChannelId::from(format!("D{user}").as_str()),
-        ts: MessageTs::from(ts),
+        message: MessageRef::new(ConversationRef::new(format!("D{user}")), ts),
         fingerprint: Fingerprint::from("f1"),
         sent_at: Timestamp::from_second(sent).unwrap(),
         expired: false,

@@ -1,16 +1,18 @@
 //! An in-memory chat platform for engine tests: a directory of users, and a record of every
 //! card posted or edited and of what each person was told privately, with each message's current
-//! content. What people are told is worded as Slack words it, so tests read what a person reads.
+//! content. It plays Slack: decisions are attributed to Slack, and what people are told is worded
+//! as Slack words it, so tests read what a person reads.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use coupa_approvals::chat::card::Card;
-use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, MessageRef};
+use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser};
+use coupa_approvals::domain::conversation::{ConversationRef, MessageRef, Platform};
 use coupa_approvals::domain::outcome::DecisionResult;
-use coupa_approvals::domain::{ChannelId, ChatUserId, MessageTs, normalize_email};
-use coupa_approvals::slack::wording;
+use coupa_approvals::domain::{ChatUserId, normalize_email};
+use coupa_approvals::slack::{self, wording};
 
 #[derive(Default)]
 struct State {
@@ -94,15 +96,19 @@ impl FakeChat {
 
 #[async_trait]
 impl ChatPort for FakeChat {
+    fn platform(&self) -> Platform {
+        slack::PLATFORM
+    }
+
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
         let delay = *self.post_delay.lock().unwrap();
         tokio::time::sleep(delay).await;
         let mut state = self.state.lock().unwrap();
         state.next_ts += 1;
-        let message = MessageRef {
-            channel: ChannelId(format!("D{user}")),
-            ts: MessageTs(format!("1700000000.{:06}", state.next_ts)),
-        };
+        let message = MessageRef::new(
+            ConversationRef::new(format!("D{user}")),
+            format!("1700000000.{:06}", state.next_ts),
+        );
         state.posts += 1;
         state
             .messages
@@ -125,7 +131,7 @@ impl ChatPort for FakeChat {
     async fn tell(
         &self,
         user: &ChatUserId,
-        _channel: Option<&ChannelId>,
+        _conversation: Option<&ConversationRef>,
         result: &DecisionResult,
     ) -> Result<(), ChatError> {
         self.state

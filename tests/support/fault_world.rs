@@ -159,7 +159,7 @@ impl FaultWorld {
             fingerprint: card.fingerprint.clone(),
             issued_at: card.issued_at,
             user: self.daniel.1.clone(),
-            channel: Some(message.channel),
+            conversation: Some(message.conversation().clone()),
             decision,
             comment: (decision == Decision::Reject).then(|| "Over budget".to_owned()),
         }
