@@ -5,12 +5,10 @@
 //! fresh Coupa read: still pending, same approver, same fingerprint? → Coupa approve or reject
 //! with the attribution reason → edit every copy of the card → audit record.
 //!
-//! The claim is short-lived and renewed while the decision runs ([`CLAIM_HOLD`]), so a process
-//! killed mid-decision blocks the approval for seconds, not for the outcome's lifetime
-//! ([`CLAIM_TTL`]). Coupa is called only while the claim is surely still held.
+//! The claim ([`super::claim`]) is short-lived and renewed while the decision runs, and ends as
+//! what happened says: kept with a recorded outcome, left to run out when Coupa may have acted,
+//! released otherwise. Coupa is called only while the claim is surely still held.
 
-use std::convert::Infallible;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use jiff::Timestamp;
@@ -25,9 +23,11 @@ use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChatUserId, Decision, Fingerprint, Requisition,
     RequisitionId,
 };
-use crate::store::{Claim, ClaimToken, StoreError};
+use crate::store::Claim;
 
-use super::core::{CLAIM_HOLD, CLAIM_TTL, Engine, EngineError};
+use super::claim::{CLAIM_HOLD, CLAIM_TTL, ClaimGuard};
+use super::error::EngineError;
+use super::service::Engine;
 
 /// A click on Approve, or a submitted Deny reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,30 +49,6 @@ pub struct DecisionRequest {
     pub decision: Decision,
     /// The approver's comment; required to reject.
     pub comment: Option<String>,
-}
-
-/// A won claim and until when it is surely held (as of its last renewal).
-struct HeldClaim {
-    token: ClaimToken,
-    until: Mutex<Instant>,
-}
-
-impl HeldClaim {
-    fn new(token: ClaimToken, since: Instant) -> Self {
-        Self {
-            token,
-            until: Mutex::new(since + CLAIM_HOLD),
-        }
-    }
-
-    fn set_until(&self, until: Instant) {
-        *self.until.lock().unwrap_or_else(|p| p.into_inner()) = until;
-    }
-
-    /// Whether the claim is still ours: renewed recently enough that it cannot have run out.
-    fn is_held(&self) -> bool {
-        Instant::now() < *self.until.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
 impl Engine {
@@ -140,54 +116,23 @@ impl Engine {
             } => return refused(Refusal::AlreadyDecided(outcome)),
             Claim::Taken { outcome: None } => return refused(Refusal::InProgress),
         };
-        let held = HeldClaim::new(token, claimed_at);
+        let claim = ClaimGuard::new(self.store.clone(), request.approval, token, claimed_at);
 
         let decided = tokio::select! {
             biased;
-            decided = self.decide_claimed(request, &held) => decided,
-            never = self.keep_claim(request.approval, &held) => match never {},
+            decided = self.decide_claimed(request, &claim) => decided,
+            never = claim.keep_renewed() => match never {},
         };
-        match decided {
-            Ok(result) => Ok(result),
-            Err(err) => {
-                // Nothing reached Coupa (or it failed definitely): free the approval for a retry.
-                self.release(request.approval, &held.token).await;
-                Err(err)
-            }
-        }
-    }
-
-    /// Renews `held` every third of [`CLAIM_HOLD`] until dropped (when the decision is done).
-    /// A failed renewal is only logged: the claim then runs out by itself, and Coupa is not
-    /// called once it may have.
-    async fn keep_claim(&self, approval: ApprovalId, held: &HeldClaim) -> Infallible {
-        loop {
-            tokio::time::sleep(CLAIM_HOLD / 3).await;
-            let asked = Instant::now();
-            match self
-                .store
-                .renew_claim(approval, &held.token, CLAIM_HOLD)
-                .await
-            {
-                Ok(true) => held.set_until(asked + CLAIM_HOLD),
-                // Finished, released or run out: nothing more to keep.
-                Ok(false) => {
-                    held.set_until(asked);
-                    return std::future::pending().await;
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, %approval, "could not renew a claim");
-                }
-            }
-        }
+        // Before answering, so that a retry right after a failure finds the approval free.
+        claim.settle().await;
+        decided
     }
 
     async fn decide_claimed(
         &self,
         request: &DecisionRequest,
-        held: &HeldClaim,
+        claim: &ClaimGuard,
     ) -> Result<DecisionResult, EngineError> {
-        let token = &held.token;
         // 4. A fresh read from Coupa: still pending, still theirs, still what they saw?
         let requisition = self.coupa.requisition(request.requisition).await?;
         let Some(approval) = requisition
@@ -196,28 +141,23 @@ impl Engine {
             .find(|a| a.id == request.approval && a.status == ApprovalStatus::PendingApproval)
             .cloned()
         else {
-            self.release(request.approval, token).await;
             self.refresh_to_truth(request.approval, request.requisition, None)
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NoLongerPending));
         };
         let Some(email) = self.directory.email_of(&request.user).await? else {
-            self.release(request.approval, token).await;
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
         };
         let Some(person) = self.coupa.user_by_email(&email).await? else {
-            self.release(request.approval, token).await;
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
         };
         if !person.active || !approval.approver.includes(person.id) {
-            self.release(request.approval, token).await;
             // The card may be out of date (reassigned, delegated): show what Coupa says now.
             self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));
         }
         if requisition.fingerprint() != request.fingerprint {
-            self.release(request.approval, token).await;
             // Old cards say "changed"; forgetting them lets the next sync send fresh ones.
             self.edit_all(request.approval, &requisition, &approval, |_| {
                 CardState::Changed
@@ -229,11 +169,8 @@ impl Engine {
 
         // 5. Coupa, only while the claim is surely ours: one that ran out (the store was away
         // too long) may already be someone else's.
-        if !held.is_held() {
-            return Err(StoreError::Unavailable(
-                "the claim on this approval ran out before Coupa was called".into(),
-            )
-            .into());
+        if !claim.is_held() {
+            return Err(EngineError::ClaimRanOut(request.approval));
         }
         let reason = attribution(
             self.chat.platform(),
@@ -242,6 +179,7 @@ impl Engine {
             &email,
             request.comment.as_deref(),
         );
+        claim.coupa_may_act();
         let executed = match request.decision {
             Decision::Approve => self.coupa.approve(request.approval, &reason).await,
             Decision::Reject => self.coupa.reject(request.approval, &reason).await,
@@ -258,11 +196,7 @@ impl Engine {
             Ok(_) => {
                 // Coupa did it: from here on a store failure must not turn the answer into
                 // "failed". Whatever is not recorded or edited now, the next sync shows.
-                match self
-                    .store
-                    .finish_claim(request.approval, token, &outcome, CLAIM_TTL)
-                    .await
-                {
+                match claim.finish(&outcome, CLAIM_TTL).await {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::warn!(approval = %request.approval, "claim expired before the decision was recorded");
@@ -308,7 +242,7 @@ impl Engine {
                 DecisionResult::Done(request.decision)
             }
             Err(CoupaError::NotPending { .. }) => {
-                self.release(request.approval, token).await;
+                claim.coupa_did_not_act();
                 self.refresh_to_truth(request.approval, request.requisition, None)
                     .await;
                 DecisionResult::Refused(Refusal::NoLongerPending)
@@ -319,11 +253,7 @@ impl Engine {
                     confirmed: false,
                     ..outcome
                 };
-                if let Err(err) = self
-                    .store
-                    .finish_claim(request.approval, token, &unconfirmed, CLAIM_TTL)
-                    .await
-                {
+                if let Err(err) = claim.finish(&unconfirmed, CLAIM_TTL).await {
                     // The claim then runs out within CLAIM_HOLD; Coupa itself refuses to decide
                     // an approval twice.
                     tracing::warn!(error = %err, approval = %request.approval, "could not record an unconfirmed decision");
@@ -332,7 +262,7 @@ impl Engine {
             }
             Err(err) => {
                 tracing::warn!(error = format!("{err:#}"), approval = %request.approval, "Coupa refused the decision");
-                self.release(request.approval, token).await;
+                claim.coupa_did_not_act();
                 DecisionResult::Failed(EngineError::Coupa(err).cause())
             }
         };
@@ -352,12 +282,6 @@ impl Engine {
             tracing::error!(error = %err, ?entry, "could not write the audit record");
         }
         Ok(result)
-    }
-
-    async fn release(&self, approval: ApprovalId, token: &ClaimToken) {
-        if let Err(err) = self.store.release_claim(approval, token).await {
-            tracing::warn!(error = %err, %approval, "could not release a claim; it expires by itself");
-        }
     }
 
     /// Edits the cards of `approval` to what Coupa says now. With `only`, just that recipient's

@@ -10,7 +10,7 @@ use crate::domain::records::DirectoryEntry;
 use crate::domain::{ChatUserId, Person, normalize_email};
 use crate::store::Store;
 
-use super::core::EngineError;
+use super::error::EngineError;
 
 /// How long a found mapping is trusted.
 pub const FOUND_TTL: Duration = Duration::from_secs(24 * 3600);

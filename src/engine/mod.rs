@@ -1,21 +1,26 @@
 //! The use cases: the only place with business rules. The engine speaks in domain types and
-//! talks to Coupa, the chat platform and the store through their adapters; it knows neither
-//! Slack JSON nor Coupa JSON.
+//! talks to Coupa, the chat platform and the store through their adapters; it knows neither a
+//! chat platform's JSON nor Coupa's, and writes no sentence a user reads: it returns typed
+//! outcomes ([`crate::domain::outcome`]) that each chat adapter words.
 //!
-//! - [`core`]: [`Engine`], its settings, clock and error type.
+//! - [`service`]: [`Engine`], its settings and clock, and what every use case does with cards.
 //! - [`sync`]: deliver cards for pending approvals and keep every card true.
-//! - [`directory`]: Coupa users ↔ chat users by email, cached.
-//! - [`decide`]: approve or reject from a card, exactly once.
+//! - `directory`: Coupa users ↔ chat users by email, cached.
+//! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - [`clicks`]: repeated clicks on the same card answered once.
 //! - [`pending`]: "what's pending", live from Coupa.
-//! - [`leader`]: which replica runs the singleton jobs.
+//! - `leader`: which replica runs the singleton jobs.
+//! - [`EngineError`]: why a use case could not finish.
 
+pub mod claim;
 pub mod clicks;
-pub mod core;
 pub mod decide;
-pub mod directory;
-pub mod leader;
+mod directory;
+mod error;
+pub(crate) mod leader;
 pub mod pending;
+pub mod service;
 pub mod sync;
 
-pub use self::core::{Clock, Engine, EngineError, EngineSettings, system_clock};
+pub use self::error::EngineError;
+pub use self::service::{Clock, Engine, EngineSettings, system_clock};

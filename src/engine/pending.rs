@@ -11,7 +11,8 @@ use jiff::Timestamp;
 use crate::domain::records::{PendingItem, PendingSnapshot};
 use crate::domain::{ApprovalId, ApprovalStatus, ChatUserId, RequisitionId};
 
-use super::core::{Engine, EngineError};
+use super::error::EngineError;
+use super::service::Engine;
 
 /// At most this many items are shown; the rest are counted with a link to Coupa.
 pub const SHOWN_ITEMS: usize = 10;

@@ -22,8 +22,9 @@ use crate::coupa::CoupaError;
 use crate::domain::records::DeliveredCard;
 use crate::domain::{Approval, ApprovalId, Approver, Person, Requisition, RequisitionStatus};
 
-use super::core::{Engine, EngineError};
+use super::error::EngineError;
 use super::leader::Leadership;
+use super::service::Engine;
 
 /// How often everything pending is reconciled, besides at start.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);

@@ -14,9 +14,9 @@ use coupa_approvals::coupa::sandbox::{
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::domain::outcome::{DecisionResult, Refusal};
 use coupa_approvals::domain::{ChatUserId, CoupaUserId, Decision, RequisitionId};
-use coupa_approvals::engine::core::DECISIONS_AT_ONCE;
 use coupa_approvals::engine::decide::DecisionRequest;
 use coupa_approvals::engine::pending::PendingAnswer;
+use coupa_approvals::engine::service::DECISIONS_AT_ONCE;
 use coupa_approvals::engine::{Engine, EngineSettings};
 use coupa_approvals::store::{MemoryStore, Store};
 use jiff::{SignedDuration, Timestamp};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::Method;
 use coupa_approvals::domain::Decision;
 use coupa_approvals::domain::outcome::{DecisionResult, Refusal};
-use coupa_approvals::engine::core::CLAIM_HOLD;
+use coupa_approvals::engine::claim::CLAIM_HOLD;
 use coupa_approvals::store::MemoryStore;
 
 use crate::support::fault_world::FaultWorld;

@@ -1,5 +1,5 @@
 //! [`Engine`]: the use cases' shared parts — the adapters they talk through, their settings,
-//! the clock, and the one error type of the engine boundary.
+//! the clock — and what every use case does with cards: build one, edit the copies delivered.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,24 +9,14 @@ use rust_decimal::Decimal;
 use url::Url;
 
 use crate::chat::card::{Card, CardState};
-use crate::chat::port::{ChatError, ChatPort};
-use crate::coupa::{CoupaClient, CoupaError};
-use crate::domain::outcome::FailureCause;
+use crate::chat::port::ChatPort;
+use crate::coupa::CoupaClient;
 use crate::domain::records::DeliveredCard;
 use crate::domain::{Approval, ApprovalId, Requisition};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 use super::directory::Directory;
-
-/// How long a claim on an approval lasts without renewal while its decision is under way. The
-/// decider renews it every third of this for as long as it works (a slow Coupa call included), so
-/// a replica that dies mid-decision frees the approval within this, not after [`CLAIM_TTL`].
-pub const CLAIM_HOLD: Duration = Duration::from_secs(10);
-
-/// How long a claim carrying a recorded outcome is kept: later clicks learn what happened, and an
-/// unconfirmed decision keeps anyone from deciding again through the bot until the next sync
-/// shows the truth on the card, or until this runs out.
-pub const CLAIM_TTL: Duration = Duration::from_secs(15 * 60);
+use super::error::EngineError;
 
 /// Decisions run at once per process. Coupa calls share one rate limit; without this bound a
 /// burst of clicks would advance every decision one call at a time and finish none of them
@@ -50,33 +40,6 @@ pub struct EngineSettings {
     pub button_ttl: Duration,
     /// Approve asks for confirmation above this total.
     pub confirm_above_amount: Option<Decimal>,
-}
-
-/// Why a use case could not finish. Users are told its [`cause`](EngineError::cause); logs get
-/// the chain.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    /// Coupa failed.
-    #[error(transparent)]
-    Coupa(#[from] CoupaError),
-    /// The chat platform failed.
-    #[error(transparent)]
-    Chat(#[from] ChatError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl EngineError {
-    /// Which part failed, as the person who asked is told.
-    pub fn cause(&self) -> FailureCause {
-        match self {
-            EngineError::Coupa(e) if e.is_transient() => FailureCause::CoupaUnreachable,
-            EngineError::Coupa(_) => FailureCause::CoupaRefused,
-            EngineError::Chat(_) => FailureCause::ChatUnreachable,
-            EngineError::Store(_) => FailureCause::StoreUnavailable,
-        }
-    }
 }
 
 /// The use cases, over their adapters. Cheap to clone.
