@@ -19,6 +19,7 @@ use crate::slack::handlers::SlackContext;
 use crate::slack::routes as slack_routes;
 use crate::slack::socket;
 use crate::store::{self, Store, StoreError};
+use crate::telemetry::chain;
 use crate::web::{self, WebState};
 
 /// How long in-flight work may run after a stop signal before the process exits anyway.
@@ -75,7 +76,7 @@ impl App {
     ) -> Result<Self, AppError> {
         if let Err(err) = store.ping().await {
             // Not fatal: readiness reports it and the store reconnects by itself.
-            tracing::warn!(error = %err, "state store not reachable at start; /readyz will say 503 until it is");
+            tracing::warn!(error = %chain(&err), "state store not reachable at start; /readyz will say 503 until it is");
         }
         let listener = TcpListener::bind(settings.bind_addr)
             .await
@@ -239,7 +240,7 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            tracing::error!(error = %chain(&err), "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
     };
@@ -250,7 +251,7 @@ pub async fn shutdown_signal() {
                 signal.recv().await;
             }
             Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                tracing::error!(error = %chain(&err), "cannot listen for SIGTERM");
                 std::future::pending::<()>().await;
             }
         }

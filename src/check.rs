@@ -16,6 +16,7 @@ use crate::config::{ConfigError, DEFAULT_COUPA_SCOPES, Settings, expose};
 use crate::coupa::CoupaClient;
 use crate::domain::{Approver, Person, normalize_email};
 use crate::store::Store;
+use crate::telemetry::chain;
 
 /// How many unmapped approvers are listed by name.
 pub const LISTED_UNMAPPED: usize = 20;
@@ -129,12 +130,12 @@ pub async fn run_from_env(json: bool) -> bool {
 /// Builds what `check` talks to from the settings.
 fn targets(settings: &Settings) -> Result<Targets, CheckLine> {
     let store = crate::store::open(&settings.store)
-        .map_err(|e| CheckLine::fail("store", e.to_string(), "check REDIS_URL"))?;
+        .map_err(|e| CheckLine::fail("store", chain(&e).to_string(), "check REDIS_URL"))?;
     let coupa = CoupaClient::builder(&settings.coupa)
         .build()
         .map_err(|e| CheckLine::fail("coupa token", e.to_string(), "check COUPA_INSTANCE_URL"))?;
     let chat = crate::slack::client::SlackChat::new(&settings.slack)
-        .map_err(|e| CheckLine::fail("slack auth", e.to_string(), "check SLACK_API_URL"))?;
+        .map_err(|e| CheckLine::fail("slack auth", chain(&e).to_string(), "check SLACK_API_URL"))?;
     Ok(Targets {
         store,
         coupa,
@@ -192,7 +193,7 @@ async fn check_store(store: &dyn Store) -> CheckLine {
         Ok(Ok(())) => CheckLine::pass("store", "Redis reachable"),
         Ok(Err(err)) => CheckLine::fail(
             "store",
-            err.to_string(),
+            chain(&err).to_string(),
             "check REDIS_URL and that Redis is running and reachable from here",
         ),
         Err(_) => CheckLine::fail(
@@ -370,7 +371,7 @@ async fn check_identity(people: Vec<Person>, chat: &dyn ChatPort) -> CheckLine {
             Err(err) => {
                 return CheckLine::fail(
                     "identity",
-                    format!("could not look up Slack users: {err}"),
+                    format!("could not look up Slack users: {}", chain(&err)),
                     "the bot needs users:read and users:read.email",
                 );
             }

@@ -28,8 +28,8 @@ async fn main() -> ExitCode {
             match app::run(settings).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
-                    tracing::error!(error = format!("{err:#}"), "coupa-approvals stopped");
-                    eprintln!("error: {err:#}");
+                    tracing::error!(error = %telemetry::chain(&err), "coupa-approvals stopped");
+                    eprintln!("error: {}", telemetry::chain(&err));
                     ExitCode::FAILURE
                 }
             }

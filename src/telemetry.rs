@@ -1,5 +1,8 @@
-//! Logs (tracing, text or JSON) and metrics (a process-wide Prometheus recorder).
+//! Logs (tracing, text or JSON), errors as logs show them (with their causes), and metrics (a
+//! process-wide Prometheus recorder).
 
+use std::error::Error;
+use std::fmt;
 use std::io::IsTerminal;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -23,6 +26,31 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+/// `err` and its causes, for a log field or a report: `error = %telemetry::chain(&err)`.
+pub fn chain<'a>(err: &'a (dyn Error + 'static)) -> ErrorChain<'a> {
+    ErrorChain(err)
+}
+
+/// An error with its causes, written `message: cause: root cause`. A cause whose words the text
+/// already carries (a message that quotes its source) is not repeated.
+pub struct ErrorChain<'a>(&'a (dyn Error + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.0.to_string();
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            let words = cause.to_string();
+            if !text.contains(&words) {
+                text.push_str(": ");
+                text.push_str(&words);
+            }
+            source = cause.source();
+        }
+        f.write_str(&text)
+    }
 }
 
 struct Metrics {
@@ -65,4 +93,26 @@ pub fn render_metrics() -> String {
     let m = metrics();
     metrics::gauge!("process_uptime_seconds").set(m.started.elapsed().as_secs_f64());
     m.handle.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("state store unavailable")]
+    struct Outer(#[source] Middle);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection refused: {0}")]
+    struct Middle(#[source] std::io::Error);
+
+    #[test]
+    fn a_chain_names_every_cause_once() {
+        let err = Outer(Middle(std::io::Error::other("port 6379")));
+        assert_eq!(
+            chain(&err).to_string(),
+            "state store unavailable: connection refused: port 6379"
+        );
+    }
 }

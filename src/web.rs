@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::store::Store;
 use crate::telemetry;
+use crate::telemetry::chain;
 
 /// What the operational routes need.
 #[derive(Clone)]
@@ -48,10 +49,10 @@ async fn readyz(State(state): State<WebState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response(),
         Err(err) => {
-            tracing::warn!(error = %err, "not ready: store");
+            tracing::warn!(error = %chain(&err), "not ready: store");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "not ready", "failing": { "store": err.to_string() } })),
+                Json(json!({ "status": "not ready", "failing": { "store": chain(&err).to_string() } })),
             )
                 .into_response()
         }

@@ -26,15 +26,21 @@ pub struct ChatUser {
     pub bot: bool,
 }
 
-/// Why a chat call failed.
+/// Why a chat call failed. The client's own error is kept as the source, for the logs.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
-    /// The platform refused the call (`not_in_channel`, `invalid_auth`, …).
+    /// The platform refused the call with this error code (`not_in_channel`, `invalid_auth`, …).
     #[error("chat platform refused the call: {0}")]
     Api(String),
-    /// The platform could not be reached, or kept rate limiting.
-    #[error("chat platform unreachable: {0}")]
-    Transport(String),
+    /// The platform could not be reached.
+    #[error("chat platform unreachable")]
+    Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The platform kept rate limiting the call after every retry.
+    #[error("chat platform still rate limiting after retrying")]
+    RateLimited(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The client could not be set up: this host has no TLS root certificates.
+    #[error("no TLS root certificates")]
+    NoTlsRoots(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The chat platform, in the engine's words.

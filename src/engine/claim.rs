@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use crate::domain::ApprovalId;
 use crate::domain::records::ClaimOutcome;
 use crate::store::{ClaimToken, Store, StoreError};
+use crate::telemetry::chain;
 
 /// How long a claim on an approval lasts without renewal while its decision is under way. The
 /// decider renews it every third of this for as long as it works (a slow Coupa call included), so
@@ -93,7 +94,7 @@ impl ClaimGuard {
                     return std::future::pending().await;
                 }
                 Err(err) => {
-                    tracing::warn!(error = %err, approval = %self.approval, "could not renew a claim");
+                    tracing::warn!(error = %chain(&err), approval = %self.approval, "could not renew a claim");
                 }
             }
         }
@@ -152,7 +153,7 @@ impl Drop for ClaimGuard {
 /// Gives up the claim `token` holds on `approval`; a failure is logged (it runs out by itself).
 async fn release(store: &dyn Store, approval: ApprovalId, token: &ClaimToken) {
     if let Err(err) = store.release_claim(approval, token).await {
-        tracing::warn!(error = %err, %approval, "could not release a claim; it expires by itself");
+        tracing::warn!(error = %chain(&err), %approval, "could not release a claim; it expires by itself");
     }
 }
 

@@ -24,6 +24,7 @@ use crate::domain::{
     RequisitionId,
 };
 use crate::store::Claim;
+use crate::telemetry::chain;
 
 use super::claim::{CLAIM_HOLD, CLAIM_TTL, ClaimGuard};
 use super::error::EngineError;
@@ -59,7 +60,7 @@ impl Engine {
         let result = match self.try_decide(&request).await {
             Ok(result) => result,
             Err(err) => {
-                tracing::error!(error = format!("{err:#}"), approval = %request.approval, "decision failed");
+                tracing::error!(error = %chain(&err), approval = %request.approval, "decision failed");
                 DecisionResult::Failed(err.cause())
             }
         };
@@ -71,7 +72,7 @@ impl Engine {
             .tell(&request.user, request.conversation.as_ref(), &result)
             .await
         {
-            tracing::warn!(error = %err, "could not tell the user the outcome");
+            tracing::warn!(error = %chain(&err), "could not tell the user the outcome");
         }
         result
     }
@@ -202,7 +203,7 @@ impl Engine {
                         tracing::warn!(approval = %request.approval, "claim expired before the decision was recorded");
                     }
                     Err(err) => {
-                        tracing::warn!(error = %err, approval = %request.approval, "could not record the decision's outcome");
+                        tracing::warn!(error = %chain(&err), approval = %request.approval, "could not record the decision's outcome");
                     }
                 }
                 // 6. Every copy of the card says what happened and who did it.
@@ -237,7 +238,7 @@ impl Engine {
                     Err(err) => Err(err),
                 };
                 if let Err(err) = forgotten {
-                    tracing::warn!(error = %err, approval = %request.approval, "could not update the cards' records; the next sync closes them");
+                    tracing::warn!(error = %chain(&err), approval = %request.approval, "could not update the cards' records; the next sync closes them");
                 }
                 DecisionResult::Done(request.decision)
             }
@@ -256,12 +257,12 @@ impl Engine {
                 if let Err(err) = claim.finish(&unconfirmed, CLAIM_TTL).await {
                     // The claim then runs out within CLAIM_HOLD; Coupa itself refuses to decide
                     // an approval twice.
-                    tracing::warn!(error = %err, approval = %request.approval, "could not record an unconfirmed decision");
+                    tracing::warn!(error = %chain(&err), approval = %request.approval, "could not record an unconfirmed decision");
                 }
                 DecisionResult::Unconfirmed
             }
             Err(err) => {
-                tracing::warn!(error = format!("{err:#}"), approval = %request.approval, "Coupa refused the decision");
+                tracing::warn!(error = %chain(&err), approval = %request.approval, "Coupa refused the decision");
                 claim.coupa_did_not_act();
                 DecisionResult::Failed(EngineError::Coupa(err).cause())
             }
@@ -279,7 +280,7 @@ impl Engine {
             reason: Some(reason),
         };
         if let Err(err) = self.store.append_audit(&entry).await {
-            tracing::error!(error = %err, ?entry, "could not write the audit record");
+            tracing::error!(error = %chain(&err), ?entry, "could not write the audit record");
         }
         Ok(result)
     }
@@ -315,7 +316,7 @@ impl Engine {
         }
         .await;
         if let Err(err) = result {
-            tracing::warn!(error = format!("{err:#}"), approval = %approval_id, "could not refresh a card");
+            tracing::warn!(error = %chain(&err), approval = %approval_id, "could not refresh a card");
         }
     }
 

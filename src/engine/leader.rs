@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::store::{Lease, LeaseOwner, Store};
+use crate::telemetry::chain;
 
 /// How long a lease lasts without renewal.
 pub const LEASE_TTL: Duration = Duration::from_secs(15);
@@ -75,7 +76,7 @@ async fn run(
             Err(err) => {
                 // Without the store we cannot prove the lease is ours: stop leading so two
                 // replicas never sync at once.
-                tracing::warn!(error = %err, "lease check failed; not leading until the store answers");
+                tracing::warn!(error = %chain(&err), "lease check failed; not leading until the store answers");
                 false
             }
         };
@@ -95,7 +96,7 @@ async fn run(
         match store.release_lease(Lease::Sync, &owner).await {
             Ok(_) => tracing::info!("sync lease released"),
             Err(err) => {
-                tracing::warn!(error = %err, "could not release the sync lease; it expires by itself")
+                tracing::warn!(error = %chain(&err), "could not release the sync lease; it expires by itself")
             }
         }
     }

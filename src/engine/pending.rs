@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use crate::domain::records::{PendingItem, PendingSnapshot};
 use crate::domain::{ApprovalId, ApprovalStatus, ChatUserId, RequisitionId};
+use crate::telemetry::chain;
 
 use super::error::EngineError;
 use super::service::Engine;
@@ -41,7 +42,7 @@ impl Engine {
         match self.try_pending_for(user).await {
             Ok(answer) => answer,
             Err(err) => {
-                tracing::warn!(error = format!("{err:#}"), %user, "could not read pending approvals live");
+                tracing::warn!(error = %chain(&err), %user, "could not read pending approvals live");
                 match self.store.last_pending(user).await {
                     Ok(Some(snapshot)) => PendingAnswer::Stale(snapshot),
                     _ => PendingAnswer::Unavailable,
@@ -111,7 +112,7 @@ impl Engine {
             items,
         };
         if let Err(err) = self.store.save_pending(user, &snapshot).await {
-            tracing::warn!(error = %err, "could not keep the pending list for later");
+            tracing::warn!(error = %chain(&err), "could not keep the pending list for later");
         }
         Ok(PendingAnswer::Live(snapshot))
     }

@@ -14,6 +14,7 @@ use crate::coupa::CoupaClient;
 use crate::domain::records::DeliveredCard;
 use crate::domain::{Approval, ApprovalId, Requisition};
 use crate::store::Store;
+use crate::telemetry::chain;
 
 use super::directory::Directory;
 use super::error::EngineError;
@@ -113,7 +114,7 @@ impl Engine {
         match self.chat.update_card(&delivered.message, card).await {
             Ok(()) => true,
             Err(err) => {
-                tracing::warn!(error = %err, recipient = %delivered.recipient, "could not edit a card");
+                tracing::warn!(error = %chain(&err), recipient = %delivered.recipient, "could not edit a card");
                 metrics::counter!("chat_errors_total", "call" => "update_card").increment(1);
                 false
             }

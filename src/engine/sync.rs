@@ -21,6 +21,7 @@ use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
 use crate::domain::records::DeliveredCard;
 use crate::domain::{Approval, ApprovalId, Approver, Person, Requisition, RequisitionStatus};
+use crate::telemetry::chain;
 
 use super::error::EngineError;
 use super::leader::Leadership;
@@ -306,7 +307,7 @@ impl Engine {
                     metrics::counter!("cards_delivered_total").increment(1);
                 }
                 Err(err) => {
-                    tracing::warn!(error = %err, approval = %approval.id, "could not deliver a card; will retry");
+                    tracing::warn!(error = %chain(&err), approval = %approval.id, "could not deliver a card; will retry");
                     metrics::counter!("chat_errors_total", "call" => "post_card").increment(1);
                     report.failures += 1;
                 }
@@ -454,7 +455,7 @@ pub async fn run(
                 Err(err) => {
                     metrics::counter!("sync_failures_total").increment(1);
                     tracing::warn!(
-                        error = format!("{err:#}"),
+                        error = %chain(&err),
                         full,
                         "sync cycle failed; retrying next cycle"
                     );

@@ -70,7 +70,7 @@ where
 pub fn web_client(api_url: &url::Url) -> Result<Arc<SlackHyperClient>, ChatError> {
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
-        .map_err(|e| ChatError::Transport(format!("no TLS root certificates: {e}")))?
+        .map_err(|e| ChatError::NoTlsRoots(Box::new(e)))?
         // Plain http only matters for a local fake; Slack itself is https.
         .https_or_http()
         .enable_http1()
@@ -101,10 +101,8 @@ impl std::fmt::Debug for SlackChat {
 fn error(err: SlackClientError) -> ChatError {
     match err {
         SlackClientError::ApiError(e) => ChatError::Api(e.code),
-        SlackClientError::RateLimitError(_) => {
-            ChatError::Transport("still rate limited after retrying".into())
-        }
-        other => ChatError::Transport(other.to_string()),
+        limited @ SlackClientError::RateLimitError(_) => ChatError::RateLimited(Box::new(limited)),
+        other => ChatError::Transport(Box::new(other)),
     }
 }
 

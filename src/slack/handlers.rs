@@ -19,6 +19,7 @@ use crate::engine::clicks::ClickGate;
 use crate::engine::decide::DecisionRequest;
 use crate::engine::pending::{PendingAnswer, SHOWN_ITEMS};
 use crate::store::Store;
+use crate::telemetry::chain;
 
 use super::blocks::{self, ListOptions, Rendered};
 use super::channel::ChannelId;
@@ -109,7 +110,9 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
             return Ack::Empty;
         }
         // Replies are harmless to repeat; decisions have their own exactly-once claim.
-        Err(err) => tracing::warn!(error = %err, "could not de-duplicate an event; handling it"),
+        Err(err) => {
+            tracing::warn!(error = %chain(&err), "could not de-duplicate an event; handling it")
+        }
     }
     match event_request(&callback.event) {
         Some(EventRequest::Message {
@@ -121,7 +124,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
             tokio::spawn(async move {
                 let rendered = answer(&ctx, &user, intent).await;
                 if let Err(err) = ctx.slack.post(&channel, &rendered).await {
-                    tracing::warn!(error = %err, "could not answer a direct message");
+                    tracing::warn!(error = %chain(&err), "could not answer a direct message");
                 }
             });
         }
@@ -135,7 +138,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
                 let rendered = answer(&ctx, &user, intent).await;
                 // Someone's approvals are theirs alone: answer in the channel, visible to them only.
                 if let Err(err) = ctx.slack.ephemeral(&channel, &user, &rendered).await {
-                    tracing::warn!(error = %err, "could not answer a mention");
+                    tracing::warn!(error = %chain(&err), "could not answer a mention");
                 }
             });
         }
@@ -144,7 +147,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
             tokio::spawn(async move {
                 let rendered = pending(&ctx, &user, blocks::limits::VIEW_BLOCKS - 1).await;
                 if let Err(err) = ctx.slack.publish_home(&user, blocks::home(rendered)).await {
-                    tracing::warn!(error = %err, "could not publish App Home");
+                    tracing::warn!(error = %chain(&err), "could not publish App Home");
                 }
             });
         }
@@ -252,7 +255,7 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                 let slack = ctx.slack.clone();
                 tokio::spawn(async move {
                     if let Err(err) = slack.open_modal(&trigger, *view).await {
-                        tracing::warn!(error = %err, "could not open the deny modal");
+                        tracing::warn!(error = %chain(&err), "could not open the deny modal");
                     }
                 });
             }
@@ -427,7 +430,7 @@ pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent) -> Ack {
         let user = ChatUserId(command.user_id.to_string());
         let rendered = pending(&ctx, &user, blocks::limits::MESSAGE_BLOCKS).await;
         if let Err(err) = ctx.slack.respond(&command.response_url.0, &rendered).await {
-            tracing::warn!(error = %err, "could not answer /approvals");
+            tracing::warn!(error = %chain(&err), "could not answer /approvals");
         }
     });
     Ack::Reply(blocks::notice(wording::LOOKING_UP))

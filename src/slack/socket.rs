@@ -14,6 +14,7 @@ use slack_morphism::prelude::*;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::expose;
+use crate::telemetry::chain;
 
 use super::client::SlackHyperClient;
 use super::handlers::{self, Ack, SlackContext, command_response};
@@ -59,7 +60,7 @@ impl SocketMode {
         );
         let token = SlackApiToken::new(expose(&self.app_token).into());
         if let Err(err) = listener.listen_for(&token).await {
-            tracing::error!(error = %err, "Socket Mode could not connect; check SLACK_APP_TOKEN (xapp-, scope connections:write)");
+            tracing::error!(error = %chain(&err), "Socket Mode could not connect; check SLACK_APP_TOKEN (xapp-, scope connections:write)");
             return;
         }
         listener.start().await;

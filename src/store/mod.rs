@@ -33,22 +33,26 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 /// At most this many audit entries are kept by default; older ones are dropped.
 pub const AUDIT_LOG_LIMIT: usize = 10_000;
 
-/// Why a store call failed.
+/// Why a store call failed. The backend's own error is kept as the source, for the logs.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The backing server could not be reached or answered with an error.
-    #[error("state store unavailable: {0}")]
-    Unavailable(String),
+    #[error("state store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// `REDIS_URL` does not name a usable Redis.
+    #[error("REDIS_URL is not usable")]
+    BadUrl(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The call did not finish within [`CALL_TIMEOUT`].
     #[error("state store did not answer within {} s", CALL_TIMEOUT.as_secs())]
     Timeout,
     /// A stored value could not be read back (written by an incompatible version?).
-    #[error("state store holds an unreadable value under {key}: {reason}")]
+    #[error("state store holds an unreadable value under {key}")]
     Corrupt {
         /// The key, without the namespace.
         key: String,
-        /// What was wrong.
-        reason: String,
+        /// What was wrong with it.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 

@@ -181,14 +181,14 @@ impl RedisStore {
     /// start (and report not-ready) while Redis is still coming up.
     pub fn new(url: &SecretString, prefix: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url.expose_secret())
-            .map_err(|e| StoreError::Unavailable(format!("REDIS_URL is not usable: {e}")))?;
+            .map_err(|e| StoreError::BadUrl(Box::new(e)))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(1_500)))
             .set_response_timeout(Some(CALL_TIMEOUT))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
         let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
         Ok(Self {
             conn,
             prefix: prefix.to_owned(),
@@ -355,7 +355,7 @@ impl RedisStore {
     {
         match tokio::time::timeout(CALL_TIMEOUT, f(self.conn.clone())).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(StoreError::Unavailable(e.to_string())),
+            Ok(Err(e)) => Err(StoreError::Unavailable(Box::new(e))),
             Err(_) => Err(StoreError::Timeout),
         }
     }
@@ -375,7 +375,7 @@ fn to_json<T: Serialize>(value: &T) -> String {
 fn from_json<T: DeserializeOwned>(key: &str, text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
         key: key.to_owned(),
-        reason: e.to_string(),
+        source: Box::new(e),
     })
 }
 
@@ -587,7 +587,7 @@ impl Store for RedisStore {
                     .map(ApprovalId)
                     .ok_or_else(|| StoreError::Corrupt {
                         key: key.clone(),
-                        reason: format!("member {member:?} is not approval:recipient"),
+                        source: format!("member {member:?} is not approval:recipient").into(),
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -695,7 +695,7 @@ impl Store for RedisStore {
             .map(|v| {
                 v.parse::<Timestamp>().map_err(|e| StoreError::Corrupt {
                     key: key.clone(),
-                    reason: e.to_string(),
+                    source: Box::new(e),
                 })
             })
             .transpose()
