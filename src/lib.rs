@@ -11,15 +11,15 @@
 //! | `main.rs` | thin entry point: parse the CLI, load configuration, start telemetry, call [`app`] |
 //! | [`cli`] | the command line (`run`, `check`, `demo`) |
 //! | [`config`] | typed [`config::Settings`] from the environment and `.env`; every problem at once |
-//! | [`telemetry`] | tracing subscriber (text or JSON) and the Prometheus recorder |
+//! | [`telemetry`] | tracing subscriber (text or JSON), errors with their causes for logs, the Prometheus recorder |
 //! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully |
 //! | [`check`] | `coupa-approvals check`: diagnose an installation |
-//! | [`domain`] | requisitions, approvals, people, money: plain data, no I/O |
-//! | [`engine`] | the use cases and every business rule: sync, directory, decide, repeated clicks, pending, leader |
+//! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what the bot remembers ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
+//! | [`engine`] | the use cases and every business rule: sync, directory, decide under a claim, repeated clicks, pending, leader; names no chat platform and words nothing a user reads |
 //! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit), its JSON model, a sandbox |
-//! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] and card view model |
-//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client |
-//! | [`store`] | the [`store::Store`] trait in the engine's words; Redis and in-memory implementations |
+//! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, tell one person, find people, name the platform) and card view model |
+//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |
+//! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`]; Redis and in-memory implementations |
 //! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics |
 //! | [`demo`] | `coupa-approvals demo`: the Coupa sandbox, a fake Slack Web API and the real app in one process, with a web page that plays Slack |
 //!

@@ -4,10 +4,11 @@
 //! in `coupa::model`, Slack payloads in `slack`), the engine works only with them, and nothing here
 //! performs I/O.
 //!
-//! - this module: ids, money, people, approvals, requisitions, decisions.
+//! - this module: ids, money, people and how their emails compare, approvals, requisitions,
+//!   decisions and the longest reason they may carry.
 //! - [`conversation`]: which chat platform, and opaque references to its conversations and
 //!   messages.
-//! - [`attribution`]: the reason sent to Coupa, naming who decided and on which platform.
+//! - `attribution`: the reason sent to Coupa, naming who decided and on which platform.
 //! - [`outcome`]: what came of a decision request, typed; adapters word it.
 //! - [`records`]: what the bot remembers between requests (delivered cards, claim outcomes, the
 //!   directory cache, pending lists, the audit log); the store persists them.
@@ -20,7 +21,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub mod attribution;
+pub(crate) mod attribution;
 pub mod conversation;
 pub mod outcome;
 pub mod records;

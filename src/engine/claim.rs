@@ -5,12 +5,12 @@
 //! outcome's lifetime ([`CLAIM_TTL`]). How it ends follows from what happened, never from a
 //! release someone has to remember:
 //!
-//! - an outcome recorded ([`ClaimGuard::finish`]): kept for [`CLAIM_TTL`], so later clicks learn
+//! - an outcome recorded (`ClaimGuard::finish`): kept for [`CLAIM_TTL`], so later clicks learn
 //!   it;
 //! - Coupa may have acted and nothing was recorded: left to run out, so nobody decides again
 //!   before the next sync shows the truth;
 //! - otherwise (refused, failed before Coupa acted, Coupa said it did not act): released, so the
-//!   approval can be decided again at once. [`ClaimGuard::settle`] does it before the decision
+//!   approval can be decided again at once. `ClaimGuard::settle` does it before the decision
 //!   answers; a guard dropped unsettled (a cancelled task) releases in the background.
 
 use std::convert::Infallible;

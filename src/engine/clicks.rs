@@ -1,8 +1,8 @@
 //! Repeated clicks: one decision at a time per person, card and choice in this process.
 //!
-//! People double-click, Slack retries a slow acknowledgement, and a stuck card gets clicked
-//! again and again. Each of those would otherwise run the whole decision path (store reads, a
-//! claim, an ephemeral answer) only to be told "already decided". The gate lets the first click
+//! People double-click, the chat platform retries a slow acknowledgement, and a stuck card gets
+//! clicked again and again. Each of those would otherwise run the whole decision path (store
+//! reads, a claim, a private answer) only to be told "already decided". The gate lets the first click
 //! through; while its decision runs, and for a short quiet time after it was answered, the same
 //! click (same approval, card version, person and choice) is acknowledged and dropped: the person
 //! gets the one answer, not one per click. A decision that failed for a reason worth retrying

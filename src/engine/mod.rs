@@ -11,6 +11,8 @@
 //! - [`pending`]: "what's pending", live from Coupa.
 //! - `leader`: which replica runs the singleton jobs.
 //! - [`EngineError`]: why a use case could not finish.
+//!
+//! A test (`speaks_no_platform`) keeps the engine free of any platform's name and adapter.
 
 pub mod claim;
 pub mod clicks;
@@ -21,6 +23,9 @@ pub(crate) mod leader;
 pub mod pending;
 pub mod service;
 pub mod sync;
+
+#[cfg(test)]
+mod speaks_no_platform;
 
 pub use self::error::EngineError;
 pub use self::service::{Clock, Engine, EngineSettings, system_clock};

@@ -32,7 +32,8 @@ pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
 
 /// How many requisitions a cycle handles at once. Each posts its cards one at a time, so this
 /// is also how many chat messages can be in flight: enough to use a workspace's posting budget
-/// at Slack's round-trip times, few enough that a 429 stops only a handful of calls mid-air.
+/// at a chat platform's round-trip times, few enough that a 429 stops only a handful of calls
+/// mid-air.
 pub const CONCURRENT_REQUISITIONS: usize = 16;
 
 /// How long a delivery in progress keeps other replicas from making the same one.
@@ -85,7 +86,7 @@ impl Progress {
 }
 
 /// Requisitions being handled, up to [`CONCURRENT_REQUISITIONS`] at once, so that posting
-/// cards is not held to one Slack round trip at a time.
+/// cards is not held to one chat round trip at a time.
 ///
 /// Every requisition started is finished by [`Handling::finish`], even after an error, so that
 /// no post is cut off between being sent and being recorded; the first error is then returned.
