@@ -2,6 +2,10 @@
 //!
 //! Every message stays inside Block Kit's limits — text is cut with "…", never rejected — and
 //! carries a plain-text `text` fallback for notifications.
+//!
+//! The labels and status lines of cards, lists and modals belong to their layout here; the
+//! sentences the bot says to people (outcomes, notices, help, the modal's errors) come from
+//! [`super::wording`].
 
 use slack_morphism::prelude::*;
 

@@ -323,7 +323,7 @@ pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
                 .message
                 .as_ref()
                 .and_then(|m| card_title(&m.content))
-                .unwrap_or_else(|| "this requisition".to_owned());
+                .unwrap_or_else(|| wording::UNNAMED_REQUISITION.to_owned());
             clicks.push(Click::Deny {
                 trigger: event.trigger_id.to_string(),
                 view: Box::new(blocks::deny_modal(&metadata, &title)),

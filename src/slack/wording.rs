@@ -90,6 +90,9 @@ pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve or deny r
      • *what's pending* — list what is waiting for you (also `/approvals`)\n\
      • *help* — this message";
 
+/// How the deny modal names a requisition whose card had no title.
+pub const UNNAMED_REQUISITION: &str = "this requisition";
+
 /// The deny modal's error when no reason was given.
 pub const REASON_MISSING: &str = "Please give a reason; the requester sees it in Coupa.";
 
