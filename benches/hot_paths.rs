@@ -8,8 +8,8 @@ use std::str::FromStr;
 
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::coupa::model::{RawRequisition, parse};
-use coupa_approvals::demo::signing;
 use coupa_approvals::domain::Requisition;
+use coupa_approvals::sandbox::slack::signing;
 use coupa_approvals::slack::{blocks, requests};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;

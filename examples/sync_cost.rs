@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use coupa_approvals::app::App;
 use coupa_approvals::config::Settings;
-use coupa_approvals::coupa::sandbox::{NewRequisition, RecordedCall, Sandbox, busiest_second};
-use coupa_approvals::demo::fake_slack::FakeSlack;
+use coupa_approvals::sandbox::coupa::{NewRequisition, RecordedCall, Sandbox, busiest_second};
+use coupa_approvals::sandbox::slack::FakeSlack;
 use coupa_approvals::store::{RedisStore, Store};
 use rust_decimal::Decimal;
 use secrecy::SecretString;

@@ -32,9 +32,12 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod coupa;
+#[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod domain;
 pub mod engine;
+#[cfg(any(test, feature = "sandbox"))]
+pub mod sandbox;
 pub mod slack;
 pub mod store;
 pub mod telemetry;

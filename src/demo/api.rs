@@ -19,11 +19,11 @@ use crate::domain::RequisitionId;
 use super::block_kit;
 use super::conversation;
 use super::coupa_panel::{self, CoupaPanelError};
-use super::fake_slack::dm_channel;
-use super::people::Person;
 use super::server::DemoState;
-use super::slack_requests::{self, Actor, Click, ClickedMessage};
-use super::slack_sender::{AppAnswer, SendError};
+use crate::sandbox::people::Person;
+use crate::sandbox::slack::dm_channel;
+use crate::sandbox::slack::requests::{self as slack_requests, Actor, Click, ClickedMessage};
+use crate::sandbox::slack::{AppAnswer, SendError};
 
 /// Why an endpoint refused or failed.
 #[derive(Debug, thiserror::Error)]

@@ -13,13 +13,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::{App, AppError};
 use crate::config::{ConfigError, Settings};
-use crate::coupa::demo_data::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_sandbox};
-use crate::coupa::sandbox::{RunningSandbox, Sandbox};
+use crate::sandbox::coupa::demo_data::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_sandbox};
+use crate::sandbox::coupa::{RunningSandbox, Sandbox};
 use crate::store::MemoryStore;
 
-use super::fake_slack::{FakeSlack, RunningFakeSlack};
-use super::people::{self, Person};
-use super::slack_sender::SlackSender;
+use crate::sandbox::people::{self, Person};
+use crate::sandbox::slack::SlackSender;
+use crate::sandbox::slack::{FakeSlack, RunningFakeSlack};
 
 /// The bot token the demo's Slack accepts (the demo has no real secrets).
 pub const DEMO_BOT_TOKEN: &str = "xoxb-demo";

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use coupa_approvals::check::{self, Report, Targets};
 use coupa_approvals::config::Settings;
 use coupa_approvals::coupa::CoupaClient;
-use coupa_approvals::coupa::sandbox::{
+use coupa_approvals::sandbox::coupa::{
     NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
 };
-use coupa_approvals::demo::fake_slack::{FakeSlack, RunningFakeSlack};
+use coupa_approvals::sandbox::slack::{FakeSlack, RunningFakeSlack};
 use coupa_approvals::store::{MemoryStore, RedisStore, Store};
 use rust_decimal::Decimal;
 use secrecy::SecretString;

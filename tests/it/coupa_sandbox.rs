@@ -7,12 +7,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use coupa_approvals::config::{CoupaSettings, DEFAULT_COUPA_SCOPES};
-use coupa_approvals::coupa::sandbox::{
-    Fault, NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
-};
 use coupa_approvals::coupa::{CoupaClient, CoupaError, RetryPolicy};
 use coupa_approvals::domain::{
     ApprovalStatus, Approver, CoupaUserId, GroupId, Money, RequisitionId, RequisitionStatus,
+};
+use coupa_approvals::sandbox::coupa::{
+    Fault, NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
 };
 use jiff::Timestamp;
 use reqwest::Method;

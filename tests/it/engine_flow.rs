@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use coupa_approvals::chat::card::CardState;
 use coupa_approvals::config::CoupaSettings;
-use coupa_approvals::coupa::sandbox::{
-    NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
-};
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::domain::{ChatUserId, CoupaUserId, Decision, RequisitionId};
 use coupa_approvals::engine::core::DECISIONS_AT_ONCE;
 use coupa_approvals::engine::decide::{DecisionRequest, DecisionResult, Refusal};
 use coupa_approvals::engine::pending::PendingAnswer;
 use coupa_approvals::engine::{Engine, EngineSettings};
+use coupa_approvals::sandbox::coupa::{
+    NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
+};
 use coupa_approvals::store::{MemoryStore, Store};
 use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
@@ -476,7 +476,7 @@ async fn when_coupa_fails_whats_pending_shows_the_last_known_list() {
     );
     world
         .sandbox()
-        .inject(coupa_approvals::coupa::sandbox::Fault::status(
+        .inject(coupa_approvals::sandbox::coupa::Fault::status(
             "/api/", 500, 100,
         ));
     assert!(
@@ -553,7 +553,7 @@ async fn a_cycle_with_nothing_changed_makes_at_most_two_coupa_calls_with_2000_pe
 
 #[tokio::test]
 async fn a_coupa_failure_releases_the_claim_so_a_retry_can_decide() {
-    use coupa_approvals::coupa::sandbox::Fault;
+    use coupa_approvals::sandbox::coupa::Fault;
     let world = World::new().await;
     let engine = world.engine();
     world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
@@ -579,7 +579,7 @@ async fn a_coupa_failure_releases_the_claim_so_a_retry_can_decide() {
 #[tokio::test]
 async fn an_unconfirmable_decision_says_check_coupa_blocks_a_second_try_and_the_next_sync_settles_it()
  {
-    use coupa_approvals::coupa::sandbox::Fault;
+    use coupa_approvals::sandbox::coupa::Fault;
     let world = World::new().await;
     let engine = world.engine();
     let req = world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coupa_approvals::config::CoupaSettings;
-use coupa_approvals::coupa::sandbox::{NewRequisition, Sandbox};
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
-use coupa_approvals::demo::fake_slack::{FakeSlack, dm_channel};
 use coupa_approvals::engine::sync::CONCURRENT_REQUISITIONS;
 use coupa_approvals::engine::{Engine, EngineSettings, system_clock};
+use coupa_approvals::sandbox::coupa::{NewRequisition, Sandbox};
+use coupa_approvals::sandbox::slack::{FakeSlack, dm_channel};
 use coupa_approvals::slack::client::{SlackChat, web_client};
 use coupa_approvals::store::MemoryStore;
 use rust_decimal::Decimal;

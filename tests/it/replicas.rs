@@ -5,7 +5,7 @@ use crate::support;
 
 use std::time::Duration;
 
-use coupa_approvals::coupa::sandbox::StepApprover;
+use coupa_approvals::sandbox::coupa::StepApprover;
 use support::RedisNamespace;
 use support::e2e::{TestApp, block_actions, eventually};
 

@@ -5,7 +5,7 @@ use crate::support;
 
 use std::time::Duration;
 
-use coupa_approvals::coupa::sandbox::{Fault, StepApprover};
+use coupa_approvals::sandbox::coupa::{Fault, StepApprover};
 use coupa_approvals::slack::payload::ButtonValue;
 use serde_json::{Value, json};
 use support::e2e::{TestApp, block_actions, eventually, message_event, sign, text_of, unique_id};

@@ -4,8 +4,8 @@
 
 use crate::support;
 
-use coupa_approvals::coupa::sandbox::StepApprover;
 use coupa_approvals::engine::clicks::ClickGate;
+use coupa_approvals::sandbox::coupa::StepApprover;
 use coupa_approvals::slack::client::{SlackChat, web_client};
 use coupa_approvals::slack::handlers::{self, Ack, SlackContext};
 use coupa_approvals::slack::socket::{command_reply, interaction_response};

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coupa_approvals::config::CoupaSettings;
-use coupa_approvals::coupa::sandbox::{
-    NewRequisition, PAGE_LIMIT, RunningSandbox, Sandbox, busiest_second,
-};
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::engine::{Engine, EngineSettings};
+use coupa_approvals::sandbox::coupa::{
+    NewRequisition, PAGE_LIMIT, RunningSandbox, Sandbox, busiest_second,
+};
 use coupa_approvals::store::{MemoryStore, Store};
 use rust_decimal::Decimal;
 use secrecy::SecretString;

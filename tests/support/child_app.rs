@@ -8,9 +8,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coupa_approvals::coupa::sandbox::{NewLine, NewRequisition, Sandbox, StepApprover};
-use coupa_approvals::demo::fake_slack::{FakeMessage, FakeSlack};
 use coupa_approvals::domain::{CoupaUserId, RequisitionId};
+use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, Sandbox, StepApprover};
+use coupa_approvals::sandbox::slack::{FakeMessage, FakeSlack};
 use rust_decimal::Decimal;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use coupa_approvals::app::App;
 use coupa_approvals::config::Settings;
-use coupa_approvals::coupa::sandbox::{
-    NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
-};
-use coupa_approvals::demo::fake_slack::{FakeMessage, FakeSlack, RunningFakeSlack, dm_channel};
 use coupa_approvals::domain::{CoupaUserId, RequisitionId};
 use coupa_approvals::engine::Engine;
+use coupa_approvals::sandbox::coupa::{
+    NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
+};
+use coupa_approvals::sandbox::slack::{FakeMessage, FakeSlack, RunningFakeSlack, dm_channel};
 use coupa_approvals::store::{MemoryStore, Store};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -283,8 +283,12 @@ pub fn unique_id() -> String {
 
 /// `v0=` + hex(HMAC-SHA256(secret, "v0:{ts}:{body}")), as Slack signs.
 pub fn sign(secret: &str, ts: &str, body: &str) -> String {
-    coupa_approvals::demo::signing::signature(secret, ts.parse().expect("a Unix timestamp"), body)
-        .expect("any key signs")
+    coupa_approvals::sandbox::slack::signing::signature(
+        secret,
+        ts.parse().expect("a Unix timestamp"),
+        body,
+    )
+    .expect("any key signs")
 }
 
 /// The value of the `action` button on a card message.

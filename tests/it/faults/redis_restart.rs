@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
-use coupa_approvals::coupa::sandbox::StepApprover;
 use coupa_approvals::domain::Decision;
 use coupa_approvals::engine::decide::DecisionResult;
+use coupa_approvals::sandbox::coupa::StepApprover;
 use coupa_approvals::store::RedisStore;
 use secrecy::SecretString;
 

@@ -1,4 +1,4 @@
-//! Sends the demo's simulated Slack requests to the app, signed with the app's signing secret,
+//! Sends simulated Slack requests to an app, signed with the app's signing secret,
 //! over real HTTP — so they pass through the same verification and routes as Slack's.
 
 use std::time::Duration;
@@ -6,8 +6,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use super::requests::form_body;
 use super::signing::{self, SIGNATURE_HEADER, SigningError, TIMESTAMP_HEADER};
-use super::slack_requests::form_body;
 
 /// Why a request did not reach the app.
 #[derive(Debug, thiserror::Error)]

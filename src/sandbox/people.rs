@@ -1,10 +1,10 @@
-//! The demo's people: each sandbox Coupa user is also a fake Slack user with the same email, so
-//! the bot's email directory maps them as it would in a real workspace.
+//! People in both worlds: each sandbox Coupa user is also a fake Slack user with the same email,
+//! so the bot's email directory maps them as it would in a real workspace.
 
-use crate::coupa::sandbox::Sandbox;
 use crate::domain::CoupaUserId;
+use crate::sandbox::coupa::Sandbox;
 
-use super::fake_slack::FakeSlack;
+use super::slack::FakeSlack;
 
 /// A person in both the demo Coupa and the demo Slack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn enrol(sandbox: &Sandbox, slack: &FakeSlack) -> Vec<Person> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coupa::demo_data::demo_sandbox;
+    use crate::sandbox::coupa::demo_data::demo_sandbox;
 
     #[test]
     fn every_demo_person_gets_a_slack_user_with_the_same_email() {

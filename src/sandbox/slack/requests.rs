@@ -1,9 +1,9 @@
 //! The requests Slack would send the app when a person clicks, submits a modal or writes to the
-//! bot, in Slack's own shapes. Pure: the demo server signs and sends them.
+//! bot, in Slack's own shapes. Pure: [`super::SlackSender`] signs and sends them.
 
 use serde_json::{Value, json};
 
-use super::fake_slack::{BOT_USER_ID, TEAM_ID};
+use super::web_api::{BOT_USER_ID, TEAM_ID};
 
 /// The demo app's id in every payload.
 pub const APP_ID: &str = "A0DEMO";

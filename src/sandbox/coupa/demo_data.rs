@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use super::sandbox::{NewLine, NewRequisition, Sandbox, StepApprover};
+use super::{NewLine, NewRequisition, Sandbox, StepApprover};
 use crate::domain::CoupaUserId;
 
 /// The OAuth client the demo's Coupa accepts.

@@ -1,0 +1,17 @@
+//! The simulated world: everything the demo, the tests, the examples, the benchmarks and the
+//! fuzzers need to run the bot without Coupa, Slack or the network.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`coupa`] | a stateful fake Coupa (the same HTTP API shapes, in memory) and the demo's data |
+//! | [`slack`] | a stateful fake Slack Web API, Slack-shaped request payloads, request signing, signed requests to an app |
+//! | [`people`] | people who are both Coupa users and Slack users |
+//! | [`served`] | a router on a free loopback port, until dropped |
+//!
+//! Nothing here is part of the service: a build without the `sandbox` cargo feature leaves the
+//! whole module out.
+
+pub mod coupa;
+pub mod people;
+pub mod served;
+pub mod slack;
