@@ -9,6 +9,7 @@ use std::str::FromStr;
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::coupa::model::{RawRequisition, parse};
 use coupa_approvals::domain::Requisition;
+use coupa_approvals::sandbox::fixtures::Coupa;
 use coupa_approvals::sandbox::slack::signing;
 use coupa_approvals::slack::{blocks, requests};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -17,10 +18,8 @@ use serde_json::json;
 use slack_morphism::prelude::*;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 
-const FIXTURE: &str = include_str!("../tests/fixtures/coupa/requisition-pending.json");
-
 fn requisition_with_lines(lines: usize) -> serde_json::Value {
-    let mut value: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+    let mut value: serde_json::Value = Coupa::RequisitionPending.json();
     let line = value["requisition-lines"][0].clone();
     value["requisition-lines"] = (0..lines)
         .map(|n| {

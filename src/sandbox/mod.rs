@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`coupa`] | a stateful fake Coupa (the same HTTP API shapes, in memory) and the demo's data |
 //! | [`slack`] | a stateful fake Slack Web API, Slack-shaped request payloads, request signing, signed requests to an app |
+//! | [`fixtures`] | Coupa API responses from `tests/fixtures/coupa/`, compiled in |
 //! | [`people`] | people who are both Coupa users and Slack users |
 //! | [`served`] | a router on a free loopback port, until dropped |
 //!
@@ -12,6 +13,7 @@
 //! whole module out.
 
 pub mod coupa;
+pub mod fixtures;
 pub mod people;
 pub mod served;
 pub mod slack;
