@@ -3,6 +3,7 @@
 //!
 //! | module | holds |
 //! |---|---|
+//! | [`block_kit`] | assertions that rendered Block Kit keeps Slack's limits |
 //! | [`coupa`] | a stateful fake Coupa (the same HTTP API shapes, in memory) and the demo's data |
 //! | [`slack`] | a stateful fake Slack Web API, Slack-shaped request payloads, request signing, signed requests to an app |
 //! | [`fixtures`] | Coupa API responses from `tests/fixtures/coupa/`, compiled in |
@@ -12,6 +13,7 @@
 //! Nothing here is part of the service: a build without the `sandbox` cargo feature leaves the
 //! whole module out.
 
+pub mod block_kit;
 pub mod coupa;
 pub mod fixtures;
 pub mod people;
