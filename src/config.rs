@@ -17,6 +17,8 @@ use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::engine::EngineSettings;
+
 /// Slack's Web API base when `SLACK_API_URL` is not set.
 pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 /// Scopes the Coupa OAuth client needs when `COUPA_SCOPES` is not set.
@@ -349,6 +351,15 @@ impl Settings {
             button_ttl: DEFAULT_BUTTON_TTL,
             confirm_above_amount: None,
             log_format: LogFormat::default(),
+        }
+    }
+
+    /// What the engine needs of these settings.
+    pub fn engine_settings(&self) -> EngineSettings {
+        EngineSettings {
+            coupa_instance_url: self.coupa.instance_url.clone(),
+            button_ttl: self.button_ttl,
+            confirm_above_amount: self.confirm_above_amount,
         }
     }
 

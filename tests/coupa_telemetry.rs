@@ -6,11 +6,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coupa_approvals::config::{CoupaSettings, DEFAULT_COUPA_SCOPES};
+use coupa_approvals::config::CoupaSettings;
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::domain::ApprovalId;
 use coupa_approvals::sandbox::fixtures::Coupa;
-use secrecy::SecretString;
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{method, path};
@@ -19,18 +18,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const CLIENT_SECRET: &str = "s3cret-value";
 
 fn client(server: &MockServer) -> CoupaClient {
-    let instance_url = Url::parse(&server.uri()).unwrap();
-    let settings = CoupaSettings {
-        token_url: instance_url.join("/oauth2/token").unwrap(),
-        instance_url,
-        client_id: "chat-approvals".to_owned(),
-        client_secret: SecretString::from(CLIENT_SECRET),
-        scopes: DEFAULT_COUPA_SCOPES
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        max_rps: 20,
-    };
+    let settings = CoupaSettings::new(
+        Url::parse(&server.uri()).unwrap(),
+        "chat-approvals",
+        CLIENT_SECRET,
+    );
     CoupaClient::builder(&settings)
         .retry_policy(RetryPolicy {
             base_delay: Duration::from_millis(5),

@@ -9,13 +9,19 @@
 //! | [`fixtures`] | Coupa API responses from `tests/fixtures/coupa/`, compiled in |
 //! | [`people`] | people who are both Coupa users and Slack users |
 //! | [`served`] | a router on a free loopback port, until dropped |
+//! | [`env`] | settings as the environment variables of a `coupa-approvals` process |
+//! | [`world`] | [`World`]: the fakes served, settings, a store; the bot in it as an app or an engine |
 //!
 //! Nothing here is part of the service: a build without the `sandbox` cargo feature leaves the
 //! whole module out.
 
 pub mod block_kit;
 pub mod coupa;
+pub mod env;
 pub mod fixtures;
 pub mod people;
 pub mod served;
 pub mod slack;
+pub mod world;
+
+pub use self::world::{RunningApp, World, WorldBuilder, WorldError};

@@ -6,7 +6,7 @@
 use std::str::FromStr;
 use std::time::{Duration, Instant, SystemTime};
 
-use coupa_approvals::config::{CoupaSettings, DEFAULT_COUPA_SCOPES};
+use coupa_approvals::config::CoupaSettings;
 use coupa_approvals::coupa::{CoupaClient, CoupaError, RetryPolicy};
 use coupa_approvals::domain::{
     ApprovalId, ApprovalStatus, CoupaUserId, GroupId, Money, RequisitionId,
@@ -14,7 +14,6 @@ use coupa_approvals::domain::{
 use coupa_approvals::sandbox::fixtures::Coupa;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
 use wiremock::matchers::{
@@ -26,18 +25,7 @@ const CLIENT_ID: &str = "chat-approvals";
 const CLIENT_SECRET: &str = "s3cret-value";
 
 fn settings(server: &MockServer) -> CoupaSettings {
-    let instance_url = Url::parse(&server.uri()).unwrap();
-    CoupaSettings {
-        token_url: instance_url.join("/oauth2/token").unwrap(),
-        instance_url,
-        client_id: CLIENT_ID.to_owned(),
-        client_secret: SecretString::from(CLIENT_SECRET),
-        scopes: DEFAULT_COUPA_SCOPES
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        max_rps: 20,
-    }
+    CoupaSettings::new(Url::parse(&server.uri()).unwrap(), CLIENT_ID, CLIENT_SECRET)
 }
 
 fn fast_retries() -> RetryPolicy {

@@ -11,12 +11,14 @@
 //! | `state` | users, groups, requisitions, approval chains, tokens; Coupa's decision rules |
 //! | `json` | records as Coupa's API returns them |
 //! | `routes` | the HTTP API: token endpoint, Core API calls, paging, filters, errors |
+//! | `load` | many pending requisitions at once, for load and cost measurements |
 //! | `calls` | [`RecordedCall`]s, [`Fault`]s to inject, [`busiest_second`] |
 //! | [`demo_data`] | the demo's people and requisitions |
 
 mod calls;
 pub mod demo_data;
 mod json;
+mod load;
 mod routes;
 mod seed;
 mod state;
@@ -58,12 +60,38 @@ impl RunningSandbox {
     }
 }
 
+/// The OAuth client id a [`Sandbox::new`] accepts.
+pub const CLIENT_ID: &str = "sandbox-client";
+/// Its secret (the sandbox has no real secrets).
+pub const CLIENT_SECRET: &str = "sandbox-secret";
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Sandbox {
+    /// An empty Coupa accepting the OAuth client [`CLIENT_ID`] / [`CLIENT_SECRET`].
+    pub fn new() -> Self {
+        Self::with_client(CLIENT_ID, CLIENT_SECRET)
+    }
+
     /// An empty Coupa accepting the OAuth client `client_id` / `client_secret`.
-    pub fn new(client_id: &str, client_secret: &str) -> Self {
+    pub fn with_client(client_id: &str, client_secret: &str) -> Self {
         Self {
             inner: Arc::new(Mutex::new(Inner::new(client_id, client_secret))),
         }
+    }
+
+    /// The OAuth client id it accepts.
+    pub fn client_id(&self) -> String {
+        self.lock().client_id.clone()
+    }
+
+    /// The OAuth client secret it accepts.
+    pub fn client_secret(&self) -> String {
+        self.lock().client_secret.clone()
     }
 
     /// The state, even after a panic elsewhere poisoned the lock (every change leaves it whole).
@@ -336,7 +364,7 @@ mod tests {
     use super::*;
 
     fn chain_of_two() -> (Sandbox, RequisitionId, CoupaUserId, CoupaUserId) {
-        let sandbox = Sandbox::new("id", "secret");
+        let sandbox = Sandbox::new();
         let requester = sandbox.add_user("req@example.com", "Re", "Quester");
         let first = sandbox.add_user("first@example.com", "First", "Approver");
         let second = sandbox.add_user("second@example.com", "Second", "Approver");

@@ -96,6 +96,24 @@ pub struct NewRequisition {
 }
 
 impl NewRequisition {
+    /// Twelve standing desks and their delivery, USD 7,420.50, from `requested_by`, waiting for
+    /// `chain`: the requisition the end-to-end tests decide.
+    pub fn standing_desks(requested_by: CoupaUserId, chain: Vec<Vec<StepApprover>>) -> Self {
+        Self {
+            title: "Standing desks".into(),
+            requested_by,
+            currency: "USD".into(),
+            lines: vec![
+                NewLine::quantity("Desk", 12, Decimal::new(58_500, 2), "Ergonomica"),
+                NewLine::amount("Delivery", Decimal::new(40_050, 2), "Ergonomica"),
+            ],
+            justification: Some("New floor".into()),
+            department: Some("Engineering".into()),
+            need_by: Some("2026-12-20".into()),
+            chain,
+        }
+    }
+
     /// A requisition of one line for `amount` USD, waiting for `approver` alone: the shape that
     /// load and cost measurements create by the thousand.
     pub fn one_line(

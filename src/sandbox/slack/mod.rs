@@ -14,6 +14,6 @@ pub mod web_api;
 
 pub use self::sender::{AppAnswer, SendError, SlackSender};
 pub use self::web_api::{
-    BOT_USER_ID, FakeMessage, FakeModal, FakeSlack, FakeUser, GRANTED_SCOPES, RunningFakeSlack,
-    TEAM_ID, dm_channel,
+    BOT_TOKEN, BOT_USER_ID, FakeMessage, FakeModal, FakeSlack, FakeUser, GRANTED_SCOPES,
+    RunningFakeSlack, TEAM_ID, dm_channel,
 };

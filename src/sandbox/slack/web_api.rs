@@ -136,6 +136,16 @@ impl RunningFakeSlack {
 pub const GRANTED_SCOPES: &str =
     "chat:write,im:write,im:history,users:read,users:read.email,app_mentions:read,commands";
 
+/// The bot token a [`FakeSlack::default`] accepts.
+pub const BOT_TOKEN: &str = "xoxb-sandbox";
+
+impl Default for FakeSlack {
+    /// A workspace accepting [`BOT_TOKEN`], with no users yet.
+    fn default() -> Self {
+        Self::new(BOT_TOKEN)
+    }
+}
+
 impl FakeSlack {
     /// A workspace accepting `bot_token`, with no users yet.
     pub fn new(bot_token: &str) -> Self {
@@ -167,6 +177,11 @@ impl FakeSlack {
     /// The routes: `/api/{method}` and `/response/{id}` (for `response_url`s).
     pub fn router(&self) -> Router {
         methods::router(self)
+    }
+
+    /// The bot token it accepts.
+    pub fn bot_token(&self) -> String {
+        self.lock().token.clone()
     }
 
     /// Adds a person.
