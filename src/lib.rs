@@ -10,21 +10,23 @@
 //! |---|---|
 //! | `main.rs` | thin entry point: parse the CLI, load configuration, start telemetry, call [`app`] |
 //! | [`cli`] | the command line (`run`, `check`, `demo`) |
-//! | [`config`] | typed [`config::Settings`] from the environment and `.env`; every problem at once |
+//! | [`config`] | typed [`config::Settings`] from the environment and `.env` (every problem at once), or built in code with the same defaults |
 //! | [`telemetry`] | tracing subscriber (text or JSON) and the Prometheus recorder |
 //! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully |
 //! | [`check`] | `coupa-approvals check`: diagnose an installation |
 //! | [`domain`] | requisitions, approvals, people, money: plain data, no I/O |
 //! | [`engine`] | the use cases and every business rule: sync, directory, decide, repeated clicks, pending, leader |
-//! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit), its JSON model, a sandbox |
+//! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit) and its JSON model |
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] and card view model |
 //! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client |
 //! | [`store`] | the [`store::Store`] trait in the engine's words; Redis and in-memory implementations |
 //! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics |
-//! | [`demo`] | `coupa-approvals demo`: the Coupa sandbox, a fake Slack Web API and the real app in one process, with a web page that plays Slack |
+//! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |
+//! | `demo` | `coupa-approvals demo`: a world from `sandbox` and the real app in one process, with a web page that plays Slack (feature `sandbox`) |
 //!
 //! The data flow and the rules that protect money and trust are described in the project's
-//! design notes; each module's own docs say what it is for.
+//! design notes; each module's own docs say what it is for. The `sandbox` cargo feature (on by
+//! default) adds `sandbox` and `demo`; `--no-default-features` builds the service alone.
 
 pub mod app;
 pub mod chat;

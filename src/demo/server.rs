@@ -1,6 +1,6 @@
-//! Starts the whole demo in one process: the Coupa sandbox and the fake Slack on loopback ports,
-//! the real app configured against them (memory store, generated signing secret), and the demo
-//! page with its JSON endpoints on `BIND_ADDR`.
+//! Starts the whole demo in one process: a simulated world (the Coupa sandbox and the fake Slack
+//! on loopback ports, the real app configured against them on the memory store, with a signing
+//! secret of its own) and the demo page with its JSON endpoints on `BIND_ADDR`.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;

@@ -3,14 +3,14 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`block_kit`] | assertions that rendered Block Kit keeps Slack's limits |
+//! | [`world`] | [`World`]: the fakes served, settings, a store; the bot in it as an app or an engine |
 //! | [`coupa`] | a stateful fake Coupa (the same HTTP API shapes, in memory) and the demo's data |
 //! | [`slack`] | a stateful fake Slack Web API, Slack-shaped request payloads, request signing, signed requests to an app |
-//! | [`fixtures`] | Coupa API responses from `tests/fixtures/coupa/`, compiled in |
 //! | [`people`] | people who are both Coupa users and Slack users |
-//! | [`served`] | a router on a free loopback port, until dropped |
-//! | [`env`] | settings as the environment variables of a `coupa-approvals` process |
-//! | [`world`] | [`World`]: the fakes served, settings, a store; the bot in it as an app or an engine |
+//! | [`fixtures`] | Coupa API responses from `tests/fixtures/coupa/`, compiled in |
+//! | [`block_kit`] | assertions that rendered Block Kit keeps Slack's limits |
+//! | [`env`](mod@env) | settings as the environment variables of a `coupa-approvals` process |
+//! | `served` | a router on a free loopback port, until dropped |
 //!
 //! Nothing here is part of the service: a build without the `sandbox` cargo feature leaves the
 //! whole module out.
@@ -20,7 +20,7 @@ pub mod coupa;
 pub mod env;
 pub mod fixtures;
 pub mod people;
-pub mod served;
+mod served;
 pub mod slack;
 pub mod world;
 

@@ -13,10 +13,10 @@
 //! | `routes` | the HTTP API: token endpoint, Core API calls, paging, filters, errors |
 //! | `load` | many pending requisitions at once, for load and cost measurements |
 //! | `calls` | [`RecordedCall`]s, [`Fault`]s to inject, [`busiest_second`] |
-//! | [`demo_data`] | the demo's people and requisitions |
+//! | `demo_data` | the demo's people and requisitions |
 
 mod calls;
-pub mod demo_data;
+pub(crate) mod demo_data;
 mod json;
 mod load;
 mod routes;
