@@ -325,3 +325,51 @@ impl World {
         Ok((self.tune_client)(CoupaClient::builder(&self.settings.coupa)).build()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::sandbox::coupa::{NewRequisition, StepApprover};
+    use crate::sandbox::people::Person;
+
+    #[tokio::test]
+    async fn a_worlds_engine_delivers_a_card_to_its_fake_slack() {
+        let world = World::builder().build().await.unwrap();
+        assert_eq!(
+            world.settings.slack.api_url.as_str(),
+            format!("{}/api", world.slack_url())
+        );
+        let requester = world
+            .coupa
+            .add_user("marta@example.com", "Marta", "Kowalski");
+        let daniel = Person::in_coupa(&world.coupa, "daniel@example.com", "Daniel", "Okafor");
+        daniel.join(&world.slack);
+        world.coupa.add_requisition(NewRequisition::standing_desks(
+            requester,
+            vec![vec![StepApprover::User(daniel.coupa_id)]],
+        ));
+
+        world.engine().unwrap().reconcile().await.unwrap();
+
+        let posted = world.slack.posted();
+        assert_eq!(posted.len(), 1, "{posted:?}");
+        assert_eq!(world.slack.conversation(&daniel.slack_id), posted);
+        assert!(posted[0].blocks.to_string().contains(&world.coupa_url()));
+    }
+
+    #[tokio::test]
+    async fn a_worlds_app_accepts_requests_signed_with_the_worlds_secret() {
+        let world = World::builder().build().await.unwrap();
+        let app = world.start_app().await.unwrap();
+        let answer = app
+            .slack()
+            .event(&json!({ "type": "url_verification", "token": "t", "challenge": "c-1" }))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        assert!(answer.body.contains("c-1"), "{}", answer.body);
+        app.stop().await.unwrap();
+    }
+}
