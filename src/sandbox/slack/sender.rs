@@ -91,11 +91,6 @@ impl SlackSender {
         signing::signature(self.secret.expose_secret(), timestamp, body)
     }
 
-    /// Where requests go: `http://127.0.0.1:PORT`.
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
     async fn post(
         &self,
         path: &str,

@@ -69,11 +69,6 @@ impl RunningApp {
         self.leading.load(Ordering::Relaxed)
     }
 
-    /// Whether the app holds the sync lease, updated while it runs.
-    pub fn leading(&self) -> Arc<AtomicBool> {
-        self.leading.clone()
-    }
-
     /// Signed Slack requests to the app's `/slack/*` routes.
     pub fn slack(&self) -> &SlackSender {
         &self.sender
