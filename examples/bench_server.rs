@@ -18,7 +18,6 @@ use anyhow::Context;
 use axum::routing::get;
 use coupa_approvals::config::MAX_COUPA_MAX_RPS;
 use coupa_approvals::sandbox::World;
-use coupa_approvals::sandbox::people::numbered_approvers;
 use coupa_approvals::sandbox::slack::requests::Click;
 use serde_json::json;
 
@@ -58,14 +57,10 @@ async fn main() -> anyhow::Result<()> {
         .build()
         .await?;
     let requester = world.coupa.add_user("req@example.com", "Re", "Quester");
-    let approvers = numbered_approvers(&world.coupa, cards);
-    for approver in &approvers {
-        approver.join(&world.slack);
-    }
-    let ids: Vec<_> = approvers.iter().map(|a| a.coupa_id).collect();
-    world.coupa.add_pending_load(
+    // Each card for its own approver.
+    world.add_pending_load(
         requester,
-        &ids,
+        cards,
         cards,
         |n| format!("Bench requisition {n}"),
         Duration::ZERO,

@@ -24,7 +24,6 @@ use coupa_approvals::config::{
 };
 use coupa_approvals::sandbox::World;
 use coupa_approvals::sandbox::coupa::{CLIENT_ID, CLIENT_SECRET, RecordedCall, busiest_second};
-use coupa_approvals::sandbox::people::numbered_approvers;
 use coupa_approvals::sandbox::slack::BOT_TOKEN;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -51,15 +50,11 @@ async fn fakes() -> anyhow::Result<()> {
     let world = World::builder().build().await?;
     let (sandbox, slack) = (&world.coupa, &world.slack);
     let requester = sandbox.add_user("req@example.com", "Re", "Quester");
-    let approvers = numbered_approvers(sandbox, cards);
-    for approver in &approvers {
-        approver.join(slack);
-    }
-    let ids: Vec<_> = approvers.iter().map(|a| a.coupa_id).collect();
-    // Submitted a second apart, as Coupa's clock would stamp a busy afternoon.
-    sandbox.add_pending_load(
+    // Each for its own approver, submitted a second apart, as Coupa's clock would stamp a busy
+    // afternoon.
+    world.add_pending_load(
         requester,
-        &ids,
+        cards,
         cards,
         |n| format!("Requisition {n}"),
         Duration::from_secs(1),

@@ -14,6 +14,7 @@ mod app;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use secrecy::SecretString;
@@ -21,12 +22,14 @@ use url::Url;
 
 pub use self::app::RunningApp;
 use super::coupa::Sandbox;
+use super::people::{Person, numbered_approvers};
 use super::served::Served;
 use super::slack::FakeSlack;
 use crate::app::AppError;
 use crate::chat::port::{ChatError, ChatPort};
 use crate::config::{CoupaSettings, Settings, SlackSettings, StoreSettings};
 use crate::coupa::{CoupaClient, CoupaClientBuilder, CoupaError};
+use crate::domain::CoupaUserId;
 use crate::engine::{Clock, Engine, system_clock};
 use crate::slack::client::SlackChat;
 use crate::store::{MemoryStore, RedisStore, Store, StoreError};
@@ -283,6 +286,29 @@ impl World {
     /// The signing secret of this world's Slack app.
     pub fn signing_secret(&self) -> Option<&SecretString> {
         self.settings.slack.signing_secret.as_ref()
+    }
+
+    /// A load for measurements: `approvers` numbered approvers
+    /// ([`numbered_approvers`]) in Coupa and in the fake Slack, and `count` pending one-line
+    /// requisitions from `requester` shared among them in turn, the `n`th titled `title(n)`
+    /// and submitted `spacing` after the one before ([`Sandbox::add_pending_load`]). Returns the
+    /// approvers.
+    pub fn add_pending_load(
+        &self,
+        requester: CoupaUserId,
+        approvers: usize,
+        count: usize,
+        title: impl Fn(usize) -> String,
+        spacing: Duration,
+    ) -> Vec<Person> {
+        let people = numbered_approvers(&self.coupa, approvers);
+        for person in &people {
+            person.join(&self.slack);
+        }
+        let ids: Vec<CoupaUserId> = people.iter().map(|p| p.coupa_id).collect();
+        self.coupa
+            .add_pending_load(requester, &ids, count, title, spacing);
+        people
     }
 
     /// Starts the real app with [`World::settings`] on the world's store, serving HTTP on a free

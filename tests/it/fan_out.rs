@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use coupa_approvals::coupa::RetryPolicy;
 use coupa_approvals::engine::sync::CONCURRENT_REQUISITIONS;
 use coupa_approvals::sandbox::World;
-use coupa_approvals::sandbox::people::numbered_approvers;
 use coupa_approvals::sandbox::slack::{FakeSlack, dm_channel};
 
 const TOKEN: &str = "xoxb-fan-out";
@@ -41,14 +40,11 @@ async fn a_thousand_cards_arrive_once_each_within_ten_percent_of_the_workspace_b
         .build()
         .await
         .unwrap();
-    let (sandbox, slack) = (&world.coupa, &world.slack);
-    let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
-    let approvers = numbered_approvers(sandbox, APPROVERS);
-    for approver in &approvers {
-        approver.join(slack);
-    }
-    let ids: Vec<_> = approvers.iter().map(|a| a.coupa_id).collect();
-    sandbox.add_pending_load(requester, &ids, APPROVALS, title, Duration::ZERO);
+    let slack = &world.slack;
+    let requester = world
+        .coupa
+        .add_user("marta@example.com", "Marta", "Kowalski");
+    let approvers = world.add_pending_load(requester, APPROVERS, APPROVALS, title, Duration::ZERO);
     let recipient_of: HashMap<String, String> = (0..APPROVALS)
         .map(|n| (title(n), dm_channel(&approvers[n % APPROVERS].slack_id)))
         .collect();
