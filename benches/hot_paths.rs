@@ -8,8 +8,12 @@ use std::str::FromStr;
 
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::coupa::model::{RawRequisition, parse};
-use coupa_approvals::demo::signing;
 use coupa_approvals::domain::Requisition;
+use coupa_approvals::sandbox::fixtures::Coupa;
+use coupa_approvals::sandbox::slack::requests::{
+    self as slack_payloads, Actor, Click, ClickedMessage,
+};
+use coupa_approvals::sandbox::slack::signing;
 use coupa_approvals::slack::{blocks, requests};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
@@ -17,10 +21,8 @@ use serde_json::json;
 use slack_morphism::prelude::*;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 
-const FIXTURE: &str = include_str!("../tests/fixtures/coupa/requisition-pending.json");
-
 fn requisition_with_lines(lines: usize) -> serde_json::Value {
-    let mut value: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+    let mut value: serde_json::Value = Coupa::RequisitionPending.json();
     let line = value["requisition-lines"][0].clone();
     value["requisition-lines"] = (0..lines)
         .map(|n| {
@@ -34,25 +36,26 @@ fn requisition_with_lines(lines: usize) -> serde_json::Value {
 }
 
 fn block_actions_body() -> String {
-    let payload = json!({
-        "type": "block_actions",
-        "team": { "id": "T0DEMO", "domain": "demo" },
-        "user": { "id": "UDANIEL", "team_id": "T0DEMO", "username": "daniel", "name": "daniel" },
-        "api_app_id": "A0APP",
-        "container": { "type": "message", "message_ts": "1700000000.000100", "channel_id": "DDANIEL", "is_ephemeral": false },
-        "trigger_id": "1234.5678.abcdef",
-        "channel": { "id": "DDANIEL", "name": "directmessage" },
-        "message": { "type": "message", "ts": "1700000000.000100", "text": "Approval needed", "user": "U0BOT" },
-        "response_url": "https://hooks.slack.com/actions/T0/1/abc",
-        "actions": [{
-            "type": "button", "action_id": "approve", "block_id": "b1",
-            "value": "{\"a\":90211,\"r\":4812,\"f\":\"0123456789abcdef0123456789abcdef\",\"t\":1763659240}",
-            "action_ts": "1700000000.000200", "text": { "type": "plain_text", "text": "Approve" },
-        }],
-    });
-    url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("payload", &payload.to_string())
-        .finish()
+    let payload = slack_payloads::block_actions(
+        &Actor::new("UDANIEL", "daniel"),
+        &ClickedMessage {
+            channel: "DDANIEL".into(),
+            ts: "1700000000.000100".into(),
+            text: "Approval needed".into(),
+            blocks: serde_json::Value::Null,
+        },
+        &Click {
+            action_id: "approve".into(),
+            block_id: "b1".into(),
+            value: "{\"a\":90211,\"r\":4812,\"f\":\"0123456789abcdef0123456789abcdef\",\"t\":1763659240}"
+                .into(),
+            text: "Approve".into(),
+        },
+        "1234.5678.abcdef",
+        "https://hooks.slack.com/actions/T0/1/abc",
+        1_700_000_000.000_2,
+    );
+    slack_payloads::form_body(&payload)
 }
 
 fn click(c: &mut Criterion) {

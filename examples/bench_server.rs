@@ -11,16 +11,14 @@
 //! `cargo run --release --example bench_server` then `cargo run --release --example loadgen`.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::time::Duration;
 
+use anyhow::Context;
 use axum::routing::get;
-use coupa_approvals::app::App;
-use coupa_approvals::config::Settings;
-use coupa_approvals::coupa::sandbox::{NewRequisition, Sandbox};
-use coupa_approvals::demo::fake_slack::FakeSlack;
-use coupa_approvals::store::RedisStore;
-use rust_decimal::Decimal;
-use secrecy::SecretString;
+use coupa_approvals::config::MAX_COUPA_MAX_RPS;
+use coupa_approvals::sandbox::World;
+use coupa_approvals::sandbox::slack::requests::Click;
 use serde_json::json;
 
 /// The signing secret loadgen signs with.
@@ -34,73 +32,56 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000);
     // The sandbox is local; Coupa's own limit is 25 calls/s, the default.
-    let max_rps = std::env::var("COUPA_MAX_RPS").unwrap_or_else(|_| "25".into());
-    let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    let max_rps: u32 = match std::env::var("COUPA_MAX_RPS") {
+        Ok(value) => value.parse().context("COUPA_MAX_RPS")?,
+        Err(_) => MAX_COUPA_MAX_RPS,
+    };
+    anyhow::ensure!(
+        (1..=MAX_COUPA_MAX_RPS).contains(&max_rps),
+        "COUPA_MAX_RPS must be from 1 to {MAX_COUPA_MAX_RPS}"
+    );
+    let bind: SocketAddr = std::env::var("BIND_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:3000".into())
+        .parse()
+        .context("BIND_ADDR")?;
     let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
 
-    let sandbox = Sandbox::new("bench", "bench-secret");
-    let requester = sandbox.add_user("req@example.com", "Re", "Quester");
-    let slack = FakeSlack::new("xoxb-bench");
-    for n in 0..cards {
-        let email = format!("approver{n}@example.com");
-        let approver = sandbox.add_user(&email, "Approver", &n.to_string());
-        slack.add_user(&format!("UAPPROVER{n}"), &format!("Approver {n}"), &email);
-        sandbox.add_requisition(NewRequisition::one_line(
-            format!("Bench requisition {n}"),
-            requester,
-            approver,
-            Decimal::from(100 + n as i64),
-        ));
-    }
-    let coupa = sandbox.clone().serve().await?;
-    let slack_server = slack.clone().serve().await?;
+    let world = World::builder()
+        .redis(redis)
+        .settings(move |settings| {
+            settings.slack.signing_secret = Some(SECRET.into());
+            settings.coupa.max_rps = max_rps;
+            settings.bind_addr = bind;
+            settings.sync_interval = Duration::from_secs(3600);
+        })
+        .build()
+        .await?;
+    let requester = world.coupa.add_user("req@example.com", "Re", "Quester");
+    // Each card for its own approver.
+    world.add_pending_load(
+        requester,
+        cards,
+        cards,
+        |n| format!("Bench requisition {n}"),
+        Duration::ZERO,
+    );
+    let app = world.start_app().await?;
+    let addr = app.addr;
 
-    let vars = [
-        ("SLACK_BOT_TOKEN", "xoxb-bench".to_owned()),
-        ("SLACK_SIGNING_SECRET", SECRET.to_owned()),
-        ("SLACK_API_URL", slack_server.api_url()),
-        ("COUPA_INSTANCE_URL", coupa.url()),
-        ("COUPA_CLIENT_ID", "bench".to_owned()),
-        ("COUPA_CLIENT_SECRET", "bench-secret".to_owned()),
-        ("COUPA_MAX_RPS", max_rps),
-        ("BIND_ADDR", bind.clone()),
-        ("SYNC_INTERVAL_SECS", "3600".to_owned()),
-    ];
-    let settings = Settings::from_lookup(&|name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })?;
-    let prefix = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let store = Arc::new(RedisStore::new(&SecretString::from(redis), &prefix)?);
-    let app = App::build_with_store(settings, store).await?;
-    let addr = app.local_addr();
-    let engine = app.engine();
-    tokio::spawn(app.run_until_stopped(coupa_approvals::app::shutdown_signal()));
-
-    engine.reconcile().await?;
+    app.engine().reconcile().await?;
     let mut out = std::fs::File::create("bench-clicks.jsonl")?;
     let mut written = 0;
-    for message in slack.posted() {
-        let value = message
-            .blocks
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|b| b["type"] == "actions")
-            .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-            .find(|e| e["action_id"] == "approve")
-            .and_then(|e| e["value"].as_str().map(str::to_owned));
-        if let Some(value) = value {
+    for message in world.slack.posted() {
+        if let Some(click) = Click::on(&message, "approve") {
             let user = format!("U{}", message.channel.trim_start_matches('D'));
-            let line = json!({ "channel": message.channel, "ts": message.ts, "user": user, "value": value });
+            let line = json!({ "channel": message.channel, "ts": message.ts, "user": user, "value": click.value });
             writeln!(out, "{line}")?;
             written += 1;
         }
     }
 
     let stats_addr = std::net::SocketAddr::new(addr.ip(), addr.port() + 1);
-    let stats = sandbox.clone();
+    let stats = world.coupa.clone();
     let router = axum::Router::new().route(
         "/stats",
         get(move || {
@@ -126,5 +107,6 @@ async fn main() -> anyhow::Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(coupa_approvals::app::shutdown_signal())
         .await?;
+    app.stop().await?;
     Ok(())
 }

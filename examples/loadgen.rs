@@ -24,11 +24,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use coupa_approvals::demo::signing;
+use coupa_approvals::sandbox::slack::requests::{self, Actor, Click, ClickedMessage};
+use coupa_approvals::sandbox::slack::signing;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -64,23 +65,26 @@ struct Args {
 /// A click as Slack sends it: form-encoded `payload` with the user, the card's channel and
 /// message, and the Approve action with the button's value.
 fn body(click: &Value, n: usize) -> String {
-    let payload = json!({
-        "type": "block_actions",
-        "team": { "id": "T0DEMO", "domain": "demo" },
-        "user": { "id": click["user"], "team_id": "T0DEMO", "username": "ada", "name": "ada" },
-        "api_app_id": "A0APP",
-        "token": "deprecated-verification-token",
-        "container": { "type": "message", "message_ts": click["ts"], "channel_id": click["channel"], "is_ephemeral": false },
-        "trigger_id": format!("{n}.1700000000.0123456789abcdef0123456789abcdef"),
-        "channel": { "id": click["channel"], "name": "directmessage" },
-        "message": { "type": "message", "ts": click["ts"], "text": "card", "user": "U0BOT" },
-        "response_url": "https://hooks.slack.com/actions/T0DEMO/1/abcdefghijklmnopqrstuvwx",
-        "actions": [{ "type": "button", "action_id": "approve", "block_id": "decide", "value": click["value"],
-                      "action_ts": "1700000000.000001", "text": { "type": "plain_text", "text": "Approve" } }],
-    });
-    url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("payload", &payload.to_string())
-        .finish()
+    let text = |key: &str| click[key].as_str().unwrap_or_default();
+    let payload = requests::block_actions(
+        &Actor::new(text("user"), "ada"),
+        &ClickedMessage {
+            channel: text("channel").to_owned(),
+            ts: text("ts").to_owned(),
+            text: "card".to_owned(),
+            blocks: Value::Null,
+        },
+        &Click {
+            action_id: "approve".to_owned(),
+            block_id: "decide".to_owned(),
+            value: text("value").to_owned(),
+            text: "Approve".to_owned(),
+        },
+        &format!("{n}.1700000000.0123456789abcdef0123456789abcdef"),
+        "https://hooks.slack.com/actions/T0DEMO/1/abcdefghijklmnopqrstuvwx",
+        1_700_000_000.000_001,
+    );
+    requests::form_body(&payload)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -16,20 +16,17 @@
 //! `cargo run --release --example sync_cost` (or `CARDS=2000 cargo run --release --example sync_cost`).
 
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coupa_approvals::app::App;
-use coupa_approvals::config::Settings;
-use coupa_approvals::coupa::sandbox::{NewRequisition, RecordedCall, Sandbox, busiest_second};
-use coupa_approvals::demo::fake_slack::FakeSlack;
-use coupa_approvals::store::{RedisStore, Store};
-use rust_decimal::Decimal;
-use secrecy::SecretString;
+use coupa_approvals::config::{
+    CoupaSettings, MAX_COUPA_MAX_RPS, Settings, SlackSettings, StoreSettings,
+};
+use coupa_approvals::sandbox::World;
+use coupa_approvals::sandbox::coupa::{CLIENT_ID, CLIENT_SECRET, RecordedCall, busiest_second};
+use coupa_approvals::sandbox::slack::BOT_TOKEN;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-const TOKEN: &str = "xoxb-sync-cost";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -50,29 +47,23 @@ fn env_number(name: &str, default: usize) -> usize {
 /// The parent: Coupa and Slack, and the accounting of Coupa calls.
 async fn fakes() -> anyhow::Result<()> {
     let cards = env_number("CARDS", 10_000);
-    let sandbox = Sandbox::new("client", "secret");
-    let slack = FakeSlack::new(TOKEN);
+    let world = World::builder().build().await?;
+    let (sandbox, slack) = (&world.coupa, &world.slack);
     let requester = sandbox.add_user("req@example.com", "Re", "Quester");
-    for n in 0..cards {
-        let email = format!("approver{n}@example.com");
-        let approver = sandbox.add_user(&email, "Approver", &n.to_string());
-        slack.add_user(&format!("UAPPROVER{n}"), &format!("Approver {n}"), &email);
-        sandbox.add_requisition(NewRequisition::one_line(
-            format!("Requisition {n}"),
-            requester,
-            approver,
-            Decimal::from(100 + n as i64),
-        ));
-        // Submitted a second apart, as Coupa's clock would stamp a busy afternoon.
-        sandbox.advance_clock(Duration::from_secs(1));
-    }
-    let coupa = sandbox.clone().serve().await?;
-    let slack_server = slack.clone().serve().await?;
+    // Each for its own approver, submitted a second apart, as Coupa's clock would stamp a busy
+    // afternoon.
+    world.add_pending_load(
+        requester,
+        cards,
+        cards,
+        |n| format!("Requisition {n}"),
+        Duration::from_secs(1),
+    );
 
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
         .env("SYNC_COST_ROLE", "bot")
-        .env("SYNC_COST_COUPA_URL", coupa.url())
-        .env("SYNC_COST_SLACK_URL", slack_server.api_url())
+        .env("SYNC_COST_COUPA_URL", world.coupa_url())
+        .env("SYNC_COST_SLACK_URL", world.settings.slack.api_url.as_str())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
@@ -173,29 +164,23 @@ async fn bot() -> anyhow::Result<()> {
         Ok(())
     };
     let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let vars = [
-        ("SLACK_BOT_TOKEN", TOKEN.to_owned()),
-        ("SLACK_SIGNING_SECRET", "sync-cost-secret".to_owned()),
-        ("SLACK_API_URL", std::env::var("SYNC_COST_SLACK_URL")?),
-        ("COUPA_INSTANCE_URL", std::env::var("SYNC_COST_COUPA_URL")?),
-        ("COUPA_CLIENT_ID", "client".to_owned()),
-        ("COUPA_CLIENT_SECRET", "secret".to_owned()),
-        ("COUPA_MAX_RPS", "25".to_owned()),
-        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        // The app reconciles at start; the idle cycles below are driven by hand.
-        ("SYNC_INTERVAL_SECS", "3600".to_owned()),
-    ];
-    let settings = Settings::from_lookup(&|name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })?;
+    // The parent's fakes, with the sandbox's own credentials.
+    let mut slack = SlackSettings::new(BOT_TOKEN, "sync-cost-secret");
+    slack.api_url = std::env::var("SYNC_COST_SLACK_URL")?.parse()?;
+    let coupa = CoupaSettings::new(
+        std::env::var("SYNC_COST_COUPA_URL")?.parse()?,
+        CLIENT_ID,
+        CLIENT_SECRET,
+    );
+    let mut settings = Settings::new(slack, coupa);
+    settings.coupa.max_rps = MAX_COUPA_MAX_RPS;
+    settings.bind_addr = ([127, 0, 0, 1], 0).into();
+    // The app reconciles at start; the idle cycles below are driven by hand.
+    settings.sync_interval = Duration::from_secs(3600);
     let prefix = format!("sync-cost-{}", uuid::Uuid::new_v4().simple());
-    let store = Arc::new(RedisStore::new(
-        &SecretString::from(redis.clone()),
-        &prefix,
-    )?);
-    let app = App::build_with_store(settings, store.clone()).await?;
+    settings.store = StoreSettings::redis(redis.clone(), prefix.clone());
+    let app = App::build(settings).await?;
+    let store = app.store();
     let engine = app.engine();
     say("built", json!({}))?;
 

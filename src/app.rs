@@ -13,7 +13,7 @@ use crate::chat::port::ChatError;
 use crate::config::Settings;
 use crate::coupa::{CoupaClient, CoupaError};
 use crate::engine::clicks::ClickGate;
-use crate::engine::{self, Engine, EngineSettings};
+use crate::engine::{self, Engine};
 use crate::slack::client::SlackChat;
 use crate::slack::handlers::SlackContext;
 use crate::slack::routes as slack_routes;
@@ -94,11 +94,7 @@ impl App {
             store.clone(),
             Arc::new(slack.clone()),
             coupa,
-            EngineSettings {
-                coupa_instance_url: settings.coupa.instance_url.clone(),
-                button_ttl: settings.button_ttl,
-                confirm_above_amount: settings.confirm_above_amount,
-            },
+            settings.engine_settings(),
             engine::system_clock(),
         );
         let context = SlackContext {

@@ -2,6 +2,10 @@
 
 use clap::{Parser, Subcommand};
 
+/// What `demo` says in a build without the `sandbox` feature (the container image is one).
+pub const DEMO_NOT_BUILT: &str = "this build has no demo: it was built without the `sandbox` feature, \
+     as the container image is. Run the demo from a checkout: `cargo run --release -- demo`.";
+
 /// Coupa requisition approvals in Slack.
 ///
 /// Configuration comes from the environment and from a `.env` file in the working directory
@@ -27,6 +31,12 @@ pub enum Command {
         json: bool,
     },
     /// Run the whole flow locally with a simulated Coupa and Slack; no accounts or network needed.
+    #[cfg_attr(
+        not(feature = "sandbox"),
+        command(
+            about = "Run the whole flow locally with a simulated Coupa and Slack (not in this build: it needs the `sandbox` feature)"
+        )
+    )]
     Demo,
 }
 

@@ -1,11 +1,15 @@
-//! Typed settings read from the environment (and `.env`, loaded by `main`).
+//! Typed settings: read from the environment (and `.env`, loaded by `main`), or built in code.
 //!
 //! [`Settings::from_lookup`] reads every variable of the external interface, applies defaults, and
 //! reports *every* problem at once, one line per variable, so an admin fixes a deployment in one
-//! pass. Secrets are [`SecretString`]s: `Debug` shows `[REDACTED]` and nothing here logs them.
+//! pass: it is the one place that validates what an operator wrote. Code that already holds
+//! typed values (the demo, tests, tools) builds settings with [`Settings::new`],
+//! [`SlackSettings::new`], [`CoupaSettings::new`] and [`StoreSettings::default`], which apply
+//! the same `DEFAULT_*` values as the reader. Secrets are [`SecretString`]s: `Debug` shows
+//! `[REDACTED]` and nothing here logs them.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,8 +17,26 @@ use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::engine::EngineSettings;
+
+/// Slack's Web API base when `SLACK_API_URL` is not set.
+pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 /// Scopes the Coupa OAuth client needs when `COUPA_SCOPES` is not set.
 pub const DEFAULT_COUPA_SCOPES: &str = "core.approval.read core.approval.write core.requisition.read core.user.read core.user_group.read";
+/// Where Coupa's token endpoint sits under the instance URL when `COUPA_TOKEN_URL` is not set.
+pub const COUPA_TOKEN_PATH: &str = "/oauth2/token";
+/// Coupa calls per second for the whole process when `COUPA_MAX_RPS` is not set.
+pub const DEFAULT_COUPA_MAX_RPS: u32 = 20;
+/// The highest `COUPA_MAX_RPS` accepted: Coupa's own limit per instance.
+pub const MAX_COUPA_MAX_RPS: u32 = 25;
+/// Namespace of every store key when `REDIS_KEY_PREFIX` is not set.
+pub const DEFAULT_REDIS_KEY_PREFIX: &str = "coupa-approvals";
+/// HTTP listen address when `BIND_ADDR` is not set: every interface, port 3000.
+pub const DEFAULT_BIND_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 3000);
+/// Coupa poll period when `SYNC_INTERVAL_SECS` is not set.
+pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::from_secs(60);
+/// How long a card's buttons work when `BUTTON_TTL_HOURS` is not set: a week.
+pub const DEFAULT_BUTTON_TTL: Duration = Duration::from_secs(168 * 3600);
 
 /// Every variable the service reads, in the order of the configuration table. README and
 /// `.env.example` document each one (a test keeps them in step).
@@ -74,6 +96,20 @@ pub struct SlackSettings {
 }
 
 impl SlackSettings {
+    /// HTTP mode against Slack's own Web API: requests arrive at the app's `/slack/*` routes,
+    /// signed with `signing_secret`. Set [`api_url`](Self::api_url) to talk to another Web API.
+    pub fn new(
+        bot_token: impl Into<SecretString>,
+        signing_secret: impl Into<SecretString>,
+    ) -> Self {
+        Self {
+            bot_token: bot_token.into(),
+            signing_secret: Some(signing_secret.into()),
+            app_token: None,
+            api_url: default_slack_api_url(),
+        }
+    }
+
     /// Whether events arrive over Socket Mode rather than HTTP.
     pub fn socket_mode(&self) -> bool {
         self.app_token.is_some()
@@ -97,6 +133,39 @@ pub struct CoupaSettings {
     pub max_rps: u32,
 }
 
+impl CoupaSettings {
+    /// The instance at `instance_url` with the OAuth client `client_id` / `client_secret`; the
+    /// default scopes, token endpoint ([`Self::token_url_for`]) and rate limit.
+    pub fn new(
+        instance_url: Url,
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+    ) -> Self {
+        let instance_url = without_trailing_slash(instance_url);
+        Self {
+            token_url: Self::token_url_for(&instance_url),
+            instance_url,
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            scopes: DEFAULT_COUPA_SCOPES
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            max_rps: DEFAULT_COUPA_MAX_RPS,
+        }
+    }
+
+    /// The token endpoint of the instance at `instance_url`: [`COUPA_TOKEN_PATH`] under it.
+    pub fn token_url_for(instance_url: &Url) -> Url {
+        let mut url = instance_url.clone();
+        let path = format!("{}{COUPA_TOKEN_PATH}", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+        url.set_query(None);
+        url.set_fragment(None);
+        url
+    }
+}
+
 /// State store settings.
 #[derive(Debug, Clone)]
 pub struct StoreSettings {
@@ -107,10 +176,31 @@ pub struct StoreSettings {
     pub key_prefix: String,
 }
 
+impl Default for StoreSettings {
+    /// The embedded in-memory store under [`DEFAULT_REDIS_KEY_PREFIX`].
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            key_prefix: DEFAULT_REDIS_KEY_PREFIX.to_owned(),
+        }
+    }
+}
+
+impl StoreSettings {
+    /// Redis at `url`, every key under `key_prefix`.
+    pub fn redis(url: impl Into<SecretString>, key_prefix: impl Into<String>) -> Self {
+        Self {
+            redis_url: Some(url.into()),
+            key_prefix: key_prefix.into(),
+        }
+    }
+}
+
 /// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogFormat {
     /// Human-readable lines.
+    #[default]
     Text,
     /// One JSON object per line, for log pipelines.
     Json,
@@ -247,6 +337,32 @@ impl Reader<'_> {
 }
 
 impl Settings {
+    /// Settings for `slack` and `coupa` with everything else at its default: the embedded
+    /// store, [`DEFAULT_BIND_ADDR`], [`DEFAULT_SYNC_INTERVAL`], [`DEFAULT_BUTTON_TTL`], no
+    /// confirmation threshold, text logs. Change any field afterwards; nothing here validates
+    /// (that is the environment reader's job, for values an operator typed).
+    pub fn new(slack: SlackSettings, coupa: CoupaSettings) -> Self {
+        Self {
+            slack,
+            coupa,
+            store: StoreSettings::default(),
+            bind_addr: DEFAULT_BIND_ADDR,
+            sync_interval: DEFAULT_SYNC_INTERVAL,
+            button_ttl: DEFAULT_BUTTON_TTL,
+            confirm_above_amount: None,
+            log_format: LogFormat::default(),
+        }
+    }
+
+    /// What the engine needs of these settings.
+    pub fn engine_settings(&self) -> EngineSettings {
+        EngineSettings {
+            coupa_instance_url: self.coupa.instance_url.clone(),
+            button_ttl: self.button_ttl,
+            confirm_above_amount: self.confirm_above_amount,
+        }
+    }
+
     /// Reads the process environment (after `main` has loaded `.env`).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(&|name| std::env::var(name).ok())
@@ -287,8 +403,8 @@ impl Settings {
         };
         let api_url = r
             .get("SLACK_API_URL")
-            .or_else(|| Some("https://slack.com/api".into()));
-        let api_url = r.url("SLACK_API_URL", api_url, "https://slack.com/api");
+            .or_else(|| Some(DEFAULT_SLACK_API_URL.into()));
+        let api_url = r.url("SLACK_API_URL", api_url, DEFAULT_SLACK_API_URL);
 
         // Coupa.
         let instance = r.required(
@@ -320,15 +436,13 @@ impl Settings {
                 Some(value),
                 "https://acme.coupahost.com/oauth2/token",
             ),
-            None => instance_url.as_ref().and_then(|u| {
-                Url::parse(&format!(
-                    "{}/oauth2/token",
-                    u.as_str().trim_end_matches('/')
-                ))
-                .ok()
-            }),
+            None => instance_url.as_ref().map(CoupaSettings::token_url_for),
         };
-        let max_rps = r.whole_number("COUPA_MAX_RPS", 20, 1..=25);
+        let max_rps = r.whole_number(
+            "COUPA_MAX_RPS",
+            DEFAULT_COUPA_MAX_RPS.into(),
+            1..=MAX_COUPA_MAX_RPS.into(),
+        );
 
         // Store.
         let redis_url = match r.get("REDIS_URL") {
@@ -346,7 +460,7 @@ impl Settings {
         };
         let key_prefix = r
             .get("REDIS_KEY_PREFIX")
-            .unwrap_or_else(|| "coupa-approvals".into());
+            .unwrap_or_else(|| DEFAULT_REDIS_KEY_PREFIX.into());
         if key_prefix.chars().any(char::is_whitespace) {
             r.problem(
                 "REDIS_KEY_PREFIX",
@@ -357,11 +471,19 @@ impl Settings {
         // Service.
         let bind_addr = r.parse::<SocketAddr>(
             "BIND_ADDR",
-            ([0, 0, 0, 0], 3000).into(),
+            DEFAULT_BIND_ADDR,
             "an address and port like `0.0.0.0:3000`",
         );
-        let sync_secs = r.whole_number("SYNC_INTERVAL_SECS", 60, 1..=86_400);
-        let ttl_hours = r.whole_number("BUTTON_TTL_HOURS", 168, 1..=8_760);
+        let sync_secs = r.whole_number(
+            "SYNC_INTERVAL_SECS",
+            DEFAULT_SYNC_INTERVAL.as_secs(),
+            1..=86_400,
+        );
+        let ttl_hours = r.whole_number(
+            "BUTTON_TTL_HOURS",
+            DEFAULT_BUTTON_TTL.as_secs() / 3600,
+            1..=8_760,
+        );
         let confirm_above_amount = match r.get("CONFIRM_ABOVE_AMOUNT") {
             None => None,
             Some(value) => {
@@ -431,6 +553,7 @@ impl Settings {
                     client_secret,
                     scopes,
                     token_url,
+                    // Within 1..=MAX_COUPA_MAX_RPS, checked above.
                     max_rps: max_rps as u32,
                 },
                 store: StoreSettings {
@@ -460,6 +583,11 @@ impl Settings {
             _ => LogFormat::Text,
         }
     }
+}
+
+fn default_slack_api_url() -> Url {
+    // A constant of this file, not input: a unit test shows that it parses.
+    Url::parse(DEFAULT_SLACK_API_URL).expect("DEFAULT_SLACK_API_URL is a URL")
 }
 
 fn without_trailing_slash(mut url: Url) -> Url {
@@ -609,6 +737,52 @@ mod tests {
         assert_eq!(
             s.coupa.token_url.as_str(),
             "https://login.example.com/token"
+        );
+    }
+
+    #[test]
+    fn settings_built_in_code_equal_the_environment_readers_defaults() {
+        let from_env = load(&valid()).unwrap();
+        let in_code = Settings::new(
+            SlackSettings::new("xoxb-1234-secret-bot", "signing-secret-value"),
+            CoupaSettings::new(
+                Url::parse("https://acme.coupahost.com/").unwrap(),
+                "client-id",
+                "coupa-secret-value",
+            ),
+        );
+        assert_eq!(format!("{in_code:?}"), format!("{from_env:?}"));
+        assert_eq!(
+            in_code.coupa.token_url.as_str(),
+            "https://acme.coupahost.com/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn the_default_token_url_sits_under_the_instance_path() {
+        let instance = Url::parse("https://acme.coupahost.com/tenant/").unwrap();
+        let coupa = CoupaSettings::new(instance, "id", "secret");
+        assert_eq!(
+            coupa.instance_url.as_str(),
+            "https://acme.coupahost.com/tenant"
+        );
+        assert_eq!(
+            coupa.token_url.as_str(),
+            "https://acme.coupahost.com/tenant/oauth2/token"
+        );
+        let mut vars = valid();
+        vars.insert("COUPA_INSTANCE_URL", "https://acme.coupahost.com/tenant/");
+        assert_eq!(load(&vars).unwrap().coupa.token_url, coupa.token_url);
+    }
+
+    #[test]
+    fn a_redis_store_in_code_keeps_its_url_secret() {
+        let store = StoreSettings::redis("redis://:pw@127.0.0.1:6379", "tests");
+        assert_eq!(store.key_prefix, "tests");
+        assert!(!format!("{store:?}").contains("pw@"));
+        assert_eq!(
+            StoreSettings::default().key_prefix,
+            DEFAULT_REDIS_KEY_PREFIX
         );
     }
 

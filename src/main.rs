@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use coupa_approvals::cli::{Cli, Command};
 use coupa_approvals::config::Settings;
-use coupa_approvals::{app, check, demo, telemetry};
+use coupa_approvals::{app, check, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -41,21 +41,34 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-        Command::Demo => {
-            let options = match demo::DemoOptions::from_env() {
-                Ok(options) => options,
-                Err(err) => {
-                    eprintln!("{err}");
-                    return ExitCode::from(2);
-                }
-            };
-            match demo::run(options).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => {
-                    eprintln!("error: {err}");
-                    ExitCode::FAILURE
-                }
-            }
+        Command::Demo => demo().await,
+    }
+}
+
+/// `demo`: the simulated world and the real app in one process.
+#[cfg(feature = "sandbox")]
+async fn demo() -> ExitCode {
+    use coupa_approvals::demo;
+
+    let options = match demo::DemoOptions::from_env() {
+        Ok(options) => options,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    match demo::run(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
         }
     }
+}
+
+/// `demo` in a build without the simulated world: say how to get it.
+#[cfg(not(feature = "sandbox"))]
+async fn demo() -> ExitCode {
+    eprintln!("error: {}", coupa_approvals::cli::DEMO_NOT_BUILT);
+    ExitCode::FAILURE
 }

@@ -6,36 +6,23 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coupa_approvals::config::{CoupaSettings, DEFAULT_COUPA_SCOPES};
+use coupa_approvals::config::CoupaSettings;
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::domain::ApprovalId;
-use secrecy::SecretString;
-use serde_json::{Value, json};
+use coupa_approvals::sandbox::fixtures::Coupa;
+use serde_json::json;
 use url::Url;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const CLIENT_SECRET: &str = "s3cret-value";
 
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/coupa/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
 fn client(server: &MockServer) -> CoupaClient {
-    let instance_url = Url::parse(&server.uri()).unwrap();
-    let settings = CoupaSettings {
-        token_url: instance_url.join("/oauth2/token").unwrap(),
-        instance_url,
-        client_id: "chat-approvals".to_owned(),
-        client_secret: SecretString::from(CLIENT_SECRET),
-        scopes: DEFAULT_COUPA_SCOPES
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        max_rps: 20,
-    };
+    let settings = CoupaSettings::new(
+        Url::parse(&server.uri()).unwrap(),
+        "chat-approvals",
+        CLIENT_SECRET,
+    );
     CoupaClient::builder(&settings)
         .retry_policy(RetryPolicy {
             base_delay: Duration::from_millis(5),
@@ -156,14 +143,14 @@ fn every_call_records_a_span_and_metrics_with_templated_endpoints_and_never_the_
                 Mock::given(method("GET"))
                     .and(path("/api/approvals/90211"))
                     .respond_with(
-                        ResponseTemplate::new(200).set_body_json(fixture("approval-user.json")),
+                        ResponseTemplate::new(200).set_body_json(Coupa::ApprovalUser.json()),
                     )
                     .mount(&server)
                     .await;
                 Mock::given(method("PUT"))
                     .and(path("/api/approvals/90211/approve"))
                     .respond_with(
-                        ResponseTemplate::new(200).set_body_json(fixture("approval-approved.json")),
+                        ResponseTemplate::new(200).set_body_json(Coupa::ApprovalApproved.json()),
                     )
                     .mount(&server)
                     .await;

@@ -6,13 +6,13 @@
 
 use arbitrary::Arbitrary;
 use coupa_approvals::chat::card::CardState;
+use coupa_approvals::sandbox::block_kit::{
+    assert_blocks_within_limits, assert_message_within_limits, assert_modal_within_limits,
+};
 use coupa_approvals::slack::blocks::{self, ListOptions, limits};
 use coupa_approvals::slack::channel::ChannelId;
 use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
 use coupa_approvals::domain::records::PendingSnapshot;
-use coupa_approvals_fuzz::block_kit::{
-    assert_blocks_within_limits, assert_message_within_limits, assert_modal_within_limits,
-};
 use coupa_approvals_fuzz::domain_input::{CardInput, DecimalInput, PendingItemInput, timestamp};
 use libfuzzer_sys::fuzz_target;
 

@@ -8,8 +8,8 @@
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::coupa::model::{self, RawKey, RawRequisition};
 use coupa_approvals::domain::Requisition;
+use coupa_approvals::sandbox::block_kit::assert_message_within_limits;
 use coupa_approvals::slack::blocks::{self, limits};
-use coupa_approvals_fuzz::block_kit::assert_message_within_limits;
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 

@@ -7,10 +7,10 @@
 #![no_main]
 
 use coupa_approvals::domain::Decision;
+use coupa_approvals::sandbox::block_kit::assert_modal_within_limits;
 use coupa_approvals::slack::handlers::{self, Ack, Click, Submission};
 use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
 use coupa_approvals::slack::requests;
-use coupa_approvals_fuzz::block_kit::assert_modal_within_limits;
 use libfuzzer_sys::fuzz_target;
 use slack_morphism::prelude::SlackInteractionEvent;
 

@@ -1,5 +1,4 @@
-//! The Coupa adapter: OAuth2, typed calls to the Core API, Coupa JSON read into the domain, and a
-//! stateful sandbox.
+//! The Coupa adapter: OAuth2, typed calls to the Core API, and Coupa JSON read into the domain.
 //!
 //! - [`client`]: [`CoupaClient`], the typed calls (requisitions changed since a watermark, pending
 //!   requisitions, one requisition or approval, approvals pending for a user, users by email,
@@ -10,17 +9,14 @@
 //! - [`model`]: serde types for Coupa's kebab-case JSON and their conversion into
 //!   [`crate::domain`] types. Pure and unit-tested against `tests/fixtures/coupa/`.
 //! - [`error`]: [`CoupaError`], the one error type of this boundary.
-//! - [`sandbox`] and [`demo_data`]: a stateful fake Coupa for `demo` and the tests.
 //!
 //! The engine sees only domain types and [`CoupaError`]; nothing outside this module knows Coupa's
 //! JSON or URLs. Coupa's public API documentation is the source of the facts this code relies on.
 
 pub mod auth;
 pub mod client;
-pub mod demo_data;
 pub mod error;
 pub mod model;
-pub mod sandbox;
 pub mod transport;
 
 pub use self::client::{Action, CoupaClient, CoupaClientBuilder, PAGE_SIZE, WATERMARK_OVERLAP};

@@ -537,11 +537,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        let path = format!("{}/tests/fixtures/coupa/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
-    }
+    use crate::sandbox::fixtures::Coupa;
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
@@ -549,38 +545,32 @@ mod tests {
 
     #[test]
     fn every_fixture_parses() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/coupa");
         let mut seen = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-            if !name.ends_with(".json") {
-                continue;
-            }
-            let body = std::fs::read(&path).unwrap();
-            match name.as_str() {
+        for fixture in Coupa::ALL {
+            let body = fixture.text().as_bytes();
+            match fixture.file_name() {
                 n if n.starts_with("approval-") => {
-                    parse::<RawApproval>(&body).unwrap().into_domain().unwrap();
+                    parse::<RawApproval>(body).unwrap().into_domain().unwrap();
                 }
                 n if n.starts_with("requisition-") => {
-                    parse::<RawRequisition>(&body)
+                    parse::<RawRequisition>(body)
                         .unwrap()
                         .into_domain()
                         .unwrap();
                 }
                 "user-group.json" => {
-                    parse::<RawUserGroup>(&body).unwrap().into_domain().unwrap();
+                    parse::<RawUserGroup>(body).unwrap().into_domain().unwrap();
                 }
                 "users-by-email.json" => {
-                    for user in parse::<Vec<RawParty>>(&body).unwrap() {
+                    for user in parse::<Vec<RawParty>>(body).unwrap() {
                         user.into_person("a user").unwrap();
                     }
                 }
                 "error-not-pending.json" => {
-                    assert!(parse::<RawErrors>(&body).unwrap().message().is_some());
+                    assert!(parse::<RawErrors>(body).unwrap().message().is_some());
                 }
                 "oauth-token.json" => {
-                    let token: serde_json::Value = parse(&body).unwrap();
+                    let token: serde_json::Value = parse(body).unwrap();
                     assert!(token["access_token"].is_string());
                 }
                 other => panic!("no test reads fixture {other}; add it here"),
@@ -592,7 +582,7 @@ mod tests {
 
     #[test]
     fn pending_requisition_reads_into_the_domain() {
-        let req = parse::<RawRequisition>(&fixture("requisition-pending.json"))
+        let req = parse::<RawRequisition>(Coupa::RequisitionPending.text().as_bytes())
             .unwrap()
             .into_domain()
             .unwrap();
@@ -648,7 +638,7 @@ mod tests {
 
     #[test]
     fn user_approval_reads_into_the_domain() {
-        let approval = parse::<RawApproval>(&fixture("approval-user.json"))
+        let approval = parse::<RawApproval>(Coupa::ApprovalUser.text().as_bytes())
             .unwrap()
             .into_domain()
             .unwrap();
@@ -671,7 +661,7 @@ mod tests {
 
     #[test]
     fn group_approval_reads_its_members() {
-        let approval = parse::<RawApproval>(&fixture("approval-group.json"))
+        let approval = parse::<RawApproval>(Coupa::ApprovalGroup.text().as_bytes())
             .unwrap()
             .into_domain()
             .unwrap();
@@ -690,7 +680,7 @@ mod tests {
 
     #[test]
     fn decided_approval_records_who_and_when() {
-        let approval = parse::<RawApproval>(&fixture("approval-approved.json"))
+        let approval = parse::<RawApproval>(Coupa::ApprovalApproved.text().as_bytes())
             .unwrap()
             .into_domain()
             .unwrap();
@@ -709,7 +699,7 @@ mod tests {
 
     #[test]
     fn user_group_keeps_only_active_members() {
-        let group = parse::<RawUserGroup>(&fixture("user-group.json"))
+        let group = parse::<RawUserGroup>(Coupa::UserGroup.text().as_bytes())
             .unwrap()
             .into_domain()
             .unwrap();
@@ -722,7 +712,7 @@ mod tests {
 
     #[test]
     fn users_by_email_reads_active_users() {
-        let users = parse::<Vec<RawParty>>(&fixture("users-by-email.json")).unwrap();
+        let users = parse::<Vec<RawParty>>(Coupa::UsersByEmail.text().as_bytes()).unwrap();
         let person = users
             .into_iter()
             .next()
@@ -740,7 +730,7 @@ mod tests {
 
     #[test]
     fn not_pending_error_message_is_extracted() {
-        let errors = parse::<RawErrors>(&fixture("error-not-pending.json")).unwrap();
+        let errors = parse::<RawErrors>(Coupa::ErrorNotPending.text().as_bytes()).unwrap();
         assert_eq!(
             errors.message().as_deref(),
             Some("Approval is not pending and cannot be approved")

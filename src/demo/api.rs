@@ -19,11 +19,11 @@ use crate::domain::RequisitionId;
 use super::block_kit;
 use super::conversation;
 use super::coupa_panel::{self, CoupaPanelError};
-use super::fake_slack::dm_channel;
-use super::people::Person;
 use super::server::DemoState;
-use super::slack_requests::{self, Actor, Click, ClickedMessage};
-use super::slack_sender::{AppAnswer, SendError};
+use crate::sandbox::people::Person;
+use crate::sandbox::slack::dm_channel;
+use crate::sandbox::slack::requests::{self as slack_requests, Actor, Click, ClickedMessage, now};
+use crate::sandbox::slack::{AppAnswer, SendError};
 
 /// Why an endpoint refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -85,14 +85,7 @@ fn person<'a>(state: &'a DemoState, user: &str) -> Result<&'a Person, ApiError> 
 }
 
 fn actor(person: &Person) -> Actor {
-    Actor {
-        id: person.slack_id.clone(),
-        name: person.name.clone(),
-    }
-}
-
-fn now() -> f64 {
-    jiff::Timestamp::now().as_millisecond() as f64 / 1000.0
+    Actor::new(&person.slack_id, &person.name)
 }
 
 fn answer(answer: &AppAnswer) -> Json<Value> {
@@ -184,7 +177,7 @@ pub async fn click(
 ) -> Result<Json<Value>, ApiError> {
     let person = person(&state, &request.user)?;
     // Like Slack's, a trigger id names one click; the modal it opens belongs to this person.
-    let trigger_id = format!("{}.{}", now() as u64, uuid::Uuid::new_v4().simple());
+    let trigger_id = slack_requests::trigger_id();
     let click = Click {
         action_id: request.action_id,
         block_id: request.block_id,

@@ -3,8 +3,8 @@
 //! you" marks. Pure.
 
 use super::block_kit;
-use super::fake_slack::FakeMessage;
 use super::mrkdwn::{escape_html, plain_to_html, to_html};
+use crate::sandbox::slack::FakeMessage;
 
 /// The bot's display name on the page.
 pub const BOT_NAME: &str = "Coupa Approvals";

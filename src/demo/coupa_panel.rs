@@ -5,8 +5,8 @@
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::coupa::sandbox::Sandbox;
 use crate::domain::{CoupaUserId, RequisitionId};
+use crate::sandbox::coupa::Sandbox;
 
 use super::mrkdwn::escape_html;
 
@@ -160,7 +160,7 @@ pub fn html(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coupa::demo_data::demo_sandbox;
+    use crate::sandbox::coupa::demo_data::demo_sandbox;
 
     #[test]
     fn the_panel_lists_every_requisition_with_who_it_waits_for() {

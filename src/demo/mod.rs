@@ -1,15 +1,16 @@
 //! `coupa-approvals demo`: the whole flow on one machine with no network and no accounts.
 //!
-//! [`server::start`] runs the Coupa sandbox (seeded by [`crate::coupa::demo_data`]) and a fake
-//! Slack Web API on loopback ports, the real app against them on the memory store, and a web page
-//! at `http://127.0.0.1:3000/demo` (port from `BIND_ADDR`) that plays Slack's part: it shows each
-//! person's DM conversation with the bot as the Block Kit the bot sent, and turns clicks, the
-//! deny form and typed messages into signed Slack requests to the app's own `/slack/*` routes.
-//! A side panel acts as Coupa, to show cards following decisions and edits made there.
+//! [`server::start`] builds a [`crate::sandbox::World`]: the Coupa sandbox seeded with the
+//! demo's people and requisitions, the fake Slack Web API, and the real app against them on the
+//! memory store. Beside it, a web page at `http://127.0.0.1:3000/demo` (port from `BIND_ADDR`)
+//! plays Slack's part: it shows each person's DM conversation with the bot as the Block Kit the
+//! bot sent, and turns clicks, the deny form and typed messages into signed Slack requests to the
+//! app's own `/slack/*` routes. A side panel acts as Coupa, to show cards following decisions
+//! and edits made there. The demo exists only in builds with the `sandbox` feature.
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`server`] | starts the fakes, the app and the page; options from the environment |
+//! | [`server`] | starts the world, the app and the page; options from the environment |
 //! | [`routes`] | the page's routes |
 //! | [`page`] | the server-rendered page and its script and stylesheet (`assets/`) |
 //! | [`api`] | the page's JSON endpoints |
@@ -17,25 +18,17 @@
 //! | [`block_kit`] | Block Kit JSON → HTML |
 //! | [`mrkdwn`] | Slack mrkdwn → HTML, escaped |
 //! | [`coupa_panel`] | the "Coupa" side panel: rows, approve in Coupa, change a total |
-//! | [`people`] | the demo's people, in both Coupa and Slack |
-//! | [`slack_requests`] | Slack-shaped interaction and event payloads |
-//! | [`signing`] | Slack's v0 request signature |
-//! | [`slack_sender`] | signed requests to the app |
-//! | [`fake_slack`] | the stateful fake Slack Web API (also used by the end-to-end tests) |
+//!
+//! The people, their Slack-shaped requests and the signing come from [`crate::sandbox`].
 
 pub mod api;
 pub mod block_kit;
 pub mod conversation;
 pub mod coupa_panel;
-pub mod fake_slack;
 pub mod mrkdwn;
 pub mod page;
-pub mod people;
 pub mod routes;
 pub mod server;
-pub mod signing;
-pub mod slack_requests;
-pub mod slack_sender;
 
 pub use server::{DemoError, DemoOptions, RunningDemo, start};
 

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::conversation;
 use super::coupa_panel;
 use super::mrkdwn::escape_html;
-use super::people::Person;
 use super::server::DemoState;
+use crate::sandbox::people::Person;
 
 /// The page's HTML template; `{{…}}` slots are filled by [`render`].
 pub const TEMPLATE: &str = include_str!("assets/demo.html");

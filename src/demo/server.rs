@@ -1,28 +1,23 @@
-//! Starts the whole demo in one process: the Coupa sandbox and the fake Slack on loopback ports,
-//! the real app configured against them (memory store, generated signing secret), and the demo
-//! page with its JSON endpoints on `BIND_ADDR`.
+//! Starts the whole demo in one process: a simulated world (the Coupa sandbox and the fake Slack
+//! on loopback ports, the real app configured against them on the memory store, with a signing
+//! secret of its own) and the demo page with its JSON endpoints on `BIND_ADDR`.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use secrecy::SecretString;
+use rust_decimal::Decimal;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{App, AppError};
-use crate::config::{ConfigError, Settings};
-use crate::coupa::demo_data::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_sandbox};
-use crate::coupa::sandbox::{RunningSandbox, Sandbox};
-use crate::store::MemoryStore;
+use crate::app::AppError;
+use crate::sandbox::coupa::Sandbox;
+use crate::sandbox::coupa::demo_data::demo_sandbox;
+use crate::sandbox::people::{self, Person};
+use crate::sandbox::slack::{FakeSlack, SlackSender};
+use crate::sandbox::{RunningApp, World, WorldError};
 
-use super::fake_slack::{FakeSlack, RunningFakeSlack};
-use super::people::{self, Person};
-use super::slack_sender::SlackSender;
-
-/// The bot token the demo's Slack accepts (the demo has no real secrets).
-pub const DEMO_BOT_TOKEN: &str = "xoxb-demo";
 /// Where the page listens unless `BIND_ADDR` says otherwise: loopback, since the demo has no
 /// authentication of its own.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
@@ -30,7 +25,7 @@ pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
 /// shows on the cards within seconds.
 pub const DEMO_SYNC_SECS: u64 = 2;
 /// Cards for requisitions above this total ask for confirmation before Approve.
-pub const CONFIRM_ABOVE_AMOUNT: &str = "10000";
+pub const CONFIRM_ABOVE_AMOUNT: u32 = 10_000;
 
 /// Why the demo could not start.
 #[derive(Debug, thiserror::Error)]
@@ -53,18 +48,10 @@ pub enum DemoError {
         /// Why.
         source: std::io::Error,
     },
-    /// The fake Coupa or fake Slack could not be served.
-    #[error("cannot start the demo's {what}: {source}")]
-    Fake {
-        /// Which.
-        what: &'static str,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The app's settings for the demo were refused (a bug in the demo).
-    #[error("the demo's app settings were refused: {0}")]
-    Settings(#[from] ConfigError),
-    /// The app could not start.
+    /// The simulated Coupa and Slack, or the app among them, could not start.
+    #[error("cannot start the demo: {0}")]
+    World(#[from] WorldError),
+    /// The app stopped with an error.
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -172,10 +159,9 @@ pub struct RunningDemo {
     /// Shared with the handlers; tests inspect the fakes through it.
     pub state: DemoState,
     stop: CancellationToken,
-    app_task: tokio::task::JoinHandle<Result<(), AppError>>,
+    app: RunningApp,
     page_task: tokio::task::JoinHandle<std::io::Result<()>>,
-    _coupa: RunningSandbox,
-    _slack: RunningFakeSlack,
+    _world: World,
 }
 
 impl RunningDemo {
@@ -190,37 +176,12 @@ impl RunningDemo {
         if let Ok(Err(err)) = self.page_task.await {
             tracing::warn!(error = %err, "the demo page stopped with an error");
         }
-        match self.app_task.await {
-            Ok(result) => result,
-            Err(err) => {
-                tracing::warn!(error = %err, "the demo's app task ended abnormally");
-                Ok(())
-            }
-        }
+        self.app.stop().await
     }
 }
 
 /// Starts everything; the page serves until [`RunningDemo::stop`].
 pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
-    let sandbox = demo_sandbox();
-    let slack = FakeSlack::new(DEMO_BOT_TOKEN);
-    let people = people::enrol(&sandbox, &slack);
-    let coupa = sandbox
-        .clone()
-        .serve()
-        .await
-        .map_err(|source| DemoError::Fake {
-            what: "Coupa sandbox",
-            source,
-        })?;
-    let fake_slack = slack
-        .clone()
-        .serve()
-        .await
-        .map_err(|source| DemoError::Fake {
-            what: "fake Slack",
-            source,
-        })?;
     // Bind the page first: a taken port should fail before anything else starts.
     let listener = TcpListener::bind(options.bind_addr)
         .await
@@ -233,43 +194,32 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
         source,
     })?;
 
-    // A fresh secret per run: only the demo itself can sign requests to its app.
-    let signing_secret = uuid::Uuid::new_v4().simple().to_string();
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("SLACK_BOT_TOKEN", DEMO_BOT_TOKEN.to_owned()),
-        ("SLACK_SIGNING_SECRET", signing_secret.clone()),
-        ("SLACK_API_URL", fake_slack.api_url()),
-        ("COUPA_INSTANCE_URL", coupa.url()),
-        ("COUPA_CLIENT_ID", DEMO_CLIENT_ID.to_owned()),
-        ("COUPA_CLIENT_SECRET", DEMO_CLIENT_SECRET.to_owned()),
-        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        (
-            "SYNC_INTERVAL_SECS",
-            options.sync_interval.as_secs().to_string(),
-        ),
-        ("CONFIRM_ABOVE_AMOUNT", CONFIRM_ABOVE_AMOUNT.to_owned()),
-    ]);
-    let settings = Settings::from_lookup(&|name| vars.get(name).cloned())?;
-    let app = App::build_with_store(settings, Arc::new(MemoryStore::new())).await?;
-    let app_addr = app.local_addr();
+    let sandbox = demo_sandbox();
+    let slack = FakeSlack::default();
+    let people = people::enrol(&sandbox, &slack);
+    let sync_interval = options.sync_interval;
+    let world = World::builder()
+        .coupa(sandbox)
+        .slack(slack)
+        .settings(move |settings| {
+            settings.sync_interval = sync_interval;
+            settings.confirm_above_amount = Some(Decimal::from(CONFIRM_ABOVE_AMOUNT));
+        })
+        .build()
+        .await?;
+    let app = world.start_app().await?;
+    let app_addr = app.addr;
 
     let state = DemoState {
-        slack: slack.clone(),
-        coupa: sandbox.clone(),
+        slack: world.slack.clone(),
+        coupa: world.coupa.clone(),
         people: Arc::new(people),
-        sender: SlackSender::new(
-            &format!("http://{app_addr}"),
-            SecretString::from(signing_secret),
-        ),
-        slack_base: format!("http://{}", fake_slack.addr),
-        coupa_base: coupa.url(),
+        sender: app.slack().clone(),
+        slack_base: world.slack_url(),
+        coupa_base: world.coupa_url(),
         modals: Arc::default(),
     };
     let stop = CancellationToken::new();
-    let app_stop = stop.clone();
-    let app_task = tokio::spawn(app.run_until_stopped(async move {
-        app_stop.cancelled().await;
-    }));
     let router = super::routes::router(state.clone());
     let page_stop = stop.clone();
     let page_task = tokio::spawn(async move {
@@ -282,10 +232,9 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
         app_addr,
         state,
         stop,
-        app_task,
+        app,
         page_task,
-        _coupa: coupa,
-        _slack: fake_slack,
+        _world: world,
     })
 }
 

@@ -9,12 +9,14 @@ use coupa_approvals::domain::records::{PendingItem, PendingSnapshot};
 use coupa_approvals::domain::{
     Account, ApprovalId, Decision, Fingerprint, Line, Money, RequisitionId,
 };
+use coupa_approvals::sandbox::block_kit::{
+    assert_message_within_limits, assert_modal_within_limits,
+};
 use coupa_approvals::slack::blocks::{self, ListOptions, limits};
 use coupa_approvals::slack::channel::ChannelId;
 use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use support::cards::{DECIDED_AT, ISSUED_AT, at};
 
@@ -172,76 +174,6 @@ fn every_state(name: &str, reason: &str) -> Vec<CardState> {
     states
 }
 
-fn chars(value: &Value) -> usize {
-    value.as_str().map_or(0, |s| s.chars().count())
-}
-
-/// A text object's text: present, non-empty, at most `max` characters.
-fn assert_text(what: &str, object: &Value, max: usize) {
-    let n = chars(&object["text"]);
-    assert!(n >= 1, "{what} is empty: {object}");
-    assert!(n <= max, "{what} has {n} > {max} characters");
-}
-
-/// Every block and element inside Block Kit's limits.
-fn assert_blocks_within_limits(blocks: &Value, max_blocks: usize) {
-    let blocks = blocks.as_array().expect("blocks are a list");
-    assert!(blocks.len() <= max_blocks, "{} blocks", blocks.len());
-    for block in blocks {
-        if let Some(id) = block["block_id"].as_str() {
-            assert!(id.chars().count() <= 255);
-        }
-        match block["type"].as_str().unwrap_or_default() {
-            "header" => assert_text("header", &block["text"], limits::HEADER),
-            "section" => {
-                if !block["text"].is_null() {
-                    assert_text("section", &block["text"], limits::SECTION_TEXT);
-                }
-                if let Some(fields) = block["fields"].as_array() {
-                    assert!(fields.len() <= limits::FIELDS, "{} fields", fields.len());
-                    for field in fields {
-                        assert_text("field", field, limits::FIELD_TEXT);
-                    }
-                }
-                assert!(!block["text"].is_null() || !block["fields"].is_null());
-            }
-            "context" => {
-                let elements = block["elements"].as_array().expect("context elements");
-                assert!(!elements.is_empty() && elements.len() <= limits::CONTEXT_ELEMENTS);
-                for element in elements {
-                    assert_text("context", element, limits::SECTION_TEXT);
-                }
-            }
-            "actions" => {
-                let elements = block["elements"].as_array().expect("action elements");
-                assert!(!elements.is_empty() && elements.len() <= 25);
-                for button in elements {
-                    assert_text("button", &button["text"], limits::BUTTON_TEXT);
-                    assert!(chars(&button["action_id"]) <= 255);
-                    assert!(chars(&button["value"]) <= limits::BUTTON_VALUE);
-                    if !button["confirm"].is_null() {
-                        let confirm = &button["confirm"];
-                        assert_text("confirm title", &confirm["title"], limits::CONFIRM_TITLE);
-                        assert_text("confirm text", &confirm["text"], limits::CONFIRM_TEXT);
-                        assert_text("confirm", &confirm["confirm"], limits::CONFIRM_BUTTON);
-                        assert_text("deny", &confirm["deny"], limits::CONFIRM_BUTTON);
-                    }
-                }
-            }
-            "divider" | "input" => {}
-            other => panic!("unexpected block type {other}"),
-        }
-    }
-}
-
-fn assert_message_within_limits(rendered: &blocks::Rendered, max_blocks: usize) {
-    assert!(!rendered.text.trim().is_empty(), "no fallback text");
-    assert!(rendered.text.chars().count() <= limits::FALLBACK_TEXT);
-    let json = serde_json::to_value(&rendered.blocks).expect("blocks serialise");
-    serde_json::to_string(&json).expect("JSON text");
-    assert_blocks_within_limits(&json, max_blocks);
-}
-
 fn item() -> impl Strategy<Value = PendingItem> {
     (
         line_text(),
@@ -334,15 +266,11 @@ proptest! {
             channel: channel.map(ChannelId),
         };
         let view = serde_json::to_value(blocks::deny_modal(&metadata, &title)).expect("JSON");
-        assert_text("modal title", &view["title"], limits::MODAL_TITLE);
-        assert_text("modal submit", &view["submit"], limits::MODAL_TITLE);
-        assert_text("modal close", &view["close"], limits::MODAL_TITLE);
-        prop_assert!(chars(&view["private_metadata"]) <= 3_000);
+        assert_modal_within_limits(&view);
         prop_assert_eq!(
             DenyMetadata::decode(view["private_metadata"].as_str().unwrap_or_default()),
             Some(metadata)
         );
-        assert_blocks_within_limits(&view["blocks"], limits::VIEW_BLOCKS);
     }
 }
 

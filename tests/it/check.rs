@@ -3,16 +3,14 @@
 
 use crate::support;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use coupa_approvals::check::{self, Report, Targets};
 use coupa_approvals::config::Settings;
 use coupa_approvals::coupa::CoupaClient;
-use coupa_approvals::coupa::sandbox::{
-    NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
-};
-use coupa_approvals::demo::fake_slack::{FakeSlack, RunningFakeSlack};
+use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, StepApprover};
+use coupa_approvals::sandbox::slack::FakeSlack;
+use coupa_approvals::sandbox::{World, env};
 use coupa_approvals::store::{MemoryStore, RedisStore, Store};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
@@ -21,15 +19,20 @@ use support::fake_chat::FakeChat;
 const SCOPES: &[&str] = coupa_approvals::slack::BOT_SCOPES;
 
 struct Installation {
-    coupa: RunningSandbox,
-    slack: RunningFakeSlack,
+    world: World,
     chat: Arc<FakeChat>,
-    vars: HashMap<&'static str, String>,
+    /// What `check` runs with; a test breaks it to see the right line fail.
+    settings: Settings,
 }
 
 impl Installation {
     async fn new() -> Self {
-        let sandbox = Sandbox::new("client", "secret");
+        let world = World::builder()
+            .slack(FakeSlack::new("xoxb-check"))
+            .build()
+            .await
+            .unwrap();
+        let sandbox = &world.coupa;
         let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
         let daniel = sandbox.add_user("daniel@example.com", "Daniel", "Okafor");
         sandbox.add_requisition(NewRequisition {
@@ -42,37 +45,25 @@ impl Installation {
             need_by: None,
             chain: vec![vec![StepApprover::User(daniel)]],
         });
-        let coupa = sandbox.serve().await.unwrap();
-        let slack = FakeSlack::new("xoxb-check").serve().await.unwrap();
         let chat = Arc::new(FakeChat::new());
         chat.add_user("UDANIEL", "Daniel Okafor", "daniel@example.com");
-        let vars = HashMap::from([
-            ("SLACK_BOT_TOKEN", "xoxb-check".to_owned()),
-            ("SLACK_SIGNING_SECRET", "signing".to_owned()),
-            ("SLACK_API_URL", slack.api_url()),
-            ("COUPA_INSTANCE_URL", coupa.url()),
-            ("COUPA_CLIENT_ID", "client".to_owned()),
-            ("COUPA_CLIENT_SECRET", "secret".to_owned()),
-            ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        ]);
+        let settings = world.settings.clone();
         Self {
-            coupa,
-            slack,
+            world,
             chat,
-            vars,
+            settings,
         }
     }
 
     async fn check_with(&self, store: Arc<dyn Store>) -> Report {
-        let settings = Settings::from_lookup(&|name| self.vars.get(name).cloned()).unwrap();
-        let coupa = CoupaClient::builder(&settings.coupa).build().unwrap();
+        let coupa = CoupaClient::builder(&self.settings.coupa).build().unwrap();
         let targets = Targets {
             store,
             coupa,
             chat: self.chat.clone(),
             required_bot_scopes: SCOPES,
         };
-        check::run(&settings, &targets).await
+        check::run(&self.settings, &targets).await
     }
 
     async fn check(&self) -> Report {
@@ -129,9 +120,7 @@ async fn a_healthy_installation_passes_every_check() {
 #[tokio::test]
 async fn a_wrong_coupa_secret_is_named() {
     let mut installation = Installation::new().await;
-    installation
-        .vars
-        .insert("COUPA_CLIENT_SECRET", "wrong".into());
+    installation.settings.coupa.client_secret = "wrong".into();
     let report = installation.check().await;
     assert!(!report.ok);
     let token = line(&report, "coupa token");
@@ -147,7 +136,7 @@ async fn a_wrong_coupa_secret_is_named() {
 async fn a_missing_slack_scope_is_listed() {
     let installation = Installation::new().await;
     installation
-        .slack
+        .world
         .slack
         .set_scopes("chat:write,im:write,im:history,users:read,app_mentions:read,commands");
     let report = installation.check().await;
@@ -168,11 +157,11 @@ async fn a_missing_slack_scope_is_listed() {
 async fn unmapped_approvers_are_listed_by_name_and_email() {
     let installation = Installation::new().await;
     let ghost = installation
+        .world
         .coupa
-        .sandbox
         .add_user("ghost@example.com", "Gus", "Ghost");
-    let requester = installation.coupa.sandbox.users()[0].id;
-    installation.coupa.sandbox.add_requisition(NewRequisition {
+    let requester = installation.world.coupa.users()[0].id;
+    installation.world.coupa.add_requisition(NewRequisition {
         title: "Chairs".into(),
         requested_by: requester,
         currency: "USD".into(),
@@ -231,7 +220,7 @@ async fn run_binary(installation: &Installation, args: &[&str]) -> std::process:
     tokio::process::Command::new(env!("CARGO_BIN_EXE_coupa-approvals"))
         .args(args)
         .env_clear()
-        .envs(installation.vars.iter().map(|(k, v)| (*k, v.as_str())))
+        .envs(env::variables(&installation.settings))
         .current_dir(dir)
         .output()
         .await
@@ -243,7 +232,7 @@ async fn the_check_command_exits_0_when_all_is_well_and_1_with_a_wrong_secret() 
     let mut installation = Installation::new().await;
     // The command maps approvers through Slack itself: give the fake workspace Daniel.
     installation
-        .slack
+        .world
         .slack
         .add_user("UDANIEL", "Daniel Okafor", "daniel@example.com");
     let output = run_binary(&installation, &["check"]).await;
@@ -255,9 +244,7 @@ async fn the_check_command_exits_0_when_all_is_well_and_1_with_a_wrong_secret() 
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["ok"], true);
 
-    installation
-        .vars
-        .insert("COUPA_CLIENT_SECRET", "wrong".into());
+    installation.settings.coupa.client_secret = "wrong".into();
     let output = run_binary(&installation, &["check"]).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");

@@ -6,14 +6,14 @@
 use std::str::FromStr;
 use std::time::{Duration, Instant, SystemTime};
 
-use coupa_approvals::config::{CoupaSettings, DEFAULT_COUPA_SCOPES};
+use coupa_approvals::config::CoupaSettings;
 use coupa_approvals::coupa::{CoupaClient, CoupaError, RetryPolicy};
 use coupa_approvals::domain::{
     ApprovalId, ApprovalStatus, CoupaUserId, GroupId, Money, RequisitionId,
 };
+use coupa_approvals::sandbox::fixtures::Coupa;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
 use wiremock::matchers::{
@@ -24,25 +24,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const CLIENT_ID: &str = "chat-approvals";
 const CLIENT_SECRET: &str = "s3cret-value";
 
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/coupa/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
 fn settings(server: &MockServer) -> CoupaSettings {
-    let instance_url = Url::parse(&server.uri()).unwrap();
-    CoupaSettings {
-        token_url: instance_url.join("/oauth2/token").unwrap(),
-        instance_url,
-        client_id: CLIENT_ID.to_owned(),
-        client_secret: SecretString::from(CLIENT_SECRET),
-        scopes: DEFAULT_COUPA_SCOPES
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        max_rps: 20,
-    }
+    CoupaSettings::new(Url::parse(&server.uri()).unwrap(), CLIENT_ID, CLIENT_SECRET)
 }
 
 fn fast_retries() -> RetryPolicy {
@@ -124,7 +107,7 @@ async fn the_token_request_sends_credentials_and_scopes_in_the_form_body() {
         .and(body_string_contains(
             "scope=core.approval.read+core.approval.write+core.requisition.read+core.user.read+core.user_group.read",
         ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("oauth-token.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::OauthToken.json()))
         .expect(1)
         .mount(&server)
         .await;
@@ -135,7 +118,7 @@ async fn the_token_request_sends_credentials_and_scopes_in_the_form_body() {
             "Bearer eyJhbGciOiJSUzI1NiJ9.example.signature",
         ))
         .and(header("accept", "application/json"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("approval-user.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::ApprovalUser.json()))
         .expect(1)
         .mount(&server)
         .await;
@@ -155,7 +138,7 @@ async fn the_token_request_sends_credentials_and_scopes_in_the_form_body() {
 async fn the_token_is_cached_and_shared_by_later_calls_and_clones() {
     let server = MockServer::start().await;
     mount_token(&server, "tok-1").await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
     let coupa = client(&server);
     let clone = coupa.clone();
 
@@ -190,7 +173,7 @@ async fn fifty_concurrent_calls_with_an_expired_token_make_one_token_request() {
         .with_priority(2)
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
     let coupa = client(&server);
     coupa.approval(ApprovalId(90211)).await.unwrap();
 
@@ -234,7 +217,7 @@ async fn a_failed_early_renewal_keeps_using_the_still_valid_token() {
     Mock::given(method("GET"))
         .and(path("/api/approvals/90211"))
         .and(header("authorization", "Bearer tok-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("approval-user.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::ApprovalUser.json()))
         .mount(&server)
         .await;
     let coupa = client(&server);
@@ -268,7 +251,7 @@ async fn a_401_renews_the_token_once_and_retries_the_call_once() {
     Mock::given(method("GET"))
         .and(path("/api/approvals/90211"))
         .and(header("authorization", "Bearer tok-new"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("approval-user.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::ApprovalUser.json()))
         .mount(&server)
         .await;
 
@@ -383,7 +366,7 @@ async fn a_429_with_retry_after_is_waited_out_then_retried() {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
 
     let started = Instant::now();
     let approval = client(&server).approval(ApprovalId(90211)).await.unwrap();
@@ -409,7 +392,7 @@ async fn a_503_with_retry_after_as_an_http_date_is_waited_out() {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
 
     let started = Instant::now();
     client(&server).approval(ApprovalId(90211)).await.unwrap();
@@ -458,7 +441,7 @@ async fn a_500_then_200_on_a_read_is_retried_and_succeeds() {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
 
     let approval = client(&server).approval(ApprovalId(90211)).await.unwrap();
 
@@ -504,14 +487,14 @@ async fn a_slow_read_times_out_and_is_retried() {
         .and(path("/api/approvals/90211"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(fixture("approval-user.json"))
+                .set_body_json(Coupa::ApprovalUser.json())
                 .set_delay(Duration::from_secs(2)),
         )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
 
     let approval = client(&server).approval(ApprovalId(90211)).await.unwrap();
 
@@ -580,7 +563,7 @@ async fn an_unreadable_answer_is_a_decode_error() {
 async fn calls_stay_under_the_configured_rate() {
     let server = MockServer::start().await;
     mount_token(&server, "tok").await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
     let coupa = CoupaClient::builder(&settings(&server))
         .max_rps(20)
         .build()
@@ -762,7 +745,7 @@ async fn changed_requisitions_are_asked_for_oldest_first_with_an_overlapping_wat
         .and(query_param("limit", "50"))
         .and(query_param("offset", "0"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([fixture("requisition-pending.json")])),
+            ResponseTemplate::new(200).set_body_json(json!([Coupa::RequisitionPending.json()])),
         )
         .expect(1)
         .mount(&server)
@@ -827,9 +810,7 @@ async fn approvals_pending_for_a_user_are_asked_for_by_approver() {
         .and(query_param("status", "pending_approval"))
         .and(query_param("approvable_type", "RequisitionHeader"))
         .and(query_param("approver_id", "42"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([fixture("approval-user.json")])),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([Coupa::ApprovalUser.json()])))
         .expect(1)
         .mount(&server)
         .await;
@@ -903,7 +884,7 @@ async fn a_user_is_found_by_exact_email_or_not_at_all() {
     Mock::given(method("GET"))
         .and(path("/api/users"))
         .and(query_param("email", "daniel.okafor@example.com"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("users-by-email.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::UsersByEmail.json()))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -918,7 +899,7 @@ async fn a_user_is_found_by_exact_email_or_not_at_all() {
         .and(path("/api/users"))
         .and(query_param("email", "daniel@example.com"))
         // A loose match Coupa should not return; the client still refuses it.
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("users-by-email.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::UsersByEmail.json()))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -958,7 +939,7 @@ async fn a_user_group_comes_with_its_active_members() {
     mount_token(&server, "tok").await;
     Mock::given(method("GET"))
         .and(path("/api/user_groups/12"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("user-group.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::UserGroup.json()))
         .mount(&server)
         .await;
 
@@ -977,7 +958,7 @@ async fn approving_an_approval_that_is_no_longer_pending_is_not_pending_with_cou
     mount_token(&server, "tok").await;
     Mock::given(method("PUT"))
         .and(path("/api/approvals/90211/approve"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(fixture("error-not-pending.json")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(Coupa::ErrorNotPending.json()))
         .expect(1)
         .mount(&server)
         .await;
@@ -1009,7 +990,7 @@ async fn a_400_on_an_approval_that_was_decided_elsewhere_is_not_pending() {
         )
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-approved.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalApproved.json()).await;
 
     let error = client(&server)
         .reject(ApprovalId(90211), "no budget")
@@ -1028,7 +1009,7 @@ async fn a_successful_approval_returns_the_approval_as_coupa_shows_it() {
     mount_token(&server, "tok").await;
     Mock::given(method("PUT"))
         .and(path("/api/approvals/90211/approve"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("approval-approved.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::ApprovalApproved.json()))
         .expect(1)
         .mount(&server)
         .await;
@@ -1051,13 +1032,13 @@ async fn an_ambiguous_approval_is_resolved_by_re_reading_the_approval() {
         .and(path("/api/approvals/90211/approve"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(fixture("approval-approved.json"))
+                .set_body_json(Coupa::ApprovalApproved.json())
                 .set_delay(Duration::from_secs(2)),
         )
         .expect(1)
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-approved.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalApproved.json()).await;
 
     let approval = client(&server)
         .approve(ApprovalId(90211), "ok")
@@ -1086,7 +1067,7 @@ async fn an_ambiguous_approval_still_pending_reports_the_failure() {
         .expect(1)
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
 
     let error = client(&server)
         .approve(ApprovalId(90211), "ok")
@@ -1152,7 +1133,7 @@ async fn a_rate_limited_decision_is_retried_because_coupa_did_not_act() {
         .await;
     Mock::given(method("PUT"))
         .and(path("/api/approvals/90211/approve"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("approval-approved.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::ApprovalApproved.json()))
         .with_priority(2)
         .mount(&server)
         .await;
@@ -1242,7 +1223,7 @@ async fn waiters_take_a_short_lived_renewal_instead_of_renewing_again() {
         )
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-user.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
     let coupa = client(&server);
 
     let mut tasks = tokio::task::JoinSet::new();
@@ -1267,7 +1248,7 @@ async fn an_accepted_decision_with_an_unreadable_answer_is_read_back_not_failed(
         .expect(1)
         .mount(&server)
         .await;
-    mount_approval(&server, 90211, fixture("approval-approved.json")).await;
+    mount_approval(&server, 90211, Coupa::ApprovalApproved.json()).await;
 
     let approval = client(&server)
         .approve(ApprovalId(90211), "ok")
@@ -1320,7 +1301,7 @@ async fn a_decision_refused_with_401_is_sent_again_once_with_a_renewed_token() {
     Mock::given(method("PUT"))
         .and(path("/api/approvals/90211/approve"))
         .and(header("authorization", "Bearer tok-new"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("approval-approved.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Coupa::ApprovalApproved.json()))
         .expect(1)
         .mount(&server)
         .await;

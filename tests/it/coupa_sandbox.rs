@@ -6,18 +6,17 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use coupa_approvals::config::{CoupaSettings, DEFAULT_COUPA_SCOPES};
-use coupa_approvals::coupa::sandbox::{
-    Fault, NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
-};
+use coupa_approvals::config::CoupaSettings;
 use coupa_approvals::coupa::{CoupaClient, CoupaError, RetryPolicy};
 use coupa_approvals::domain::{
     ApprovalStatus, Approver, CoupaUserId, GroupId, Money, RequisitionId, RequisitionStatus,
 };
+use coupa_approvals::sandbox::coupa::{
+    Fault, NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
+};
 use jiff::Timestamp;
 use reqwest::Method;
 use rust_decimal::Decimal;
-use secrecy::SecretString;
 use url::Url;
 
 const CLIENT_ID: &str = "chat-approvals";
@@ -39,18 +38,9 @@ impl World {
 }
 
 fn settings(url: &str, secret: &str) -> CoupaSettings {
-    let instance_url = Url::parse(url).unwrap();
-    CoupaSettings {
-        token_url: instance_url.join("/oauth2/token").unwrap(),
-        instance_url,
-        client_id: CLIENT_ID.to_owned(),
-        client_secret: SecretString::from(secret),
-        scopes: DEFAULT_COUPA_SCOPES
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        max_rps: 25,
-    }
+    let mut settings = CoupaSettings::new(Url::parse(url).unwrap(), CLIENT_ID, secret);
+    settings.max_rps = 25;
+    settings
 }
 
 fn client(url: &str, secret: &str) -> CoupaClient {
@@ -68,7 +58,7 @@ fn client(url: &str, secret: &str) -> CoupaClient {
 
 /// Jane approves first, then a group of Daniel and Sofia.
 async fn world() -> World {
-    let sandbox = Sandbox::new(CLIENT_ID, CLIENT_SECRET);
+    let sandbox = Sandbox::with_client(CLIENT_ID, CLIENT_SECRET);
     let marta = sandbox.add_user("marta.kowalski@example.com", "Marta", "Kowalski");
     let jane = sandbox.add_user("jane.doe@example.com", "Jane", "Doe");
     let daniel = sandbox.add_user("daniel.okafor@example.com", "Daniel", "Okafor");

@@ -190,30 +190,72 @@ fn the_image_is_multi_stage_non_root_and_checks_healthz() {
     // Every target Cargo.toml declares needs a file in the dependency-caching layer.
     let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
     let manifest: toml_like::Manifest = toml_like::parse(&manifest);
+    assert!(!manifest.benches.is_empty() && !manifest.examples.is_empty());
     for bench in manifest.benches {
         assert!(
             dockerfile.contains(&format!("benches/{bench}.rs")),
             "the Dockerfile's placeholder layer lacks benches/{bench}.rs"
         );
     }
+    for example in manifest.examples {
+        assert!(
+            dockerfile.contains(&format!("examples/{example}.rs")),
+            "the Dockerfile's placeholder layer lacks examples/{example}.rs"
+        );
+    }
+    for test in manifest.tests {
+        assert!(
+            dockerfile.contains(test.as_str()),
+            "the Dockerfile's placeholder layer lacks {test}"
+        );
+    }
 }
 
-/// Just enough of Cargo.toml to list the declared benchmark targets.
+#[test]
+fn the_image_is_the_service_alone_without_the_simulated_world() {
+    let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let builds: Vec<&str> = dockerfile
+        .lines()
+        .filter(|l| l.contains("cargo build"))
+        .collect();
+    assert!(!builds.is_empty());
+    for build in builds {
+        assert!(build.contains("--no-default-features"), "{build}");
+    }
+}
+
+/// Just enough of Cargo.toml to list the declared benchmark, example and test targets.
 mod toml_like {
     pub struct Manifest {
         pub benches: Vec<String>,
+        pub examples: Vec<String>,
+        /// Paths of the test targets.
+        pub tests: Vec<String>,
     }
 
     pub fn parse(text: &str) -> Manifest {
-        let mut benches = Vec::new();
-        let mut in_bench = false;
+        let mut manifest = Manifest {
+            benches: Vec::new(),
+            examples: Vec::new(),
+            tests: Vec::new(),
+        };
+        let mut section = "";
         for line in text.lines().map(str::trim) {
             if line.starts_with('[') {
-                in_bench = line == "[[bench]]";
-            } else if in_bench && let Some(name) = line.strip_prefix("name = ") {
-                benches.push(name.trim_matches('"').to_owned());
+                section = line;
+            } else if let Some(name) = line.strip_prefix("name = ") {
+                let name = name.trim_matches('"').to_owned();
+                match section {
+                    "[[bench]]" => manifest.benches.push(name),
+                    "[[example]]" => manifest.examples.push(name),
+                    _ => {}
+                }
+            } else if section == "[[test]]"
+                && let Some(path) = line.strip_prefix("path = ")
+            {
+                manifest.tests.push(path.trim_matches('"').to_owned());
             }
         }
-        Manifest { benches }
+        manifest
     }
 }

@@ -7,28 +7,25 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coupa_approvals::chat::card::CardState;
-use coupa_approvals::config::CoupaSettings;
-use coupa_approvals::coupa::sandbox::{
-    NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
-};
-use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
+use coupa_approvals::coupa::RetryPolicy;
 use coupa_approvals::domain::outcome::{DecisionResult, Refusal};
 use coupa_approvals::domain::{ChatUserId, CoupaUserId, Decision, RequisitionId};
+use coupa_approvals::engine::Engine;
 use coupa_approvals::engine::decide::DecisionRequest;
 use coupa_approvals::engine::pending::PendingAnswer;
 use coupa_approvals::engine::service::DECISIONS_AT_ONCE;
-use coupa_approvals::engine::{Engine, EngineSettings};
+use coupa_approvals::sandbox;
+use coupa_approvals::sandbox::coupa::{NewRequisition, Sandbox, StepApprover};
 use coupa_approvals::store::{MemoryStore, Store};
 use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
-use secrecy::SecretString;
 use support::fake_chat::FakeChat;
 
 const TTL: Duration = Duration::from_secs(168 * 3600);
 
 /// The world of one test: Coupa, chat, store, a movable clock, and the people in it.
 struct World {
-    coupa: RunningSandbox,
+    sim: sandbox::World,
     chat: Arc<FakeChat>,
     store: Arc<MemoryStore>,
     offset: Arc<Mutex<SignedDuration>>,
@@ -41,8 +38,27 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let sandbox = Sandbox::new("client", "secret");
         let chat = Arc::new(FakeChat::new());
+        let store = Arc::new(MemoryStore::new());
+        let offset = Arc::new(Mutex::new(SignedDuration::ZERO));
+        let clock_offset = offset.clone();
+        let sim = sandbox::World::builder()
+            .store(store.clone())
+            .chat(chat.clone())
+            .clock(Arc::new(move || {
+                Timestamp::now() + *clock_offset.lock().unwrap()
+            }))
+            .coupa_client(|client| {
+                client.max_rps(25).retry_policy(RetryPolicy {
+                    max_attempts: 1,
+                    ..RetryPolicy::default()
+                })
+            })
+            .settings(|settings| settings.button_ttl = TTL)
+            .build()
+            .await
+            .unwrap();
+        let sandbox = &sim.coupa;
         let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
         let daniel = (
             sandbox.add_user("daniel@example.com", "Daniel", "Okafor"),
@@ -58,10 +74,10 @@ impl World {
         );
         let mallory = chat.add_user("UMALLORY", "Mallory", "mallory@example.com");
         Self {
-            coupa: sandbox.serve().await.unwrap(),
+            sim,
             chat,
-            store: Arc::new(MemoryStore::new()),
-            offset: Arc::new(Mutex::new(SignedDuration::ZERO)),
+            store,
+            offset,
             requester,
             daniel,
             sofia,
@@ -71,40 +87,12 @@ impl World {
     }
 
     fn sandbox(&self) -> &Sandbox {
-        &self.coupa.sandbox
+        &self.sim.coupa
     }
 
     /// A fresh engine over the same Coupa, chat and store (a restart looks like this).
     fn engine(&self) -> Engine {
-        let settings = CoupaSettings {
-            instance_url: self.coupa.url().parse().unwrap(),
-            client_id: "client".into(),
-            client_secret: SecretString::from("secret"),
-            scopes: vec!["core.approval.read".into()],
-            token_url: format!("{}/oauth2/token", self.coupa.url())
-                .parse()
-                .unwrap(),
-            max_rps: 25,
-        };
-        let coupa = CoupaClient::builder(&settings)
-            .retry_policy(RetryPolicy {
-                max_attempts: 1,
-                ..RetryPolicy::default()
-            })
-            .build()
-            .unwrap();
-        let offset = self.offset.clone();
-        Engine::new(
-            self.store.clone(),
-            self.chat.clone(),
-            coupa,
-            EngineSettings {
-                coupa_instance_url: self.coupa.url().parse().unwrap(),
-                button_ttl: TTL,
-                confirm_above_amount: None,
-            },
-            Arc::new(move || Timestamp::now() + *offset.lock().unwrap()),
-        )
+        self.sim.engine().unwrap()
     }
 
     fn advance(&self, by: Duration) {
@@ -112,19 +100,8 @@ impl World {
     }
 
     fn requisition(&self, chain: Vec<Vec<StepApprover>>) -> RequisitionId {
-        self.sandbox().add_requisition(NewRequisition {
-            title: "Standing desks".into(),
-            requested_by: self.requester,
-            currency: "USD".into(),
-            lines: vec![
-                NewLine::quantity("Desk", 12, Decimal::new(58_500, 2), "Ergonomica"),
-                NewLine::amount("Delivery", Decimal::new(40_050, 2), "Ergonomica"),
-            ],
-            justification: Some("New floor".into()),
-            department: Some("Engineering".into()),
-            need_by: Some("2026-12-20".into()),
-            chain,
-        })
+        self.sandbox()
+            .add_requisition(NewRequisition::standing_desks(self.requester, chain))
     }
 
     /// The request a click on `user`'s newest card for `requisition` makes.
@@ -477,7 +454,7 @@ async fn when_coupa_fails_whats_pending_shows_the_last_known_list() {
     );
     world
         .sandbox()
-        .inject(coupa_approvals::coupa::sandbox::Fault::status(
+        .inject(coupa_approvals::sandbox::coupa::Fault::status(
             "/api/", 500, 100,
         ));
     assert!(
@@ -554,7 +531,7 @@ async fn a_cycle_with_nothing_changed_makes_at_most_two_coupa_calls_with_2000_pe
 
 #[tokio::test]
 async fn a_coupa_failure_releases_the_claim_so_a_retry_can_decide() {
-    use coupa_approvals::coupa::sandbox::Fault;
+    use coupa_approvals::sandbox::coupa::Fault;
     let world = World::new().await;
     let engine = world.engine();
     world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
@@ -580,7 +557,7 @@ async fn a_coupa_failure_releases_the_claim_so_a_retry_can_decide() {
 #[tokio::test]
 async fn an_unconfirmable_decision_says_check_coupa_blocks_a_second_try_and_the_next_sync_settles_it()
  {
-    use coupa_approvals::coupa::sandbox::Fault;
+    use coupa_approvals::sandbox::coupa::Fault;
     let world = World::new().await;
     let engine = world.engine();
     let req = world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);

@@ -8,19 +8,12 @@
 //! over HTTP and the memory store.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use coupa_approvals::config::CoupaSettings;
-use coupa_approvals::coupa::sandbox::{NewRequisition, Sandbox};
-use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
-use coupa_approvals::demo::fake_slack::{FakeSlack, dm_channel};
+use coupa_approvals::coupa::RetryPolicy;
 use coupa_approvals::engine::sync::CONCURRENT_REQUISITIONS;
-use coupa_approvals::engine::{Engine, EngineSettings, system_clock};
-use coupa_approvals::slack::client::{SlackChat, web_client};
-use coupa_approvals::store::MemoryStore;
-use rust_decimal::Decimal;
-use secrecy::SecretString;
+use coupa_approvals::sandbox::World;
+use coupa_approvals::sandbox::slack::{FakeSlack, dm_channel};
 
 const TOKEN: &str = "xoxb-fan-out";
 const APPROVALS: usize = 1_000;
@@ -35,62 +28,27 @@ fn title(n: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_cards_arrive_once_each_within_ten_percent_of_the_workspace_budget_time() {
-    let sandbox = Sandbox::new("client", "secret");
-    let slack = FakeSlack::new(TOKEN);
-    let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
-    let approvers: Vec<_> = (0..APPROVERS)
-        .map(|n| {
-            let email = format!("approver{n}@example.com");
-            let user = format!("UAPPROVER{n}");
-            slack.add_user(&user, &format!("Approver {n}"), &email);
-            (sandbox.add_user(&email, "Approver", &n.to_string()), user)
-        })
-        .collect();
-    let mut recipient_of = HashMap::new();
-    for n in 0..APPROVALS {
-        let (approver, user) = &approvers[n % APPROVERS];
-        sandbox.add_requisition(NewRequisition::one_line(
-            title(n),
-            requester,
-            *approver,
-            Decimal::from(100 + n as i64),
-        ));
-        recipient_of.insert(title(n), dm_channel(user));
-    }
-    let coupa = sandbox.serve().await.unwrap();
-    let running = slack.clone().serve().await.unwrap();
-    let chat = SlackChat::with_client(
-        web_client(&running.api_url().parse().unwrap()).unwrap(),
-        TOKEN,
-    );
-    let settings = CoupaSettings {
-        instance_url: coupa.url().parse().unwrap(),
-        client_id: "client".into(),
-        client_secret: SecretString::from("secret"),
-        scopes: vec!["core.approval.read".into()],
-        token_url: format!("{}/oauth2/token", coupa.url()).parse().unwrap(),
-        max_rps: 25,
-    };
-    let coupa_client = CoupaClient::builder(&settings)
-        // Coupa's pace is not what this test is about.
-        .max_rps(10_000)
-        .retry_policy(RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
+    let world = World::builder()
+        .slack(FakeSlack::new(TOKEN))
+        .coupa_client(|client| {
+            // Coupa's pace is not what this test is about.
+            client.max_rps(10_000).retry_policy(RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            })
         })
         .build()
+        .await
         .unwrap();
-    let engine = Engine::new(
-        Arc::new(MemoryStore::new()),
-        Arc::new(chat),
-        coupa_client,
-        EngineSettings {
-            coupa_instance_url: coupa.url().parse().unwrap(),
-            button_ttl: Duration::from_secs(168 * 3600),
-            confirm_above_amount: None,
-        },
-        system_clock(),
-    );
+    let slack = &world.slack;
+    let requester = world
+        .coupa
+        .add_user("marta@example.com", "Marta", "Kowalski");
+    let approvers = world.add_pending_load(requester, APPROVERS, APPROVALS, title, Duration::ZERO);
+    let recipient_of: HashMap<String, String> = (0..APPROVALS)
+        .map(|n| (title(n), dm_channel(&approvers[n % APPROVERS].slack_id)))
+        .collect();
+    let engine = world.engine().unwrap();
     slack.limit_posts_per_channel(Duration::from_secs(1));
     slack.limit_posts_per_workspace(BUDGET);
 

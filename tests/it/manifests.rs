@@ -2,6 +2,8 @@
 //! asking for exactly what the code uses (scopes, events, the `/approvals` command, the routes
 //! the app serves).
 
+use crate::support;
+
 use std::sync::Arc;
 
 use coupa_approvals::app::App;
@@ -185,19 +187,7 @@ fn both_manifests_differ_only_in_transport() {
 }
 
 fn settings() -> Settings {
-    Settings::from_lookup(&|name| {
-        match name {
-            "SLACK_BOT_TOKEN" => Some("xoxb-test"),
-            "SLACK_SIGNING_SECRET" => Some("secret"),
-            "COUPA_INSTANCE_URL" => Some("http://127.0.0.1:9"),
-            "COUPA_CLIENT_ID" => Some("id"),
-            "COUPA_CLIENT_SECRET" => Some("secret"),
-            "BIND_ADDR" => Some("127.0.0.1:0"),
-            _ => None,
-        }
-        .map(str::to_owned)
-    })
-    .expect("test settings")
+    support::minimal_settings()
 }
 
 /// The status line of an unsigned `POST path` to the app.

@@ -5,15 +5,18 @@ use crate::support;
 
 use std::time::Duration;
 
-use coupa_approvals::coupa::sandbox::StepApprover;
+use coupa_approvals::sandbox::coupa::StepApprover;
 use support::RedisNamespace;
 use support::e2e::{TestApp, block_actions, eventually};
 
-const FAST_SYNC: &[(&str, &str)] = &[("SYNC_INTERVAL_SECS", "1")];
+/// Replicas that sync every second.
+fn fast_sync(settings: &mut coupa_approvals::config::Settings) {
+    settings.sync_interval = Duration::from_secs(1);
+}
 
 async fn two_replicas(namespace: &RedisNamespace) -> (TestApp, TestApp) {
-    let a = TestApp::spawn_with(namespace.arc_store(), FAST_SYNC).await;
-    let b = a.another(FAST_SYNC).await;
+    let a = TestApp::spawn_with(namespace.arc_store(), fast_sync).await;
+    let b = a.another(fast_sync).await;
     (a, b)
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use coupa_approvals::chat::card::CardState;
 use coupa_approvals::chat::port::ChatPort;
-use coupa_approvals::demo::fake_slack::{FakeSlack, RunningFakeSlack, dm_channel};
 use coupa_approvals::domain::{ChatUserId, Decision};
+use coupa_approvals::sandbox::slack::{FakeSlack, RunningFakeSlack, dm_channel};
 use coupa_approvals::slack::client::{SlackChat, web_client};
 
 const TOKEN: &str = "xoxb-client-test";

@@ -5,10 +5,10 @@ use crate::support;
 
 use std::time::Duration;
 
-use coupa_approvals::coupa::sandbox::{Fault, StepApprover};
+use coupa_approvals::sandbox::coupa::{Fault, StepApprover};
 use coupa_approvals::slack::payload::ButtonValue;
 use serde_json::{Value, json};
-use support::e2e::{TestApp, block_actions, eventually, message_event, sign, text_of, unique_id};
+use support::e2e::{TestApp, block_actions, eventually, message_event, text_of, unique_id};
 
 fn puts(app: &TestApp) -> usize {
     app.sandbox().count_calls("PUT", "/api/approvals/")
@@ -28,7 +28,7 @@ async fn a_signed_request_is_accepted_and_a_changed_byte_or_a_stale_timestamp_is
 
     // Sign the original, send one byte changed.
     let ts = jiff::Timestamp::now().as_second().to_string();
-    let signature = sign(support::e2e::SIGNING_SECRET, &ts, &body);
+    let signature = app.signature(&ts, &body);
     let tampered = body.replace("c-123", "c-124");
     let refused = app
         .http
@@ -48,10 +48,7 @@ async fn a_signed_request_is_accepted_and_a_changed_byte_or_a_stale_timestamp_is
         .post(app.url("/slack/events"))
         .header("content-type", "application/json")
         .header("x-slack-request-timestamp", &old)
-        .header(
-            "x-slack-signature",
-            sign(support::e2e::SIGNING_SECRET, &old, &body),
-        )
+        .header("x-slack-signature", app.signature(&old, &body))
         .body(body.clone())
         .send()
         .await
@@ -344,7 +341,7 @@ async fn an_edited_requisition_marks_the_old_card_changed_and_sends_a_new_one() 
 async fn an_expired_button_is_refused() {
     let app = TestApp::spawn_with(
         std::sync::Arc::new(coupa_approvals::store::MemoryStore::new()),
-        &[("BUTTON_TTL_HOURS", "1")],
+        |settings| settings.button_ttl = Duration::from_secs(3600),
     )
     .await;
     app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
@@ -421,7 +418,7 @@ async fn the_slash_command_answers_help_at_once_and_the_list_through_the_respons
             .append_pair("user_id", "UDANIEL")
             .append_pair(
                 "response_url",
-                &format!("http://{}/response/cmd", app.slack.addr),
+                &format!("{}/response/cmd", app.world.slack_url()),
             )
             .append_pair("trigger_id", "t1")
             .finish()
@@ -465,7 +462,7 @@ async fn a_restart_in_the_middle_of_the_flow_sends_no_duplicate_cards_and_loses_
     ]);
     app.sync().await;
     let card = app.cards_of("UDANIEL").pop().unwrap();
-    let restarted = app.another(&[]).await;
+    let restarted = app.another(|_| {}).await;
     restarted.sync().await;
     restarted.engine.reconcile().await.unwrap();
     assert_eq!(restarted.cards_of("UDANIEL").len(), 1, "no duplicate card");
@@ -499,7 +496,7 @@ async fn opening_app_home_publishes_the_askers_pending_list() {
 async fn approve_asks_for_confirmation_only_above_the_threshold() {
     let app = TestApp::spawn_with(
         std::sync::Arc::new(coupa_approvals::store::MemoryStore::new()),
-        &[("CONFIRM_ABOVE_AMOUNT", "5000")],
+        |settings| settings.confirm_above_amount = Some(5000.into()),
     )
     .await;
     app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
@@ -521,7 +518,7 @@ async fn approve_asks_for_confirmation_only_above_the_threshold() {
 
     let below = TestApp::spawn_with(
         std::sync::Arc::new(coupa_approvals::store::MemoryStore::new()),
-        &[("CONFIRM_ABOVE_AMOUNT", "10000")],
+        |settings| settings.confirm_above_amount = Some(10_000.into()),
     )
     .await;
     below.requisition(vec![vec![StepApprover::User(below.daniel.coupa)]]);

@@ -4,22 +4,22 @@
 
 use crate::support;
 
-use coupa_approvals::coupa::sandbox::StepApprover;
 use coupa_approvals::engine::clicks::ClickGate;
+use coupa_approvals::sandbox::coupa::StepApprover;
 use coupa_approvals::slack::client::{SlackChat, web_client};
 use coupa_approvals::slack::handlers::{self, Ack, SlackContext};
 use coupa_approvals::slack::socket::{command_reply, interaction_response};
 use serde_json::json;
 use slack_morphism::prelude::*;
-use support::e2e::{BOT_TOKEN, TestApp, block_actions, eventually, message_event, view_submission};
+use support::e2e::{TestApp, block_actions, eventually, message_event, view_submission};
 
 fn context(app: &TestApp) -> SlackContext {
-    let client = web_client(&app.slack.api_url().parse().unwrap()).unwrap();
+    let client = web_client(&app.world.settings.slack.api_url).unwrap();
     SlackContext {
         engine: app.engine.clone(),
-        slack: SlackChat::with_client(client, BOT_TOKEN),
+        slack: SlackChat::with_client(client, &app.world.slack.bot_token()),
         store: app.store.clone(),
-        coupa: app.coupa.url().parse().unwrap(),
+        coupa: app.world.settings.coupa.instance_url.clone(),
         confirm_above: None,
         clicks: ClickGate::default(),
     }

@@ -8,15 +8,12 @@ use crate::support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use coupa_approvals::config::CoupaSettings;
-use coupa_approvals::coupa::sandbox::{
-    NewRequisition, PAGE_LIMIT, RunningSandbox, Sandbox, busiest_second,
-};
 use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
-use coupa_approvals::engine::{Engine, EngineSettings};
+use coupa_approvals::engine::Engine;
+use coupa_approvals::sandbox;
+use coupa_approvals::sandbox::coupa::{PAGE_LIMIT, Sandbox, busiest_second};
+use coupa_approvals::sandbox::people::numbered_approvers;
 use coupa_approvals::store::{MemoryStore, Store};
-use rust_decimal::Decimal;
-use secrecy::SecretString;
 use support::counting_store::CountingStore;
 use support::fake_chat::FakeChat;
 
@@ -26,56 +23,46 @@ const APPROVERS: usize = 1_000;
 /// Coupa with `PENDING` requisitions submitted a second apart, shared among `APPROVERS`
 /// approvers who all have chat accounts.
 struct World {
-    coupa: RunningSandbox,
+    sim: sandbox::World,
     chat: Arc<FakeChat>,
     store: Arc<CountingStore<MemoryStore>>,
 }
 
 impl World {
     async fn new() -> Self {
-        let sandbox = Sandbox::new("client", "secret");
         let chat = Arc::new(FakeChat::new());
-        let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
-        let approvers: Vec<_> = (0..APPROVERS)
-            .map(|n| {
-                let email = format!("approver{n}@example.com");
-                chat.add_user(&format!("UAPPROVER{n}"), &format!("Approver {n}"), &email);
-                sandbox.add_user(&email, "Approver", &n.to_string())
+        let store = Arc::new(CountingStore::new(MemoryStore::new()));
+        let sim = sandbox::World::builder()
+            .store(store.clone())
+            .chat(chat.clone())
+            .build()
+            .await
+            .unwrap();
+        let requester = sim.coupa.add_user("marta@example.com", "Marta", "Kowalski");
+        let approvers: Vec<_> = numbered_approvers(&sim.coupa, APPROVERS)
+            .into_iter()
+            .map(|approver| {
+                chat.add_user(&approver.slack_id, &approver.name, &approver.email);
+                approver.coupa_id
             })
             .collect();
-        for n in 0..PENDING {
-            sandbox.add_requisition(NewRequisition::one_line(
-                format!("Requisition {n}"),
-                requester,
-                approvers[n % APPROVERS],
-                Decimal::from(100 + n as i64),
-            ));
-            sandbox.advance_clock(Duration::from_secs(1));
-        }
-        Self {
-            coupa: sandbox.serve().await.unwrap(),
-            chat,
-            store: Arc::new(CountingStore::new(MemoryStore::new())),
-        }
+        sim.coupa.add_pending_load(
+            requester,
+            &approvers,
+            PENDING,
+            |n| format!("Requisition {n}"),
+            Duration::from_secs(1),
+        );
+        Self { sim, chat, store }
     }
 
     fn sandbox(&self) -> &Sandbox {
-        &self.coupa.sandbox
+        &self.sim.coupa
     }
 
     /// An engine whose Coupa client makes at most `max_rps` calls a second.
     fn engine(&self, max_rps: u32) -> Engine {
-        let settings = CoupaSettings {
-            instance_url: self.coupa.url().parse().unwrap(),
-            client_id: "client".into(),
-            client_secret: SecretString::from("secret"),
-            scopes: vec!["core.approval.read".into()],
-            token_url: format!("{}/oauth2/token", self.coupa.url())
-                .parse()
-                .unwrap(),
-            max_rps: 25,
-        };
-        let coupa = CoupaClient::builder(&settings)
+        let coupa = CoupaClient::builder(&self.sim.settings.coupa)
             .max_rps(max_rps)
             .retry_policy(RetryPolicy {
                 max_attempts: 1,
@@ -83,17 +70,7 @@ impl World {
             })
             .build()
             .unwrap();
-        Engine::new(
-            self.store.clone(),
-            self.chat.clone(),
-            coupa,
-            EngineSettings {
-                coupa_instance_url: self.coupa.url().parse().unwrap(),
-                button_ttl: Duration::from_secs(168 * 3600),
-                confirm_above_amount: None,
-            },
-            coupa_approvals::engine::system_clock(),
-        )
+        self.sim.engine_with(coupa).unwrap()
     }
 }
 

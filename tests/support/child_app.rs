@@ -1,22 +1,26 @@
-//! The real binary as a child process (`coupa-approvals run`, configured by environment) against
-//! stand-ins this test process hosts: the Coupa sandbox and the fake Slack Web API, each behind a
-//! [`Hold`]. The test can freeze the child at an exact step by holding a request, then SIGKILL it
-//! and start a fresh one on the same Redis namespace, as a crash and restart would.
+//! The real binary as a child process (`coupa-approvals run`, configured by environment) in a
+//! simulated world this test process hosts: the Coupa sandbox and the fake Slack Web API, each
+//! behind a [`Hold`]. The test can freeze the child at an exact step by holding a request, then
+//! SIGKILL it and start a fresh one on the same Redis namespace, as a crash and restart would.
 
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coupa_approvals::coupa::sandbox::{NewLine, NewRequisition, Sandbox, StepApprover};
-use coupa_approvals::demo::fake_slack::{FakeMessage, FakeSlack};
+use coupa_approvals::config::{LogFormat, StoreSettings};
 use coupa_approvals::domain::{CoupaUserId, RequisitionId};
+use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, Sandbox, StepApprover};
+use coupa_approvals::sandbox::people::Person;
+use coupa_approvals::sandbox::slack::requests::form_body;
+use coupa_approvals::sandbox::slack::{FakeMessage, FakeSlack, SlackSender};
+use coupa_approvals::sandbox::{World, env};
 use rust_decimal::Decimal;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use super::e2e::{BOT_TOKEN, SIGNING_SECRET, block_actions, sign};
-use super::hold::{Hold, Served};
+use super::e2e::block_actions;
+use super::hold::Hold;
 
 const BIN: &str = env!("CARGO_BIN_EXE_coupa-approvals");
 
@@ -28,30 +32,42 @@ pub struct StandIns {
     pub slack_hold: Hold,
     pub requester: CoupaUserId,
     pub daniel: CoupaUserId,
-    coupa: Served,
-    slack_served: Served,
+    world: World,
 }
 
 impl StandIns {
     pub async fn new() -> Self {
-        let sandbox = Sandbox::new("client", "secret");
-        let slack = FakeSlack::new(BOT_TOKEN);
-        let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
-        let daniel = sandbox.add_user("daniel@example.com", "Daniel", "Okafor");
-        slack.add_user("UDANIEL", "Daniel Okafor", "daniel@example.com");
         let coupa_hold = Hold::default();
         let slack_hold = Hold::default();
-        let coupa = Served::start(coupa_hold.wrap(sandbox.router())).await;
-        let slack_served = Served::start(slack_hold.wrap(slack.router())).await;
+        let world = World::builder()
+            .wrap_coupa({
+                let hold = coupa_hold.clone();
+                move |router| hold.wrap(router)
+            })
+            .wrap_slack({
+                let hold = slack_hold.clone();
+                move |router| hold.wrap(router)
+            })
+            .settings(|settings| {
+                settings.sync_interval = Duration::from_secs(1);
+                settings.log_format = LogFormat::Json;
+            })
+            .build()
+            .await
+            .expect("the world starts");
+        let requester = world
+            .coupa
+            .add_user("marta@example.com", "Marta", "Kowalski");
+        let daniel = Person::in_coupa(&world.coupa, "daniel@example.com", "Daniel", "Okafor");
+        daniel.join(&world.slack);
         Self {
-            sandbox,
-            slack,
+            sandbox: world.coupa.clone(),
+            slack: world.slack.clone(),
             coupa_hold,
             slack_hold,
             requester,
-            daniel,
-            coupa,
-            slack_served,
+            daniel: daniel.coupa_id,
+            world,
         }
     }
 
@@ -98,7 +114,7 @@ pub struct ChildApp {
     pub addr: SocketAddr,
     process: tokio::process::Child,
     logs: Arc<Mutex<Vec<String>>>,
-    http: reqwest::Client,
+    sender: SlackSender,
     _dir: TempDir,
 }
 
@@ -107,25 +123,14 @@ impl ChildApp {
     /// second, and waits until it listens.
     pub async fn start(stand_ins: &StandIns, redis_prefix: &str) -> Self {
         let dir = TempDir::new();
+        let mut settings = stand_ins.world.settings.clone();
+        settings.store = StoreSettings::redis(super::redis_url(), redis_prefix);
         let mut command = Command::new(BIN);
         command
             .arg("run")
             .env_clear()
             .current_dir(&dir.0)
-            .env("SLACK_BOT_TOKEN", BOT_TOKEN)
-            .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-            .env(
-                "SLACK_API_URL",
-                format!("{}/api", stand_ins.slack_served.url()),
-            )
-            .env("COUPA_INSTANCE_URL", stand_ins.coupa.url())
-            .env("COUPA_CLIENT_ID", "client")
-            .env("COUPA_CLIENT_SECRET", "secret")
-            .env("REDIS_URL", super::redis_url())
-            .env("REDIS_KEY_PREFIX", redis_prefix)
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .env("SYNC_INTERVAL_SECS", "1")
-            .env("LOG_FORMAT", "json")
+            .envs(env::variables(&settings))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -161,11 +166,16 @@ impl ChildApp {
                     logs.lock().unwrap().join("\n")
                 )
             });
+        let secret = stand_ins
+            .world
+            .signing_secret()
+            .cloned()
+            .expect("the world's app verifies signatures");
         Self {
             addr,
             process,
             logs,
-            http: reqwest::Client::new(),
+            sender: SlackSender::new(&format!("http://{addr}"), secret),
             _dir: dir,
         }
     }
@@ -173,16 +183,13 @@ impl ChildApp {
     /// Daniel clicking `action` on `message`, signed as Slack signs it.
     pub async fn click(&self, message: &FakeMessage, action: &str) -> reqwest::Response {
         let payload = block_actions("UDANIEL", message, action);
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("payload", &payload.to_string())
-            .finish();
-        let ts = jiff::Timestamp::now().as_second().to_string();
-        self.http
-            .post(format!("http://{}/slack/interactions", self.addr))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-slack-request-timestamp", &ts)
-            .header("x-slack-signature", sign(SIGNING_SECRET, &ts, &body))
-            .body(body)
+        self.sender
+            .request(
+                "/slack/interactions",
+                "application/x-www-form-urlencoded",
+                form_body(&payload),
+            )
+            .expect("any key signs")
             .send()
             .await
             .expect("the child answers")

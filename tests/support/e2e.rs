@@ -1,24 +1,22 @@
-//! `spawn_app()`: the real app on a random port against the Coupa sandbox and the fake Slack Web
-//! API, plus requests signed the way Slack signs them.
+//! `TestApp`: the real app on a random port in a simulated world (the Coupa sandbox and the fake
+//! Slack Web API), with the people the end-to-end tests use, and requests signed the way Slack
+//! signs them.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use coupa_approvals::app::App;
 use coupa_approvals::config::Settings;
-use coupa_approvals::coupa::sandbox::{
-    NewLine, NewRequisition, RunningSandbox, Sandbox, StepApprover,
-};
-use coupa_approvals::demo::fake_slack::{FakeMessage, FakeSlack, RunningFakeSlack, dm_channel};
 use coupa_approvals::domain::{CoupaUserId, RequisitionId};
 use coupa_approvals::engine::Engine;
+use coupa_approvals::sandbox::coupa::{NewRequisition, Sandbox, StepApprover};
+use coupa_approvals::sandbox::slack::requests::{self, Actor};
+use coupa_approvals::sandbox::slack::{FakeMessage, FakeSlack, SlackSender, dm_channel};
+use coupa_approvals::sandbox::{RunningApp, World};
 use coupa_approvals::store::{MemoryStore, Store};
-use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-pub const SIGNING_SECRET: &str = "e2e-signing-secret";
-pub const BOT_TOKEN: &str = "xoxb-e2e";
+/// Where clicks' `response_url`s point: nothing listens there.
+pub const NOWHERE: &str = "http://127.0.0.1:9/response/1";
 
 /// A person known to both Coupa and Slack.
 #[derive(Clone, Debug)]
@@ -27,11 +25,10 @@ pub struct Person {
     pub slack: String,
 }
 
-/// A running app and the fakes around it.
+/// A running app and the world around it.
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
-    pub coupa: Arc<RunningSandbox>,
-    pub slack: Arc<RunningFakeSlack>,
+    pub world: Arc<World>,
     pub store: Arc<dyn Store>,
     pub engine: Engine,
     pub http: reqwest::Client,
@@ -40,59 +37,51 @@ pub struct TestApp {
     pub sofia: Person,
     pub ana: Person,
     pub mallory: String,
-    /// Whether this instance holds the sync lease.
-    pub leading: Arc<std::sync::atomic::AtomicBool>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    app: Option<RunningApp>,
 }
 
-/// The settings of an app pointed at these fakes.
-pub fn settings(
-    coupa: &RunningSandbox,
-    slack: &RunningFakeSlack,
-    extra: &[(&str, &str)],
-) -> Settings {
-    let mut vars: HashMap<String, String> = HashMap::from([
-        ("SLACK_BOT_TOKEN".into(), BOT_TOKEN.into()),
-        ("SLACK_SIGNING_SECRET".into(), SIGNING_SECRET.into()),
-        ("SLACK_API_URL".into(), slack.api_url()),
-        ("COUPA_INSTANCE_URL".into(), coupa.url()),
-        ("COUPA_CLIENT_ID".into(), "client".into()),
-        ("COUPA_CLIENT_SECRET".into(), "secret".into()),
-        ("BIND_ADDR".into(), "127.0.0.1:0".into()),
-        // Tests drive sync cycles themselves; the loop only reconciles at start.
-        ("SYNC_INTERVAL_SECS".into(), "86400".into()),
-    ]);
-    for (k, v) in extra {
-        vars.insert((*k).to_owned(), (*v).to_owned());
-    }
-    Settings::from_lookup(&|name| vars.get(name).cloned()).expect("valid test settings")
+/// The tests drive sync cycles themselves; the app's loop only reconciles at start.
+fn tests_drive_sync(settings: &mut Settings) {
+    settings.sync_interval = Duration::from_secs(86_400);
 }
 
 impl TestApp {
     /// The app on a memory store.
     pub async fn spawn() -> Self {
-        Self::spawn_with(Arc::new(MemoryStore::new()), &[]).await
+        Self::spawn_with(Arc::new(MemoryStore::new()), |_| {}).await
     }
 
-    pub async fn spawn_with(store: Arc<dyn Store>, extra: &[(&str, &str)]) -> Self {
-        let sandbox = Sandbox::new("client", "secret");
-        let fake = FakeSlack::new(BOT_TOKEN);
-        let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
-        let person = |email: &str, first: &str, last: &str, slack: &str| {
-            fake.add_user(slack, &format!("{first} {last}"), email);
+    /// The app on `store`, its settings changed by `tune`.
+    pub async fn spawn_with(store: Arc<dyn Store>, tune: impl FnOnce(&mut Settings)) -> Self {
+        let world = World::builder()
+            .store(store)
+            .settings(tests_drive_sync)
+            .build()
+            .await
+            .expect("the world starts");
+        let requester = world
+            .coupa
+            .add_user("marta@example.com", "Marta", "Kowalski");
+        let person = |email: &str, first: &str, last: &str| {
+            let person = coupa_approvals::sandbox::people::Person::in_coupa(
+                &world.coupa,
+                email,
+                first,
+                last,
+            );
+            person.join(&world.slack);
             Person {
-                coupa: sandbox.add_user(email, first, last),
-                slack: slack.to_owned(),
+                coupa: person.coupa_id,
+                slack: person.slack_id,
             }
         };
-        let daniel = person("daniel@example.com", "Daniel", "Okafor", "UDANIEL");
-        let sofia = person("sofia@example.com", "Sofia", "Berg", "USOFIA");
-        let ana = person("ana@example.com", "Ana", "Ribeiro", "UANA");
-        fake.add_user("UMALLORY", "Mallory", "mallory@example.com");
-        let coupa = Arc::new(sandbox.serve().await.unwrap());
-        let slack = Arc::new(fake.serve().await.unwrap());
-        let mut app = Self::start(coupa, slack, store, extra).await;
+        let daniel = person("daniel@example.com", "Daniel", "Okafor");
+        let sofia = person("sofia@example.com", "Sofia", "Berg");
+        let ana = person("ana@example.com", "Ana", "Ribeiro");
+        world
+            .slack
+            .add_user("UMALLORY", "Mallory", "mallory@example.com");
+        let mut app = Self::start(Arc::new(world), tune).await;
         app.requester = requester;
         app.daniel = daniel;
         app.sofia = sofia;
@@ -100,15 +89,9 @@ impl TestApp {
         app
     }
 
-    /// Another instance (a restart, or a second replica) on the same fakes and store.
-    pub async fn another(&self, extra: &[(&str, &str)]) -> Self {
-        let mut app = Self::start(
-            self.coupa.clone(),
-            self.slack.clone(),
-            self.store.clone(),
-            extra,
-        )
-        .await;
+    /// Another instance (a restart, or a second replica) in the same world, on the same store.
+    pub async fn another(&self, tune: impl FnOnce(&mut Settings)) -> Self {
+        let mut app = Self::start(self.world.clone(), tune).await;
         app.requester = self.requester;
         app.daniel = self.daniel.clone();
         app.sofia = self.sofia.clone();
@@ -116,68 +99,54 @@ impl TestApp {
         app
     }
 
-    async fn start(
-        coupa: Arc<RunningSandbox>,
-        slack: Arc<RunningFakeSlack>,
-        store: Arc<dyn Store>,
-        extra: &[(&str, &str)],
-    ) -> Self {
-        let app = App::build_with_store(settings(&coupa, &slack, extra), store.clone())
+    async fn start(world: Arc<World>, tune: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = world.settings.clone();
+        tune(&mut settings);
+        let app = world
+            .start_app_with(settings)
             .await
-            .unwrap();
-        let addr = app.local_addr();
-        let engine = app.engine();
-        let leading = app.leading();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            app.run_until_stopped(async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
+            .expect("the app starts");
         let nobody = Person {
             coupa: CoupaUserId(0),
             slack: String::new(),
         };
         Self {
-            addr,
-            coupa,
-            slack,
-            store,
-            engine,
+            addr: app.addr,
+            store: world.store.clone(),
+            engine: app.engine(),
+            world,
             http: reqwest::Client::new(),
             requester: CoupaUserId(0),
             daniel: nobody.clone(),
             sofia: nobody.clone(),
             ana: nobody,
             mallory: "UMALLORY".into(),
-            leading,
-            stop: Some(stop),
-            task: Some(task),
+            app: Some(app),
         }
     }
 
     /// Stops the app gracefully and waits for it.
     pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        if let Some(app) = self.app.take() {
+            let _ = app.stop().await;
         }
     }
 
     pub fn is_leader(&self) -> bool {
-        self.leading.load(std::sync::atomic::Ordering::Relaxed)
+        self.app.as_ref().is_some_and(RunningApp::is_leader)
     }
 
     pub fn sandbox(&self) -> &Sandbox {
-        &self.coupa.sandbox
+        &self.world.coupa
     }
 
     pub fn fake(&self) -> &FakeSlack {
-        &self.slack.slack
+        &self.world.slack
+    }
+
+    /// Signed requests to this app, as Slack sends them.
+    pub fn sender(&self) -> &SlackSender {
+        self.app.as_ref().expect("a running app").slack()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -186,19 +155,8 @@ impl TestApp {
 
     /// A requisition pending at its first step.
     pub fn requisition(&self, chain: Vec<Vec<StepApprover>>) -> RequisitionId {
-        self.sandbox().add_requisition(NewRequisition {
-            title: "Standing desks".into(),
-            requested_by: self.requester,
-            currency: "USD".into(),
-            lines: vec![
-                NewLine::quantity("Desk", 12, Decimal::new(58_500, 2), "Ergonomica"),
-                NewLine::amount("Delivery", Decimal::new(40_050, 2), "Ergonomica"),
-            ],
-            justification: Some("New floor".into()),
-            department: Some("Engineering".into()),
-            need_by: Some("2026-12-20".into()),
-            chain,
-        })
+        self.sandbox()
+            .add_requisition(NewRequisition::standing_desks(self.requester, chain))
     }
 
     pub async fn sync(&self) {
@@ -214,6 +172,13 @@ impl TestApp {
             .collect()
     }
 
+    /// The signature Slack would send with `body` at `ts` (Unix seconds).
+    pub fn signature(&self, ts: &str, body: &str) -> String {
+        self.sender()
+            .signature(ts.parse().expect("a Unix timestamp"), body)
+            .expect("any key signs")
+    }
+
     /// Sends a signed request the way Slack does.
     pub async fn signed(
         &self,
@@ -222,27 +187,21 @@ impl TestApp {
         body: String,
         extra: &[(&str, String)],
     ) -> reqwest::Response {
-        let ts = jiff::Timestamp::now().as_second().to_string();
         let mut request = self
-            .http
-            .post(self.url(path))
-            .header("content-type", content_type)
-            .header("x-slack-request-timestamp", &ts)
-            .header("x-slack-signature", sign(SIGNING_SECRET, &ts, &body));
+            .sender()
+            .request(path, content_type, body)
+            .expect("any key signs");
         for (k, v) in extra {
             request = request.header(*k, v);
         }
-        request.body(body).send().await.unwrap()
+        request.send().await.unwrap()
     }
 
     pub async fn interaction(&self, payload: &Value) -> reqwest::Response {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("payload", &payload.to_string())
-            .finish();
         self.signed(
             "/slack/interactions",
             "application/x-www-form-urlencoded",
-            body,
+            requests::form_body(payload),
             &[],
         )
         .await
@@ -281,90 +240,38 @@ pub fn unique_id() -> String {
     format!("Ev{}", uuid::Uuid::new_v4().simple())
 }
 
-/// `v0=` + hex(HMAC-SHA256(secret, "v0:{ts}:{body}")), as Slack signs.
-pub fn sign(secret: &str, ts: &str, body: &str) -> String {
-    coupa_approvals::demo::signing::signature(secret, ts.parse().expect("a Unix timestamp"), body)
-        .expect("any key signs")
-}
-
-/// The value of the `action` button on a card message.
-pub fn button_value(message: &FakeMessage, action: &str) -> String {
-    message
-        .blocks
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|b| b["type"] == "actions")
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == action)
-        .and_then(|e| e["value"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| panic!("no {action} button on {:?}", message.blocks))
-}
-
 /// All the text a message shows.
 pub fn text_of(message: &FakeMessage) -> String {
     message.blocks.to_string()
 }
 
+/// `user` clicking the `action` button of `message`, now.
 pub fn block_actions(user: &str, message: &FakeMessage, action: &str) -> Value {
-    json!({
-        "type": "block_actions",
-        "team": { "id": "T0DEMO", "domain": "demo" },
-        "user": { "id": user, "team_id": "T0DEMO", "username": user.to_lowercase(), "name": user.to_lowercase() },
-        "api_app_id": "A0APP",
-        "container": { "type": "message", "message_ts": message.ts, "channel_id": message.channel, "is_ephemeral": false },
-        "trigger_id": format!("trigger-{}", uuid::Uuid::new_v4().simple()),
-        "channel": { "id": message.channel, "name": "directmessage" },
-        "message": { "type": "message", "ts": message.ts, "text": message.text, "user": "U0BOT", "blocks": message.blocks },
-        "response_url": "http://127.0.0.1:9/response/1",
-        "actions": [{
-            "type": "button",
-            "action_id": action,
-            "block_id": "actions",
-            "value": button_value(message, action),
-            "action_ts": "1700000000.000001",
-            "text": { "type": "plain_text", "text": action },
-        }],
-    })
+    requests::click_on(&Actor::from_id(user), message, action, NOWHERE)
+        .unwrap_or_else(|| panic!("no {action} button on {:?}", message.blocks))
 }
 
+/// `user` submitting the deny modal `view` with `reason`.
 pub fn view_submission(user: &str, view: &Value, reason: &str) -> Value {
-    json!({
-        "type": "view_submission",
-        "team": { "id": "T0DEMO", "domain": "demo" },
-        "user": { "id": user, "team_id": "T0DEMO", "username": user.to_lowercase(), "name": user.to_lowercase() },
-        "api_app_id": "A0APP",
-        "trigger_id": "trigger-submit",
-        "view": {
-            "id": "V0DEMO",
-            "team_id": "T0DEMO",
-            "type": "modal",
-            "callback_id": view["callback_id"],
-            "private_metadata": view["private_metadata"],
-            "state": { "values": { "reason": { "reason_input": { "type": "plain_text_input", "value": reason } } } },
-            "hash": "1",
-            "title": view["title"],
-            "blocks": [],
-        },
-    })
+    requests::view_submission(
+        &Actor::from_id(user),
+        view,
+        "V0DEMO",
+        "trigger-submit",
+        &[("reason".into(), "reason_input".into(), reason.into())],
+    )
 }
 
+/// A DM from `user` to the bot, as an Events API callback.
 pub fn message_event(user: &str, text: &str, event_id: &str) -> Value {
-    json!({
-        "type": "event_callback",
-        "team_id": "T0DEMO",
-        "api_app_id": "A0APP",
-        "event_id": event_id,
-        "event_time": 1_700_000_000,
-        "event": {
-            "type": "message",
-            "channel_type": "im",
-            "channel": dm_channel(user),
-            "user": user,
-            "text": text,
-            "ts": "1700000000.000100",
-        },
-    })
+    requests::direct_message(
+        &Actor::from_id(user),
+        &dm_channel(user),
+        text,
+        "1700000000.000100",
+        event_id,
+        1_700_000_000,
+    )
 }
 
 /// Polls `check` every 25 ms for up to 5 s.

@@ -1,5 +1,5 @@
-//! The engine in-process against the Coupa sandbox (behind a [`Hold`]), the in-memory chat and
-//! a store of the test's choice, with a Coupa client whose timeout and backoff are short so that a
+//! The engine in-process in a simulated world: the Coupa sandbox (behind a [`Hold`]), the
+//! in-memory chat and a store of the test's choice, with a Coupa client whose timeout and backoff are short so that a
 //! test can put Coupa through timeouts, 5xx and 429 storms in a few seconds. The retry rules themselves
 //! (attempts, which calls are repeated, `Retry-After`) are the client's defaults.
 
@@ -8,18 +8,17 @@ use std::time::Duration;
 
 use axum::http::Method;
 use coupa_approvals::chat::card::{Card, CardState};
-use coupa_approvals::config::CoupaSettings;
-use coupa_approvals::coupa::sandbox::{Fault, NewLine, NewRequisition, Sandbox, StepApprover};
-use coupa_approvals::coupa::{CoupaClient, RetryPolicy};
 use coupa_approvals::domain::{ApprovalId, ChatUserId, CoupaUserId, Decision, RequisitionId};
 use coupa_approvals::engine::decide::DecisionRequest;
-use coupa_approvals::engine::{Engine, EngineSettings, system_clock};
+use coupa_approvals::sandbox::coupa::{Fault, NewLine, NewRequisition, Sandbox, StepApprover};
 use coupa_approvals::store::{MemoryStore, Store};
 use rust_decimal::Decimal;
-use secrecy::SecretString;
 
 use super::fake_chat::FakeChat;
-use super::hold::{Hold, Served};
+use super::hold::Hold;
+use coupa_approvals::coupa::RetryPolicy;
+use coupa_approvals::engine::Engine;
+use coupa_approvals::sandbox::World;
 
 /// How long the client waits for one Coupa answer in these tests.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_millis(500);
@@ -41,7 +40,7 @@ pub struct FaultWorld {
     pub engine: Engine,
     pub requester: CoupaUserId,
     pub daniel: (CoupaUserId, ChatUserId),
-    _served: Served,
+    _world: World,
 }
 
 impl FaultWorld {
@@ -52,39 +51,31 @@ impl FaultWorld {
 
     /// On `store`, waiting `request_timeout` for each Coupa answer.
     pub async fn with(store: Arc<dyn Store>, request_timeout: Duration) -> Self {
-        let sandbox = Sandbox::new("client", "secret");
         let chat = Arc::new(FakeChat::new());
+        let hold = Hold::default();
+        let world = World::builder()
+            .store(store.clone())
+            .chat(chat.clone())
+            .wrap_coupa({
+                let hold = hold.clone();
+                move |router| hold.wrap(router)
+            })
+            .coupa_client(move |client| {
+                client
+                    .max_rps(25)
+                    .retry_policy(fast_retries())
+                    .request_timeout(request_timeout)
+            })
+            .build()
+            .await
+            .expect("the world starts");
+        let sandbox = world.coupa.clone();
         let requester = sandbox.add_user("marta@example.com", "Marta", "Kowalski");
         let daniel = (
             sandbox.add_user("daniel@example.com", "Daniel", "Okafor"),
             chat.add_user("UDANIEL", "Daniel Okafor", "daniel@example.com"),
         );
-        let hold = Hold::default();
-        let served = Served::start(hold.wrap(sandbox.router())).await;
-        let settings = CoupaSettings {
-            instance_url: served.url().parse().unwrap(),
-            client_id: "client".into(),
-            client_secret: SecretString::from("secret"),
-            scopes: vec!["core.approval.read".into()],
-            token_url: format!("{}/oauth2/token", served.url()).parse().unwrap(),
-            max_rps: 25,
-        };
-        let coupa = CoupaClient::builder(&settings)
-            .retry_policy(fast_retries())
-            .request_timeout(request_timeout)
-            .build()
-            .unwrap();
-        let engine = Engine::new(
-            store.clone(),
-            chat.clone(),
-            coupa,
-            EngineSettings {
-                coupa_instance_url: served.url().parse().unwrap(),
-                button_ttl: Duration::from_secs(168 * 3600),
-                confirm_above_amount: None,
-            },
-            system_clock(),
-        );
+        let engine = world.engine().expect("the engine builds");
         Self {
             sandbox,
             hold,
@@ -93,7 +84,7 @@ impl FaultWorld {
             engine,
             requester,
             daniel,
-            _served: served,
+            _world: world,
         }
     }
 

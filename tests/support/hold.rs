@@ -1,9 +1,9 @@
-//! Stand-in servers the test hosts, with a [`Hold`] in front: chosen requests can be held forever
-//! (they never reach the stand-in, so nothing they ask for happens) or served and then answered
-//! late (the work is done, the caller times out). This is how a test freezes the bot at an exact
-//! step, e.g. with Coupa's approve PUT in flight, and kills it there.
+//! A [`Hold`] in front of a stand-in server the test hosts (a world's fake takes one through
+//! `wrap_coupa` or `wrap_slack`): chosen requests can be held forever (they never reach the
+//! stand-in, so nothing they ask for happens) or served and then answered late (the work is done,
+//! the caller times out). This is how a test freezes the bot at an exact step, e.g. with Coupa's
+//! approve PUT in flight, and kills it there.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -91,32 +91,5 @@ impl Hold {
             .filter(|(m, p, _)| m == method && path.starts_with(p.as_str()))
             .map(|(_, _, delay)| *delay);
         (held, late)
-    }
-}
-
-/// A router served on a free local port until dropped.
-pub struct Served {
-    pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Served {
-    pub async fn start(router: Router) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        Self { addr, task }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: Redis namespaces that clean up after themselves,
-//! a throwaway redis-server, a minimal HTTP client for probing the app, and the plumbing of the
-//! fault tests (stand-ins that hold requests, the binary as a child process, a fault-ready engine).
+//! a throwaway redis-server, a minimal HTTP client for probing the app, the app in a simulated
+//! world with the tests' people (`e2e`), and the plumbing of the fault tests (holds in front of
+//! the world's fakes, the binary as a child process, a fault-ready engine). The world itself is
+//! the library's: `coupa_approvals::sandbox`.
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
@@ -18,6 +20,7 @@ pub mod wait;
 
 use std::sync::Arc;
 
+use coupa_approvals::config::{CoupaSettings, Settings, SlackSettings};
 use coupa_approvals::store::RedisStore;
 use secrecy::SecretString;
 
@@ -93,19 +96,13 @@ impl Drop for RedisNamespace {
     }
 }
 
-/// Valid settings for an app whose Coupa and Slack are never reached (health and store tests).
-pub fn minimal_settings() -> coupa_approvals::config::Settings {
-    coupa_approvals::config::Settings::from_lookup(&|name| {
-        match name {
-            "SLACK_BOT_TOKEN" => Some("xoxb-test"),
-            "SLACK_SIGNING_SECRET" => Some("secret"),
-            "COUPA_INSTANCE_URL" => Some("http://127.0.0.1:9"),
-            "COUPA_CLIENT_ID" => Some("id"),
-            "COUPA_CLIENT_SECRET" => Some("secret"),
-            "BIND_ADDR" => Some("127.0.0.1:0"),
-            _ => None,
-        }
-        .map(str::to_owned)
-    })
-    .expect("valid settings")
+/// Valid settings for an app whose Coupa and Slack are never reached (health, store and route
+/// tests), listening on a free loopback port.
+pub fn minimal_settings() -> Settings {
+    let mut settings = Settings::new(
+        SlackSettings::new("xoxb-test", "secret"),
+        CoupaSettings::new("http://127.0.0.1:9".parse().expect("a URL"), "id", "secret"),
+    );
+    settings.bind_addr = ([127, 0, 0, 1], 0).into();
+    settings
 }

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use axum::http::Method;
-use coupa_approvals::demo::fake_slack::FakeMessage;
 use coupa_approvals::domain::ApprovalId;
+use coupa_approvals::sandbox::slack::FakeMessage;
 
 use crate::support::RedisNamespace;
 use crate::support::child_app::{ChildApp, StandIns};

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
-use coupa_approvals::coupa::sandbox::StepApprover;
 use coupa_approvals::domain::Decision;
 use coupa_approvals::domain::outcome::DecisionResult;
+use coupa_approvals::sandbox::coupa::StepApprover;
 use coupa_approvals::store::RedisStore;
 use secrecy::SecretString;
 
@@ -18,13 +18,16 @@ use crate::support::fault_world::{FaultWorld, says_approved};
 use crate::support::redis_server::RedisServer;
 use crate::support::wait::until;
 
-const FAST_SYNC: &[(&str, &str)] = &[("SYNC_INTERVAL_SECS", "1")];
+/// Replicas that sync every second.
+fn fast_sync(settings: &mut coupa_approvals::config::Settings) {
+    settings.sync_interval = Duration::from_secs(1);
+}
 
 #[tokio::test]
 async fn while_redis_restarts_the_app_keeps_answering_and_then_every_card_converges_once() {
     let mut redis = RedisServer::start_persistent().await;
     let store = RedisStore::new(&SecretString::from(redis.url()), "faults-restart").unwrap();
-    let app = TestApp::spawn_with(Arc::new(store), FAST_SYNC).await;
+    let app = TestApp::spawn_with(Arc::new(store), fast_sync).await;
     let daniel = vec![vec![StepApprover::User(app.daniel.coupa)]];
     let first = app.requisition(daniel.clone());
     assert!(

@@ -4,17 +4,12 @@
 
 use rust_decimal::Decimal;
 
-use super::sandbox::{NewLine, NewRequisition, Sandbox, StepApprover};
+use super::{NewLine, NewRequisition, Sandbox, StepApprover};
 use crate::domain::CoupaUserId;
-
-/// The OAuth client the demo's Coupa accepts.
-pub const DEMO_CLIENT_ID: &str = "demo-client";
-/// Its secret (the demo has no real secrets).
-pub const DEMO_CLIENT_SECRET: &str = "demo-secret";
 
 /// Builds the demo sandbox.
 pub fn demo_sandbox() -> Sandbox {
-    let sandbox = Sandbox::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
+    let sandbox = Sandbox::new();
     let marta = sandbox.add_user("marta.kowalski@example.com", "Marta", "Kowalski");
     let daniel = sandbox.add_user("daniel.okafor@example.com", "Daniel", "Okafor");
     let sofia = sandbox.add_user("sofia.berg@example.com", "Sofia", "Berg");

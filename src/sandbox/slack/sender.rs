@@ -1,4 +1,4 @@
-//! Sends the demo's simulated Slack requests to the app, signed with the app's signing secret,
+//! Sends simulated Slack requests to an app, signed with the app's signing secret,
 //! over real HTTP — so they pass through the same verification and routes as Slack's.
 
 use std::time::Duration;
@@ -6,8 +6,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use super::requests::form_body;
 use super::signing::{self, SIGNATURE_HEADER, SigningError, TIMESTAMP_HEADER};
-use super::slack_requests::form_body;
 
 /// Why a request did not reach the app.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +43,7 @@ impl SlackSender {
         Self {
             base: base.trim_end_matches('/').to_owned(),
             secret,
-            // Slack gives an app 3 s to answer; the demo waits a little longer before saying so.
+            // Slack gives an app 3 s to answer; the sender waits a little longer before saying so.
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
@@ -67,23 +67,37 @@ impl SlackSender {
             .await
     }
 
+    /// A signed POST of `body` to `path`, signed now and ready to send: add headers first where
+    /// Slack would (`X-Slack-Retry-Num` on a retry, say).
+    pub fn request(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> Result<reqwest::RequestBuilder, SigningError> {
+        let timestamp = jiff::Timestamp::now().as_second();
+        let signature = self.signature(timestamp, &body)?;
+        Ok(self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(SIGNATURE_HEADER, signature)
+            .body(body))
+    }
+
+    /// The `X-Slack-Signature` of `body` sent at `timestamp` (Unix seconds), with the app's secret.
+    pub fn signature(&self, timestamp: i64, body: &str) -> Result<String, SigningError> {
+        signing::signature(self.secret.expose_secret(), timestamp, body)
+    }
+
     async fn post(
         &self,
         path: &str,
         content_type: &str,
         body: String,
     ) -> Result<AppAnswer, SendError> {
-        let timestamp = jiff::Timestamp::now().as_second();
-        let signature = signing::signature(self.secret.expose_secret(), timestamp, &body)?;
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", content_type)
-            .header(TIMESTAMP_HEADER, timestamp.to_string())
-            .header(SIGNATURE_HEADER, signature)
-            .body(body)
-            .send()
-            .await?;
+        let response = self.request(path, content_type, body)?.send().await?;
         let status = response.status().as_u16();
         let body = response.text().await?;
         Ok(AppAnswer { status, body })

@@ -1,5 +1,5 @@
-//! Slack's request signature (v0), so the demo's simulated Slack can sign what it sends to the
-//! app exactly as Slack does: `v0=` + hex(HMAC-SHA256(secret, `v0:{timestamp}:{body}`)).
+//! Slack's request signature (v0), so the simulated Slack (the demo page, the tests, the load
+//! generator) signs what it sends the app exactly as Slack does: `v0=` + hex(HMAC-SHA256(secret, `v0:{timestamp}:{body}`)).
 
 use std::fmt::Write as _;
 

@@ -7,18 +7,20 @@
 //! for the whole workspace (a token bucket of messages per second; see
 //! [`FakeSlack::limit_posts_per_workspace`]).
 
+//!
+//! The HTTP side (the Web API methods and `response_url`s) is in `methods`.
+
+mod methods;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
 use serde_json::{Value, json};
+
+use crate::sandbox::served::Served;
 
 /// The workspace's team id in every answer.
 pub const TEAM_ID: &str = "T0DEMO";
@@ -120,7 +122,7 @@ pub struct RunningFakeSlack {
     pub slack: FakeSlack,
     /// Where it listens.
     pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
+    _served: Served,
 }
 
 impl RunningFakeSlack {
@@ -130,15 +132,19 @@ impl RunningFakeSlack {
     }
 }
 
-impl Drop for RunningFakeSlack {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// Scopes the fake reports as granted (`x-oauth-scopes`), matching the app manifest.
 pub const GRANTED_SCOPES: &str =
     "chat:write,im:write,im:history,users:read,users:read.email,app_mentions:read,commands";
+
+/// The bot token a [`FakeSlack::default`] accepts.
+pub const BOT_TOKEN: &str = "xoxb-sandbox";
+
+impl Default for FakeSlack {
+    /// A workspace accepting [`BOT_TOKEN`], with no users yet.
+    fn default() -> Self {
+        Self::new(BOT_TOKEN)
+    }
+}
 
 impl FakeSlack {
     /// A workspace accepting `bot_token`, with no users yet.
@@ -153,33 +159,29 @@ impl FakeSlack {
         }
     }
 
+    /// The state, even after a panic elsewhere poisoned the lock (it holds no invariants).
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Serves the fake on `127.0.0.1` at a free port.
     pub async fn serve(self) -> std::io::Result<RunningFakeSlack> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let router = self.router();
-        let task = tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, router).await {
-                tracing::error!(error = %err, "fake Slack server failed");
-            }
-        });
+        let served = Served::start(self.router()).await?;
         Ok(RunningFakeSlack {
             slack: self,
-            addr,
-            task,
+            addr: served.addr(),
+            _served: served,
         })
     }
 
     /// The routes: `/api/{method}` and `/response/{id}` (for `response_url`s).
     pub fn router(&self) -> Router {
-        Router::new()
-            .route("/api/{method}", any(api))
-            .route("/response/{id}", post(response_url))
-            .with_state(self.clone())
+        methods::router(self)
+    }
+
+    /// The bot token it accepts.
+    pub fn bot_token(&self) -> String {
+        self.lock().token.clone()
     }
 
     /// Adds a person.
@@ -327,226 +329,4 @@ impl Inner {
             "profile": { "email": user.email, "real_name": user.name, "display_name": user.name },
         })
     }
-}
-
-/// A 429 asking to wait `wait`, rounded up to whole seconds (at least one), as Slack sends it.
-fn rate_limited(inner: &mut Inner, wait: Duration) -> Response {
-    inner.rate_limited += 1;
-    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let mut response = (
-        StatusCode::TOO_MANY_REQUESTS,
-        axum::Json(json!({ "ok": false, "error": "ratelimited" })),
-    )
-        .into_response();
-    if let Ok(value) = seconds.to_string().parse() {
-        response.headers_mut().insert("retry-after", value);
-    }
-    response
-}
-
-fn ok(body: Value) -> Response {
-    let mut body = body;
-    body["ok"] = Value::Bool(true);
-    axum::Json(body).into_response()
-}
-
-fn slack_error(error: &str) -> Response {
-    axum::Json(json!({ "ok": false, "error": error })).into_response()
-}
-
-/// Reads parameters from the query string, a JSON body or a form body.
-fn params(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> Value {
-    let mut params = serde_json::Map::new();
-    let is_json = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    if is_json {
-        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
-            params.extend(map);
-        }
-    } else {
-        for (k, v) in url::form_urlencoded::parse(body) {
-            params.insert(k.into_owned(), Value::String(v.into_owned()));
-        }
-    }
-    if let Some(query) = query {
-        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            params.insert(k.into_owned(), Value::String(v.into_owned()));
-        }
-    }
-    Value::Object(params)
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-async fn api(
-    State(slack): State<FakeSlack>,
-    Path(method): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let p = params(query, &headers, &body);
-    let mut inner = slack.lock();
-    inner.calls.push(method.clone());
-    let authorized = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| t == inner.token);
-    if !authorized {
-        return slack_error("invalid_auth");
-    }
-    match method.as_str() {
-        "auth.test" => {
-            let mut response = ok(json!({
-                "url": "https://demo.slack.com/",
-                "team": "Demo Workspace",
-                "user": "coupa-approvals",
-                "team_id": TEAM_ID,
-                "user_id": BOT_USER_ID,
-                "bot_id": "B0BOT",
-            }));
-            if let Ok(value) = inner.scopes.parse() {
-                response.headers_mut().insert("x-oauth-scopes", value);
-            }
-            response
-        }
-        "conversations.open" => {
-            let user = text(&p["users"]);
-            let user = user.split(',').next().unwrap_or_default().to_owned();
-            if !inner.users.contains_key(&user) {
-                return slack_error("user_not_found");
-            }
-            ok(json!({ "channel": { "id": dm_channel(&user), "is_im": true, "user": user } }))
-        }
-        "chat.postMessage" => {
-            let mut channel = text(&p["channel"]);
-            if channel.starts_with('U') {
-                channel = dm_channel(&channel);
-            }
-            let now = tokio::time::Instant::now();
-            if let Some(gap) = inner.per_channel_gap
-                && let Some(last) = inner.last_post.get(&channel)
-                && now < *last + gap
-            {
-                let wait = *last + gap - now;
-                return rate_limited(&mut inner, wait);
-            }
-            if let Some(budget) = inner.workspace_budget.as_mut()
-                && let Err(wait) = budget.take(now)
-            {
-                return rate_limited(&mut inner, wait);
-            }
-            if inner.per_channel_gap.is_some() {
-                inner.last_post.insert(channel.clone(), now);
-            }
-            inner.post_times.push(now);
-            let ts = inner.fresh_ts();
-            let message = FakeMessage {
-                channel: channel.clone(),
-                ts: ts.clone(),
-                text: text(&p["text"]),
-                blocks: p["blocks"].clone(),
-                only_for: None,
-                edits: 0,
-                from_user: None,
-            };
-            inner.messages.push(message);
-            ok(json!({
-                "channel": channel,
-                "ts": ts,
-                "message": { "type": "message", "ts": ts, "text": p["text"], "blocks": p["blocks"], "user": BOT_USER_ID },
-            }))
-        }
-        "chat.update" => {
-            let channel = text(&p["channel"]);
-            let ts = text(&p["ts"]);
-            let Some(message) = inner
-                .messages
-                .iter_mut()
-                .find(|m| m.channel == channel && m.ts == ts)
-            else {
-                return slack_error(if channel.starts_with('D') {
-                    "message_not_found"
-                } else {
-                    "channel_not_found"
-                });
-            };
-            message.text = text(&p["text"]);
-            message.blocks = p["blocks"].clone();
-            message.edits += 1;
-            ok(json!({
-                "channel": channel,
-                "ts": ts,
-                "text": p["text"],
-                "message": { "text": p["text"], "blocks": p["blocks"] },
-            }))
-        }
-        "chat.postEphemeral" => {
-            let user = text(&p["user"]);
-            let ts = inner.fresh_ts();
-            inner.messages.push(FakeMessage {
-                channel: text(&p["channel"]),
-                ts: ts.clone(),
-                text: text(&p["text"]),
-                blocks: p["blocks"].clone(),
-                only_for: Some(user),
-                edits: 0,
-                from_user: None,
-            });
-            ok(json!({ "message_ts": ts }))
-        }
-        "users.lookupByEmail" => {
-            let email = text(&p["email"]).trim().to_lowercase();
-            match inner
-                .users
-                .values()
-                .find(|u| u.email.to_lowercase() == email)
-            {
-                Some(user) => ok(json!({ "user": Inner::user_json(user) })),
-                None => slack_error("users_not_found"),
-            }
-        }
-        "users.info" => match inner.users.get(&text(&p["user"])) {
-            Some(user) => ok(json!({ "user": Inner::user_json(user) })),
-            None => slack_error("user_not_found"),
-        },
-        "views.open" | "views.publish" => {
-            let view = match &p["view"] {
-                Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
-                other => other.clone(),
-            };
-            if method == "views.open" {
-                inner.modals.push(FakeModal {
-                    trigger_id: text(&p["trigger_id"]),
-                    view: view.clone(),
-                });
-            } else {
-                inner.homes.insert(text(&p["user_id"]), view.clone());
-            }
-            let mut stateful = view;
-            if let Value::Object(map) = &mut stateful {
-                map.insert("id".into(), json!("V0DEMO"));
-                map.insert("team_id".into(), json!(TEAM_ID));
-                map.insert("hash".into(), json!("1"));
-                map.insert("state".into(), json!({ "values": {} }));
-            }
-            ok(json!({ "view": stateful }))
-        }
-        _ => slack_error("unknown_method"),
-    }
-}
-
-async fn response_url(
-    State(slack): State<FakeSlack>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    slack.lock().responses.push((id, value));
-    (StatusCode::OK, "ok").into_response()
 }

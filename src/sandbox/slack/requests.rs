@@ -1,12 +1,14 @@
 //! The requests Slack would send the app when a person clicks, submits a modal or writes to the
-//! bot, in Slack's own shapes. Pure: the demo server signs and sends them.
+//! bot, in Slack's own shapes. Pure: [`super::SlackSender`] signs and sends them.
 
 use serde_json::{Value, json};
 
-use super::fake_slack::{BOT_USER_ID, TEAM_ID};
+use super::web_api::{BOT_USER_ID, FakeMessage, TEAM_ID};
 
-/// The demo app's id in every payload.
+/// The app's id in every payload.
 pub const APP_ID: &str = "A0DEMO";
+/// The deprecated verification token Slack still puts in payloads (the app ignores it).
+pub const VERIFICATION_TOKEN: &str = "sandbox-verification-token";
 /// The workspace's domain in every payload.
 pub const TEAM_DOMAIN: &str = "demo";
 
@@ -20,6 +22,19 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// `id`, displayed as `name`.
+    pub fn new(id: &str, name: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// A person known by id alone, displayed as it.
+    pub fn from_id(id: &str) -> Self {
+        Self::new(id, id)
+    }
+
     fn user(&self) -> Value {
         json!({
             "id": self.id,
@@ -47,6 +62,32 @@ pub struct Click {
     pub text: String,
 }
 
+impl Click {
+    /// The `action_id` button of `message` as Slack reports a click on it: its value, its label
+    /// and its block's id (`b{index}`, Slack's own, when the bot gave the block none). `None`
+    /// when the message has no such button.
+    pub fn on(message: &FakeMessage, action_id: &str) -> Option<Self> {
+        let blocks = message.blocks.as_array()?;
+        blocks.iter().enumerate().find_map(|(index, block)| {
+            let button = block["elements"]
+                .as_array()?
+                .iter()
+                .find(|e| e["type"] == "button" && e["action_id"] == action_id)?;
+            Some(Self {
+                action_id: action_id.to_owned(),
+                block_id: block["block_id"]
+                    .as_str()
+                    .map_or_else(|| format!("b{index}"), str::to_owned),
+                value: button["value"].as_str().unwrap_or_default().to_owned(),
+                text: button["text"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+        })
+    }
+}
+
 /// The message the clicked button is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClickedMessage {
@@ -60,6 +101,31 @@ pub struct ClickedMessage {
     pub blocks: Value,
 }
 
+impl From<&FakeMessage> for ClickedMessage {
+    fn from(message: &FakeMessage) -> Self {
+        Self {
+            channel: message.channel.clone(),
+            ts: message.ts.clone(),
+            text: message.text.clone(),
+            blocks: message.blocks.clone(),
+        }
+    }
+}
+
+/// A trigger id as Slack issues one per click: unique, and naming the second it was made.
+pub fn trigger_id() -> String {
+    format!(
+        "{}.{}",
+        jiff::Timestamp::now().as_second(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Now, as Slack's `action_ts` and event times count: Unix seconds with a fraction.
+pub fn now() -> f64 {
+    jiff::Timestamp::now().as_millisecond() as f64 / 1000.0
+}
+
 /// A `block_actions` interaction.
 pub fn block_actions(
     actor: &Actor,
@@ -69,12 +135,12 @@ pub fn block_actions(
     response_url: &str,
     now: f64,
 ) -> Value {
-    json!({
+    let mut payload = json!({
         "type": "block_actions",
         "team": team(),
         "user": actor.user(),
         "api_app_id": APP_ID,
-        "token": "demo-verification-token",
+        "token": VERIFICATION_TOKEN,
         "container": {
             "type": "message",
             "message_ts": message.ts,
@@ -99,7 +165,33 @@ pub fn block_actions(
             "action_ts": format!("{now:.6}"),
             "text": { "type": "plain_text", "text": click.text },
         }],
-    })
+    });
+    // A message without blocks is sent without the key, as Slack does for a plain-text message.
+    if message.blocks.is_null()
+        && let Some(message) = payload["message"].as_object_mut()
+    {
+        message.remove("blocks");
+    }
+    payload
+}
+
+/// `block_actions` for `actor` clicking the `action_id` button of `message` now, with a fresh
+/// trigger id; `None` when the message has no such button.
+pub fn click_on(
+    actor: &Actor,
+    message: &FakeMessage,
+    action_id: &str,
+    response_url: &str,
+) -> Option<Value> {
+    let click = Click::on(message, action_id)?;
+    Some(block_actions(
+        actor,
+        &ClickedMessage::from(message),
+        &click,
+        &trigger_id(),
+        response_url,
+        now(),
+    ))
 }
 
 /// A `view_submission` of `view` (as the bot opened it) with the inputs' `values`, given as
@@ -123,7 +215,7 @@ pub fn view_submission(
         "team": team(),
         "user": actor.user(),
         "api_app_id": APP_ID,
-        "token": "demo-verification-token",
+        "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id,
         "view": {
             "id": view_id,
@@ -152,7 +244,7 @@ pub fn block_actions_in_home(
         "team": team(),
         "user": actor.user(),
         "api_app_id": APP_ID,
-        "token": "demo-verification-token",
+        "token": VERIFICATION_TOKEN,
         "container": { "type": "view", "view_id": view_id },
         "trigger_id": trigger_id,
         "view": { "id": view_id, "team_id": TEAM_ID, "type": "home", "blocks": [], "hash": "1" },
@@ -170,7 +262,7 @@ pub fn block_actions_in_home(
 /// An Events API `event_callback` for `actor` opening the bot's App Home tab.
 pub fn app_home_opened(actor: &Actor, channel: &str, event_id: &str, event_time: i64) -> Value {
     json!({
-        "token": "demo-verification-token",
+        "token": VERIFICATION_TOKEN,
         "team_id": TEAM_ID,
         "api_app_id": APP_ID,
         "type": "event_callback",
@@ -196,7 +288,7 @@ pub fn direct_message(
     event_time: i64,
 ) -> Value {
     json!({
-        "token": "demo-verification-token",
+        "token": VERIFICATION_TOKEN,
         "team_id": TEAM_ID,
         "api_app_id": APP_ID,
         "type": "event_callback",
@@ -341,6 +433,66 @@ mod tests {
         };
         assert!(event.channel.is_none() && event.message.is_none());
         assert_eq!(event.actions.unwrap()[0].action_id.to_string(), "approve");
+    }
+
+    #[test]
+    fn a_click_on_a_card_carries_its_button_and_message() {
+        let card = FakeMessage {
+            channel: "DMARTA".into(),
+            ts: "1700000000.000002".into(),
+            text: "Approval needed".into(),
+            blocks: json!([
+                { "type": "header", "text": { "type": "plain_text", "text": "Desks" } },
+                { "type": "actions", "elements": [
+                    { "type": "button", "action_id": "approve", "value": "v1",
+                      "text": { "type": "plain_text", "text": "Approve" } },
+                    { "type": "button", "action_id": "deny", "value": "v2",
+                      "text": { "type": "plain_text", "text": "Deny" } },
+                ] },
+            ]),
+            only_for: None,
+            edits: 0,
+            from_user: None,
+        };
+        let click = Click::on(&card, "deny").unwrap();
+        assert_eq!(
+            (
+                click.block_id.as_str(),
+                click.value.as_str(),
+                click.text.as_str()
+            ),
+            ("b1", "v2", "Deny")
+        );
+        assert_eq!(Click::on(&card, "hold"), None);
+
+        let payload = click_on(&marta(), &card, "approve", "http://127.0.0.1:9/r").unwrap();
+        let SlackInteractionEvent::BlockActions(event) = serde_json::from_value(payload).unwrap()
+        else {
+            panic!("not block_actions");
+        };
+        assert_eq!(event.actions.unwrap()[0].value.as_deref(), Some("v1"));
+        assert_eq!(
+            event.message.map(|m| m.origin.ts.to_string()),
+            Some(card.ts)
+        );
+    }
+
+    #[test]
+    fn a_click_on_a_message_without_blocks_sends_none() {
+        let message = ClickedMessage {
+            channel: "DMARTA".into(),
+            ts: "1.2".into(),
+            text: "card".into(),
+            blocks: Value::Null,
+        };
+        let click = Click {
+            action_id: "approve".into(),
+            block_id: "b1".into(),
+            value: "v".into(),
+            text: "Approve".into(),
+        };
+        let payload = block_actions(&marta(), &message, &click, "T-4", "http://x/r", 1.0);
+        assert!(payload["message"].get("blocks").is_none(), "{payload}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Block Kit limits, checked on rendered JSON with the limits the library itself declares
-//! (`slack::blocks::limits`). A failed check panics, which the fuzzer reports as a crash.
+//! Block Kit limits, checked on rendered JSON with the limits the bot itself declares
+//! ([`crate::slack::blocks::limits`]): what the property tests and the fuzzers assert of every
+//! card, list and modal. A failed check panics like any assertion, which a test reports as a
+//! failure and a fuzzer as a crash.
 
-use coupa_approvals::slack::blocks::{Rendered, limits};
+use crate::slack::blocks::{Rendered, limits};
 use serde_json::Value;
 
 fn chars(value: &Value) -> usize {

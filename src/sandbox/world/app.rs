@@ -1,0 +1,88 @@
+//! The real app running in a world: built from settings on a given store, serving until
+//! stopped, with a sender that signs requests to it as Slack would.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{App, AppError};
+use crate::config::Settings;
+use crate::engine::Engine;
+use crate::sandbox::slack::SlackSender;
+use crate::store::Store;
+
+/// An app serving in the background; it keeps running until [`RunningApp::stop`] (dropping it
+/// leaves it running until the runtime ends, as a process that was never told to stop).
+pub struct RunningApp {
+    /// Where its HTTP server listens.
+    pub addr: SocketAddr,
+    engine: Engine,
+    leading: Arc<AtomicBool>,
+    sender: SlackSender,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<Result<(), AppError>>,
+}
+
+impl RunningApp {
+    /// Builds the app from `settings` on `store` and runs it until stopped.
+    pub(super) async fn start(settings: Settings, store: Arc<dyn Store>) -> Result<Self, AppError> {
+        // Without a signing secret (Socket Mode) nothing verifies the signature; any key signs.
+        let secret = settings
+            .slack
+            .signing_secret
+            .clone()
+            .unwrap_or_else(|| SecretString::from(String::new()));
+        let app = App::build_with_store(settings, store).await?;
+        let addr = app.local_addr();
+        let engine = app.engine();
+        let leading = app.leading();
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            stopped.cancelled().await;
+        }));
+        Ok(Self {
+            addr,
+            engine,
+            leading,
+            sender: SlackSender::new(&format!("http://{addr}"), secret),
+            stop,
+            task,
+        })
+    }
+
+    /// `http://ADDR{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The engine the app runs (tests drive sync cycles through it).
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+
+    /// Whether the app holds the sync lease now.
+    pub fn is_leader(&self) -> bool {
+        self.leading.load(Ordering::Relaxed)
+    }
+
+    /// Signed Slack requests to the app's `/slack/*` routes.
+    pub fn slack(&self) -> &SlackSender {
+        &self.sender
+    }
+
+    /// Stops the app gracefully and waits for it; its error, if it stopped with one.
+    pub async fn stop(self) -> Result<(), AppError> {
+        self.stop.cancel();
+        match self.task.await {
+            Ok(result) => result,
+            Err(err) => {
+                tracing::warn!(error = %err, "an app task ended abnormally");
+                Ok(())
+            }
+        }
+    }
+}
