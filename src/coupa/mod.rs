@@ -15,7 +15,7 @@
 
 pub mod auth;
 pub mod client;
-pub mod error;
+mod error;
 pub mod model;
 pub mod transport;
 

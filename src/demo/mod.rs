@@ -21,14 +21,14 @@
 //!
 //! The people, their Slack-shaped requests and the signing come from [`crate::sandbox`].
 
-pub mod api;
-pub mod block_kit;
-pub mod conversation;
-pub mod coupa_panel;
-pub mod mrkdwn;
-pub mod page;
-pub mod routes;
-pub mod server;
+mod api;
+mod block_kit;
+mod conversation;
+mod coupa_panel;
+mod mrkdwn;
+mod page;
+mod routes;
+mod server;
 
 pub use server::{DemoError, DemoOptions, RunningDemo, start};
 

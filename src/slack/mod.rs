@@ -16,10 +16,10 @@
 pub mod blocks;
 pub mod channel;
 pub mod client;
-pub mod format;
+mod format;
 pub mod handlers;
 pub mod intents;
-pub mod pacing;
+mod pacing;
 pub mod payload;
 pub mod requests;
 pub mod routes;
