@@ -20,6 +20,7 @@
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, tell one person, find people, name the platform) and card view model |
 //! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`]; Redis and in-memory implementations |
+//! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics |
 //! | [`demo`] | `coupa-approvals demo`: the Coupa sandbox, a fake Slack Web API and the real app in one process, with a web page that plays Slack |
 //!
@@ -38,4 +39,5 @@ pub mod engine;
 pub mod slack;
 pub mod store;
 pub mod telemetry;
+pub mod transport_cause;
 pub mod web;
