@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use slack_morphism::errors::SlackClientError;
+use slack_morphism::errors::{SlackClientError, SlackClientHttpProtocolError};
 use slack_morphism::prelude::*;
 
 use crate::chat::card::Card;
@@ -25,6 +25,7 @@ use crate::domain::outcome::DecisionResult;
 use super::PLATFORM;
 use super::blocks::{self, Rendered};
 use super::channel::ChannelId;
+use super::not_json::{BodyKind, NotJson};
 use super::pacing::Pacer;
 use super::wording;
 
@@ -98,10 +99,20 @@ impl std::fmt::Debug for SlackChat {
     }
 }
 
+/// The chat port's error for a failed call. A connection failure keeps the HTTP client's own
+/// error as the source, so its causes (DNS, refused, TLS) can be read; slack-morphism's wrapper
+/// would hide them. An HTTP error status is described without its body ([`NotJson`]).
 fn error(err: SlackClientError) -> ChatError {
     match err {
         SlackClientError::ApiError(e) => ChatError::Api(e.code),
         limited @ SlackClientError::RateLimitError(_) => ChatError::RateLimited(Box::new(limited)),
+        SlackClientError::HttpProtocolError(SlackClientHttpProtocolError {
+            cause: Some(cause),
+        }) => ChatError::Transport(cause),
+        SlackClientError::HttpError(e) => ChatError::Transport(Box::new(NotJson {
+            status: e.status_code.as_u16(),
+            body: BodyKind::of(None, e.http_response_body.unwrap_or_default().as_bytes()),
+        })),
         other => ChatError::Transport(Box::new(other)),
     }
 }
