@@ -11,6 +11,7 @@
 use std::error::Error;
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::CertificateError;
@@ -275,21 +276,23 @@ impl From<Option<&Url>> for Target {
     }
 }
 
-/// `error` and its sources, outermost first, including the error an `io::Error` wraps (which
-/// `io::Error::source` skips: it returns the wrapped error's source, not the error itself).
+/// `error` and its sources, outermost first, including the error an `io::Error` or a shared
+/// `Arc<dyn Error>` wraps (their `source` skips it: it returns the wrapped error's source, not
+/// the error itself).
 fn causes<'a>(error: &'a (dyn Error + 'static)) -> Vec<&'a (dyn Error + 'static)> {
+    type Shared = Arc<dyn Error + Send + Sync>;
     let mut found = Vec::new();
     let mut next = Some(error);
     // Bounded: a chain is a handful of errors; a cycle must not hang a report.
     while let Some(cause) = next.filter(|_| found.len() < 32) {
         found.push(cause);
-        next = match cause
-            .downcast_ref::<io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn Error + 'static)),
-            None => cause.source(),
+        let wrapped = match cause.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn Error + 'static)),
+            None => cause
+                .downcast_ref::<Shared>()
+                .map(|shared| shared.as_ref() as &(dyn Error + 'static)),
         };
+        next = wrapped.or_else(|| cause.source());
     }
     found
 }

@@ -91,6 +91,9 @@ mod tests {
             status: 502,
             body: BodyKind::Html,
         };
-        assert_eq!(html.to_string(), "Slack answered HTTP 502 with HTML, not JSON");
+        assert_eq!(
+            html.to_string(),
+            "Slack answered HTTP 502 with HTML, not JSON"
+        );
     }
 }
