@@ -275,3 +275,30 @@ fn reach_fix(variable: &str, service: &str, cause: &TransportCause) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hint_is_given_once_under_the_lines_it_is_about() {
+        let report = Report::new(vec![
+            CheckLine::fail("configuration", "A: missing", "fix them"),
+            CheckLine::fail("configuration", "B: missing", "fix them"),
+            CheckLine::fail("coupa token", "cannot resolve x.invalid", "check DNS"),
+            CheckLine::fail("slack auth", "cannot resolve y.invalid", "check DNS"),
+            CheckLine::pass("store", "Redis reachable"),
+            CheckLine::fail("identity", "skipped", "fix them"),
+        ]);
+        assert_eq!(
+            report.to_text(),
+            "✗ configuration: A: missing\n\
+             ✗ configuration: B: missing\n    → fix them\n\
+             ✗ coupa token: cannot resolve x.invalid\n\
+             ✗ slack auth: cannot resolve y.invalid\n    → check DNS\n\
+             ✓ store: Redis reachable\n\
+             ✗ identity: skipped\n\
+             Some checks failed.\n"
+        );
+    }
+}

@@ -136,7 +136,10 @@ async fn a_wrong_coupa_secret_is_named() {
     assert!(!report.ok);
     let token = line(&report, "coupa token");
     assert!(!token.ok);
-    assert_eq!(token.detail, "Coupa answered 401: client id or secret wrong");
+    assert_eq!(
+        token.detail,
+        "Coupa answered 401: client id or secret wrong"
+    );
     assert!(
         token
             .fix
