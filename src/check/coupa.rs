@@ -220,3 +220,99 @@ fn answered(status: u16) -> String {
         None => format!("Coupa answered {status}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::transport_cause::TransportCause;
+
+    fn refusal(status: u16, error: Option<&str>) -> TokenRefusal {
+        TokenRefusal {
+            status,
+            error: error.map(str::to_owned),
+            description: None,
+        }
+    }
+
+    fn detail(err: CoupaError) -> String {
+        failure("coupa token", &err, "COUPA_INSTANCE_URL").detail
+    }
+
+    #[test]
+    fn a_refused_client_is_named_by_what_coupa_said() {
+        let rejected = |status, error| CoupaError::CredentialsRejected {
+            refusal: refusal(status, error),
+        };
+        assert_eq!(
+            detail(rejected(401, Some("invalid_client"))),
+            "Coupa answered 401: client id or secret wrong"
+        );
+        assert_eq!(
+            detail(rejected(400, Some("invalid_client"))),
+            "Coupa answered 400 Bad Request: client id or secret wrong"
+        );
+        assert_eq!(
+            detail(rejected(400, Some("invalid_scope"))),
+            "Coupa answered 400 Bad Request: a scope in COUPA_SCOPES is not granted to this client"
+        );
+    }
+
+    #[test]
+    fn other_token_answers_are_said_plainly() {
+        let answered = |status| CoupaError::Token {
+            token_url: "https://acme.coupahost.com/oauth2/token".into(),
+            problem: TokenProblem::Status(refusal(status, None)),
+        };
+        assert_eq!(
+            detail(answered(403)),
+            "Coupa answered 403: the client may not ask for these scopes"
+        );
+        assert_eq!(
+            detail(answered(404)),
+            "Coupa answered 404 Not Found: there is no token endpoint at that address"
+        );
+        assert_eq!(
+            detail(answered(503)),
+            "Coupa answered 503 Service Unavailable"
+        );
+    }
+
+    #[test]
+    fn a_forbidden_read_names_the_missing_scope() {
+        let line = failure(
+            "coupa requisitions",
+            &CoupaError::Forbidden {
+                endpoint: "/api/requisitions",
+            },
+            "COUPA_INSTANCE_URL",
+        );
+        assert_eq!(
+            line.detail,
+            "Coupa answered 403 for /api/requisitions: the client lacks a scope"
+        );
+        assert!(
+            line.fix
+                .is_some_and(|f| f.contains("core.requisition.read"))
+        );
+    }
+
+    #[test]
+    fn a_timeout_says_how_long_it_waited() {
+        let line = failure(
+            "coupa requisitions",
+            &CoupaError::Timeout {
+                endpoint: "/api/requisitions",
+                attempts: 4,
+                cause: TransportCause::TimedOut {
+                    connecting: false,
+                    address: "acme.coupahost.com:443".into(),
+                    after: Some(Duration::from_secs(30)),
+                },
+            },
+            "COUPA_INSTANCE_URL",
+        );
+        assert_eq!(line.detail, "timed out after 30 s");
+    }
+}

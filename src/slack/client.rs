@@ -316,3 +316,38 @@ impl ChatPort for SlackChat {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use slack_morphism::errors::SlackClientHttpError;
+
+    use super::*;
+    use crate::telemetry::chain;
+    use crate::transport_cause::{Timeouts, TransportCause};
+
+    #[test]
+    fn a_failed_connection_keeps_its_cause_readable() {
+        let refused =
+            SlackClientError::HttpProtocolError(SlackClientHttpProtocolError::new().with_cause(
+                Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+            ));
+        let ChatError::Transport(source) = error(refused) else {
+            panic!("a connection failure is a transport error");
+        };
+        let api = url::Url::parse("https://slack.com/api").unwrap();
+        let cause = TransportCause::from_chain(source.as_ref(), Some(&api), Timeouts::default());
+        assert_eq!(cause.to_string(), "connection refused by slack.com:443");
+    }
+
+    #[test]
+    fn an_error_page_is_described_and_not_quoted() {
+        let page = SlackClientError::HttpError(
+            SlackClientHttpError::new(reqwest::StatusCode::BAD_GATEWAY)
+                .with_http_response_body("<html><h1>Bad Gateway</h1></html>".into()),
+        );
+        assert_eq!(
+            chain(&error(page)).to_string(),
+            "chat platform unreachable: Slack answered HTTP 502 with HTML, not JSON"
+        );
+    }
+}
