@@ -1,10 +1,10 @@
 //! `coupa-approvals check`: diagnose an installation in one command.
 //!
 //! Reads the same configuration as `run`, then checks, in order: configuration, the store, Coupa
-//! (token, granted scopes, pending requisitions: [`coupa`](mod@coupa)), Slack (`auth.test`,
-//! granted bot scopes, bot and workspace: [`slack`]) and identity (how many approvers of pending
-//! approvals map to Slack users by email: [`identity`]). Each check is one line with ✓ or ✗ and,
-//! for ✗, the cause in words an admin can act on (a host that does not resolve, a refused
+//! (token, granted scopes, pending requisitions: `check/coupa.rs`), Slack (`auth.test`, granted
+//! bot scopes, bot and workspace: `check/slack.rs`) and identity (how many approvers of pending
+//! approvals map to Slack users by email: `check/identity.rs`). Each check is one line with ✓ or
+//! ✗ and, for ✗, the cause in words an admin can act on (a host that does not resolve, a refused
 //! address, a TLS problem, what Coupa or Slack answered) and what to do.
 //!
 //! The report is the whole output: what the store and the Coupa client would warn about during
