@@ -1,22 +1,38 @@
 //! `coupa-approvals check`: diagnose an installation in one command.
 //!
 //! Reads the same configuration as `run`, then checks, in order: configuration, the store, Coupa
-//! (token, granted scopes, pending requisitions), Slack (`auth.test`, granted bot scopes, bot
-//! and workspace) and identity (how many approvers of pending approvals map to Slack users by
-//! email). Each check is one line with ✓ or ✗ and, for ✗, what to do.
+//! (token, granted scopes, pending requisitions: `check/coupa.rs`), Slack (`auth.test`, granted
+//! bot scopes, bot and workspace: `check/slack.rs`) and identity (how many approvers of pending
+//! approvals map to Slack users by email: `check/identity.rs`). Each check is one line with ✓ or
+//! ✗ and, for ✗, the cause in words an admin can act on (a host that does not resolve, a refused
+//! address, a TLS problem, what Coupa or Slack answered) and what to do.
+//!
+//! The report is the whole output: what the store and the Coupa client would warn about during
+//! the checks is in it already, so `check` runs with their warnings quiet
+//! ([`REPORTED_LOG_TARGETS`]).
 
-use std::collections::BTreeMap;
+mod coupa;
+mod identity;
+mod slack;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+use url::Url;
 
 use crate::chat::port::ChatPort;
-use crate::config::{ConfigError, DEFAULT_COUPA_SCOPES, Settings, expose};
+use crate::config::{ConfigError, Settings, expose};
 use crate::coupa::CoupaClient;
-use crate::domain::{Approver, Person, normalize_email};
 use crate::store::Store;
 use crate::telemetry::chain;
+use crate::transport_cause::{Timeouts, TransportCause};
+
+/// Where the store and the Coupa token source log what `check` reports itself (the embedded
+/// store, a failed token request). `check` runs with these targets logging errors only, so
+/// nothing is said twice.
+pub const REPORTED_LOG_TARGETS: &[&str] =
+    &["coupa_approvals::store", "coupa_approvals::coupa::auth"];
 
 /// How many unmapped approvers are listed by name.
 pub const LISTED_UNMAPPED: usize = 20;
@@ -70,15 +86,27 @@ impl Report {
         Self { checks, ok }
     }
 
-    /// One line per check, ✓ or ✗, with what to do for each ✗.
+    /// One line per check, ✓ or ✗, with what to do for each ✗. Lines in a row that share what
+    /// to do share one hint, under the last of them, and a hint given above is not repeated.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        for line in &self.checks {
+        let mut given: Vec<&str> = Vec::new();
+        for (index, line) in self.checks.iter().enumerate() {
             let mark = if line.ok { '✓' } else { '✗' };
             out.push_str(&format!("{mark} {}: {}\n", line.check, line.detail));
-            if let Some(fix) = &line.fix {
-                out.push_str(&format!("    → {fix}\n"));
+            let Some(fix) = line.fix.as_deref() else {
+                continue;
+            };
+            let next_shares_it = self
+                .checks
+                .get(index + 1)
+                .and_then(|next| next.fix.as_deref())
+                == Some(fix);
+            if next_shares_it || given.contains(&fix) {
+                continue;
             }
+            given.push(fix);
+            out.push_str(&format!("    → {fix}\n"));
         }
         out.push_str(if self.ok {
             "All checks passed.\n"
@@ -89,8 +117,13 @@ impl Report {
     }
 }
 
-/// The report for a configuration that did not load: one line per problem.
+/// The report for a configuration that did not load: one line per problem, and what to do.
 pub fn configuration_report(error: &ConfigError) -> Report {
+    let fix = if error.problems.len() == 1 {
+        "fix the variable in the environment or .env (see .env.example)"
+    } else {
+        "fix these variables in the environment or .env (see .env.example)"
+    };
     Report::new(
         error
             .problems
@@ -99,7 +132,7 @@ pub fn configuration_report(error: &ConfigError) -> Report {
                 CheckLine::fail(
                     "configuration",
                     format!("{}: {}", p.variable, p.expected),
-                    "fix the variable in the environment or .env (see .env.example)",
+                    fix,
                 )
             })
             .collect(),
@@ -169,240 +202,103 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
             }
         ),
     )];
-    checks.push(check_store(targets.store.as_ref()).await);
-    let pending = check_coupa(&targets.coupa, &mut checks).await;
-    check_slack(settings, targets.required_bot_scopes, &mut checks).await;
-    if let Some(approvers) = pending {
-        checks.push(check_identity(approvers, targets.chat.as_ref()).await);
-    } else {
-        checks.push(CheckLine::fail(
+    checks.push(check_store(settings, targets.store.as_ref()).await);
+    let pending = coupa::check(settings, &targets.coupa, &mut checks).await;
+    let slack_works = slack::check(settings, targets.required_bot_scopes, &mut checks).await;
+    checks.push(match (pending, slack_works) {
+        (Some(approvers), true) => {
+            identity::check(approvers, targets.chat.as_ref(), &settings.slack.api_url).await
+        }
+        (None, true) => CheckLine::fail(
             "identity",
             "skipped: pending approvals could not be read from Coupa",
             "fix the Coupa checks above first",
-        ));
-    }
+        ),
+        (Some(_), false) => CheckLine::fail(
+            "identity",
+            "skipped: the bot could not use Slack",
+            "fix the Slack checks above first",
+        ),
+        (None, false) => CheckLine::fail(
+            "identity",
+            "skipped: neither Coupa nor Slack could be used",
+            "fix the Coupa and Slack checks above first",
+        ),
+    });
     Report::new(checks)
 }
 
-async fn check_store(store: &dyn Store) -> CheckLine {
-    match tokio::time::timeout(Duration::from_secs(5), store.ping()).await {
+/// How long the store has to answer a ping.
+const STORE_TIMEOUT: Duration = Duration::from_secs(5);
+
+async fn check_store(settings: &Settings, store: &dyn Store) -> CheckLine {
+    let fix = "check REDIS_URL and that Redis is running and reachable from here";
+    match tokio::time::timeout(STORE_TIMEOUT, store.ping()).await {
         Ok(Ok(())) if store.is_embedded() => CheckLine::pass(
             "store",
             "embedded in-memory store (one replica only; state is lost on restart)",
         ),
         Ok(Ok(())) => CheckLine::pass("store", "Redis reachable"),
-        Ok(Err(err)) => CheckLine::fail(
-            "store",
-            chain(&err).to_string(),
-            "check REDIS_URL and that Redis is running and reachable from here",
-        ),
+        Ok(Err(err)) => {
+            // Only the host and port of the URL are used: it may hold a password.
+            let redis_url = settings
+                .store
+                .redis_url
+                .as_ref()
+                .and_then(|url| Url::parse(expose(url)).ok());
+            let cause = TransportCause::from_chain(&err, redis_url.as_ref(), Timeouts::default());
+            let detail = match cause {
+                TransportCause::Other(_) => chain(&err).to_string(),
+                named => format!("Redis: {named}"),
+            };
+            CheckLine::fail("store", detail, fix)
+        }
         Err(_) => CheckLine::fail(
             "store",
-            "Redis did not answer within 5 s",
-            "check REDIS_URL and that Redis is running and reachable from here",
+            format!("Redis did not answer within {} s", STORE_TIMEOUT.as_secs()),
+            fix,
         ),
     }
 }
 
-/// Checks token, scopes and pending requisitions; returns the approvers of pending approvals.
-async fn check_coupa(coupa: &CoupaClient, checks: &mut Vec<CheckLine>) -> Option<Vec<Person>> {
-    match coupa.granted_scopes().await {
-        Ok(granted) => {
-            checks.push(CheckLine::pass("coupa token", "access token obtained"));
-            checks.push(match granted {
-                None => CheckLine::pass(
-                    "coupa scopes",
-                    "Coupa did not list granted scopes; assuming COUPA_SCOPES",
-                ),
-                Some(granted) => {
-                    let missing: Vec<&str> = DEFAULT_COUPA_SCOPES
-                        .split_whitespace()
-                        .filter(|s| !granted.iter().any(|g| g == s))
-                        .collect();
-                    if missing.is_empty() {
-                        CheckLine::pass("coupa scopes", "all five required scopes granted")
-                    } else {
-                        CheckLine::fail(
-                            "coupa scopes",
-                            format!("missing {}", missing.join(", ")),
-                            "add them to the OAuth2 client in Coupa Setup → Oauth2/OpenID Connect Clients, and to COUPA_SCOPES",
-                        )
-                    }
-                }
-            });
+/// What to do when a service could not be reached, by cause: `variable` holds its address.
+fn reach_fix(variable: &str, service: &str, cause: &TransportCause) -> String {
+    match cause {
+        TransportCause::UnknownHost { .. } => {
+            format!("check the host name in {variable} and this host's DNS")
         }
-        Err(err) => {
-            checks.push(CheckLine::fail(
-                "coupa token",
-                err.to_string(),
-                "check COUPA_INSTANCE_URL, COUPA_CLIENT_ID and COUPA_CLIENT_SECRET",
-            ));
-            return None;
-        }
-    }
-    match coupa.pending_requisitions().await {
-        Ok(requisitions) => {
-            checks.push(CheckLine::pass(
-                "coupa requisitions",
-                format!(
-                    "{} requisition(s) pending approval readable",
-                    requisitions.len()
-                ),
-            ));
-            let mut people = Vec::new();
-            for requisition in &requisitions {
-                for approval in &requisition.current_approvals {
-                    match &approval.approver {
-                        Approver::Group { id, members, .. } if members.is_empty() => {
-                            if let Ok(group) = coupa.user_group(*id).await {
-                                people.extend(group.members);
-                            }
-                        }
-                        approver => people.extend(approver.people().into_iter().cloned()),
-                    }
-                }
-            }
-            Some(people)
-        }
-        Err(err) => {
-            checks.push(CheckLine::fail(
-                "coupa requisitions",
-                err.to_string(),
-                "the OAuth2 client needs core.requisition.read; check it in Coupa",
-            ));
-            None
-        }
-    }
-}
-
-async fn check_slack(settings: &Settings, required: &[&str], checks: &mut Vec<CheckLine>) {
-    let url = format!(
-        "{}/auth.test",
-        settings.slack.api_url.as_str().trim_end_matches('/')
-    );
-    let answer = async {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()?;
-        let response = client
-            .get(url.as_str())
-            .bearer_auth(expose(&settings.slack.bot_token))
-            .send()
-            .await?;
-        let scopes = response
-            .headers()
-            .get("x-oauth-scopes")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body: serde_json::Value = response.json().await?;
-        Ok::<_, reqwest::Error>((body, scopes))
-    }
-    .await;
-    let (body, scopes) = match answer {
-        Ok(answer) => answer,
-        Err(err) => {
-            checks.push(CheckLine::fail(
-                "slack auth",
-                format!("could not reach Slack: {err}"),
-                "check SLACK_API_URL and this host's network access to Slack",
-            ));
-            return;
-        }
-    };
-    if body["ok"] != true {
-        let error = body["error"].as_str().unwrap_or("unknown error");
-        checks.push(CheckLine::fail(
-            "slack auth",
-            format!("auth.test failed: {error}"),
-            "check SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-…) and that the app is installed",
-        ));
-        return;
-    }
-    checks.push(CheckLine::pass(
-        "slack auth",
-        format!(
-            "bot {} in workspace {}",
-            body["user"].as_str().unwrap_or("?"),
-            body["team"].as_str().unwrap_or("?")
+        TransportCause::Tls { .. } => format!(
+            "check that {variable} names {service}'s own host, and this host's trusted CA certificates"
         ),
-    ));
-    let granted: Vec<String> = scopes
-        .unwrap_or_default()
-        .split(',')
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|s| !granted.iter().any(|g| g == s))
-        .collect();
-    checks.push(if missing.is_empty() {
-        CheckLine::pass(
-            "slack scopes",
-            "every scope the manifest asks for is granted",
-        )
-    } else {
-        CheckLine::fail(
-            "slack scopes",
-            format!("missing {}", missing.join(", ")),
-            "update the app from manifests/slack-app.yaml and reinstall it to the workspace",
-        )
-    });
+        _ => format!(
+            "check {variable} and this host's network access to {service} (firewall, proxy)"
+        ),
+    }
 }
 
-async fn check_identity(people: Vec<Person>, chat: &dyn ChatPort) -> CheckLine {
-    let mut by_email: BTreeMap<String, String> = BTreeMap::new();
-    let mut without_email = 0;
-    for person in people {
-        match person.email.as_deref().map(normalize_email) {
-            Some(email) if !email.is_empty() => {
-                by_email.entry(email).or_insert(person.full_name);
-            }
-            _ => without_email += 1,
-        }
-    }
-    let total = by_email.len() + without_email;
-    let mut unmapped = Vec::new();
-    for (email, name) in &by_email {
-        match chat.lookup_user_by_email(email).await {
-            Ok(Some(_)) => {}
-            Ok(None) => unmapped.push(format!("{name} <{email}>")),
-            Err(err) => {
-                return CheckLine::fail(
-                    "identity",
-                    format!("could not look up Slack users: {}", chain(&err)),
-                    "the bot needs users:read and users:read.email",
-                );
-            }
-        }
-    }
-    let mapped = by_email.len() - unmapped.len();
-    if unmapped.is_empty() && without_email == 0 {
-        return CheckLine::pass(
-            "identity",
-            format!("{mapped} of {total} approver(s) of pending approvals map to Slack users"),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hint_is_given_once_under_the_lines_it_is_about() {
+        let report = Report::new(vec![
+            CheckLine::fail("configuration", "A: missing", "fix them"),
+            CheckLine::fail("configuration", "B: missing", "fix them"),
+            CheckLine::fail("coupa token", "cannot resolve x.invalid", "check DNS"),
+            CheckLine::fail("slack auth", "cannot resolve y.invalid", "check DNS"),
+            CheckLine::pass("store", "Redis reachable"),
+            CheckLine::fail("identity", "skipped", "fix them"),
+        ]);
+        assert_eq!(
+            report.to_text(),
+            "✗ configuration: A: missing\n\
+             ✗ configuration: B: missing\n    → fix them\n\
+             ✗ coupa token: cannot resolve x.invalid\n\
+             ✗ slack auth: cannot resolve y.invalid\n    → check DNS\n\
+             ✓ store: Redis reachable\n\
+             ✗ identity: skipped\n\
+             Some checks failed.\n"
         );
     }
-    let mut detail =
-        format!("{mapped} of {total} approver(s) of pending approvals map to Slack users");
-    if without_email > 0 {
-        detail.push_str(&format!("; {without_email} have no email in Coupa"));
-    }
-    if !unmapped.is_empty() {
-        let listed: Vec<&str> = unmapped
-            .iter()
-            .take(LISTED_UNMAPPED)
-            .map(String::as_str)
-            .collect();
-        detail.push_str(&format!("; not found in Slack: {}", listed.join(", ")));
-        if unmapped.len() > LISTED_UNMAPPED {
-            detail.push_str(&format!(" and {} more", unmapped.len() - LISTED_UNMAPPED));
-        }
-    }
-    CheckLine::fail(
-        "identity",
-        detail,
-        "these approvers get no cards: give them the same email in Slack and Coupa",
-    )
 }

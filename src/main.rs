@@ -13,7 +13,12 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // A missing .env is normal; variables already in the environment win over the file.
     let _ = dotenvy::dotenv();
-    telemetry::init_logging(Settings::log_format_from_env());
+    // `check` reports the store's and the Coupa client's warnings itself: not twice.
+    let quiet = match cli.command() {
+        Command::Check { .. } => check::REPORTED_LOG_TARGETS,
+        Command::Run | Command::Demo => &[],
+    };
+    telemetry::init_logging_quieting(Settings::log_format_from_env(), quiet);
     telemetry::init_metrics();
 
     match cli.command() {

@@ -16,7 +16,20 @@ use crate::config::LogFormat;
 ///
 /// Safe to call more than once (tests do): later calls keep the first subscriber.
 pub fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_logging_quieting(format, &[]);
+}
+
+/// [`init_logging`], with `targets` logging errors only, whatever `RUST_LOG` says: for a command
+/// that reports itself what those targets would warn about (`check`).
+pub fn init_logging_quieting(format: LogFormat, targets: &[&str]) {
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for target in targets {
+        match format!("{target}=error").parse() {
+            Ok(directive) => filter = filter.add_directive(directive),
+            // Only a malformed target name gets here; logging more is the safe side.
+            Err(_) => continue,
+        }
+    }
     // Colour codes only for a person at a terminal, never in collected logs.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

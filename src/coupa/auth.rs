@@ -29,9 +29,10 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::error::CoupaError;
+use super::error::{CoupaError, TokenProblem, TokenRefusal};
 use super::transport::{RateLimiter, record_call, shorten};
 use crate::config::CoupaSettings;
+use crate::transport_cause::{Timeouts, TransportCause};
 
 /// Renew when fewer than this remain, even before 80 % of the lifetime has passed.
 pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -87,6 +88,8 @@ pub struct TokenSource {
     scopes: Vec<Scope>,
     token_url: TokenUrl,
     http: reqwest::Client,
+    /// The limits `http` was built with, for saying how long a timed-out request waited.
+    timeouts: Timeouts,
     limiter: Arc<RateLimiter>,
     /// Completed fetches (successful or not). Read before queueing on `cache`, it tells a waiter
     /// whether someone else renewed while it waited.
@@ -121,19 +124,19 @@ struct Cached {
 /// A token failure that can be handed to every waiter (the error type itself is not `Clone`).
 #[derive(Clone)]
 enum Failure {
-    Rejected(String),
-    Other(String),
+    Rejected(TokenRefusal),
+    Other(TokenProblem),
 }
 
 impl Failure {
     fn to_error(&self, token_url: &str) -> CoupaError {
         match self {
-            Failure::Rejected(detail) => CoupaError::CredentialsRejected {
-                detail: detail.clone(),
+            Failure::Rejected(refusal) => CoupaError::CredentialsRejected {
+                refusal: refusal.clone(),
             },
-            Failure::Other(detail) => CoupaError::Token {
+            Failure::Other(problem) => CoupaError::Token {
                 token_url: token_url.to_owned(),
-                detail: detail.clone(),
+                problem: problem.clone(),
             },
         }
     }
@@ -144,6 +147,7 @@ impl TokenSource {
     pub(crate) fn new(
         settings: &CoupaSettings,
         http: reqwest::Client,
+        timeouts: Timeouts,
         limiter: Arc<RateLimiter>,
     ) -> Self {
         Self {
@@ -152,6 +156,7 @@ impl TokenSource {
             scopes: settings.scopes.iter().cloned().map(Scope::new).collect(),
             token_url: TokenUrl::from_url(settings.token_url.clone()),
             http,
+            timeouts,
             limiter,
             fetches: AtomicU64::new(0),
             cache: Mutex::new(Cache::default()),
@@ -226,11 +231,15 @@ impl TokenSource {
             .request_async(&http)
             .await;
         let generation = self.fetches.load(Ordering::Acquire) + 1;
-        let outcome = match result.map_err(classify).and_then(|response| {
-            cached_token(&response, generation, started).ok_or_else(|| {
-                Failure::Other("the access token is not valid in an HTTP header".into())
-            })
-        }) {
+        let outcome = match result
+            .map_err(|error| classify(error, self.timeouts))
+            .and_then(|response| {
+                cached_token(&response, generation, started).ok_or_else(|| {
+                    Failure::Other(TokenProblem::Unreadable(
+                        "the access token is not valid in an HTTP header".into(),
+                    ))
+                })
+            }) {
             Ok(cached) => {
                 let token = cached.token.clone();
                 cache.current = Some(cached);
@@ -289,6 +298,7 @@ fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant)
 /// Turns the `oauth2` crate's error into something an admin can act on, without the raw body.
 fn classify(
     error: RequestTokenError<TokenHttpError, oauth2::basic::BasicErrorResponse>,
+    timeouts: Timeouts,
 ) -> Failure {
     match error {
         RequestTokenError::Request(TokenHttpError::Status {
@@ -296,11 +306,6 @@ fn classify(
             error,
             description,
         }) => {
-            let detail = match (&error, &description) {
-                (Some(e), Some(d)) => format!("HTTP {status}, {e}: {d}"),
-                (Some(e), None) => format!("HTTP {status}, {e}"),
-                _ => format!("HTTP {status}"),
-            };
             let rejected = status == 401
                 || (status == 400
                     && matches!(
@@ -312,23 +317,36 @@ fn classify(
                                 | "invalid_grant"
                         )
                     ));
+            let refusal = TokenRefusal {
+                status,
+                error,
+                description,
+            };
             if rejected {
-                Failure::Rejected(detail)
+                Failure::Rejected(refusal)
             } else {
-                Failure::Other(format!("the token endpoint answered {detail}"))
+                Failure::Other(TokenProblem::Status(refusal))
             }
         }
         RequestTokenError::Request(TokenHttpError::Transport(e)) => {
-            Failure::Other(format!("request failed: {e}"))
+            Failure::Other(TokenProblem::Unreachable(TransportCause::of(&e, timeouts)))
         }
         RequestTokenError::ServerResponse(response) => {
-            // Only reachable if a non-200 answer got past `TokenHttp`; treat like one.
-            Failure::Rejected(response.error().as_ref().to_owned())
+            // Only reachable if a non-200 answer got past `TokenHttp`; treat like one, with the
+            // status OAuth2 gives error responses (RFC 6749, 5.2).
+            Failure::Rejected(TokenRefusal {
+                status: 400,
+                error: Some(response.error().as_ref().to_owned()),
+                description: response
+                    .error_description()
+                    .map(|d| shorten(d.as_str(), 200)),
+            })
         }
-        RequestTokenError::Parse(e, _body) => {
-            Failure::Other(format!("unreadable token response: {}", e.inner()))
-        }
-        RequestTokenError::Other(detail) => Failure::Other(detail),
+        RequestTokenError::Parse(e, _body) => Failure::Other(TokenProblem::Unreadable(format!(
+            "unreadable token response: {}",
+            e.inner()
+        ))),
+        RequestTokenError::Other(detail) => Failure::Other(TokenProblem::Unreadable(detail)),
     }
 }
 

@@ -47,6 +47,7 @@ use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, CoupaUserId, Decision, GroupId, MAX_REASON_CHARS, Person,
     Requisition, RequisitionId, normalize_email,
 };
+use crate::transport_cause::{Timeouts, TransportCause};
 
 /// Records per page; Coupa never returns more than 50.
 pub const PAGE_SIZE: usize = 50;
@@ -196,11 +197,16 @@ impl CoupaClientBuilder {
             .user_agent(concat!("coupa-approvals/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CoupaError::Setup(format!("HTTP client: {e}")))?;
+        let timeouts = Timeouts {
+            connect: Some(self.connect_timeout),
+            total: Some(self.request_timeout),
+        };
         let limiter = RateLimiter::shared(&self.settings.instance_url, self.max_rps);
-        let auth = TokenSource::new(&self.settings, http.clone(), limiter.clone());
+        let auth = TokenSource::new(&self.settings, http.clone(), timeouts, limiter.clone());
         Ok(CoupaClient {
             inner: Arc::new(Inner {
                 http,
+                timeouts,
                 base: self.settings.instance_url,
                 auth,
                 limiter,
@@ -219,6 +225,8 @@ pub struct CoupaClient {
 #[derive(Debug)]
 struct Inner {
     http: reqwest::Client,
+    /// The limits `http` was built with, for saying how long a timed-out request waited.
+    timeouts: Timeouts,
     base: Url,
     auth: TokenSource,
     limiter: Arc<RateLimiter>,
@@ -607,13 +615,13 @@ impl CoupaClient {
                 Err(error) if error.is_connect() => {
                     // The connection was never made, so Coupa never saw the request.
                     if retries + 1 >= policy.max_attempts {
-                        return Err(transport_error(&call, error, attempt));
+                        return Err(self.transport_error(&call, error, attempt));
                     }
                     retries += 1;
                     tokio::time::sleep(policy.backoff(retries)).await;
                 }
                 Err(error) => {
-                    let cause = transport_error(&call, error, attempt);
+                    let cause = self.transport_error(&call, error, attempt);
                     return self.resolve(id, action, cause).await;
                 }
             }
@@ -750,9 +758,9 @@ impl CoupaClient {
                 }
                 Ok(answer) => return Err(self.status_error(call, answer, attempt)),
                 Err(error) if error.is_builder() => {
-                    return Err(transport_error(call, error, attempt));
+                    return Err(self.transport_error(call, error, attempt));
                 }
-                Err(error) => (transport_error(call, error, attempt), None),
+                Err(error) => (self.transport_error(call, error, attempt), None),
             };
             if retries + 1 >= policy.max_attempts {
                 return Err(error);
@@ -852,6 +860,25 @@ impl CoupaClient {
         }
     }
 
+    /// A request that got no answer, with its cause named (while the error still has its URL).
+    fn transport_error(&self, call: &Call, error: reqwest::Error, attempts: u32) -> CoupaError {
+        let cause = TransportCause::of(&error, self.inner.timeouts);
+        if error.is_timeout() {
+            CoupaError::Timeout {
+                endpoint: call.endpoint,
+                attempts,
+                cause,
+            }
+        } else {
+            CoupaError::Connection {
+                endpoint: call.endpoint,
+                attempts,
+                cause,
+                source: error.without_url(),
+            }
+        }
+    }
+
     fn status_error(&self, call: &Call, answer: Answer, attempts: u32) -> CoupaError {
         let endpoint = call.endpoint;
         match answer.status {
@@ -902,21 +929,6 @@ fn convert_record<R: DeserializeOwned, T>(
 /// Statuses worth repeating a read for.
 fn retryable_read(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
-}
-
-fn transport_error(call: &Call, error: reqwest::Error, attempts: u32) -> CoupaError {
-    if error.is_timeout() {
-        CoupaError::Timeout {
-            endpoint: call.endpoint,
-            attempts,
-        }
-    } else {
-        CoupaError::Connection {
-            endpoint: call.endpoint,
-            attempts,
-            source: error.without_url(),
-        }
-    }
 }
 
 fn decode(call: &Call, error: model::ModelError) -> CoupaError {

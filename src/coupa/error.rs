@@ -4,28 +4,31 @@
 //! refresh a card because the approval was decided elsewhere, try again later, or tell the user
 //! the outcome is unknown. Messages are short and safe to log: no token, no secret, no raw body.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::domain::ApprovalId;
+use crate::transport_cause::TransportCause;
 
 /// Why a Coupa call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CoupaError {
     /// The token endpoint rejected the client id or secret.
     #[error(
-        "Coupa rejected the OAuth2 client credentials ({detail}); check COUPA_CLIENT_ID and COUPA_CLIENT_SECRET (and COUPA_SCOPES) against the client under Coupa Setup → Oauth2/OpenID Connect Clients"
+        "Coupa rejected the OAuth2 client credentials ({refusal}); check COUPA_CLIENT_ID and COUPA_CLIENT_SECRET (and COUPA_SCOPES) against the client under Coupa Setup → Oauth2/OpenID Connect Clients"
     )]
     CredentialsRejected {
-        /// Coupa's OAuth error code and description, or the HTTP status.
-        detail: String,
+        /// The token endpoint's answer.
+        refusal: TokenRefusal,
     },
-    /// No token could be obtained for another reason (token endpoint down, unreadable answer).
-    #[error("could not get a Coupa access token from {token_url}: {detail}")]
+    /// No token could be obtained for another reason (token endpoint unreachable or failing,
+    /// unreadable answer).
+    #[error("could not get a Coupa access token from {token_url}: {problem}")]
     Token {
         /// The token endpoint (`COUPA_TOKEN_URL`).
         token_url: String,
         /// What went wrong.
-        detail: String,
+        problem: TokenProblem,
     },
     /// Coupa refused a freshly renewed token for this call (401 twice).
     #[error(
@@ -86,20 +89,24 @@ pub enum CoupaError {
         attempts: u32,
     },
     /// Coupa did not answer within the request timeout.
-    #[error("Coupa did not answer {endpoint} in time after {attempts} attempt(s)")]
+    #[error("Coupa did not answer {endpoint} in time after {attempts} attempt(s): {cause}")]
     Timeout {
         /// The endpoint template.
         endpoint: &'static str,
         /// Attempts made.
         attempts: u32,
+        /// Which limit ran out, and where.
+        cause: TransportCause,
     },
     /// Coupa could not be reached, or the connection broke.
-    #[error("could not reach Coupa for {endpoint} after {attempts} attempt(s)")]
+    #[error("could not reach Coupa for {endpoint} after {attempts} attempt(s): {cause}")]
     Connection {
         /// The endpoint template.
         endpoint: &'static str,
         /// Attempts made.
         attempts: u32,
+        /// Why, in words an admin can act on (read from `source`).
+        cause: TransportCause,
         /// The transport error.
         #[source]
         source: reqwest::Error,
@@ -150,5 +157,49 @@ impl CoupaError {
                 | CoupaError::Timeout { .. }
                 | CoupaError::Connection { .. }
         )
+    }
+}
+
+/// The token endpoint's non-200 answer: its status and, when the body had them, the OAuth2
+/// `error` code and (shortened) `error_description`. Written `HTTP 401, invalid_client: …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRefusal {
+    /// The HTTP status.
+    pub status: u16,
+    /// The OAuth2 `error` code (`invalid_client`, `invalid_scope`, …).
+    pub error: Option<String>,
+    /// The OAuth2 `error_description`, shortened.
+    pub description: Option<String>,
+}
+
+impl fmt::Display for TokenRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        match (&self.error, &self.description) {
+            (Some(error), Some(description)) => write!(f, ", {error}: {description}"),
+            (Some(error), None) => write!(f, ", {error}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why the token endpoint gave no token, when it did not reject the credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// No answer: the endpoint could not be reached.
+    Unreachable(TransportCause),
+    /// An answer with a status other than 200 that does not reject the credentials (404, 5xx…).
+    Status(TokenRefusal),
+    /// A 200 answer that is no usable token.
+    Unreadable(String),
+}
+
+impl fmt::Display for TokenProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenProblem::Unreachable(cause) => write!(f, "{cause}"),
+            TokenProblem::Status(refusal) => write!(f, "the token endpoint answered {refusal}"),
+            TokenProblem::Unreadable(reason) => f.write_str(reason),
+        }
     }
 }

@@ -20,6 +20,6 @@ pub mod model;
 pub mod transport;
 
 pub use self::client::{Action, CoupaClient, CoupaClientBuilder, PAGE_SIZE, WATERMARK_OVERLAP};
-pub use self::error::CoupaError;
+pub use self::error::{CoupaError, TokenProblem, TokenRefusal};
 pub use self::model::UserGroup;
 pub use self::transport::RetryPolicy;

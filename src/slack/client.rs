@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use slack_morphism::errors::SlackClientError;
+use slack_morphism::errors::{SlackClientError, SlackClientHttpProtocolError};
 use slack_morphism::prelude::*;
 
 use crate::chat::card::Card;
@@ -25,6 +25,7 @@ use crate::domain::outcome::DecisionResult;
 use super::PLATFORM;
 use super::blocks::{self, Rendered};
 use super::channel::ChannelId;
+use super::not_json::{BodyKind, NotJson};
 use super::pacing::Pacer;
 use super::wording;
 
@@ -98,10 +99,20 @@ impl std::fmt::Debug for SlackChat {
     }
 }
 
+/// The chat port's error for a failed call. A connection failure keeps the HTTP client's own
+/// error as the source, so its causes (DNS, refused, TLS) can be read; slack-morphism's wrapper
+/// would hide them. An HTTP error status is described without its body ([`NotJson`]).
 fn error(err: SlackClientError) -> ChatError {
     match err {
         SlackClientError::ApiError(e) => ChatError::Api(e.code),
         limited @ SlackClientError::RateLimitError(_) => ChatError::RateLimited(Box::new(limited)),
+        SlackClientError::HttpProtocolError(SlackClientHttpProtocolError {
+            cause: Some(cause),
+        }) => ChatError::Transport(cause),
+        SlackClientError::HttpError(e) => ChatError::Transport(Box::new(NotJson {
+            status: e.status_code.as_u16(),
+            body: BodyKind::of(None, e.http_response_body.unwrap_or_default().as_bytes()),
+        })),
         other => ChatError::Transport(Box::new(other)),
     }
 }
@@ -303,5 +314,40 @@ impl ChatPort for SlackChat {
             deleted: u.deleted.unwrap_or(false),
             bot: u.flags.is_bot.unwrap_or(false),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use slack_morphism::errors::SlackClientHttpError;
+
+    use super::*;
+    use crate::telemetry::chain;
+    use crate::transport_cause::{Timeouts, TransportCause};
+
+    #[test]
+    fn a_failed_connection_keeps_its_cause_readable() {
+        let refused =
+            SlackClientError::HttpProtocolError(SlackClientHttpProtocolError::new().with_cause(
+                Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+            ));
+        let ChatError::Transport(source) = error(refused) else {
+            panic!("a connection failure is a transport error");
+        };
+        let api = url::Url::parse("https://slack.com/api").unwrap();
+        let cause = TransportCause::from_chain(source.as_ref(), Some(&api), Timeouts::default());
+        assert_eq!(cause.to_string(), "connection refused by slack.com:443");
+    }
+
+    #[test]
+    fn an_error_page_is_described_and_not_quoted() {
+        let page = SlackClientError::HttpError(
+            SlackClientHttpError::new(reqwest::StatusCode::BAD_GATEWAY)
+                .with_http_response_body("<html><h1>Bad Gateway</h1></html>".into()),
+        );
+        assert_eq!(
+            chain(&error(page)).to_string(),
+            "chat platform unreachable: Slack answered HTTP 502 with HTML, not JSON"
+        );
     }
 }

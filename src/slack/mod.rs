@@ -5,7 +5,8 @@
 //!   signature check, acknowledged at once; the work runs in [`handlers`], shared with
 //! - [`socket`]: Socket Mode, used instead of the HTTP routes when `SLACK_APP_TOKEN` is set.
 //! - [`client`]: [`client::SlackChat`], the chat port over the Web API; [`pacing`]: how its calls
-//!   keep to Slack's rate limits together.
+//!   keep to Slack's rate limits together; [`not_json`]: an answer that is not Slack's JSON (an
+//!   error page), described without quoting it.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
 //! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure);
 //!   [`channel`]: Slack's conversation ids.
@@ -19,6 +20,7 @@ pub mod client;
 mod format;
 pub mod handlers;
 pub mod intents;
+pub(crate) mod not_json;
 mod pacing;
 pub mod payload;
 pub mod requests;

@@ -125,10 +125,17 @@ async fn a_wrong_coupa_secret_is_named() {
     assert!(!report.ok);
     let token = line(&report, "coupa token");
     assert!(!token.ok);
+    assert_eq!(
+        token.detail,
+        "Coupa answered 401: client id or secret wrong"
+    );
     assert!(
-        token.detail.contains("COUPA_CLIENT_SECRET"),
-        "{}",
-        token.detail
+        token
+            .fix
+            .as_deref()
+            .is_some_and(|fix| fix.contains("COUPA_CLIENT_SECRET")),
+        "{:?}",
+        token.fix
     );
 }
 

@@ -11,6 +11,7 @@ mod support;
 mod card_limits;
 mod card_snapshots;
 mod check;
+mod check_causes;
 mod cli;
 mod coupa_client;
 mod coupa_sandbox;
