@@ -4,13 +4,15 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::conversation;
 use super::coupa_panel;
 use super::mrkdwn::escape_html;
-use super::server::DemoState;
+use super::server::{CONFIRM_ABOVE_AMOUNT, DemoState};
 use crate::sandbox::people::Person;
+use crate::slack::format::amount;
 
 /// The page's HTML template; `{{…}}` slots are filled by [`render`].
 pub const TEMPLATE: &str = include_str!("assets/demo.html");
@@ -58,8 +60,14 @@ pub fn render(
             ("conversation", conversation_html),
             ("coupa_panel", coupa_html),
             ("coupa_base", &escape_html(coupa_base)),
+            ("confirm_above", &confirm_above()),
         ],
     )
+}
+
+/// The demo's confirmation threshold as the page states it: `10,000`.
+fn confirm_above() -> String {
+    amount(Decimal::from(CONFIRM_ABOVE_AMOUNT), 0)
 }
 
 /// Replaces each `{{name}}` in `template` in one pass, so a slot's value that happens to
@@ -173,6 +181,11 @@ mod tests {
     }
 
     #[test]
+    fn the_threshold_is_stated_with_separators() {
+        assert_eq!(confirm_above(), "10,000");
+    }
+
+    #[test]
     fn the_template_has_every_slot_the_page_fills() {
         for slot in [
             "people_options",
@@ -181,6 +194,7 @@ mod tests {
             "conversation",
             "coupa_panel",
             "coupa_base",
+            "confirm_above",
         ] {
             assert!(TEMPLATE.contains(&format!("{{{{{slot}}}}}")), "{slot}");
         }

@@ -131,6 +131,23 @@ async fn the_page_is_served_with_the_person_selector_and_its_assets() {
 }
 
 #[tokio::test]
+async fn the_page_states_the_confirmation_threshold_the_demo_runs_with() {
+    let demo = start_demo().await;
+    let html = reqwest::get(demo.url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(demo::server::CONFIRM_ABOVE_AMOUNT, 10_000);
+    assert!(
+        html.contains("confirmation on totals above <b id=\"confirm-above\">10,000</b>"),
+        "{html}"
+    );
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_conversation_endpoint_returns_the_cards_the_bot_sent() {
     let demo = start_demo().await;
     let data = eventually("Daniel's cards", || async {
