@@ -283,6 +283,32 @@ async fn whats_pending_typed_in_the_demo_gets_the_list_from_the_app() {
 }
 
 #[tokio::test]
+async fn the_pending_list_shows_each_requisitions_age_oldest_first() {
+    let demo = start_demo().await;
+    post(
+        &demo,
+        "/demo/api/say",
+        json!({ "user": "ULI", "text": "what's pending" }),
+    )
+    .await;
+    let list = eventually("Li's pending list", || async {
+        demo.state
+            .slack
+            .conversation("ULI")
+            .into_iter()
+            .map(|m| m.blocks.to_string())
+            .find(|blocks| blocks.contains("waiting for your approval"))
+    })
+    .await;
+    let desks = list.find("Standing desks for the Lisbon office").unwrap();
+    let pentest = list.find("External penetration test").unwrap();
+    assert!(desks < pentest, "oldest first: {list}");
+    assert!(list.contains("submitted 6 days ago"), "{list}");
+    assert!(list.contains("submitted 40 minutes ago"), "{list}");
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn approving_in_the_coupa_panel_updates_the_card_within_a_sync() {
     let demo = start_demo().await;
     let (ts, ..) = eventually("Sofia's coffee card", || async {
