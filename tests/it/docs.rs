@@ -91,3 +91,32 @@ fn readme_states_the_demos_confirmation_threshold_and_that_one_requisition_is_ab
         "README's demo section names the threshold {threshold}"
     );
 }
+
+#[test]
+fn readme_names_the_minimum_rust_version_of_cargo_toml() {
+    let manifest = read("Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = "))
+        .map(|v| v.trim_matches('"'))
+        .expect("Cargo.toml sets rust-version");
+    let readme = words(&read("README.md"));
+    assert!(
+        readme.contains(&format!("Rust {version} or newer")),
+        "README names Rust {version}"
+    );
+}
+
+#[test]
+fn readme_says_the_browser_test_is_skipped_what_it_needs_and_how_to_run_it() {
+    let readme = words(&read("README.md"));
+    for needed in [
+        "`tests/it/demo_browser.rs`, is marked `#[ignore]`, so a plain `cargo test` skips it",
+        "apt-get install chromium chromium-driver",
+        "`CHROME_BIN`",
+        "`CHROMEDRIVER`",
+        "`cargo test --test it demo_browser:: -- --ignored`",
+    ] {
+        assert!(readme.contains(needed), "README lacks {needed}");
+    }
+}
