@@ -1,5 +1,6 @@
 //! The demo page: server-rendered HTML (person selector, the chosen person's conversation, the
-//! Coupa panel) plus a small hand-written script and stylesheet, all compiled into the binary.
+//! Coupa panel) plus a small hand-written script, stylesheet and icon, all compiled into the
+//! binary.
 
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -20,6 +21,8 @@ pub const TEMPLATE: &str = include_str!("assets/demo.html");
 pub const SCRIPT: &str = include_str!("assets/demo.js");
 /// The page's stylesheet.
 pub const STYLESHEET: &str = include_str!("assets/demo.css");
+/// The page's icon, an SVG: browsers ask for `/favicon.ico` and accept SVG there.
+pub const FAVICON: &str = include_str!("assets/favicon.svg");
 
 /// `?user=U…` (optional).
 #[derive(Debug, Deserialize)]
@@ -163,6 +166,11 @@ pub async fn stylesheet() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         STYLESHEET,
     )
+}
+
+/// `GET /favicon.ico`.
+pub async fn favicon() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml")], FAVICON)
 }
 
 #[cfg(test)]

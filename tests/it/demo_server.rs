@@ -131,6 +131,31 @@ async fn the_page_is_served_with_the_person_selector_and_its_assets() {
 }
 
 #[tokio::test]
+async fn the_page_has_an_icon_and_favicon_ico_serves_it() {
+    let demo = start_demo().await;
+    let html = reqwest::get(demo.url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<link rel=\"icon\" href=\"/favicon.ico\""),
+        "{html}"
+    );
+    let icon = reqwest::get(format!("http://{}/favicon.ico", demo.addr))
+        .await
+        .unwrap();
+    assert_eq!(icon.status().as_u16(), 200);
+    assert_eq!(
+        icon.headers()[reqwest::header::CONTENT_TYPE],
+        "image/svg+xml"
+    );
+    assert!(icon.text().await.unwrap().starts_with("<svg "));
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_page_states_the_confirmation_threshold_the_demo_runs_with() {
     let demo = start_demo().await;
     let html = reqwest::get(demo.url())
