@@ -31,10 +31,15 @@ pub enum Command {
         json: bool,
     },
     /// Run the whole flow locally with a simulated Coupa and Slack; no accounts or network needed.
+    ///
+    /// Serves a page that plays Slack at http://127.0.0.1:3000/demo, beside a simulated Coupa
+    /// and the real bot, all in memory. BIND_ADDR (from the environment or .env) moves the page:
+    /// BIND_ADDR=127.0.0.1:4000 serves http://127.0.0.1:4000/demo. Ctrl-C stops it.
     #[cfg_attr(
         not(feature = "sandbox"),
         command(
-            about = "Run the whole flow locally with a simulated Coupa and Slack (not in this build: it needs the `sandbox` feature)"
+            about = "Run the whole flow locally with a simulated Coupa and Slack (not in this build: it needs the `sandbox` feature)",
+            long_about = None
         )
     )]
     Demo,

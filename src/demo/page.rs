@@ -1,16 +1,19 @@
 //! The demo page: server-rendered HTML (person selector, the chosen person's conversation, the
-//! Coupa panel) plus a small hand-written script and stylesheet, all compiled into the binary.
+//! Coupa panel) plus a small hand-written script, stylesheet and icon, all compiled into the
+//! binary.
 
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::conversation;
 use super::coupa_panel;
 use super::mrkdwn::escape_html;
-use super::server::DemoState;
+use super::server::{CONFIRM_ABOVE_AMOUNT, DemoState};
 use crate::sandbox::people::Person;
+use crate::slack::format::amount;
 
 /// The page's HTML template; `{{…}}` slots are filled by [`render`].
 pub const TEMPLATE: &str = include_str!("assets/demo.html");
@@ -18,6 +21,8 @@ pub const TEMPLATE: &str = include_str!("assets/demo.html");
 pub const SCRIPT: &str = include_str!("assets/demo.js");
 /// The page's stylesheet.
 pub const STYLESHEET: &str = include_str!("assets/demo.css");
+/// The page's icon, an SVG: browsers ask for `/favicon.ico` and accept SVG there.
+pub const FAVICON: &str = include_str!("assets/favicon.svg");
 
 /// `?user=U…` (optional).
 #[derive(Debug, Deserialize)]
@@ -58,8 +63,14 @@ pub fn render(
             ("conversation", conversation_html),
             ("coupa_panel", coupa_html),
             ("coupa_base", &escape_html(coupa_base)),
+            ("confirm_above", &confirm_above()),
         ],
     )
+}
+
+/// The demo's confirmation threshold as the page states it: `10,000`.
+fn confirm_above() -> String {
+    amount(Decimal::from(CONFIRM_ABOVE_AMOUNT), 0)
 }
 
 /// Replaces each `{{name}}` in `template` in one pass, so a slot's value that happens to
@@ -157,6 +168,11 @@ pub async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+/// `GET /favicon.ico`.
+pub async fn favicon() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml")], FAVICON)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +189,11 @@ mod tests {
     }
 
     #[test]
+    fn the_threshold_is_stated_with_separators() {
+        assert_eq!(confirm_above(), "10,000");
+    }
+
+    #[test]
     fn the_template_has_every_slot_the_page_fills() {
         for slot in [
             "people_options",
@@ -181,6 +202,7 @@ mod tests {
             "conversation",
             "coupa_panel",
             "coupa_base",
+            "confirm_above",
         ] {
             assert!(TEMPLATE.contains(&format!("{{{{{slot}}}}}")), "{slot}");
         }

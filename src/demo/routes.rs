@@ -1,5 +1,5 @@
 //! The demo server's routes: the page and its assets under `/demo`, the JSON endpoints under
-//! `/demo/api/`. `/` redirects to the page.
+//! `/demo/api/`, the icon at `/favicon.ico`. `/` redirects to the page.
 //!
 //! The endpoints that act take JSON bodies only: a browser sends those cross-site only after a
 //! CORS preflight this server never grants, so another web page open in the same browser cannot
@@ -18,6 +18,7 @@ pub fn router(state: DemoState) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/demo", get(page::page))
+        .route("/favicon.ico", get(page::favicon))
         .route("/demo/demo.js", get(page::script))
         .route("/demo/demo.css", get(page::stylesheet))
         .route("/demo/api/conversation", get(api::conversation))

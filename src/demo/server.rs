@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::AppError;
 use crate::sandbox::coupa::Sandbox;
-use crate::sandbox::coupa::demo_data::demo_sandbox;
+use crate::sandbox::coupa::demo_data::{self, demo_sandbox};
 use crate::sandbox::people::{self, Person};
 use crate::sandbox::slack::{FakeSlack, SlackSender};
 use crate::sandbox::{RunningApp, World, WorldError};
@@ -24,8 +24,9 @@ pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
 /// How often the app polls the demo's Coupa: often, so a decision or an edit in the Coupa panel
 /// shows on the cards within seconds.
 pub const DEMO_SYNC_SECS: u64 = 2;
-/// Cards for requisitions above this total ask for confirmation before Approve.
-pub const CONFIRM_ABOVE_AMOUNT: u32 = 10_000;
+/// Cards for requisitions above this total ask for confirmation before Approve; one of the
+/// demo's requisitions is above it.
+pub const CONFIRM_ABOVE_AMOUNT: u32 = demo_data::CONFIRM_ABOVE_AMOUNT;
 
 /// Why the demo could not start.
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use crate::domain::records::{PendingItem, PendingSnapshot};
 use crate::domain::{Decision, Line, MAX_REASON_CHARS, Money};
 
-use super::format::{escape, money, quantity, slack_date, truncate};
+use super::format::{age, escape, money, quantity, slack_date, truncate};
 use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, OPEN_IN_COUPA, REASON_BLOCK, REASON_INPUT,
 };
@@ -376,7 +376,7 @@ pub fn validate_reason(reason: Option<&str>) -> Result<String, String> {
 pub struct ListOptions<'a> {
     /// The list came from an earlier read (Coupa is unreachable): say so, and show no buttons.
     pub stale: bool,
-    /// When the items' buttons are issued.
+    /// When the list is rendered: the items' buttons are issued then, and ages count to it.
     pub issued_at: Timestamp,
     /// Items above this total ask for confirmation before approving.
     pub confirm_above: Option<Decimal>,
@@ -418,7 +418,7 @@ pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Re
     };
     for item in snapshot.items.iter().take(shown) {
         blocks.push(SlackDividerBlock::new().into());
-        blocks.push(section(item_text(item)));
+        blocks.push(section(item_text(item, options.issued_at)));
         if !options.stale {
             let value = ButtonValue {
                 approval: item.approval,
@@ -453,10 +453,11 @@ pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Re
     }
 }
 
-fn item_text(item: &PendingItem) -> String {
-    let age = item
+/// One item: title, amount, requester, age at `now`, number.
+fn item_text(item: &PendingItem, now: Timestamp) -> String {
+    let submitted = item
         .submitted_at
-        .map(|t| format!(" · submitted {}", slack_date(t)))
+        .map(|t| format!(" · submitted {}", age(t, now)))
         .unwrap_or_default();
     let requester = item
         .requester
@@ -464,7 +465,7 @@ fn item_text(item: &PendingItem) -> String {
         .map(|r| format!(" · from {}", escape(r)))
         .unwrap_or_default();
     format!(
-        "*{}*\n{}{requester}{age} · #{}",
+        "*{}*\n{}{requester}{submitted} · #{}",
         escape(&item.title),
         money(&item.total),
         item.requisition

@@ -229,3 +229,17 @@ async fn check_with_an_empty_environment_lists_the_configuration_problems_and_ex
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn demo_help_names_the_pages_address_and_bind_addr() {
+    let (mut command, _dir) = bare_command(&["demo", "--help"]);
+    let output = command.output().await.unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    let page = format!(
+        "http://{}/demo",
+        coupa_approvals::demo::server::DEFAULT_BIND_ADDR
+    );
+    assert!(help.contains(&page), "{page} missing:\n{help}");
+    assert!(help.contains("BIND_ADDR"), "{help}");
+}

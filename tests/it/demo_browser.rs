@@ -1,16 +1,19 @@
 //! The demo page in a real browser (headless Chromium through chromedriver): approve the first
 //! card and see it turn approved, deny another with a reason and see the reason on the card,
-//! ask "what's pending" and see the list. Saves screenshots and prints where.
+//! ask "what's pending" and see the list; at 1000 px wide, the composer stays on one line, a
+//! toast leaves it visible, and Escape closes the deny form. Saves screenshots and prints where.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (or `CHROME_BIN` / `CHROMEDRIVER`), so plain
 //! `cargo test` skips it; `.ci/run` runs it with `--ignored`.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use coupa_approvals::demo::{self, DemoOptions};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -127,9 +130,13 @@ async fn screenshot(browser: &Client, name: &str) -> PathBuf {
     path
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs chromium and chromium-driver; .ci/run runs it with --ignored"]
-async fn a_person_approves_denies_with_a_reason_and_asks_whats_pending_in_the_browser() {
+/// Starts the demo, chromedriver and a browser, runs `steps` with the browser and the page's
+/// address, then closes everything, pass or fail.
+async fn in_browser<F, Fut>(steps: F)
+where
+    F: FnOnce(Client, String) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let demo = demo::start(&DemoOptions {
         bind_addr: "127.0.0.1:0".parse().unwrap(),
         sync_interval: Duration::from_secs(1),
@@ -144,7 +151,7 @@ async fn a_person_approves_denies_with_a_reason_and_asks_whats_pending_in_the_br
     let browser = driver.browser(&profile).await;
     // The steps run in a task so that, pass or fail, the browser is closed afterwards: ending
     // chromedriver alone would leave Chromium running.
-    let outcome = tokio::spawn(approve_deny_and_ask(browser.clone(), demo.url())).await;
+    let outcome = tokio::spawn(steps(browser.clone(), demo.url())).await;
     let _ = browser.close().await;
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);
@@ -154,19 +161,139 @@ async fn a_person_approves_denies_with_a_reason_and_asks_whats_pending_in_the_br
     }
 }
 
-async fn approve_deny_and_ask(browser: Client, url: String) {
-    browser.goto(&format!("{url}?user=UDANIEL")).await.unwrap();
-    // Make the page itself 1280×800, whatever the browser's own frame takes.
+/// Makes the page itself `width`×`height`, whatever the browser's own frame takes.
+async fn set_page_size(browser: &Client, width: u32, height: u32) {
     let frame = browser
-        .execute("return window.outerHeight - window.innerHeight;", vec![])
+        .execute(
+            "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let frame = |i: usize| frame[i].as_u64().unwrap_or(0) as u32;
+    browser
+        .set_window_size(width + frame(0), height + frame(1))
+        .await
+        .unwrap();
+    let inner = browser
+        .execute("return window.innerWidth;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(inner.as_u64(), Some(u64::from(width)), "the page's width");
+}
+
+/// The rectangle of the element at `css`, as `[left, top, right, bottom, height]`.
+async fn rect(browser: &Client, css: &str) -> [f64; 5] {
+    let value = browser
+        .execute(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+             return [r.left, r.top, r.right, r.bottom, r.height];",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+    let at = |i: usize| value[i].as_f64().unwrap();
+    [at(0), at(1), at(2), at(3), at(4)]
+}
+
+/// How many lines the text of the element at `css` takes.
+async fn lines(browser: &Client, css: &str) -> u64 {
+    browser
+        .execute(
+            "const range = document.createRange();
+             range.selectNodeContents(document.querySelector(arguments[0]));
+             return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;",
+            vec![json!(css)],
+        )
         .await
         .unwrap()
         .as_u64()
-        .unwrap_or(0);
+        .unwrap()
+}
+
+fn overlap(a: [f64; 5], b: [f64; 5]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromium-driver; .ci/run runs it with --ignored"]
+async fn a_person_approves_denies_with_a_reason_and_asks_whats_pending_in_the_browser() {
+    in_browser(approve_deny_and_ask).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromium-driver; .ci/run runs it with --ignored"]
+async fn at_1000_px_the_composer_stays_one_line_the_toast_spares_it_and_escape_closes_the_deny_form()
+ {
+    in_browser(narrow_toast_and_escape).await;
+}
+
+async fn narrow_toast_and_escape(browser: Client, url: String) {
+    browser.goto(&format!("{url}?user=UDANIEL")).await.unwrap();
+    set_page_size(&browser, 1280, 800).await;
+    wait_for(&browser, "article.card button[data-action-id='deny']").await;
+    let wide = rect(&browser, "#composer").await;
+    let one_line = rect(&browser, "#message").await;
+
+    // At 1000 px the composer keeps its height: nothing in it wraps onto a second line.
+    set_page_size(&browser, 1000, 800).await;
+    let narrow = rect(&browser, "#composer").await;
+    assert_eq!(narrow[4], wide[4], "the composer's height at 1000 px");
+    for part in ["#composer .chip", "#composer .send"] {
+        assert_eq!(lines(&browser, part).await, 1, "{part}'s text at 1000 px");
+    }
+    assert_eq!(rect(&browser, "#message").await[4], one_line[4]);
+    screenshot(&browser, "demo-browser-1000px.png").await;
+
+    // A toast (here: after approving in the Coupa panel) leaves the message box visible.
     browser
-        .set_window_size(1280, 800 + frame as u32)
+        .find(Locator::Css("#coupa-panel .coupa-approve"))
+        .await
+        .unwrap()
+        .click()
         .await
         .unwrap();
+    wait_for(&browser, "#toast:not([hidden])").await;
+    let toast = rect(&browser, "#toast").await;
+    let composer = rect(&browser, "#composer").await;
+    assert!(
+        !overlap(toast, composer),
+        "the toast {toast:?} covers the composer {composer:?}"
+    );
+    screenshot(&browser, "demo-browser-toast.png").await;
+
+    // Escape closes the deny form, as in Slack.
+    browser
+        .find(Locator::Css("article.card button[data-action-id='deny']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let reason = wait_for(&browser, "#modal-root textarea").await;
+    reason.send_keys(&Key::Escape.to_string()).await.unwrap();
+    for _ in 0..50 {
+        if browser.find(Locator::Css("#overlay[hidden]")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        browser.find(Locator::Css("#overlay[hidden]")).await.is_ok(),
+        "Escape closed the deny form"
+    );
+    assert!(
+        browser
+            .find(Locator::Css("#modal-root form"))
+            .await
+            .is_err(),
+        "the form is gone"
+    );
+}
+
+async fn approve_deny_and_ask(browser: Client, url: String) {
+    browser.goto(&format!("{url}?user=UDANIEL")).await.unwrap();
+    set_page_size(&browser, 1280, 800).await;
 
     // The bot's first sync sends Daniel his cards; the page shows them as they arrive.
     let selector = wait_for(&browser, "select#person").await;

@@ -131,6 +131,48 @@ async fn the_page_is_served_with_the_person_selector_and_its_assets() {
 }
 
 #[tokio::test]
+async fn the_page_has_an_icon_and_favicon_ico_serves_it() {
+    let demo = start_demo().await;
+    let html = reqwest::get(demo.url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<link rel=\"icon\" href=\"/favicon.ico\""),
+        "{html}"
+    );
+    let icon = reqwest::get(format!("http://{}/favicon.ico", demo.addr))
+        .await
+        .unwrap();
+    assert_eq!(icon.status().as_u16(), 200);
+    assert_eq!(
+        icon.headers()[reqwest::header::CONTENT_TYPE],
+        "image/svg+xml"
+    );
+    assert!(icon.text().await.unwrap().starts_with("<svg "));
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_page_states_the_confirmation_threshold_the_demo_runs_with() {
+    let demo = start_demo().await;
+    let html = reqwest::get(demo.url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(demo::server::CONFIRM_ABOVE_AMOUNT, 10_000);
+    assert!(
+        html.contains("confirmation on totals above <b id=\"confirm-above\">10,000</b>"),
+        "{html}"
+    );
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_conversation_endpoint_returns_the_cards_the_bot_sent() {
     let demo = start_demo().await;
     let data = eventually("Daniel's cards", || async {
@@ -262,6 +304,32 @@ async fn whats_pending_typed_in_the_demo_gets_the_list_from_the_app() {
             .then_some(())
     })
     .await;
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_pending_list_shows_each_requisitions_age_oldest_first() {
+    let demo = start_demo().await;
+    post(
+        &demo,
+        "/demo/api/say",
+        json!({ "user": "ULI", "text": "what's pending" }),
+    )
+    .await;
+    let list = eventually("Li's pending list", || async {
+        demo.state
+            .slack
+            .conversation("ULI")
+            .into_iter()
+            .map(|m| m.blocks.to_string())
+            .find(|blocks| blocks.contains("waiting for your approval"))
+    })
+    .await;
+    let desks = list.find("Standing desks for the Lisbon office").unwrap();
+    let pentest = list.find("External penetration test").unwrap();
+    assert!(desks < pentest, "oldest first: {list}");
+    assert!(list.contains("submitted 6 days ago"), "{list}");
+    assert!(list.contains("submitted 40 minutes ago"), "{list}");
     demo.stop().await.unwrap();
 }
 

@@ -3,10 +3,18 @@
 use std::collections::HashMap;
 
 use coupa_approvals::config::{Settings, VARIABLES};
+use coupa_approvals::demo;
+use coupa_approvals::slack::format::amount;
+use rust_decimal::Decimal;
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_owned() + path)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `text` with every run of whitespace as one space, so a reflowed paragraph still matches.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[test]
@@ -70,4 +78,45 @@ fn env_example_values_are_valid_defaults_once_required_values_are_filled_in() {
     .unwrap();
     // The example's values are the documented defaults.
     assert_eq!(format!("{from_example:?}"), format!("{from_defaults:?}"));
+}
+
+#[test]
+fn readme_states_the_demos_confirmation_threshold_and_that_one_requisition_is_above_it() {
+    let readme = words(&read("README.md"));
+    let threshold = amount(Decimal::from(demo::server::CONFIRM_ABOVE_AMOUNT), 0);
+    assert!(
+        readme.contains(&format!(
+            "one above the demo's confirmation threshold of {threshold}"
+        )),
+        "README's demo section names the threshold {threshold}"
+    );
+}
+
+#[test]
+fn readme_names_the_minimum_rust_version_of_cargo_toml() {
+    let manifest = read("Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = "))
+        .map(|v| v.trim_matches('"'))
+        .expect("Cargo.toml sets rust-version");
+    let readme = words(&read("README.md"));
+    assert!(
+        readme.contains(&format!("Rust {version} or newer")),
+        "README names Rust {version}"
+    );
+}
+
+#[test]
+fn readme_says_the_browser_test_is_skipped_what_it_needs_and_how_to_run_it() {
+    let readme = words(&read("README.md"));
+    for needed in [
+        "`tests/it/demo_browser.rs`, is marked `#[ignore]`, so a plain `cargo test` skips it",
+        "apt-get install chromium chromium-driver",
+        "`CHROME_BIN`",
+        "`CHROMEDRIVER`",
+        "`cargo test --test it demo_browser:: -- --ignored`",
+    ] {
+        assert!(readme.contains(needed), "README lacks {needed}");
+    }
 }

@@ -195,9 +195,9 @@
     }
   });
 
-  $("#modal-root").addEventListener("click", async (event) => {
-    if (!event.target.closest(".modal-close")) return;
-    const form = event.target.closest("form");
+  // Closing the form without submitting it, by its Cancel button or Escape: Slack tells the
+  // app (view_closed), and the form goes.
+  async function closeModal(form) {
     try {
       await call("/demo/api/close", { user: state.user, trigger_id: form.dataset.triggerId });
     } catch (e) {
@@ -206,6 +206,23 @@
     state.modal = null;
     form.remove();
     showOverlay(null);
+  }
+
+  $("#modal-root").addEventListener("click", (event) => {
+    if (!event.target.closest(".modal-close")) return;
+    closeModal(event.target.closest("form"));
+  });
+
+  // Escape closes what is open, as in Slack: the deny form, or the confirm step (as Cancel).
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || $("#overlay").hidden) return;
+    event.preventDefault();
+    if (!$("#confirm").hidden) {
+      $("#confirm-cancel").click();
+      return;
+    }
+    const form = $("#modal-root form");
+    if (form) closeModal(form);
   });
 
   async function say(text) {

@@ -201,6 +201,27 @@ impl Sandbox {
         id
     }
 
+    /// Creates a requisition as [`Self::add_requisition`] does, but submitted `ago` before now:
+    /// its submission (and its approvals' creation) is dated back, while its last update stays
+    /// now, so a sync still sees it as new. The demo uses this to show ages and "oldest first".
+    pub fn add_requisition_submitted(&self, new: NewRequisition, ago: Duration) -> RequisitionId {
+        let id = self.add_requisition(new);
+        let ago = jiff::SignedDuration::try_from(ago).unwrap_or_default();
+        let mut inner = self.lock();
+        let Some(req) = inner.requisitions.get_mut(&id) else {
+            return id;
+        };
+        let submitted = req.created_at.checked_sub(ago).unwrap_or(req.created_at);
+        req.created_at = submitted;
+        let approvals: Vec<ApprovalId> = req.steps.iter().flatten().copied().collect();
+        for approval in approvals {
+            if let Some(record) = inner.approvals.get_mut(&approval) {
+                record.created_at = submitted;
+            }
+        }
+        id
+    }
+
     /// Moves Coupa's clock forward by `by` (for changes spread over time without waiting).
     pub fn advance_clock(&self, by: Duration) {
         let mut inner = self.lock();
@@ -403,6 +424,31 @@ mod tests {
         sandbox.approve_in_coupa(step_two, second).unwrap();
         assert_eq!(sandbox.requisition_status(req).as_deref(), Some("approved"));
         assert_eq!(sandbox.current_approval(req), None);
+    }
+
+    #[test]
+    fn a_requisition_submitted_days_ago_says_so_and_still_looks_new_to_a_sync() {
+        let sandbox = Sandbox::new();
+        let requester = sandbox.add_user("req@example.com", "Re", "Quester");
+        let approver = sandbox.add_user("ap@example.com", "Ap", "Prover");
+        let new = NewRequisition::one_line("Chairs", requester, approver, Decimal::from(900));
+        let req = sandbox.add_requisition_submitted(new, Duration::from_secs(3 * 86_400));
+        let json = sandbox.requisition_json(req).unwrap();
+        let at = |field: &str| {
+            json[field]
+                .as_str()
+                .unwrap()
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+        };
+        let age = at("updated-at").duration_since(at("submitted-at"));
+        assert_eq!(age.as_secs(), 3 * 86_400);
+        assert!(
+            jiff::Timestamp::now()
+                .duration_since(at("updated-at"))
+                .as_secs()
+                < 60
+        );
     }
 
     #[test]
