@@ -30,7 +30,9 @@ mod page;
 mod routes;
 mod server;
 
-pub use server::{DemoError, DemoOptions, RunningDemo, start};
+pub use server::{
+    CONFIRM_ABOVE_AMOUNT, DEFAULT_BIND_ADDR, DemoError, DemoOptions, RunningDemo, start,
+};
 
 /// Runs the demo until SIGTERM or SIGINT, printing where the page is.
 pub async fn run(options: DemoOptions) -> Result<(), DemoError> {

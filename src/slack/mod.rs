@@ -17,7 +17,7 @@
 pub mod blocks;
 pub mod channel;
 pub mod client;
-mod format;
+pub mod format;
 pub mod handlers;
 pub mod intents;
 pub(crate) mod not_json;

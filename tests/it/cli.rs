@@ -236,10 +236,7 @@ async fn demo_help_names_the_pages_address_and_bind_addr() {
     let output = command.output().await.unwrap();
     assert_eq!(output.status.code(), Some(0));
     let help = String::from_utf8_lossy(&output.stdout);
-    let page = format!(
-        "http://{}/demo",
-        coupa_approvals::demo::server::DEFAULT_BIND_ADDR
-    );
+    let page = format!("http://{}/demo", coupa_approvals::demo::DEFAULT_BIND_ADDR);
     assert!(help.contains(&page), "{page} missing:\n{help}");
     assert!(help.contains("BIND_ADDR"), "{help}");
 }

@@ -164,7 +164,7 @@ async fn the_page_states_the_confirmation_threshold_the_demo_runs_with() {
         .text()
         .await
         .unwrap();
-    assert_eq!(demo::server::CONFIRM_ABOVE_AMOUNT, 10_000);
+    assert_eq!(demo::CONFIRM_ABOVE_AMOUNT, 10_000);
     assert!(
         html.contains("confirmation on totals above <b id=\"confirm-above\">10,000</b>"),
         "{html}"

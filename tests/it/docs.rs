@@ -83,7 +83,7 @@ fn env_example_values_are_valid_defaults_once_required_values_are_filled_in() {
 #[test]
 fn readme_states_the_demos_confirmation_threshold_and_that_one_requisition_is_above_it() {
     let readme = words(&read("README.md"));
-    let threshold = amount(Decimal::from(demo::server::CONFIRM_ABOVE_AMOUNT), 0);
+    let threshold = amount(Decimal::from(demo::CONFIRM_ABOVE_AMOUNT), 0);
     assert!(
         readme.contains(&format!(
             "one above the demo's confirmation threshold of {threshold}"
