@@ -53,6 +53,9 @@ pub struct Card {
     pub requisition: Requisition,
     /// The approval step the card is for.
     pub approval: ApprovalId,
+    /// Where that step sits in the chain, as (position, steps): the step the card was sent for,
+    /// also once the chain has moved on.
+    pub step: Option<(u32, u32)>,
     /// Where that step stands.
     pub state: CardState,
     /// "View in Coupa".
@@ -82,6 +85,7 @@ impl Card {
             fingerprint: requisition.fingerprint(),
             requisition: requisition.clone(),
             approval: approval.id,
+            step: requisition.step_of(approval),
             state,
             coupa_link,
             issued_at,

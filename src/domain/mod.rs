@@ -346,7 +346,13 @@ impl Requisition {
 
     /// How far along the chain the current step is, as (position, steps).
     pub fn step(&self) -> Option<(u32, u32)> {
-        let position = self.current_approvals.first()?.position?;
+        self.step_of(self.current_approvals.first()?)
+    }
+
+    /// Where `approval` sits in the chain, as (position, steps): a card shows the step it was
+    /// sent for, even after the chain has moved on.
+    pub fn step_of(&self, approval: &Approval) -> Option<(u32, u32)> {
+        let position = approval.position?;
         let steps = self
             .approvals
             .iter()

@@ -140,7 +140,7 @@ pub fn card(card: &Card) -> Rendered {
             limits::FIELD_TEXT,
         ));
     }
-    if let Some((step, of)) = r.step() {
+    if let Some((step, of)) = card.step {
         fields.push(md(
             format!("*Approval step*\n{step} of {of}"),
             limits::FIELD_TEXT,
