@@ -249,6 +249,7 @@ impl CardStateInput {
             },
             CardStateInput::DecidedInCoupa(approve, at) => CardState::DecidedInCoupa {
                 decision: decision(*approve),
+                by: None,
                 at: at.map(timestamp),
             },
             CardStateInput::NoLongerPending => CardState::NoLongerPending,

@@ -35,6 +35,8 @@ pub enum CardState {
     DecidedInCoupa {
         /// What was decided.
         decision: Decision,
+        /// Who decided, by name, if Coupa said.
+        by: Option<String>,
         /// When, if Coupa said.
         at: Option<Timestamp>,
     },

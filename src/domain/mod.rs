@@ -9,6 +9,7 @@
 //! - [`conversation`]: which chat platform, and opaque references to its conversations and
 //!   messages.
 //! - `attribution`: the reason sent to Coupa, naming who decided and on which platform.
+//! - [`change`]: what a card showed of a requisition, and what changed in Coupa since.
 //! - [`outcome`]: what came of a decision request, typed; adapters word it.
 //! - [`records`]: what the bot remembers between requests (delivered cards, claim outcomes, the
 //!   directory cache, pending lists, the audit log); the store persists them.
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub(crate) mod attribution;
+pub mod change;
 pub mod conversation;
 pub mod outcome;
 pub mod records;

@@ -21,6 +21,7 @@ mod directory;
 mod error;
 pub(crate) mod leader;
 pub mod pending;
+mod regarding;
 pub mod service;
 pub mod sync;
 

@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
-use crate::domain::records::DeliveredCard;
+use crate::domain::change::Shown;
+use crate::domain::records::{CoupaDecision, DeliveredCard, Settlement};
 use crate::domain::{Approval, ApprovalId, Approver, Person, Requisition, RequisitionStatus};
 use crate::telemetry::chain;
 
@@ -302,6 +303,7 @@ impl Engine {
                         fingerprint: fingerprint.clone(),
                         sent_at: self.now(),
                         expired: false,
+                        shown: Some(Shown::of(requisition)),
                     };
                     self.store.put_card(approval.id, &delivered).await?;
                     report.delivered += 1;
@@ -351,7 +353,8 @@ impl Engine {
         }
         // Keep the records of cards that could not be edited, so the next cycle tries again.
         if all {
-            self.store.delete_cards(approval_id).await?;
+            self.settle(approval_id, cards.to_vec(), settlement(state))
+                .await?;
         }
         Ok(())
     }
@@ -371,13 +374,15 @@ impl Engine {
             Err(CoupaError::NotFound { .. }) => {
                 // Gone from Coupa altogether (replaced after a reject, or deleted): nothing to
                 // show but the fact. Forget the cards; their buttons refuse politely.
-                self.store.delete_cards(approval_id).await?;
+                self.settle(approval_id, cards, Settlement::NoLongerPending)
+                    .await?;
                 return Ok(());
             }
             Err(err) => return Err(err.into()),
         };
         let Some(requisition_id) = approval.requisition_id else {
-            self.store.delete_cards(approval_id).await?;
+            self.settle(approval_id, cards, Settlement::NoLongerPending)
+                .await?;
             return Ok(());
         };
         let requisition = self.coupa.requisition(requisition_id).await?;
@@ -421,6 +426,20 @@ impl Engine {
             }
         }
         Ok(())
+    }
+}
+
+/// How a card closed in `state` says its approval was settled.
+fn settlement(state: &CardState) -> Settlement {
+    match state {
+        CardState::DecidedInCoupa { decision, by, at } => {
+            Settlement::DecidedInCoupa(CoupaDecision {
+                decision: *decision,
+                by: by.clone(),
+                at: *at,
+            })
+        }
+        _ => Settlement::NoLongerPending,
     }
 }
 

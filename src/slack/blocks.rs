@@ -207,11 +207,14 @@ pub fn card(card: &Card) -> Rendered {
             )),
             format!("{} by {by}: {}", title_case(decision.past_tense()), r.title),
         ),
-        CardState::DecidedInCoupa { decision, at } => (
+        CardState::DecidedInCoupa { decision, by, at } => (
             Some(format!(
-                "{} *{} in Coupa*{}",
+                "{} *{} in Coupa*{}{}",
                 icon(*decision),
                 title_case(decision.past_tense()),
+                by.as_deref()
+                    .map(|by| format!(" by {}", escape(by)))
+                    .unwrap_or_default(),
                 at.map(|t| format!(" · {}", slack_date(t))).unwrap_or_default()
             )),
             format!("{} in Coupa: {}", title_case(decision.past_tense()), r.title),

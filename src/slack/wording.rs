@@ -2,11 +2,28 @@
 //! list cannot be shown, help, and the deny modal's errors. The engine reports typed outcomes;
 //! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
 
-use crate::domain::outcome::{DecisionResult, FailureCause, Refusal};
+use crate::domain::outcome::{DecisionResult, FailureCause, Refusal, Regarding};
 use crate::domain::{Decision, MAX_REASON_CHARS};
 
-/// What to tell the person who clicked about `result`.
-pub fn decision(result: &DecisionResult) -> String {
+use super::format::escape;
+
+/// What to tell the person who clicked about `result`, naming the requisition it is `regarding`
+/// so that several answers in a row can be told apart.
+pub fn decision(regarding: &Regarding, result: &DecisionResult) -> String {
+    format!("{}: {}", requisition(regarding), outcome(result))
+}
+
+/// How a reply names a requisition: `#125 External penetration test`, or `Requisition #125`
+/// when its title is unknown or empty.
+pub fn requisition(regarding: &Regarding) -> String {
+    match regarding.title.as_deref().map(str::trim) {
+        Some(title) if !title.is_empty() => format!("#{} {}", regarding.requisition, escape(title)),
+        _ => format!("Requisition #{}", regarding.requisition),
+    }
+}
+
+/// What came of a decision, as a sentence.
+fn outcome(result: &DecisionResult) -> String {
     match result {
         DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
         DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
@@ -44,6 +61,19 @@ pub fn refusal(refusal: &Refusal) -> String {
         Refusal::InProgress => {
             "Someone is deciding this approval right now; the card will update when they are done. If it hasn't changed in a minute, try again.".into()
         }
+        Refusal::DecidedInCoupa(decided) => format!(
+            "Already {} in Coupa{}{}.",
+            decided.decision.past_tense(),
+            decided
+                .by
+                .as_deref()
+                .map(|by| format!(" by {}", escape(by)))
+                .unwrap_or_default(),
+            decided
+                .at
+                .map(|at| format!(" at {}", at.strftime("%Y-%m-%d %H:%M UTC")))
+                .unwrap_or_default()
+        ),
         Refusal::NoLongerPending => {
             "This approval is no longer pending in Coupa; the card now shows where it stands.".into()
         }
@@ -121,15 +151,51 @@ mod tests {
         }
     }
 
+    fn regarding(title: Option<&str>) -> Regarding {
+        Regarding {
+            requisition: crate::domain::RequisitionId(125),
+            title: title.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn a_failure_names_its_cause_and_says_try_again() {
+        let pentest = regarding(Some("External penetration test"));
         assert_eq!(
-            decision(&DecisionResult::Failed(FailureCause::ChatUnreachable)),
-            "Nothing was decided (Slack could not be reached); please try again in a minute."
+            decision(
+                &pentest,
+                &DecisionResult::Failed(FailureCause::ChatUnreachable)
+            ),
+            "#125 External penetration test: Nothing was decided (Slack could not be reached); please try again in a minute."
         );
         assert_eq!(
-            decision(&DecisionResult::Failed(FailureCause::StoreUnavailable)),
-            "Nothing was decided (the bot's state store is unavailable); please try again in a minute."
+            decision(
+                &pentest,
+                &DecisionResult::Failed(FailureCause::StoreUnavailable)
+            ),
+            "#125 External penetration test: Nothing was decided (the bot's state store is unavailable); please try again in a minute."
+        );
+    }
+
+    #[test]
+    fn every_answer_names_the_requisition_by_number_and_title() {
+        assert_eq!(
+            decision(
+                &regarding(Some("Pens & <paper>")),
+                &DecisionResult::Done(Decision::Approve)
+            ),
+            "#125 Pens &amp; &lt;paper&gt;: Approved in Coupa."
+        );
+        assert_eq!(
+            decision(&regarding(None), &DecisionResult::Done(Decision::Reject)),
+            "Requisition #125: Rejected in Coupa."
+        );
+        assert_eq!(
+            decision(
+                &regarding(Some("  ")),
+                &DecisionResult::Refused(Refusal::Expired)
+            ),
+            "Requisition #125: These buttons have expired. Open the requisition in Coupa to decide it."
         );
     }
 }

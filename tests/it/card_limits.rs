@@ -159,12 +159,14 @@ fn every_state(name: &str, reason: &str) -> Vec<CardState> {
         });
         states.push(CardState::DecidedInCoupa {
             decision,
+            by: Some(name.to_owned()),
             at: Some(at(DECIDED_AT)),
         });
     }
     states.extend([
         CardState::DecidedInCoupa {
             decision: Decision::Reject,
+            by: None,
             at: None,
         },
         CardState::NoLongerPending,

@@ -202,6 +202,7 @@ fn a_card_approved_in_coupa_says_so() {
         "decided_in_coupa_approve",
         CardState::DecidedInCoupa {
             decision: Decision::Approve,
+            by: None,
             at: Some(at(DECIDED_AT)),
         },
         None,
@@ -215,6 +216,7 @@ fn a_card_rejected_in_coupa_without_a_time_says_so() {
         "decided_in_coupa_reject",
         CardState::DecidedInCoupa {
             decision: Decision::Reject,
+            by: None,
             at: None,
         },
         None,

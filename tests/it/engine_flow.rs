@@ -180,7 +180,7 @@ async fn approve_calls_coupa_once_with_attribution_and_the_next_step_gets_a_card
     ));
     assert_eq!(
         world.chat.ephemerals_for(&world.daniel.1),
-        vec!["Approved in Coupa."]
+        vec![format!("#{req} Standing desks: Approved in Coupa.")]
     );
     let audit = world.store.audit(10).await.unwrap();
     assert_eq!(audit.len(), 1);

@@ -238,7 +238,7 @@ async fn a_double_click_and_a_slack_retry_make_one_coupa_call() {
 #[tokio::test]
 async fn a_burst_of_identical_clicks_gets_one_answer_and_one_coupa_call() {
     let app = TestApp::spawn().await;
-    app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
     let card = app.cards_of("UDANIEL").pop().unwrap();
     let payload = block_actions("UDANIEL", &card, "approve");
@@ -251,7 +251,7 @@ async fn a_burst_of_identical_clicks_gets_one_answer_and_one_coupa_call() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         app.fake().ephemerals_for("UDANIEL"),
-        vec!["Approved in Coupa.".to_owned()],
+        vec![format!("#{req} Standing desks: Approved in Coupa.")],
         "one answer for the person, not one per click"
     );
     assert_eq!(puts(&app), 1);

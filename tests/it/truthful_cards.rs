@@ -6,7 +6,43 @@
 use crate::support;
 
 use coupa_approvals::sandbox::coupa::StepApprover;
-use support::e2e::{TestApp, text_of};
+use support::e2e::{TestApp, block_actions, eventually, text_of};
+
+fn puts(app: &TestApp) -> usize {
+    app.sandbox().count_calls("PUT", "/api/approvals/")
+}
+
+#[tokio::test]
+async fn a_late_click_on_a_card_approved_in_coupa_hears_who_approved_it_not_that_it_is_someone_elses()
+ {
+    let app = TestApp::spawn().await;
+    let li = app.sandbox().add_user("li@example.com", "Li", "Chen");
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let late_click = block_actions("UDANIEL", &app.cards_of("UDANIEL")[0], "approve");
+    let approval = app.sandbox().current_approval(req).unwrap();
+    app.sandbox().approve_in_coupa(approval, li).unwrap();
+    app.sync().await;
+
+    app.interaction(&late_click).await;
+    assert!(eventually(|| !app.fake().ephemerals_for("UDANIEL").is_empty()).await);
+    let answer = app.fake().ephemerals_for("UDANIEL").remove(0);
+    assert!(!answer.contains("someone else"), "{answer}");
+    assert!(
+        answer.contains("Already approved in Coupa by Li Chen at "),
+        "{answer}"
+    );
+    let card = text_of(&app.cards_of("UDANIEL")[0]);
+    assert!(card.contains("Approved in Coupa* by Li Chen"), "{card}");
+    assert_eq!(puts(&app), 0);
+
+    // A stranger clicking the same card still hears that it is not theirs.
+    let mut stranger = late_click.clone();
+    stranger["user"]["id"] = "UMALLORY".into();
+    app.interaction(&stranger).await;
+    assert!(eventually(|| !app.fake().ephemerals_for("UMALLORY").is_empty()).await);
+    assert!(app.fake().ephemerals_for("UMALLORY")[0].contains("sent to someone else"));
+}
 
 #[tokio::test]
 async fn a_card_settled_by_a_coupa_approval_keeps_the_step_it_was_sent_for() {
@@ -27,4 +63,25 @@ async fn a_card_settled_by_a_coupa_approval_keeps_the_step_it_was_sent_for() {
     assert!(card.contains("1 of 2"), "{card}");
     assert!(!card.contains("2 of 2"), "{card}");
     assert!(text_of(&app.cards_of("UANA")[0]).contains("2 of 2"));
+}
+
+#[tokio::test]
+async fn every_private_reply_names_the_requisition() {
+    let app = TestApp::spawn().await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.cards_of("UDANIEL").remove(0);
+    app.click("UMALLORY", &card, "approve").await;
+    app.click("UDANIEL", &card, "approve").await;
+    assert!(eventually(|| !app.fake().ephemerals_for("UDANIEL").is_empty()).await);
+    assert!(eventually(|| !app.fake().ephemerals_for("UMALLORY").is_empty()).await);
+    assert_eq!(
+        app.fake().ephemerals_for("UDANIEL"),
+        vec![format!("#{req} Standing desks: Approved in Coupa.")]
+    );
+    let refused = app.fake().ephemerals_for("UMALLORY").remove(0);
+    assert!(
+        refused.starts_with(&format!("#{req} Standing desks: ")),
+        "{refused}"
+    );
 }
