@@ -339,6 +339,41 @@ impl Engine {
         Ok(result)
     }
 
+    /// Answers a Deny click at once when the store already knows its approval is decided (the
+    /// claim's recorded outcome, or the settled cards of this recipient), so that nobody is asked
+    /// for a reason only to hear afterwards that there was nothing left to deny. Returns whether
+    /// it answered; if not, the reason form should open. The claim still rules when a reason is
+    /// submitted: this is a fast path from the store, never a decision.
+    pub async fn answer_if_decided(&self, request: &DecisionRequest) -> bool {
+        let known: Result<Option<Refusal>, EngineError> = async {
+            if let Some(outcome) = self.store.claim_outcome(request.approval).await? {
+                return Ok(Some(Refusal::AlreadyDecided(outcome)));
+            }
+            Ok(self
+                .store
+                .settled_cards(request.approval)
+                .await?
+                .filter(|settled| settled.cards.iter().any(|c| c.recipient == request.user))
+                .map(|settled| settled.settlement.into()))
+        }
+        .await;
+        let refusal = match known {
+            Ok(Some(refusal)) => refusal,
+            Ok(None) => return false,
+            Err(err) => {
+                // The form opens; the decision itself checks again.
+                tracing::debug!(error = %chain(&err), approval = %request.approval, "could not check whether a denied approval is decided");
+                return false;
+            }
+        };
+        self.answer(request, &DecisionResult::Refused(refusal), None)
+            .await;
+        // A card still showing buttons for a decided approval is brought up to date.
+        self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
+            .await;
+        true
+    }
+
     /// Edits the cards of `approval` to what Coupa says now. With `only`, just that recipient's
     /// card. Failures are logged: the next sync does the same.
     pub(crate) async fn refresh_to_truth(

@@ -5,6 +5,8 @@
 
 use crate::support;
 
+use std::time::Duration;
+
 use coupa_approvals::sandbox::coupa::StepApprover;
 use support::e2e::{TestApp, block_actions, eventually, text_of};
 
@@ -63,6 +65,31 @@ async fn a_card_settled_by_a_coupa_approval_keeps_the_step_it_was_sent_for() {
     assert!(card.contains("1 of 2"), "{card}");
     assert!(!card.contains("2 of 2"), "{card}");
     assert!(text_of(&app.cards_of("UANA")[0]).contains("2 of 2"));
+}
+
+#[tokio::test]
+async fn deny_on_an_approval_already_decided_says_so_instead_of_opening_the_reason_form() {
+    let app = TestApp::spawn().await;
+    let group = app
+        .sandbox()
+        .add_group("IT Approvers", &[app.daniel.coupa, app.sofia.coupa]);
+    app.requisition(vec![vec![StepApprover::Group(group)]]);
+    app.sync().await;
+    let old_card = app.cards_of("UDANIEL").remove(0);
+    app.click("USOFIA", &app.cards_of("USOFIA")[0], "approve")
+        .await;
+    assert!(eventually(|| puts(&app) == 1).await);
+
+    app.click("UDANIEL", &old_card, "deny").await;
+    assert!(eventually(|| !app.fake().ephemerals_for("UDANIEL").is_empty()).await);
+    let answer = app.fake().ephemerals_for("UDANIEL").remove(0);
+    assert!(
+        answer.contains("Already approved by Sofia Berg"),
+        "{answer}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(app.fake().modals().is_empty(), "no reason form opened");
+    assert_eq!(puts(&app), 1);
 }
 
 #[tokio::test]
