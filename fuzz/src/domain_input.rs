@@ -254,7 +254,7 @@ impl CardStateInput {
             },
             CardStateInput::NoLongerPending => CardState::NoLongerPending,
             CardStateInput::Expired => CardState::Expired,
-            CardStateInput::Changed => CardState::Changed,
+            CardStateInput::Changed => CardState::Changed(None),
         }
     }
 }

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 use url::Url;
 
+use crate::domain::change::Change;
 use crate::domain::{Approval, ApprovalId, Decision, Fingerprint, Requisition};
 
 /// Where an approval stands, as a card shows it.
@@ -44,8 +45,10 @@ pub enum CardState {
     NoLongerPending,
     /// The buttons expired; decide in Coupa.
     Expired,
-    /// The requisition changed after this card was sent; a new card follows.
-    Changed,
+    /// The requisition changed after this card was sent; a new card follows. With what changed
+    /// since the card was sent, when the bot knows what it showed: the card then keeps its
+    /// figures as context beside the change.
+    Changed(Option<Change>),
 }
 
 /// One approval card.
@@ -68,6 +71,9 @@ pub struct Card {
     pub issued_at: Timestamp,
     /// What the buttons vouch for; a decision on a changed requisition is refused.
     pub fingerprint: Fingerprint,
+    /// What changed since the previous card for this approval was sent, when this card replaces
+    /// one: the card says so in one line.
+    pub updated: Option<Change>,
 }
 
 impl Card {
@@ -91,6 +97,13 @@ impl Card {
             state,
             coupa_link,
             issued_at,
+            updated: None,
         }
+    }
+
+    /// This card, saying in one line what changed since the card it replaces was sent.
+    pub fn updated(mut self, change: Option<Change>) -> Self {
+        self.updated = change.filter(|c| !c.is_empty());
+        self
     }
 }

@@ -206,13 +206,17 @@ impl Engine {
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));
         }
-        if requisition.fingerprint() != request.fingerprint {
-            // Old cards say "changed"; forgetting them lets the next sync send fresh ones.
-            self.edit_all(request.approval, &requisition, &approval, |_| {
-                CardState::Changed
-            })
-            .await?;
-            self.store.delete_cards(request.approval).await?;
+        let fingerprint = requisition.fingerprint();
+        if fingerprint != request.fingerprint {
+            // Cards sent before the change say what changed; their records stay, so the next
+            // sync sends the new version (saying so too). Cards already showing the change are
+            // left alone.
+            for delivered in self.store.cards(request.approval).await? {
+                if delivered.fingerprint != fingerprint {
+                    let card = self.changed_card(&requisition, &approval, &delivered);
+                    self.edit(&delivered, &card).await;
+                }
+            }
             return Ok(DecisionResult::Refused(Refusal::Changed));
         }
 

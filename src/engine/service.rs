@@ -109,6 +109,21 @@ impl Engine {
         )
     }
 
+    /// What `delivered` becomes once `requisition` changed under it: the card it was, saying
+    /// what changed since (when its record says what it showed).
+    pub(crate) fn changed_card(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        delivered: &DeliveredCard,
+    ) -> Card {
+        let change = delivered
+            .shown
+            .as_ref()
+            .map(|shown| shown.changes_to(requisition));
+        self.card(requisition, approval, CardState::Changed(change))
+    }
+
     /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again).
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
         match self.chat.update_card(&delivered.message, card).await {

@@ -277,12 +277,18 @@ impl Engine {
                 continue;
             };
             let existing = cards.iter().find(|c| c.recipient == user);
+            let mut change = None;
             if let Some(card) = existing {
                 if card.fingerprint == fingerprint {
                     continue;
                 }
-                // The requisition changed under the card: say so, then send the new version.
-                let old = self.card(requisition, approval, CardState::Changed);
+                // The requisition changed under the card: say what changed, then send the new
+                // version saying so too.
+                change = card
+                    .shown
+                    .as_ref()
+                    .map(|shown| shown.changes_to(requisition));
+                let old = self.changed_card(requisition, approval, card);
                 if self.edit(card, &old).await {
                     report.closed += 1;
                 }
@@ -294,7 +300,9 @@ impl Engine {
                 report.failures += 1;
                 continue;
             }
-            let card = self.card(requisition, approval, CardState::Pending);
+            let card = self
+                .card(requisition, approval, CardState::Pending)
+                .updated(change);
             match self.chat.post_card(&user, &card).await {
                 Ok(message) => {
                     let delivered = DeliveredCard {

@@ -2,10 +2,11 @@
 //! list cannot be shown, help, and the deny modal's errors. The engine reports typed outcomes;
 //! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
 
+use crate::domain::change::Change;
 use crate::domain::outcome::{DecisionResult, FailureCause, Refusal, Regarding};
 use crate::domain::{Decision, MAX_REASON_CHARS};
 
-use super::format::escape;
+use super::format::{escape, money};
 
 /// What to tell the person who clicked about `result`, naming the requisition it is `regarding`
 /// so that several answers in a row can be told apart.
@@ -87,6 +88,33 @@ pub fn refusal(refusal: &Refusal) -> String {
             "This requisition changed after the card was sent, so nothing was done. A new card with the current details is on its way.".into()
         }
     }
+}
+
+/// What changed in a requisition, in a few words: `total USD 1,950.00 → USD 2,400.00; line 2
+/// changed; justification changed`.
+pub fn change(change: &Change) -> String {
+    fn lines(numbers: &[u32], what: &str) -> Option<String> {
+        let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+        match list.len() {
+            0 => None,
+            1 => Some(format!("line {} {what}", list[0])),
+            _ => Some(format!("lines {} {what}", list.join(", "))),
+        }
+    }
+    let mut parts = Vec::new();
+    if let Some((before, after)) = &change.total {
+        parts.push(format!("total {} → {}", money(before), money(after)));
+    }
+    parts.extend(lines(&change.lines_changed, "changed"));
+    parts.extend(lines(&change.lines_added, "added"));
+    parts.extend(lines(&change.lines_removed, "removed"));
+    if change.justification {
+        parts.push("justification changed".to_owned());
+    }
+    if parts.is_empty() {
+        return "details changed".to_owned();
+    }
+    parts.join("; ")
 }
 
 /// Which part failed, as the person is told.
@@ -175,6 +203,23 @@ mod tests {
             ),
             "#125 External penetration test: Nothing was decided (the bot's state store is unavailable); please try again in a minute."
         );
+    }
+
+    #[test]
+    fn a_change_names_the_total_the_lines_and_the_justification() {
+        let usd = |cents| crate::domain::Money::new(rust_decimal::Decimal::new(cents, 2), "USD");
+        let all = Change {
+            total: Some((usd(195_000), usd(240_000))),
+            lines_changed: vec![2, 3],
+            lines_added: vec![4],
+            lines_removed: vec![],
+            justification: true,
+        };
+        assert_eq!(
+            change(&all),
+            "total USD 1,950.00 → USD 2,400.00; lines 2, 3 changed; line 4 added; justification changed"
+        );
+        assert_eq!(change(&Change::default()), "details changed");
     }
 
     #[test]

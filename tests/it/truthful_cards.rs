@@ -8,6 +8,7 @@ use crate::support;
 use std::time::Duration;
 
 use coupa_approvals::sandbox::coupa::StepApprover;
+use rust_decimal::Decimal;
 use support::e2e::{TestApp, block_actions, eventually, text_of};
 
 fn puts(app: &TestApp) -> usize {
@@ -65,6 +66,38 @@ async fn a_card_settled_by_a_coupa_approval_keeps_the_step_it_was_sent_for() {
     assert!(card.contains("1 of 2"), "{card}");
     assert!(!card.contains("2 of 2"), "{card}");
     assert!(text_of(&app.cards_of("UANA")[0]).contains("2 of 2"));
+}
+
+#[tokio::test]
+async fn a_changed_requisition_keeps_the_old_cards_figures_and_both_cards_say_what_changed() {
+    let app = TestApp::spawn().await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    // Coupa's clock has one-second precision: make the edit land in a later second.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    app.sandbox()
+        .set_line_amount(req, 1, Decimal::new(99_900, 2));
+    app.sync().await;
+    let cards = app.cards_of("UDANIEL");
+    assert_eq!(cards.len(), 2);
+    let old = text_of(&cards[0]);
+    assert!(old.contains("Changed in Coupa"), "{old}");
+    assert!(old.contains("total USD 7,420.50 → USD 12,388.50"), "{old}");
+    assert!(old.contains("line 1"), "{old}");
+    assert!(
+        old.contains("Marta Kowalski"),
+        "the old card keeps its context: {old}"
+    );
+    assert!(
+        !old.contains("\"approve\""),
+        "no buttons on the old card: {old}"
+    );
+    let new = text_of(&cards[1]);
+    assert!(
+        new.contains("Updated: total USD 7,420.50 → USD 12,388.50"),
+        "{new}"
+    );
+    assert!(new.contains("\"approve\""), "{new}");
 }
 
 #[tokio::test]
