@@ -1,5 +1,6 @@
 //! What the bot remembers, in the engine's words: the outcome recorded with a claim, the cards
-//! it delivered, what the directory cache knows, approvers without a chat account, the last
+//! it delivered (and what they showed), a settled approval's cards with how it ended, what the
+//! directory cache knows, approvers without a chat account, the last
 //! "what's pending" list shown to someone, and the audit log.
 //!
 //! The store persists these as JSON, so their serde field names are a stored format: records
