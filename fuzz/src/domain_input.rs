@@ -249,11 +249,12 @@ impl CardStateInput {
             },
             CardStateInput::DecidedInCoupa(approve, at) => CardState::DecidedInCoupa {
                 decision: decision(*approve),
+                by: None,
                 at: at.map(timestamp),
             },
             CardStateInput::NoLongerPending => CardState::NoLongerPending,
             CardStateInput::Expired => CardState::Expired,
-            CardStateInput::Changed => CardState::Changed,
+            CardStateInput::Changed => CardState::Changed(None),
         }
     }
 }

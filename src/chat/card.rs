@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 use url::Url;
 
+use crate::domain::change::Change;
 use crate::domain::{Approval, ApprovalId, Decision, Fingerprint, Requisition};
 
 /// Where an approval stands, as a card shows it.
@@ -35,6 +36,8 @@ pub enum CardState {
     DecidedInCoupa {
         /// What was decided.
         decision: Decision,
+        /// Who decided, by name, if Coupa said.
+        by: Option<String>,
         /// When, if Coupa said.
         at: Option<Timestamp>,
     },
@@ -42,8 +45,10 @@ pub enum CardState {
     NoLongerPending,
     /// The buttons expired; decide in Coupa.
     Expired,
-    /// The requisition changed after this card was sent; a new card follows.
-    Changed,
+    /// The requisition changed after this card was sent; a new card follows. With what changed
+    /// since the card was sent, when the bot knows what it showed: the card then keeps its
+    /// figures as context beside the change.
+    Changed(Option<Change>),
 }
 
 /// One approval card.
@@ -53,6 +58,9 @@ pub struct Card {
     pub requisition: Requisition,
     /// The approval step the card is for.
     pub approval: ApprovalId,
+    /// Where that step sits in the chain, as (position, steps): the step the card was sent for,
+    /// also once the chain has moved on.
+    pub step: Option<(u32, u32)>,
     /// Where that step stands.
     pub state: CardState,
     /// "View in Coupa".
@@ -63,6 +71,9 @@ pub struct Card {
     pub issued_at: Timestamp,
     /// What the buttons vouch for; a decision on a changed requisition is refused.
     pub fingerprint: Fingerprint,
+    /// What changed since the previous card for this approval was sent, when this card replaces
+    /// one: the card says so in one line.
+    pub updated: Option<Change>,
 }
 
 impl Card {
@@ -82,9 +93,17 @@ impl Card {
             fingerprint: requisition.fingerprint(),
             requisition: requisition.clone(),
             approval: approval.id,
+            step: requisition.step_of(approval),
             state,
             coupa_link,
             issued_at,
+            updated: None,
         }
+    }
+
+    /// This card, saying in one line what changed since the card it replaces was sent.
+    pub fn updated(mut self, change: Option<Change>) -> Self {
+        self.updated = change.filter(|c| !c.is_empty());
+        self
     }
 }

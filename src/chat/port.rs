@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::domain::ChatUserId;
 use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
-use crate::domain::outcome::DecisionResult;
+use crate::domain::outcome::{DecisionResult, Regarding};
 
 use super::card::Card;
 
@@ -55,12 +55,14 @@ pub trait ChatPort: Send + Sync + 'static {
     /// Replaces a posted card with `card`.
     async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError>;
 
-    /// Tells `user` privately what came of their decision: in `conversation`, where they
-    /// clicked, if there is one. The adapter words `result`.
+    /// Tells `user` privately what came of their decision on the requisition it is
+    /// `regarding`: in `conversation`, where they clicked, if there is one. The adapter words
+    /// `result` and names the requisition.
     async fn tell(
         &self,
         user: &ChatUserId,
         conversation: Option<&ConversationRef>,
+        regarding: &Regarding,
         result: &DecisionResult,
     ) -> Result<(), ChatError>;
 

@@ -9,6 +9,7 @@
 //! - [`conversation`]: which chat platform, and opaque references to its conversations and
 //!   messages.
 //! - `attribution`: the reason sent to Coupa, naming who decided and on which platform.
+//! - [`change`]: what a card showed of a requisition, and what changed in Coupa since.
 //! - [`outcome`]: what came of a decision request, typed; adapters word it.
 //! - [`records`]: what the bot remembers between requests (delivered cards, claim outcomes, the
 //!   directory cache, pending lists, the audit log); the store persists them.
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub(crate) mod attribution;
+pub mod change;
 pub mod conversation;
 pub mod outcome;
 pub mod records;
@@ -346,7 +348,13 @@ impl Requisition {
 
     /// How far along the chain the current step is, as (position, steps).
     pub fn step(&self) -> Option<(u32, u32)> {
-        let position = self.current_approvals.first()?.position?;
+        self.step_of(self.current_approvals.first()?)
+    }
+
+    /// Where `approval` sits in the chain, as (position, steps): a card shows the step it was
+    /// sent for, even after the chain has moved on.
+    pub fn step_of(&self, approval: &Approval) -> Option<(u32, u32)> {
+        let position = approval.position?;
         let steps = self
             .approvals
             .iter()

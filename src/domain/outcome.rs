@@ -5,8 +5,18 @@
 //! The labels below are stable names: `decisions_total{outcome=…}` and the audit log's `outcome`
 //! are built from them, and dashboards and stored audit records depend on them.
 
-use super::Decision;
-use super::records::ClaimOutcome;
+use super::records::{ClaimOutcome, CoupaDecision, Settlement};
+use super::{Decision, RequisitionId};
+
+/// Which requisition an answer is about, so that someone reading several answers in a row can
+/// tell them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regarding {
+    /// The requisition.
+    pub requisition: RequisitionId,
+    /// Its title as last shown to the person, when the bot knows it.
+    pub title: Option<String>,
+}
 
 /// Why a decision was not executed. Nothing was sent to Coupa.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +33,8 @@ pub enum Refusal {
     InProgress,
     /// Coupa says it is no longer waiting for a decision.
     NoLongerPending,
+    /// Coupa says it was decided there (web, email, mobile).
+    DecidedInCoupa(CoupaDecision),
     /// The clicker is not (or no longer) an approver of this step in Coupa.
     NotApprover,
     /// The clicker's chat account has no email that matches a Coupa user.
@@ -40,10 +52,21 @@ impl Refusal {
             Refusal::ReasonRequired => "reason_required",
             Refusal::AlreadyDecided(_) => "already_decided",
             Refusal::InProgress => "in_progress",
-            Refusal::NoLongerPending => "not_pending",
+            Refusal::NoLongerPending | Refusal::DecidedInCoupa(_) => "not_pending",
             Refusal::NotApprover => "not_approver",
             Refusal::UnknownUser => "unknown_user",
             Refusal::Changed => "changed",
+        }
+    }
+}
+
+impl From<Settlement> for Refusal {
+    /// Why a click on a settled approval's card decides nothing: what its cards say.
+    fn from(settlement: Settlement) -> Self {
+        match settlement {
+            Settlement::Decided(outcome) => Refusal::AlreadyDecided(outcome),
+            Settlement::DecidedInCoupa(decision) => Refusal::DecidedInCoupa(decision),
+            Settlement::NoLongerPending => Refusal::NoLongerPending,
         }
     }
 }

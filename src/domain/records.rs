@@ -1,5 +1,6 @@
 //! What the bot remembers, in the engine's words: the outcome recorded with a claim, the cards
-//! it delivered, what the directory cache knows, approvers without a chat account, the last
+//! it delivered (and what they showed), a settled approval's cards with how it ended, what the
+//! directory cache knows, approvers without a chat account, the last
 //! "what's pending" list shown to someone, and the audit log.
 //!
 //! The store persists these as JSON, so their serde field names are a stored format: records
@@ -8,6 +9,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::change::Shown;
 use super::conversation::{ConversationRef, MessageRef};
 use super::{ApprovalId, ChatUserId, Decision, Fingerprint, Money, RequisitionId};
 
@@ -40,10 +42,14 @@ pub struct DeliveredCard {
     pub sent_at: Timestamp,
     /// Whether it has been edited to say its buttons expired.
     pub expired: bool,
+    /// What the card showed of the requisition: its title for naming it in replies, and enough
+    /// to say what changed. `None` for cards recorded before this was kept.
+    pub shown: Option<Shown>,
 }
 
 /// A [`DeliveredCard`] as stored: the message's conversation and id are kept as `channel` and
-/// `ts`, and a card without `expired` has not expired.
+/// `ts`, a card without `expired` has not expired, and one without `shown` says nothing of what
+/// it showed.
 #[derive(Serialize, Deserialize)]
 struct StoredCard {
     recipient: ChatUserId,
@@ -53,6 +59,8 @@ struct StoredCard {
     sent_at: Timestamp,
     #[serde(default)]
     expired: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shown: Option<Shown>,
 }
 
 impl From<StoredCard> for DeliveredCard {
@@ -63,6 +71,7 @@ impl From<StoredCard> for DeliveredCard {
             fingerprint: stored.fingerprint,
             sent_at: stored.sent_at,
             expired: stored.expired,
+            shown: stored.shown,
         }
     }
 }
@@ -76,8 +85,43 @@ impl From<DeliveredCard> for StoredCard {
             fingerprint: card.fingerprint,
             sent_at: card.sent_at,
             expired: card.expired,
+            shown: card.shown,
         }
     }
+}
+
+/// How an approval with delivered cards was settled, as its cards now say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    /// Decided through the bot.
+    Decided(ClaimOutcome),
+    /// Decided in Coupa itself (web, email, mobile).
+    DecidedInCoupa(CoupaDecision),
+    /// No longer waiting for a decision (withdrawn, moved on, removed).
+    NoLongerPending,
+}
+
+/// A decision made in Coupa itself, as far as Coupa says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoupaDecision {
+    /// Approve or reject.
+    pub decision: Decision,
+    /// Who decided, by name, if Coupa said.
+    pub by: Option<String>,
+    /// When, if Coupa said.
+    pub at: Option<Timestamp>,
+}
+
+/// The cards of a settled approval, kept after they were edited to say how it ended: a click
+/// still on its way, a client that had not redrawn, or a button in an earlier "what's pending"
+/// list is then answered with what happened, not as if the card were someone else's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettledCards {
+    /// The cards, as they were recorded while the approval was pending.
+    pub cards: Vec<DeliveredCard>,
+    /// How the approval was settled.
+    pub settlement: Settlement,
 }
 
 /// What the directory cache knows about an email address.
@@ -205,6 +249,48 @@ mod tests {
         )
         .expect("an old card reads");
         assert!(!card.expired);
+    }
+
+    #[test]
+    fn a_card_stored_with_what_it_showed_reads() {
+        let card: DeliveredCard = stored(
+            r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false,"shown":{"title":"External penetration test","total":{"amount":"1950.00","currency":"USD"},"lines":[{"number":1,"digest":"0123456789abcdef"}],"justification":"fedcba9876543210"}}"#,
+        );
+        let shown = card.shown.expect("what the card showed");
+        assert_eq!(shown.title, "External penetration test");
+        assert_eq!(shown.total, Money::new("1950.00".parse().unwrap(), "USD"));
+        assert_eq!(shown.lines[0].number, 1);
+    }
+
+    #[test]
+    fn a_card_stored_without_what_it_showed_reads_as_showing_nothing_known() {
+        let card: DeliveredCard = serde_json::from_str(
+            r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false}"#,
+        )
+        .expect("an old card reads");
+        assert_eq!(card.shown, None);
+    }
+
+    #[test]
+    fn stored_settled_cards_read() {
+        let settled: SettledCards = stored(
+            r#"{"cards":[{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false}],"settlement":{"decided_in_coupa":{"decision":"approve","by":"Li Chen","at":"2025-11-20T17:20:40Z"}}}"#,
+        );
+        assert_eq!(settled.cards[0].recipient, ChatUserId::from("UDANIEL"));
+        assert_eq!(
+            settled.settlement,
+            Settlement::DecidedInCoupa(CoupaDecision {
+                decision: Decision::Approve,
+                by: Some("Li Chen".into()),
+                at: Some(at()),
+            })
+        );
+        let by_the_bot: Settlement = stored(
+            r#"{"decided":{"decision":"reject","decided_by":"USOFIA","decided_by_name":"Sofia Berg","at":"2025-11-20T17:20:40Z","confirmed":true}}"#,
+        );
+        assert!(matches!(by_the_bot, Settlement::Decided(_)));
+        let moved_on: Settlement = stored(r#""no_longer_pending""#);
+        assert_eq!(moved_on, Settlement::NoLongerPending);
     }
 
     #[test]

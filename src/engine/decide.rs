@@ -18,7 +18,7 @@ use crate::coupa::CoupaError;
 use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
 use crate::domain::outcome::{DecisionResult, Refusal};
-use crate::domain::records::{AuditEntry, ClaimOutcome};
+use crate::domain::records::{AuditEntry, ClaimOutcome, CoupaDecision, Settlement};
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChatUserId, Decision, Fingerprint, Requisition,
     RequisitionId,
@@ -57,7 +57,8 @@ impl Engine {
     pub async fn decide(&self, request: DecisionRequest) -> DecisionResult {
         // First come, first decided (the semaphore is fair); it is never closed.
         let turn = self.deciding.acquire().await.ok();
-        let result = match self.try_decide(&request).await {
+        let mut title = None;
+        let result = match self.try_decide(&request, &mut title).await {
             Ok(result) => result,
             Err(err) => {
                 tracing::error!(error = %chain(&err), approval = %request.approval, "decision failed");
@@ -65,19 +66,46 @@ impl Engine {
             }
         };
         drop(turn);
+        self.answer(&request, &result, title).await;
+        result
+    }
+
+    /// Counts `result` and tells the person who asked, naming the requisition (by the title
+    /// they were shown, else by `title` as read from Coupa just now, if it was).
+    pub(crate) async fn answer(
+        &self,
+        request: &DecisionRequest,
+        result: &DecisionResult,
+        title: Option<String>,
+    ) {
         metrics::counter!("decisions_total", "decision" => request.decision.past_tense(), "outcome" => result.metric_label())
             .increment(1);
+        let mut regarding = self
+            .regarding(request.approval, request.requisition, &request.user)
+            .await;
+        if regarding.title.is_none() {
+            regarding.title = title;
+        }
         if let Err(err) = self
             .chat
-            .tell(&request.user, request.conversation.as_ref(), &result)
+            .tell(
+                &request.user,
+                request.conversation.as_ref(),
+                &regarding,
+                result,
+            )
             .await
         {
             tracing::warn!(error = %chain(&err), "could not tell the user the outcome");
         }
-        result
     }
 
-    async fn try_decide(&self, request: &DecisionRequest) -> Result<DecisionResult, EngineError> {
+    /// Decides `request`; `title` gets the requisition's title if Coupa is read for it.
+    async fn try_decide(
+        &self,
+        request: &DecisionRequest,
+        title: &mut Option<String>,
+    ) -> Result<DecisionResult, EngineError> {
         let refused = |r| Ok(DecisionResult::Refused(r));
         if request.decision == Decision::Reject
             && request
@@ -98,8 +126,14 @@ impl Engine {
         // 2. Only someone the bot sent this card to may use it.
         let cards = self.store.cards(request.approval).await?;
         if !cards.iter().any(|c| c.recipient == request.user) {
-            // A decided approval's cards are forgotten; a late click on one should hear who
-            // decided it, not that the card is someone else's.
+            // A settled approval's cards are kept apart with how it ended: a late click by one
+            // of their recipients hears what happened, as the card now says.
+            if let Some(settled) = self.store.settled_cards(request.approval).await?
+                && settled.cards.iter().any(|c| c.recipient == request.user)
+            {
+                return refused(settled.settlement.into());
+            }
+            // Anyone else clicking a decided approval's card hears who decided it.
             if cards.is_empty()
                 && let Some(outcome) = self.store.claim_outcome(request.approval).await?
             {
@@ -121,7 +155,7 @@ impl Engine {
 
         let decided = tokio::select! {
             biased;
-            decided = self.decide_claimed(request, &claim) => decided,
+            decided = self.decide_claimed(request, &claim, title) => decided,
             never = claim.keep_renewed() => match never {},
         };
         // Before answering, so that a retry right after a failure finds the approval free.
@@ -133,9 +167,11 @@ impl Engine {
         &self,
         request: &DecisionRequest,
         claim: &ClaimGuard,
+        title: &mut Option<String>,
     ) -> Result<DecisionResult, EngineError> {
         // 4. A fresh read from Coupa: still pending, still theirs, still what they saw?
         let requisition = self.coupa.requisition(request.requisition).await?;
+        *title = Some(requisition.title.clone());
         let Some(approval) = requisition
             .current_approvals
             .iter()
@@ -144,7 +180,19 @@ impl Engine {
         else {
             self.refresh_to_truth(request.approval, request.requisition, None)
                 .await;
-            return Ok(DecisionResult::Refused(Refusal::NoLongerPending));
+            // Say what the refreshed card says: who decided it in Coupa, when Coupa tells.
+            let decided = requisition
+                .approvals
+                .iter()
+                .find(|a| a.id == request.approval)
+                .and_then(|a| self.resolved_state(&requisition, a));
+            let refusal = match decided {
+                Some(CardState::DecidedInCoupa { decision, by, at }) => {
+                    Refusal::DecidedInCoupa(CoupaDecision { decision, by, at })
+                }
+                _ => Refusal::NoLongerPending,
+            };
+            return Ok(DecisionResult::Refused(refusal));
         };
         let Some(email) = self.directory.email_of(&request.user).await? else {
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
@@ -158,13 +206,17 @@ impl Engine {
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));
         }
-        if requisition.fingerprint() != request.fingerprint {
-            // Old cards say "changed"; forgetting them lets the next sync send fresh ones.
-            self.edit_all(request.approval, &requisition, &approval, |_| {
-                CardState::Changed
-            })
-            .await?;
-            self.store.delete_cards(request.approval).await?;
+        let fingerprint = requisition.fingerprint();
+        if fingerprint != request.fingerprint {
+            // Cards sent before the change say what changed; their records stay, so the next
+            // sync sends the new version (saying so too). Cards already showing the change are
+            // left alone.
+            for delivered in self.store.cards(request.approval).await? {
+                if delivered.fingerprint != fingerprint {
+                    let card = self.changed_card(&requisition, &approval, &delivered);
+                    self.edit(&delivered, &card).await;
+                }
+            }
             return Ok(DecisionResult::Refused(Refusal::Changed));
         }
 
@@ -230,11 +282,17 @@ impl Engine {
                     })
                     .await;
                 let forgotten = match edited {
-                    Ok(_) => self
-                        .store
-                        .delete_cards(request.approval)
-                        .await
-                        .map_err(EngineError::from),
+                    Ok(_) => match self.store.cards(request.approval).await {
+                        Ok(cards) => {
+                            self.settle(
+                                request.approval,
+                                cards,
+                                Settlement::Decided(outcome.clone()),
+                            )
+                            .await
+                        }
+                        Err(err) => Err(err.into()),
+                    },
                     Err(err) => Err(err),
                 };
                 if let Err(err) = forgotten {
@@ -283,6 +341,41 @@ impl Engine {
             tracing::error!(error = %chain(&err), ?entry, "could not write the audit record");
         }
         Ok(result)
+    }
+
+    /// Answers a Deny click at once when the store already knows its approval is decided (the
+    /// claim's recorded outcome, or the settled cards of this recipient), so that nobody is asked
+    /// for a reason only to hear afterwards that there was nothing left to deny. Returns whether
+    /// it answered; if not, the reason form should open. The claim still rules when a reason is
+    /// submitted: this is a fast path from the store, never a decision.
+    pub async fn answer_if_decided(&self, request: &DecisionRequest) -> bool {
+        let known: Result<Option<Refusal>, EngineError> = async {
+            if let Some(outcome) = self.store.claim_outcome(request.approval).await? {
+                return Ok(Some(Refusal::AlreadyDecided(outcome)));
+            }
+            Ok(self
+                .store
+                .settled_cards(request.approval)
+                .await?
+                .filter(|settled| settled.cards.iter().any(|c| c.recipient == request.user))
+                .map(|settled| settled.settlement.into()))
+        }
+        .await;
+        let refusal = match known {
+            Ok(Some(refusal)) => refusal,
+            Ok(None) => return false,
+            Err(err) => {
+                // The form opens; the decision itself checks again.
+                tracing::debug!(error = %chain(&err), approval = %request.approval, "could not check whether a denied approval is decided");
+                return false;
+            }
+        };
+        self.answer(request, &DecisionResult::Refused(refusal), None)
+            .await;
+        // A card still showing buttons for a decided approval is brought up to date.
+        self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
+            .await;
+        true
     }
 
     /// Edits the cards of `approval` to what Coupa says now. With `only`, just that recipient's
@@ -334,10 +427,12 @@ impl Engine {
             ApprovalStatus::PendingApproval if still_current => None,
             ApprovalStatus::Approved => Some(CardState::DecidedInCoupa {
                 decision: Decision::Approve,
+                by: approval.decided_by.as_ref().map(|p| p.full_name.clone()),
                 at: approval.decided_at,
             }),
             ApprovalStatus::Rejected => Some(CardState::DecidedInCoupa {
                 decision: Decision::Reject,
+                by: approval.decided_by.as_ref().map(|p| p.full_name.clone()),
                 at: approval.decided_at,
             }),
             _ => Some(CardState::NoLongerPending),

@@ -9,6 +9,7 @@
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - [`clicks`]: repeated clicks on the same card answered once.
 //! - [`pending`]: "what's pending", live from Coupa.
+//! - `regarding`: which requisition a private reply names, from what the person was shown.
 //! - `leader`: which replica runs the singleton jobs.
 //! - [`EngineError`]: why a use case could not finish.
 //!
@@ -21,6 +22,7 @@ mod directory;
 mod error;
 pub(crate) mod leader;
 pub mod pending;
+mod regarding;
 pub mod service;
 pub mod sync;
 

@@ -11,7 +11,7 @@ use url::Url;
 use crate::chat::card::{Card, CardState};
 use crate::chat::port::ChatPort;
 use crate::coupa::CoupaClient;
-use crate::domain::records::DeliveredCard;
+use crate::domain::records::{DeliveredCard, SettledCards, Settlement};
 use crate::domain::{Approval, ApprovalId, Requisition};
 use crate::store::Store;
 use crate::telemetry::chain;
@@ -109,6 +109,21 @@ impl Engine {
         )
     }
 
+    /// What `delivered` becomes once `requisition` changed under it: the card it was, saying
+    /// what changed since (when its record says what it showed).
+    pub(crate) fn changed_card(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        delivered: &DeliveredCard,
+    ) -> Card {
+        let change = delivered
+            .shown
+            .as_ref()
+            .map(|shown| shown.changes_to(requisition));
+        self.card(requisition, approval, CardState::Changed(change))
+    }
+
     /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again).
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
         match self.chat.update_card(&delivered.message, card).await {
@@ -119,6 +134,22 @@ impl Engine {
                 false
             }
         }
+    }
+
+    /// Forgets the `cards` of a settled approval, keeping them with how it ended for the button
+    /// lifetime: a click still on its way then hears what happened, not that the card is someone
+    /// else's.
+    pub(crate) async fn settle(
+        &self,
+        approval_id: ApprovalId,
+        cards: Vec<DeliveredCard>,
+        settlement: Settlement,
+    ) -> Result<(), EngineError> {
+        let settled = SettledCards { cards, settlement };
+        self.store
+            .settle_cards(approval_id, &settled, self.settings.button_ttl)
+            .await?;
+        Ok(())
     }
 
     /// Edits every delivered card of `approval` with `state_for(recipient)`.

@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
-use crate::domain::records::DeliveredCard;
+use crate::domain::change::Shown;
+use crate::domain::records::{CoupaDecision, DeliveredCard, Settlement};
 use crate::domain::{Approval, ApprovalId, Approver, Person, Requisition, RequisitionStatus};
 use crate::telemetry::chain;
 
@@ -276,12 +277,18 @@ impl Engine {
                 continue;
             };
             let existing = cards.iter().find(|c| c.recipient == user);
+            let mut change = None;
             if let Some(card) = existing {
                 if card.fingerprint == fingerprint {
                     continue;
                 }
-                // The requisition changed under the card: say so, then send the new version.
-                let old = self.card(requisition, approval, CardState::Changed);
+                // The requisition changed under the card: say what changed, then send the new
+                // version saying so too.
+                change = card
+                    .shown
+                    .as_ref()
+                    .map(|shown| shown.changes_to(requisition));
+                let old = self.changed_card(requisition, approval, card);
                 if self.edit(card, &old).await {
                     report.closed += 1;
                 }
@@ -293,7 +300,9 @@ impl Engine {
                 report.failures += 1;
                 continue;
             }
-            let card = self.card(requisition, approval, CardState::Pending);
+            let card = self
+                .card(requisition, approval, CardState::Pending)
+                .updated(change);
             match self.chat.post_card(&user, &card).await {
                 Ok(message) => {
                     let delivered = DeliveredCard {
@@ -302,6 +311,7 @@ impl Engine {
                         fingerprint: fingerprint.clone(),
                         sent_at: self.now(),
                         expired: false,
+                        shown: Some(Shown::of(requisition)),
                     };
                     self.store.put_card(approval.id, &delivered).await?;
                     report.delivered += 1;
@@ -351,7 +361,8 @@ impl Engine {
         }
         // Keep the records of cards that could not be edited, so the next cycle tries again.
         if all {
-            self.store.delete_cards(approval_id).await?;
+            self.settle(approval_id, cards.to_vec(), settlement(state))
+                .await?;
         }
         Ok(())
     }
@@ -371,13 +382,15 @@ impl Engine {
             Err(CoupaError::NotFound { .. }) => {
                 // Gone from Coupa altogether (replaced after a reject, or deleted): nothing to
                 // show but the fact. Forget the cards; their buttons refuse politely.
-                self.store.delete_cards(approval_id).await?;
+                self.settle(approval_id, cards, Settlement::NoLongerPending)
+                    .await?;
                 return Ok(());
             }
             Err(err) => return Err(err.into()),
         };
         let Some(requisition_id) = approval.requisition_id else {
-            self.store.delete_cards(approval_id).await?;
+            self.settle(approval_id, cards, Settlement::NoLongerPending)
+                .await?;
             return Ok(());
         };
         let requisition = self.coupa.requisition(requisition_id).await?;
@@ -421,6 +434,20 @@ impl Engine {
             }
         }
         Ok(())
+    }
+}
+
+/// How a card closed in `state` says its approval was settled.
+fn settlement(state: &CardState) -> Settlement {
+    match state {
+        CardState::DecidedInCoupa { decision, by, at } => {
+            Settlement::DecidedInCoupa(CoupaDecision {
+                decision: *decision,
+                by: by.clone(),
+                at: *at,
+            })
+        }
+        _ => Settlement::NoLongerPending,
     }
 }
 

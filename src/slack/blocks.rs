@@ -13,6 +13,7 @@ use crate::chat::card::{Card, CardState};
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
+use crate::domain::change::Change;
 use crate::domain::records::{PendingItem, PendingSnapshot};
 use crate::domain::{Decision, Line, MAX_REASON_CHARS, Money};
 
@@ -111,8 +112,11 @@ pub fn card(card: &Card) -> Rendered {
         r.title.clone()
     };
     blocks.push(SlackHeaderBlock::new(plain(&heading, limits::HEADER)).into());
-    if card.state == CardState::Changed {
-        // The card's figures are out of date and the new ones belong on the new card: show
+    if let CardState::Changed(Some(change)) = &card.state {
+        return changed(card, change, blocks, requester);
+    }
+    if card.state == CardState::Changed(None) {
+        // What the card showed is not known, and the new figures belong on the new card: show
         // neither, only what happened.
         blocks.push(section(
             ":pencil2: *This requisition changed after this card was sent.* See the new card below.",
@@ -124,6 +128,12 @@ pub fn card(card: &Card) -> Rendered {
         };
     }
 
+    if let Some(change) = &card.updated {
+        blocks.push(context(format!(
+            ":pencil2: Updated: {}",
+            wording::change(change)
+        )));
+    }
     let mut fields = vec![
         md(
             format!("*Requester*\n{}", escape(requester)),
@@ -140,7 +150,7 @@ pub fn card(card: &Card) -> Rendered {
             limits::FIELD_TEXT,
         ));
     }
-    if let Some((step, of)) = r.step() {
+    if let Some((step, of)) = card.step {
         fields.push(md(
             format!("*Approval step*\n{step} of {of}"),
             limits::FIELD_TEXT,
@@ -207,11 +217,14 @@ pub fn card(card: &Card) -> Rendered {
             )),
             format!("{} by {by}: {}", title_case(decision.past_tense()), r.title),
         ),
-        CardState::DecidedInCoupa { decision, at } => (
+        CardState::DecidedInCoupa { decision, by, at } => (
             Some(format!(
-                "{} *{} in Coupa*{}",
+                "{} *{} in Coupa*{}{}",
                 icon(*decision),
                 title_case(decision.past_tense()),
+                by.as_deref()
+                    .map(|by| format!(" by {}", escape(by)))
+                    .unwrap_or_default(),
                 at.map(|t| format!(" · {}", slack_date(t))).unwrap_or_default()
             )),
             format!("{} in Coupa: {}", title_case(decision.past_tense()), r.title),
@@ -224,7 +237,7 @@ pub fn card(card: &Card) -> Rendered {
             Some(":hourglass: *These buttons expired.* Open the requisition in Coupa to decide it.".to_owned()),
             format!("Expired: {}", r.title),
         ),
-        CardState::Changed => (None, format!("Changed: {}", r.title)),
+        CardState::Changed(_) => (None, format!("Changed: {}", r.title)),
     };
     if let Some(status) = status {
         blocks.push(section(status));
@@ -233,6 +246,43 @@ pub fn card(card: &Card) -> Rendered {
     blocks.truncate(limits::MESSAGE_BLOCKS);
     Rendered {
         text: truncate(&fallback, limits::FALLBACK_TEXT),
+        blocks,
+    }
+}
+
+/// A card whose requisition changed after it was sent: what it showed, greyed (its old total
+/// struck through when that is what changed), what changed, and no buttons.
+fn changed(card: &Card, change: &Change, mut blocks: Vec<SlackBlock>, requester: &str) -> Rendered {
+    let r = &card.requisition;
+    let total = match &change.total {
+        Some((before, _)) => format!("~{}~", money(before)),
+        None => money(&r.total),
+    };
+    let mut shown = vec![
+        format!("Requester: {}", escape(requester)),
+        format!("Total: {total}"),
+    ];
+    if let Some(date) = r.need_by {
+        shown.push(format!("Need by: {date}"));
+    }
+    if let Some(department) = &r.department {
+        shown.push(format!("Department: {}", escape(department)));
+    }
+    if let Some((step, of)) = card.step {
+        shown.push(format!("Approval step {step} of {of}"));
+    }
+    blocks.push(context(shown.join(" · ")));
+    blocks.push(context(format!("Requisition #{}", r.id)));
+    let what = wording::change(change);
+    blocks.push(section(format!(
+        ":pencil2: *Changed in Coupa:* {what}. See the new card below."
+    )));
+    blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
+    Rendered {
+        text: truncate(
+            &format!("Changed: {} — {what}", r.title),
+            limits::FALLBACK_TEXT,
+        ),
         blocks,
     }
 }

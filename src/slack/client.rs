@@ -20,7 +20,7 @@ use crate::chat::port::{ChatError, ChatPort, ChatUser};
 use crate::config::{SlackSettings, expose};
 use crate::domain::ChatUserId;
 use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
-use crate::domain::outcome::DecisionResult;
+use crate::domain::outcome::{DecisionResult, Regarding};
 
 use super::PLATFORM;
 use super::blocks::{self, Rendered};
@@ -266,6 +266,7 @@ impl ChatPort for SlackChat {
         &self,
         user: &ChatUserId,
         conversation: Option<&ConversationRef>,
+        regarding: &Regarding,
         result: &DecisionResult,
     ) -> Result<(), ChatError> {
         // An ephemeral message lives in a conversation. A click from outside one (App Home) has
@@ -273,7 +274,7 @@ impl ChatPort for SlackChat {
         let Some(conversation) = conversation else {
             return Ok(());
         };
-        let rendered = blocks::notice(&wording::decision(result));
+        let rendered = blocks::notice(&wording::decision(regarding, result));
         self.ephemeral(&ChannelId::from(conversation), user, &rendered)
             .await
     }

@@ -30,6 +30,10 @@ use super::payload::{
 };
 use super::wording;
 
+/// How long a Deny click waits for the store to say whether the approval is already decided
+/// before the reason form opens anyway (Slack's trigger id lives 3 s).
+const DENY_CHECK: Duration = Duration::from_millis(800);
+
 /// How long an event id is remembered for de-duplication (Slack retries within minutes).
 const EVENT_MEMORY: Duration = Duration::from_secs(3600);
 
@@ -250,10 +254,21 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                     permit.answered(&result);
                 });
             }
-            Click::Deny { trigger, view } => {
-                // The trigger id lives 3 s: open the modal now, before anything slow.
+            Click::Deny {
+                trigger,
+                view,
+                request,
+            } => {
+                // The trigger id lives 3 s: open the modal now, before anything slow. Only the
+                // store is asked first, briefly, whether there is anything left to deny.
                 let slack = ctx.slack.clone();
+                let engine = ctx.engine.clone();
                 tokio::spawn(async move {
+                    let answered =
+                        tokio::time::timeout(DENY_CHECK, engine.answer_if_decided(&request)).await;
+                    if answered.unwrap_or(false) {
+                        return;
+                    }
                     if let Err(err) = slack.open_modal(&trigger, *view).await {
                         tracing::warn!(error = %chain(&err), "could not open the deny modal");
                     }
@@ -268,12 +283,15 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
 pub enum Click {
     /// Approve, as the button's value describes.
     Approve(DecisionRequest),
-    /// Deny: open the reason modal with this trigger id.
+    /// Deny: open the reason modal with this trigger id, unless the approval is already
+    /// decided.
     Deny {
         /// Slack's trigger id for opening the modal.
         trigger: String,
         /// The modal.
         view: Box<SlackView>,
+        /// The decision the button stands for, without its reason yet.
+        request: Box<DecisionRequest>,
     },
 }
 
@@ -303,17 +321,18 @@ pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
             tracing::warn!(%action_id, "a button without a readable value was ignored");
             continue;
         };
+        let request = DecisionRequest {
+            approval: value.approval,
+            requisition: value.requisition,
+            fingerprint: value.fingerprint.clone(),
+            issued_at: value.issued(),
+            user: user.clone(),
+            conversation: channel.clone().map(Into::into),
+            decision: Decision::Approve,
+            comment: None,
+        };
         if action_id == APPROVE {
-            clicks.push(Click::Approve(DecisionRequest {
-                approval: value.approval,
-                requisition: value.requisition,
-                fingerprint: value.fingerprint.clone(),
-                issued_at: value.issued(),
-                user: user.clone(),
-                conversation: channel.clone().map(Into::into),
-                decision: Decision::Approve,
-                comment: None,
-            }));
+            clicks.push(Click::Approve(request));
         } else {
             let metadata = DenyMetadata {
                 button: value,
@@ -327,6 +346,10 @@ pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
             clicks.push(Click::Deny {
                 trigger: event.trigger_id.to_string(),
                 view: Box::new(blocks::deny_modal(&metadata, &title)),
+                request: Box::new(DecisionRequest {
+                    decision: Decision::Reject,
+                    ..request
+                }),
             });
         }
     }

@@ -2,11 +2,29 @@
 //! list cannot be shown, help, and the deny modal's errors. The engine reports typed outcomes;
 //! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
 
-use crate::domain::outcome::{DecisionResult, FailureCause, Refusal};
+use crate::domain::change::Change;
+use crate::domain::outcome::{DecisionResult, FailureCause, Refusal, Regarding};
 use crate::domain::{Decision, MAX_REASON_CHARS};
 
-/// What to tell the person who clicked about `result`.
-pub fn decision(result: &DecisionResult) -> String {
+use super::format::{escape, money};
+
+/// What to tell the person who clicked about `result`, naming the requisition it is `regarding`
+/// so that several answers in a row can be told apart.
+pub fn decision(regarding: &Regarding, result: &DecisionResult) -> String {
+    format!("{}: {}", requisition(regarding), outcome(result))
+}
+
+/// How a reply names a requisition: `#125 External penetration test`, or `Requisition #125`
+/// when its title is unknown or empty.
+pub fn requisition(regarding: &Regarding) -> String {
+    match regarding.title.as_deref().map(str::trim) {
+        Some(title) if !title.is_empty() => format!("#{} {}", regarding.requisition, escape(title)),
+        _ => format!("Requisition #{}", regarding.requisition),
+    }
+}
+
+/// What came of a decision, as a sentence.
+fn outcome(result: &DecisionResult) -> String {
     match result {
         DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
         DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
@@ -44,6 +62,19 @@ pub fn refusal(refusal: &Refusal) -> String {
         Refusal::InProgress => {
             "Someone is deciding this approval right now; the card will update when they are done. If it hasn't changed in a minute, try again.".into()
         }
+        Refusal::DecidedInCoupa(decided) => format!(
+            "Already {} in Coupa{}{}.",
+            decided.decision.past_tense(),
+            decided
+                .by
+                .as_deref()
+                .map(|by| format!(" by {}", escape(by)))
+                .unwrap_or_default(),
+            decided
+                .at
+                .map(|at| format!(" at {}", at.strftime("%Y-%m-%d %H:%M UTC")))
+                .unwrap_or_default()
+        ),
         Refusal::NoLongerPending => {
             "This approval is no longer pending in Coupa; the card now shows where it stands.".into()
         }
@@ -57,6 +88,33 @@ pub fn refusal(refusal: &Refusal) -> String {
             "This requisition changed after the card was sent, so nothing was done. A new card with the current details is on its way.".into()
         }
     }
+}
+
+/// What changed in a requisition, in a few words: `total USD 1,950.00 → USD 2,400.00; line 2
+/// changed; justification changed`.
+pub fn change(change: &Change) -> String {
+    fn lines(numbers: &[u32], what: &str) -> Option<String> {
+        let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+        match list.len() {
+            0 => None,
+            1 => Some(format!("line {} {what}", list[0])),
+            _ => Some(format!("lines {} {what}", list.join(", "))),
+        }
+    }
+    let mut parts = Vec::new();
+    if let Some((before, after)) = &change.total {
+        parts.push(format!("total {} → {}", money(before), money(after)));
+    }
+    parts.extend(lines(&change.lines_changed, "changed"));
+    parts.extend(lines(&change.lines_added, "added"));
+    parts.extend(lines(&change.lines_removed, "removed"));
+    if change.justification {
+        parts.push("justification changed".to_owned());
+    }
+    if parts.is_empty() {
+        return "details changed".to_owned();
+    }
+    parts.join("; ")
 }
 
 /// Which part failed, as the person is told.
@@ -121,15 +179,68 @@ mod tests {
         }
     }
 
+    fn regarding(title: Option<&str>) -> Regarding {
+        Regarding {
+            requisition: crate::domain::RequisitionId(125),
+            title: title.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn a_failure_names_its_cause_and_says_try_again() {
+        let pentest = regarding(Some("External penetration test"));
         assert_eq!(
-            decision(&DecisionResult::Failed(FailureCause::ChatUnreachable)),
-            "Nothing was decided (Slack could not be reached); please try again in a minute."
+            decision(
+                &pentest,
+                &DecisionResult::Failed(FailureCause::ChatUnreachable)
+            ),
+            "#125 External penetration test: Nothing was decided (Slack could not be reached); please try again in a minute."
         );
         assert_eq!(
-            decision(&DecisionResult::Failed(FailureCause::StoreUnavailable)),
-            "Nothing was decided (the bot's state store is unavailable); please try again in a minute."
+            decision(
+                &pentest,
+                &DecisionResult::Failed(FailureCause::StoreUnavailable)
+            ),
+            "#125 External penetration test: Nothing was decided (the bot's state store is unavailable); please try again in a minute."
+        );
+    }
+
+    #[test]
+    fn a_change_names_the_total_the_lines_and_the_justification() {
+        let usd = |cents| crate::domain::Money::new(rust_decimal::Decimal::new(cents, 2), "USD");
+        let all = Change {
+            total: Some((usd(195_000), usd(240_000))),
+            lines_changed: vec![2, 3],
+            lines_added: vec![4],
+            lines_removed: vec![],
+            justification: true,
+        };
+        assert_eq!(
+            change(&all),
+            "total USD 1,950.00 → USD 2,400.00; lines 2, 3 changed; line 4 added; justification changed"
+        );
+        assert_eq!(change(&Change::default()), "details changed");
+    }
+
+    #[test]
+    fn every_answer_names_the_requisition_by_number_and_title() {
+        assert_eq!(
+            decision(
+                &regarding(Some("Pens & <paper>")),
+                &DecisionResult::Done(Decision::Approve)
+            ),
+            "#125 Pens &amp; &lt;paper&gt;: Approved in Coupa."
+        );
+        assert_eq!(
+            decision(&regarding(None), &DecisionResult::Done(Decision::Reject)),
+            "Requisition #125: Rejected in Coupa."
+        );
+        assert_eq!(
+            decision(
+                &regarding(Some("  ")),
+                &DecisionResult::Refused(Refusal::Expired)
+            ),
+            "Requisition #125: These buttons have expired. Open the requisition in Coupa to decide it."
         );
     }
 }

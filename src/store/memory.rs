@@ -13,7 +13,8 @@ use tokio::time::Instant;
 
 use super::{AUDIT_LOG_LIMIT, Claim, ClaimToken, Lease, LeaseOwner, Store, StoreError, sort_cards};
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -58,6 +59,7 @@ struct Inner {
     events: HashMap<String, Expiring<()>>,
     leases: HashMap<&'static str, Expiring<LeaseOwner>>,
     cards: BTreeMap<ApprovalId, Vec<DeliveredCard>>,
+    settled: HashMap<ApprovalId, Expiring<SettledCards>>,
     directory: HashMap<String, Expiring<DirectoryEntry>>,
     emails: HashMap<ChatUserId, Expiring<String>>,
     unmapped: BTreeMap<String, UnmappedApprover>,
@@ -256,6 +258,27 @@ impl Store for MemoryStore {
     async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError> {
         self.lock().cards.remove(&approval);
         Ok(())
+    }
+
+    async fn settle_cards(
+        &self,
+        approval: ApprovalId,
+        settled: &SettledCards,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.cards.remove(&approval);
+        inner
+            .settled
+            .insert(approval, Expiring::new(settled.clone(), keep));
+        Ok(())
+    }
+
+    async fn settled_cards(
+        &self,
+        approval: ApprovalId,
+    ) -> Result<Option<SettledCards>, StoreError> {
+        Ok(live(&mut self.lock().settled, &approval).map(|s| s.value.clone()))
     }
 
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {

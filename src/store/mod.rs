@@ -20,7 +20,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId};
 
@@ -202,6 +203,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Forgets every card of `approval` (it is resolved and its cards say so).
     async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError>;
+
+    /// Forgets the cards of a settled `approval` as [`Store::delete_cards`] does, and keeps
+    /// `settled` (its cards and how it ended) for `keep`, replacing what was kept before.
+    async fn settle_cards(
+        &self,
+        approval: ApprovalId,
+        settled: &SettledCards,
+        keep: Duration,
+    ) -> Result<(), StoreError>;
+
+    /// The cards of `approval` kept by [`Store::settle_cards`], while they are kept.
+    async fn settled_cards(&self, approval: ApprovalId)
+    -> Result<Option<SettledCards>, StoreError>;
 
     /// Every approval that has cards recorded, for reconciliation.
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError>;

@@ -21,7 +21,8 @@ use super::{
     sort_cards,
 };
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -217,6 +218,10 @@ impl RedisStore {
 
     fn cards_key(&self, approval: ApprovalId) -> String {
         self.key(format_args!("cards:{approval}"))
+    }
+
+    fn settled_key(&self, approval: ApprovalId) -> String {
+        self.key(format_args!("settled:{approval}"))
     }
 
     fn cards_index_key(&self) -> String {
@@ -555,6 +560,29 @@ impl Store for RedisStore {
             })
             .await?;
         Ok(())
+    }
+
+    async fn settle_cards(
+        &self,
+        approval: ApprovalId,
+        settled: &SettledCards,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        // Kept first: if forgetting the cards then fails, they are settled again next sync.
+        let key = self.settled_key(approval);
+        self.call(|mut c| async move {
+            c.pset_ex::<_, _, ()>(key, to_json(settled), millis(keep))
+                .await
+        })
+        .await?;
+        self.delete_cards(approval).await
+    }
+
+    async fn settled_cards(
+        &self,
+        approval: ApprovalId,
+    ) -> Result<Option<SettledCards>, StoreError> {
+        self.get_json(self.settled_key(approval)).await
     }
 
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {

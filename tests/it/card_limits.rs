@@ -5,6 +5,7 @@
 use crate::support;
 
 use coupa_approvals::chat::card::{Card, CardState};
+use coupa_approvals::domain::change::Change;
 use coupa_approvals::domain::records::{PendingItem, PendingSnapshot};
 use coupa_approvals::domain::{
     Account, ApprovalId, Decision, Fingerprint, Line, Money, RequisitionId,
@@ -18,7 +19,7 @@ use coupa_approvals::slack::payload::{ButtonValue, DenyMetadata};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use support::cards::{DECIDED_AT, ISSUED_AT, at};
+use support::cards::{DECIDED_AT, ISSUED_AT, at, dec};
 
 const CASES: u32 = 64;
 
@@ -159,17 +160,29 @@ fn every_state(name: &str, reason: &str) -> Vec<CardState> {
         });
         states.push(CardState::DecidedInCoupa {
             decision,
+            by: Some(name.to_owned()),
             at: Some(at(DECIDED_AT)),
         });
     }
     states.extend([
         CardState::DecidedInCoupa {
             decision: Decision::Reject,
+            by: None,
             at: None,
         },
         CardState::NoLongerPending,
         CardState::Expired,
-        CardState::Changed,
+        CardState::Changed(None),
+        CardState::Changed(Some(Change {
+            total: Some((
+                Money::new(dec("999999999999.99"), "USD"),
+                Money::new(dec("1"), "USD"),
+            )),
+            lines_changed: (1..=500).collect(),
+            lines_added: (501..=900).collect(),
+            lines_removed: (901..=1200).collect(),
+            justification: true,
+        })),
     ]);
     states
 }

@@ -5,11 +5,12 @@
 use crate::support;
 
 use coupa_approvals::chat::card::CardState;
-use coupa_approvals::domain::Decision;
+use coupa_approvals::domain::change::Change;
+use coupa_approvals::domain::{Decision, Money};
 use coupa_approvals::slack::blocks;
 use serde_json::{Value, json};
 
-use support::cards::{DECIDED_AT, at, card};
+use support::cards::{DECIDED_AT, at, card, dec};
 
 /// The card as `{ "text": …, "blocks": … }`, checked against `tests/snapshots/{name}.json`.
 fn snapshot(name: &str, state: CardState, confirm_above: Option<&str>) -> Value {
@@ -202,6 +203,7 @@ fn a_card_approved_in_coupa_says_so() {
         "decided_in_coupa_approve",
         CardState::DecidedInCoupa {
             decision: Decision::Approve,
+            by: None,
             at: Some(at(DECIDED_AT)),
         },
         None,
@@ -215,6 +217,7 @@ fn a_card_rejected_in_coupa_without_a_time_says_so() {
         "decided_in_coupa_reject",
         CardState::DecidedInCoupa {
             decision: Decision::Reject,
+            by: None,
             at: None,
         },
         None,
@@ -238,8 +241,52 @@ fn an_expired_card_asks_to_decide_in_coupa() {
 }
 
 #[test]
+fn a_changed_card_keeps_what_it_showed_and_says_what_changed() {
+    let card = snapshot(
+        "changed_with_what_changed",
+        CardState::Changed(Some(change())),
+        None,
+    );
+    assert_resolved(
+        &card,
+        &[
+            "Changed in Coupa:* total USD 6,900.00 → USD 7,420.50; line 2 changed",
+            "Total: ~USD 6,900.00~",
+            "Marta Kowalski",
+        ],
+    );
+}
+
+#[test]
+fn a_card_sent_after_a_change_says_what_was_updated() {
+    let rendered = blocks::card(&card(CardState::Pending, None).updated(Some(change())));
+    let actual = json!({
+        "text": rendered.text,
+        "blocks": serde_json::to_value(&rendered.blocks).expect("blocks serialise"),
+    });
+    assert_snapshot("pending_updated", &actual);
+    assert!(
+        says(&actual).contains("Updated: total USD 6,900.00 → USD 7,420.50; line 2 changed"),
+        "{actual}"
+    );
+    assert!(actions(&actual).contains(&"approve".to_owned()), "{actual}");
+}
+
+/// The fixture's requisition as it changed: its total was USD 6,900.00 and line 2 differed.
+fn change() -> Change {
+    Change {
+        total: Some((
+            Money::new(dec("6900.00"), "USD"),
+            Money::new(dec("7420.50"), "USD"),
+        )),
+        lines_changed: vec![2],
+        ..Change::default()
+    }
+}
+
+#[test]
 fn a_changed_card_shows_no_stale_figures() {
-    let card = snapshot("changed", CardState::Changed, None);
+    let card = snapshot("changed", CardState::Changed(None), None);
     assert_resolved(&card, &["changed after this card was sent"]);
     assert!(!says(&card).contains("7,420.50"), "{card}");
 }

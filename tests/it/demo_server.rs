@@ -374,7 +374,7 @@ async fn changing_the_total_in_the_coupa_panel_marks_the_card_changed_and_sends_
     assert_eq!(status, 200, "{body}");
     eventually("the old card to say it changed", || async {
         card_text(&demo, "ULI", &ts)
-            .contains("changed after this card was sent")
+            .contains("Changed in Coupa")
             .then_some(())
     })
     .await;

@@ -35,3 +35,4 @@ mod socket_mode;
 mod store_contract;
 mod store_outage;
 mod sync_cost;
+mod truthful_cards;

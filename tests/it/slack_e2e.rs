@@ -238,7 +238,7 @@ async fn a_double_click_and_a_slack_retry_make_one_coupa_call() {
 #[tokio::test]
 async fn a_burst_of_identical_clicks_gets_one_answer_and_one_coupa_call() {
     let app = TestApp::spawn().await;
-    app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
     let card = app.cards_of("UDANIEL").pop().unwrap();
     let payload = block_actions("UDANIEL", &card, "approve");
@@ -251,7 +251,7 @@ async fn a_burst_of_identical_clicks_gets_one_answer_and_one_coupa_call() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         app.fake().ephemerals_for("UDANIEL"),
-        vec!["Approved in Coupa.".to_owned()],
+        vec![format!("#{req} Standing desks: Approved in Coupa.")],
         "one answer for the person, not one per click"
     );
     assert_eq!(puts(&app), 1);
@@ -321,10 +321,15 @@ async fn an_edited_requisition_marks_the_old_card_changed_and_sends_a_new_one() 
     app.sync().await;
     let cards = app.cards_of("UDANIEL");
     assert_eq!(cards.len(), 2);
-    assert!(text_of(&cards[0]).contains("changed after this card was sent"));
+    assert!(text_of(&cards[0]).contains("Changed in Coupa"));
     assert!(
-        !text_of(&cards[0]).contains("USD 12,388.50"),
-        "the old card shows no new figures"
+        text_of(&cards[0]).contains("Total: ~USD 7,420.50~"),
+        "the old card keeps the figures it showed, struck: {}",
+        text_of(&cards[0])
+    );
+    assert!(
+        !text_of(&cards[0]).contains("\"approve\""),
+        "the old card has no buttons"
     );
     assert!(
         text_of(&cards[1]).contains("USD 12,388.50"),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef};
 use coupa_approvals::domain::records::{
     AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingItem, PendingSnapshot,
+    SettledCards, Settlement,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
 use coupa_approvals::store::{Claim, Lease, LeaseOwner, MemoryStore, Store};
@@ -57,6 +58,7 @@ contract!(
     a_released_lease_can_be_taken_by_another_owner,
     renewing_a_lease_keeps_it_past_its_first_ttl,
     cards_are_kept_per_recipient_and_deleted_together,
+    settled_cards_leave_every_index_and_are_kept_as_long_as_asked,
     only_unexpired_cards_sent_by_the_cutoff_are_due_for_expiry,
     each_recipient_has_an_index_of_the_approvals_carded_to_them,
     directory_entries_match_emails_case_insensitively_and_expire,
@@ -307,7 +309,48 @@ fn card(user: &str, ts: &str, sent: i64) -> DeliveredCard {
         fingerprint: Fingerprint::from("f1"),
         sent_at: Timestamp::from_second(sent).unwrap(),
         expired: false,
+        shown: None,
     }
+}
+
+async fn settled_cards_leave_every_index_and_are_kept_as_long_as_asked(store: Arc<impl Store>) {
+    let (kept, brief) = (ApprovalId(90_211), ApprovalId(90_212));
+    for approval in [kept, brief] {
+        store
+            .put_card(approval, &card("U1", "1.1", 10))
+            .await
+            .unwrap();
+    }
+    assert!(store.settled_cards(kept).await.unwrap().is_none());
+    let settled = SettledCards {
+        cards: store.cards(kept).await.unwrap(),
+        settlement: Settlement::Decided(outcome("U1")),
+    };
+    store.settle_cards(kept, &settled, LONG).await.unwrap();
+    store.settle_cards(brief, &settled, SHORT).await.unwrap();
+    for approval in [kept, brief] {
+        assert!(store.cards(approval).await.unwrap().is_empty());
+    }
+    assert!(store.approvals_with_cards().await.unwrap().is_empty());
+    let due = Timestamp::from_second(1_000).unwrap();
+    assert!(
+        store
+            .approvals_with_cards_sent_by(due)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .approvals_carded_to(&ChatUserId::from("U1"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.settled_cards(kept).await.unwrap(), Some(settled));
+    outlive_short_ttl().await;
+    assert!(store.settled_cards(brief).await.unwrap().is_none());
+    assert!(store.settled_cards(kept).await.unwrap().is_some());
 }
 
 async fn cards_are_kept_per_recipient_and_deleted_together(store: Arc<impl Store>) {

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{Claim, ClaimToken, Lease, LeaseOwner, Store, StoreError};
@@ -124,6 +125,19 @@ impl<S: Store> Store for CountingStore<S> {
     async fn delete_cards(&self, a: ApprovalId) -> Result<(), StoreError> {
         self.count("delete_cards");
         self.inner.delete_cards(a).await
+    }
+    async fn settle_cards(
+        &self,
+        a: ApprovalId,
+        settled: &SettledCards,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        self.count("settle_cards");
+        self.inner.settle_cards(a, settled, keep).await
+    }
+    async fn settled_cards(&self, a: ApprovalId) -> Result<Option<SettledCards>, StoreError> {
+        self.count("settled_cards");
+        self.inner.settled_cards(a).await
     }
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
         self.count("approvals_with_cards");

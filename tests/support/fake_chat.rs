@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use coupa_approvals::chat::card::Card;
 use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser};
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef, Platform};
-use coupa_approvals::domain::outcome::DecisionResult;
+use coupa_approvals::domain::outcome::{DecisionResult, Regarding};
 use coupa_approvals::domain::{ChatUserId, normalize_email};
 use coupa_approvals::slack::{self, wording};
 
@@ -132,13 +132,14 @@ impl ChatPort for FakeChat {
         &self,
         user: &ChatUserId,
         _conversation: Option<&ConversationRef>,
+        regarding: &Regarding,
         result: &DecisionResult,
     ) -> Result<(), ChatError> {
         self.state
             .lock()
             .unwrap()
             .ephemerals
-            .push((user.clone(), wording::decision(result)));
+            .push((user.clone(), wording::decision(regarding, result)));
         Ok(())
     }
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{
@@ -83,6 +84,17 @@ impl Store for SlowPingStore {
     }
     async fn delete_cards(&self, a: ApprovalId) -> Result<(), StoreError> {
         self.inner.delete_cards(a).await
+    }
+    async fn settle_cards(
+        &self,
+        a: ApprovalId,
+        settled: &SettledCards,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        self.inner.settle_cards(a, settled, keep).await
+    }
+    async fn settled_cards(&self, a: ApprovalId) -> Result<Option<SettledCards>, StoreError> {
+        self.inner.settled_cards(a).await
     }
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
         self.inner.approvals_with_cards().await

@@ -59,7 +59,7 @@ impl Inner {
             "approver-type": approver_type,
             "approver-id": approver_id,
             "approver": approver,
-            "approved-by": a.decided_by.map(|_| self.user_json(self.service_account)).unwrap_or(Value::Null),
+            "approved-by": a.decided_by.map(|by| self.user_json(by)).unwrap_or(Value::Null),
             "approval-date": a.decided_at.map(|t| t.to_string()),
             "holdable": true,
             "note": a.note,

@@ -100,7 +100,7 @@ async fn killed_between_claim_and_coupa_the_restart_keeps_one_true_card_and_the_
         until(Duration::from_secs(10), || s
             .told()
             .iter()
-            .any(|t| t == "Approved in Coupa."))
+            .any(|t| t.ends_with(" Standing desks: Approved in Coupa.")))
         .await,
         "told: {:?}\n{}",
         s.told(),
@@ -152,7 +152,9 @@ async fn killed_between_coupa_and_the_card_update_the_restart_tells_the_truth_an
         until(Duration::from_secs(10), || s
             .told()
             .iter()
-            .any(|t| t.starts_with("Already approved by Daniel Okafor")))
+            .any(|t| t.contains(
+                " Standing desks: Already approved by Daniel Okafor at "
+            )))
         .await,
         "told: {:?}\n{}",
         s.told(),

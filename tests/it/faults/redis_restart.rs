@@ -95,7 +95,10 @@ async fn while_redis_restarts_the_app_keeps_answering_and_then_every_card_conver
             .fake()
             .ephemerals_for("UDANIEL")
             .iter()
-            .any(|t| t == "Approved in Coupa."))
+            .any(|t| t
+                == &format!(
+                    "#{second} Standing desks: Approved in Coupa."
+                )))
         .await
     );
     assert_eq!(app.sandbox().count_calls("PUT", "/api/approvals/"), 1);
@@ -131,7 +134,14 @@ async fn a_decision_coupa_executed_just_as_redis_went_down_is_reported_done_and_
         DecisionResult::Done(Decision::Approve),
         "Coupa did it, so the user hears so"
     );
-    assert_eq!(w.last_told(), "Approved in Coupa.");
+    let requisition = &w.card_for(approval).requisition;
+    assert_eq!(
+        w.last_told(),
+        format!(
+            "#{} {}: Approved in Coupa.",
+            requisition.id, requisition.title
+        )
+    );
     assert_eq!(
         w.sandbox.approval_status(approval).as_deref(),
         Some("approved")
