@@ -350,6 +350,16 @@ async fn approve_deny_and_ask(browser: Client, url: String) {
             .unwrap();
     }
     wait_for_text(&browser, &first, "Approved").await;
+    // The private reply names the requisition it is about.
+    let conversation = wait_for_text(&browser, "#conversation", "Approved in Coupa.").await;
+    let reply = conversation
+        .lines()
+        .find(|line| line.contains("Approved in Coupa."))
+        .unwrap_or_default();
+    assert!(
+        reply.starts_with('#') && reply.contains(": Approved in Coupa."),
+        "the reply names the requisition: {reply:?}"
+    );
 
     // Deny the second with a reason, through the modal.
     browser
@@ -391,6 +401,12 @@ async fn approve_deny_and_ask(browser: Client, url: String) {
     assert!(
         conversation.contains("what's pending"),
         "the typed message is shown"
+    );
+    // Each entry says how long ago it was submitted.
+    let conversation = wait_for_text(&browser, "#conversation", " ago").await;
+    assert!(
+        conversation.contains("days ago") || conversation.contains("hours ago"),
+        "the pending list shows ages: {conversation}"
     );
 
     let path = screenshot(&browser, "demo-browser.png").await;
