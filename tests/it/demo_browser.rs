@@ -313,11 +313,13 @@ async fn approve_deny_and_ask(browser: Client, url: String) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(cards.len() >= 2, "Daniel has cards");
+    assert!(cards.len() >= 3, "Daniel has cards");
     let first_ts = cards[0].attr("data-ts").await.unwrap().unwrap();
     let second_ts = cards[1].attr("data-ts").await.unwrap().unwrap();
+    let third_ts = cards[2].attr("data-ts").await.unwrap().unwrap();
     let first = format!("article[data-ts='{first_ts}']");
     let second = format!("article[data-ts='{second_ts}']");
+    let third = format!("article[data-ts='{third_ts}']");
 
     // Approve the first card; above the confirmation threshold the page asks first.
     let approve = browser
@@ -386,6 +388,36 @@ async fn approve_deny_and_ask(browser: Client, url: String) {
         .unwrap();
     wait_for_text(&browser, &second, "Over budget for Q4; resubmit in January").await;
     wait_for_text(&browser, &second, "Rejected by Daniel Okafor in Slack").await;
+
+    // Coupa changes the third card's total behind the bot's back (the Coupa panel): the old card
+    // keeps its figures and says what changed.
+    let third_text = wait_for_text(&browser, &third, "Requisition #").await;
+    let number: String = third_text
+        .split("Requisition #")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let row = format!("#coupa-panel li[data-requisition='{number}']");
+    let total = wait_for(&browser, &format!("{row} input[name='total']")).await;
+    total.click().await.unwrap();
+    total.clear().await.unwrap();
+    total.send_keys("99,999.00").await.unwrap();
+    browser
+        .find(Locator::Css(&format!("{row} form.coupa-total button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let changed = wait_for_text(&browser, &third, "Changed in Coupa: total").await;
+    assert!(
+        changed.contains("99,999.00"),
+        "the old card says what the total became: {changed}"
+    );
+    wait_for_text(&browser, "#conversation", "Updated:").await;
+    screenshot(&browser, "demo-browser-changed.png").await;
 
     // Ask what's pending.
     let input = browser.find(Locator::Id("message")).await.unwrap();
