@@ -738,6 +738,33 @@ mod tests {
     }
 
     #[test]
+    fn a_tls_redis_url_with_a_user_and_password_and_a_ca_file_is_accepted() {
+        // Configuration only checks that the file exists; the store reads the certificates.
+        const CA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        let mut vars = valid();
+        vars.insert(
+            "REDIS_URL",
+            "rediss://approvals-bot:s3cret@redis.example:6380/0",
+        );
+        vars.insert("REDIS_CA_FILE", CA_FILE);
+        let s = load(&vars).unwrap();
+        assert!(s.store.redis_url.is_some());
+        assert_eq!(s.store.redis_ca_file, Some(CA_FILE.into()));
+    }
+
+    #[test]
+    fn a_missing_redis_ca_file_is_a_problem() {
+        let mut vars = valid();
+        vars.insert("REDIS_URL", "rediss://:s3cret@redis.example:6380");
+        vars.insert("REDIS_CA_FILE", "/nonexistent/redis-ca.pem");
+        let err = load(&vars).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("REDIS_CA_FILE"), "{text}");
+        assert!(text.contains("/nonexistent/redis-ca.pem"), "{text}");
+        assert!(!text.contains("s3cret"), "a Redis password leaked: {text}");
+    }
+
+    #[test]
     fn optional_values_are_parsed() {
         let mut vars = valid();
         vars.insert("REDIS_URL", "redis://:pw@127.0.0.1:6379/1");

@@ -795,3 +795,37 @@ async fn a_tls_server_whose_ca_is_not_trusted_is_refused() {
     );
     assert!(!error_text(&error).contains(support::redis_server::TLS_PASSWORD));
 }
+
+#[tokio::test]
+async fn the_store_opened_from_settings_trusts_the_ca_in_redis_ca_file() {
+    let server = support::redis_server::shared_tls();
+    let ca = std::env::temp_dir().join(format!("redis-ca-{}.pem", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&ca, &server.ca_pem).expect("a writable temporary directory");
+    let mut settings =
+        coupa_approvals::config::StoreSettings::redis(server.url(), "test-ca-file-settings");
+    settings.redis_ca_file = Some(ca.clone());
+
+    let store = coupa_approvals::store::open(&settings).expect("the store opens");
+    let answer = store.ping().await;
+    let _ = std::fs::remove_file(&ca);
+
+    answer.expect("the server's certificate chains to the CA in the file");
+}
+
+#[test]
+fn an_unreadable_redis_ca_file_is_named_when_the_store_opens() {
+    let mut settings =
+        coupa_approvals::config::StoreSettings::redis("rediss://:pw@127.0.0.1:6380", "test");
+    settings.redis_ca_file = Some("/nonexistent/redis-ca.pem".into());
+
+    let error = coupa_approvals::store::open(&settings)
+        .err()
+        .expect("a missing CA file is refused");
+
+    let text = error_text(&error);
+    assert!(
+        text.contains("REDIS_CA_FILE /nonexistent/redis-ca.pem"),
+        "{text}"
+    );
+    assert!(!text.contains("pw@"), "{text}");
+}
