@@ -52,6 +52,7 @@ pub const VARIABLES: &[&str] = &[
     "COUPA_TOKEN_URL",
     "COUPA_MAX_RPS",
     "REDIS_URL",
+    "REDIS_CA_FILE",
     "REDIS_KEY_PREFIX",
     "BIND_ADDR",
     "SYNC_INTERVAL_SECS",
@@ -172,6 +173,9 @@ pub struct StoreSettings {
     /// `REDIS_URL`; `None` selects the embedded in-memory store. Secret because it may carry a
     /// password.
     pub redis_url: Option<SecretString>,
+    /// `REDIS_CA_FILE`: PEM certificates a `rediss://` server's certificate must chain to, for a
+    /// Redis behind a private CA; `None` trusts this host's CA certificates.
+    pub redis_ca_file: Option<std::path::PathBuf>,
     /// `REDIS_KEY_PREFIX`: every key lives under it.
     pub key_prefix: String,
 }
@@ -181,6 +185,7 @@ impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             redis_url: None,
+            redis_ca_file: None,
             key_prefix: DEFAULT_REDIS_KEY_PREFIX.to_owned(),
         }
     }
@@ -191,6 +196,7 @@ impl StoreSettings {
     pub fn redis(url: impl Into<SecretString>, key_prefix: impl Into<String>) -> Self {
         Self {
             redis_url: Some(url.into()),
+            redis_ca_file: None,
             key_prefix: key_prefix.into(),
         }
     }
@@ -458,6 +464,18 @@ impl Settings {
                 }
             },
         };
+        let redis_ca_file = r.get("REDIS_CA_FILE").map(std::path::PathBuf::from);
+        if let Some(path) = &redis_ca_file
+            && !path.is_file()
+        {
+            r.problem(
+                "REDIS_CA_FILE",
+                format!(
+                    "must name a readable PEM file; `{}` is not a file",
+                    path.display()
+                ),
+            );
+        }
         let key_prefix = r
             .get("REDIS_KEY_PREFIX")
             .unwrap_or_else(|| DEFAULT_REDIS_KEY_PREFIX.into());
@@ -558,6 +576,7 @@ impl Settings {
                 },
                 store: StoreSettings {
                     redis_url,
+                    redis_ca_file,
                     key_prefix,
                 },
                 bind_addr,
@@ -716,6 +735,33 @@ mod tests {
         let s = load(&vars).unwrap();
         assert!(!s.slack.socket_mode());
         assert!(s.store.redis_url.is_none());
+    }
+
+    #[test]
+    fn a_tls_redis_url_with_a_user_and_password_and_a_ca_file_is_accepted() {
+        // Configuration only checks that the file exists; the store reads the certificates.
+        const CA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        let mut vars = valid();
+        vars.insert(
+            "REDIS_URL",
+            "rediss://approvals-bot:s3cret@redis.example:6380/0",
+        );
+        vars.insert("REDIS_CA_FILE", CA_FILE);
+        let s = load(&vars).unwrap();
+        assert!(s.store.redis_url.is_some());
+        assert_eq!(s.store.redis_ca_file, Some(CA_FILE.into()));
+    }
+
+    #[test]
+    fn a_missing_redis_ca_file_is_a_problem() {
+        let mut vars = valid();
+        vars.insert("REDIS_URL", "rediss://:s3cret@redis.example:6380");
+        vars.insert("REDIS_CA_FILE", "/nonexistent/redis-ca.pem");
+        let err = load(&vars).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("REDIS_CA_FILE"), "{text}");
+        assert!(text.contains("/nonexistent/redis-ca.pem"), "{text}");
+        assert!(!text.contains("s3cret"), "a Redis password leaked: {text}");
     }
 
     #[test]

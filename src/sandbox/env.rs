@@ -32,6 +32,9 @@ pub fn variables(settings: &Settings) -> Vec<(&'static str, String)> {
     if let Some(url) = &settings.store.redis_url {
         vars.push(("REDIS_URL", expose(url).to_owned()));
     }
+    if let Some(path) = &settings.store.redis_ca_file {
+        vars.push(("REDIS_CA_FILE", path.display().to_string()));
+    }
     vars.extend([
         ("REDIS_KEY_PREFIX", settings.store.key_prefix.clone()),
         ("BIND_ADDR", settings.bind_addr.to_string()),

@@ -40,6 +40,18 @@ pub enum StoreError {
     /// The backing server could not be reached or answered with an error.
     #[error("state store unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Redis refused the credentials in `REDIS_URL` (wrong password, or unknown ACL user).
+    #[error("Redis authentication failed: check the user name and password in REDIS_URL")]
+    AuthenticationFailed(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// `REDIS_CA_FILE` could not be read.
+    #[error("cannot read REDIS_CA_FILE {}", path.display())]
+    CaFile {
+        /// The file named.
+        path: std::path::PathBuf,
+        /// Why it could not be read.
+        #[source]
+        source: std::io::Error,
+    },
     /// `REDIS_URL` does not name a usable Redis.
     #[error("REDIS_URL is not usable")]
     BadUrl(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -301,10 +313,17 @@ pub fn open(
     match &settings.redis_url {
         Some(url) => {
             tracing::info!(prefix = %settings.key_prefix, "state store: Redis");
-            Ok(std::sync::Arc::new(RedisStore::new(
-                url,
-                &settings.key_prefix,
-            )?))
+            let store = match &settings.redis_ca_file {
+                Some(path) => {
+                    let root_ca = std::fs::read(path).map_err(|source| StoreError::CaFile {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    RedisStore::with_root_ca(url, &settings.key_prefix, root_ca)?
+                }
+                None => RedisStore::new(url, &settings.key_prefix)?,
+            };
+            Ok(std::sync::Arc::new(store))
         }
         None => {
             tracing::warn!(

@@ -179,10 +179,32 @@ impl RedisStore {
     /// Prepares a store on `url` with every key under `prefix`.
     ///
     /// The connection is made on first use and remade whenever it breaks, so the service can
-    /// start (and report not-ready) while Redis is still coming up.
+    /// start (and report not-ready) while Redis is still coming up. A `rediss://` URL is checked
+    /// against this host's trusted CA certificates; a password in the URL (`redis://:pass@host`,
+    /// or `rediss://user:pass@host` for an ACL user) is sent with `AUTH` on every connection.
     pub fn new(url: &SecretString, prefix: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url.expose_secret())
             .map_err(|e| StoreError::BadUrl(Box::new(e)))?;
+        Self::with_client(client, prefix)
+    }
+
+    /// Like [`RedisStore::new`], but a `rediss://` server's certificate must chain to one of the
+    /// PEM certificates in `root_ca` (a private CA) instead of this host's trusted ones.
+    pub fn with_root_ca(
+        url: &SecretString,
+        prefix: &str,
+        root_ca: Vec<u8>,
+    ) -> Result<Self, StoreError> {
+        let certificates = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(root_ca),
+        };
+        let client = redis::Client::build_with_tls(url.expose_secret(), certificates)
+            .map_err(|e| StoreError::BadUrl(Box::new(e)))?;
+        Self::with_client(client, prefix)
+    }
+
+    fn with_client(client: redis::Client, prefix: &str) -> Result<Self, StoreError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(1_500)))
             .set_response_timeout(Some(CALL_TIMEOUT))
@@ -360,6 +382,9 @@ impl RedisStore {
     {
         match tokio::time::timeout(CALL_TIMEOUT, f(self.conn.clone())).await {
             Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) if e.kind() == redis::ErrorKind::AuthenticationFailed => {
+                Err(StoreError::AuthenticationFailed(Box::new(e)))
+            }
             Ok(Err(e)) => Err(StoreError::Unavailable(Box::new(e))),
             Err(_) => Err(StoreError::Timeout),
         }

@@ -120,7 +120,7 @@ fn the_deployment_runs_two_replicas_with_probes_resources_and_a_long_enough_grac
 fn configuration_names_are_the_services_and_secrets_are_placeholders() {
     let docs = kubernetes();
     let config = of_kind(&docs, "ConfigMap")[0];
-    let secret = of_kind(&docs, "Secret")[0];
+    let secret = named(&docs, "Secret", "coupa-approvals");
     let mut names = BTreeSet::new();
     for (key, value) in config["data"].as_object().unwrap() {
         assert!(
@@ -151,12 +151,101 @@ fn configuration_names_are_the_services_and_secrets_are_placeholders() {
     ] {
         assert!(names.contains(required), "{required} is not set anywhere");
     }
+    // REDIS_URL carries the Redis password: it belongs in the Secret only.
+    assert!(config["data"].get("REDIS_URL").is_none());
+    assert!(secret["stringData"]["REDIS_URL"].is_string());
     // The port the pods listen on is the one the probes and the Service use.
     assert!(
         config["data"]["BIND_ADDR"]
             .as_str()
             .unwrap()
             .ends_with(":3000")
+    );
+}
+
+fn named<'a>(docs: &'a [(String, Value)], kind: &str, name: &str) -> &'a Value {
+    of_kind(docs, kind)
+        .into_iter()
+        .find(|d| d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} named {name}"))
+}
+
+#[test]
+fn the_bundled_redis_requires_the_password_from_its_secret() {
+    let docs = kubernetes();
+    let redis = named(&docs, "StatefulSet", "coupa-approvals-redis");
+    let container = &redis["spec"]["template"]["spec"]["containers"][0];
+    let args: Vec<&str> = container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let at = args
+        .iter()
+        .position(|a| *a == "--requirepass")
+        .expect("redis-server is started with --requirepass");
+    assert_eq!(args[at + 1], "$(REDIS_PASSWORD)");
+    let secret = named(&docs, "Secret", "coupa-approvals-redis");
+    for variable in ["REDIS_PASSWORD", "REDISCLI_AUTH"] {
+        let env = container["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == variable)
+            .unwrap_or_else(|| panic!("{variable} is not set"));
+        let reference = &env["valueFrom"]["secretKeyRef"];
+        assert_eq!(reference["name"], "coupa-approvals-redis", "{variable}");
+        let key = reference["key"].as_str().unwrap();
+        assert!(
+            secret["stringData"][key]
+                .as_str()
+                .is_some_and(|v| v.contains("REPLACE")),
+            "{variable}: the Secret holds a placeholder under {key}"
+        );
+    }
+    // The bot's URL carries a password for that Redis.
+    let bot_secret = named(&docs, "Secret", "coupa-approvals");
+    let url = url::Url::parse(bot_secret["stringData"]["REDIS_URL"].as_str().unwrap()).unwrap();
+    assert_eq!(url.host_str(), Some("coupa-approvals-redis"));
+    assert!(url.password().is_some(), "REDIS_URL carries the password");
+}
+
+#[test]
+fn only_the_bots_pods_reach_the_bundled_redis() {
+    let docs = kubernetes();
+    let policy = named(&docs, "NetworkPolicy", "coupa-approvals-redis");
+    let redis = named(&docs, "StatefulSet", "coupa-approvals-redis");
+    let bot = named(&docs, "Deployment", "coupa-approvals");
+    assert_eq!(
+        policy["spec"]["podSelector"]["matchLabels"],
+        redis["spec"]["template"]["metadata"]["labels"],
+        "the policy covers the Redis pods"
+    );
+    assert_eq!(
+        policy["spec"]["policyTypes"],
+        serde_json::json!(["Ingress"])
+    );
+    let rules = policy["spec"]["ingress"].as_array().unwrap();
+    assert_eq!(rules.len(), 1, "one way in");
+    let sources = rules[0]["from"].as_array().unwrap();
+    assert_eq!(sources.len(), 1, "one source");
+    let selected = sources[0]["podSelector"]["matchLabels"]
+        .as_object()
+        .unwrap();
+    assert!(sources[0].get("namespaceSelector").is_none());
+    assert!(sources[0].get("ipBlock").is_none());
+    assert!(
+        !selected.is_empty(),
+        "an empty selector would admit every pod"
+    );
+    let bot_labels = &bot["spec"]["template"]["metadata"]["labels"];
+    for (key, value) in selected {
+        assert_eq!(&bot_labels[key], value, "the policy admits the bot's pods");
+    }
+    assert_eq!(
+        rules[0]["ports"],
+        serde_json::json!([{"protocol": "TCP", "port": 6379}])
     );
 }
 

@@ -1,5 +1,8 @@
 //! One contract, two stores: every test here runs against `MemoryStore` and `RedisStore` (a real
-//! Redis: `REDIS_URL`, else the redis-server the tests start, in a namespace of its own that is removed afterwards).
+//! Redis: `REDIS_URL`, else the redis-server the tests start, in a namespace of its own that is
+//! removed afterwards), and against `RedisStore` on a Redis as a managed one is set up: TLS only
+//! (`rediss://`, with a certificate from a throwaway CA the tests make) and an ACL user with a
+//! password.
 
 use crate::support;
 
@@ -34,6 +37,16 @@ macro_rules! contract {
                 #[tokio::test]
                 async fn $name() {
                     let namespace = crate::support::RedisNamespace::new(stringify!($name));
+                    let store = std::sync::Arc::new(namespace.store().with_audit_limit(5));
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod redis_tls {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let namespace = crate::support::RedisNamespace::over_tls(stringify!($name));
                     let store = std::sync::Arc::new(namespace.store().with_audit_limit(5));
                     super::$name(store).await;
                 }
@@ -689,4 +702,130 @@ async fn the_last_pending_list_is_kept_per_user(store: Arc<impl Store>) {
         store.last_pending(&ChatUserId::from("U10")).await.unwrap(),
         None
     );
+}
+
+/// The error chain of a failed store call, as the logs and `check` show it.
+fn error_text(error: &coupa_approvals::store::StoreError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_wrong_password_over_tls_fails_naming_authentication_without_showing_the_password() {
+    let server = support::redis_server::shared_tls();
+    let url = secrecy::SecretString::from(
+        server.url_as(support::redis_server::TLS_USER, "not-the-password"),
+    );
+    let store = coupa_approvals::store::RedisStore::with_root_ca(
+        &url,
+        "test-wrong-password",
+        server.ca_pem.clone(),
+    )
+    .expect("a valid rediss:// URL");
+
+    let error = store.ping().await.expect_err("a wrong password is refused");
+
+    assert!(
+        matches!(
+            error,
+            coupa_approvals::store::StoreError::AuthenticationFailed(_)
+        ),
+        "{error:?}"
+    );
+    let text = error_text(&error);
+    assert!(text.contains("authentication failed"), "{text}");
+    assert!(text.contains("REDIS_URL"), "{text}");
+    assert!(
+        !text.contains("not-the-password"),
+        "the password leaked: {text}"
+    );
+}
+
+#[tokio::test]
+async fn a_password_only_redis_url_is_accepted_and_a_wrong_one_refused() {
+    let server = support::redis_server::RedisServer::start_with_password("plain-password").await;
+    let store = coupa_approvals::store::RedisStore::new(
+        &secrecy::SecretString::from(server.url()),
+        "test-password-only",
+    )
+    .expect("a valid redis:// URL");
+    store.ping().await.expect("the right password is accepted");
+
+    let wrong = coupa_approvals::store::RedisStore::new(
+        &secrecy::SecretString::from(format!("redis://:wrong-password@127.0.0.1:{}", server.port)),
+        "test-password-only",
+    )
+    .expect("a valid redis:// URL");
+    let error = wrong.ping().await.expect_err("a wrong password is refused");
+    assert!(
+        matches!(
+            error,
+            coupa_approvals::store::StoreError::AuthenticationFailed(_)
+        ),
+        "{error:?}"
+    );
+    assert!(!error_text(&error).contains("wrong-password"));
+}
+
+#[tokio::test]
+async fn a_tls_server_whose_ca_is_not_trusted_is_refused() {
+    let server = support::redis_server::shared_tls();
+    // The system's CAs do not include the tests' throwaway one.
+    let store = coupa_approvals::store::RedisStore::new(
+        &secrecy::SecretString::from(server.url()),
+        "test-untrusted",
+    )
+    .expect("a valid rediss:// URL");
+    let error = store
+        .ping()
+        .await
+        .expect_err("an untrusted certificate is refused");
+    assert!(
+        !matches!(
+            error,
+            coupa_approvals::store::StoreError::AuthenticationFailed(_)
+        ),
+        "{error:?}"
+    );
+    assert!(!error_text(&error).contains(support::redis_server::TLS_PASSWORD));
+}
+
+#[tokio::test]
+async fn the_store_opened_from_settings_trusts_the_ca_in_redis_ca_file() {
+    let server = support::redis_server::shared_tls();
+    let ca = std::env::temp_dir().join(format!("redis-ca-{}.pem", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&ca, &server.ca_pem).expect("a writable temporary directory");
+    let mut settings =
+        coupa_approvals::config::StoreSettings::redis(server.url(), "test-ca-file-settings");
+    settings.redis_ca_file = Some(ca.clone());
+
+    let store = coupa_approvals::store::open(&settings).expect("the store opens");
+    let answer = store.ping().await;
+    let _ = std::fs::remove_file(&ca);
+
+    answer.expect("the server's certificate chains to the CA in the file");
+}
+
+#[test]
+fn an_unreadable_redis_ca_file_is_named_when_the_store_opens() {
+    let mut settings =
+        coupa_approvals::config::StoreSettings::redis("rediss://:pw@127.0.0.1:6380", "test");
+    settings.redis_ca_file = Some("/nonexistent/redis-ca.pem".into());
+
+    let error = coupa_approvals::store::open(&settings)
+        .err()
+        .expect("a missing CA file is refused");
+
+    let text = error_text(&error);
+    assert!(
+        text.contains("REDIS_CA_FILE /nonexistent/redis-ca.pem"),
+        "{text}"
+    );
+    assert!(!text.contains("pw@"), "{text}");
 }

@@ -39,6 +39,8 @@ pub fn redis_url() -> String {
 pub struct RedisNamespace {
     pub prefix: String,
     url: String,
+    /// The CA a TLS server's certificate chains to, when it is the tests' own.
+    ca_pem: Option<Vec<u8>>,
 }
 
 impl RedisNamespace {
@@ -46,12 +48,40 @@ impl RedisNamespace {
         Self {
             prefix: format!("test-{test}-{}", uuid::Uuid::new_v4().simple()),
             url: redis_url(),
+            ca_pem: None,
+        }
+    }
+
+    /// A namespace on the TLS-only, password-protected server ([`redis_server::shared_tls`]).
+    pub fn over_tls(test: &str) -> Self {
+        let server = redis_server::shared_tls();
+        Self {
+            prefix: format!("test-{test}-{}", uuid::Uuid::new_v4().simple()),
+            url: server.url(),
+            ca_pem: Some(server.ca_pem.clone()),
         }
     }
 
     pub fn store(&self) -> RedisStore {
-        RedisStore::new(&SecretString::from(self.url.clone()), &self.prefix)
-            .expect("REDIS_URL is a valid Redis URL")
+        let url = SecretString::from(self.url.clone());
+        match &self.ca_pem {
+            Some(ca) => RedisStore::with_root_ca(&url, &self.prefix, ca.clone()),
+            None => RedisStore::new(&url, &self.prefix),
+        }
+        .expect("REDIS_URL is a valid Redis URL")
+    }
+
+    fn client(&self) -> redis::RedisResult<redis::Client> {
+        match &self.ca_pem {
+            Some(ca) => redis::Client::build_with_tls(
+                self.url.as_str(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(ca.clone()),
+                },
+            ),
+            None => redis::Client::open(self.url.as_str()),
+        }
     }
 
     pub fn arc_store(&self) -> Arc<RedisStore> {
@@ -60,7 +90,7 @@ impl RedisNamespace {
 
     /// Keys currently under this namespace.
     pub fn keys(&self) -> Vec<String> {
-        let Ok(client) = redis::Client::open(self.url.as_str()) else {
+        let Ok(client) = self.client() else {
             return Vec::new();
         };
         let Ok(mut conn) = client.get_connection() else {
@@ -88,9 +118,7 @@ impl Drop for RedisNamespace {
         if keys.is_empty() {
             return;
         }
-        if let Ok(mut conn) =
-            redis::Client::open(self.url.as_str()).and_then(|client| client.get_connection())
-        {
+        if let Ok(mut conn) = self.client().and_then(|client| client.get_connection()) {
             let _: Result<(), _> = redis::cmd("DEL").arg(&keys).query(&mut conn);
         }
     }
