@@ -24,7 +24,7 @@ use url::Url;
 use crate::chat::port::ChatPort;
 use crate::config::{ConfigError, Settings, expose};
 use crate::coupa::CoupaClient;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::telemetry::chain;
 use crate::transport_cause::{Timeouts, TransportCause};
 
@@ -246,7 +246,20 @@ async fn check_store(settings: &Settings, store: &dyn Store) -> CheckLine {
                 .redis_url
                 .as_ref()
                 .and_then(|url| Url::parse(expose(url)).ok());
+            if matches!(err, StoreError::AuthenticationFailed(_)) {
+                return CheckLine::fail(
+                    "store",
+                    err.to_string(),
+                    "check the user name and password in REDIS_URL",
+                );
+            }
             let cause = TransportCause::from_chain(&err, redis_url.as_ref(), Timeouts::default());
+            let fix = match cause {
+                TransportCause::Tls { .. } => {
+                    "check that REDIS_URL's host matches Redis's certificate, and set REDIS_CA_FILE if a private CA issued it"
+                }
+                _ => fix,
+            };
             let detail = match cause {
                 TransportCause::Other(_) => chain(&err).to_string(),
                 named => format!("Redis: {named}"),

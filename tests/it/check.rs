@@ -258,3 +258,52 @@ async fn the_check_command_exits_0_when_all_is_well_and_1_with_a_wrong_secret() 
     assert!(stdout.contains("✗ coupa token:"), "{stdout}");
     assert!(stdout.contains("COUPA_CLIENT_SECRET"), "{stdout}");
 }
+
+#[tokio::test]
+async fn a_wrong_redis_password_is_named_with_a_hint_about_the_password() {
+    let installation = Installation::new().await;
+    let server = support::redis_server::shared_tls();
+    let url =
+        SecretString::from(server.url_as(support::redis_server::TLS_USER, "not-the-password"));
+    let store =
+        RedisStore::with_root_ca(&url, "test-check-wrong-password", server.ca_pem.clone()).unwrap();
+
+    let report = installation.check_with(Arc::new(store)).await;
+
+    let store = line(&report, "store");
+    assert!(!store.ok);
+    assert!(store.detail.contains("authentication failed"), "{store:?}");
+    assert_eq!(
+        store.fix.as_deref(),
+        Some("check the user name and password in REDIS_URL")
+    );
+}
+
+#[tokio::test]
+async fn a_redis_certificate_from_an_unknown_authority_gets_a_hint_about_redis_ca_file() {
+    let installation = Installation::new().await;
+    let server = support::redis_server::shared_tls();
+    // Trust nothing but the system's roots: the test's throwaway CA is not among them.
+    let store = RedisStore::new(
+        &SecretString::from(server.url_as(
+            support::redis_server::TLS_USER,
+            support::redis_server::TLS_PASSWORD,
+        )),
+        "test-check-untrusted",
+    )
+    .unwrap();
+
+    let report = installation.check_with(Arc::new(store)).await;
+
+    let store = line(&report, "store");
+    assert!(!store.ok);
+    assert!(store.detail.contains("TLS"), "{store:?}");
+    assert!(
+        store
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("REDIS_CA_FILE"),
+        "{store:?}"
+    );
+}
