@@ -10,10 +10,11 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::chat::port::ChatError;
-use crate::config::Settings;
+use crate::config::{HttpLimits, Settings};
 use crate::coupa::{CoupaClient, CoupaError};
 use crate::engine::clicks::ClickGate;
 use crate::engine::{self, Engine};
+use crate::serve;
 use crate::slack::client::SlackChat;
 use crate::slack::handlers::SlackContext;
 use crate::slack::routes as slack_routes;
@@ -39,9 +40,6 @@ pub enum AppError {
     /// The store could not be set up.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The HTTP server failed.
-    #[error("HTTP server failed: {0}")]
-    Serve(#[source] std::io::Error),
     /// The Coupa client could not be set up.
     #[error(transparent)]
     Coupa(#[from] CoupaError),
@@ -60,6 +58,7 @@ pub struct App {
     sync_interval: Duration,
     socket_mode: Option<socket::SocketMode>,
     leading: Arc<AtomicBool>,
+    http: HttpLimits,
 }
 
 impl App {
@@ -116,7 +115,10 @@ impl App {
                 app_token.clone(),
             )),
             (None, Some(secret)) => {
-                router = router.merge(slack_routes::router(context, slack.client(), secret));
+                router = router.merge(web::capped(
+                    slack_routes::router(context, slack.client(), secret),
+                    settings.http.max_in_flight,
+                ));
                 None
             }
             (None, None) => None,
@@ -125,11 +127,12 @@ impl App {
             listener,
             addr,
             store,
-            router: web::finish(router),
+            router: web::finish(router, settings.http.request_timeout),
             engine,
             sync_interval: settings.sync_interval,
             socket_mode,
             leading: Arc::new(AtomicBool::new(false)),
+            http: settings.http,
         })
     }
 
@@ -191,11 +194,14 @@ impl App {
             .socket_mode
             .map(|socket| tokio::spawn(socket.run(cancel.clone())));
         tracing::info!(addr = %self.addr, "listening");
-        let server = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(cancel.clone().cancelled_owned());
-        let server = std::pin::pin!(server.into_future());
+        let server = serve::serve(
+            self.listener,
+            self.router,
+            self.http.header_read_timeout,
+            cancel.clone(),
+        );
         tokio::select! {
-            result = server => result.map_err(AppError::Serve)?,
+            () = server => {}
             () = async {
                 cancel.cancelled().await;
                 tokio::time::sleep(SHUTDOWN_GRACE).await;

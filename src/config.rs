@@ -81,6 +81,44 @@ pub struct Settings {
     pub confirm_above_amount: Option<Decimal>,
     /// Log line format (`LOG_FORMAT`).
     pub log_format: LogFormat,
+    /// How long and how many requests the HTTP server gives its clients; fixed in code.
+    pub http: HttpLimits,
+}
+
+/// How long a client may take to send its request headers before the server closes the
+/// connection: Slack sends a whole request at once, so only a stalled or hostile client is cut.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one request may take from its headers to its response (body read and handling):
+/// Slack gives up after 3 seconds, so anything slower is of use to nobody.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many Slack requests may be in flight at once before more are turned away with 503:
+/// far above what one workspace sends, low enough that held requests cannot exhaust memory
+/// (each may buffer up to a 1 MiB body before its signature is checked).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
+
+/// The HTTP server's defences against slow or numerous clients. The defaults suit every
+/// installation, so no environment variable changes them; tests shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// A connection that has not sent a request's headers within this is closed.
+    pub header_read_timeout: Duration,
+    /// A request not answered within this gets 408.
+    pub request_timeout: Duration,
+    /// Slack requests beyond this many in flight get 503; health, readiness and metrics are
+    /// never turned away, so probes keep working under load.
+    pub max_in_flight: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+        }
+    }
 }
 
 /// Slack settings.
@@ -345,7 +383,7 @@ impl Reader<'_> {
 impl Settings {
     /// Settings for `slack` and `coupa` with everything else at its default: the embedded
     /// store, [`DEFAULT_BIND_ADDR`], [`DEFAULT_SYNC_INTERVAL`], [`DEFAULT_BUTTON_TTL`], no
-    /// confirmation threshold, text logs. Change any field afterwards; nothing here validates
+    /// confirmation threshold, text logs, [`HttpLimits::default`]. Change any field afterwards; nothing here validates
     /// (that is the environment reader's job, for values an operator typed).
     pub fn new(slack: SlackSettings, coupa: CoupaSettings) -> Self {
         Self {
@@ -357,6 +395,7 @@ impl Settings {
             button_ttl: DEFAULT_BUTTON_TTL,
             confirm_above_amount: None,
             log_format: LogFormat::default(),
+            http: HttpLimits::default(),
         }
     }
 
@@ -584,6 +623,7 @@ impl Settings {
                 button_ttl: Duration::from_secs(ttl_hours * 3600),
                 confirm_above_amount,
                 log_format,
+                http: HttpLimits::default(),
             }),
             _ => Err(ConfigError {
                 problems: vec![Problem {

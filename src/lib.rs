@@ -18,10 +18,11 @@
 //! | [`engine`] | the use cases and every business rule: sync, directory, decide under a claim, repeated clicks, pending, leader; names no chat platform and words nothing a user reads |
 //! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit), its JSON model |
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, tell one person, find people, name the platform) and card view model |
+//! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |
 //! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`]; Redis and in-memory implementations |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
-//! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics |
+//! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics, the request deadline and the cap on Slack requests in flight |
 //! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |
 //! | `demo` | `coupa-approvals demo`: a world from `sandbox` and the real app in one process, with a web page that plays Slack (feature `sandbox`) |
 //!
@@ -41,6 +42,7 @@ pub mod domain;
 pub mod engine;
 #[cfg(any(test, feature = "sandbox"))]
 pub mod sandbox;
+pub mod serve;
 pub mod slack;
 pub mod store;
 pub mod telemetry;

@@ -1,8 +1,9 @@
-//! Operational HTTP routes: `/healthz`, `/readyz`, `/metrics`, and the request metrics that
-//! every route (Slack's included) is counted by.
+//! Operational HTTP routes: `/healthz`, `/readyz`, `/metrics`; the request metrics and the
+//! request deadline that every route (Slack's included) has; the cap on requests in flight that
+//! the Slack routes have.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -11,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use tokio::sync::Semaphore;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::store::Store;
 use crate::telemetry;
@@ -32,11 +35,44 @@ pub fn router(state: WebState) -> Router {
         .with_state(state)
 }
 
-/// Adds the 404 fallback and request metrics to the finished router.
-pub fn finish(router: Router) -> Router {
+/// Adds the 404 fallback, the request deadline (408 when a request, its body read included, is
+/// not answered within `request_timeout`) and request metrics to the finished router.
+pub fn finish(router: Router, request_timeout: Duration) -> Router {
     router
         .fallback(not_found)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(middleware::from_fn(track_requests))
+}
+
+/// Turns requests to `router`'s routes away with 503 while `max_in_flight` of them are already
+/// being handled, so a flood of requests (each of which may buffer a body before its signature
+/// is checked) cannot exhaust the process. Routes merged in later are not counted.
+pub fn capped(router: Router, max_in_flight: usize) -> Router {
+    let permits = Arc::new(Semaphore::new(max_in_flight));
+    router.layer(middleware::from_fn_with_state(permits, within_cap))
+}
+
+async fn within_cap(
+    State(permits): State<Arc<Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // Held until the response is ready; refused at once rather than queued, so a waiting
+    // client learns it should retry instead of hanging past Slack's 3-second deadline.
+    let Ok(_permit) = permits.try_acquire() else {
+        metrics::counter!("http_requests_shed_total").increment(1);
+        tracing::warn!("too many requests in flight; refused one with 503");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "1")],
+            "too many requests in flight; retry shortly\n",
+        )
+            .into_response();
+    };
+    next.run(request).await
 }
 
 /// 200 while the process is up; says nothing about dependencies.

@@ -1,6 +1,8 @@
 //! `POST /slack/events`, `/slack/interactions`, `/slack/commands`.
 //!
-//! Order of business for every request: bodies over 1 MiB get 413; slack-morphism's layer
+//! Order of business for every request: beyond the cap on requests in flight it gets 503 and
+//! past the request deadline 408 (both set where the routes are served, see [`crate::web`]);
+//! bodies over 1 MiB get 413; slack-morphism's layer
 //! verifies the signature (v0 HMAC-SHA256 over `v0:{ts}:{body}`, constant time, timestamp within
 //! 5 minutes) before anything is parsed, and a bad one gets 401; a payload that is not what
 //! Slack sends gets 400 (bodies are read by [`super::requests`]); an event or interaction type

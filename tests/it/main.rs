@@ -31,6 +31,7 @@ mod replicas;
 mod self_contained;
 mod slack_client;
 mod slack_e2e;
+mod slow_clients;
 mod socket_mode;
 mod store_contract;
 mod store_outage;
