@@ -17,7 +17,7 @@ use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
 use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
-use crate::domain::outcome::{DecisionResult, Refusal};
+use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
 use crate::domain::records::{AuditEntry, ClaimOutcome, CoupaDecision, Settlement};
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChatUserId, Decision, Fingerprint, Requisition,
@@ -52,13 +52,22 @@ pub struct DecisionRequest {
     pub comment: Option<String>,
 }
 
+/// The titles a decision came across, for naming the requisition in the answer.
+#[derive(Debug, Default)]
+pub(crate) struct Naming {
+    /// What the clicker's own card showed.
+    shown: Option<String>,
+    /// What Coupa said when it was read for the decision.
+    from_coupa: Option<String>,
+}
+
 impl Engine {
     /// Decides an approval for the user who clicked, exactly once, and tells them the outcome.
     pub async fn decide(&self, request: DecisionRequest) -> DecisionResult {
         // First come, first decided (the semaphore is fair); it is never closed.
         let turn = self.deciding.acquire().await.ok();
-        let mut title = None;
-        let result = match self.try_decide(&request, &mut title).await {
+        let mut naming = Naming::default();
+        let result = match self.try_decide(&request, &mut naming).await {
             Ok(result) => result,
             Err(err) => {
                 tracing::error!(error = %chain(&err), approval = %request.approval, "decision failed");
@@ -66,26 +75,36 @@ impl Engine {
             }
         };
         drop(turn);
-        self.answer(&request, &result, title).await;
+        self.answer(&request, &result, naming).await;
         result
     }
 
-    /// Counts `result` and tells the person who asked, naming the requisition (by the title
-    /// they were shown, else by `title` as read from Coupa just now, if it was).
+    /// Counts `result` and tells the person who asked, naming the requisition: by the title
+    /// their own card showed, else as another record of what was shown names it, else as
+    /// Coupa was read just now. What the decision already read is not read again.
     pub(crate) async fn answer(
         &self,
         request: &DecisionRequest,
         result: &DecisionResult,
-        title: Option<String>,
+        naming: Naming,
     ) {
         metrics::counter!("decisions_total", "decision" => request.decision.past_tense(), "outcome" => result.metric_label())
             .increment(1);
-        let mut regarding = self
-            .regarding(request.approval, request.requisition, &request.user)
-            .await;
-        if regarding.title.is_none() {
-            regarding.title = title;
-        }
+        let regarding = match naming.shown {
+            Some(title) => Regarding {
+                requisition: request.requisition,
+                title: Some(title),
+            },
+            None => {
+                let mut regarding = self
+                    .regarding(request.approval, request.requisition, &request.user)
+                    .await;
+                if regarding.title.is_none() {
+                    regarding.title = naming.from_coupa;
+                }
+                regarding
+            }
+        };
         if let Err(err) = self
             .chat
             .tell(
@@ -100,11 +119,11 @@ impl Engine {
         }
     }
 
-    /// Decides `request`; `title` gets the requisition's title if Coupa is read for it.
+    /// Decides `request`; `naming` gets the titles it reads on the way.
     async fn try_decide(
         &self,
         request: &DecisionRequest,
-        title: &mut Option<String>,
+        naming: &mut Naming,
     ) -> Result<DecisionResult, EngineError> {
         let refused = |r| Ok(DecisionResult::Refused(r));
         if request.decision == Decision::Reject
@@ -125,7 +144,9 @@ impl Engine {
 
         // 2. Only someone the bot sent this card to may use it.
         let cards = self.store.cards(request.approval).await?;
-        if !cards.iter().any(|c| c.recipient == request.user) {
+        let own = cards.iter().find(|c| c.recipient == request.user);
+        naming.shown = own.and_then(|c| c.shown.as_ref()).map(|s| s.title.clone());
+        if own.is_none() {
             // A settled approval's cards are kept apart with how it ended: a late click by one
             // of their recipients hears what happened, as the card now says.
             if let Some(settled) = self.store.settled_cards(request.approval).await?
@@ -155,7 +176,7 @@ impl Engine {
 
         let decided = tokio::select! {
             biased;
-            decided = self.decide_claimed(request, &claim, title) => decided,
+            decided = self.decide_claimed(request, &claim, &mut naming.from_coupa) => decided,
             never = claim.keep_renewed() => match never {},
         };
         // Before answering, so that a retry right after a failure finds the approval free.
@@ -370,8 +391,12 @@ impl Engine {
                 return false;
             }
         };
-        self.answer(request, &DecisionResult::Refused(refusal), None)
-            .await;
+        self.answer(
+            request,
+            &DecisionResult::Refused(refusal),
+            Naming::default(),
+        )
+        .await;
         // A card still showing buttons for a decided approval is brought up to date.
         self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
             .await;
