@@ -261,21 +261,17 @@ pub fn block_actions_in_home(
 
 /// An Events API `event_callback` for `actor` opening the bot's App Home tab.
 pub fn app_home_opened(actor: &Actor, channel: &str, event_id: &str, event_time: i64) -> Value {
-    json!({
-        "token": VERIFICATION_TOKEN,
-        "team_id": TEAM_ID,
-        "api_app_id": APP_ID,
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": event_time,
-        "event": {
+    event_callback(
+        event_id,
+        event_time,
+        json!({
             "type": "app_home_opened",
             "user": actor.id,
             "channel": channel,
             "tab": "home",
             "event_ts": format!("{event_time}.000000"),
-        },
-    })
+        }),
+    )
 }
 
 /// An Events API `event_callback` for a direct message from `actor`.
@@ -287,14 +283,10 @@ pub fn direct_message(
     event_id: &str,
     event_time: i64,
 ) -> Value {
-    json!({
-        "token": VERIFICATION_TOKEN,
-        "team_id": TEAM_ID,
-        "api_app_id": APP_ID,
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": event_time,
-        "event": {
+    event_callback(
+        event_id,
+        event_time,
+        json!({
             "type": "message",
             "channel_type": "im",
             "channel": channel,
@@ -302,7 +294,20 @@ pub fn direct_message(
             "text": text,
             "ts": ts,
             "event_ts": ts,
-        },
+        }),
+    )
+}
+
+/// The Events API envelope Slack wraps every event in.
+fn event_callback(event_id: &str, event_time: i64, event: Value) -> Value {
+    json!({
+        "token": VERIFICATION_TOKEN,
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": event_time,
+        "event": event,
     })
 }
 
