@@ -30,7 +30,8 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::error::{CoupaError, TokenProblem, TokenRefusal};
-use super::transport::{RateLimiter, record_call, shorten};
+use super::rate_limit::{Priority, RateLimiter};
+use super::transport::{record_call, shorten};
 use crate::config::CoupaSettings;
 use crate::transport_cause::{Timeouts, TransportCause};
 
@@ -395,7 +396,8 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
         );
         Box::pin(
             async move {
-                self.limiter.acquire().await;
+                // Every call waits for the token, fetched about once a day: it goes first.
+                self.limiter.acquire(Priority::Decision).await;
                 let started = Instant::now();
                 let request =
                     reqwest::Request::try_from(request).map_err(TokenHttpError::Transport)?;

@@ -3,6 +3,8 @@
 //! One [`CoupaClient`] serves the whole process: clones share the HTTP connection pool and the
 //! access token ([`super::auth`]), so build one at start-up and clone it. The rate limiter is
 //! shared even between separately built clients of the same instance ([`RateLimiter::shared`]).
+//! A clone from [`CoupaClient::for_decisions`] is the same client whose calls the limiter grants
+//! before waiting routine ones ([`Priority`]); only the engine's decisions use it.
 //!
 //! What is retried, and why:
 //!
@@ -41,7 +43,8 @@ use super::error::CoupaError;
 use super::model::{
     self, RawApproval, RawErrors, RawParty, RawRequisition, RawUserGroup, UserGroup,
 };
-use super::transport::{RateLimiter, RetryPolicy, record_call, retry_after, shorten};
+use super::rate_limit::{Priority, RateLimiter};
+use super::transport::{RetryPolicy, record_call, retry_after, shorten};
 use crate::config::CoupaSettings;
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, CoupaUserId, Decision, GroupId, MAX_REASON_CHARS, Person,
@@ -212,6 +215,7 @@ impl CoupaClientBuilder {
                 limiter,
                 retry: self.retry,
             }),
+            priority: Priority::Routine,
         })
     }
 }
@@ -220,6 +224,8 @@ impl CoupaClientBuilder {
 #[derive(Debug, Clone)]
 pub struct CoupaClient {
     inner: Arc<Inner>,
+    /// Where this handle's calls queue for the rate limiter; retries keep it.
+    priority: Priority,
 }
 
 #[derive(Debug)]
@@ -354,6 +360,15 @@ impl CoupaClient {
             request_timeout: REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
             max_rps: settings.max_rps,
+        }
+    }
+
+    /// The same client (pool, token, limiter), its calls granted a rate-limit slot before any
+    /// waiting routine call: for the calls a decision someone just clicked waits on.
+    pub fn for_decisions(&self) -> CoupaClient {
+        CoupaClient {
+            inner: self.inner.clone(),
+            priority: Priority::Decision,
         }
     }
 
@@ -776,14 +791,15 @@ impl CoupaClient {
         }
     }
 
-    /// Sends `call` once (after the rate limiter) and reads the whole answer, inside a span.
+    /// Sends `call` once (after the rate limiter, in this handle's place in line) and reads the
+    /// whole answer, inside a span.
     async fn exchange(
         &self,
         call: &Call,
         token: &BearerToken,
         attempt: u32,
     ) -> Result<Answer, reqwest::Error> {
-        self.inner.limiter.acquire().await;
+        self.inner.limiter.acquire(self.priority).await;
         let span = tracing::info_span!(
             "coupa.request",
             method = call.method.as_str(),

@@ -4,8 +4,10 @@
 //!   requisitions, one requisition or approval, approvals pending for a user, users by email,
 //!   groups, approve/reject/hold), paging, spans.
 //! - [`auth`]: OAuth2 client credentials and the shared, early-renewed, single-flight token.
-//! - [`transport`]: what every call follows, the token's included: the process-wide rate limit,
-//!   the retry policy, `Retry-After`, request metrics.
+//! - [`transport`]: what every call follows, the token's included: the retry policy,
+//!   `Retry-After`, request metrics.
+//! - [`rate_limit`]: the process-wide rate limit every call waits for, which grants waiting
+//!   decision calls the next slot before sync and "what's pending".
 //! - [`model`]: serde types for Coupa's kebab-case JSON and their conversion into
 //!   [`crate::domain`] types. Pure and unit-tested against `tests/fixtures/coupa/`.
 //! - [`error`]: [`CoupaError`], the one error type of this boundary.
@@ -17,9 +19,11 @@ pub mod auth;
 pub mod client;
 mod error;
 pub mod model;
+pub mod rate_limit;
 pub mod transport;
 
 pub use self::client::{Action, CoupaClient, CoupaClientBuilder, PAGE_SIZE, WATERMARK_OVERLAP};
 pub use self::error::{CoupaError, TokenProblem, TokenRefusal};
 pub use self::model::UserGroup;
+pub use self::rate_limit::Priority;
 pub use self::transport::RetryPolicy;
