@@ -15,8 +15,8 @@
 //! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully |
 //! | [`check`] | `coupa-approvals check`: diagnose an installation; each failure names its cause and what to do |
 //! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what a card showed and what changed since ([`domain::change`]); what the bot remembers ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
-//! | [`engine`] | the use cases and every business rule: sync, directory, decide under a claim, repeated clicks, pending, leader; names no chat platform and words nothing a user reads |
-//! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit), its JSON model |
+//! | [`engine`] | the use cases and every business rule: sync, directory, decide under a claim, repeated clicks, pending (each person's answer kept briefly, asks coalesced, a few lookups at once), leader; names no chat platform and words nothing a user reads |
+//! | [`coupa`] | the Coupa client (OAuth2, paging, retries, a rate limit that grants decisions the next slot first), its JSON model |
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, tell one person, find people, name the platform) and card view model |
 //! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |
 //! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |

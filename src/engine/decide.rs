@@ -75,6 +75,8 @@ impl Engine {
             }
         };
         drop(turn);
+        // Their next "what's pending" must not list what they just decided.
+        self.pending.forget(&request.user);
         self.answer(&request, &result, naming).await;
         result
     }
@@ -191,7 +193,7 @@ impl Engine {
         title: &mut Option<String>,
     ) -> Result<DecisionResult, EngineError> {
         // 4. A fresh read from Coupa: still pending, still theirs, still what they saw?
-        let requisition = self.coupa.requisition(request.requisition).await?;
+        let requisition = self.decision_coupa.requisition(request.requisition).await?;
         *title = Some(requisition.title.clone());
         let Some(approval) = requisition
             .current_approvals
@@ -218,7 +220,7 @@ impl Engine {
         let Some(email) = self.directory.email_of(&request.user).await? else {
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
         };
-        let Some(person) = self.coupa.user_by_email(&email).await? else {
+        let Some(person) = self.decision_coupa.user_by_email(&email).await? else {
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
         };
         if !person.active || !approval.approver.includes(person.id) {
@@ -255,8 +257,8 @@ impl Engine {
         );
         claim.coupa_may_act();
         let executed = match request.decision {
-            Decision::Approve => self.coupa.approve(request.approval, &reason).await,
-            Decision::Reject => self.coupa.reject(request.approval, &reason).await,
+            Decision::Approve => self.decision_coupa.approve(request.approval, &reason).await,
+            Decision::Reject => self.decision_coupa.reject(request.approval, &reason).await,
         };
         let at = self.now();
         let outcome = ClaimOutcome {
@@ -412,10 +414,10 @@ impl Engine {
         only: Option<&ChatUserId>,
     ) {
         let result: Result<(), EngineError> = async {
-            let requisition = self.coupa.requisition(requisition_id).await?;
+            let requisition = self.decision_coupa.requisition(requisition_id).await?;
             let approval = match requisition.approvals.iter().find(|a| a.id == approval_id) {
                 Some(a) => a.clone(),
-                None => self.coupa.approval(approval_id).await?,
+                None => self.decision_coupa.approval(approval_id).await?,
             };
             let state = self.resolved_state(&requisition, &approval);
             for delivered in self.store.cards(approval_id).await? {

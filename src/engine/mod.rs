@@ -9,6 +9,8 @@
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - [`clicks`]: repeated clicks on the same card answered once.
 //! - [`pending`]: "what's pending", live from Coupa.
+//! - `pending_cache`: each person's last "what's pending" kept briefly, one lookup per person at a
+//!   time, a few at once: asking cannot spend Coupa's budget.
 //! - `regarding`: which requisition a private reply names, from what the person was shown.
 //! - `leader`: which replica runs the singleton jobs.
 //! - [`EngineError`]: why a use case could not finish.
@@ -22,6 +24,7 @@ mod directory;
 mod error;
 pub(crate) mod leader;
 pub mod pending;
+mod pending_cache;
 mod regarding;
 pub mod service;
 pub mod sync;

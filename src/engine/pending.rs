@@ -2,7 +2,9 @@
 //!
 //! Direct approvals come from Coupa's approvals query; group approvals from the cards the bot
 //! delivered to the asker, each checked live. When Coupa fails, the last list shown to the asker
-//! is returned with a notice saying how old it is.
+//! is returned with a notice saying how old it is. Lookups go through
+//! [`super::pending_cache`]: an answer is kept a few seconds per person, asks made while one
+//! runs share it, and only a few run at once, so asking cannot spend Coupa's budget.
 
 use std::collections::BTreeSet;
 
@@ -14,6 +16,8 @@ use crate::telemetry::chain;
 
 use super::error::EngineError;
 use super::service::Engine;
+
+pub use super::pending_cache::{ANSWER_FRESH_FOR, LOOKUP_WAIT, LOOKUPS_AT_ONCE};
 
 /// At most this many items are shown; the rest are counted with a link to Coupa.
 pub const SHOWN_ITEMS: usize = 10;
@@ -34,11 +38,20 @@ pub enum PendingAnswer {
         /// The email that matched nobody.
         email: String,
     },
+    /// So many people were being looked up that this asker's turn did not come in time.
+    Busy,
 }
 
 impl Engine {
-    /// The pending approvals of chat user `user`.
+    /// The pending approvals of chat user `user`: the answer kept for them while fresh, or
+    /// shared with a lookup already running for them, or looked up in turn (see
+    /// [`super::pending_cache`]).
     pub async fn pending_for(&self, user: &ChatUserId) -> PendingAnswer {
+        self.pending.answer(user, self.look_up_pending(user)).await
+    }
+
+    /// `user`'s list read from Coupa now, or the last one when Coupa fails.
+    async fn look_up_pending(&self, user: &ChatUserId) -> PendingAnswer {
         match self.try_pending_for(user).await {
             Ok(answer) => answer,
             Err(err) => {

@@ -18,6 +18,7 @@ use crate::telemetry::chain;
 
 use super::directory::Directory;
 use super::error::EngineError;
+use super::pending_cache::PendingCache;
 
 /// Decisions run at once per process. Coupa calls share one rate limit; without this bound a
 /// burst of clicks would advance every decision one call at a time and finish none of them
@@ -49,10 +50,14 @@ pub struct Engine {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) chat: Arc<dyn ChatPort>,
     pub(crate) coupa: CoupaClient,
+    /// The same Coupa client, its calls granted a rate-limit slot before sync's and "what's
+    /// pending"'s: for the calls a clicked decision waits on.
+    pub(crate) decision_coupa: CoupaClient,
     pub(crate) settings: Arc<EngineSettings>,
     pub(crate) clock: Clock,
     pub(crate) directory: Directory,
     pub(crate) deciding: Arc<tokio::sync::Semaphore>,
+    pub(crate) pending: Arc<PendingCache>,
 }
 
 impl Engine {
@@ -68,8 +73,10 @@ impl Engine {
         Self {
             store,
             chat,
+            decision_coupa: coupa.for_decisions(),
             coupa,
             settings: Arc::new(settings),
+            pending: Arc::new(PendingCache::new(clock.clone())),
             clock,
             directory,
             deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
@@ -126,6 +133,8 @@ impl Engine {
 
     /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again).
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
+        // What the card now says may be missing from the recipient's kept pending list.
+        self.pending.forget(&delivered.recipient);
         match self.chat.update_card(&delivered.message, card).await {
             Ok(()) => true,
             Err(err) => {

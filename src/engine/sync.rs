@@ -314,6 +314,8 @@ impl Engine {
                         shown: Some(Shown::of(requisition)),
                     };
                     self.store.put_card(approval.id, &delivered).await?;
+                    // Their kept pending list lacks the new card.
+                    self.pending.forget(&delivered.recipient);
                     report.delivered += 1;
                     metrics::counter!("cards_delivered_total").increment(1);
                 }

@@ -481,6 +481,7 @@ async fn pending(ctx: &SlackContext, user: &ChatUserId, max_blocks: usize) -> Re
         PendingAnswer::Live(snapshot) => blocks::pending_list(&snapshot, &options(false)),
         PendingAnswer::Stale(snapshot) => blocks::pending_list(&snapshot, &options(true)),
         PendingAnswer::Unavailable => blocks::notice(wording::PENDING_UNAVAILABLE),
+        PendingAnswer::Busy => blocks::notice(wording::PENDING_BUSY),
         PendingAnswer::NoEmail => blocks::notice(wording::NO_EMAIL),
         PendingAnswer::NoCoupaUser { email } => blocks::notice(&wording::no_coupa_user(&email)),
     }

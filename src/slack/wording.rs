@@ -130,6 +130,10 @@ fn failure(cause: FailureCause) -> &'static str {
 /// "What's pending" when Coupa cannot be reached and no earlier list is known.
 pub const PENDING_UNAVAILABLE: &str = "Coupa can't be reached right now and I have no earlier list for you. Please try again in a minute.";
 
+/// "What's pending" when too many lists are being read from Coupa at once.
+pub const PENDING_BUSY: &str =
+    "Coupa is busy right now, so I couldn't read your list. Please ask again in a moment.";
+
 /// "What's pending" when the asker's Slack profile has no email.
 pub const NO_EMAIL: &str = "Your Slack profile has no email address, so I can't find you in Coupa.";
 

@@ -12,7 +12,7 @@ use coupa_approvals::domain::outcome::{DecisionResult, Refusal};
 use coupa_approvals::domain::{ChatUserId, CoupaUserId, Decision, RequisitionId};
 use coupa_approvals::engine::Engine;
 use coupa_approvals::engine::decide::DecisionRequest;
-use coupa_approvals::engine::pending::PendingAnswer;
+use coupa_approvals::engine::pending::{ANSWER_FRESH_FOR, PendingAnswer};
 use coupa_approvals::engine::service::DECISIONS_AT_ONCE;
 use coupa_approvals::sandbox;
 use coupa_approvals::sandbox::coupa::{NewRequisition, Sandbox, StepApprover};
@@ -461,6 +461,8 @@ async fn when_coupa_fails_whats_pending_shows_the_last_known_list() {
         .inject(coupa_approvals::sandbox::coupa::Fault::status(
             "/api/", 500, 100,
         ));
+    // Past the few seconds an answer is given again without asking Coupa.
+    world.advance(ANSWER_FRESH_FOR);
     assert!(
         matches!(engine.pending_for(&world.daniel.1).await, PendingAnswer::Stale(s) if s.items.len() == 1)
     );

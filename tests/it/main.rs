@@ -13,6 +13,7 @@ mod card_snapshots;
 mod check;
 mod check_causes;
 mod cli;
+mod coupa_budget;
 mod coupa_client;
 mod coupa_sandbox;
 mod demo_browser;
