@@ -26,6 +26,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "leader.rs",
     "mod.rs",
     "pending.rs",
+    "pending_cache.rs",
     "regarding.rs",
     "service.rs",
     "speaks_no_platform.rs",
