@@ -57,6 +57,8 @@ pub struct Engine {
     pub(crate) clock: Clock,
     pub(crate) directory: Directory,
     pub(crate) deciding: Arc<tokio::sync::Semaphore>,
+    /// Each person's last "what's pending", shared by the asks made while it is read, and the
+    /// cap on lookups at once.
     pub(crate) pending: Arc<PendingCache>,
 }
 
@@ -133,7 +135,7 @@ impl Engine {
 
     /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again).
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
-        // What the card now says may be missing from the recipient's kept pending list.
+        // The recipient's kept "what's pending" may no longer agree with the card.
         self.pending.forget(&delivered.recipient);
         match self.chat.update_card(&delivered.message, card).await {
             Ok(()) => true,
