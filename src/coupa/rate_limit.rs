@@ -70,8 +70,10 @@ impl Queue {
 /// [`JITTER_ALLOWANCE`] more than a second apart, so Coupa, which counts arrivals, never sees
 /// more than `rps` in any one-second window unless the network delays one call that much more
 /// than another. The caller next in line (the earliest decision, else the earliest routine call)
-/// sleeps until the slot; a decision arriving meanwhile takes its place. Uses `tokio::time`, so
-/// paused-clock tests control it.
+/// sleeps until the slot; a decision arriving meanwhile takes its place. A waiting caller must be
+/// polled (as every task and `select!` branch here is) or dropped: one kept aside unpolled while
+/// next in line would hold up those behind it. Uses `tokio::time`, so paused-clock tests control
+/// it.
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Duration,
