@@ -6,13 +6,10 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::CheckLine;
+use super::{CheckLine, STORE_TIMEOUT};
 use crate::engine::sync::STALE_AFTER_INTERVALS;
 use crate::store::Store;
 use crate::telemetry::chain;
-
-/// How long the store has to answer.
-const STORE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Judges the last success recorded in `store` (which answers) at `now`, for a sync that runs
 /// every `interval`.

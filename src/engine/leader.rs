@@ -106,10 +106,10 @@ async fn run(
             () = cancel.cancelled() => break,
             () = tokio::time::sleep(period) => {}
             () = resign.notified() => {
-                if !*tx.borrow() {
-                    continue;
+                // Resting even if the lease was lost meanwhile: this replica asked to stand aside.
+                if *tx.borrow() {
+                    step_down(store.as_ref(), &owner, &tx).await;
                 }
-                step_down(store.as_ref(), &owner, &tx).await;
                 tracing::warn!(owner = %owner.0, rest_secs = RESIGNED_REST.as_secs(), "resigned the sync lease; not trying for it again until the rest is over");
                 tokio::select! {
                     () = cancel.cancelled() => break,

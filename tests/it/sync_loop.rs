@@ -1,6 +1,6 @@
 //! The sync loop in running apps: a leader whose sync keeps failing says so on `/readyz` (and
 //! only in a few words), and gives the lease to a replica whose sync works, which then delivers
-//! the cards.
+//! the cards (and `/metrics` says when sync last succeeded).
 
 use crate::support;
 
@@ -67,6 +67,7 @@ async fn a_leader_whose_sync_keeps_failing_answers_readyz_503_saying_for_how_lon
 
 #[tokio::test]
 async fn a_leader_whose_sync_keeps_failing_hands_the_lease_to_a_replica_whose_sync_works() {
+    coupa_approvals::telemetry::init_metrics();
     let namespace = RedisNamespace::new("sync-loop-handover");
     let interval = Duration::from_millis(300);
     let broken = TestApp::spawn_with(namespace.arc_store(), failing_every(interval)).await;
@@ -93,6 +94,17 @@ async fn a_leader_whose_sync_keeps_failing_hands_the_lease_to_a_replica_whose_sy
     assert!(!broken.is_leader());
     tokio::time::sleep(interval * 3).await;
     assert_eq!(working.cards_of("UDANIEL").len(), 1, "delivered once");
+    let metrics = support::http::get(working.addr, "/metrics").await.unwrap();
+    let last_success: f64 = metrics
+        .body
+        .lines()
+        .find_map(|line| line.strip_prefix("sync_last_success_timestamp_seconds "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("not exported:\n{}", metrics.body));
+    assert!(
+        last_success >= (jiff::Timestamp::now().as_second() - 60) as f64,
+        "{last_success}"
+    );
     broken.stop().await;
     working.stop().await;
 }
