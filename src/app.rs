@@ -13,6 +13,7 @@ use crate::chat::port::ChatError;
 use crate::config::{HttpLimits, Settings};
 use crate::coupa::{CoupaClient, CoupaError};
 use crate::engine::clicks::ClickGate;
+use crate::engine::sync::SyncHealth;
 use crate::engine::{self, Engine};
 use crate::serve;
 use crate::slack::client::SlackChat;
@@ -56,6 +57,7 @@ pub struct App {
     router: axum::Router,
     engine: Engine,
     sync_interval: Duration,
+    sync_health: SyncHealth,
     socket_mode: Option<socket::SocketMode>,
     leading: Arc<AtomicBool>,
     http: HttpLimits,
@@ -104,8 +106,10 @@ impl App {
             confirm_above: settings.confirm_above_amount,
             clicks: ClickGate::default(),
         };
+        let sync_health = SyncHealth::new(settings.sync_interval, engine::system_clock());
         let mut router = web::router(WebState {
             store: store.clone(),
+            sync: sync_health.clone(),
         });
         let socket_mode = match (&settings.slack.app_token, &settings.slack.signing_secret) {
             // Socket Mode replaces the HTTP routes; health, readiness and metrics stay on HTTP.
@@ -130,6 +134,7 @@ impl App {
             router: web::finish(router, settings.http.request_timeout),
             engine,
             sync_interval: settings.sync_interval,
+            sync_health,
             socket_mode,
             leading: Arc::new(AtomicBool::new(false)),
             http: settings.http,
@@ -175,11 +180,14 @@ impl App {
         );
         let mut watch = leadership.clone();
         let leading = self.leading.clone();
+        let health = self.sync_health.clone();
         tokio::spawn(async move {
             loop {
                 leading.store(watch.is_leader(), Ordering::Relaxed);
+                health.leading(watch.is_leader());
                 if watch.changed().await.is_none() {
                     leading.store(false, Ordering::Relaxed);
+                    health.leading(false);
                     break;
                 }
             }
@@ -188,6 +196,7 @@ impl App {
             self.engine.clone(),
             leadership,
             self.sync_interval,
+            self.sync_health.clone(),
             cancel.clone(),
         ));
         let socket_task = self

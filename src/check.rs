@@ -1,6 +1,7 @@
 //! `coupa-approvals check`: diagnose an installation in one command.
 //!
-//! Reads the same configuration as `run`, then checks, in order: configuration, the store, Coupa
+//! Reads the same configuration as `run`, then checks, in order: configuration, the store, sync
+//! (how long ago the service's sync last succeeded, from the store: `check/sync.rs`), Coupa
 //! (token, granted scopes, pending requisitions: `check/coupa.rs`), Slack (`auth.test`, granted
 //! bot scopes, bot and workspace: `check/slack.rs`) and identity (how many approvers of pending
 //! approvals map to Slack users by email: `check/identity.rs`). Each check is one line with ✓ or
@@ -14,6 +15,7 @@
 mod coupa;
 mod identity;
 mod slack;
+mod sync;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -202,7 +204,23 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
             }
         ),
     )];
-    checks.push(check_store(settings, targets.store.as_ref()).await);
+    let store = check_store(settings, targets.store.as_ref()).await;
+    let store_works = store.ok;
+    checks.push(store);
+    checks.push(if store_works {
+        sync::check(
+            targets.store.as_ref(),
+            settings.sync_interval,
+            jiff::Timestamp::now(),
+        )
+        .await
+    } else {
+        CheckLine::fail(
+            "sync",
+            "skipped: the store could not be read",
+            "fix the store check above first",
+        )
+    });
     let pending = coupa::check(settings, &targets.coupa, &mut checks).await;
     let slack_works = slack::check(settings, targets.required_bot_scopes, &mut checks).await;
     checks.push(match (pending, slack_works) {

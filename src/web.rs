@@ -1,4 +1,5 @@
-//! Operational HTTP routes: `/healthz`, `/readyz`, `/metrics`; the request metrics and the
+//! Operational HTTP routes: `/healthz`, `/readyz` (the store answers; on the sync leader, sync is
+//! not stale), `/metrics`; the request metrics and the
 //! request deadline that every route (Slack's included) has; the cap on requests in flight that
 //! the Slack routes have.
 
@@ -15,6 +16,7 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::engine::sync::SyncHealth;
 use crate::store::Store;
 use crate::telemetry;
 use crate::telemetry::chain;
@@ -24,6 +26,8 @@ use crate::telemetry::chain;
 pub struct WebState {
     /// The store whose health decides readiness.
     pub store: Arc<dyn Store>,
+    /// Whether sync keeps up, which decides readiness on the replica leading it.
+    pub sync: SyncHealth,
 }
 
 /// The operational routes, with request metrics on every route merged into it later.
@@ -80,18 +84,28 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// 200 when every dependency answers; otherwise 503 naming what is not ready.
+/// 200 when every dependency answers and, on the replica leading sync, sync is not stale;
+/// otherwise 503 naming what is not ready, in a few words. The cause itself goes to the log
+/// only: this route may be reachable from outside, and an error's text can name hosts.
 async fn readyz(State(state): State<WebState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response(),
-        Err(err) => {
-            tracing::warn!(error = %chain(&err), "not ready: store");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "not ready", "failing": { "store": chain(&err).to_string() } })),
-            )
-                .into_response()
-        }
+    let mut failing = serde_json::Map::new();
+    if let Err(err) = state.store.ping().await {
+        tracing::warn!(error = %chain(&err), "not ready: store");
+        failing.insert("store".into(), json!("unavailable; see the log"));
+    }
+    if let Some(stale) = state.sync.stale_for() {
+        let reason = format!("sync has not succeeded for {} s", stale.as_secs());
+        tracing::warn!(stale_secs = stale.as_secs(), "not ready: {reason}");
+        failing.insert("sync".into(), json!(reason));
+    }
+    if failing.is_empty() {
+        (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "not ready", "failing": failing })),
+        )
+            .into_response()
     }
 }
 

@@ -4,7 +4,9 @@
 //! outcomes ([`crate::domain::outcome`]) that each chat adapter words.
 //!
 //! - [`service`]: [`Engine`], its settings and clock, and what every use case does with cards.
-//! - [`sync`]: deliver cards for pending approvals and keep every card true.
+//! - [`sync`]: deliver cards for pending approvals and keep every card true; the loop that runs
+//!   it (surviving failed and panicking cycles, backing off, resigning the lease) and
+//!   [`sync::SyncHealth`], how stale it is.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - [`clicks`]: repeated clicks on the same card answered once.
@@ -12,7 +14,7 @@
 //! - `pending_cache`: each person's last "what's pending" kept briefly, one lookup per person at a
 //!   time, a few at once: asking cannot spend Coupa's budget.
 //! - `regarding`: which requisition a private reply names, from what the person was shown.
-//! - `leader`: which replica runs the singleton jobs.
+//! - `leader`: which replica runs the singleton jobs, and resigning that role.
 //! - [`EngineError`]: why a use case could not finish.
 //!
 //! A test (`speaks_no_platform`) keeps the engine free of any platform's name and adapter.

@@ -31,6 +31,9 @@ const SOURCES: &[(&str, &str)] = sources![
     "service.rs",
     "speaks_no_platform.rs",
     "sync.rs",
+    "sync/cycles.rs",
+    "sync/health.rs",
+    "sync/watermark.rs",
 ];
 
 /// What a piece of Rust source holds, comments left out: its string literals' contents, and the

@@ -9,8 +9,17 @@
 //! (a store index by send time), so a cycle with nothing changed costs one Coupa call and a few
 //! store calls however many approvals are tracked. A full reconcile of
 //! everything pending runs at start and hourly, and closes cards whose approval disappeared.
+//!
+//! A requisition whose handling panics is a failure of that requisition alone: the others are
+//! handled and the watermark stops before it. The loop ([`run`], in `sync/cycles.rs`) outlives
+//! any cycle, backs off while cycles fail, and gives the lease up when they keep failing;
+//! [`SyncHealth`] (`sync/health.rs`) says when sync has gone stale, for readiness.
 
-use std::collections::HashSet;
+mod cycles;
+mod health;
+mod watermark;
+
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -21,12 +30,17 @@ use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
 use crate::domain::change::Shown;
 use crate::domain::records::{CoupaDecision, DeliveredCard, Settlement};
-use crate::domain::{Approval, ApprovalId, Approver, Person, Requisition, RequisitionStatus};
+use crate::domain::{
+    Approval, ApprovalId, Approver, Person, Requisition, RequisitionId, RequisitionStatus,
+};
 use crate::telemetry::chain;
 
 use super::error::EngineError;
 use super::leader::Leadership;
 use super::service::Engine;
+
+pub use self::cycles::{MAX_BACKOFF_INTERVALS, RESIGN_AFTER_FAILURES, delay_after};
+pub use self::health::{STALE_AFTER_INTERVALS, SyncHealth};
 
 /// How often everything pending is reconciled, besides at start.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
@@ -55,8 +69,15 @@ pub struct SyncReport {
     pub failures: usize,
 }
 
-/// A requisition handled by a task: its `updated_at` and what came of it.
-type Handled = (Timestamp, Result<SyncReport, EngineError>);
+/// What handling one requisition came to.
+type Handled = Result<SyncReport, EngineError>;
+
+/// A requisition whose handling was started: its id and `updated_at`.
+#[derive(Clone, Copy)]
+struct Started {
+    id: RequisitionId,
+    updated_at: Timestamp,
+}
 
 /// What the tasks of a [`Handling`] came to so far.
 #[derive(Default)]
@@ -67,22 +88,41 @@ struct Progress {
 }
 
 impl Progress {
-    fn absorb(&mut self, joined: Result<Handled, tokio::task::JoinError>) {
+    fn absorb(&mut self, started: Started, joined: Result<Handled, tokio::task::JoinError>) {
         match joined {
-            Ok((updated_at, Ok(report))) => {
+            Ok(Ok(report)) => {
                 if report.failures > 0 {
-                    self.first_failure =
-                        Some(self.first_failure.map_or(updated_at, |f| f.min(updated_at)));
+                    self.failed_at(started.updated_at);
                 }
                 self.total.add(&report);
             }
-            Ok((_, Err(err))) => {
+            Ok(Err(err)) => {
                 self.first_error.get_or_insert(err);
             }
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            // Cancelled: only when the cycle itself is dropped, which ends it anyway.
-            Err(_) => {}
+            // A bug met by one requisition's data must not stop sync for everyone: it counts as
+            // that requisition's failure, and the watermark stops before it so it is redone.
+            Err(err) => {
+                let what = if err.is_panic() {
+                    cycles::panic_text(err.into_panic())
+                } else {
+                    "cancelled".to_owned()
+                };
+                tracing::error!(
+                    requisition = %started.id,
+                    panic = %what,
+                    "handling a requisition panicked; the others are handled and it is redone next cycle"
+                );
+                metrics::counter!("sync_panics_total", "scope" => "requisition").increment(1);
+                self.total.requisitions += 1;
+                self.total.failures += 1;
+                self.failed_at(started.updated_at);
+            }
         }
+    }
+
+    /// Notes that a requisition last updated at `updated_at` must be redone.
+    fn failed_at(&mut self, updated_at: Timestamp) {
+        self.first_failure = Some(self.first_failure.map_or(updated_at, |f| f.min(updated_at)));
     }
 }
 
@@ -94,6 +134,8 @@ impl Progress {
 struct Handling {
     engine: Engine,
     tasks: JoinSet<Handled>,
+    /// Which requisition each task handles: a task that panicked returns nothing to say so.
+    started: HashMap<tokio::task::Id, Started>,
     progress: Progress,
 }
 
@@ -102,36 +144,57 @@ impl Handling {
         Self {
             engine: engine.clone(),
             tasks: JoinSet::new(),
+            started: HashMap::new(),
             progress: Progress::default(),
         }
+    }
+
+    /// Waits for one task to end and takes in what it came to; `false` when none was running.
+    async fn join_one(&mut self) -> bool {
+        let Some(joined) = self.tasks.join_next_with_id().await else {
+            return false;
+        };
+        let (task, result) = match joined {
+            Ok((task, handled)) => (task, Ok(handled)),
+            Err(err) => (err.id(), Err(err)),
+        };
+        // Every task is recorded as it is spawned; should one be missing, nothing after the
+        // oldest possible time counts as handled.
+        let started = self.started.remove(&task).unwrap_or(Started {
+            id: RequisitionId(0),
+            updated_at: Timestamp::MIN,
+        });
+        self.progress.absorb(started, result);
+        true
     }
 
     /// Starts handling `requisition` once a slot is free; `false` (and nothing started) once a
     /// requisition has failed with an error, which ends the cycle.
     async fn push(&mut self, requisition: Requisition) -> bool {
         while self.tasks.len() >= CONCURRENT_REQUISITIONS {
-            if let Some(joined) = self.tasks.join_next().await {
-                self.progress.absorb(joined);
-            }
+            self.join_one().await;
         }
         if self.progress.first_error.is_some() {
             return false;
         }
+        let started = Started {
+            id: requisition.id,
+            updated_at: requisition.updated_at,
+        };
         let engine = self.engine.clone();
-        self.tasks.spawn(async move {
+        let task = self.tasks.spawn(async move {
             let mut report = SyncReport::default();
             let result = engine.handle(&requisition, &mut report).await;
-            (requisition.updated_at, result.map(|()| report))
+            result.map(|()| report)
         });
+        self.started.insert(task.id(), started);
         true
     }
 
     /// Waits for everything started; the summed report and the `updated_at` of the oldest
     /// requisition that had a failure, or the first error.
     async fn finish(mut self) -> Result<(SyncReport, Option<Timestamp>), EngineError> {
-        while let Some(joined) = self.tasks.join_next().await {
-            self.progress.absorb(joined);
-        }
+        while self.join_one().await {}
         match self.progress.first_error {
             Some(err) => Err(err),
             None => Ok((self.progress.total, self.progress.first_failure)),
@@ -159,11 +222,7 @@ impl Engine {
         let changed = self.coupa.requisitions_changed_since(watermark).await?;
         let newest = changed.iter().map(|r| r.updated_at).max();
         let (report, first_failure) = self.handle_all(changed).await?;
-        let mut next = newest.map_or(watermark, |n| watermark.max(n));
-        // A failed delivery is redone next cycle: stop the watermark just before it.
-        if let Some(failed) = first_failure {
-            next = watermark.max(failed - jiff::SignedDuration::from_secs(1));
-        }
+        let next = watermark::next(watermark, newest, first_failure);
         let mut report = report;
         if next != watermark {
             self.store.set_watermark(next).await?;
@@ -454,50 +513,19 @@ fn settlement(state: &CardState) -> Settlement {
 }
 
 /// Runs sync cycles every `interval` while this replica leads, until `cancel`; a full reconcile
-/// first and every [`RECONCILE_EVERY`].
+/// first and every [`RECONCILE_EVERY`]. Nothing but `cancel` ends it: a cycle that fails or
+/// panics is retried with backoff, and after [`RESIGN_AFTER_FAILURES`] failures in a row the lease
+/// is given up (see `sync/cycles.rs`). `health` hears how cycles go, for readiness.
 pub async fn run(
     engine: Engine,
     leadership: Leadership,
     interval: Duration,
+    health: SyncHealth,
     cancel: CancellationToken,
 ) {
-    let mut last_reconcile: Option<tokio::time::Instant> = None;
-    loop {
-        if leadership.is_leader() {
-            let full = last_reconcile.is_none_or(|t| t.elapsed() >= RECONCILE_EVERY);
-            let started = tokio::time::Instant::now();
-            let result = if full {
-                engine.reconcile().await
-            } else {
-                engine.sync_changes().await
-            };
-            match result {
-                Ok(report) => {
-                    if full {
-                        last_reconcile = Some(started);
-                    }
-                    metrics::gauge!("sync_last_success_timestamp_seconds")
-                        .set(Timestamp::now().as_second() as f64);
-                    metrics::histogram!("sync_duration_seconds")
-                        .record(started.elapsed().as_secs_f64());
-                    tracing::debug!(?report, full, "sync cycle done");
-                }
-                Err(err) => {
-                    metrics::counter!("sync_failures_total").increment(1);
-                    tracing::warn!(
-                        error = %chain(&err),
-                        full,
-                        "sync cycle failed; retrying next cycle"
-                    );
-                }
-            }
-        } else {
-            // A new leader starts with a full reconcile.
-            last_reconcile = None;
-        }
-        tokio::select! {
-            () = cancel.cancelled() => break,
-            () = tokio::time::sleep(interval) => {}
-        }
-    }
+    let cycle = move |full: bool| {
+        let engine = engine.clone();
+        async move { engine.cycle(full).await }
+    };
+    cycles::supervise(cycle, leadership, interval, health, cancel).await;
 }

@@ -65,6 +65,7 @@ struct Inner {
     unmapped: BTreeMap<String, UnmappedApprover>,
     pending: HashMap<ChatUserId, PendingSnapshot>,
     watermark: Option<Timestamp>,
+    last_sync_success: Option<Timestamp>,
     audit: VecDeque<AuditEntry>,
 }
 
@@ -382,6 +383,15 @@ impl Store for MemoryStore {
 
     async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError> {
         self.lock().watermark = Some(at);
+        Ok(())
+    }
+
+    async fn last_sync_success(&self) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.lock().last_sync_success)
+    }
+
+    async fn set_last_sync_success(&self, at: Timestamp) -> Result<(), StoreError> {
+        self.lock().last_sync_success = Some(at);
         Ok(())
     }
 

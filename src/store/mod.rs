@@ -291,6 +291,13 @@ pub trait Store: Send + Sync + 'static {
     /// Moves the watermark (after a batch is fully handled).
     async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError>;
 
+    /// When a sync cycle last succeeded, on whichever replica led; `None` if none ever did.
+    /// Read by `check`, which runs as a process of its own.
+    async fn last_sync_success(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Records that a sync cycle succeeded at `at`.
+    async fn set_last_sync_success(&self, at: Timestamp) -> Result<(), StoreError>;
+
     // --- Audit log ------------------------------------------------------------------------------------
 
     /// Appends to the audit log, which keeps only the newest entries ([`AUDIT_LOG_LIMIT`] unless

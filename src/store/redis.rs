@@ -364,6 +364,24 @@ impl RedisStore {
     }
 
     /// Every JSON value in the hash under `key`, read back.
+    /// The timestamp stored under `key`, if any.
+    async fn get_timestamp(&self, key: String) -> Result<Option<Timestamp>, StoreError> {
+        let value: Option<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.get(key).await }
+            })
+            .await?;
+        value
+            .map(|v| {
+                v.parse::<Timestamp>().map_err(|e| StoreError::Corrupt {
+                    key: key.clone(),
+                    source: Box::new(e),
+                })
+            })
+            .transpose()
+    }
+
     async fn hash_values<T: DeserializeOwned>(&self, key: String) -> Result<Vec<T>, StoreError> {
         let values: Vec<String> = self
             .call(|mut c| {
@@ -737,25 +755,23 @@ impl Store for RedisStore {
     }
 
     async fn watermark(&self) -> Result<Option<Timestamp>, StoreError> {
-        let key = self.key(format_args!("sync:watermark"));
-        let value: Option<String> = self
-            .call(|mut c| {
-                let key = key.clone();
-                async move { c.get(key).await }
-            })
-            .await?;
-        value
-            .map(|v| {
-                v.parse::<Timestamp>().map_err(|e| StoreError::Corrupt {
-                    key: key.clone(),
-                    source: Box::new(e),
-                })
-            })
-            .transpose()
+        self.get_timestamp(self.key(format_args!("sync:watermark")))
+            .await
     }
 
     async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError> {
         let key = self.key(format_args!("sync:watermark"));
+        self.call(|mut c| async move { c.set(key, at.to_string()).await })
+            .await
+    }
+
+    async fn last_sync_success(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.get_timestamp(self.key(format_args!("sync:last-success")))
+            .await
+    }
+
+    async fn set_last_sync_success(&self, at: Timestamp) -> Result<(), StoreError> {
+        let key = self.key(format_args!("sync:last-success"));
         self.call(|mut c| async move { c.set(key, at.to_string()).await })
             .await
     }

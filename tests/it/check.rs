@@ -4,6 +4,7 @@
 use crate::support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use coupa_approvals::check::{self, Report, Targets};
 use coupa_approvals::config::Settings;
@@ -12,6 +13,7 @@ use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, StepApprover};
 use coupa_approvals::sandbox::slack::FakeSlack;
 use coupa_approvals::sandbox::{World, env};
 use coupa_approvals::store::{MemoryStore, RedisStore, Store};
+use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use support::fake_chat::FakeChat;
@@ -305,5 +307,61 @@ async fn a_redis_certificate_from_an_unknown_authority_gets_a_hint_about_redis_c
             .unwrap_or_default()
             .contains("REDIS_CA_FILE"),
         "{store:?}"
+    );
+}
+
+/// `check` on Redis, where the service's leader last recorded a successful sync `ago`.
+async fn check_after_a_sync(installation: &Installation, ago: Option<Duration>) -> Report {
+    let namespace = support::RedisNamespace::new("check-sync");
+    let store = namespace.arc_store();
+    if let Some(ago) = ago {
+        let at = Timestamp::now()
+            .checked_sub(SignedDuration::try_from(ago).unwrap())
+            .unwrap();
+        store.set_last_sync_success(at).await.unwrap();
+    }
+    installation.check_with(store).await
+}
+
+#[tokio::test]
+async fn a_sync_that_has_not_succeeded_for_over_five_intervals_is_named_with_what_to_do() {
+    let installation = Installation::new().await;
+    let interval = installation.settings.sync_interval;
+    let report = check_after_a_sync(&installation, Some(interval * 6)).await;
+    assert!(!report.ok);
+    let sync = line(&report, "sync");
+    assert!(!sync.ok);
+    let seconds: u64 = sync
+        .detail
+        .strip_prefix("sync has not succeeded for ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", sync.detail));
+    assert!(seconds >= (interval * 6).as_secs(), "{}", sync.detail);
+    assert!(
+        sync.fix.as_deref().unwrap_or_default().contains("its log"),
+        "{sync:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_sync_that_succeeded_within_five_intervals_passes() {
+    let installation = Installation::new().await;
+    let interval = installation.settings.sync_interval;
+    let report = check_after_a_sync(&installation, Some(interval * 4)).await;
+    let sync = line(&report, "sync");
+    assert!(sync.ok, "{sync:?}");
+    assert!(sync.detail.starts_with("last succeeded "), "{sync:?}");
+    assert!(report.ok, "{}", report.to_text());
+}
+
+#[tokio::test]
+async fn check_says_when_no_sync_ever_succeeded() {
+    let installation = Installation::new().await;
+    let report = check_after_a_sync(&installation, None).await;
+    let sync = line(&report, "sync");
+    assert!(
+        sync.detail.starts_with("no sync has succeeded yet"),
+        "{sync:?}"
     );
 }

@@ -1,13 +1,18 @@
-//! The operational routes of a running app: health, readiness, metrics, 404s, graceful stop.
+//! The operational routes of a running app: health, readiness (the store, and sync on the
+//! leader), metrics, 404s, graceful stop.
 
 use crate::support;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use coupa_approvals::app::App;
 use coupa_approvals::config::Settings;
-use coupa_approvals::store::MemoryStore;
+use coupa_approvals::engine::sync::SyncHealth;
+use coupa_approvals::store::{MemoryStore, RedisStore, Store};
+use coupa_approvals::web::{self, WebState};
+use secrecy::SecretString;
 
 fn settings() -> Settings {
     support::minimal_settings()
@@ -173,4 +178,111 @@ async fn a_graceful_stop_releases_the_sync_lease_at_once() {
             .unwrap(),
         "the lease was free right after the stop"
     );
+}
+
+/// A clock the test moves, in whole seconds.
+fn movable_clock() -> (coupa_approvals::engine::Clock, Arc<AtomicI64>) {
+    let now = Arc::new(AtomicI64::new(1_700_000_000));
+    let clock: coupa_approvals::engine::Clock = {
+        let now = now.clone();
+        Arc::new(move || jiff::Timestamp::from_second(now.load(Ordering::SeqCst)).unwrap())
+    };
+    (clock, now)
+}
+
+/// The operational routes alone, on `store`, with `sync` saying how sync keeps up.
+async fn serve_operational(store: Arc<dyn Store>, sync: SyncHealth) -> std::net::SocketAddr {
+    let router = web::router(WebState { store, sync });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
+#[tokio::test]
+async fn readyz_on_the_sync_leader_answers_503_once_sync_has_not_succeeded_for_five_intervals() {
+    let (clock, now) = movable_clock();
+    let sync = SyncHealth::new(Duration::from_secs(60), clock);
+    let addr = serve_operational(Arc::new(MemoryStore::new()), sync.clone()).await;
+    sync.leading(true);
+    sync.succeeded();
+    now.fetch_add(300, Ordering::SeqCst);
+    assert_eq!(
+        support::http::get(addr, "/readyz").await.unwrap().status,
+        200
+    );
+
+    now.fetch_add(42, Ordering::SeqCst);
+    let stale = support::http::get(addr, "/readyz").await.unwrap();
+    assert_eq!(stale.status, 503, "{stale:?}");
+    let body: serde_json::Value = serde_json::from_str(&stale.body).unwrap();
+    assert_eq!(
+        body["failing"]["sync"], "sync has not succeeded for 342 s",
+        "{body}"
+    );
+    assert!(body["failing"].get("store").is_none(), "{body}");
+
+    sync.succeeded();
+    assert_eq!(
+        support::http::get(addr, "/readyz").await.unwrap().status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn readyz_does_not_judge_a_replica_that_does_not_lead_on_sync() {
+    let (clock, now) = movable_clock();
+    let sync = SyncHealth::new(Duration::from_secs(60), clock);
+    let addr = serve_operational(Arc::new(MemoryStore::new()), sync.clone()).await;
+    sync.leading(true);
+    now.fetch_add(3_600, Ordering::SeqCst);
+    assert_eq!(
+        support::http::get(addr, "/readyz").await.unwrap().status,
+        503
+    );
+    sync.leading(false);
+    assert_eq!(
+        support::http::get(addr, "/readyz").await.unwrap().status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn readyz_names_what_is_not_ready_without_echoing_error_text() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let store = RedisStore::new(
+        &SecretString::from(format!("redis://{closed}")),
+        "readyz-no-echo",
+    )
+    .unwrap();
+    let (clock, now) = movable_clock();
+    let sync = SyncHealth::new(Duration::from_secs(60), clock);
+    sync.leading(true);
+    now.fetch_add(3_600, Ordering::SeqCst);
+    let addr = serve_operational(Arc::new(store), sync).await;
+
+    let response = support::http::get(addr, "/readyz").await.unwrap();
+
+    assert_eq!(response.status, 503);
+    let body: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+    let failing = body["failing"].as_object().unwrap();
+    let names: Vec<&str> = failing.keys().map(String::as_str).collect();
+    assert_eq!(names, ["store", "sync"], "{body}");
+    for internal in [
+        closed.to_string(),
+        closed.port().to_string(),
+        "refused".into(),
+    ] {
+        assert!(
+            !response
+                .body
+                .to_lowercase()
+                .contains(&internal.to_lowercase()),
+            "readyz echoed {internal:?}: {}",
+            response.body
+        );
+    }
 }

@@ -37,4 +37,5 @@ mod socket_mode;
 mod store_contract;
 mod store_outage;
 mod sync_cost;
+mod sync_loop;
 mod truthful_cards;

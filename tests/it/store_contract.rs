@@ -77,6 +77,7 @@ contract!(
     directory_entries_match_emails_case_insensitively_and_expire,
     not_found_directory_entries_are_cached_too,
     the_watermark_starts_empty_and_keeps_the_last_value,
+    the_last_sync_success_starts_empty_and_keeps_the_last_value,
     audit_entries_come_back_newest_first_and_the_log_is_bounded,
     unmapped_approvers_are_listed_by_email_until_forgotten,
     the_last_pending_list_is_kept_per_user,
@@ -551,6 +552,20 @@ async fn the_watermark_starts_empty_and_keeps_the_last_value(store: Arc<impl Sto
     store.set_watermark(first).await.unwrap();
     store.set_watermark(second).await.unwrap();
     assert_eq!(store.watermark().await.unwrap(), Some(second));
+}
+
+async fn the_last_sync_success_starts_empty_and_keeps_the_last_value(store: Arc<impl Store>) {
+    assert_eq!(store.last_sync_success().await.unwrap(), None);
+    let first: Timestamp = "2026-11-20T17:20:41Z".parse().unwrap();
+    let second: Timestamp = "2026-11-21T08:00:00.5Z".parse().unwrap();
+    store.set_last_sync_success(first).await.unwrap();
+    store.set_last_sync_success(second).await.unwrap();
+    assert_eq!(store.last_sync_success().await.unwrap(), Some(second));
+    assert_eq!(
+        store.watermark().await.unwrap(),
+        None,
+        "the watermark is another record"
+    );
 }
 
 fn audit(n: u64) -> AuditEntry {

@@ -199,6 +199,14 @@ impl<S: Store> Store for CountingStore<S> {
         self.count("set_watermark");
         self.inner.set_watermark(at).await
     }
+    async fn last_sync_success(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.count("last_sync_success");
+        self.inner.last_sync_success().await
+    }
+    async fn set_last_sync_success(&self, at: Timestamp) -> Result<(), StoreError> {
+        self.count("set_last_sync_success");
+        self.inner.set_last_sync_success(at).await
+    }
     async fn append_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
         self.count("append_audit");
         self.inner.append_audit(e).await

@@ -143,6 +143,12 @@ impl Store for SlowPingStore {
     async fn set_watermark(&self, at: Timestamp) -> Result<(), StoreError> {
         self.inner.set_watermark(at).await
     }
+    async fn last_sync_success(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.inner.last_sync_success().await
+    }
+    async fn set_last_sync_success(&self, at: Timestamp) -> Result<(), StoreError> {
+        self.inner.set_last_sync_success(at).await
+    }
     async fn append_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
         self.inner.append_audit(e).await
     }
