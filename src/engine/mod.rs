@@ -7,6 +7,8 @@
 //! - [`sync`]: deliver cards for pending approvals and keep every card true.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
+//! - `doubts`: the sync settling decisions whose outcome was unknown (unconfirmed by Coupa, or
+//!   cut off mid-call), from what Coupa shows.
 //! - [`clicks`]: repeated clicks on the same card answered once.
 //! - [`pending`]: "what's pending", live from Coupa.
 //! - `regarding`: which requisition a private reply names, from what the person was shown.
@@ -19,6 +21,7 @@ pub mod claim;
 pub mod clicks;
 pub mod decide;
 mod directory;
+mod doubts;
 mod error;
 pub(crate) mod leader;
 pub mod pending;

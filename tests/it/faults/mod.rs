@@ -8,3 +8,4 @@ mod coupa_decisions;
 mod coupa_sync;
 mod killed;
 mod redis_restart;
+mod unconfirmed;
