@@ -1,11 +1,12 @@
-//! Fault tests: after Coupa failing, Redis restarting, or the process being killed mid-decision,
-//! everything converges within one sync cycle — no duplicate cards, no approval without a card,
-//! no decision made twice, no card left claiming something untrue — and every user who clicked
-//! was told the truth.
+//! Fault tests: after Coupa failing, Redis restarting, or the process being killed or stopped
+//! mid-decision, everything converges within one sync cycle — no duplicate cards, no approval
+//! without a card, no decision made twice, no card left claiming something untrue, no decision
+//! without its outcome in the audit log — and every user who clicked was told the truth.
 
 mod claim_hold;
 mod coupa_decisions;
 mod coupa_sync;
 mod killed;
 mod redis_restart;
+mod terminated;
 mod unconfirmed;
