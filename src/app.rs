@@ -248,7 +248,11 @@ impl App {
             deadline = stopping => (deadline, false),
             () = &mut drained => (tokio::time::Instant::now(), true),
         };
-        if !done && tokio::time::timeout_at(deadline, &mut drained).await.is_err() {
+        if !done
+            && tokio::time::timeout_at(deadline, &mut drained)
+                .await
+                .is_err()
+        {
             tracing::warn!(
                 grace_secs = SHUTDOWN_GRACE.as_secs(),
                 tasks = tasks.len(),

@@ -24,8 +24,8 @@ use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
 use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
-use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
 use crate::domain::outcome::AUDIT_STARTED;
+use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
 use crate::domain::records::{ClaimOutcome, CoupaDecision, DecisionInDoubt, Settlement};
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChatUserId, Decision, Fingerprint, Requisition,
@@ -288,9 +288,7 @@ impl Engine {
         };
         let result = match executed {
             Ok(_) => DecisionResult::Done(request.decision),
-            Err(CoupaError::NotPending { .. }) => {
-                DecisionResult::Refused(Refusal::NoLongerPending)
-            }
+            Err(CoupaError::NotPending { .. }) => DecisionResult::Refused(Refusal::NoLongerPending),
             // Coupa may have acted (the request reached it, and its answer or a fresh read did
             // not tell): the claim and the record of the decision stay for the sync to settle.
             Err(CoupaError::Unknown { .. }) => DecisionResult::Unconfirmed,
@@ -394,21 +392,21 @@ impl Engine {
         comment: Option<String>,
     ) -> Result<(), EngineError> {
         self.edit_all(approval.id, requisition, approval, |card| {
-                if card.recipient == outcome.decided_by {
-                    CardState::DecidedHere {
-                        decision: outcome.decision,
-                        by: outcome.decided_by_name.clone(),
-                        at: outcome.at,
-                        reason: comment.clone(),
-                    }
-                } else {
-                    CardState::DecidedByOther {
-                        decision: outcome.decision,
-                        by: outcome.decided_by_name.clone(),
-                        at: outcome.at,
-                    }
+            if card.recipient == outcome.decided_by {
+                CardState::DecidedHere {
+                    decision: outcome.decision,
+                    by: outcome.decided_by_name.clone(),
+                    at: outcome.at,
+                    reason: comment.clone(),
                 }
-            })
+            } else {
+                CardState::DecidedByOther {
+                    decision: outcome.decision,
+                    by: outcome.decided_by_name.clone(),
+                    at: outcome.at,
+                }
+            }
+        })
         .await?;
         let cards = self.store.cards(approval.id).await?;
         if cards.is_empty() {

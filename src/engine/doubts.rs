@@ -117,8 +117,15 @@ impl Engine {
         match self.resolved_state(requisition, approval) {
             Some(state) => {
                 let mut report = SyncReport::default();
-                self.close(approval.id, requisition, approval, &cards, &state, &mut report)
-                    .await
+                self.close(
+                    approval.id,
+                    requisition,
+                    approval,
+                    &cards,
+                    &state,
+                    &mut report,
+                )
+                .await
             }
             None => {
                 for delivered in &cards {

@@ -1107,15 +1107,20 @@ async fn a_timed_out_rejection_whose_approval_still_shows_pending_is_unknown() {
         .unwrap_err();
 
     assert!(
-        matches!(error, CoupaError::Unknown { action: "reject", .. }),
+        matches!(
+            error,
+            CoupaError::Unknown {
+                action: "reject",
+                ..
+            }
+        ),
         "{error:?}"
     );
     server.verify().await;
 }
 
 #[tokio::test]
-async fn an_approval_sent_to_an_unreachable_coupa_is_a_connection_error_because_it_never_arrived()
-{
+async fn an_approval_sent_to_an_unreachable_coupa_is_a_connection_error_because_it_never_arrived() {
     let server = MockServer::start().await;
     let mut settings = settings(&server);
     mount_token(&server, "tok").await;

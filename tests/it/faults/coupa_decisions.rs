@@ -127,7 +127,10 @@ async fn an_unconfirmed_approve_that_never_reached_coupa_is_freed_by_the_next_sy
     assert_eq!(w.hold.held(), 1);
     let before_sync = w.engine.decide(w.click(approval, Decision::Approve)).await;
     assert!(
-        matches!(before_sync, DecisionResult::Refused(Refusal::AlreadyDecided(_))),
+        matches!(
+            before_sync,
+            DecisionResult::Refused(Refusal::AlreadyDecided(_))
+        ),
         "{before_sync:?}"
     );
     assert!(

@@ -214,3 +214,65 @@ async fn killed_between_coupa_and_the_card_update_the_restart_tells_the_truth_an
     );
     assert_eq!(s.puts(), 1, "decided once");
 }
+
+#[tokio::test]
+async fn killed_after_coupa_applied_the_approve_but_before_it_answered_the_restart_confirms_it_and_fixes_the_card()
+ {
+    let namespace = RedisNamespace::new("faults-killed-applied");
+    let s = StandIns::new().await;
+    let requisition = s.requisition_for_daniel();
+    let approval = s.sandbox.current_approval(requisition).unwrap();
+    let first = ChildApp::start(&s, &namespace.prefix).await;
+    assert!(
+        until(Duration::from_secs(15), || s.cards().len() == 1).await,
+        "{}",
+        first.logs()
+    );
+    // Coupa applies the approve at once but answers only after the process is gone.
+    s.coupa_hold
+        .answer_late(Method::PUT, "/api/approvals/", Duration::from_secs(60));
+    let card = s.cards().remove(0);
+    assert_eq!(first.click(&card, "approve").await.status().as_u16(), 200);
+    assert!(
+        until(Duration::from_secs(10), || s.puts() == 1
+            && s.sandbox.approval_status(approval).as_deref()
+                == Some("approved"))
+        .await
+    );
+    first.kill().await;
+    s.coupa_hold.clear();
+    let store = namespace.store();
+    assert_eq!(outcomes(&store, approval).await, ["started"]);
+
+    let second = ChildApp::start(&s, &namespace.prefix).await;
+    let settled = async {
+        while outcomes(&store, approval).await.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    assert!(
+        tokio::time::timeout(Duration::from_secs(30), settled)
+            .await
+            .is_ok(),
+        "{:?}\n{}",
+        outcomes(&store, approval).await,
+        second.logs()
+    );
+    assert_eq!(
+        outcomes(&store, approval).await,
+        ["started", "confirmed: approved"]
+    );
+    assert!(store.doubts().await.unwrap().is_empty());
+    let outcome = store.claim_outcome(approval).await.unwrap().unwrap();
+    assert!(outcome.confirmed, "{outcome:?}");
+    assert!(
+        until(Duration::from_secs(5), || s.cards()[0]
+            .text
+            .starts_with("Approved"))
+        .await,
+        "{:#?}",
+        s.cards()
+    );
+    assert_eq!(s.cards().len(), 1, "no duplicate card");
+    assert_eq!(s.puts(), 1, "decided once");
+}

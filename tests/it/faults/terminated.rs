@@ -14,7 +14,7 @@ use coupa_approvals::store::Store;
 
 #[tokio::test]
 async fn sigterm_while_coupa_holds_an_approve_lets_the_decision_finish_reply_and_audit_then_exits_0()
-{
+ {
     let namespace = RedisNamespace::new("faults-sigterm-deciding");
     let s = StandIns::new().await;
     let requisition = s.requisition_for_daniel();
@@ -32,7 +32,10 @@ async fn sigterm_while_coupa_holds_an_approve_lets_the_decision_finish_reply_and
 
     app.terminate();
     assert!(
-        until(Duration::from_secs(5), || app.logs().contains("SIGTERM received")).await,
+        until(Duration::from_secs(5), || app
+            .logs()
+            .contains("SIGTERM received"))
+        .await,
         "{}",
         app.logs()
     );

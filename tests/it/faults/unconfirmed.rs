@@ -20,8 +20,7 @@ async fn group_delivered() -> (FaultWorld, ApprovalId, (CoupaUserId, ChatUserId)
     let w = FaultWorld::new().await;
     let sofia = (
         w.sandbox.add_user("sofia@example.com", "Sofia", "Berg"),
-        w.chat
-            .add_user("USOFIA", "Sofia Berg", "sofia@example.com"),
+        w.chat.add_user("USOFIA", "Sofia Berg", "sofia@example.com"),
     );
     let group = w.sandbox.add_group("Facilities", &[w.daniel.0, sofia.0]);
     let requisition = w.sandbox.add_requisition(NewRequisition {
@@ -106,7 +105,11 @@ async fn unconfirmed_after_a_500() -> (FaultWorld, ApprovalId, (CoupaUserId, Cha
         matches!(&sofias, DecisionResult::Refused(Refusal::AlreadyDecided(o)) if !o.confirmed),
         "{sofias:?}"
     );
-    assert_eq!(w.puts(), 1, "no second decision is sent while the first is in doubt");
+    assert_eq!(
+        w.puts(),
+        1,
+        "no second decision is sent while the first is in doubt"
+    );
     assert_eq!(w.store.doubts().await.unwrap().len(), 1);
     (w, approval, sofia)
 }
