@@ -291,7 +291,10 @@ impl Engine {
             Err(CoupaError::NotPending { .. }) => DecisionResult::Refused(Refusal::NoLongerPending),
             // Coupa may have acted (the request reached it, and its answer or a fresh read did
             // not tell): the claim and the record of the decision stay for the sync to settle.
-            Err(CoupaError::Unknown { .. }) => DecisionResult::Unconfirmed,
+            Err(err @ CoupaError::Unknown { .. }) => {
+                tracing::warn!(error = %chain(&err), approval = %request.approval, "Coupa could not confirm the decision; the next sync settles it");
+                DecisionResult::Unconfirmed
+            }
             // Anything else proves Coupa did not act: refused before processing, or never
             // reached (see `CoupaClient::decide`).
             Err(err) => {
