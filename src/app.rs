@@ -1,4 +1,12 @@
 //! Wiring: build every component from [`Settings`], serve HTTP, stop gracefully.
+//!
+//! A graceful stop (SIGTERM, as Kubernetes sends on a rolling deploy) first stops taking new
+//! work: no new connection is accepted and Socket Mode stops receiving. Then, for up to
+//! [`SHUTDOWN_GRACE`], requests in progress finish and so do the tasks they spawned (decisions,
+//! replies, lookups: tracked by a [`TaskTracker`]) and the sync cycle under way; what is still
+//! running then is logged by count and cut off (a decision cut off mid-call is settled by the
+//! next sync from its record of intent). The sync lease is handed over and Socket Mode closed,
+//! each within a few seconds: the process exits within [`SHUTDOWN_LIMIT`] of the signal.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,6 +16,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::chat::port::ChatError;
 use crate::config::{HttpLimits, Settings};
@@ -24,8 +33,22 @@ use crate::store::{self, Store, StoreError};
 use crate::telemetry::chain;
 use crate::web::{self, WebState};
 
-/// How long in-flight work may run after a stop signal before the process exits anyway.
+/// How long in-flight work (requests, the decisions and replies they started, a sync cycle) may
+/// run after a stop signal before it is cut off.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How long handing the sync lease over may take at a stop, after in-flight work.
+const LEASE_HANDOVER: Duration = Duration::from_secs(3);
+
+/// How long closing Socket Mode's connections may take at a stop, last.
+const SOCKET_CLOSE: Duration = Duration::from_secs(3);
+
+/// The longest a graceful stop takes, from the signal to the exit. A supervisor's own grace
+/// period (Kubernetes' `terminationGracePeriodSeconds`) must be longer, or it kills decisions
+/// the service would have finished.
+pub const SHUTDOWN_LIMIT: Duration = SHUTDOWN_GRACE
+    .saturating_add(LEASE_HANDOVER)
+    .saturating_add(SOCKET_CLOSE);
 
 /// Why the service could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +84,7 @@ pub struct App {
     socket_mode: Option<socket::SocketMode>,
     leading: Arc<AtomicBool>,
     http: HttpLimits,
+    tasks: TaskTracker,
 }
 
 impl App {
@@ -98,6 +122,7 @@ impl App {
             settings.engine_settings(),
             engine::system_clock(),
         );
+        let tasks = TaskTracker::new();
         let context = SlackContext {
             engine: engine.clone(),
             slack: slack.clone(),
@@ -105,6 +130,7 @@ impl App {
             coupa: settings.coupa.instance_url.clone(),
             confirm_above: settings.confirm_above_amount,
             clicks: ClickGate::default(),
+            tasks: tasks.clone(),
         };
         let sync_health = SyncHealth::new(settings.sync_interval, engine::system_clock());
         let mut router = web::router(WebState {
@@ -138,6 +164,7 @@ impl App {
             socket_mode,
             leading: Arc::new(AtomicBool::new(false)),
             http: settings.http,
+            tasks,
         })
     }
 
@@ -161,8 +188,8 @@ impl App {
         self.store.clone()
     }
 
-    /// Serves until `stop` completes, then stops accepting, lets in-flight requests finish for
-    /// up to [`SHUTDOWN_GRACE`], and returns.
+    /// Serves until `stop` completes, then stops taking new work and lets the work in progress
+    /// finish for up to [`SHUTDOWN_GRACE`] (see the module docs), and returns.
     pub async fn run_until_stopped(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
@@ -209,32 +236,52 @@ impl App {
             self.http.header_read_timeout,
             cancel.clone(),
         );
-        tokio::select! {
-            () = server => {}
-            () = async {
+        let tasks = self.tasks;
+        // Requests in progress and the tasks they spawn finish together: a request still being
+        // answered may yet spawn one (the tracker takes it after `close`, and waits for it too).
+        let drained = async {
+            tokio::join!(server, async {
                 cancel.cancelled().await;
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
-            } => {
-                tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "in-flight work did not finish in time; stopping anyway");
-            }
+                tasks.close();
+                tasks.wait().await;
+            });
+        };
+        let stopping = async {
+            cancel.cancelled().await;
+            tokio::time::Instant::now() + SHUTDOWN_GRACE
+        };
+        tokio::pin!(drained);
+        // Work drains only once the stop is seen, so the stop is seen first.
+        let (deadline, done) = tokio::select! {
+            biased;
+            deadline = stopping => (deadline, false),
+            () = &mut drained => (tokio::time::Instant::now(), true),
+        };
+        if !done
+            && tokio::time::timeout_at(deadline, &mut drained)
+                .await
+                .is_err()
+        {
+            tracing::warn!(
+                grace_secs = SHUTDOWN_GRACE.as_secs(),
+                tasks = tasks.len(),
+                "in-flight work did not finish in time; stopping anyway (the next sync settles any decision cut off)"
+            );
         }
         // Hand the sync lease over at once rather than make another replica wait out its TTL.
         cancel.cancel();
-        if tokio::time::timeout(Duration::from_secs(3), leader_task)
+        if tokio::time::timeout(LEASE_HANDOVER, leader_task)
             .await
             .is_err()
         {
             tracing::warn!("the sync lease was not released in time; it expires by itself");
         }
-        // A sync cycle in progress finishes; Socket Mode closes its connections.
-        if tokio::time::timeout(SHUTDOWN_GRACE, sync_task)
-            .await
-            .is_err()
-        {
+        // A sync cycle in progress finishes, within the same grace as everything else.
+        if tokio::time::timeout_at(deadline, sync_task).await.is_err() {
             tracing::warn!("a sync cycle was still running at shutdown; the next leader redoes it");
         }
         if let Some(task) = socket_task {
-            let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
+            let _ = tokio::time::timeout(SOCKET_CLOSE, task).await;
         }
         tracing::info!("stopped");
         Ok(())

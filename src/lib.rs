@@ -12,10 +12,10 @@
 //! | [`cli`] | the command line (`run`, `check`, `demo`) |
 //! | [`config`] | typed [`config::Settings`] from the environment and `.env` (every problem at once), or built in code with the same defaults |
 //! | [`telemetry`] | tracing subscriber (text or JSON), errors with their causes for logs, the Prometheus recorder |
-//! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully |
+//! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully (decisions and replies under way finish first) |
 //! | [`check`] | `coupa-approvals check`: diagnose an installation (store, sync staleness, Coupa, Slack, identity); each failure names its cause and what to do |
-//! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what a card showed and what changed since ([`domain::change`]); what the bot remembers ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
-//! | [`engine`] | the use cases and every business rule: sync (its loop, which outlives failed and panicking cycles, backs off and gives the lease up; the watermark; how stale it is), directory, decide under a claim, repeated clicks, pending (each person's answer kept briefly, asks coalesced, a few lookups at once), leader; names no chat platform and words nothing a user reads |
+//! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what a card showed and what changed since ([`domain::change`]); what the bot remembers, decisions in doubt included ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
+//! | [`engine`] | the use cases and every business rule: sync (its loop, which outlives failed and panicking cycles, backs off and gives the lease up; the watermark; how stale it is), directory, decide under a claim (its intent on record before Coupa is called), settle decisions whose outcome was unknown, repeated clicks, pending (each person's answer kept briefly, asks coalesced, a few lookups at once), leader; names no chat platform and words nothing a user reads |
 //! | [`coupa`] | the Coupa client (OAuth2, paging, retries, a rate limit that grants decisions the next slot first), its JSON model |
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, tell one person, find people, name the platform) and card view model |
 //! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |

@@ -558,10 +558,13 @@ impl CoupaClient {
     ///
     /// - 400 for an approval that is no longer pending → [`CoupaError::NotPending`] with Coupa's
     ///   message; 404 → [`CoupaError::NotFound`].
-    /// - After a failure that may have reached Coupa, the approval is re-read: if it shows the
-    ///   decision, this returns `Ok`; if it is still pending, the original error (the decision did
-    ///   not take effect; should it still land later, the next sync shows it); if it was decided
-    ///   otherwise, `NotPending`; if it cannot be read, [`CoupaError::Unknown`].
+    /// - A failure that proves the request never reached Coupa (no connection was made, after
+    ///   the allowed attempts; 429 or 401 refused before processing) is returned as it is: the
+    ///   caller may try again.
+    /// - After any other failure (a timeout, a broken connection, a 5xx) the approval is re-read:
+    ///   if it shows the decision, this returns `Ok`; if it was decided otherwise, `NotPending`;
+    ///   if it is still pending or cannot be read, [`CoupaError::Unknown`]: Coupa may still be
+    ///   applying the request, so only a later read can tell.
     pub async fn decide(
         &self,
         id: ApprovalId,
@@ -680,8 +683,13 @@ impl CoupaClient {
                 tracing::info!(approval = %id, action = action.verb(), "the decision took effect");
                 Ok(approval)
             }
-            // Still waiting: the decision did not take effect, and the caller may try again.
-            Ok(approval) if approval.status.is_actionable() => Err(cause),
+            // Still waiting, as of now: a request that reached Coupa may yet be applied (a
+            // timed-out or 5xx request can still be running there), so this proves nothing.
+            Ok(approval) if approval.status.is_actionable() => Err(CoupaError::Unknown {
+                id,
+                action: action.verb(),
+                cause: format!("{cause}; the approval still shows pending"),
+            }),
             Ok(approval) => Err(CoupaError::NotPending {
                 id,
                 message: format!("Coupa now shows it as {}", status_word(&approval.status)),

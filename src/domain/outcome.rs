@@ -1,5 +1,5 @@
 //! What came of a decision request: done, refused for a reason, failed for a cause, or
-//! unconfirmed. The engine reports these; each chat adapter words them for the person who
+//! unconfirmed; and how a decision whose outcome was not known ended, once the sync read Coupa. The engine reports these; each chat adapter words them for the person who
 //! clicked, so nothing here is a sentence a user reads.
 //!
 //! The labels below are stable names: `decisions_total{outcome=…}` and the audit log's `outcome`
@@ -133,6 +133,36 @@ impl DecisionResult {
     }
 }
 
+/// The audit log's `outcome` of a decision about to be sent to Coupa: the record of intent,
+/// written before the call, so that a process stopped at any later point leaves a trace that the
+/// next sync completes.
+pub const AUDIT_STARTED: &str = "started";
+
+/// How a decision whose outcome was not known (unconfirmed, or cut off mid-call) ended, as the
+/// sync found the approval in Coupa afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoubtEnding {
+    /// Coupa shows the decision: it took effect.
+    Applied(Decision),
+    /// Coupa still waits for a decision: it did not take effect.
+    NotApplied,
+    /// Coupa shows the approval settled otherwise (decided the other way, withdrawn, moved on):
+    /// this decision did not take effect.
+    Overtaken,
+}
+
+impl DoubtEnding {
+    /// The audit log's `outcome`: `confirmed: approved`, `confirmed: rejected`,
+    /// `not applied: still pending in Coupa` or `not applied: settled otherwise in Coupa`.
+    pub fn audit_outcome(self) -> String {
+        match self {
+            DoubtEnding::Applied(decision) => format!("confirmed: {}", decision.past_tense()),
+            DoubtEnding::NotApplied => "not applied: still pending in Coupa".to_owned(),
+            DoubtEnding::Overtaken => "not applied: settled otherwise in Coupa".to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +190,19 @@ mod tests {
             "failed: Coupa refused the request"
         );
         assert_eq!(DecisionResult::Unconfirmed.audit_outcome(), "unconfirmed");
+        assert_eq!(AUDIT_STARTED, "started");
+        assert_eq!(
+            DoubtEnding::Applied(Decision::Reject).audit_outcome(),
+            "confirmed: rejected"
+        );
+        assert_eq!(
+            DoubtEnding::NotApplied.audit_outcome(),
+            "not applied: still pending in Coupa"
+        );
+        assert_eq!(
+            DoubtEnding::Overtaken.audit_outcome(),
+            "not applied: settled otherwise in Coupa"
+        );
     }
 
     #[test]

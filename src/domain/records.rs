@@ -1,6 +1,6 @@
-//! What the bot remembers, in the engine's words: the outcome recorded with a claim, the cards
-//! it delivered (and what they showed), a settled approval's cards with how it ended, what the
-//! directory cache knows, approvers without a chat account, the last
+//! What the bot remembers, in the engine's words: the outcome recorded with a claim, a decision
+//! sent to Coupa whose outcome is not yet known, the cards it delivered (and what they showed), a
+//! settled approval's cards with how it ended, what the directory cache knows, approvers without a chat account, the last
 //! "what's pending" list shown to someone, and the audit log.
 //!
 //! The store persists these as JSON, so their serde field names are a stored format: records
@@ -26,6 +26,61 @@ pub struct ClaimOutcome {
     pub at: Timestamp,
     /// Whether Coupa confirmed it.
     pub confirmed: bool,
+}
+
+/// A decision about to be sent, or sent, to Coupa whose outcome is not known yet: recorded before
+/// Coupa is called and forgotten once the outcome is known. One that stays (Coupa's answer could
+/// not confirm it, or the decider stopped mid-call) is settled by the next sync once its decider
+/// no longer holds the claim: it reads the approval and records how the decision ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionInDoubt {
+    /// The approval decided.
+    pub approval: ApprovalId,
+    /// Its requisition.
+    pub requisition: RequisitionId,
+    /// Approve or reject.
+    pub decision: Decision,
+    /// The chat user who decided.
+    pub decided_by: ChatUserId,
+    /// Their display name.
+    pub decided_by_name: String,
+    /// Their email, as mapped to Coupa.
+    pub email: String,
+    /// The approver's own comment, shown on their card.
+    pub comment: Option<String>,
+    /// The reason sent to Coupa (with the attribution).
+    pub reason: String,
+    /// When the decision was sent.
+    pub at: Timestamp,
+    /// The token of the claim that carries it, so that whoever settles it can end that claim.
+    pub claim: String,
+}
+
+impl DecisionInDoubt {
+    /// The claim outcome this decision records: `confirmed` once Coupa shows it.
+    pub fn outcome(&self, confirmed: bool) -> ClaimOutcome {
+        ClaimOutcome {
+            decision: self.decision,
+            decided_by: self.decided_by.clone(),
+            decided_by_name: self.decided_by_name.clone(),
+            at: self.at,
+            confirmed,
+        }
+    }
+
+    /// An audit entry for this decision with `outcome`, made `at`.
+    pub fn audit(&self, at: Timestamp, outcome: String) -> AuditEntry {
+        AuditEntry {
+            at,
+            actor: self.decided_by.clone(),
+            actor_email: Some(self.email.clone()),
+            approval: self.approval,
+            requisition: Some(self.requisition),
+            decision: self.decision,
+            outcome,
+            reason: Some(self.reason.clone()),
+        }
+    }
 }
 
 /// One card delivered to one chat user for one approval.
@@ -187,7 +242,8 @@ pub struct AuditEntry {
     pub requisition: Option<RequisitionId>,
     /// What they chose.
     pub decision: Decision,
-    /// What came of it (`approved`, `rejected`, `refused: not pending`, `unknown`, …).
+    /// What came of it (`started` before Coupa is called, then `approved`, `rejected`,
+    /// `refused: not_pending`, `unconfirmed`, …; see [`super::outcome`]).
     pub outcome: String,
     /// The reason sent to Coupa, if any.
     pub reason: Option<String>,
@@ -226,6 +282,18 @@ mod tests {
                 confirmed: false,
             }
         );
+    }
+
+    #[test]
+    fn a_stored_decision_in_doubt_reads() {
+        let doubt: DecisionInDoubt = stored(
+            r#"{"approval":90211,"requisition":4812,"decision":"approve","decided_by":"UDANIEL","decided_by_name":"Daniel Okafor","email":"daniel@example.com","comment":null,"reason":"Approved in Slack by Daniel Okafor <daniel@example.com>","at":"2025-11-20T17:20:40Z","claim":"0123456789abcdef0123456789abcdef"}"#,
+        );
+        assert_eq!(doubt.approval, ApprovalId(90_211));
+        assert_eq!(doubt.decided_by, ChatUserId::from("UDANIEL"));
+        assert_eq!(doubt.claim, "0123456789abcdef0123456789abcdef");
+        assert!(!doubt.outcome(false).confirmed);
+        assert_eq!(doubt.audit(at(), "started".into()).outcome, "started");
     }
 
     #[test]

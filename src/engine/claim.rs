@@ -66,6 +66,11 @@ impl ClaimGuard {
         }
     }
 
+    /// The token that holds the claim.
+    pub(crate) fn token(&self) -> &ClaimToken {
+        &self.token
+    }
+
     /// Whether the claim is still ours: renewed recently enough that it cannot have run out.
     pub(crate) fn is_held(&self) -> bool {
         Instant::now() < *self.until.lock().unwrap_or_else(PoisonError::into_inner)

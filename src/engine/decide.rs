@@ -2,12 +2,19 @@
 //!
 //! The order is the design's, and every step that says no stops before Coupa is called:
 //! button expired? → the clicker is a recorded recipient of this card? → claim the approval →
-//! fresh Coupa read: still pending, same approver, same fingerprint? → Coupa approve or reject
-//! with the attribution reason → edit every copy of the card → audit record.
+//! fresh Coupa read: still pending, same approver, same fingerprint? → the intent on record (a
+//! decision in doubt, and a `started` audit entry) → Coupa approve or reject with the
+//! attribution reason → audit record of the outcome → edit every copy of the card.
 //!
 //! The claim ([`super::claim`]) is short-lived and renewed while the decision runs, and ends as
 //! what happened says: kept with a recorded outcome, left to run out when Coupa may have acted,
 //! released otherwise. Coupa is called only while the claim is surely still held.
+//!
+//! A decision Coupa may or may not have applied (its answer timed out, broke off or was a 5xx,
+//! and a fresh read still shows the approval pending or cannot be made) is *unconfirmed*: the
+//! claim is kept with an unconfirmed outcome, and the record of intent stays for the next sync to
+//! settle ([`super::doubts`]). Only a failure that proves Coupa never saw the request releases
+//! the claim.
 
 use std::time::Instant;
 
@@ -17,13 +24,14 @@ use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
 use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
+use crate::domain::outcome::AUDIT_STARTED;
 use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
-use crate::domain::records::{AuditEntry, ClaimOutcome, CoupaDecision, Settlement};
+use crate::domain::records::{ClaimOutcome, CoupaDecision, DecisionInDoubt, Settlement};
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChatUserId, Decision, Fingerprint, Requisition,
     RequisitionId,
 };
-use crate::store::Claim;
+use crate::store::{Claim, ClaimToken};
 use crate::telemetry::chain;
 
 use super::claim::{CLAIM_HOLD, CLAIM_TTL, ClaimGuard};
@@ -255,21 +263,57 @@ impl Engine {
             &email,
             request.comment.as_deref(),
         );
-        claim.coupa_may_act();
-        let executed = match request.decision {
-            Decision::Approve => self.decision_coupa.approve(request.approval, &reason).await,
-            Decision::Reject => self.decision_coupa.reject(request.approval, &reason).await,
-        };
-        let at = self.now();
-        let outcome = ClaimOutcome {
+        let doubt = DecisionInDoubt {
+            approval: request.approval,
+            requisition: request.requisition,
             decision: request.decision,
             decided_by: request.user.clone(),
             decided_by_name: person.full_name.clone(),
+            email,
+            comment: request.comment.clone(),
+            reason,
+            at: self.now(),
+            claim: claim.token().0.clone(),
+        };
+        // The intent is on record before Coupa can act: whatever stops this decision from here
+        // on (a crash, a kill, a store outage), the next sync finds it and records how it ended.
+        self.record_intent(&doubt).await?;
+        claim.coupa_may_act();
+        let executed = match request.decision {
+            Decision::Approve => self.decision_coupa.approve(request.approval, &doubt.reason).await,
+            Decision::Reject => self.decision_coupa.reject(request.approval, &doubt.reason).await,
+        };
+        let at = self.now();
+        let outcome = ClaimOutcome {
             at,
-            confirmed: true,
+            ..doubt.outcome(true)
         };
         let result = match executed {
-            Ok(_) => {
+            Ok(_) => DecisionResult::Done(request.decision),
+            Err(CoupaError::NotPending { .. }) => DecisionResult::Refused(Refusal::NoLongerPending),
+            // Coupa may have acted (the request reached it, and its answer or a fresh read did
+            // not tell): the claim and the record of the decision stay for the sync to settle.
+            Err(err @ CoupaError::Unknown { .. }) => {
+                tracing::warn!(error = %chain(&err), approval = %request.approval, "Coupa could not confirm the decision; the next sync settles it");
+                DecisionResult::Unconfirmed
+            }
+            // Anything else proves Coupa did not act: refused before processing, or never
+            // reached (see `CoupaClient::decide`).
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), approval = %request.approval, "Coupa refused the decision");
+                DecisionResult::Failed(EngineError::Coupa(err).cause())
+            }
+        };
+
+        // 6. The audit trail: who, what, when, and what came of it; written before the claim
+        // and the record of intent change, so that the log never misses an outcome the store
+        // shows.
+        let entry = doubt.audit(at, result.audit_outcome());
+        if let Err(err) = self.store.append_audit(&entry).await {
+            tracing::error!(error = %chain(&err), ?entry, "could not write the audit record");
+        }
+        match &result {
+            DecisionResult::Done(_) => {
                 // Coupa did it: from here on a store failure must not turn the answer into
                 // "failed". Whatever is not recorded or edited now, the next sync shows.
                 match claim.finish(&outcome, CLAIM_TTL).await {
@@ -281,89 +325,101 @@ impl Engine {
                         tracing::warn!(error = %chain(&err), approval = %request.approval, "could not record the decision's outcome");
                     }
                 }
-                // 6. Every copy of the card says what happened and who did it.
-                let decided_by = person.full_name.clone();
-                let comment = request.comment.clone();
-                let decision = request.decision;
-                let user = request.user.clone();
-                let edited = self
-                    .edit_all(request.approval, &requisition, &approval, |card| {
-                        if card.recipient == user {
-                            CardState::DecidedHere {
-                                decision,
-                                by: decided_by.clone(),
-                                at,
-                                reason: comment.clone(),
-                            }
-                        } else {
-                            CardState::DecidedByOther {
-                                decision,
-                                by: decided_by.clone(),
-                                at,
-                            }
-                        }
-                    })
-                    .await;
-                let forgotten = match edited {
-                    Ok(_) => match self.store.cards(request.approval).await {
-                        Ok(cards) => {
-                            self.settle(
-                                request.approval,
-                                cards,
-                                Settlement::Decided(outcome.clone()),
-                            )
-                            .await
-                        }
-                        Err(err) => Err(err.into()),
-                    },
-                    Err(err) => Err(err),
-                };
-                if let Err(err) = forgotten {
-                    tracing::warn!(error = %chain(&err), approval = %request.approval, "could not update the cards' records; the next sync closes them");
-                }
-                DecisionResult::Done(request.decision)
             }
-            Err(CoupaError::NotPending { .. }) => {
-                claim.coupa_did_not_act();
-                self.refresh_to_truth(request.approval, request.requisition, None)
-                    .await;
-                DecisionResult::Refused(Refusal::NoLongerPending)
-            }
-            Err(CoupaError::Unknown { .. }) => {
+            DecisionResult::Unconfirmed => {
                 // Keep the claim: nobody may decide again until the next sync learns the truth.
                 let unconfirmed = ClaimOutcome {
                     confirmed: false,
-                    ..outcome
+                    ..outcome.clone()
                 };
                 if let Err(err) = claim.finish(&unconfirmed, CLAIM_TTL).await {
-                    // The claim then runs out within CLAIM_HOLD; Coupa itself refuses to decide
-                    // an approval twice.
+                    // The claim then runs out within CLAIM_HOLD and the next sync settles the
+                    // decision as a cut-off one; Coupa itself refuses to decide an approval twice.
                     tracing::warn!(error = %chain(&err), approval = %request.approval, "could not record an unconfirmed decision");
                 }
-                DecisionResult::Unconfirmed
             }
-            Err(err) => {
-                tracing::warn!(error = %chain(&err), approval = %request.approval, "Coupa refused the decision");
-                claim.coupa_did_not_act();
-                DecisionResult::Failed(EngineError::Coupa(err).cause())
-            }
-        };
+            _ => claim.coupa_did_not_act(),
+        }
+        if result != DecisionResult::Unconfirmed {
+            self.forget_intent(&doubt).await;
+        }
 
-        // 7. The audit trail: who, what, when, and what came of it.
-        let entry = AuditEntry {
-            at,
-            actor: request.user.clone(),
-            actor_email: Some(email),
-            approval: request.approval,
-            requisition: Some(request.requisition),
-            decision: request.decision,
-            outcome: result.audit_outcome(),
-            reason: Some(reason),
-        };
-        if let Err(err) = self.store.append_audit(&entry).await {
-            tracing::error!(error = %chain(&err), ?entry, "could not write the audit record");
+        // 7. Every copy of the card says what happened and who did it.
+        match &result {
+            DecisionResult::Done(_) => {
+                if let Err(err) = self
+                    .show_decided(&requisition, &approval, &outcome, request.comment.clone())
+                    .await
+                {
+                    tracing::warn!(error = %chain(&err), approval = %request.approval, "could not update the cards' records; the next sync closes them");
+                }
+            }
+            DecisionResult::Refused(_) => {
+                self.refresh_to_truth(request.approval, request.requisition, None)
+                    .await;
+            }
+            _ => {}
         }
         Ok(result)
+    }
+
+    /// Records that `doubt` is about to be sent to Coupa: in the store's index of decisions in
+    /// doubt, and in the audit log as `started`. Coupa is not called unless both are written.
+    async fn record_intent(&self, doubt: &DecisionInDoubt) -> Result<(), EngineError> {
+        self.store.record_doubt(doubt).await?;
+        if let Err(err) = self
+            .store
+            .append_audit(&doubt.audit(doubt.at, AUDIT_STARTED.to_owned()))
+            .await
+        {
+            self.forget_intent(doubt).await;
+            return Err(err.into());
+        }
+        Ok(())
+    }
+
+    /// Forgets the record of `doubt` once its outcome is known. A failure is logged: the sync
+    /// then finds the claim's outcome recorded, or the approval settled, and forgets it.
+    pub(crate) async fn forget_intent(&self, doubt: &DecisionInDoubt) {
+        let token = ClaimToken(doubt.claim.clone());
+        if let Err(err) = self.store.forget_doubt(doubt.approval, &token).await {
+            tracing::warn!(error = %chain(&err), approval = %doubt.approval, "could not forget a decided decision's record; the next sync does");
+        }
+    }
+
+    /// Edits every card of `approval` to say it was decided through the bot as `outcome` says
+    /// (in the decider's own words on their card, with `comment`), and keeps them as settled.
+    pub(crate) async fn show_decided(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        outcome: &ClaimOutcome,
+        comment: Option<String>,
+    ) -> Result<(), EngineError> {
+        self.edit_all(approval.id, requisition, approval, |card| {
+            if card.recipient == outcome.decided_by {
+                CardState::DecidedHere {
+                    decision: outcome.decision,
+                    by: outcome.decided_by_name.clone(),
+                    at: outcome.at,
+                    reason: comment.clone(),
+                }
+            } else {
+                CardState::DecidedByOther {
+                    decision: outcome.decision,
+                    by: outcome.decided_by_name.clone(),
+                    at: outcome.at,
+                }
+            }
+        })
+        .await?;
+        let cards = self.store.cards(approval.id).await?;
+        if cards.is_empty() {
+            // Settled already: what was kept then stays.
+            return Ok(());
+        }
+        self.settle(approval.id, cards, Settlement::Decided(outcome.clone()))
+            .await
     }
 
     /// Answers a Deny click at once when the store already knows its approval is decided (the

@@ -9,6 +9,8 @@
 //!   [`sync::SyncHealth`], how stale it is.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
+//! - `doubts`: the sync settling decisions whose outcome was unknown (unconfirmed by Coupa, or
+//!   cut off mid-call), from what Coupa shows.
 //! - [`clicks`]: repeated clicks on the same card answered once.
 //! - [`pending`]: "what's pending", live from Coupa.
 //! - `pending_cache`: each person's last "what's pending" kept briefly, one lookup per person at a
@@ -23,6 +25,7 @@ pub mod claim;
 pub mod clicks;
 pub mod decide;
 mod directory;
+mod doubts;
 mod error;
 pub(crate) mod leader;
 pub mod pending;

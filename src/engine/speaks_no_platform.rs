@@ -22,6 +22,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "clicks.rs",
     "decide.rs",
     "directory.rs",
+    "doubts.rs",
     "error.rs",
     "leader.rs",
     "mod.rs",

@@ -9,6 +9,7 @@
 //! (a store index by send time), so a cycle with nothing changed costs one Coupa call and a few
 //! store calls however many approvals are tracked. A full reconcile of
 //! everything pending runs at start and hourly, and closes cards whose approval disappeared.
+//! Every cycle first settles the decisions whose outcome was unknown ([`super::doubts`]).
 //!
 //! A requisition whose handling panics is a failure of that requisition alone: the others are
 //! handled and the watermark stops before it. The loop ([`run`], in `sync/cycles.rs`) outlives
@@ -219,11 +220,15 @@ impl Engine {
         let Some(watermark) = self.store.watermark().await? else {
             return self.reconcile().await;
         };
+        // Decisions in doubt first: their cards then say who decided, not just "decided in
+        // Coupa", by the time the changed requisitions are handled.
+        let mut doubts = SyncReport::default();
+        self.settle_doubts(&mut doubts).await?;
         let changed = self.coupa.requisitions_changed_since(watermark).await?;
         let newest = changed.iter().map(|r| r.updated_at).max();
-        let (report, first_failure) = self.handle_all(changed).await?;
+        let (mut report, first_failure) = self.handle_all(changed).await?;
+        report.add(&doubts);
         let next = watermark::next(watermark, newest, first_failure);
-        let mut report = report;
         if next != watermark {
             self.store.set_watermark(next).await?;
         }
@@ -236,6 +241,8 @@ impl Engine {
     /// reconcile holds one page and the requisitions in hand, not all of them.
     pub async fn reconcile(&self) -> Result<SyncReport, EngineError> {
         let previous = self.store.watermark().await?;
+        let mut doubts = SyncReport::default();
+        self.settle_doubts(&mut doubts).await?;
         let mut current: HashSet<ApprovalId> = HashSet::new();
         let mut newest = previous;
         let mut handling = Handling::new(self);
@@ -269,6 +276,8 @@ impl Engine {
         {
             self.store.set_watermark(newest).await?;
         }
+        // A decision that could not be settled yet holds up nothing: it is tried every cycle.
+        report.add(&doubts);
         self.expire(&mut report).await?;
         Ok(report)
     }
@@ -401,7 +410,7 @@ impl Engine {
     }
 
     /// Edits `cards` to `state` and forgets them (their approval is settled).
-    async fn close(
+    pub(super) async fn close(
         &self,
         approval_id: ApprovalId,
         requisition: &Requisition,

@@ -2,6 +2,8 @@
 //!
 //! Every function here returns at once with the acknowledgement Slack expects; anything that
 //! talks to Coupa runs in a spawned task, so Slack gets its answer within 3 s whatever Coupa does.
+//! Those tasks are spawned on the context's [`TaskTracker`], so that a stopping service lets the
+//! decisions and replies under way finish (see `app`).
 //! The one slow call made before acknowledging is none: even the deny modal opens in a task that
 //! starts immediately, well within the trigger id's 3 s.
 
@@ -12,6 +14,7 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
+use tokio_util::task::TaskTracker;
 
 use crate::domain::{ChatUserId, Decision};
 use crate::engine::Engine;
@@ -52,6 +55,8 @@ pub struct SlackContext {
     pub confirm_above: Option<Decimal>,
     /// Repeated clicks on the same card are answered once.
     pub clicks: ClickGate,
+    /// Every task spawned to decide, reply or look something up, for a graceful stop to wait for.
+    pub tasks: TaskTracker,
 }
 
 /// The immediate answer to Slack.
@@ -125,7 +130,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
             intent,
         }) => {
             let ctx = ctx.clone();
-            tokio::spawn(async move {
+            ctx.tasks.clone().spawn(async move {
                 let rendered = answer(&ctx, &user, intent).await;
                 if let Err(err) = ctx.slack.post(&channel, &rendered).await {
                     tracing::warn!(error = %chain(&err), "could not answer a direct message");
@@ -138,7 +143,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
             intent,
         }) => {
             let ctx = ctx.clone();
-            tokio::spawn(async move {
+            ctx.tasks.clone().spawn(async move {
                 let rendered = answer(&ctx, &user, intent).await;
                 // Someone's approvals are theirs alone: answer in the channel, visible to them only.
                 if let Err(err) = ctx.slack.ephemeral(&channel, &user, &rendered).await {
@@ -148,7 +153,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
         }
         Some(EventRequest::Home { user }) => {
             let ctx = ctx.clone();
-            tokio::spawn(async move {
+            ctx.tasks.clone().spawn(async move {
                 let rendered = pending(&ctx, &user, blocks::limits::VIEW_BLOCKS - 1).await;
                 if let Err(err) = ctx.slack.publish_home(&user, blocks::home(rendered)).await {
                     tracing::warn!(error = %chain(&err), "could not publish App Home");
@@ -249,7 +254,7 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                     continue;
                 };
                 let engine = ctx.engine.clone();
-                tokio::spawn(async move {
+                ctx.tasks.spawn(async move {
                     let result = engine.decide(request).await;
                     permit.answered(&result);
                 });
@@ -263,7 +268,7 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                 // store is asked first, briefly, whether there is anything left to deny.
                 let slack = ctx.slack.clone();
                 let engine = ctx.engine.clone();
-                tokio::spawn(async move {
+                ctx.tasks.spawn(async move {
                     let answered =
                         tokio::time::timeout(DENY_CHECK, engine.answer_if_decided(&request)).await;
                     if answered.unwrap_or(false) {
@@ -380,7 +385,7 @@ fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionE
                 return Ack::Empty;
             };
             let engine = ctx.engine.clone();
-            tokio::spawn(async move {
+            ctx.tasks.spawn(async move {
                 let result = engine.decide(*request).await;
                 permit.answered(&result);
             });
@@ -449,7 +454,7 @@ pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent) -> Ack {
         return Ack::Reply(blocks::help());
     }
     let ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         let user = ChatUserId(command.user_id.to_string());
         let rendered = pending(&ctx, &user, blocks::limits::MESSAGE_BLOCKS).await;
         if let Err(err) = ctx.slack.respond(&command.response_url.0, &rendered).await {

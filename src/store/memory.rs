@@ -13,8 +13,8 @@ use tokio::time::Instant;
 
 use super::{AUDIT_LOG_LIMIT, Claim, ClaimToken, Lease, LeaseOwner, Store, StoreError, sort_cards};
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
-    UnmappedApprover,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingSnapshot,
+    SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -56,6 +56,7 @@ struct ClaimState {
 #[derive(Default)]
 struct Inner {
     claims: HashMap<ApprovalId, Expiring<ClaimState>>,
+    doubts: BTreeMap<ApprovalId, DecisionInDoubt>,
     events: HashMap<String, Expiring<()>>,
     leases: HashMap<&'static str, Expiring<LeaseOwner>>,
     cards: BTreeMap<ApprovalId, Vec<DeliveredCard>>,
@@ -184,6 +185,31 @@ impl Store for MemoryStore {
             inner.claims.remove(&approval);
         }
         Ok(held)
+    }
+
+    async fn record_doubt(&self, doubt: &DecisionInDoubt) -> Result<(), StoreError> {
+        self.lock().doubts.insert(doubt.approval, doubt.clone());
+        Ok(())
+    }
+
+    async fn doubts(&self) -> Result<Vec<DecisionInDoubt>, StoreError> {
+        Ok(self.lock().doubts.values().cloned().collect())
+    }
+
+    async fn forget_doubt(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let ours = inner
+            .doubts
+            .get(&approval)
+            .is_some_and(|d| d.claim == token.0);
+        if ours {
+            inner.doubts.remove(&approval);
+        }
+        Ok(ours)
     }
 
     async fn first_sighting(&self, event_id: &str, ttl: Duration) -> Result<bool, StoreError> {

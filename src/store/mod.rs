@@ -20,8 +20,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
-    UnmappedApprover,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingSnapshot,
+    SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId};
 
@@ -173,6 +173,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives up a claim (the decision failed and may be retried). Only the holder can.
     async fn release_claim(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+    ) -> Result<bool, StoreError>;
+
+    /// Records a decision about to be sent to Coupa (replacing an earlier record for the same
+    /// approval), in an index the sync reads: kept until [`Store::forget_doubt`], with no expiry,
+    /// so that a decision cut off at any point is settled.
+    async fn record_doubt(&self, doubt: &DecisionInDoubt) -> Result<(), StoreError>;
+
+    /// Every decision recorded by [`Store::record_doubt`] and not yet forgotten, by approval.
+    async fn doubts(&self) -> Result<Vec<DecisionInDoubt>, StoreError>;
+
+    /// Forgets the decision in doubt on `approval` if it is the one carried by the claim
+    /// `token` (a later decision's record stays). Returns whether it did.
+    async fn forget_doubt(
         &self,
         approval: ApprovalId,
         token: &ClaimToken,

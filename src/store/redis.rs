@@ -21,8 +21,8 @@ use super::{
     sort_cards,
 };
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
-    UnmappedApprover,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingSnapshot,
+    SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -74,6 +74,19 @@ static RELEASE_CLAIM: LazyLock<Script> = LazyLock::new(|| {
         r"
         if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
             return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        ",
+    )
+});
+
+/// Deletes a decision in doubt from the index if the claim token it carries is the caller's.
+static FORGET_DOUBT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local doubt = redis.call('HGET', KEYS[1], ARGV[1])
+        if doubt and cjson.decode(doubt)['claim'] == ARGV[2] then
+            return redis.call('HDEL', KEYS[1], ARGV[1])
         end
         return 0
         ",
@@ -232,6 +245,10 @@ impl RedisStore {
 
     fn claim_key(&self, approval: ApprovalId) -> String {
         self.key(format_args!("claim:{approval}"))
+    }
+
+    fn doubts_key(&self) -> String {
+        self.key(format_args!("decisions:in-doubt"))
     }
 
     fn lease_key(&self, lease: Lease) -> String {
@@ -507,6 +524,29 @@ impl Store for RedisStore {
         token: &ClaimToken,
     ) -> Result<bool, StoreError> {
         self.script_acted(&RELEASE_CLAIM, &self.claim_key(approval), &[&token.0])
+            .await
+    }
+
+    async fn record_doubt(&self, doubt: &DecisionInDoubt) -> Result<(), StoreError> {
+        let key = self.doubts_key();
+        let approval = doubt.approval.0;
+        self.call(|mut c| async move { c.hset(key, approval, to_json(doubt)).await })
+            .await
+    }
+
+    async fn doubts(&self) -> Result<Vec<DecisionInDoubt>, StoreError> {
+        let mut doubts: Vec<DecisionInDoubt> = self.hash_values(self.doubts_key()).await?;
+        doubts.sort_by_key(|d| d.approval);
+        Ok(doubts)
+    }
+
+    async fn forget_doubt(
+        &self,
+        approval: ApprovalId,
+        token: &ClaimToken,
+    ) -> Result<bool, StoreError> {
+        let field = approval.0.to_string();
+        self.script_acted(&FORGET_DOUBT, &self.doubts_key(), &[&field, &token.0])
             .await
     }
 

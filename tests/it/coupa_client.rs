@@ -1058,7 +1058,7 @@ async fn an_ambiguous_approval_is_resolved_by_re_reading_the_approval() {
 }
 
 #[tokio::test]
-async fn an_ambiguous_approval_still_pending_reports_the_failure() {
+async fn a_5xx_approval_whose_approval_still_shows_pending_is_unknown_not_a_failure() {
     let server = MockServer::start().await;
     mount_token(&server, "tok").await;
     Mock::given(method("PUT"))
@@ -1074,11 +1074,69 @@ async fn an_ambiguous_approval_still_pending_reports_the_failure() {
         .await
         .unwrap_err();
 
+    // The request reached Coupa, which may still apply it: pending now proves nothing.
     assert!(
-        matches!(error, CoupaError::Server { status: 502, .. }),
+        matches!(
+            error,
+            CoupaError::Unknown {
+                id: ApprovalId(90211),
+                action: "approve",
+                ..
+            }
+        ),
         "{error:?}"
     );
     server.verify().await;
+}
+
+#[tokio::test]
+async fn a_timed_out_rejection_whose_approval_still_shows_pending_is_unknown() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok").await;
+    Mock::given(method("PUT"))
+        .and(path("/api/approvals/90211/reject"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_approval(&server, 90211, Coupa::ApprovalUser.json()).await;
+
+    let error = client(&server)
+        .reject(ApprovalId(90211), "no")
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            CoupaError::Unknown {
+                action: "reject",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn an_approval_sent_to_an_unreachable_coupa_is_a_connection_error_because_it_never_arrived() {
+    let server = MockServer::start().await;
+    let mut settings = settings(&server);
+    mount_token(&server, "tok").await;
+    settings.instance_url = closed_port();
+    let coupa = CoupaClient::builder(&settings)
+        .retry_policy(fast_retries())
+        .max_rps(10_000)
+        .build()
+        .unwrap();
+
+    let error = coupa.approve(ApprovalId(1), "ok").await.unwrap_err();
+
+    assert!(
+        matches!(error, CoupaError::Connection { attempts: 4, .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use coupa_approvals::app::SHUTDOWN_GRACE;
+use coupa_approvals::app::SHUTDOWN_LIMIT;
 use coupa_approvals::config::VARIABLES;
 use serde::Deserialize;
 use serde_json::Value;
@@ -83,8 +84,8 @@ fn the_deployment_runs_two_replicas_with_probes_resources_and_a_long_enough_grac
     let pod = &deployment["spec"]["template"]["spec"];
     let grace = pod["terminationGracePeriodSeconds"].as_u64().unwrap();
     assert!(
-        grace > SHUTDOWN_GRACE.as_secs(),
-        "grace {grace}s must exceed the service's own bound"
+        Duration::from_secs(grace) > SHUTDOWN_LIMIT,
+        "grace {grace}s must exceed the service's own shutdown bound, {SHUTDOWN_LIMIT:?}"
     );
     let container = &pod["containers"][0];
     assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");

@@ -183,8 +183,8 @@ async fn approve_calls_coupa_once_with_attribution_and_the_next_step_gets_a_card
         vec![format!("#{req} Standing desks: Approved in Coupa.")]
     );
     let audit = world.store.audit(10).await.unwrap();
-    assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].outcome, "approved");
+    let outcomes: Vec<&str> = audit.iter().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["approved", "started"], "newest first");
 
     engine.sync_changes().await.unwrap();
     assert_eq!(state_of(&world, &world.ana.1), vec![CardState::Pending]);
@@ -595,13 +595,16 @@ async fn an_unconfirmable_decision_says_check_coupa_blocks_a_second_try_and_the_
 
     world.sandbox().clear_faults();
     engine.sync_changes().await.unwrap();
+    // Coupa shows the approve: it was Daniel's, and his card says so.
     assert!(matches!(
         state_of(&world, &world.daniel.1).as_slice(),
-        [CardState::DecidedInCoupa {
+        [CardState::DecidedHere {
             decision: Decision::Approve,
             ..
         }]
     ));
+    let audit = world.store.audit(10).await.unwrap();
+    assert_eq!(audit[0].outcome, "confirmed: approved");
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ fn context(app: &TestApp) -> SlackContext {
         coupa: app.world.settings.coupa.instance_url.clone(),
         confirm_above: None,
         clicks: ClickGate::default(),
+        tasks: tokio_util::task::TaskTracker::new(),
     }
 }
 

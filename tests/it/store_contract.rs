@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef};
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingItem, PendingSnapshot,
-    SettledCards, Settlement,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingItem,
+    PendingSnapshot, SettledCards, Settlement,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
-use coupa_approvals::store::{Claim, Lease, LeaseOwner, MemoryStore, Store};
+use coupa_approvals::store::{Claim, ClaimToken, Lease, LeaseOwner, MemoryStore, Store};
 use jiff::Timestamp;
 
 /// Generates `memory::name` and `redis::name` for every contract test `name(store)`.
@@ -79,6 +79,7 @@ contract!(
     the_watermark_starts_empty_and_keeps_the_last_value,
     the_last_sync_success_starts_empty_and_keeps_the_last_value,
     audit_entries_come_back_newest_first_and_the_log_is_bounded,
+    decisions_in_doubt_are_listed_by_approval_until_forgotten_by_their_own_claim,
     unmapped_approvers_are_listed_by_email_until_forgotten,
     the_last_pending_list_is_kept_per_user,
 );
@@ -566,6 +567,56 @@ async fn the_last_sync_success_starts_empty_and_keeps_the_last_value(store: Arc<
         None,
         "the watermark is another record"
     );
+}
+
+fn doubt(approval: u64, claim: &str) -> DecisionInDoubt {
+    DecisionInDoubt {
+        approval: ApprovalId(approval),
+        requisition: RequisitionId(approval + 1000),
+        decision: Decision::Approve,
+        decided_by: ChatUserId::from("UDANIEL"),
+        decided_by_name: "Daniel Okafor".into(),
+        email: "daniel@example.com".into(),
+        comment: None,
+        reason: "Approved in Slack by Daniel Okafor <daniel@example.com>".into(),
+        at: Timestamp::from_second(1_700_000_000).unwrap(),
+        claim: claim.into(),
+    }
+}
+
+async fn decisions_in_doubt_are_listed_by_approval_until_forgotten_by_their_own_claim(
+    store: Arc<impl Store>,
+) {
+    assert!(store.doubts().await.unwrap().is_empty());
+    store.record_doubt(&doubt(20, "first")).await.unwrap();
+    store.record_doubt(&doubt(10, "other")).await.unwrap();
+    // A later decision of the same approval replaces the earlier record.
+    store.record_doubt(&doubt(20, "second")).await.unwrap();
+    assert_eq!(
+        store.doubts().await.unwrap(),
+        vec![doubt(10, "other"), doubt(20, "second")]
+    );
+
+    assert!(
+        !store
+            .forget_doubt(ApprovalId(20), &ClaimToken("first".into()))
+            .await
+            .unwrap(),
+        "an earlier decider cannot forget a later decision's record"
+    );
+    assert!(
+        store
+            .forget_doubt(ApprovalId(20), &ClaimToken("second".into()))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .forget_doubt(ApprovalId(30), &ClaimToken("none".into()))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.doubts().await.unwrap(), vec![doubt(10, "other")]);
 }
 
 fn audit(n: u64) -> AuditEntry {

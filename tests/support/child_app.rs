@@ -195,6 +195,24 @@ impl ChildApp {
             .expect("the child answers")
     }
 
+    /// SIGTERM, as Kubernetes sends on a rolling deploy: a graceful stop begins. Returns at once.
+    pub fn terminate(&self) {
+        let pid = self.process.id().expect("the child runs").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits up to `within` for the child to exit by itself; its exit status.
+    pub async fn exited(&mut self, within: Duration) -> std::process::ExitStatus {
+        match tokio::time::timeout(within, self.process.wait()).await {
+            Ok(status) => status.expect("the child is reaped"),
+            Err(_) => panic!("the child did not exit within {within:?}:\n{}", self.logs()),
+        }
+    }
+
     /// SIGKILL: no graceful stop, no lease released, nothing finished.
     pub async fn kill(mut self) {
         self.process.start_kill().expect("the child can be killed");

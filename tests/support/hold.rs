@@ -1,7 +1,7 @@
 //! A [`Hold`] in front of a stand-in server the test hosts (a world's fake takes one through
-//! `wrap_coupa` or `wrap_slack`): chosen requests can be held forever (they never reach the
-//! stand-in, so nothing they ask for happens) or served and then answered late (the work is done,
-//! the caller times out). This is how a test freezes the bot at an exact step, e.g. with Coupa's
+//! `wrap_coupa` or `wrap_slack`): chosen requests can be held (they reach the stand-in only when
+//! let go, so until then nothing they ask for happens) or served and then answered late (the work
+//! is done, the caller times out). This is how a test freezes the bot at an exact step, e.g. with Coupa's
 //! approve PUT in flight, and kills it there.
 
 use std::sync::{Arc, Mutex};
@@ -24,9 +24,20 @@ struct Rules {
 }
 
 /// Rules for the requests passing through a stand-in. Cheap to clone; clones share rules.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hold {
     rules: Arc<Mutex<Rules>>,
+    /// `true` once held requests are let go.
+    released: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Hold {
+    fn default() -> Self {
+        Self {
+            rules: Arc::default(),
+            released: tokio::sync::watch::Sender::new(false),
+        }
+    }
 }
 
 impl Hold {
@@ -38,6 +49,12 @@ impl Hold {
     /// From now on, matching requests are served, then answered only after `delay`.
     pub fn answer_late(&self, method: Method, path_prefix: &str, delay: Duration) {
         self.lock().late = Some((method, path_prefix.to_owned(), delay));
+    }
+
+    /// Lets the requests held so far (and any held later) go on to the stand-in.
+    pub fn release(&self) {
+        self.clear();
+        self.released.send_replace(true);
     }
 
     /// Lets new requests through again (requests already held stay held).
@@ -65,7 +82,11 @@ impl Hold {
 async fn apply(State(hold): State<Hold>, request: Request, next: Next) -> Response {
     let (held, late) = hold.rules_for(request.method(), request.uri().path());
     if held {
-        std::future::pending::<()>().await;
+        let mut released = hold.released.subscribe();
+        // Never let go (the sender lives as long as the hold): the request waits forever.
+        if released.wait_for(|r| *r).await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
     let response = next.run(request).await;
     if let Some(delay) = late {

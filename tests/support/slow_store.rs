@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DeliveredCard, DirectoryEntry, PendingSnapshot, SettledCards,
-    UnmappedApprover,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingSnapshot,
+    SettledCards, UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{
@@ -53,6 +53,15 @@ impl Store for SlowPingStore {
     }
     async fn release_claim(&self, a: ApprovalId, t: &ClaimToken) -> Result<bool, StoreError> {
         self.inner.release_claim(a, t).await
+    }
+    async fn record_doubt(&self, d: &DecisionInDoubt) -> Result<(), StoreError> {
+        self.inner.record_doubt(d).await
+    }
+    async fn doubts(&self) -> Result<Vec<DecisionInDoubt>, StoreError> {
+        self.inner.doubts().await
+    }
+    async fn forget_doubt(&self, a: ApprovalId, t: &ClaimToken) -> Result<bool, StoreError> {
+        self.inner.forget_doubt(a, t).await
     }
     async fn first_sighting(&self, id: &str, ttl: Duration) -> Result<bool, StoreError> {
         self.inner.first_sighting(id, ttl).await

@@ -1,13 +1,15 @@
 //! The process SIGKILLed mid-decision and started again on the same Redis: the real binary runs
 //! as a child against a Coupa and a Slack this test hosts, which hold the request at which the
 //! child is killed. Within one sync cycle of the restart there is one card, it tells the truth,
-//! no decision is made twice, and the approver can decide (or is told it was decided).
+//! no decision is made twice, the audit log says how the cut-off decision ended, and the approver
+//! can decide (or is told it was decided).
 
 use std::time::Duration;
 
 use axum::http::Method;
 use coupa_approvals::domain::ApprovalId;
 use coupa_approvals::sandbox::slack::FakeMessage;
+use coupa_approvals::store::Store;
 
 use crate::support::RedisNamespace;
 use crate::support::child_app::{ChildApp, StandIns};
@@ -31,6 +33,20 @@ async fn one_sync_cycle(stand_ins: &StandIns, child: &ChildApp) {
         "the restarted process never synced:\n{}",
         child.logs()
     );
+}
+
+/// The audit log's outcomes for `approval`, oldest first.
+async fn outcomes(store: &impl Store, approval: ApprovalId) -> Vec<String> {
+    let mut outcomes: Vec<String> = store
+        .audit(20)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.approval == approval)
+        .map(|e| e.outcome)
+        .collect();
+    outcomes.reverse();
+    outcomes
 }
 
 /// A card delivered by a first process for a requisition waiting for Daniel; then Daniel clicks
@@ -61,7 +77,7 @@ async fn approve_and_kill_while_held(
 }
 
 #[tokio::test]
-async fn killed_between_claim_and_coupa_the_restart_keeps_one_true_card_and_the_approver_decides_once()
+async fn killed_between_claim_and_coupa_the_restart_records_it_not_applied_keeps_one_true_card_and_the_approver_decides_once()
  {
     let namespace = RedisNamespace::new("faults-killed-claimed");
     let s = StandIns::new().await;
@@ -78,9 +94,36 @@ async fn killed_between_claim_and_coupa_the_restart_keeps_one_true_card_and_the_
         s.sandbox.approval_status(approval).as_deref(),
         Some("pending_approval")
     );
+    // The intent was on record before Coupa was called.
+    let store = namespace.store();
+    assert_eq!(outcomes(&store, approval).await, ["started"]);
+    assert_eq!(store.doubts().await.unwrap().len(), 1);
 
     let second = ChildApp::start(&s, &namespace.prefix).await;
     one_sync_cycle(&s, &second).await;
+    // Once the dead decider's claim runs out, the sync reads Coupa and records how it ended.
+    let settled = async {
+        loop {
+            if outcomes(&store, approval).await.len() == 2 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    assert!(
+        tokio::time::timeout(Duration::from_secs(30), settled)
+            .await
+            .is_ok(),
+        "{:?}\n{}",
+        outcomes(&store, approval).await,
+        second.logs()
+    );
+    assert_eq!(
+        outcomes(&store, approval).await,
+        ["started", "not applied: still pending in Coupa"]
+    );
+    assert!(store.doubts().await.unwrap().is_empty());
+    assert_eq!(store.claim_outcome(approval).await.unwrap(), None);
 
     let cards = s.cards();
     assert_eq!(cards.len(), 1, "no duplicate card: {cards:#?}");
@@ -169,5 +212,67 @@ async fn killed_between_coupa_and_the_card_update_the_restart_tells_the_truth_an
         "the card says approved: {}",
         cards[0].text
     );
+    assert_eq!(s.puts(), 1, "decided once");
+}
+
+#[tokio::test]
+async fn killed_after_coupa_applied_the_approve_but_before_it_answered_the_restart_confirms_it_and_fixes_the_card()
+ {
+    let namespace = RedisNamespace::new("faults-killed-applied");
+    let s = StandIns::new().await;
+    let requisition = s.requisition_for_daniel();
+    let approval = s.sandbox.current_approval(requisition).unwrap();
+    let first = ChildApp::start(&s, &namespace.prefix).await;
+    assert!(
+        until(Duration::from_secs(15), || s.cards().len() == 1).await,
+        "{}",
+        first.logs()
+    );
+    // Coupa applies the approve at once but answers only after the process is gone.
+    s.coupa_hold
+        .answer_late(Method::PUT, "/api/approvals/", Duration::from_secs(60));
+    let card = s.cards().remove(0);
+    assert_eq!(first.click(&card, "approve").await.status().as_u16(), 200);
+    assert!(
+        until(Duration::from_secs(10), || s.puts() == 1
+            && s.sandbox.approval_status(approval).as_deref()
+                == Some("approved"))
+        .await
+    );
+    first.kill().await;
+    s.coupa_hold.clear();
+    let store = namespace.store();
+    assert_eq!(outcomes(&store, approval).await, ["started"]);
+
+    let second = ChildApp::start(&s, &namespace.prefix).await;
+    let settled = async {
+        while outcomes(&store, approval).await.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    assert!(
+        tokio::time::timeout(Duration::from_secs(30), settled)
+            .await
+            .is_ok(),
+        "{:?}\n{}",
+        outcomes(&store, approval).await,
+        second.logs()
+    );
+    assert_eq!(
+        outcomes(&store, approval).await,
+        ["started", "confirmed: approved"]
+    );
+    assert!(store.doubts().await.unwrap().is_empty());
+    let outcome = store.claim_outcome(approval).await.unwrap().unwrap();
+    assert!(outcome.confirmed, "{outcome:?}");
+    assert!(
+        until(Duration::from_secs(5), || s.cards()[0]
+            .text
+            .starts_with("Approved"))
+        .await,
+        "{:#?}",
+        s.cards()
+    );
+    assert_eq!(s.cards().len(), 1, "no duplicate card");
     assert_eq!(s.puts(), 1, "decided once");
 }

@@ -1,8 +1,9 @@
-//! Fault tests: after Coupa failing, Redis restarting, or the process being killed mid-decision,
-//! everything converges within one sync cycle — no duplicate cards, no approval without a card,
-//! no decision made twice, no card left claiming something untrue — and every user who clicked
-//! was told the truth. A bug that panics while one requisition is handled costs that requisition
-//! alone, until the bug is gone (`panics`).
+//! Fault tests: after Coupa failing, Redis restarting, or the process being killed or stopped
+//! mid-decision, everything converges within one sync cycle — no duplicate cards, no approval
+//! without a card, no decision made twice, no card left claiming something untrue, no decision
+//! without its outcome in the audit log — and every user who clicked was told the truth. A bug
+//! that panics while one requisition is handled costs that requisition alone, until the bug is
+//! gone (`panics`).
 
 mod claim_hold;
 mod coupa_decisions;
@@ -10,3 +11,5 @@ mod coupa_sync;
 mod killed;
 mod panics;
 mod redis_restart;
+mod terminated;
+mod unconfirmed;
