@@ -329,10 +329,23 @@ impl Reader<'_> {
         Some(SecretString::from(value))
     }
 
+    /// An `https` URL, or plain `http` to a loopback address only: Coupa and Slack calls carry
+    /// the bot's credentials and decide money, so they never cross a network in clear text.
     fn url(&mut self, variable: &'static str, value: Option<String>, example: &str) -> Option<Url> {
         let value = value?;
         match Url::parse(&value) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Some(url),
+            Ok(url) if url.scheme() == "https" && url.has_host() => Some(url),
+            Ok(url) if url.scheme() == "http" && is_loopback(&url) => Some(url),
+            Ok(url) if url.scheme() == "http" && url.has_host() => {
+                self.problem(
+                    variable,
+                    format!(
+                        "must use https (plain http is accepted only for a loopback host such as 127.0.0.1 or localhost, for tests and the demo), like `{example}`; got http for {}",
+                        url.host_str().unwrap_or_default()
+                    ),
+                );
+                None
+            }
             Ok(_) => {
                 self.problem(
                     variable,
@@ -644,6 +657,18 @@ impl Settings {
     }
 }
 
+/// Whether `url`'s host is this machine: `localhost`, 127.0.0.0/8 or `::1`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => {
+            name.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 fn default_slack_api_url() -> Url {
     // A constant of this file, not input: a unit test shows that it parses.
     Url::parse(DEFAULT_SLACK_API_URL).expect("DEFAULT_SLACK_API_URL is a URL")
@@ -755,6 +780,58 @@ mod tests {
         assert!(text.contains("got `soon`"), "{text}");
         assert!(!text.contains("hunter2"), "a Redis password leaked: {text}");
         assert!(!text.contains("xoxp-user-token"), "a token leaked: {text}");
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_coupa_its_token_endpoint_and_slack() {
+        let mut vars = valid();
+        vars.insert("SLACK_API_URL", "http://slack.example.com/api");
+        vars.insert("COUPA_INSTANCE_URL", "http://acme.coupahost.com");
+        vars.insert("COUPA_TOKEN_URL", "http://10.0.0.5/oauth2/token");
+        let err = load(&vars).unwrap_err();
+        assert_eq!(
+            variables(&err),
+            vec!["SLACK_API_URL", "COUPA_INSTANCE_URL", "COUPA_TOKEN_URL"]
+        );
+        let text = err.to_string();
+        assert!(text.contains("must use https"), "{text}");
+        assert!(text.contains("got http for acme.coupahost.com"), "{text}");
+    }
+
+    #[test]
+    fn plain_http_is_accepted_for_loopback_hosts_only() {
+        for (slack, coupa, token) in [
+            (
+                "http://127.0.0.1:8080/api",
+                "http://localhost:9000",
+                "http://[::1]:9000/oauth2/token",
+            ),
+            (
+                "http://127.5.6.7/api",
+                "http://LOCALHOST.",
+                "http://127.0.0.1/oauth2/token",
+            ),
+        ] {
+            let mut vars = valid();
+            vars.insert("SLACK_API_URL", slack);
+            vars.insert("COUPA_INSTANCE_URL", coupa);
+            vars.insert("COUPA_TOKEN_URL", token);
+            let s = load(&vars).unwrap_or_else(|e| panic!("{slack} {coupa} {token}: {e}"));
+            assert_eq!(s.slack.api_url.scheme(), "http");
+        }
+        // A name that merely starts with "localhost" or "127." is no loopback.
+        for refused in [
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+        ] {
+            let mut vars = valid();
+            vars.insert("COUPA_INSTANCE_URL", refused);
+            assert_eq!(
+                variables(&load(&vars).unwrap_err()),
+                vec!["COUPA_INSTANCE_URL"],
+                "{refused}"
+            );
+        }
     }
 
     #[test]
