@@ -18,6 +18,10 @@
 //!   approval is read again to learn whether the decision took effect; only when that read fails
 //!   too is the outcome [`CoupaError::Unknown`].
 //!
+//! Answers are read up to [`MAX_ANSWER_BYTES`] ([`super::body`]): a read whose answer is larger
+//! fails with [`CoupaError::TooLarge`] and is not retried; a decision whose success answer is
+//! larger is settled by re-reading the approval, like any unreadable answer.
+//!
 //! Every attempt records a `coupa.request` span (method, path, endpoint, status, attempt,
 //! duration; never the token) and the metrics `coupa_requests_total{endpoint,status}` and
 //! `coupa_request_duration_seconds{endpoint}`, where `endpoint` is a template such as
@@ -37,6 +41,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::auth::{BearerToken, TokenSource};
+use super::body::{MAX_ANSWER_BYTES, ReadError, read_capped, size_words};
 use super::error::CoupaError;
 use super::model::{
     self, RawApproval, RawErrors, RawParty, RawRequisition, RawUserGroup, UserGroup,
@@ -342,7 +347,10 @@ impl<'a> RequisitionPages<'a> {
 struct Answer {
     status: StatusCode,
     retry_after: Option<Duration>,
+    /// Empty when `oversized`.
     body: Vec<u8>,
+    /// The body was larger than [`MAX_ANSWER_BYTES`] and was not read to its end.
+    oversized: bool,
 }
 
 impl CoupaClient {
@@ -538,7 +546,8 @@ impl CoupaClient {
     }
 
     /// Executes `action` on approval `id`, sending `reason` (trimmed, at most
-    /// [`MAX_REASON_CHARS`] characters) as a URL-encoded query parameter. Returns the approval as
+    /// [`MAX_REASON_CHARS`] characters) as a URL-encoded query parameter, the only place Coupa
+    /// documents for it. Returns the approval as
     /// Coupa shows it afterwards.
     ///
     /// - 400 for an approval that is no longer pending → [`CoupaError::NotPending`] with Coupa's
@@ -570,9 +579,15 @@ impl CoupaClient {
             attempt += 1;
             match self.exchange(&call, &token, attempt).await {
                 Ok(answer) if answer.status.is_success() => {
-                    return match model::parse::<RawApproval>(&answer.body)
-                        .and_then(RawApproval::into_domain)
-                    {
+                    let parsed = if answer.oversized {
+                        Err(model::ModelError(format!(
+                            "larger than {}",
+                            size_words(MAX_ANSWER_BYTES)
+                        )))
+                    } else {
+                        model::parse::<RawApproval>(&answer.body)
+                    };
+                    return match parsed.and_then(RawApproval::into_domain) {
                         Ok(approval) => Ok(approval),
                         // Coupa accepted it; only the answer was unreadable. Read the approval
                         // instead, and never report a failure for a decision that was made.
@@ -746,6 +761,13 @@ impl CoupaClient {
             attempt += 1;
             let result = self.exchange(call, &token, attempt).await;
             let (error, retry_after) = match result {
+                // Asking again would get the same answer.
+                Ok(answer) if answer.status.is_success() && answer.oversized => {
+                    return Err(CoupaError::TooLarge {
+                        endpoint: call.endpoint,
+                        limit_bytes: MAX_ANSWER_BYTES,
+                    });
+                }
                 Ok(answer) if answer.status.is_success() => return Ok(answer.body),
                 Ok(answer) if answer.status == StatusCode::UNAUTHORIZED && !renewed => {
                     renewed = true;
@@ -807,11 +829,18 @@ impl CoupaClient {
                     .await?;
                 let status = response.status();
                 let retry_after = retry_after(response.headers());
-                let body = response.bytes().await?.to_vec();
+                // An error status's body only matters for its message, so an oversized one still
+                // counts as that status; an oversized success is refused by the caller.
+                let (body, oversized) = match read_capped(response, MAX_ANSWER_BYTES).await {
+                    Ok(body) => (body, false),
+                    Err(ReadError::TooLarge) => (Vec::new(), true),
+                    Err(ReadError::Transport(error)) => return Err(error),
+                };
                 Ok(Answer {
                     status,
                     retry_after,
                     body,
+                    oversized,
                 })
             }
             .await;

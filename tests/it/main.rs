@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod answer_caps;
 mod card_limits;
 mod card_snapshots;
 mod check;
