@@ -55,6 +55,7 @@ pub const VARIABLES: &[&str] = &[
     "REDIS_CA_FILE",
     "REDIS_KEY_PREFIX",
     "BIND_ADDR",
+    "METRICS_ADDR",
     "SYNC_INTERVAL_SECS",
     "BUTTON_TTL_HOURS",
     "CONFIRM_ABOVE_AMOUNT",
@@ -73,6 +74,9 @@ pub struct Settings {
     pub store: StoreSettings,
     /// HTTP listen address (`BIND_ADDR`).
     pub bind_addr: SocketAddr,
+    /// Where `/metrics` is served instead of on `bind_addr` (`METRICS_ADDR`); `None` serves it on
+    /// `bind_addr` with the other routes.
+    pub metrics_addr: Option<SocketAddr>,
     /// Coupa poll period (`SYNC_INTERVAL_SECS`).
     pub sync_interval: Duration,
     /// How long a card's buttons work (`BUTTON_TTL_HOURS`).
@@ -404,6 +408,7 @@ impl Settings {
             coupa,
             store: StoreSettings::default(),
             bind_addr: DEFAULT_BIND_ADDR,
+            metrics_addr: None,
             sync_interval: DEFAULT_SYNC_INTERVAL,
             button_ttl: DEFAULT_BUTTON_TTL,
             confirm_above_amount: None,
@@ -544,6 +549,26 @@ impl Settings {
             DEFAULT_BIND_ADDR,
             "an address and port like `0.0.0.0:3000`",
         );
+        let metrics_addr = match r.get("METRICS_ADDR") {
+            None => None,
+            Some(value) => match value.parse::<SocketAddr>() {
+                Ok(addr) if Some(addr) == bind_addr && addr.port() != 0 => {
+                    r.problem(
+                        "METRICS_ADDR",
+                        format!("must differ from BIND_ADDR (both are `{value}`); leave it unset to serve /metrics on BIND_ADDR"),
+                    );
+                    None
+                }
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    r.problem(
+                        "METRICS_ADDR",
+                        format!("must be an address and port like `127.0.0.1:9090`; got `{value}`"),
+                    );
+                    None
+                }
+            },
+        };
         let sync_secs = r.whole_number(
             "SYNC_INTERVAL_SECS",
             DEFAULT_SYNC_INTERVAL.as_secs(),
@@ -632,6 +657,7 @@ impl Settings {
                     key_prefix,
                 },
                 bind_addr,
+                metrics_addr,
                 sync_interval: Duration::from_secs(sync_secs),
                 button_ttl: Duration::from_secs(ttl_hours * 3600),
                 confirm_above_amount,
@@ -832,6 +858,27 @@ mod tests {
                 "{refused}"
             );
         }
+    }
+
+    #[test]
+    fn metrics_can_move_to_their_own_address_but_not_onto_bind_addr() {
+        assert_eq!(load(&valid()).unwrap().metrics_addr, None);
+        let mut vars = valid();
+        vars.insert("METRICS_ADDR", "127.0.0.1:9090");
+        assert_eq!(
+            load(&vars).unwrap().metrics_addr,
+            Some("127.0.0.1:9090".parse().unwrap())
+        );
+        vars.insert("METRICS_ADDR", "9090");
+        let err = load(&vars).unwrap_err();
+        assert_eq!(variables(&err), vec!["METRICS_ADDR"]);
+        assert!(err.to_string().contains("got `9090`"), "{err}");
+        vars.insert("METRICS_ADDR", "0.0.0.0:3000");
+        let err = load(&vars).unwrap_err();
+        assert!(
+            err.to_string().contains("must differ from BIND_ADDR"),
+            "{err}"
+        );
     }
 
     #[test]

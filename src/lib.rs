@@ -22,7 +22,7 @@
 //! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`]; Redis and in-memory implementations |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
-//! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics, the request deadline and the cap on Slack requests in flight |
+//! | [`web`] | `/healthz`, `/readyz` (what is not ready, never why), `/metrics` (on the main listener or its own `METRICS_ADDR`), request metrics, the request deadline and the cap on Slack requests in flight |
 //! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |
 //! | `demo` | `coupa-approvals demo`: a world from `sandbox` and the real app in one process, with a web page that plays Slack (feature `sandbox`) |
 //!

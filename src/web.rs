@@ -1,6 +1,9 @@
-//! Operational HTTP routes: `/healthz`, `/readyz`, `/metrics`; the request metrics and the
-//! request deadline that every route (Slack's included) has; the cap on requests in flight that
-//! the Slack routes have.
+//! Operational HTTP routes: `/healthz`, `/readyz`, `/metrics` (on the main listener, or on its own
+//! with `METRICS_ADDR`); the request metrics and the request deadline that every route (Slack's
+//! included) has; the cap on requests in flight that the Slack routes have.
+//!
+//! `/readyz` answers whoever can reach the listener, so it says only *what* is not ready, in fixed
+//! words; *why* (addresses, server messages) goes to the log.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,13 +29,17 @@ pub struct WebState {
     pub store: Arc<dyn Store>,
 }
 
-/// The operational routes, with request metrics on every route merged into it later.
+/// Health and readiness, with request metrics on every route merged into it later.
 pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+/// `/metrics`: merged into [`router`], or served alone on `METRICS_ADDR`.
+pub fn metrics_router() -> Router {
+    Router::new().route("/metrics", get(metrics))
 }
 
 /// Adds the 404 fallback, the request deadline (408 when a request, its body read included, is
@@ -80,7 +87,9 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// 200 when every dependency answers; otherwise 503 naming what is not ready.
+/// 200 when every dependency answers; otherwise 503 naming what is not ready, with a fixed
+/// reason. The error itself may name hosts, ports or a server's own words: it is logged, not
+/// served.
 async fn readyz(State(state): State<WebState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response(),
@@ -88,7 +97,7 @@ async fn readyz(State(state): State<WebState>) -> Response {
             tracing::warn!(error = %chain(&err), "not ready: store");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "not ready", "failing": { "store": chain(&err).to_string() } })),
+                Json(json!({ "status": "not ready", "failing": { "store": "unavailable" } })),
             )
                 .into_response()
         }
