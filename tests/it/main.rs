@@ -28,6 +28,7 @@ mod faults;
 mod fuzz_seeds;
 mod http_routes;
 mod manifests;
+mod quiet_logs;
 mod replicas;
 mod self_contained;
 mod slack_client;
