@@ -157,6 +157,16 @@ pub fn limit_reason(reason: &str) -> String {
     }
 }
 
+/// The longest `reason` the client puts in a decision's URL, in bytes: [`MAX_REASON_CHARS`]
+/// characters of up to four UTF-8 bytes each, every byte percent-encoded as three (`%E6`).
+///
+/// Coupa documents the reason only as a query parameter (`PUT …/approve?reason=…`), so it stays
+/// there. A reason in a Latin script stays near its length in characters, but one in Chinese or
+/// Japanese takes 9 bytes a character (9,000 for 1,000 characters) and emoji 12: a proxy in front
+/// of Coupa that refuses request lines over 8 KiB (nginx's default) would refuse the longest of
+/// those with 414, which the bot reports like any refused decision; nothing is cut silently.
+pub const MAX_REASON_QUERY_BYTES: usize = MAX_REASON_CHARS * 4 * 3;
+
 /// Builds a [`CoupaClient`]; every knob has a production default.
 #[derive(Debug)]
 pub struct CoupaClientBuilder {
@@ -998,6 +1008,22 @@ mod tests {
         let sent = limit_reason(&long);
         assert_eq!(sent.chars().count(), MAX_REASON_CHARS);
         assert!(sent.ends_with('…'));
+    }
+
+    #[test]
+    fn the_longest_reason_fits_the_documented_url_bound() {
+        for widest in ["é", "承", "😀"] {
+            let reason = limit_reason(&widest.repeat(5_000));
+            let encoded: String = url::form_urlencoded::byte_serialize(reason.as_bytes()).collect();
+            assert!(
+                encoded.len() <= MAX_REASON_QUERY_BYTES,
+                "{widest}: {} bytes",
+                encoded.len()
+            );
+        }
+        let cjk = limit_reason(&"承".repeat(MAX_REASON_CHARS));
+        let encoded: String = url::form_urlencoded::byte_serialize(cjk.as_bytes()).collect();
+        assert_eq!(encoded.len(), 9_000);
     }
 
     #[test]
