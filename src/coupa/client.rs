@@ -507,7 +507,8 @@ impl CoupaClient {
             "/api/users",
             "/api/users",
             &[("email", email), ("fields", fields.as_str())],
-            format!("user <{email}>"),
+            // Errors are logged: name the user without writing the address.
+            format!("the user with email {}", crate::telemetry::email(email)),
         );
         let users: Vec<RawParty> = self.get_json(&call).await?;
         let mut matches = Vec::new();
