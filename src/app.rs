@@ -61,6 +61,14 @@ pub enum AppError {
         /// Why.
         source: std::io::Error,
     },
+    /// The metrics address could not be bound.
+    #[error("cannot listen on {addr} (METRICS_ADDR): {source}")]
+    BindMetrics {
+        /// The address from `METRICS_ADDR`.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The store could not be set up.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -76,6 +84,8 @@ pub enum AppError {
 pub struct App {
     listener: TcpListener,
     addr: SocketAddr,
+    /// `/metrics` on its own listener (`METRICS_ADDR`), and the address it bound.
+    metrics: Option<(TcpListener, SocketAddr)>,
     store: Arc<dyn Store>,
     router: axum::Router,
     engine: Engine,
@@ -113,6 +123,15 @@ impl App {
             addr: settings.bind_addr,
             source,
         })?;
+        let metrics = match settings.metrics_addr {
+            None => None,
+            Some(addr) => {
+                let bind_error = |source| AppError::BindMetrics { addr, source };
+                let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+                let bound = listener.local_addr().map_err(bind_error)?;
+                Some((listener, bound))
+            }
+        };
         let slack = SlackChat::new(&settings.slack)?;
         let coupa = CoupaClient::builder(&settings.coupa).build()?;
         let engine = Engine::new(
@@ -137,6 +156,9 @@ impl App {
             store: store.clone(),
             sync: sync_health.clone(),
         });
+        if metrics.is_none() {
+            router = router.merge(web::metrics_router());
+        }
         let socket_mode = match (&settings.slack.app_token, &settings.slack.signing_secret) {
             // Socket Mode replaces the HTTP routes; health, readiness and metrics stay on HTTP.
             (Some(app_token), _) => Some(socket::SocketMode::new(
@@ -156,6 +178,7 @@ impl App {
         Ok(Self {
             listener,
             addr,
+            metrics,
             store,
             router: web::finish(router, settings.http.request_timeout),
             engine,
@@ -171,6 +194,11 @@ impl App {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where `/metrics` is served when `METRICS_ADDR` moved it off [`Self::local_addr`].
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, addr)| *addr)
     }
 
     /// The engine this instance runs (tests drive sync cycles through it).
@@ -229,6 +257,15 @@ impl App {
         let socket_task = self
             .socket_mode
             .map(|socket| tokio::spawn(socket.run(cancel.clone())));
+        let metrics_task = self.metrics.map(|(listener, addr)| {
+            tracing::info!(%addr, "serving /metrics");
+            tokio::spawn(serve::serve(
+                listener,
+                web::finish(web::metrics_router(), self.http.request_timeout),
+                self.http.header_read_timeout,
+                cancel.clone(),
+            ))
+        });
         tracing::info!(addr = %self.addr, "listening");
         let server = serve::serve(
             self.listener,
@@ -279,6 +316,9 @@ impl App {
         // A sync cycle in progress finishes, within the same grace as everything else.
         if tokio::time::timeout_at(deadline, sync_task).await.is_err() {
             tracing::warn!("a sync cycle was still running at shutdown; the next leader redoes it");
+        }
+        if let Some(task) = metrics_task {
+            let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
         }
         if let Some(task) = socket_task {
             let _ = tokio::time::timeout(SOCKET_CLOSE, task).await;

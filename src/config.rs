@@ -55,6 +55,7 @@ pub const VARIABLES: &[&str] = &[
     "REDIS_CA_FILE",
     "REDIS_KEY_PREFIX",
     "BIND_ADDR",
+    "METRICS_ADDR",
     "SYNC_INTERVAL_SECS",
     "BUTTON_TTL_HOURS",
     "CONFIRM_ABOVE_AMOUNT",
@@ -73,6 +74,9 @@ pub struct Settings {
     pub store: StoreSettings,
     /// HTTP listen address (`BIND_ADDR`).
     pub bind_addr: SocketAddr,
+    /// Where `/metrics` is served instead of on `bind_addr` (`METRICS_ADDR`); `None` serves it on
+    /// `bind_addr` with the other routes.
+    pub metrics_addr: Option<SocketAddr>,
     /// Coupa poll period (`SYNC_INTERVAL_SECS`).
     pub sync_interval: Duration,
     /// How long a card's buttons work (`BUTTON_TTL_HOURS`).
@@ -329,10 +333,23 @@ impl Reader<'_> {
         Some(SecretString::from(value))
     }
 
+    /// An `https` URL, or plain `http` to a loopback address only: Coupa and Slack calls carry
+    /// the bot's credentials and decide money, so they never cross a network in clear text.
     fn url(&mut self, variable: &'static str, value: Option<String>, example: &str) -> Option<Url> {
         let value = value?;
         match Url::parse(&value) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Some(url),
+            Ok(url) if url.scheme() == "https" && url.has_host() => Some(url),
+            Ok(url) if url.scheme() == "http" && is_loopback(&url) => Some(url),
+            Ok(url) if url.scheme() == "http" && url.has_host() => {
+                self.problem(
+                    variable,
+                    format!(
+                        "must use https (plain http is accepted only for a loopback host such as 127.0.0.1 or localhost, for tests and the demo), like `{example}`; got http for {}",
+                        url.host_str().unwrap_or_default()
+                    ),
+                );
+                None
+            }
             Ok(_) => {
                 self.problem(
                     variable,
@@ -391,6 +408,7 @@ impl Settings {
             coupa,
             store: StoreSettings::default(),
             bind_addr: DEFAULT_BIND_ADDR,
+            metrics_addr: None,
             sync_interval: DEFAULT_SYNC_INTERVAL,
             button_ttl: DEFAULT_BUTTON_TTL,
             confirm_above_amount: None,
@@ -531,6 +549,26 @@ impl Settings {
             DEFAULT_BIND_ADDR,
             "an address and port like `0.0.0.0:3000`",
         );
+        let metrics_addr = match r.get("METRICS_ADDR") {
+            None => None,
+            Some(value) => match value.parse::<SocketAddr>() {
+                Ok(addr) if Some(addr) == bind_addr && addr.port() != 0 => {
+                    r.problem(
+                        "METRICS_ADDR",
+                        format!("must differ from BIND_ADDR (both are `{value}`); leave it unset to serve /metrics on BIND_ADDR"),
+                    );
+                    None
+                }
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    r.problem(
+                        "METRICS_ADDR",
+                        format!("must be an address and port like `127.0.0.1:9090`; got `{value}`"),
+                    );
+                    None
+                }
+            },
+        };
         let sync_secs = r.whole_number(
             "SYNC_INTERVAL_SECS",
             DEFAULT_SYNC_INTERVAL.as_secs(),
@@ -619,6 +657,7 @@ impl Settings {
                     key_prefix,
                 },
                 bind_addr,
+                metrics_addr,
                 sync_interval: Duration::from_secs(sync_secs),
                 button_ttl: Duration::from_secs(ttl_hours * 3600),
                 confirm_above_amount,
@@ -641,6 +680,18 @@ impl Settings {
             Ok("json") => LogFormat::Json,
             _ => LogFormat::Text,
         }
+    }
+}
+
+/// Whether `url`'s host is this machine: `localhost`, 127.0.0.0/8 or `::1`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => {
+            name.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -755,6 +806,79 @@ mod tests {
         assert!(text.contains("got `soon`"), "{text}");
         assert!(!text.contains("hunter2"), "a Redis password leaked: {text}");
         assert!(!text.contains("xoxp-user-token"), "a token leaked: {text}");
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_coupa_its_token_endpoint_and_slack() {
+        let mut vars = valid();
+        vars.insert("SLACK_API_URL", "http://slack.example.com/api");
+        vars.insert("COUPA_INSTANCE_URL", "http://acme.coupahost.com");
+        vars.insert("COUPA_TOKEN_URL", "http://10.0.0.5/oauth2/token");
+        let err = load(&vars).unwrap_err();
+        assert_eq!(
+            variables(&err),
+            vec!["SLACK_API_URL", "COUPA_INSTANCE_URL", "COUPA_TOKEN_URL"]
+        );
+        let text = err.to_string();
+        assert!(text.contains("must use https"), "{text}");
+        assert!(text.contains("got http for acme.coupahost.com"), "{text}");
+    }
+
+    #[test]
+    fn plain_http_is_accepted_for_loopback_hosts_only() {
+        for (slack, coupa, token) in [
+            (
+                "http://127.0.0.1:8080/api",
+                "http://localhost:9000",
+                "http://[::1]:9000/oauth2/token",
+            ),
+            (
+                "http://127.5.6.7/api",
+                "http://LOCALHOST.",
+                "http://127.0.0.1/oauth2/token",
+            ),
+        ] {
+            let mut vars = valid();
+            vars.insert("SLACK_API_URL", slack);
+            vars.insert("COUPA_INSTANCE_URL", coupa);
+            vars.insert("COUPA_TOKEN_URL", token);
+            let s = load(&vars).unwrap_or_else(|e| panic!("{slack} {coupa} {token}: {e}"));
+            assert_eq!(s.slack.api_url.scheme(), "http");
+        }
+        // A name that merely starts with "localhost" or "127." is no loopback.
+        for refused in [
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+        ] {
+            let mut vars = valid();
+            vars.insert("COUPA_INSTANCE_URL", refused);
+            assert_eq!(
+                variables(&load(&vars).unwrap_err()),
+                vec!["COUPA_INSTANCE_URL"],
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn metrics_can_move_to_their_own_address_but_not_onto_bind_addr() {
+        assert_eq!(load(&valid()).unwrap().metrics_addr, None);
+        let mut vars = valid();
+        vars.insert("METRICS_ADDR", "127.0.0.1:9090");
+        assert_eq!(
+            load(&vars).unwrap().metrics_addr,
+            Some("127.0.0.1:9090".parse().unwrap())
+        );
+        vars.insert("METRICS_ADDR", "9090");
+        let err = load(&vars).unwrap_err();
+        assert_eq!(variables(&err), vec!["METRICS_ADDR"]);
+        assert!(err.to_string().contains("got `9090`"), "{err}");
+        vars.insert("METRICS_ADDR", "0.0.0.0:3000");
+        let err = load(&vars).unwrap_err();
+        assert!(
+            err.to_string().contains("must differ from BIND_ADDR"),
+            "{err}"
+        );
     }
 
     #[test]

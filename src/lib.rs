@@ -16,13 +16,13 @@
 //! | [`check`] | `coupa-approvals check`: diagnose an installation (store, sync staleness, Coupa, Slack, identity); each failure names its cause and what to do |
 //! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what a card showed and what changed since ([`domain::change`]); what the bot remembers, decisions in doubt included ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
 //! | [`engine`] | the use cases and every business rule: sync (its loop, which outlives failed and panicking cycles, backs off and gives the lease up; the watermark; how stale it is), directory, decide under a claim (its intent on record before Coupa is called), settle decisions whose outcome was unknown, repeated clicks, pending (each person's answer kept briefly, asks coalesced, a few lookups at once), leader; names no chat platform and words nothing a user reads |
-//! | [`coupa`] | the Coupa client (OAuth2, paging, retries, a rate limit that grants decisions the next slot first), its JSON model |
+//! | [`coupa`] | the Coupa client (OAuth2, paging, retries, a rate limit that grants decisions the next slot first, answers read up to a size cap), its JSON model |
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, tell one person, find people, name the platform) and card view model |
 //! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |
-//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |
+//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack; each answer read up to a size cap), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`]; Redis and in-memory implementations |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
-//! | [`web`] | `/healthz`, `/readyz` (the store; sync staleness on the leader), `/metrics`, request metrics, the request deadline and the cap on Slack requests in flight |
+//! | [`web`] | `/healthz`, `/readyz` (the store; sync staleness on the leader; what is not ready, never why), `/metrics` (on the main listener or its own `METRICS_ADDR`), request metrics, the request deadline and the cap on Slack requests in flight |
 //! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |
 //! | `demo` | `coupa-approvals demo`: a world from `sandbox` and the real app in one process, with a web page that plays Slack (feature `sandbox`) |
 //!

@@ -1,5 +1,10 @@
 //! Logs (tracing, text or JSON), errors as logs show them (with their causes), and metrics (a
 //! process-wide Prometheus recorder).
+//!
+//! Logs carry no approver email and no whole Slack or Coupa payload at `info` or `debug`: people
+//! are named by chat or Coupa id, an email by [`email`] (its domain and a short hash), payloads
+//! only at `trace`. slack-morphism logs every Web API URL at `debug`, `users.lookupByEmail?email=…`
+//! included, so [`log_filter`] keeps it at `info` unless `RUST_LOG` names it.
 
 use std::error::Error;
 use std::fmt;
@@ -12,7 +17,58 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-/// Installs the global tracing subscriber. `RUST_LOG` filters (default `info`).
+/// The filter when `RUST_LOG` is unset.
+pub const DEFAULT_LOG_FILTER: &str = "info";
+
+/// The dependency whose `debug` lines carry emails (in request URLs).
+const CHATTY_DEPENDENCY: &str = "slack_morphism";
+
+/// The log filter for a `RUST_LOG` value (`None` or blank: [`DEFAULT_LOG_FILTER`]; malformed:
+/// the default too). slack-morphism is held at `info` unless the value names it, so that
+/// `RUST_LOG=debug` does not put approvers' emails in the log.
+pub fn log_filter(rust_log: Option<&str>) -> EnvFilter {
+    let spec = rust_log
+        .map(str::trim)
+        .filter(|spec| !spec.is_empty())
+        .unwrap_or(DEFAULT_LOG_FILTER);
+    let mut filter =
+        EnvFilter::try_new(spec).unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    if !spec.contains(CHATTY_DEPENDENCY)
+        && let Ok(directive) = format!("{CHATTY_DEPENDENCY}=info").parse()
+    {
+        filter = filter.add_directive(directive);
+    }
+    filter
+}
+
+/// An email as logs show it: the domain and a short hash of the whole address
+/// (`…@acme.com#3f2a9c1e`), enough to tell two people apart or find one whose address is known,
+/// without writing the address itself.
+pub fn email(email: &str) -> LoggedEmail {
+    use sha2::{Digest, Sha256};
+    let normalized = crate::domain::normalize_email(email);
+    let digest = Sha256::digest(normalized.as_bytes());
+    let hash = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let domain = normalized
+        .rsplit_once('@')
+        .map(|(_, domain)| domain.to_owned())
+        .unwrap_or_default();
+    LoggedEmail { domain, hash }
+}
+
+/// An email reduced to what logs may show; see [`email`].
+pub struct LoggedEmail {
+    domain: String,
+    hash: String,
+}
+
+impl fmt::Display for LoggedEmail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "…@{}#{}", self.domain, self.hash)
+    }
+}
+
+/// Installs the global tracing subscriber. `RUST_LOG` filters ([`log_filter`], default `info`).
 ///
 /// Safe to call more than once (tests do): later calls keep the first subscriber.
 pub fn init_logging(format: LogFormat) {
@@ -22,7 +78,7 @@ pub fn init_logging(format: LogFormat) {
 /// [`init_logging`], with `targets` logging errors only, whatever `RUST_LOG` says: for a command
 /// that reports itself what those targets would warn about (`check`).
 pub fn init_logging_quieting(format: LogFormat, targets: &[&str]) {
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
     for target in targets {
         match format!("{target}=error").parse() {
             Ok(directive) => filter = filter.add_directive(directive),
@@ -119,6 +175,26 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("connection refused: {0}")]
     struct Middle(#[source] std::io::Error);
+
+    #[test]
+    fn a_logged_email_shows_its_domain_and_a_stable_hash_never_the_address() {
+        let logged = email(" Jane.Doe@Acme.com ").to_string();
+        assert!(logged.starts_with("…@acme.com#"), "{logged}");
+        assert!(!logged.to_lowercase().contains("jane"), "{logged}");
+        assert_eq!(logged, email("jane.doe@acme.com").to_string());
+        assert_ne!(logged, email("john@acme.com").to_string());
+    }
+
+    #[test]
+    fn slack_morphism_stays_at_info_unless_rust_log_names_it() {
+        let shown = |filter: EnvFilter| filter.to_string();
+        assert!(shown(log_filter(None)).contains("slack_morphism=info"));
+        assert!(shown(log_filter(Some("debug"))).contains("slack_morphism=info"));
+        assert!(shown(log_filter(Some("  "))).contains("info"));
+        let named = shown(log_filter(Some("debug,slack_morphism=trace")));
+        assert!(named.contains("slack_morphism=trace"), "{named}");
+        assert!(!named.contains("slack_morphism=info"), "{named}");
+    }
 
     #[test]
     fn a_chain_names_every_cause_once() {

@@ -1,7 +1,10 @@
 //! Operational HTTP routes: `/healthz`, `/readyz` (the store answers; on the sync leader, sync is
-//! not stale), `/metrics`; the request metrics and the
-//! request deadline that every route (Slack's included) has; the cap on requests in flight that
-//! the Slack routes have.
+//! not stale), `/metrics` (on the main listener, or on its own with `METRICS_ADDR`); the request
+//! metrics and the request deadline that every route (Slack's included) has; the cap on requests
+//! in flight that the Slack routes have.
+//!
+//! `/readyz` answers whoever can reach the listener, so it says only *what* is not ready, in fixed
+//! words; *why* (addresses, server messages) goes to the log.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,13 +33,17 @@ pub struct WebState {
     pub sync: SyncHealth,
 }
 
-/// The operational routes, with request metrics on every route merged into it later.
+/// Health and readiness, with request metrics on every route merged into it later.
 pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+/// `/metrics`: merged into [`router`], or served alone on `METRICS_ADDR`.
+pub fn metrics_router() -> Router {
+    Router::new().route("/metrics", get(metrics))
 }
 
 /// Adds the 404 fallback, the request deadline (408 when a request, its body read included, is
@@ -91,7 +98,7 @@ async fn readyz(State(state): State<WebState>) -> Response {
     let mut failing = serde_json::Map::new();
     if let Err(err) = state.store.ping().await {
         tracing::warn!(error = %chain(&err), "not ready: store");
-        failing.insert("store".into(), json!("unavailable; see the log"));
+        failing.insert("store".into(), json!("unavailable"));
     }
     if let Some(stale) = state.sync.stale_for() {
         let reason = format!("sync has not succeeded for {} s", stale.as_secs());

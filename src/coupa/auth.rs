@@ -3,7 +3,7 @@
 //! The token request is built by the `oauth2` crate (client id and secret in the form body,
 //! [`AuthType::RequestBody`], as Coupa documents; scopes space-separated) and sent through this
 //! crate's own `reqwest` client, so it gets the same TLS stack, timeouts, rate limit and metrics as
-//! every other Coupa call.
+//! every other Coupa call. Its answer is read up to [`super::body::MAX_TOKEN_ANSWER_BYTES`].
 //!
 //! [`TokenSource`] caches the token and renews it early: at 80 % of its lifetime, or once fewer
 //! than five minutes remain, whichever comes first. Renewal is single flight: callers queue on one
@@ -29,6 +29,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use super::body::{MAX_TOKEN_ANSWER_BYTES, ReadError, read_capped, size_words};
 use super::error::{CoupaError, TokenProblem, TokenRefusal};
 use super::rate_limit::{Priority, RateLimiter};
 use super::transport::{record_call, shorten};
@@ -332,6 +333,12 @@ fn classify(
         RequestTokenError::Request(TokenHttpError::Transport(e)) => {
             Failure::Other(TokenProblem::Unreachable(TransportCause::of(&e, timeouts)))
         }
+        RequestTokenError::Request(TokenHttpError::TooLarge { limit_bytes }) => {
+            Failure::Other(TokenProblem::Unreadable(format!(
+                "the token endpoint's answer is larger than {}; the bot stops reading there",
+                size_words(limit_bytes)
+            )))
+        }
         RequestTokenError::ServerResponse(response) => {
             // Only reachable if a non-200 answer got past `TokenHttp`; treat like one, with the
             // status OAuth2 gives error responses (RFC 6749, 5.2).
@@ -366,6 +373,12 @@ pub enum TokenHttpError {
         error: Option<String>,
         /// The OAuth2 `error_description`, shortened.
         description: Option<String>,
+    },
+    /// An answer larger than [`MAX_TOKEN_ANSWER_BYTES`]; reading stopped there.
+    #[error("an answer larger than {}", size_words(*limit_bytes))]
+    TooLarge {
+        /// The cap, in bytes.
+        limit_bytes: usize,
     },
 }
 
@@ -402,17 +415,31 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
                 let request =
                     reqwest::Request::try_from(request).map_err(TokenHttpError::Transport)?;
                 let answer = async {
-                    let response = self.http.execute(request).await?;
+                    let response = self
+                        .http
+                        .execute(request)
+                        .await
+                        .map_err(TokenHttpError::Transport)?;
                     let status = response.status();
                     let headers = response.headers().clone();
-                    let body = response.bytes().await?;
-                    Ok::<_, reqwest::Error>((status, headers, body))
+                    let body = read_capped(response, MAX_TOKEN_ANSWER_BYTES)
+                        .await
+                        .map_err(|error| match error {
+                            ReadError::Transport(error) => TokenHttpError::Transport(error),
+                            ReadError::TooLarge => TokenHttpError::TooLarge {
+                                limit_bytes: MAX_TOKEN_ANSWER_BYTES,
+                            },
+                        })?;
+                    Ok::<_, TokenHttpError>((status, headers, body))
                 }
                 .await;
                 let label = match &answer {
                     Ok((status, _, _)) => status.as_str().to_owned(),
-                    Err(e) if e.is_timeout() => "timeout".to_owned(),
-                    Err(e) if e.is_connect() => "connect_error".to_owned(),
+                    Err(TokenHttpError::Transport(e)) if e.is_timeout() => "timeout".to_owned(),
+                    Err(TokenHttpError::Transport(e)) if e.is_connect() => {
+                        "connect_error".to_owned()
+                    }
+                    Err(TokenHttpError::TooLarge { .. }) => "too_large".to_owned(),
                     Err(_) => "error".to_owned(),
                 };
                 let elapsed = started.elapsed();
@@ -423,7 +450,7 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
                     u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
                 );
                 record_call(TOKEN_ENDPOINT, &label, elapsed);
-                let (status, headers, body) = answer.map_err(TokenHttpError::Transport)?;
+                let (status, headers, body) = answer?;
                 if status != reqwest::StatusCode::OK {
                     let parsed: Option<OAuthErrorBody> = serde_json::from_slice(&body).ok();
                     let (error, description) = parsed
@@ -435,7 +462,7 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
                         description,
                     });
                 }
-                let mut response = HttpResponse::new(body.to_vec());
+                let mut response = HttpResponse::new(body);
                 *response.status_mut() = status;
                 *response.headers_mut() = headers;
                 Ok(response)

@@ -20,6 +20,10 @@
 //!   approval is read again to learn whether the decision took effect; only when that read fails
 //!   too is the outcome [`CoupaError::Unknown`].
 //!
+//! Answers are read up to [`MAX_ANSWER_BYTES`] ([`super::body`]): a read whose answer is larger
+//! fails with [`CoupaError::TooLarge`] and is not retried; a decision whose success answer is
+//! larger is settled by re-reading the approval, like any unreadable answer.
+//!
 //! Every attempt records a `coupa.request` span (method, path, endpoint, status, attempt,
 //! duration; never the token) and the metrics `coupa_requests_total{endpoint,status}` and
 //! `coupa_request_duration_seconds{endpoint}`, where `endpoint` is a template such as
@@ -39,6 +43,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::auth::{BearerToken, TokenSource};
+use super::body::{MAX_ANSWER_BYTES, ReadError, read_capped, size_words};
 use super::error::CoupaError;
 use super::model::{
     self, RawApproval, RawErrors, RawParty, RawRequisition, RawUserGroup, UserGroup,
@@ -154,6 +159,16 @@ pub fn limit_reason(reason: &str) -> String {
         shorten(reason, MAX_REASON_CHARS - 1)
     }
 }
+
+/// The longest `reason` the client puts in a decision's URL, in bytes: [`MAX_REASON_CHARS`]
+/// characters of up to four UTF-8 bytes each, every byte percent-encoded as three (`%E6`).
+///
+/// Coupa documents the reason only as a query parameter (`PUT …/approve?reason=…`), so it stays
+/// there. A reason in a Latin script stays near its length in characters, but one in Chinese or
+/// Japanese takes 9 bytes a character (9,000 for 1,000 characters) and emoji 12: a proxy in front
+/// of Coupa that refuses request lines over 8 KiB (nginx's default) would refuse the longest of
+/// those with 414, which the bot reports like any refused decision; nothing is cut silently.
+pub const MAX_REASON_QUERY_BYTES: usize = MAX_REASON_CHARS * 4 * 3;
 
 /// Builds a [`CoupaClient`]; every knob has a production default.
 #[derive(Debug)]
@@ -348,7 +363,10 @@ impl<'a> RequisitionPages<'a> {
 struct Answer {
     status: StatusCode,
     retry_after: Option<Duration>,
+    /// Empty when `oversized`.
     body: Vec<u8>,
+    /// The body was larger than [`MAX_ANSWER_BYTES`] and was not read to its end.
+    oversized: bool,
 }
 
 impl CoupaClient {
@@ -504,7 +522,8 @@ impl CoupaClient {
             "/api/users",
             "/api/users",
             &[("email", email), ("fields", fields.as_str())],
-            format!("user <{email}>"),
+            // Errors are logged: name the user without writing the address.
+            format!("the user with email {}", crate::telemetry::email(email)),
         );
         let users: Vec<RawParty> = self.get_json(&call).await?;
         let mut matches = Vec::new();
@@ -553,7 +572,8 @@ impl CoupaClient {
     }
 
     /// Executes `action` on approval `id`, sending `reason` (trimmed, at most
-    /// [`MAX_REASON_CHARS`] characters) as a URL-encoded query parameter. Returns the approval as
+    /// [`MAX_REASON_CHARS`] characters) as a URL-encoded query parameter, the only place Coupa
+    /// documents for it. Returns the approval as
     /// Coupa shows it afterwards.
     ///
     /// - 400 for an approval that is no longer pending → [`CoupaError::NotPending`] with Coupa's
@@ -588,9 +608,15 @@ impl CoupaClient {
             attempt += 1;
             match self.exchange(&call, &token, attempt).await {
                 Ok(answer) if answer.status.is_success() => {
-                    return match model::parse::<RawApproval>(&answer.body)
-                        .and_then(RawApproval::into_domain)
-                    {
+                    let parsed = if answer.oversized {
+                        Err(model::ModelError(format!(
+                            "larger than {}",
+                            size_words(MAX_ANSWER_BYTES)
+                        )))
+                    } else {
+                        model::parse::<RawApproval>(&answer.body)
+                    };
+                    return match parsed.and_then(RawApproval::into_domain) {
                         Ok(approval) => Ok(approval),
                         // Coupa accepted it; only the answer was unreadable. Read the approval
                         // instead, and never report a failure for a decision that was made.
@@ -769,6 +795,13 @@ impl CoupaClient {
             attempt += 1;
             let result = self.exchange(call, &token, attempt).await;
             let (error, retry_after) = match result {
+                // Asking again would get the same answer.
+                Ok(answer) if answer.status.is_success() && answer.oversized => {
+                    return Err(CoupaError::TooLarge {
+                        endpoint: call.endpoint,
+                        limit_bytes: MAX_ANSWER_BYTES,
+                    });
+                }
                 Ok(answer) if answer.status.is_success() => return Ok(answer.body),
                 Ok(answer) if answer.status == StatusCode::UNAUTHORIZED && !renewed => {
                     renewed = true;
@@ -831,11 +864,18 @@ impl CoupaClient {
                     .await?;
                 let status = response.status();
                 let retry_after = retry_after(response.headers());
-                let body = response.bytes().await?.to_vec();
+                // An error status's body only matters for its message, so an oversized one still
+                // counts as that status; an oversized success is refused by the caller.
+                let (body, oversized) = match read_capped(response, MAX_ANSWER_BYTES).await {
+                    Ok(body) => (body, false),
+                    Err(ReadError::TooLarge) => (Vec::new(), true),
+                    Err(ReadError::Transport(error)) => return Err(error),
+                };
                 Ok(Answer {
                     status,
                     retry_after,
                     body,
+                    oversized,
                 })
             }
             .await;
@@ -993,6 +1033,22 @@ mod tests {
         let sent = limit_reason(&long);
         assert_eq!(sent.chars().count(), MAX_REASON_CHARS);
         assert!(sent.ends_with('…'));
+    }
+
+    #[test]
+    fn the_longest_reason_fits_the_documented_url_bound() {
+        for widest in ["é", "承", "😀"] {
+            let reason = limit_reason(&widest.repeat(5_000));
+            let encoded: String = url::form_urlencoded::byte_serialize(reason.as_bytes()).collect();
+            assert!(
+                encoded.len() <= MAX_REASON_QUERY_BYTES,
+                "{widest}: {} bytes",
+                encoded.len()
+            );
+        }
+        let cjk = limit_reason(&"承".repeat(MAX_REASON_CHARS));
+        let encoded: String = url::form_urlencoded::byte_serialize(cjk.as_bytes()).collect();
+        assert_eq!(encoded.len(), 9_000);
     }
 
     #[test]

@@ -119,6 +119,18 @@ pub enum CoupaError {
         /// What was wrong (never the whole body).
         reason: String,
     },
+    /// Coupa's answer was larger than the bot reads ([`super::body::MAX_ANSWER_BYTES`]); reading
+    /// stopped there. Not retried: the same request would get the same answer.
+    #[error(
+        "Coupa's answer to {endpoint} is larger than {}; the bot stops reading there (is a proxy answering instead of Coupa?)",
+        super::body::size_words(*limit_bytes)
+    )]
+    TooLarge {
+        /// The endpoint template.
+        endpoint: &'static str,
+        /// The cap that was exceeded, in bytes.
+        limit_bytes: usize,
+    },
     /// Coupa answered with a status this client does not expect.
     #[error("Coupa answered {endpoint} with unexpected status {status}")]
     UnexpectedStatus {

@@ -4,6 +4,8 @@
 //!   requisitions, one requisition or approval, approvals pending for a user, users by email,
 //!   groups, approve/reject/hold), paging, spans.
 //! - [`auth`]: OAuth2 client credentials and the shared, early-renewed, single-flight token.
+//! - [`body`]: answers read with a size cap ([`body::MAX_ANSWER_BYTES`], and a smaller one for
+//!   the token endpoint).
 //! - [`transport`]: what every call follows, the token's included: the retry policy,
 //!   `Retry-After`, request metrics.
 //! - [`rate_limit`]: the process-wide rate limit every call waits for, which grants waiting
@@ -16,6 +18,7 @@
 //! JSON or URLs. Coupa's public API documentation is the source of the facts this code relies on.
 
 pub mod auth;
+pub mod body;
 pub mod client;
 mod error;
 pub mod model;

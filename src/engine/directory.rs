@@ -9,6 +9,7 @@ use crate::chat::port::ChatPort;
 use crate::domain::records::DirectoryEntry;
 use crate::domain::{ChatUserId, Person, normalize_email};
 use crate::store::Store;
+use crate::telemetry;
 
 use super::error::EngineError;
 
@@ -57,7 +58,8 @@ impl Directory {
                 Ok(Some(user))
             }
             None => {
-                tracing::info!(%email, name = %person.full_name, "approver has no chat account with this email");
+                // `check` and the store's unmapped list name them; the log shows no address.
+                tracing::info!(email = %telemetry::email(&email), coupa_user = %person.id, "approver has no chat account with this email");
                 metrics::counter!("unmapped_approvers_total", "reason" => "no_chat_user")
                     .increment(1);
                 self.store

@@ -38,6 +38,11 @@ pub fn variables(settings: &Settings) -> Vec<(&'static str, String)> {
     vars.extend([
         ("REDIS_KEY_PREFIX", settings.store.key_prefix.clone()),
         ("BIND_ADDR", settings.bind_addr.to_string()),
+    ]);
+    if let Some(addr) = settings.metrics_addr {
+        vars.push(("METRICS_ADDR", addr.to_string()));
+    }
+    vars.extend([
         (
             "SYNC_INTERVAL_SECS",
             settings.sync_interval.as_secs().to_string(),
@@ -104,6 +109,7 @@ mod tests {
         settings.coupa.max_rps = 25;
         settings.store = StoreSettings::redis("redis://:pw@127.0.0.1:6379/1", "world");
         settings.bind_addr = "127.0.0.1:0".parse().unwrap();
+        settings.metrics_addr = Some("127.0.0.1:9090".parse().unwrap());
         settings.sync_interval = Duration::from_secs(2);
         settings.button_ttl = Duration::from_secs(3600);
         settings.confirm_above_amount = Some(Decimal::new(1_000_050, 2));

@@ -24,13 +24,18 @@ use crate::domain::outcome::{DecisionResult, Regarding};
 
 use super::PLATFORM;
 use super::blocks::{self, Rendered};
+use super::capped::{self, CappedConnector, MAX_ANSWER_BYTES};
 use super::channel::ChannelId;
 use super::not_json::{BodyKind, NotJson};
 use super::pacing::Pacer;
 use super::wording;
 
+/// How the Web API client connects: TLS (or plain HTTP to a local fake), each answer capped at
+/// [`MAX_ANSWER_BYTES`].
+pub type SlackConnector = CappedConnector<HttpsConnector<HttpConnector>>;
+
 /// The slack-morphism client type used throughout.
-pub type SlackHyperClient = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector>>>;
+pub type SlackHyperClient = SlackClient<SlackClientHyperConnector<SlackConnector>>;
 
 /// Retries of a rate-limited call before giving up.
 const MAX_RETRIES: usize = 20;
@@ -79,8 +84,9 @@ pub fn web_client(api_url: &url::Url) -> Result<Arc<SlackHyperClient>, ChatError
     // No client-side pacing: slack-morphism's would hold chat.postMessage to one a second for
     // the whole workspace, while Slack allows one a second per conversation. Slack's own 429s,
     // with Retry-After, are waited out (and counted) by `retrying`.
-    let connector = SlackClientHyperConnector::with_connector(https)
-        .with_slack_api_url(api_url.as_str().trim_end_matches('/'));
+    let connector =
+        SlackClientHyperConnector::with_connector(CappedConnector::new(https, MAX_ANSWER_BYTES))
+            .with_slack_api_url(api_url.as_str().trim_end_matches('/'));
     Ok(Arc::new(SlackClient::new(connector)))
 }
 
@@ -101,8 +107,15 @@ impl std::fmt::Debug for SlackChat {
 
 /// The chat port's error for a failed call. A connection failure keeps the HTTP client's own
 /// error as the source, so its causes (DNS, refused, TLS) can be read; slack-morphism's wrapper
-/// would hide them. An HTTP error status is described without its body ([`NotJson`]).
+/// would hide them. An HTTP error status is described without its body ([`NotJson`]). An answer
+/// over the size cap is a transport error whose source is [`capped::AnswerTooLarge`].
 fn error(err: SlackClientError) -> ChatError {
+    if let Some(cap) = over_cap(&err) {
+        return ChatError::Transport(Box::new(capped::AnswerTooLarge {
+            host: cap.host.clone(),
+            limit_bytes: cap.limit_bytes,
+        }));
+    }
     match err {
         SlackClientError::ApiError(e) => ChatError::Api(e.code),
         limited @ SlackClientError::RateLimitError(_) => ChatError::RateLimited(Box::new(limited)),
@@ -115,6 +128,17 @@ fn error(err: SlackClientError) -> ChatError {
         })),
         other => ChatError::Transport(Box::new(other)),
     }
+}
+
+/// The cap `err` ran into, if that is why it failed. slack-morphism keeps the HTTP client's error
+/// in a `cause` field that `source` does not return, so look there.
+fn over_cap(err: &SlackClientError) -> Option<&capped::AnswerTooLarge> {
+    let cause = match err {
+        SlackClientError::HttpProtocolError(e) => e.cause.as_deref(),
+        SlackClientError::SystemError(e) => e.cause.as_deref(),
+        _ => None,
+    }?;
+    capped::too_large(cause)
 }
 
 impl SlackChat {
@@ -140,9 +164,7 @@ impl SlackChat {
         self.client.clone()
     }
 
-    fn session(
-        &self,
-    ) -> SlackClientSession<'_, SlackClientHyperConnector<HttpsConnector<HttpConnector>>> {
+    fn session(&self) -> SlackClientSession<'_, SlackClientHyperConnector<SlackConnector>> {
         self.client.open_session(&self.token)
     }
 

@@ -160,7 +160,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
                 }
             });
         }
-        None => tracing::debug!(event = ?callback.event, "event ignored"),
+        None => tracing::trace!(event = ?callback.event, "event ignored"),
     }
     Ack::Empty
 }
@@ -240,7 +240,7 @@ pub async fn on_interaction(ctx: &SlackContext, event: SlackInteractionEvent) ->
         }
         SlackInteractionEvent::ViewSubmission(submission) => on_view_submission(ctx, submission),
         other => {
-            tracing::debug!(interaction = ?other, "interaction ignored");
+            tracing::trace!(interaction = ?other, "interaction ignored");
             Ack::Empty
         }
     }

@@ -6,7 +6,8 @@
 //! - [`socket`]: Socket Mode, used instead of the HTTP routes when `SLACK_APP_TOKEN` is set.
 //! - [`client`]: [`client::SlackChat`], the chat port over the Web API; [`pacing`]: how its calls
 //!   keep to Slack's rate limits together; [`not_json`]: an answer that is not Slack's JSON (an
-//!   error page), described without quoting it.
+//!   error page), described without quoting it; [`capped`]: the cap on the size of each answer
+//!   read from Slack.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
 //! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure);
 //!   [`channel`]: Slack's conversation ids.
@@ -15,6 +16,7 @@
 //!   decisions (the engine reports typed outcomes).
 
 pub mod blocks;
+pub mod capped;
 pub mod channel;
 pub mod client;
 pub mod format;

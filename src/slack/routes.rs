@@ -29,7 +29,7 @@ use super::requests;
 /// Largest request body accepted from Slack.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+type Connector = super::client::SlackConnector;
 
 /// The three Slack routes, verified with `signing_secret`.
 pub fn router(

@@ -19,7 +19,7 @@ use crate::telemetry::chain;
 use super::client::SlackHyperClient;
 use super::handlers::{self, Ack, SlackContext, command_response};
 
-type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+type Connector = super::client::SlackConnector;
 type HyperConnector = SlackClientHyperConnector<Connector>;
 
 /// A Socket Mode listener, ready to run.

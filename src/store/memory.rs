@@ -1,7 +1,9 @@
 //! [`MemoryStore`]: the embedded store for a single replica. Nothing survives a restart.
 //!
 //! Expiry uses `tokio::time::Instant`, so tests that pause time see entries expire exactly as
-//! they would on Redis.
+//! they would on Redis. Reads ignore an expired entry; to keep a long-running replica's memory
+//! bounded, every expired entry is also swept out, at most once per [`SWEEP_EVERY`], by the first
+//! store call after that interval (amortised: no timer task to start or stop).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -17,6 +19,10 @@ use crate::domain::records::{
     SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
+
+/// How often expired entries are swept out of every map. A sweep is one pass over the maps;
+/// once a minute keeps it negligible while memory tracks what is live within a minute.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// A value that disappears at `expires`.
 struct Expiring<T> {
@@ -68,6 +74,32 @@ struct Inner {
     watermark: Option<Timestamp>,
     last_sync_success: Option<Timestamp>,
     audit: VecDeque<AuditEntry>,
+    /// When expired entries are next swept out; `None` until the first call.
+    next_sweep: Option<Instant>,
+}
+
+impl Inner {
+    /// Drops every expired entry if [`SWEEP_EVERY`] has passed since the last sweep.
+    fn sweep_if_due(&mut self) {
+        let now = Instant::now();
+        match self.next_sweep {
+            Some(due) if now < due => return,
+            Some(_) => self.sweep(),
+            // The first call: nothing can have expired yet in a store just created.
+            None => {}
+        }
+        self.next_sweep = Some(now + SWEEP_EVERY);
+    }
+
+    /// Drops every expired entry from every map that expires.
+    fn sweep(&mut self) {
+        self.claims.retain(|_, e| e.live());
+        self.events.retain(|_, e| e.live());
+        self.leases.retain(|_, e| e.live());
+        self.settled.retain(|_, e| e.live());
+        self.directory.retain(|_, e| e.live());
+        self.emails.retain(|_, e| e.live());
+    }
 }
 
 /// The embedded, in-process store.
@@ -100,15 +132,20 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the maps half-updated in a way that matters
         // more than losing the whole store, so keep serving.
-        self.inner
+        let mut inner = self
+            .inner
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.sweep_if_due();
+        inner
     }
 }
 
 #[async_trait]
 impl Store for MemoryStore {
     async fn ping(&self) -> Result<(), StoreError> {
+        // Readiness probes call this every few seconds: a chance to sweep even when idle.
+        drop(self.lock());
         Ok(())
     }
 
@@ -430,5 +467,81 @@ impl Store for MemoryStore {
 
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.lock().audit.iter().take(limit).cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::records::DirectoryEntry;
+
+    /// How many entries the expiring maps hold, expired or not.
+    fn held(store: &MemoryStore) -> usize {
+        let inner = store.inner.lock().unwrap();
+        inner.claims.len()
+            + inner.events.len()
+            + inner.leases.len()
+            + inner.settled.len()
+            + inner.directory.len()
+            + inner.emails.len()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn entries_past_their_ttl_are_swept_out_not_only_ignored() {
+        let store = MemoryStore::new();
+        let short = Duration::from_secs(1);
+        for n in 0..500u64 {
+            store
+                .first_sighting(&format!("Ev{n}"), short)
+                .await
+                .unwrap();
+            store.claim(ApprovalId(n), short).await.unwrap();
+            let user = ChatUserId(format!("U{n}"));
+            store
+                .remember_directory_entry(
+                    &format!("p{n}@example.com"),
+                    &DirectoryEntry::Found(user),
+                    short,
+                )
+                .await
+                .unwrap();
+        }
+        store
+            .acquire_lease(Lease::Sync, &LeaseOwner::new(), short)
+            .await
+            .unwrap();
+        let kept = Duration::from_secs(3600);
+        store.first_sighting("Ev-kept", kept).await.unwrap();
+        assert_eq!(held(&store), 2_002);
+
+        tokio::time::advance(SWEEP_EVERY + short).await;
+        // Any call after the interval sweeps; a read is enough.
+        store.ping().await.unwrap();
+        assert_eq!(store.lock().events.len(), 1);
+        assert_eq!(held(&store), 1, "only the unexpired event id is left");
+        assert!(!store.first_sighting("Ev-kept", kept).await.unwrap());
+        assert!(store.first_sighting("Ev0", kept).await.unwrap());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn nothing_is_swept_before_the_interval_or_while_still_live() {
+        let store = MemoryStore::new();
+        store
+            .first_sighting("Ev-short", Duration::from_secs(1))
+            .await
+            .unwrap();
+        store
+            .first_sighting("Ev-long", SWEEP_EVERY * 3)
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(2)).await;
+        store.ping().await.unwrap();
+        // Expired but not yet swept: reads already ignore it.
+        assert_eq!(held(&store), 2);
+        assert!(store.first_sighting("Ev-short", SWEEP_EVERY).await.unwrap());
+        tokio::time::advance(SWEEP_EVERY).await;
+        store.ping().await.unwrap();
+        assert_eq!(held(&store), 1, "the live entry stays");
+        assert!(!store.first_sighting("Ev-long", SWEEP_EVERY).await.unwrap());
     }
 }

@@ -56,6 +56,26 @@ async fn run_with_an_empty_environment_lists_every_missing_variable_and_exits_2(
 }
 
 #[tokio::test]
+async fn plain_http_to_coupa_or_slack_is_a_configuration_error_listed_with_the_others() {
+    let (mut command, _dir) = bare_command(&["run"]);
+    valid_env(&mut command);
+    command
+        .env("COUPA_INSTANCE_URL", "http://acme.coupahost.com")
+        .env("SLACK_API_URL", "http://slack.example.com/api")
+        .env("SYNC_INTERVAL_SECS", "often");
+    let output = command.output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for variable in ["SLACK_API_URL", "COUPA_INSTANCE_URL", "SYNC_INTERVAL_SECS"] {
+        assert!(
+            stderr.lines().any(|l| l.contains(&format!("{variable}: "))),
+            "{variable} not reported:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("must use https"), "{stderr}");
+}
+
+#[tokio::test]
 async fn a_dot_env_file_is_read_and_the_environment_wins_over_it() {
     let (mut command, dir) = bare_command(&[]);
     std::fs::write(

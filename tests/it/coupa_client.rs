@@ -1390,3 +1390,24 @@ async fn a_403_names_the_scopes_to_check() {
     assert!(error.to_string().contains("COUPA_SCOPES"));
     server.verify().await;
 }
+
+#[tokio::test]
+async fn a_user_lookup_that_fails_names_no_email_in_its_error() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok").await;
+    Mock::given(method("GET"))
+        .and(path("/api/users"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+
+    let error = client(&server)
+        .user_by_email("jane.doe@acme.com")
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, CoupaError::NotFound { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(!text.contains("jane.doe"), "{text}");
+    assert!(text.contains("…@acme.com#"), "{text}");
+}

@@ -188,6 +188,28 @@ async fn an_approval_moves_the_chain_on_and_a_second_one_is_not_pending() {
 }
 
 #[tokio::test]
+async fn a_thousand_character_multibyte_reason_reaches_coupa_intact() {
+    // Two-, three- and four-byte characters: percent-encoded, up to 12 bytes each in the URL.
+    let prefix = "Rejected in Slack by Jane Doe <jane.doe@example.com>: ";
+    let body = "é承認😀".repeat(400);
+    let reason: String = format!("{prefix}{body}").chars().take(1_000).collect();
+    assert_eq!(reason.chars().count(), 1_000);
+    let w = world().await;
+    let approval = w
+        .coupa
+        .requisition(w.requisition)
+        .await
+        .unwrap()
+        .current_approvals[0]
+        .id;
+
+    let rejected = w.coupa.reject(approval, &reason).await.unwrap();
+
+    assert_eq!(rejected.status, ApprovalStatus::Rejected);
+    assert_eq!(w.sandbox().approval_note(approval), Some(reason));
+}
+
+#[tokio::test]
 async fn a_rejection_is_recorded_with_its_reason() {
     let w = world().await;
     let approval = w

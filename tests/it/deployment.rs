@@ -164,6 +164,29 @@ fn configuration_names_are_the_services_and_secrets_are_placeholders() {
     );
 }
 
+#[test]
+fn metrics_are_served_on_a_pod_port_that_the_service_does_not_expose() {
+    let docs = kubernetes();
+    let config = of_kind(&docs, "ConfigMap")[0];
+    let metrics_addr = config["data"]["METRICS_ADDR"].as_str().unwrap();
+    let port: u64 = metrics_addr.rsplit(':').next().unwrap().parse().unwrap();
+    let deployment = of_kind(&docs, "Deployment")[0];
+    let ports = deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
+        .as_array()
+        .unwrap();
+    assert!(
+        ports
+            .iter()
+            .any(|p| p["name"] == "metrics" && p["containerPort"] == port),
+        "{ports:?}"
+    );
+    let service = named(&docs, "Service", "coupa-approvals");
+    for exposed in service["spec"]["ports"].as_array().unwrap() {
+        assert_ne!(exposed["targetPort"], "metrics");
+        assert_ne!(exposed["targetPort"], port);
+    }
+}
+
 fn named<'a>(docs: &'a [(String, Value)], kind: &str, name: &str) -> &'a Value {
     of_kind(docs, kind)
         .into_iter()

@@ -25,20 +25,32 @@ struct Running {
 }
 
 async fn spawn_app() -> Running {
-    coupa_approvals::telemetry::init_metrics();
-    let app = App::build_with_store(settings(), Arc::new(MemoryStore::new()))
+    spawn_app_with(settings(), Arc::new(MemoryStore::new()))
         .await
-        .unwrap();
+        .0
+}
+
+/// The app with `settings` on `store`, and where it serves `/metrics` if not on its main address.
+async fn spawn_app_with(
+    settings: Settings,
+    store: Arc<dyn Store>,
+) -> (Running, Option<std::net::SocketAddr>) {
+    coupa_approvals::telemetry::init_metrics();
+    let app = App::build_with_store(settings, store).await.unwrap();
+    let metrics_addr = app.metrics_addr();
     let addr = app.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
     }));
-    Running {
-        addr,
-        stop: Some(stop),
-        task,
-    }
+    (
+        Running {
+            addr,
+            stop: Some(stop),
+            task,
+        },
+        metrics_addr,
+    )
 }
 
 #[tokio::test]
@@ -96,6 +108,69 @@ async fn metrics_show_uptime_and_requests_by_route_and_status() {
                 && l.contains("status=\"404\"")),
         "{}",
         metrics.body
+    );
+}
+
+#[tokio::test]
+async fn metrics_on_their_own_address_are_served_there_and_not_on_the_main_listener() {
+    let mut settings = settings();
+    settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
+    let (mut app, metrics_addr) = spawn_app_with(settings, Arc::new(MemoryStore::new())).await;
+    let metrics_addr = metrics_addr.expect("a metrics listener");
+    assert_ne!(metrics_addr, app.addr);
+
+    let metrics = support::http::get(metrics_addr, "/metrics").await.unwrap();
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains("process_uptime_seconds"),
+        "{}",
+        metrics.body
+    );
+    assert_eq!(
+        support::http::get(app.addr, "/metrics")
+            .await
+            .unwrap()
+            .status,
+        404
+    );
+    // Only metrics there: health and Slack's routes stay on the main listener.
+    assert_eq!(
+        support::http::get(metrics_addr, "/healthz")
+            .await
+            .unwrap()
+            .status,
+        404
+    );
+    assert_eq!(
+        support::http::get(app.addr, "/healthz")
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+
+    app.stop.take().unwrap().send(()).unwrap();
+    let finished = tokio::time::timeout(Duration::from_secs(5), &mut app.task).await;
+    assert!(matches!(finished, Ok(Ok(Ok(())))), "{finished:?}");
+    assert!(
+        support::http::get(metrics_addr, "/metrics").await.is_err(),
+        "the metrics port closes with the app"
+    );
+}
+
+#[tokio::test]
+async fn readyz_names_a_failing_store_without_echoing_its_error() {
+    // Nothing listens on port 1: the store's error names the address and the OS's words.
+    let store = RedisStore::new(&SecretString::from("redis://127.0.0.1:1"), "readyz").unwrap();
+    let (app, _) = spawn_app_with(settings(), Arc::new(store)).await;
+
+    let ready = support::http::get(app.addr, "/readyz").await.unwrap();
+
+    assert_eq!(ready.status, 503);
+    let body: serde_json::Value = serde_json::from_str(&ready.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "not ready", "failing": { "store": "unavailable" } })
     );
 }
 

@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod answer_caps;
 mod card_limits;
 mod card_snapshots;
 mod check;
@@ -28,6 +29,7 @@ mod faults;
 mod fuzz_seeds;
 mod http_routes;
 mod manifests;
+mod quiet_logs;
 mod replicas;
 mod self_contained;
 mod slack_client;
