@@ -1,7 +1,8 @@
 //! Deciding an approval from a button, exactly once.
 //!
 //! The order is the design's, and every step that says no stops before Coupa is called:
-//! button expired? → the clicker is a recorded recipient of this card? → claim the approval →
+//! button expired? → the clicker is a recorded recipient of this card (or clicked it in their own
+//! direct conversation with the bot, where it is)? → claim the approval →
 //! fresh Coupa read: still pending, same approver, same fingerprint? → Coupa approve or reject
 //! with the attribution reason → edit every copy of the card → audit record.
 //!
@@ -144,8 +145,7 @@ impl Engine {
 
         // 2. Only someone the bot sent this card to may use it.
         let cards = self.store.cards(request.approval).await?;
-        let own = cards.iter().find(|c| c.recipient == request.user);
-        naming.shown = own.and_then(|c| c.shown.as_ref()).map(|s| s.title.clone());
+        let mut own = cards.iter().find(|c| c.recipient == request.user).cloned();
         if own.is_none() {
             // A settled approval's cards are kept apart with how it ended: a late click by one
             // of their recipients hears what happened, as the card now says.
@@ -160,8 +160,16 @@ impl Engine {
             {
                 return refused(Refusal::AlreadyDecided(outcome));
             }
-            return refused(Refusal::NotRecipient);
+            // A card whose record was lost (posted as the store failed, or by a process that
+            // died before recording it) is still theirs when they click it in their own direct
+            // conversation with the bot, which holds it; it is recorded now. Why this is safe:
+            // see `adopt_clicked_card`.
+            own = self.adopt_clicked_card(request).await?;
+            if own.is_none() {
+                return refused(Refusal::NotRecipient);
+            }
         }
+        naming.shown = own.and_then(|c| c.shown).map(|s| s.title);
 
         // 3. Exactly once: whoever claims first decides; everyone else learns the outcome.
         let claimed_at = Instant::now();

@@ -5,6 +5,8 @@
 //!
 //! - [`service`]: [`Engine`], its settings and clock, and what every use case does with cards.
 //! - [`sync`]: deliver cards for pending approvals and keep every card true.
+//! - `delivery`: a card's delivery, known to the store before the post and recorded after it,
+//!   so that a store failure or a crash in between loses no card and sends none twice.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - [`clicks`]: repeated clicks on the same card answered once.
@@ -18,6 +20,7 @@
 pub mod claim;
 pub mod clicks;
 pub mod decide;
+mod delivery;
 mod directory;
 mod error;
 pub(crate) mod leader;

@@ -16,6 +16,7 @@ use crate::domain::{Approval, ApprovalId, Requisition};
 use crate::store::Store;
 use crate::telemetry::chain;
 
+use super::delivery::SharedUnrecorded;
 use super::directory::Directory;
 use super::error::EngineError;
 
@@ -53,6 +54,8 @@ pub struct Engine {
     pub(crate) clock: Clock,
     pub(crate) directory: Directory,
     pub(crate) deciding: Arc<tokio::sync::Semaphore>,
+    /// Cards posted whose record the store refused, until they are recorded.
+    pub(crate) unrecorded: SharedUnrecorded,
 }
 
 impl Engine {
@@ -73,6 +76,7 @@ impl Engine {
             clock,
             directory,
             deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
+            unrecorded: SharedUnrecorded::default(),
         }
     }
 

@@ -40,7 +40,7 @@ pub struct FaultWorld {
     pub engine: Engine,
     pub requester: CoupaUserId,
     pub daniel: (CoupaUserId, ChatUserId),
-    _world: World,
+    world: World,
 }
 
 impl FaultWorld {
@@ -84,8 +84,14 @@ impl FaultWorld {
             engine,
             requester,
             daniel,
-            _world: world,
+            world,
         }
+    }
+
+    /// An engine as a new process on the same store, chat and Coupa would build: sharing nothing
+    /// in memory with [`FaultWorld::engine`].
+    pub fn engine_of_a_new_process(&self) -> Engine {
+        self.world.engine().expect("the engine builds")
     }
 
     /// A requisition waiting for Daniel alone.

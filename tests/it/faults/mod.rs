@@ -1,4 +1,5 @@
-//! Fault tests: after Coupa failing, Redis restarting, or the process being killed mid-decision,
+//! Fault tests: after Coupa failing, Redis restarting, or the process being killed mid-decision
+//! or between posting a card and recording it,
 //! everything converges within one sync cycle — no duplicate cards, no approval without a card,
 //! no decision made twice, no card left claiming something untrue — and every user who clicked
 //! was told the truth.
@@ -8,3 +9,4 @@ mod coupa_decisions;
 mod coupa_sync;
 mod killed;
 mod redis_restart;
+mod unrecorded_cards;
