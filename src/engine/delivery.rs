@@ -9,10 +9,12 @@
 //!   comes first;
 //! - the process dies just after the post: the next sync finds the pending delivery, looks for
 //!   the card in the person's direct conversation with the bot, and records the one it finds; if
-//!   there is none (the post never arrived), it posts again;
-//! - two replicas both believe they lead for a moment and post for the same person: each attempt
-//!   has its own id, only the attempt still pending may record its card, and the other one
-//!   withdraws its post, so one card stays.
+//!   there is none (the post never arrived), it posts again once the delivery is older than a
+//!   post can take ([`POST_UNDER_WAY`]);
+//! - two replicas both believe they lead for a moment: the second leaves a delivery under way to
+//!   the first. Should a post take longer than that and be made again, each attempt has its own
+//!   id, only the attempt still pending may record its card, and the other one withdraws its
+//!   post, so one card stays.
 //!
 //! A click on a card whose record was lost is recognised from the clicker's own direct
 //! conversation with the bot ([`Engine::adopt_clicked_card`]), and the card is recorded then.
@@ -30,9 +32,15 @@ use super::decide::DecisionRequest;
 use super::error::EngineError;
 use super::service::Engine;
 
+/// How long a pending delivery whose card is not in the recipient's conversation is taken to be
+/// still under way on another replica (two can briefly both lead, while a lease moves on), and is
+/// left to it; after this it is posted again. Twice the sync lease's lifetime: a replica that
+/// lost the lease has stopped starting posts by then. Should that replica's post still arrive,
+/// it is withdrawn rather than recorded.
+pub(crate) const POST_UNDER_WAY: Duration = Duration::from_secs(30);
+
 /// How long a pending delivery whose card cannot be looked for (the chat platform failing the
-/// lookup) waits before it is posted again, accepting at most one duplicate: well past the time
-/// a post in flight on another replica can take.
+/// lookup) waits before it is posted again, accepting at most one duplicate.
 pub(crate) const LOOKUP_PATIENCE: Duration = Duration::from_secs(120);
 
 /// The longest wait between two tries to record a posted card while the store fails.
@@ -188,18 +196,12 @@ impl Engine {
             Err(err) => {
                 tracing::warn!(error = %chain(&err), approval = %approval, recipient = %left.recipient, "could not look for a card whose record was lost");
                 metrics::counter!("chat_errors_total", "call" => "find_card").increment(1);
-                let age = self.now().duration_since(left.started_at);
-                let patient = jiff::SignedDuration::try_from(LOOKUP_PATIENCE)
-                    .unwrap_or(jiff::SignedDuration::MAX);
-                return Ok(if age > patient {
-                    Settled::NotPosted
-                } else {
-                    Settled::Unknown
-                });
+                return Ok(self.post_again_after(left, LOOKUP_PATIENCE));
             }
         };
         let Some(found) = found else {
-            return Ok(Settled::NotPosted);
+            // Never arrived, or still on its way from another replica.
+            return Ok(self.post_again_after(left, POST_UNDER_WAY));
         };
         let card = found_card(left, found);
         if self
@@ -271,6 +273,17 @@ impl Engine {
         };
         tracing::info!(approval = %request.approval, recipient = %card.recipient, "recognised a clicked card whose record was lost");
         Ok(Some(card))
+    }
+
+    /// [`Settled::NotPosted`] once `left` began more than `wait` ago, else [`Settled::Unknown`].
+    fn post_again_after(&self, left: &PendingDelivery, wait: Duration) -> Settled {
+        let age = self.now().duration_since(left.started_at);
+        let wait = jiff::SignedDuration::try_from(wait).unwrap_or(jiff::SignedDuration::MAX);
+        if age > wait {
+            Settled::NotPosted
+        } else {
+            Settled::Unknown
+        }
     }
 
     /// Removes a card posted twice for one person (the other copy is the one recorded).

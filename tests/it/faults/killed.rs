@@ -274,8 +274,9 @@ async fn killed_while_a_card_was_being_posted_the_restart_posts_it_once() {
         |s| s.slack_hold.held() == 1,
     )
     .await;
+    // Once the dead process's post is surely not under way any more (30 s after it began).
     assert!(
-        until(Duration::from_secs(10), || s.cards().len() == 1).await,
+        until(Duration::from_secs(40), || s.cards().len() == 1).await,
         "{}",
         second.logs()
     );

@@ -144,7 +144,7 @@ async fn a_delivery_left_by_a_process_that_died_before_its_post_arrived_is_poste
         attempt: "died-before-posting".into(),
         recipient: w.daniel.1.clone(),
         fingerprint: coupa_approvals::domain::Fingerprint::from("f-old"),
-        started_at: jiff::Timestamp::now(),
+        started_at: jiff::Timestamp::now() - jiff::SignedDuration::from_secs(3600),
         shown: None,
     };
     w.store
@@ -165,38 +165,66 @@ async fn a_delivery_left_by_a_process_that_died_before_its_post_arrived_is_poste
     assert_eq!(w.chat.posts(), 1);
 }
 
-#[tokio::test]
-async fn of_two_replicas_posting_for_one_approver_at_once_one_card_stays_and_is_recorded() {
-    let w = FaultWorld::new().await;
-    let approval = w.approval_of(w.requisition_for_daniel("Desks"));
-    w.chat.slow_posts(Duration::from_millis(600));
+/// Starts a sync on `w.engine` whose post to Daniel takes `post` and waits until its delivery
+/// has begun.
+async fn a_slow_post_under_way(
+    w: &FaultWorld,
+    approval: ApprovalId,
+    post: Duration,
+) -> tokio::task::JoinHandle<()> {
+    w.chat.slow_posts(post);
     let first = tokio::spawn({
         let engine = w.engine.clone();
-        async move { engine.reconcile().await }
+        async move {
+            engine.reconcile().await.unwrap();
+        }
     });
-    // A second leader for a moment: it finds the first one's delivery with no card yet.
     assert!(
         eventually(Duration::from_secs(5), || delivery_pending(
             &w.store, approval
         ))
         .await
     );
-    let second = w.engine_of_a_new_process().reconcile().await.unwrap();
-    first.await.unwrap().unwrap();
+    first
+}
 
+#[tokio::test]
+async fn a_second_leader_for_a_moment_leaves_a_post_under_way_to_the_first() {
+    let w = FaultWorld::new().await;
+    let approval = w.approval_of(w.requisition_for_daniel("Desks"));
+    let first = a_slow_post_under_way(&w, approval, Duration::from_millis(600)).await;
+
+    let second = w.engine_of_a_new_process().reconcile().await.unwrap();
+    first.await.unwrap();
+
+    assert_eq!(second.delivered, 0, "{second:?}");
+    assert_eq!(second.failures, 1, "redone next cycle: {second:?}");
+    assert_eq!(w.chat.posts(), 1);
+    let recorded = w.store.cards(approval).await.unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].message, w.chat.cards_of(&w.daniel.1)[0].0);
+}
+
+#[tokio::test]
+async fn a_post_slower_than_a_post_can_take_is_made_again_and_the_late_one_withdrawn() {
+    let w = FaultWorld::new().await;
+    let approval = w.approval_of(w.requisition_for_daniel("Desks"));
+    let first = a_slow_post_under_way(&w, approval, Duration::from_millis(800)).await;
+    // Long enough later that the first replica's post is taken for lost.
+    w.move_clock(60);
+
+    let second = w.engine_of_a_new_process().reconcile().await.unwrap();
+    first.await.unwrap();
+
+    assert_eq!(second.delivered, 1, "{second:?}");
     let cards = w.chat.cards_of(&w.daniel.1);
-    assert_eq!(
-        cards.len(),
-        1,
-        "the replaced post was withdrawn: {cards:#?}"
-    );
+    assert_eq!(cards.len(), 1, "the late post was withdrawn: {cards:#?}");
     let recorded = w.store.cards(approval).await.unwrap();
     assert_eq!(recorded.len(), 1);
     assert_eq!(
         recorded[0].message, cards[0].0,
         "the card that stays is the one recorded"
     );
-    assert_eq!(second.delivered, 1, "{second:?}");
     assert!(
         w.store
             .deliveries(approval)
