@@ -14,13 +14,13 @@
 //! | [`telemetry`] | tracing subscriber (text or JSON), errors with their causes for logs, the Prometheus recorder |
 //! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully |
 //! | [`check`] | `coupa-approvals check`: diagnose an installation; each failure names its cause and what to do |
-//! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what a card showed and what changed since ([`domain::change`]); what the bot remembers ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
-//! | [`engine`] | the use cases and every business rule: sync, directory, decide under a claim, repeated clicks, pending, leader; names no chat platform and words nothing a user reads |
+//! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what a card showed and what changed since ([`domain::change`]); what the bot remembers, deliveries under way included ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
+//! | [`engine`] | the use cases and every business rule: sync, delivery known to the store before each post (so a crash or store failure loses no card and sends none twice), directory, decide under a claim, repeated clicks, pending, leader; names no chat platform and words nothing a user reads |
 //! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit), its JSON model |
-//! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, tell one person, find people, name the platform) and card view model |
+//! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, find a card in someone's direct conversation with the bot, withdraw a second copy, tell one person, find people, name the platform) and card view model |
 //! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |
-//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |
-//! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`]; Redis and in-memory implementations |
+//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), the bot's own cards recognised in a DM's history ([`slack::found`]), and every sentence the bot says in Slack ([`slack::wording`]) |
+//! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`] (cards, and deliveries begun and not yet recorded); Redis and in-memory implementations |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics, the request deadline and the cap on Slack requests in flight |
 //! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |

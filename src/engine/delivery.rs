@@ -98,7 +98,7 @@ pub(crate) enum Recording {
 #[derive(Debug)]
 pub(crate) enum Settled {
     /// Its card was posted, and is now recorded.
-    Recorded(DeliveredCard),
+    Recorded(Box<DeliveredCard>),
     /// Its card never arrived: post again, replacing it.
     NotPosted,
     /// Not known yet (the chat platform could not be asked, or another attempt moved it on): the
@@ -183,7 +183,7 @@ impl Engine {
                 .await?;
             self.unrecorded.forget(approval, &left.recipient, &attempt);
             if recorded {
-                return Ok(Settled::Recorded(card));
+                return Ok(Settled::Recorded(Box::new(card)));
             }
             self.withdraw(approval, &card).await;
             if attempt == left.attempt {
@@ -210,7 +210,7 @@ impl Engine {
             .await?
         {
             tracing::info!(approval = %approval, recipient = %card.recipient, "recorded a card found in the recipient's conversation");
-            Ok(Settled::Recorded(card))
+            Ok(Settled::Recorded(Box::new(card)))
         } else {
             Ok(Settled::Unknown)
         }

@@ -286,7 +286,7 @@ impl Engine {
                 match self.settle_delivery(approval.id, left).await? {
                     Settled::Recorded(card) => {
                         cards.retain(|c| c.recipient != user);
-                        cards.push(card);
+                        cards.push(*card);
                     }
                     Settled::NotPosted => replacing = Some(left.attempt.as_str()),
                     Settled::Unknown => {

@@ -1,7 +1,7 @@
 //! The state store: what the bot must remember between requests, replicas and restarts.
 //!
-//! [`Store`] speaks the engine's language (claim an approval, remember a card, hold the sync
-//! lease); callers never build keys. What it keeps are the records of
+//! [`Store`] speaks the engine's language (claim an approval, note a card before posting it and
+//! record it after, hold the sync lease); callers never build keys. What it keeps are the records of
 //! [`domain::records`](crate::domain::records), stored as JSON. Two implementations:
 //!
 //! - [`RedisStore`]: durable and shared by every replica; anything two replicas could race on is
