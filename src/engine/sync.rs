@@ -351,9 +351,10 @@ impl Engine {
                     tracing::warn!(error = %chain(&err), approval = %approval.id, "could not deliver a card; will retry");
                     metrics::counter!("chat_errors_total", "call" => "post_card").increment(1);
                     report.failures += 1;
-                    // Refused outright, nothing was posted: end the delivery. Otherwise (no
-                    // answer) it may have been, and the next cycle looks for it.
-                    if matches!(err, ChatError::Api(_)) {
+                    // Refused (an error, or rate limited every time): nothing was posted, so
+                    // end the delivery. Without an answer it may have been, and the next cycle
+                    // looks for it.
+                    if matches!(err, ChatError::Api(_) | ChatError::RateLimited(_)) {
                         self.store
                             .drop_delivery(approval.id, &user, &delivery.attempt)
                             .await?;
