@@ -1,13 +1,14 @@
 //! [`ChatPort`]: everything the engine asks of a chat platform, in neutral terms — post a card to
-//! a person, update a card, tell one person privately what came of their decision, find a person
+//! a person, update a card, find the card for an approval in a person's direct conversation with
+//! the bot, withdraw a card posted twice, tell one person privately what came of their decision, find a person
 //! by email, read a profile, and say which platform it is. Where things are on the platform
 //! travels as opaque references ([`ConversationRef`], [`MessageRef`]) only the adapter reads.
 
 use async_trait::async_trait;
 
-use crate::domain::ChatUserId;
 use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
 use crate::domain::outcome::{DecisionResult, Regarding};
+use crate::domain::{ApprovalId, ChatUserId, Fingerprint};
 
 use super::card::Card;
 
@@ -24,6 +25,16 @@ pub struct ChatUser {
     pub deleted: bool,
     /// The account is a bot.
     pub bot: bool,
+}
+
+/// A card for an approval, found among the recent messages of someone's direct conversation with
+/// the bot: a card whose record was lost (a post the store never heard of).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundCard {
+    /// Where it is.
+    pub message: MessageRef,
+    /// The fingerprint its buttons carry: what it showed.
+    pub fingerprint: Fingerprint,
 }
 
 /// Why a chat call failed. The client's own error is kept as the source, for the logs.
@@ -54,6 +65,17 @@ pub trait ChatPort: Send + Sync + 'static {
 
     /// Replaces a posted card with `card`.
     async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError>;
+
+    /// The newest card for `approval` that still shows its buttons, among the recent messages of
+    /// the bot's direct conversation with `user`; `None` if there is none there.
+    async fn find_card(
+        &self,
+        user: &ChatUserId,
+        approval: ApprovalId,
+    ) -> Result<Option<FoundCard>, ChatError>;
+
+    /// Removes a posted card: a second copy for the same person, of which the other is kept.
+    async fn withdraw_card(&self, message: &MessageRef) -> Result<(), ChatError>;
 
     /// Tells `user` privately what came of their decision on the requisition it is
     /// `regarding`: in `conversation`, where they clicked, if there is one. The adapter words

@@ -1,6 +1,7 @@
 //! What the bot remembers, in the engine's words: the outcome recorded with a claim, a decision
-//! sent to Coupa whose outcome is not yet known, the cards it delivered (and what they showed), a
-//! settled approval's cards with how it ended, what the directory cache knows, approvers without a chat account, the last
+//! sent to Coupa whose outcome is not yet known, the cards it delivered (and what they showed),
+//! the deliveries it began and has not yet recorded, a settled approval's cards with how it ended,
+//! what the directory cache knows, approvers without a chat account, the last
 //! "what's pending" list shown to someone, and the audit log.
 //!
 //! The store persists these as JSON, so their serde field names are a stored format: records
@@ -141,6 +142,39 @@ impl From<DeliveredCard> for StoredCard {
             sent_at: card.sent_at,
             expired: card.expired,
             shown: card.shown,
+        }
+    }
+}
+
+/// A card the bot is about to post, or has posted without recording yet: written before the post,
+/// so that a post whose record is lost (the store failing, the process dying) is never unknown.
+/// Recording the card ([`DeliveredCard`]) ends it; the next sync settles one left behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingDelivery {
+    /// This attempt at the delivery, unique: only the attempt still pending may record its card,
+    /// so that of two posts racing for one recipient, exactly one is kept.
+    pub attempt: String,
+    /// Who the card is for.
+    pub recipient: ChatUserId,
+    /// Fingerprint of the requisition as the card shows it.
+    pub fingerprint: Fingerprint,
+    /// When the attempt began.
+    pub started_at: Timestamp,
+    /// What the card shows of the requisition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<Shown>,
+}
+
+impl PendingDelivery {
+    /// The card record once the post answered with `message`.
+    pub fn delivered(&self, message: MessageRef) -> DeliveredCard {
+        DeliveredCard {
+            recipient: self.recipient.clone(),
+            message,
+            fingerprint: self.fingerprint.clone(),
+            sent_at: self.started_at,
+            expired: false,
+            shown: self.shown.clone(),
         }
     }
 }
@@ -337,6 +371,25 @@ mod tests {
         )
         .expect("an old card reads");
         assert_eq!(card.shown, None);
+    }
+
+    #[test]
+    fn a_stored_pending_delivery_reads() {
+        let pending: PendingDelivery = stored(
+            r#"{"attempt":"5f0c3a9e2b7d4c1f8a6e0d9b3c2a1f4e","recipient":"UDANIEL","fingerprint":"0123456789abcdef0123456789abcdef","started_at":"2025-11-20T17:20:40Z","shown":{"title":"External penetration test","total":{"amount":"1950.00","currency":"USD"},"lines":[{"number":1,"digest":"0123456789abcdef"}],"justification":"fedcba9876543210"}}"#,
+        );
+        assert_eq!(pending.recipient, ChatUserId::from("UDANIEL"));
+        let card = pending.delivered(MessageRef::new(
+            ConversationRef::new("DUDANIEL"),
+            "1700000000.000001",
+        ));
+        assert_eq!(card.sent_at, at());
+        assert_eq!(card.fingerprint, pending.fingerprint);
+        assert!(!card.expired);
+        let unshown: PendingDelivery = stored(
+            r#"{"attempt":"5f0c3a9e2b7d4c1f8a6e0d9b3c2a1f4e","recipient":"UDANIEL","fingerprint":"0123456789abcdef0123456789abcdef","started_at":"2025-11-20T17:20:40Z"}"#,
+        );
+        assert_eq!(unshown.shown, None);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Deciding an approval from a button, exactly once.
 //!
 //! The order is the design's, and every step that says no stops before Coupa is called:
-//! button expired? → the clicker is a recorded recipient of this card? → claim the approval →
-//! fresh Coupa read: still pending, same approver, same fingerprint? → the intent on record (a
-//! decision in doubt, and a `started` audit entry) → Coupa approve or reject with the
-//! attribution reason → audit record of the outcome → edit every copy of the card.
+//! button expired? → the clicker is a recorded recipient of this card (or clicked it in their own
+//! direct conversation with the bot, where it is)? → claim the approval → fresh Coupa read: still
+//! pending, same approver, same fingerprint? → the intent on record (a decision in doubt, and a
+//! `started` audit entry) → Coupa approve or reject with the attribution reason → audit record of
+//! the outcome → edit every copy of the card.
 //!
 //! The claim ([`super::claim`]) is short-lived and renewed while the decision runs, and ends as
 //! what happened says: kept with a recorded outcome, left to run out when Coupa may have acted,
@@ -154,8 +155,7 @@ impl Engine {
 
         // 2. Only someone the bot sent this card to may use it.
         let cards = self.store.cards(request.approval).await?;
-        let own = cards.iter().find(|c| c.recipient == request.user);
-        naming.shown = own.and_then(|c| c.shown.as_ref()).map(|s| s.title.clone());
+        let mut own = cards.iter().find(|c| c.recipient == request.user).cloned();
         if own.is_none() {
             // A settled approval's cards are kept apart with how it ended: a late click by one
             // of their recipients hears what happened, as the card now says.
@@ -170,8 +170,16 @@ impl Engine {
             {
                 return refused(Refusal::AlreadyDecided(outcome));
             }
-            return refused(Refusal::NotRecipient);
+            // A card whose record was lost (posted as the store failed, or by a process that
+            // died before recording it) is still theirs when they click it in their own direct
+            // conversation with the bot, which holds it; it is recorded now. Why this is safe:
+            // see `adopt_clicked_card`.
+            own = self.adopt_clicked_card(request).await?;
+            if own.is_none() {
+                return refused(Refusal::NotRecipient);
+            }
         }
+        naming.shown = own.and_then(|c| c.shown).map(|s| s.title);
 
         // 3. Exactly once: whoever claims first decides; everyone else learns the outcome.
         let claimed_at = Instant::now();
@@ -280,8 +288,16 @@ impl Engine {
         self.record_intent(&doubt).await?;
         claim.coupa_may_act();
         let executed = match request.decision {
-            Decision::Approve => self.decision_coupa.approve(request.approval, &doubt.reason).await,
-            Decision::Reject => self.decision_coupa.reject(request.approval, &doubt.reason).await,
+            Decision::Approve => {
+                self.decision_coupa
+                    .approve(request.approval, &doubt.reason)
+                    .await
+            }
+            Decision::Reject => {
+                self.decision_coupa
+                    .reject(request.approval, &doubt.reason)
+                    .await
+            }
         };
         let at = self.now();
         let outcome = ClaimOutcome {

@@ -7,6 +7,8 @@
 //! - [`sync`]: deliver cards for pending approvals and keep every card true; the loop that runs
 //!   it (surviving failed and panicking cycles, backing off, resigning the lease) and
 //!   [`sync::SyncHealth`], how stale it is.
+//! - `delivery`: a card's delivery, known to the store before the post and recorded after it,
+//!   so that a store failure or a crash in between loses no card and sends none twice.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - `doubts`: the sync settling decisions whose outcome was unknown (unconfirmed by Coupa, or
@@ -24,6 +26,7 @@
 pub mod claim;
 pub mod clicks;
 pub mod decide;
+mod delivery;
 mod directory;
 mod doubts;
 mod error;

@@ -16,6 +16,7 @@ use crate::domain::{Approval, ApprovalId, Requisition};
 use crate::store::Store;
 use crate::telemetry::chain;
 
+use super::delivery::SharedUnrecorded;
 use super::directory::Directory;
 use super::error::EngineError;
 use super::pending_cache::PendingCache;
@@ -60,6 +61,8 @@ pub struct Engine {
     /// Each person's last "what's pending", shared by the asks made while it is read, and the
     /// cap on lookups at once.
     pub(crate) pending: Arc<PendingCache>,
+    /// Cards posted whose record the store refused, until they are recorded.
+    pub(crate) unrecorded: SharedUnrecorded,
 }
 
 impl Engine {
@@ -82,6 +85,7 @@ impl Engine {
             clock,
             directory,
             deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
+            unrecorded: SharedUnrecorded::default(),
         }
     }
 

@@ -21,6 +21,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "claim.rs",
     "clicks.rs",
     "decide.rs",
+    "delivery.rs",
     "directory.rs",
     "doubts.rs",
     "error.rs",

@@ -5,7 +5,8 @@
 //! changed since the watermark (one list call when nothing changed) and handles them oldest
 //! first, [`CONCURRENT_REQUISITIONS`] at a time; the watermark moves only after the batch is
 //! handled (and never past a requisition that failed), so a crash means redo, never skip, and
-//! redoing is harmless because delivery checks the store first. Expiry reads only the cards due
+//! redoing is harmless because delivery checks the store first, where each card is known before
+//! it is posted ([`super::delivery`]). Expiry reads only the cards due
 //! (a store index by send time), so a cycle with nothing changed costs one Coupa call and a few
 //! store calls however many approvals are tracked. A full reconcile of
 //! everything pending runs at start and hourly, and closes cards whose approval disappeared.
@@ -28,14 +29,17 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::chat::card::CardState;
+use crate::chat::port::ChatError;
 use crate::coupa::CoupaError;
 use crate::domain::change::Shown;
-use crate::domain::records::{CoupaDecision, DeliveredCard, Settlement};
+use crate::domain::records::{CoupaDecision, DeliveredCard, PendingDelivery, Settlement};
 use crate::domain::{
     Approval, ApprovalId, Approver, Person, Requisition, RequisitionId, RequisitionStatus,
 };
+use crate::store::Deliveries;
 use crate::telemetry::chain;
 
+use super::delivery::{Recording, Settled};
 use super::error::EngineError;
 use super::leader::Leadership;
 use super::service::Engine;
@@ -51,9 +55,6 @@ pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
 /// at a chat platform's round-trip times, few enough that a 429 stops only a handful of calls
 /// mid-air.
 pub const CONCURRENT_REQUISITIONS: usize = 16;
-
-/// How long a delivery in progress keeps other replicas from making the same one.
-const DELIVERY_GUARD: Duration = Duration::from_secs(120);
 
 /// What one cycle did, for logs, metrics and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -330,7 +331,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Posts a card to every approver of `approval` who has none (or an outdated one).
+    /// Posts a card to every approver of `approval` who has none (or an outdated one). Each is
+    /// known to the store before it is posted, and a delivery left unrecorded by a failure is
+    /// settled first (see [`super::delivery`]).
     async fn deliver(
         &self,
         requisition: &Requisition,
@@ -338,12 +341,28 @@ impl Engine {
         report: &mut SyncReport,
     ) -> Result<(), EngineError> {
         let fingerprint = requisition.fingerprint();
-        let cards = self.store.cards(approval.id).await?;
+        let Deliveries { mut cards, pending } = self.store.deliveries(approval.id).await?;
         for person in self.approvers(approval).await? {
             let Some(user) = self.directory.chat_user_for(&person).await? else {
                 report.unmapped += 1;
                 continue;
             };
+            // A delivery begun before and never recorded may have posted its card: settle it
+            // first, so that the card is recorded rather than sent again.
+            let mut replacing = None;
+            if let Some(left) = pending.iter().find(|p| p.recipient == user) {
+                match self.settle_delivery(approval.id, left).await? {
+                    Settled::Recorded(card) => {
+                        cards.retain(|c| c.recipient != user);
+                        cards.push(*card);
+                    }
+                    Settled::NotPosted => replacing = Some(left.attempt.as_str()),
+                    Settled::Unknown => {
+                        report.failures += 1;
+                        continue;
+                    }
+                }
+            }
             let existing = cards.iter().find(|c| c.recipient == user);
             let mut change = None;
             if let Some(card) = existing {
@@ -361,10 +380,20 @@ impl Engine {
                     report.closed += 1;
                 }
             }
+            let delivery = PendingDelivery {
+                attempt: uuid::Uuid::new_v4().simple().to_string(),
+                recipient: user.clone(),
+                fingerprint: fingerprint.clone(),
+                started_at: self.now(),
+                shown: Some(Shown::of(requisition)),
+            };
             // Two replicas can briefly both believe they lead (a lease lost mid-cycle): the first
-            // to mark this delivery posts it, the other leaves it for the next cycle.
-            let delivery = format!("delivery:{}:{}:{}", approval.id, user, fingerprint);
-            if !self.store.first_sighting(&delivery, DELIVERY_GUARD).await? {
+            // to begin this delivery posts it, the other leaves it for the next cycle.
+            if !self
+                .store
+                .begin_delivery(approval.id, replacing, &delivery, self.settings.button_ttl)
+                .await?
+            {
                 report.failures += 1;
                 continue;
             }
@@ -372,25 +401,32 @@ impl Engine {
                 .card(requisition, approval, CardState::Pending)
                 .updated(change);
             match self.chat.post_card(&user, &card).await {
-                Ok(message) => {
-                    let delivered = DeliveredCard {
-                        recipient: user,
-                        message,
-                        fingerprint: fingerprint.clone(),
-                        sent_at: self.now(),
-                        expired: false,
-                        shown: Some(Shown::of(requisition)),
-                    };
-                    self.store.put_card(approval.id, &delivered).await?;
-                    // Their kept pending list lacks the new card.
-                    self.pending.forget(&delivered.recipient);
-                    report.delivered += 1;
-                    metrics::counter!("cards_delivered_total").increment(1);
-                }
+                Ok(message) => match self.record_posted(approval.id, &delivery, message).await {
+                    Recording::Recorded => {
+                        report.delivered += 1;
+                        metrics::counter!("cards_delivered_total").increment(1);
+                    }
+                    Recording::Unrecorded => {
+                        // Posted, and recorded once the store answers; until then this
+                        // requisition is redone, so that the next cycle records it if need be.
+                        report.delivered += 1;
+                        report.failures += 1;
+                        metrics::counter!("cards_delivered_total").increment(1);
+                    }
+                    Recording::Superseded => report.failures += 1,
+                },
                 Err(err) => {
                     tracing::warn!(error = %chain(&err), approval = %approval.id, "could not deliver a card; will retry");
                     metrics::counter!("chat_errors_total", "call" => "post_card").increment(1);
                     report.failures += 1;
+                    // Refused (an error, or rate limited every time): nothing was posted, so
+                    // end the delivery. Without an answer it may have been, and the next cycle
+                    // looks for it.
+                    if matches!(err, ChatError::Api(_) | ChatError::RateLimited(_)) {
+                        self.store
+                            .drop_delivery(approval.id, &user, &delivery.attempt)
+                            .await?;
+                    }
                 }
             }
         }

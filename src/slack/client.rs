@@ -16,16 +16,17 @@ use slack_morphism::errors::{SlackClientError, SlackClientHttpProtocolError};
 use slack_morphism::prelude::*;
 
 use crate::chat::card::Card;
-use crate::chat::port::{ChatError, ChatPort, ChatUser};
+use crate::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use crate::config::{SlackSettings, expose};
-use crate::domain::ChatUserId;
 use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
 use crate::domain::outcome::{DecisionResult, Regarding};
+use crate::domain::{ApprovalId, ChatUserId};
 
 use super::PLATFORM;
 use super::blocks::{self, Rendered};
 use super::capped::{self, CappedConnector, MAX_ANSWER_BYTES};
 use super::channel::ChannelId;
+use super::found;
 use super::not_json::{BodyKind, NotJson};
 use super::pacing::Pacer;
 use super::wording;
@@ -36,6 +37,11 @@ pub type SlackConnector = CappedConnector<HttpsConnector<HttpConnector>>;
 
 /// The slack-morphism client type used throughout.
 pub type SlackHyperClient = SlackClient<SlackClientHyperConnector<SlackConnector>>;
+
+/// How many of a direct conversation's newest messages are searched for a card whose record was
+/// lost: one page of `conversations.history`, which reaches back well past a card posted in the
+/// last few sync cycles.
+const HISTORY_SEARCHED: u16 = 100;
 
 /// Retries of a rate-limited call before giving up.
 const MAX_RETRIES: usize = 20;
@@ -278,6 +284,62 @@ impl ChatPort for SlackChat {
         );
         retrying(&self.pacer, "chat.update", || async {
             self.session().chat_update(&request).await
+        })
+        .await
+        .map_err(error)?;
+        Ok(())
+    }
+
+    async fn find_card(
+        &self,
+        user: &ChatUserId,
+        approval: ApprovalId,
+    ) -> Result<Option<FoundCard>, ChatError> {
+        // The bot's DM with the user (conversations.open answers with the existing one), then its
+        // newest messages (scope im:history). Only the bot and the user are in that DM, and a
+        // person cannot post buttons, so a card there is the bot's.
+        let open = SlackApiConversationsOpenRequest::new().with_users(vec![user.as_str().into()]);
+        let opened = retrying(&self.pacer, "conversations.open", || async {
+            self.session().conversations_open(&open).await
+        })
+        .await
+        .map_err(error)?;
+        let channel = opened.channel.id;
+        let history = SlackApiConversationsHistoryRequest::new()
+            .with_channel(channel.clone())
+            .with_limit(HISTORY_SEARCHED);
+        let read = retrying(&self.pacer, "conversations.history", || async {
+            self.session().conversations_history(&history).await
+        })
+        .await
+        .map_err(error)?;
+        // Newest first, as Slack lists them.
+        for message in read.messages {
+            let Ok(blocks) = serde_json::to_value(&message.content.blocks) else {
+                continue;
+            };
+            if let Some(value) = found::waiting_card(&blocks)
+                && value.approval == approval
+            {
+                return Ok(Some(FoundCard {
+                    message: MessageRef::new(
+                        ConversationRef::new(channel.to_string()),
+                        message.origin.ts.to_string(),
+                    ),
+                    fingerprint: value.fingerprint,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn withdraw_card(&self, message: &MessageRef) -> Result<(), ChatError> {
+        let request = SlackApiChatDeleteRequest::new(
+            message.conversation().as_str().into(),
+            message.id().into(),
+        );
+        retrying(&self.pacer, "chat.delete", || async {
+            self.session().chat_delete(&request).await
         })
         .await
         .map_err(error)?;

@@ -10,6 +10,7 @@
 //!   read from Slack.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
 //! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure);
+//!   [`found`]: the bot's own waiting cards recognised among a conversation's messages (pure);
 //!   [`channel`]: Slack's conversation ids.
 //! - [`requests`]: Slack's request bodies read into typed events (pure), for the routes.
 //! - [`wording`]: every sentence the bot says to people in Slack, including what came of their
@@ -20,6 +21,7 @@ pub mod capped;
 pub mod channel;
 pub mod client;
 pub mod format;
+pub mod found;
 pub mod handlers;
 pub mod intents;
 pub(crate) mod not_json;

@@ -13,10 +13,13 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use tokio::time::Instant;
 
-use super::{AUDIT_LOG_LIMIT, Claim, ClaimToken, Lease, LeaseOwner, Store, StoreError, sort_cards};
+use super::{
+    AUDIT_LOG_LIMIT, Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store, StoreError,
+    sort_cards,
+};
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingSnapshot,
-    SettledCards, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
+    PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -66,6 +69,7 @@ struct Inner {
     events: HashMap<String, Expiring<()>>,
     leases: HashMap<&'static str, Expiring<LeaseOwner>>,
     cards: BTreeMap<ApprovalId, Vec<DeliveredCard>>,
+    deliveries: HashMap<ApprovalId, Expiring<Vec<PendingDelivery>>>,
     settled: HashMap<ApprovalId, Expiring<SettledCards>>,
     directory: HashMap<String, Expiring<DirectoryEntry>>,
     emails: HashMap<ChatUserId, Expiring<String>>,
@@ -316,6 +320,90 @@ impl Store for MemoryStore {
         let cards = inner.cards.entry(approval).or_default();
         cards.retain(|c| c.recipient != card.recipient);
         cards.push(card.clone());
+        Ok(())
+    }
+
+    async fn deliveries(&self, approval: ApprovalId) -> Result<Deliveries, StoreError> {
+        let mut inner = self.lock();
+        let mut pending = live(&mut inner.deliveries, &approval)
+            .map(|p| p.value.clone())
+            .unwrap_or_default();
+        pending.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+        let mut cards = inner.cards.get(&approval).cloned().unwrap_or_default();
+        sort_cards(&mut cards);
+        Ok(Deliveries { cards, pending })
+    }
+
+    async fn begin_delivery(
+        &self,
+        approval: ApprovalId,
+        replacing: Option<&str>,
+        pending: &PendingDelivery,
+        keep: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let mut all = live(&mut inner.deliveries, &approval)
+            .map(|p| std::mem::take(&mut p.value))
+            .unwrap_or_default();
+        let current = all
+            .iter()
+            .find(|p| p.recipient == pending.recipient)
+            .map(|p| p.attempt.as_str());
+        let began = current == replacing;
+        if began {
+            all.retain(|p| p.recipient != pending.recipient);
+            all.push(pending.clone());
+        }
+        let kept = match inner.deliveries.remove(&approval) {
+            // Not replaced: the approval's pending deliveries keep their expiry.
+            Some(entry) if !began => Expiring {
+                value: all,
+                expires: entry.expires,
+            },
+            _ => Expiring::new(all, keep),
+        };
+        inner.deliveries.insert(approval, kept);
+        Ok(began)
+    }
+
+    async fn record_delivery(
+        &self,
+        approval: ApprovalId,
+        attempt: &str,
+        card: &DeliveredCard,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let pending = live(&mut inner.deliveries, &approval);
+        let ours = pending.is_some_and(|p| {
+            let before = p.value.len();
+            p.value
+                .retain(|d| !(d.recipient == card.recipient && d.attempt == attempt));
+            p.value.len() != before
+        });
+        if ours {
+            let cards = inner.cards.entry(approval).or_default();
+            cards.retain(|c| c.recipient != card.recipient);
+            cards.push(card.clone());
+            return Ok(true);
+        }
+        Ok(inner.cards.get(&approval).is_some_and(|cards| {
+            cards
+                .iter()
+                .any(|c| c.recipient == card.recipient && c.message == card.message)
+        }))
+    }
+
+    async fn drop_delivery(
+        &self,
+        approval: ApprovalId,
+        recipient: &ChatUserId,
+        attempt: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(pending) = live(&mut self.lock().deliveries, &approval) {
+            pending
+                .value
+                .retain(|d| !(d.recipient == *recipient && d.attempt == attempt));
+        }
         Ok(())
     }
 

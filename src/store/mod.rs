@@ -1,7 +1,7 @@
 //! The state store: what the bot must remember between requests, replicas and restarts.
 //!
-//! [`Store`] speaks the engine's language (claim an approval, remember a card, hold the sync
-//! lease); callers never build keys. What it keeps are the records of
+//! [`Store`] speaks the engine's language (claim an approval, note a card before posting it and
+//! record it after, hold the sync lease); callers never build keys. What it keeps are the records of
 //! [`domain::records`](crate::domain::records), stored as JSON. Two implementations:
 //!
 //! - [`RedisStore`]: durable and shared by every replica; anything two replicas could race on is
@@ -20,8 +20,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingSnapshot,
-    SettledCards, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
+    PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId};
 
@@ -96,6 +96,16 @@ impl Default for ClaimToken {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// What the store knows of an approval's cards: those recorded, and those begun and not recorded
+/// yet (see [`Store::begin_delivery`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deliveries {
+    /// The cards recorded, one per recipient, oldest first.
+    pub cards: Vec<DeliveredCard>,
+    /// The deliveries begun and not recorded, one per recipient, by recipient.
+    pub pending: Vec<PendingDelivery>,
 }
 
 /// Which lease; there is one per singleton job.
@@ -244,6 +254,44 @@ pub trait Store: Send + Sync + 'static {
     /// The cards of `approval` kept by [`Store::settle_cards`], while they are kept.
     async fn settled_cards(&self, approval: ApprovalId)
     -> Result<Option<SettledCards>, StoreError>;
+
+    // --- Deliveries under way ----------------------------------------------------------------------
+
+    /// The cards recorded for `approval` and the deliveries begun for it and not recorded, in
+    /// one read.
+    async fn deliveries(&self, approval: ApprovalId) -> Result<Deliveries, StoreError>;
+
+    /// Notes that `pending` is about to be posted, before it is: replacing the recipient's
+    /// pending attempt `replacing`, or, with `None`, only if the recipient has none. Returns
+    /// whether it did (`false`: another attempt began meanwhile). The approval's pending
+    /// deliveries are kept for `keep` after the latest began.
+    async fn begin_delivery(
+        &self,
+        approval: ApprovalId,
+        replacing: Option<&str>,
+        pending: &PendingDelivery,
+        keep: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Records the card that the delivery `attempt` posted, as [`Store::put_card`] does, and ends
+    /// that pending delivery, in one step, while `attempt` is still the recipient's pending one.
+    /// Returns whether `card` is now the recipient's recorded card: also `true` when it already
+    /// was; `false` when another attempt replaced this one (its card is the one to keep).
+    async fn record_delivery(
+        &self,
+        approval: ApprovalId,
+        attempt: &str,
+        card: &DeliveredCard,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends the pending delivery `attempt` to `recipient` without a card (its post failed), if it
+    /// is still the pending one.
+    async fn drop_delivery(
+        &self,
+        approval: ApprovalId,
+        recipient: &ChatUserId,
+        attempt: &str,
+    ) -> Result<(), StoreError>;
 
     /// Every approval that has cards recorded, for reconciliation.
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError>;

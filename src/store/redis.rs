@@ -17,12 +17,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AUDIT_LOG_LIMIT, CALL_TIMEOUT, Claim, ClaimToken, Lease, LeaseOwner, Store, StoreError,
-    sort_cards,
+    AUDIT_LOG_LIMIT, CALL_TIMEOUT, Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store,
+    StoreError, sort_cards,
 };
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingSnapshot,
-    SettledCards, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
+    PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -169,6 +169,70 @@ static INDEX_CARD: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Begins a delivery if the recipient's pending attempt is the one expected: `KEYS[1]` the
+/// approval's pending deliveries; `ARGV[1]` recipient, `ARGV[2]` the attempt replaced ("" for
+/// none), `ARGV[3]` the new pending delivery's JSON, `ARGV[4]` how long to keep them, in ms.
+static BEGIN_DELIVERY: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local current = redis.call('HGET', KEYS[1], ARGV[1])
+        local attempt = ''
+        if current then
+            attempt = cjson.decode(current).attempt or ''
+        end
+        if attempt ~= ARGV[2] then
+            return 0
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        return 1
+        ",
+    )
+});
+
+/// Records a delivered card while its attempt is still the pending one, as `put_card` records
+/// one, and ends that pending delivery; else answers whether the card is recorded already.
+/// `KEYS[1]` pending deliveries, `KEYS[2..5]` as for `put_card` (cards hash, approvals with cards,
+/// unexpired cards, recipient's set); `ARGV[1]` recipient, `ARGV[2]` attempt, `ARGV[3]` the card's
+/// JSON, `ARGV[4]` approval, `ARGV[5]` send time in ms, `ARGV[6]` channel, `ARGV[7]` ts.
+static RECORD_DELIVERY: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local current = redis.call('HGET', KEYS[1], ARGV[1])
+        if current and cjson.decode(current).attempt == ARGV[2] then
+            redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+            redis.call('SADD', KEYS[3], ARGV[4])
+            redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4] .. ':' .. ARGV[1])
+            redis.call('SADD', KEYS[5], ARGV[4])
+            redis.call('HDEL', KEYS[1], ARGV[1])
+            return 1
+        end
+        local recorded = redis.call('HGET', KEYS[2], ARGV[1])
+        if recorded then
+            local card = cjson.decode(recorded)
+            if card.channel == ARGV[6] and card.ts == ARGV[7] then
+                return 1
+            end
+        end
+        return 0
+        ",
+    )
+});
+
+/// Ends a pending delivery if it is still the given attempt: `KEYS[1]` pending deliveries;
+/// `ARGV[1]` recipient, `ARGV[2]` attempt.
+static DROP_DELIVERY: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local current = redis.call('HGET', KEYS[1], ARGV[1])
+        if current and cjson.decode(current).attempt == ARGV[2] then
+            return redis.call('HDEL', KEYS[1], ARGV[1])
+        end
+        return 0
+        ",
+    )
+});
+
 /// The shared store on Redis.
 #[derive(Clone)]
 pub struct RedisStore {
@@ -257,6 +321,11 @@ impl RedisStore {
 
     fn cards_key(&self, approval: ApprovalId) -> String {
         self.key(format_args!("cards:{approval}"))
+    }
+
+    /// Deliveries begun and not recorded: field recipient, value a [`PendingDelivery`].
+    fn deliveries_key(&self, approval: ApprovalId) -> String {
+        self.key(format_args!("deliveries:{approval}"))
     }
 
     fn settled_key(&self, approval: ApprovalId) -> String {
@@ -624,6 +693,98 @@ impl Store for RedisStore {
             pipe.query_async::<()>(&mut c).await
         })
         .await
+    }
+
+    async fn deliveries(&self, approval: ApprovalId) -> Result<Deliveries, StoreError> {
+        let cards_key = self.cards_key(approval);
+        let pending_key = self.deliveries_key(approval);
+        let (cards, pending): (Vec<String>, Vec<String>) = self
+            .call(|mut c| {
+                let mut pipe = redis::pipe();
+                pipe.hvals(&cards_key).hvals(&pending_key);
+                async move { pipe.query_async(&mut c).await }
+            })
+            .await?;
+        let mut cards = cards
+            .iter()
+            .map(|v| from_json(&cards_key, v))
+            .collect::<Result<Vec<DeliveredCard>, _>>()?;
+        sort_cards(&mut cards);
+        let mut pending = pending
+            .iter()
+            .map(|v| from_json(&pending_key, v))
+            .collect::<Result<Vec<PendingDelivery>, _>>()?;
+        pending.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+        Ok(Deliveries { cards, pending })
+    }
+
+    async fn begin_delivery(
+        &self,
+        approval: ApprovalId,
+        replacing: Option<&str>,
+        pending: &PendingDelivery,
+        keep: Duration,
+    ) -> Result<bool, StoreError> {
+        let json = to_json(pending);
+        let keep = millis(keep).to_string();
+        self.script_acted(
+            &BEGIN_DELIVERY,
+            &self.deliveries_key(approval),
+            &[
+                pending.recipient.as_str(),
+                replacing.unwrap_or_default(),
+                &json,
+                &keep,
+            ],
+        )
+        .await
+    }
+
+    async fn record_delivery(
+        &self,
+        approval: ApprovalId,
+        attempt: &str,
+        card: &DeliveredCard,
+    ) -> Result<bool, StoreError> {
+        let pending = self.deliveries_key(approval);
+        let key = self.cards_key(approval);
+        let index = self.cards_index_key();
+        let unexpired = self.unexpired_cards_key();
+        let to_recipient = format!("{}{}", self.cards_to_prefix(), card.recipient);
+        let recorded: i64 = self
+            .call(|mut c| {
+                let mut invocation = RECORD_DELIVERY.key(&pending);
+                invocation
+                    .key(&key)
+                    .key(&index)
+                    .key(&unexpired)
+                    .key(&to_recipient)
+                    .arg(card.recipient.as_str())
+                    .arg(attempt)
+                    .arg(to_json(card))
+                    .arg(approval.0)
+                    .arg(card.sent_at.as_millisecond())
+                    .arg(card.message.conversation().as_str())
+                    .arg(card.message.id());
+                async move { invocation.invoke_async(&mut c).await }
+            })
+            .await?;
+        Ok(recorded == 1)
+    }
+
+    async fn drop_delivery(
+        &self,
+        approval: ApprovalId,
+        recipient: &ChatUserId,
+        attempt: &str,
+    ) -> Result<(), StoreError> {
+        self.script_acted(
+            &DROP_DELIVERY,
+            &self.deliveries_key(approval),
+            &[recipient.as_str(), attempt],
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn delete_cards(&self, approval: ApprovalId) -> Result<(), StoreError> {

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef};
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingItem,
-    PendingSnapshot, SettledCards, Settlement,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
+    PendingItem, PendingSnapshot, SettledCards, Settlement,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
 use coupa_approvals::store::{Claim, ClaimToken, Lease, LeaseOwner, MemoryStore, Store};
@@ -71,6 +71,10 @@ contract!(
     a_released_lease_can_be_taken_by_another_owner,
     renewing_a_lease_keeps_it_past_its_first_ttl,
     cards_are_kept_per_recipient_and_deleted_together,
+    a_pending_delivery_is_known_until_its_card_is_recorded_with_every_index,
+    only_the_attempt_still_pending_records_its_card,
+    a_delivery_begins_only_over_the_attempt_it_replaces,
+    a_dropped_delivery_is_forgotten_only_by_its_own_attempt,
     settled_cards_leave_every_index_and_are_kept_as_long_as_asked,
     only_unexpired_cards_sent_by_the_cutoff_are_due_for_expiry,
     each_recipient_has_an_index_of_the_approvals_carded_to_them,
@@ -366,6 +370,154 @@ async fn settled_cards_leave_every_index_and_are_kept_as_long_as_asked(store: Ar
     outlive_short_ttl().await;
     assert!(store.settled_cards(brief).await.unwrap().is_none());
     assert!(store.settled_cards(kept).await.unwrap().is_some());
+}
+
+fn pending(user: &str, attempt: &str) -> PendingDelivery {
+    PendingDelivery {
+        attempt: attempt.to_owned(),
+        recipient: ChatUserId::from(user),
+        fingerprint: Fingerprint::from("f1"),
+        started_at: Timestamp::from_second(10).unwrap(),
+        shown: None,
+    }
+}
+
+async fn a_pending_delivery_is_known_until_its_card_is_recorded_with_every_index(
+    store: Arc<impl Store>,
+) {
+    let approval = ApprovalId(90_211);
+    let delivery = pending("U1", "a1");
+    assert!(
+        store
+            .begin_delivery(approval, None, &delivery, LONG)
+            .await
+            .unwrap()
+    );
+    let known = store.deliveries(approval).await.unwrap();
+    assert_eq!(known.pending, vec![delivery.clone()]);
+    assert!(known.cards.is_empty());
+
+    let posted = delivery.delivered(MessageRef::new(ConversationRef::new("DU1"), "1.1"));
+    assert!(
+        store
+            .record_delivery(approval, "a1", &posted)
+            .await
+            .unwrap()
+    );
+    let known = store.deliveries(approval).await.unwrap();
+    assert!(known.pending.is_empty(), "recording ends the delivery");
+    assert_eq!(known.cards, vec![posted.clone()]);
+    assert_eq!(store.cards(approval).await.unwrap(), vec![posted.clone()]);
+    assert_eq!(store.approvals_with_cards().await.unwrap(), vec![approval]);
+    let due = Timestamp::from_second(1_000).unwrap();
+    assert_eq!(
+        store.approvals_with_cards_sent_by(due).await.unwrap(),
+        vec![approval]
+    );
+    assert_eq!(
+        store
+            .approvals_carded_to(&ChatUserId::from("U1"))
+            .await
+            .unwrap(),
+        vec![approval]
+    );
+    // Recording the same post again (a retry after an answer that was lost) still says it is
+    // recorded.
+    assert!(
+        store
+            .record_delivery(approval, "a1", &posted)
+            .await
+            .unwrap()
+    );
+}
+
+async fn only_the_attempt_still_pending_records_its_card(store: Arc<impl Store>) {
+    let approval = ApprovalId(90_211);
+    let first = pending("U1", "a1");
+    store
+        .begin_delivery(approval, None, &first, LONG)
+        .await
+        .unwrap();
+    // Another replica found no card and replaced the attempt.
+    let second = pending("U1", "a2");
+    assert!(
+        store
+            .begin_delivery(approval, Some("a1"), &second, LONG)
+            .await
+            .unwrap()
+    );
+    let late = first.delivered(MessageRef::new(ConversationRef::new("DU1"), "1.1"));
+    assert!(
+        !store.record_delivery(approval, "a1", &late).await.unwrap(),
+        "a replaced attempt does not record its card"
+    );
+    assert!(store.cards(approval).await.unwrap().is_empty());
+    let kept = second.delivered(MessageRef::new(ConversationRef::new("DU1"), "1.2"));
+    assert!(store.record_delivery(approval, "a2", &kept).await.unwrap());
+    assert!(
+        !store.record_delivery(approval, "a1", &late).await.unwrap(),
+        "nor once the other card is recorded"
+    );
+    assert_eq!(store.cards(approval).await.unwrap(), vec![kept]);
+}
+
+async fn a_delivery_begins_only_over_the_attempt_it_replaces(store: Arc<impl Store>) {
+    let approval = ApprovalId(90_211);
+    assert!(
+        store
+            .begin_delivery(approval, None, &pending("U1", "a1"), LONG)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .begin_delivery(approval, None, &pending("U1", "a2"), LONG)
+            .await
+            .unwrap(),
+        "a delivery under way is not begun again"
+    );
+    assert!(
+        !store
+            .begin_delivery(approval, Some("a0"), &pending("U1", "a2"), LONG)
+            .await
+            .unwrap(),
+        "nor over an attempt that is not the pending one"
+    );
+    assert!(
+        store
+            .begin_delivery(approval, None, &pending("U2", "b1"), LONG)
+            .await
+            .unwrap(),
+        "each recipient has their own"
+    );
+    let attempts: Vec<String> = store
+        .deliveries(approval)
+        .await
+        .unwrap()
+        .pending
+        .into_iter()
+        .map(|p| p.attempt)
+        .collect();
+    assert_eq!(attempts, vec!["a1", "b1"]);
+}
+
+async fn a_dropped_delivery_is_forgotten_only_by_its_own_attempt(store: Arc<impl Store>) {
+    let approval = ApprovalId(90_211);
+    store
+        .begin_delivery(approval, None, &pending("U1", "a1"), LONG)
+        .await
+        .unwrap();
+    let user = ChatUserId::from("U1");
+    store.drop_delivery(approval, &user, "a0").await.unwrap();
+    assert_eq!(store.deliveries(approval).await.unwrap().pending.len(), 1);
+    store.drop_delivery(approval, &user, "a1").await.unwrap();
+    assert!(store.deliveries(approval).await.unwrap().pending.is_empty());
+    assert!(
+        store
+            .begin_delivery(approval, None, &pending("U1", "a2"), LONG)
+            .await
+            .unwrap()
+    );
 }
 
 async fn cards_are_kept_per_recipient_and_deleted_together(store: Arc<impl Store>) {

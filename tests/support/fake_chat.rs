@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use coupa_approvals::chat::card::Card;
-use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser};
+use coupa_approvals::chat::card::{Card, CardState};
+use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef, Platform};
 use coupa_approvals::domain::outcome::{DecisionResult, Regarding};
-use coupa_approvals::domain::{ChatUserId, normalize_email};
+use coupa_approvals::domain::{ApprovalId, ChatUserId, normalize_email};
 use coupa_approvals::slack::{self, wording};
 
 #[derive(Default)]
@@ -126,6 +126,35 @@ impl ChatPort for FakeChat {
             }
             None => Err(ChatError::Api("message_not_found".into())),
         }
+    }
+
+    async fn find_card(
+        &self,
+        user: &ChatUserId,
+        approval: ApprovalId,
+    ) -> Result<Option<FoundCard>, ChatError> {
+        Ok(self
+            .state
+            .lock()
+            .unwrap()
+            .messages
+            .iter()
+            .rev()
+            .find(|(u, _, c)| u == user && c.approval == approval && c.state == CardState::Pending)
+            .map(|(_, message, card)| FoundCard {
+                message: message.clone(),
+                fingerprint: card.fingerprint.clone(),
+            }))
+    }
+
+    async fn withdraw_card(&self, message: &MessageRef) -> Result<(), ChatError> {
+        let mut state = self.state.lock().unwrap();
+        let before = state.messages.len();
+        state.messages.retain(|(_, m, _)| m != message);
+        if state.messages.len() == before {
+            return Err(ChatError::Api("message_not_found".into()));
+        }
+        Ok(())
     }
 
     async fn tell(

@@ -4,6 +4,7 @@
 //! (attempts, which calls are repeated, `Retry-After`) are the client's defaults.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use axum::http::Method;
@@ -40,7 +41,9 @@ pub struct FaultWorld {
     pub engine: Engine,
     pub requester: CoupaUserId,
     pub daniel: (CoupaUserId, ChatUserId),
-    _world: World,
+    /// How far the engines' clock is ahead of the system's, in seconds.
+    ahead: Arc<AtomicI64>,
+    world: World,
 }
 
 impl FaultWorld {
@@ -53,7 +56,18 @@ impl FaultWorld {
     pub async fn with(store: Arc<dyn Store>, request_timeout: Duration) -> Self {
         let chat = Arc::new(FakeChat::new());
         let hold = Hold::default();
+        let ahead = Arc::new(AtomicI64::new(0));
         let world = World::builder()
+            .clock({
+                let ahead = ahead.clone();
+                Arc::new(move || {
+                    let now = jiff::Timestamp::now();
+                    now.checked_add(jiff::SignedDuration::from_secs(
+                        ahead.load(Ordering::Relaxed),
+                    ))
+                    .unwrap_or(now)
+                })
+            })
             .store(store.clone())
             .chat(chat.clone())
             .wrap_coupa({
@@ -84,8 +98,20 @@ impl FaultWorld {
             engine,
             requester,
             daniel,
-            _world: world,
+            ahead,
+            world,
         }
+    }
+
+    /// Moves the engines' clock `secs` ahead.
+    pub fn move_clock(&self, secs: i64) {
+        self.ahead.fetch_add(secs, Ordering::Relaxed);
+    }
+
+    /// An engine as a new process on the same store, chat and Coupa would build: sharing nothing
+    /// in memory with [`FaultWorld::engine`].
+    pub fn engine_of_a_new_process(&self) -> Engine {
+        self.world.engine().expect("the engine builds")
     }
 
     /// A requisition waiting for Daniel alone.

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingSnapshot,
-    SettledCards, UnmappedApprover,
+    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
+    PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{
-    Claim, ClaimToken, Lease, LeaseOwner, MemoryStore, Store, StoreError,
+    Claim, ClaimToken, Deliveries, Lease, LeaseOwner, MemoryStore, Store, StoreError,
 };
 use jiff::Timestamp;
 
@@ -90,6 +90,34 @@ impl Store for SlowPingStore {
     }
     async fn put_card(&self, a: ApprovalId, c: &DeliveredCard) -> Result<(), StoreError> {
         self.inner.put_card(a, c).await
+    }
+    async fn deliveries(&self, a: ApprovalId) -> Result<Deliveries, StoreError> {
+        self.inner.deliveries(a).await
+    }
+    async fn begin_delivery(
+        &self,
+        a: ApprovalId,
+        replacing: Option<&str>,
+        p: &PendingDelivery,
+        keep: Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.begin_delivery(a, replacing, p, keep).await
+    }
+    async fn record_delivery(
+        &self,
+        a: ApprovalId,
+        attempt: &str,
+        card: &DeliveredCard,
+    ) -> Result<bool, StoreError> {
+        self.inner.record_delivery(a, attempt, card).await
+    }
+    async fn drop_delivery(
+        &self,
+        a: ApprovalId,
+        u: &ChatUserId,
+        attempt: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.drop_delivery(a, u, attempt).await
     }
     async fn delete_cards(&self, a: ApprovalId) -> Result<(), StoreError> {
         self.inner.delete_cards(a).await

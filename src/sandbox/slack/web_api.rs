@@ -1,5 +1,6 @@
 //! A stateful stand-in for the Slack Web API, served in-process by `demo` and used by the
-//! end-to-end tests: the methods the bot calls, with Slack's request and response shapes,
+//! end-to-end tests: the methods the bot calls (posting, editing and deleting messages, reading a
+//! conversation's history, people, modals, App Home), with Slack's request and response shapes,
 //! recording every message so a page or a test can show what each person sees.
 //!
 //! Requests must carry the configured bot token. Optionally `chat.postMessage` is rate limited as

@@ -1,8 +1,9 @@
-//! The process SIGKILLed mid-decision and started again on the same Redis: the real binary runs
-//! as a child against a Coupa and a Slack this test hosts, which hold the request at which the
-//! child is killed. Within one sync cycle of the restart there is one card, it tells the truth,
-//! no decision is made twice, the audit log says how the cut-off decision ended, and the approver
-//! can decide (or is told it was decided).
+//! The process SIGKILLed mid-decision, or between posting a card and recording it, and started
+//! again on the same Redis: the real binary runs as a child against a Coupa and a Slack this test
+//! hosts, which hold the request at which the child is killed. Within one sync cycle of the
+//! restart there is one card, recorded, it tells the truth, no decision is made twice, the audit
+//! log says how the cut-off decision ended, and the approver can decide (or is told it was
+//! decided).
 
 use std::time::Duration;
 
@@ -275,4 +276,113 @@ async fn killed_after_coupa_applied_the_approve_but_before_it_answered_the_resta
     );
     assert_eq!(s.cards().len(), 1, "no duplicate card");
     assert_eq!(s.puts(), 1, "decided once");
+}
+
+/// A first process posts Daniel's card with `chat.postMessage` held as `hold` holds it, and is
+/// killed there; a second one syncs. Returns the approval and the second process.
+async fn post_and_kill_then_restart(
+    s: &StandIns,
+    namespace: &RedisNamespace,
+    hold: impl Fn(&Hold),
+    on_its_way: impl Fn(&StandIns) -> bool,
+) -> (ApprovalId, ChildApp) {
+    let approval = s
+        .sandbox
+        .current_approval(s.requisition_for_daniel())
+        .unwrap();
+    hold(&s.slack_hold);
+    let first = ChildApp::start(s, &namespace.prefix).await;
+    assert!(
+        until(Duration::from_secs(15), || on_its_way(s)).await,
+        "{}",
+        first.logs()
+    );
+    // The post is on its way (or done) and its answer has not come back.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    first.kill().await;
+    s.slack_hold.clear();
+    let second = ChildApp::start(s, &namespace.prefix).await;
+    one_sync_cycle(s, &second).await;
+    (approval, second)
+}
+
+/// Exactly one card in Daniel's conversation, recorded as his card for `approval`, nothing left
+/// pending; and it is kept true: approved in Coupa, the card says so.
+async fn one_recorded_card_kept_true(
+    s: &StandIns,
+    namespace: &RedisNamespace,
+    approval: ApprovalId,
+    child: &ChildApp,
+) {
+    let cards = s.cards();
+    assert_eq!(cards.len(), 1, "one card: {cards:#?}\n{}", child.logs());
+    assert!(
+        cards[0].text.starts_with("Approval needed"),
+        "{}",
+        cards[0].text
+    );
+    let store = namespace.store();
+    let known = store.deliveries(approval).await.unwrap();
+    assert!(known.pending.is_empty(), "{known:?}\n{}", child.logs());
+    assert_eq!(known.cards.len(), 1, "{known:?}");
+    assert_eq!(
+        known.cards[0].message.id(),
+        cards[0].ts,
+        "the card Daniel has"
+    );
+
+    s.sandbox.approve_in_coupa(approval, s.daniel).unwrap();
+    assert!(
+        until(Duration::from_secs(15), || s.cards()[0]
+            .text
+            .starts_with("Approved"))
+        .await,
+        "{:#?}\n{}",
+        s.cards(),
+        child.logs()
+    );
+    assert_eq!(s.cards().len(), 1);
+}
+
+#[tokio::test]
+async fn killed_between_posting_a_card_and_recording_it_the_restart_records_that_card_and_sends_no_second()
+ {
+    let namespace = RedisNamespace::new("faults-killed-posted");
+    let s = StandIns::new().await;
+    // Slack posts the card; its answer never reaches the process, which dies waiting.
+    let (approval, second) = post_and_kill_then_restart(
+        &s,
+        &namespace,
+        |hold| {
+            hold.answer_late(
+                Method::POST,
+                "/api/chat.postMessage",
+                Duration::from_secs(600),
+            )
+        },
+        |s| s.cards().len() == 1,
+    )
+    .await;
+    one_recorded_card_kept_true(&s, &namespace, approval, &second).await;
+}
+
+#[tokio::test]
+async fn killed_while_a_card_was_being_posted_the_restart_posts_it_once() {
+    let namespace = RedisNamespace::new("faults-killed-posting");
+    let s = StandIns::new().await;
+    // The post never reaches Slack; the process dies waiting for it.
+    let (approval, second) = post_and_kill_then_restart(
+        &s,
+        &namespace,
+        |hold| hold.hold(Method::POST, "/api/chat.postMessage"),
+        |s| s.slack_hold.held() == 1,
+    )
+    .await;
+    // Once the dead process's post is surely not under way any more (30 s after it began).
+    assert!(
+        until(Duration::from_secs(40), || s.cards().len() == 1).await,
+        "{}",
+        second.logs()
+    );
+    one_recorded_card_kept_true(&s, &namespace, approval, &second).await;
 }

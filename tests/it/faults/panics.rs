@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use coupa_approvals::chat::card::Card;
-use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser};
+use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef, Platform};
 use coupa_approvals::domain::outcome::{DecisionResult, Regarding};
-use coupa_approvals::domain::{ChatUserId, CoupaUserId};
+use coupa_approvals::domain::{ApprovalId, ChatUserId, CoupaUserId};
 use coupa_approvals::engine::Engine;
 use coupa_approvals::sandbox::World;
 use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, StepApprover};
@@ -60,6 +60,18 @@ impl ChatPort for PanickyChat {
 
     async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
         self.inner.user_info(user).await
+    }
+
+    async fn find_card(
+        &self,
+        user: &ChatUserId,
+        approval: ApprovalId,
+    ) -> Result<Option<FoundCard>, ChatError> {
+        self.inner.find_card(user, approval).await
+    }
+
+    async fn withdraw_card(&self, message: &MessageRef) -> Result<(), ChatError> {
+        self.inner.withdraw_card(message).await
     }
 }
 

@@ -108,8 +108,11 @@ async fn api(
             response
         }
         "conversations.open" => {
-            let user = text(&p["users"]);
-            let user = user.split(',').next().unwrap_or_default().to_owned();
+            // A comma-separated list in a form, an array in JSON (as slack-morphism sends it).
+            let user = match &p["users"] {
+                Value::Array(users) => users.first().map(text).unwrap_or_default(),
+                users => text(users).split(',').next().unwrap_or_default().to_owned(),
+            };
             if !inner.users.contains_key(&user) {
                 return slack_error("user_not_found");
             }
@@ -177,6 +180,44 @@ async fn api(
                 "text": p["text"],
                 "message": { "text": p["text"], "blocks": p["blocks"] },
             }))
+        }
+        "conversations.history" => {
+            let channel = text(&p["channel"]);
+            let limit = match &p["limit"] {
+                Value::Number(n) => n.as_u64(),
+                other => other.as_str().and_then(|l| l.parse().ok()),
+            }
+            .unwrap_or(100) as usize;
+            // Newest first, ephemerals left out, as Slack lists a conversation.
+            let messages: Vec<Value> = inner
+                .messages
+                .iter()
+                .rev()
+                .filter(|m| m.channel == channel && m.only_for.is_none())
+                .take(limit)
+                .map(|m| match &m.from_user {
+                    Some(user) => {
+                        json!({ "type": "message", "ts": m.ts, "text": m.text, "user": user })
+                    }
+                    None => json!({
+                        "type": "message", "ts": m.ts, "text": m.text, "blocks": m.blocks,
+                        "user": BOT_USER_ID, "bot_id": "B0BOT",
+                    }),
+                })
+                .collect();
+            ok(json!({ "messages": messages, "has_more": false }))
+        }
+        "chat.delete" => {
+            let channel = text(&p["channel"]);
+            let ts = text(&p["ts"]);
+            let before = inner.messages.len();
+            inner
+                .messages
+                .retain(|m| !(m.channel == channel && m.ts == ts && m.only_for.is_none()));
+            if inner.messages.len() == before {
+                return slack_error("message_not_found");
+            }
+            ok(json!({ "channel": channel, "ts": ts }))
         }
         "chat.postEphemeral" => {
             let user = text(&p["user"]);

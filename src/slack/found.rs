@@ -1,0 +1,85 @@
+//! Recognising the bot's own cards among a conversation's messages, for finding a card whose
+//! record was lost: a card still waiting for a decision opens with a header and carries an
+//! Approve button whose value names its approval. A "what's pending" list opens with a section,
+//! and a settled, changed or expired card has no Approve button, so neither is taken for one.
+//! Pure.
+
+use serde_json::Value;
+
+use super::payload::{APPROVE, ButtonValue};
+
+/// The value of the Approve button of `blocks` (a message's blocks as JSON), when they are a card
+/// still showing its buttons.
+pub fn waiting_card(blocks: &Value) -> Option<ButtonValue> {
+    let blocks = blocks.as_array()?;
+    if blocks.first()?.get("type")?.as_str()? != "header" {
+        return None;
+    }
+    blocks
+        .iter()
+        .filter(|block| block["type"] == "actions")
+        .flat_map(|block| block["elements"].as_array().into_iter().flatten())
+        .find(|element| element["action_id"] == APPROVE)
+        .and_then(|element| element["value"].as_str())
+        .and_then(ButtonValue::decode)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::ApprovalId;
+
+    const VALUE: &str =
+        r#"{"a":90211,"r":4812,"f":"0123456789abcdef0123456789abcdef","t":1763659240}"#;
+
+    fn buttons() -> Value {
+        json!({ "type": "actions", "block_id": "x1", "elements": [
+            { "type": "button", "action_id": "approve", "value": VALUE, "text": { "type": "plain_text", "text": "Approve" } },
+            { "type": "button", "action_id": "deny", "value": VALUE, "text": { "type": "plain_text", "text": "Deny" } },
+            { "type": "button", "action_id": "open_in_coupa", "url": "https://acme.coupahost.com/requisition_headers/4812" },
+        ]})
+    }
+
+    #[test]
+    fn a_card_waiting_for_a_decision_is_recognised_with_its_approval() {
+        let blocks = json!([
+            { "type": "header", "block_id": "h", "text": { "type": "plain_text", "text": "Standing desks" } },
+            { "type": "section", "block_id": "s", "text": { "type": "mrkdwn", "text": "*$7,020.00*" } },
+            buttons(),
+        ]);
+        let value = waiting_card(&blocks).expect("a waiting card");
+        assert_eq!(value.approval, ApprovalId(90_211));
+        assert_eq!(value.fingerprint.0, "0123456789abcdef0123456789abcdef");
+    }
+
+    #[test]
+    fn a_pending_list_is_not_a_card() {
+        let blocks = json!([
+            { "type": "section", "text": { "type": "mrkdwn", "text": "*1 requisition* is waiting for your approval:" } },
+            { "type": "divider" },
+            { "type": "section", "text": { "type": "mrkdwn", "text": "*Standing desks*" } },
+            buttons(),
+        ]);
+        assert_eq!(waiting_card(&blocks), None);
+    }
+
+    #[test]
+    fn a_settled_card_and_a_plain_message_are_not_waiting_cards() {
+        let settled = json!([
+            { "type": "header", "text": { "type": "plain_text", "text": "Standing desks" } },
+            { "type": "section", "text": { "type": "mrkdwn", "text": "Approved by Daniel Okafor" } },
+            { "type": "actions", "elements": [
+                { "type": "button", "action_id": "open_in_coupa", "url": "https://acme.coupahost.com/requisition_headers/4812" },
+            ]},
+        ]);
+        assert_eq!(waiting_card(&settled), None);
+        assert_eq!(waiting_card(&Value::Null), None);
+        let forged = json!([
+            { "type": "header", "text": { "type": "plain_text", "text": "Standing desks" } },
+            { "type": "actions", "elements": [{ "type": "button", "action_id": "approve", "value": "approve" }] },
+        ]);
+        assert_eq!(waiting_card(&forged), None, "a value that is not ours");
+    }
+}
