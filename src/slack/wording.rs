@@ -49,14 +49,14 @@ pub fn refusal(refusal: &Refusal) -> String {
         Refusal::ReasonRequired => "Please give a reason to deny this requisition.".into(),
         Refusal::AlreadyDecided(outcome) if !outcome.confirmed => format!(
             "{} already {} this at {}, but Coupa has not confirmed it yet. Check the requisition in Coupa.",
-            outcome.decided_by_name,
+            escape(&outcome.decided_by_name),
             outcome.decision.past_tense(),
             outcome.at.strftime("%Y-%m-%d %H:%M UTC")
         ),
         Refusal::AlreadyDecided(outcome) => format!(
             "Already {} by {} at {}.",
             outcome.decision.past_tense(),
-            outcome.decided_by_name,
+            escape(&outcome.decided_by_name),
             outcome.at.strftime("%Y-%m-%d %H:%M UTC")
         ),
         Refusal::InProgress => {
@@ -136,7 +136,8 @@ pub const NO_EMAIL: &str = "Your Slack profile has no email address, so I can't 
 /// "What's pending" when no Coupa user has the asker's email.
 pub fn no_coupa_user(email: &str) -> String {
     format!(
-        "No Coupa user has the email {email}. Ask your Coupa admin to use the same email in Coupa as in Slack."
+        "No Coupa user has the email {}. Ask your Coupa admin to use the same email in Coupa as in Slack.",
+        escape(email)
     )
 }
 

@@ -22,6 +22,7 @@ mod deny_modal;
 mod deployment;
 mod docs;
 mod engine_flow;
+mod escaping;
 mod fan_out;
 mod faults;
 mod fuzz_seeds;
