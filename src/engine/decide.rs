@@ -1,7 +1,8 @@
 //! Deciding an approval from a button, exactly once.
 //!
 //! The order is the design's, and every step that says no stops before Coupa is called:
-//! button expired? → the clicker is a recorded recipient of this card? → claim the approval →
+//! the clicker is a recorded recipient of this card? → its buttons expired (counted from when the
+//! bot sent that card, as recorded)? → claim the approval →
 //! fresh Coupa read: still pending, same approver, same fingerprint? → Coupa approve or reject
 //! with the attribution reason → edit every copy of the card → audit record.
 //!
@@ -18,7 +19,7 @@ use crate::coupa::CoupaError;
 use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
 use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
-use crate::domain::records::{AuditEntry, ClaimOutcome, CoupaDecision, Settlement};
+use crate::domain::records::{AuditEntry, ClaimOutcome, CoupaDecision, DeliveredCard, Settlement};
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChatUserId, Decision, Fingerprint, Requisition,
     RequisitionId,
@@ -39,7 +40,8 @@ pub struct DecisionRequest {
     pub requisition: RequisitionId,
     /// Fingerprint of the requisition as the card showed it.
     pub fingerprint: Fingerprint,
-    /// When the card's buttons were issued.
+    /// When the card's buttons were issued, as the button says. Expiry is counted from the send
+    /// time recorded with the clicker's card; this only ever makes a button older.
     pub issued_at: Timestamp,
     /// Who clicked.
     pub user: ChatUserId,
@@ -52,13 +54,17 @@ pub struct DecisionRequest {
     pub comment: Option<String>,
 }
 
-/// The titles a decision came across, for naming the requisition in the answer.
+/// What a decision learned on its way: the titles it came across, for naming the requisition
+/// in the answer, and whether it got as far as the claim.
 #[derive(Debug, Default)]
 pub(crate) struct Naming {
     /// What the clicker's own card showed.
     shown: Option<String>,
     /// What Coupa said when it was read for the decision.
     from_coupa: Option<String>,
+    /// Whether it won the claim: a refusal before that is audited on its own, one after it with
+    /// the decision's audit record.
+    claimed: bool,
 }
 
 impl Engine {
@@ -75,6 +81,11 @@ impl Engine {
             }
         };
         drop(turn);
+        if let DecisionResult::Refused(refusal) = &result
+            && !naming.claimed
+        {
+            self.audit_refusal(&request, refusal).await;
+        }
         self.answer(&request, &result, naming).await;
         result
     }
@@ -135,13 +146,6 @@ impl Engine {
             return refused(Refusal::ReasonRequired);
         }
 
-        // 1. Expired buttons: refuse and make the card say so.
-        if self.expired(request.issued_at) {
-            self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
-                .await;
-            return refused(Refusal::Expired);
-        }
-
         // 2. Only someone the bot sent this card to may use it.
         let cards = self.store.cards(request.approval).await?;
         let own = cards.iter().find(|c| c.recipient == request.user);
@@ -163,6 +167,15 @@ impl Engine {
             return refused(Refusal::NotRecipient);
         }
 
+        // The buttons must not have expired: if they have, refuse and make the card say so.
+        if let Some(card) = own
+            && self.button_expired(card, request).await?
+        {
+            self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
+                .await;
+            return refused(Refusal::Expired);
+        }
+
         // 3. Exactly once: whoever claims first decides; everyone else learns the outcome.
         let claimed_at = Instant::now();
         let token = match self.store.claim(request.approval, CLAIM_HOLD).await? {
@@ -173,6 +186,7 @@ impl Engine {
             Claim::Taken { outcome: None } => return refused(Refusal::InProgress),
         };
         let claim = ClaimGuard::new(self.store.clone(), request.approval, token, claimed_at);
+        naming.claimed = true;
 
         let decided = tokio::select! {
             biased;
@@ -364,6 +378,53 @@ impl Engine {
         Ok(result)
     }
 
+    /// Records in the audit log an attempt turned away before the claim (no reason, expired
+    /// buttons, someone else's card, already decided, being decided): who tried what, and why
+    /// nothing was done. Nothing was sent to Coupa, so there is no reason to record.
+    async fn audit_refusal(&self, request: &DecisionRequest, refusal: &Refusal) {
+        let entry = AuditEntry {
+            at: self.now(),
+            actor: request.user.clone(),
+            actor_email: None,
+            approval: request.approval,
+            requisition: Some(request.requisition),
+            decision: request.decision,
+            outcome: DecisionResult::Refused(refusal.clone()).audit_outcome(),
+            reason: None,
+        };
+        if let Err(err) = self.store.append_audit(&entry).await {
+            tracing::error!(error = %chain(&err), ?entry, "could not write the audit record of a refused attempt");
+        }
+    }
+
+    /// Whether the buttons clicked as `request` on the clicker's `card` have expired, counted
+    /// from when the bot issued them as it recorded: the card's send time or, for a button from
+    /// a "what's pending" list (which gives fresh buttons), the time of the last list shown to
+    /// this person with this approval on it. The time a button carries comes back in the click,
+    /// so it is believed only as far as those records go: it can make a button older, never
+    /// younger.
+    async fn button_expired(
+        &self,
+        card: &DeliveredCard,
+        request: &DecisionRequest,
+    ) -> Result<bool, EngineError> {
+        if self.expired(request.issued_at) {
+            return Ok(true);
+        }
+        if !self.expired(card.sent_at) {
+            return Ok(false);
+        }
+        // The card is past its time but the button says it is younger: only a list can have
+        // issued it, and only one the store remembers counts.
+        let listed = self
+            .store
+            .last_pending(&request.user)
+            .await?
+            .filter(|list| list.items.iter().any(|i| i.approval == request.approval))
+            .map(|list| list.as_of);
+        Ok(listed.is_none_or(|as_of| self.expired(as_of.min(request.issued_at))))
+    }
+
     /// Answers a Deny click at once when the store already knows its approval is decided (the
     /// claim's recorded outcome, or the settled cards of this recipient), so that nobody is asked
     /// for a reason only to hear afterwards that there was nothing left to deny. Returns whether
@@ -391,6 +452,7 @@ impl Engine {
                 return false;
             }
         };
+        self.audit_refusal(request, &refusal).await;
         self.answer(
             request,
             &DecisionResult::Refused(refusal),

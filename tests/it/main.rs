@@ -21,6 +21,7 @@ mod demo_server;
 mod deny_modal;
 mod deployment;
 mod docs;
+mod early_refusals;
 mod engine_flow;
 mod escaping;
 mod fan_out;
