@@ -241,13 +241,12 @@ impl Engine {
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));
         }
-        let fingerprint = requisition.fingerprint();
-        if fingerprint != request.fingerprint {
+        if !requisition.unchanged_since(&request.fingerprint) {
             // Cards sent before the change say what changed; their records stay, so the next
             // sync sends the new version (saying so too). Cards already showing the change are
             // left alone.
             for delivered in self.store.cards(request.approval).await? {
-                if delivered.fingerprint != fingerprint {
+                if !requisition.unchanged_since(&delivered.fingerprint) {
                     let card = self.changed_card(&requisition, &approval, &delivered);
                     self.edit(&delivered, &card).await;
                 }

@@ -4,112 +4,17 @@
 
 use crate::support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coupa_approvals::domain::outcome::{DecisionResult, Refusal};
 use coupa_approvals::domain::records::AuditEntry;
-use coupa_approvals::domain::{ChatUserId, CoupaUserId, Decision};
+use coupa_approvals::domain::{ChatUserId, Decision};
 use coupa_approvals::engine::Engine;
 use coupa_approvals::engine::decide::DecisionRequest;
 use coupa_approvals::engine::pending::PendingAnswer;
-use coupa_approvals::sandbox;
-use coupa_approvals::sandbox::coupa::{NewRequisition, StepApprover};
-use coupa_approvals::store::{Claim, MemoryStore, Store};
+use coupa_approvals::store::{Claim, Store};
 use jiff::{SignedDuration, Timestamp};
-use support::fake_chat::FakeChat;
-
-const TTL: Duration = Duration::from_secs(168 * 3600);
-
-/// Coupa, chat, store and a movable clock, with Daniel (an approver) and Mallory (not one).
-struct World {
-    sim: sandbox::World,
-    chat: Arc<FakeChat>,
-    store: Arc<MemoryStore>,
-    offset: Arc<Mutex<SignedDuration>>,
-    requester: CoupaUserId,
-    daniel: (CoupaUserId, ChatUserId),
-    mallory: ChatUserId,
-}
-
-impl World {
-    async fn new() -> Self {
-        let chat = Arc::new(FakeChat::new());
-        let store = Arc::new(MemoryStore::new());
-        let offset = Arc::new(Mutex::new(SignedDuration::ZERO));
-        let clock_offset = offset.clone();
-        let sim = sandbox::World::builder()
-            .store(store.clone())
-            .chat(chat.clone())
-            .clock(Arc::new(move || {
-                Timestamp::now() + *clock_offset.lock().unwrap()
-            }))
-            .settings(|settings| settings.button_ttl = TTL)
-            .build()
-            .await
-            .unwrap();
-        let requester = sim.coupa.add_user("marta@example.com", "Marta", "Kowalski");
-        let daniel = (
-            sim.coupa.add_user("daniel@example.com", "Daniel", "Okafor"),
-            chat.add_user("UDANIEL", "Daniel Okafor", "daniel@example.com"),
-        );
-        let mallory = chat.add_user("UMALLORY", "Mallory", "mallory@example.com");
-        Self {
-            sim,
-            chat,
-            store,
-            offset,
-            requester,
-            daniel,
-            mallory,
-        }
-    }
-
-    /// An engine with Daniel's card for a new requisition already delivered.
-    async fn with_card(&self) -> Engine {
-        let engine = self.sim.engine().unwrap();
-        self.sim
-            .coupa
-            .add_requisition(NewRequisition::standing_desks(
-                self.requester,
-                vec![vec![StepApprover::User(self.daniel.0)]],
-            ));
-        engine.sync_changes().await.unwrap();
-        engine
-    }
-
-    fn advance(&self, by: Duration) {
-        *self.offset.lock().unwrap() += SignedDuration::try_from(by).unwrap();
-    }
-
-    /// The request a click by `user` on Daniel's card makes.
-    fn click(
-        &self,
-        user: &ChatUserId,
-        decision: Decision,
-        comment: Option<&str>,
-    ) -> DecisionRequest {
-        let (message, card) = self.chat.cards_of(&self.daniel.1).pop().expect("a card");
-        DecisionRequest {
-            approval: card.approval,
-            requisition: card.requisition.id,
-            fingerprint: card.fingerprint.clone(),
-            issued_at: card.issued_at,
-            user: user.clone(),
-            conversation: Some(message.conversation().clone()),
-            decision,
-            comment: comment.map(str::to_owned),
-        }
-    }
-
-    fn puts(&self) -> usize {
-        self.sim.coupa.count_calls("PUT", "/api/approvals/")
-    }
-
-    async fn audit(&self) -> Vec<AuditEntry> {
-        self.store.audit(100).await.unwrap()
-    }
-}
+use support::engine_world::{TTL, World};
 
 #[tokio::test]
 async fn a_button_carrying_a_future_time_still_expires_with_its_card() {

@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod card_fingerprints;
 mod card_limits;
 mod card_snapshots;
 mod check;
