@@ -19,7 +19,7 @@
 //! | [`coupa`] | the Coupa client (OAuth2, paging, retries, rate limit), its JSON model |
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, tell one person, find people, name the platform) and card view model |
 //! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |
-//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |
+//! | [`slack`] | Slack: signed routes, Socket Mode, the check that a request comes from the installed workspace and app ([`slack::installation`]), Block Kit rendering, the Web API client (the chat port on Slack), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`]; Redis and in-memory implementations |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz`, `/metrics`, request metrics, the request deadline and the cap on Slack requests in flight |

@@ -213,6 +213,16 @@ impl SlackChat {
         Ok(())
     }
 
+    /// The workspace (team id) the bot token belongs to, from `auth.test`.
+    pub async fn team(&self) -> Result<String, ChatError> {
+        let response = retrying(&self.pacer, "auth.test", || async {
+            self.session().auth_test().await
+        })
+        .await
+        .map_err(error)?;
+        Ok(response.team_id.to_string())
+    }
+
     /// Answers through a slash command's `response_url` (ephemeral to the caller).
     pub async fn respond(
         &self,

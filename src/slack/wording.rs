@@ -154,6 +154,14 @@ pub fn no_coupa_user(email: &str) -> String {
     )
 }
 
+/// The answer to a slash command from a workspace (or app) this bot does not serve.
+pub const NOT_THIS_WORKSPACE: &str =
+    "This bot serves another Slack workspace, so it can't do anything here.";
+
+/// The answer to a slash command while the bot cannot check which workspace it serves.
+pub const WORKSPACE_UNCHECKED: &str =
+    "I can't check this request with Slack right now. Please try again in a minute.";
+
 /// The immediate answer to `/approvals` while the list is read from Coupa.
 pub const LOOKING_UP: &str = "Looking up your approvals in Coupa…";
 

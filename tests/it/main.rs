@@ -27,6 +27,7 @@ mod engine_flow;
 mod escaping;
 mod fan_out;
 mod faults;
+mod foreign_requests;
 mod fuzz_seeds;
 mod http_routes;
 mod manifests;
