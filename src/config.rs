@@ -451,14 +451,13 @@ impl Settings {
             )
             .map(SecretString::from)
         };
+        // Slack's app ids are an `A` and upper-case letters and digits (`A0123456789`).
         let app_id = r.get("SLACK_APP_ID").filter(|id| {
-            // Slack's app ids are an `A` and upper-case letters and digits (`A0123456789`).
-            let valid = id.len() >= 2
+            id.len() >= 2
                 && id.starts_with('A')
                 && id
                     .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-            valid
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         });
         if r.get("SLACK_APP_ID").is_some() && app_id.is_none() {
             r.problem(

@@ -501,7 +501,8 @@ mod tests {
                 active: true,
             }
         }
-        let changes: Vec<(&str, fn(&mut Requisition))> = vec![
+        type Edit = fn(&mut Requisition);
+        let changes: Vec<(&str, Edit)> = vec![
             ("title", |r| r.title = "Sitting desks".into()),
             ("requester", |r| r.requested_by = Some(person(7, "Ana"))),
             ("need-by date", |r| {
