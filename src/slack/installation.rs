@@ -22,6 +22,10 @@ use super::client::SlackChat;
 /// 3 s for the rest.
 pub const LEARN_WAIT: Duration = Duration::from_secs(2);
 
+/// How long one `auth.test` may take: a call that hangs must not keep every request waiting
+/// for it, so the next request asks again.
+pub const AUTH_TEST_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Where a request from Slack says it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -109,6 +113,9 @@ pub enum LearnError {
     /// `auth.test` failed.
     #[error("auth.test failed")]
     Slack(#[from] ChatError),
+    /// `auth.test` did not answer within [`AUTH_TEST_TIMEOUT`].
+    #[error("auth.test did not answer within {} s", AUTH_TEST_TIMEOUT.as_secs())]
+    TimedOut,
     /// The check was built without a Slack client to ask.
     #[error("no Slack client to ask")]
     NothingToAsk,
@@ -169,7 +176,9 @@ impl InstallationCheck {
                 let Some(slack) = &self.slack else {
                     return Err(LearnError::NothingToAsk);
                 };
-                let team = slack.team().await?;
+                let team = tokio::time::timeout(AUTH_TEST_TIMEOUT, slack.team())
+                    .await
+                    .map_err(|_| LearnError::TimedOut)??;
                 tracing::info!(%team, app = ?self.app, "serving this Slack workspace");
                 Ok(Installation {
                     team,

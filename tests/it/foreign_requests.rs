@@ -1,17 +1,22 @@
 //! Requests signed for this app but sent from another workspace, or naming another app when
 //! `SLACK_APP_ID` is set, do nothing: an event is acknowledged and ignored, a click gets 403 and
-//! never reaches Coupa, a slash command is told the bot serves another workspace. Over signed
-//! HTTP requests, as Slack sends them.
+//! never reaches Coupa, a slash command is told the bot serves another workspace. While Slack
+//! cannot say which workspace the bot serves, requests do nothing and an event gets 503 (Slack
+//! sends it again). Over signed HTTP requests, as Slack sends them.
 
 use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::Method;
+use coupa_approvals::sandbox::World;
 use coupa_approvals::sandbox::coupa::StepApprover;
+use coupa_approvals::sandbox::slack::SlackSender;
 use coupa_approvals::store::MemoryStore;
 use serde_json::Value;
 use support::e2e::{TestApp, block_actions, eventually, message_event, unique_id};
+use support::hold::Hold;
 
 const ELSEWHERE: &str = "T0ELSEWHERE";
 
@@ -138,4 +143,45 @@ async fn with_an_app_id_set_a_request_naming_another_app_is_refused() {
     );
     assert_eq!(app.click("UDANIEL", &card, "approve").await.status(), 200);
     assert!(eventually(|| puts(&app) == 1).await);
+}
+
+#[tokio::test]
+async fn while_slack_cannot_say_which_workspace_the_bot_serves_requests_do_nothing_until_it_can() {
+    let slack_hold = Hold::default();
+    slack_hold.hold(Method::GET, "/api/auth.test");
+    let world = World::builder()
+        .wrap_slack({
+            let hold = slack_hold.clone();
+            move |router| hold.wrap(router)
+        })
+        .settings(|settings| settings.sync_interval = Duration::from_secs(86_400))
+        .build()
+        .await
+        .expect("the world starts");
+    world
+        .slack
+        .add_user("UDANIEL", "Daniel Okafor", "daniel@example.com");
+    let app = world.start_app().await.expect("the app starts");
+    let slack = SlackSender::new(
+        &format!("http://{}", app.addr),
+        world.signing_secret().expect("HTTP mode").clone(),
+    );
+    let help = || message_event("UDANIEL", "help", &unique_id());
+
+    let unchecked = slack.event(&help()).await.expect("an answer");
+    assert_eq!(unchecked.status, 503, "Slack sends the event again later");
+    assert!(world.slack.conversation("UDANIEL").is_empty());
+
+    // Once Slack answers auth.test, the next request is served.
+    slack_hold.clear();
+    let mut served = false;
+    for _ in 0..20 {
+        if slack.event(&help()).await.expect("an answer").status == 200 {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(served, "served once the workspace is known");
+    assert!(eventually(|| !world.slack.conversation("UDANIEL").is_empty()).await);
 }
