@@ -72,7 +72,7 @@ pub enum Ack {
     /// action failed). Nothing was done.
     Forbidden,
     /// Not handled now: the installation could not be checked (HTTP 503, which Slack retries
-    /// for events). Nothing was done.
+    /// for events; Socket Mode can only acknowledge). Nothing was done.
     Unavailable,
 }
 
