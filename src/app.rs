@@ -27,6 +27,7 @@ use crate::engine::{self, Engine};
 use crate::serve;
 use crate::slack::client::SlackChat;
 use crate::slack::handlers::SlackContext;
+use crate::slack::installation::InstallationCheck;
 use crate::slack::routes as slack_routes;
 use crate::slack::socket;
 use crate::store::{self, Store, StoreError};
@@ -150,7 +151,16 @@ impl App {
             confirm_above: settings.confirm_above_amount,
             clicks: ClickGate::default(),
             tasks: tasks.clone(),
+            installation: InstallationCheck::new(slack.clone(), settings.slack.app_id.clone()),
         };
+        // Learn the workspace now rather than on the first request; if Slack does not answer,
+        // the first request asks again.
+        let installation = context.installation.clone();
+        tokio::spawn(async move {
+            if let Err(err) = installation.learn().await {
+                tracing::warn!(error = %chain(&err), "could not ask Slack (auth.test) which workspace the bot token belongs to; will ask again when a request arrives");
+            }
+        });
         let sync_health = SyncHealth::new(settings.sync_interval, engine::system_clock());
         let mut router = web::router(WebState {
             store: store.clone(),

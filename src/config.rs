@@ -44,6 +44,7 @@ pub const VARIABLES: &[&str] = &[
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
+    "SLACK_APP_ID",
     "SLACK_API_URL",
     "COUPA_INSTANCE_URL",
     "COUPA_CLIENT_ID",
@@ -136,6 +137,9 @@ pub struct SlackSettings {
     pub app_token: Option<SecretString>,
     /// `SLACK_API_URL`, the Web API base.
     pub api_url: Url,
+    /// `SLACK_APP_ID`, the app's id (`A…`): when set, a request from Slack that names another
+    /// app is refused. The workspace is checked in any case, against `auth.test`.
+    pub app_id: Option<String>,
 }
 
 impl SlackSettings {
@@ -150,6 +154,7 @@ impl SlackSettings {
             signing_secret: Some(signing_secret.into()),
             app_token: None,
             api_url: default_slack_api_url(),
+            app_id: None,
         }
     }
 
@@ -464,6 +469,20 @@ impl Settings {
             )
             .map(SecretString::from)
         };
+        // Slack's app ids are an `A` and upper-case letters and digits (`A0123456789`).
+        let app_id = r.get("SLACK_APP_ID").filter(|id| {
+            id.len() >= 2
+                && id.starts_with('A')
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        });
+        if r.get("SLACK_APP_ID").is_some() && app_id.is_none() {
+            r.problem(
+                "SLACK_APP_ID",
+                "must be the App ID from the Slack app's Basic Information page, like `A0123456789`",
+            );
+        }
         let api_url = r
             .get("SLACK_API_URL")
             .or_else(|| Some(DEFAULT_SLACK_API_URL.into()));
@@ -641,6 +660,7 @@ impl Settings {
                     signing_secret,
                     app_token,
                     api_url,
+                    app_id,
                 },
                 coupa: CoupaSettings {
                     instance_url,
@@ -889,6 +909,21 @@ mod tests {
         let s = load(&vars).unwrap();
         assert!(s.slack.socket_mode());
         assert!(s.slack.signing_secret.is_none());
+    }
+
+    #[test]
+    fn an_app_id_is_optional_and_must_look_like_one() {
+        assert_eq!(load(&valid()).unwrap().slack.app_id, None);
+        let mut vars = valid();
+        vars.insert("SLACK_APP_ID", " A0123456789 ");
+        assert_eq!(
+            load(&vars).unwrap().slack.app_id.as_deref(),
+            Some("A0123456789")
+        );
+        vars.insert("SLACK_APP_ID", "https://api.slack.com/apps/A0123456789");
+        let err = load(&vars).unwrap_err();
+        assert_eq!(variables(&err), vec!["SLACK_APP_ID"]);
+        assert!(err.to_string().contains("like `A0123456789`"), "{err}");
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! | [`coupa`] | the Coupa client (OAuth2, paging, retries, a rate limit that grants decisions the next slot first, answers read up to a size cap), its JSON model |
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, find a card in someone's direct conversation with the bot, withdraw a second copy, tell one person, find people, name the platform) and card view model |
 //! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |
-//! | [`slack`] | Slack: signed routes, Socket Mode, Block Kit rendering, the Web API client (the chat port on Slack; each answer read up to a size cap), the bot's own cards recognised in a DM's history ([`slack::found`]), and every sentence the bot says in Slack ([`slack::wording`]) |
+//! | [`slack`] | Slack: signed routes, Socket Mode, the check that a request comes from the installed workspace and app ([`slack::installation`]), Block Kit rendering, the Web API client (the chat port on Slack; each answer read up to a size cap), the bot's own cards recognised in a DM's history ([`slack::found`]), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`] (cards, and deliveries begun and not yet recorded); Redis and in-memory implementations |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz` (the store; sync staleness on the leader; what is not ready, never why), `/metrics` (on the main listener or its own `METRICS_ADDR`), request metrics, the request deadline and the cap on Slack requests in flight |

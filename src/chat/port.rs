@@ -5,6 +5,7 @@
 //! travels as opaque references ([`ConversationRef`], [`MessageRef`]) only the adapter reads.
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 
 use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
 use crate::domain::outcome::{DecisionResult, Regarding};
@@ -35,6 +36,9 @@ pub struct FoundCard {
     pub message: MessageRef,
     /// The fingerprint its buttons carry: what it showed.
     pub fingerprint: Fingerprint,
+    /// When the platform says it was posted, where it says so: the card's send time, which its
+    /// buttons' expiry counts from (never the time the buttons themselves carry).
+    pub posted_at: Option<Timestamp>,
 }
 
 /// Why a chat call failed. The client's own error is kept as the source, for the logs.

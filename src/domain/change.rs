@@ -5,19 +5,34 @@
 //! [`Shown`] is part of a stored record: its serde field names are a stored format, and its
 //! digests must stay stable across releases (SHA-256 over an explicit encoding, not `Hash`).
 
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Line, Money, Requisition};
 
-/// One line of a requisition as a card showed it: its number and a digest of what is decided
-/// on (description, quantity, price, total, supplier).
+/// One line of a requisition as a card showed it: its number and digests of what it showed
+/// (description, quantity, price, total, supplier; and the account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShownLine {
     /// The line's number in Coupa.
     pub number: u32,
-    /// Digest of the line's decided-on fields.
+    /// Digest of the line's description, quantity, price, total and supplier.
     pub digest: String,
+    /// Digest of the line's account; `None` for cards recorded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+/// The header details a card showed beside the title and total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownDetails {
+    /// The requester's name.
+    pub requester: Option<String>,
+    /// The need-by date.
+    pub need_by: Option<Date>,
+    /// The department.
+    pub department: Option<String>,
 }
 
 /// What a card showed of a requisition, enough to tell later what changed.
@@ -31,6 +46,10 @@ pub struct Shown {
     pub lines: Vec<ShownLine>,
     /// Digest of its justification.
     pub justification: String,
+    /// Its requester, need-by date and department; `None` for cards recorded before they were
+    /// kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<ShownDetails>,
 }
 
 impl Shown {
@@ -45,9 +64,18 @@ impl Shown {
                 .map(|line| ShownLine {
                     number: line.number,
                     digest: line_digest(line),
+                    account: Some(account_digest(line)),
                 })
                 .collect(),
             justification: digest(&[requisition.justification.as_deref().unwrap_or("")]),
+            details: Some(ShownDetails {
+                requester: requisition
+                    .requested_by
+                    .as_ref()
+                    .map(|p| p.full_name.clone()),
+                need_by: requisition.need_by,
+                department: requisition.department.clone(),
+            }),
         }
     }
 
@@ -64,10 +92,24 @@ impl Shown {
             lines_added: Vec::new(),
             lines_removed: Vec::new(),
             justification: self.justification != now_shown.justification,
+            title: self.title != now.title,
+            ..Change::default()
         };
+        // What a card recorded before these were kept is not compared: nothing is claimed to
+        // have changed that the bot cannot tell.
+        if let (Some(was), Some(is)) = (&self.details, &now_shown.details) {
+            change.requester = was.requester != is.requester;
+            change.need_by = (was.need_by != is.need_by).then_some((was.need_by, is.need_by));
+            change.department = was.department != is.department;
+        }
         for line in &now_shown.lines {
             match before(line.number) {
-                Some(old) if old.digest != line.digest => change.lines_changed.push(line.number),
+                Some(old)
+                    if old.digest != line.digest
+                        || (old.account.is_some() && old.account != line.account) =>
+                {
+                    change.lines_changed.push(line.number)
+                }
                 Some(_) => {}
                 None => change.lines_added.push(line.number),
             }
@@ -86,7 +128,7 @@ impl Shown {
 pub struct Change {
     /// The total, before and after, when it changed.
     pub total: Option<(Money, Money)>,
-    /// Numbers of lines whose description, quantity, price, total or supplier changed.
+    /// Numbers of lines whose description, quantity, price, total, supplier or account changed.
     pub lines_changed: Vec<u32>,
     /// Numbers of lines added.
     pub lines_added: Vec<u32>,
@@ -94,6 +136,14 @@ pub struct Change {
     pub lines_removed: Vec<u32>,
     /// Whether the justification changed.
     pub justification: bool,
+    /// Whether the title changed.
+    pub title: bool,
+    /// Whether the requester changed.
+    pub requester: bool,
+    /// The need-by date, before and after, when it changed.
+    pub need_by: Option<(Option<Date>, Option<Date>)>,
+    /// Whether the department changed.
+    pub department: bool,
 }
 
 impl Change {
@@ -104,6 +154,10 @@ impl Change {
             && self.lines_added.is_empty()
             && self.lines_removed.is_empty()
             && !self.justification
+            && !self.title
+            && !self.requester
+            && self.need_by.is_none()
+            && !self.department
     }
 }
 
@@ -115,6 +169,14 @@ fn line_digest(line: &Line) -> String {
         &decimal(line.unit_price.as_ref().map(|m| m.amount)).unwrap_or_default(),
         &decimal(line.total.as_ref().map(|m| m.amount)).unwrap_or_default(),
         line.supplier.as_deref().unwrap_or(""),
+    ])
+}
+
+fn account_digest(line: &Line) -> String {
+    let account = line.account.as_ref();
+    digest(&[
+        account.and_then(|a| a.name.as_deref()).unwrap_or(""),
+        account.and_then(|a| a.code.as_deref()).unwrap_or(""),
     ])
 }
 
@@ -185,6 +247,49 @@ mod tests {
     fn an_unchanged_requisition_has_no_change() {
         let r = requisition(vec![line(1, 195_000)]);
         assert!(Shown::of(&r).changes_to(&r).is_empty());
+    }
+
+    #[test]
+    fn a_new_title_requester_need_by_date_department_or_account_is_named() {
+        let before = requisition(vec![line(1, 195_000)]);
+        let mut after = before.clone();
+        after.title = "Internal penetration test".into();
+        after.requested_by = Some(crate::domain::Person {
+            id: crate::domain::CoupaUserId(7),
+            login: None,
+            email: None,
+            full_name: "Ana Ribeiro".into(),
+            active: true,
+        });
+        after.need_by = Some(Date::constant(2027, 1, 5));
+        after.department = Some("Finance".into());
+        after.lines[0].account = Some(crate::domain::Account {
+            name: Some("Capital".into()),
+            code: None,
+        });
+        let change = Shown::of(&before).changes_to(&after);
+        assert!(change.title && change.requester && change.department);
+        assert_eq!(
+            change.need_by,
+            Some((None, Some(Date::constant(2027, 1, 5))))
+        );
+        assert_eq!(change.lines_changed, vec![1]);
+        assert_eq!(change.total, None);
+    }
+
+    #[test]
+    fn what_a_card_recorded_before_details_were_kept_is_not_called_changed() {
+        let before = requisition(vec![line(1, 195_000)]);
+        let mut old_record = Shown::of(&before);
+        old_record.details = None;
+        old_record.lines[0].account = None;
+        let mut after = before.clone();
+        after.department = Some("Finance".into());
+        after.lines[0].account = Some(crate::domain::Account {
+            name: Some("Capital".into()),
+            code: None,
+        });
+        assert!(old_record.changes_to(&after).is_empty());
     }
 
     #[test]

@@ -319,18 +319,58 @@ pub struct Requisition {
 }
 
 impl Requisition {
-    /// A digest of what an approver decides on: total, lines, suppliers and justification.
+    /// A digest of everything a card shows of the requisition: title, requester, total, need-by
+    /// date, department, justification, the number of lines and each line (description,
+    /// quantity, unit price, total, supplier, account). Buttons carry it, and a decision on a
+    /// requisition whose fingerprint moved on is refused.
     ///
     /// Two renderings of the same requisition have the same fingerprint; any change to those
     /// fields gives another. It is stored with every card, so it must stay stable across
-    /// releases: SHA-256 over an explicit, versioned encoding, not `Hash`.
+    /// releases: SHA-256 over an explicit, versioned encoding, not `Hash`. Compare with
+    /// [`Requisition::unchanged_since`], which also accepts the fingerprints of cards sent by
+    /// earlier releases.
     pub fn fingerprint(&self) -> Fingerprint {
-        let mut hasher = Sha256::new();
-        let mut field = |value: &str| {
-            hasher.update((value.len() as u64).to_le_bytes());
-            hasher.update(value.as_bytes());
-        };
-        field("v1");
+        fingerprint_of(|field| {
+            field("v2");
+            self.v1_fields(field);
+            field(&self.title);
+            let requester = self.requested_by.as_ref();
+            field(&requester.map(|p| p.id.to_string()).unwrap_or_default());
+            field(requester.map(|p| p.full_name.as_str()).unwrap_or(""));
+            field(&self.need_by.map(|d| d.to_string()).unwrap_or_default());
+            field(self.department.as_deref().unwrap_or(""));
+            field(&self.line_count.map(|n| n.to_string()).unwrap_or_default());
+            for line in &self.lines {
+                let account = line.account.as_ref();
+                field(&line.number.to_string());
+                field(account.and_then(|a| a.name.as_deref()).unwrap_or(""));
+                field(account.and_then(|a| a.code.as_deref()).unwrap_or(""));
+            }
+        })
+    }
+
+    /// Whether a card whose buttons carry `fingerprint` still shows this requisition as it is.
+    ///
+    /// Cards sent before the fingerprint covered every shown field carry a version 1 fingerprint
+    /// (total, lines and their suppliers, justification). They stay good until one of those
+    /// fields changes, so that a release covering more fields does not make every live card
+    /// look changed at once; their buttons expire within `BUTTON_TTL_HOURS` anyway. A version 2
+    /// fingerprint never equals a version 1 one: each encoding starts with its version.
+    pub fn unchanged_since(&self, fingerprint: &Fingerprint) -> bool {
+        *fingerprint == self.fingerprint() || *fingerprint == self.fingerprint_v1()
+    }
+
+    /// The version 1 fingerprint, which cards sent by earlier releases carry: total, lines and
+    /// suppliers, justification. New cards carry [`Requisition::fingerprint`].
+    pub fn fingerprint_v1(&self) -> Fingerprint {
+        fingerprint_of(|field| {
+            field("v1");
+            self.v1_fields(field);
+        })
+    }
+
+    /// The fields version 1 covered, in its order (after its version).
+    fn v1_fields(&self, field: &mut dyn FnMut(&str)) {
         field(&self.total.amount.normalize().to_string());
         field(&self.total.currency);
         field(self.justification.as_deref().unwrap_or(""));
@@ -342,8 +382,6 @@ impl Requisition {
             field(&decimal_text(line.total.as_ref().map(|m| m.amount)));
             field(line.supplier.as_deref().unwrap_or(""));
         }
-        let digest = hasher.finalize();
-        Fingerprint(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
     }
 
     /// How far along the chain the current step is, as (position, steps).
@@ -364,6 +402,18 @@ impl Requisition {
             .max(position);
         Some((position, steps))
     }
+}
+
+/// SHA-256 over the fields `encode` gives, each length-prefixed so that no two lists encode
+/// alike, as 32 hex digits.
+fn fingerprint_of(encode: impl FnOnce(&mut dyn FnMut(&str))) -> Fingerprint {
+    let mut hasher = Sha256::new();
+    encode(&mut |value: &str| {
+        hasher.update((value.len() as u64).to_le_bytes());
+        hasher.update(value.as_bytes());
+    });
+    let digest = hasher.finalize();
+    Fingerprint(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
 }
 
 fn decimal_text(value: Option<Decimal>) -> String {
@@ -433,9 +483,82 @@ mod tests {
         let a = requisition();
         let mut b = requisition();
         b.total.amount = Decimal::from_str("7420.5").unwrap();
-        b.title = "Another title".into();
         b.updated_at = Timestamp::from_second(1_000).unwrap();
+        b.submitted_at = Some(Timestamp::from_second(2_000).unwrap());
+        b.lines[0].unit = Some("Each".into());
         assert_eq!(a.fingerprint(), b.fingerprint());
+    }
+
+    #[test]
+    fn fingerprint_changes_with_every_field_the_card_shows() {
+        let base = requisition().fingerprint();
+        fn person(id: u64, name: &str) -> Person {
+            Person {
+                id: CoupaUserId(id),
+                login: None,
+                email: None,
+                full_name: name.into(),
+                active: true,
+            }
+        }
+        type Edit = fn(&mut Requisition);
+        let changes: Vec<(&str, Edit)> = vec![
+            ("title", |r| r.title = "Sitting desks".into()),
+            ("requester", |r| r.requested_by = Some(person(7, "Ana"))),
+            ("need-by date", |r| {
+                r.need_by = Some(Date::constant(2027, 1, 5))
+            }),
+            ("department", |r| r.department = Some("Finance".into())),
+            ("line count", |r| r.line_count = Some(9)),
+            ("line account", |r| {
+                r.lines[0].account = Some(Account {
+                    name: Some("Capital".into()),
+                    code: Some("6100".into()),
+                })
+            }),
+        ];
+        for (field, change) in changes {
+            let mut changed = requisition();
+            change(&mut changed);
+            assert_ne!(base, changed.fingerprint(), "{field}");
+            assert!(!changed.unchanged_since(&base), "{field}");
+        }
+        let mut renamed = requisition();
+        renamed.requested_by = Some(person(7, "Ana"));
+        let mut other = renamed.clone();
+        other.requested_by = Some(person(7, "Ana Ribeiro"));
+        assert_ne!(
+            renamed.fingerprint(),
+            other.fingerprint(),
+            "requester's name"
+        );
+    }
+
+    #[test]
+    fn a_version_1_fingerprint_stays_what_earlier_releases_stored() {
+        // Stored with cards and carried in buttons: this value must never change.
+        assert_eq!(
+            requisition().fingerprint_v1(),
+            Fingerprint("5a54094f01f4aa679fd1cf2562059da8".into())
+        );
+        assert_ne!(requisition().fingerprint(), requisition().fingerprint_v1());
+    }
+
+    #[test]
+    fn a_card_sent_with_a_version_1_fingerprint_stays_good_until_a_field_it_covered_changes() {
+        let v1 = requisition().fingerprint_v1();
+        assert!(requisition().unchanged_since(&v1));
+        let mut retitled = requisition();
+        retitled.title = "Sitting desks".into();
+        retitled.department = Some("Finance".into());
+        assert!(
+            retitled.unchanged_since(&v1),
+            "fields version 1 did not cover"
+        );
+        let mut repriced = requisition();
+        repriced.total.amount = Decimal::from(7421);
+        assert!(!repriced.unchanged_since(&v1));
+        assert!(!requisition().unchanged_since(&Fingerprint("0123".into())));
     }
 
     #[test]

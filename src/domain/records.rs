@@ -365,6 +365,19 @@ mod tests {
     }
 
     #[test]
+    fn a_card_stored_with_the_details_and_accounts_it_showed_reads() {
+        let card: DeliveredCard = stored(
+            r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false,"shown":{"title":"External penetration test","total":{"amount":"1950.00","currency":"USD"},"lines":[{"number":1,"digest":"0123456789abcdef","account":"89abcdef01234567"}],"justification":"fedcba9876543210","details":{"requester":"Marta Kowalski","need_by":"2026-12-20","department":"Engineering"}}}"#,
+        );
+        let shown = card.shown.expect("what the card showed");
+        assert_eq!(shown.lines[0].account.as_deref(), Some("89abcdef01234567"));
+        let details = shown.details.expect("the header details");
+        assert_eq!(details.requester.as_deref(), Some("Marta Kowalski"));
+        assert_eq!(details.need_by, Some("2026-12-20".parse().unwrap()));
+        assert_eq!(details.department.as_deref(), Some("Engineering"));
+    }
+
+    #[test]
     fn a_card_stored_without_what_it_showed_reads_as_showing_nothing_known() {
         let card: DeliveredCard = serde_json::from_str(
             r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false}"#,

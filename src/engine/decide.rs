@@ -1,11 +1,12 @@
 //! Deciding an approval from a button, exactly once.
 //!
 //! The order is the design's, and every step that says no stops before Coupa is called:
-//! button expired? → the clicker is a recorded recipient of this card (or clicked it in their own
-//! direct conversation with the bot, where it is)? → claim the approval → fresh Coupa read: still
-//! pending, same approver, same fingerprint? → the intent on record (a decision in doubt, and a
-//! `started` audit entry) → Coupa approve or reject with the attribution reason → audit record of
-//! the outcome → edit every copy of the card.
+//! the clicker is a recorded recipient of this card (or clicked it in their own direct conversation
+//! with the bot, where it is)? → its buttons expired (counted from when the bot sent that card, as
+//! recorded)? → claim the approval → fresh Coupa read: still pending, same approver, same
+//! fingerprint? → the intent on record (a decision in doubt, and a `started` audit entry) → Coupa
+//! approve or reject with the attribution reason → audit record of the outcome → edit every copy
+//! of the card.
 //!
 //! The claim ([`super::claim`]) is short-lived and renewed while the decision runs, and ends as
 //! what happened says: kept with a recorded outcome, left to run out when Coupa may have acted,
@@ -27,7 +28,9 @@ use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
 use crate::domain::outcome::AUDIT_STARTED;
 use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
-use crate::domain::records::{ClaimOutcome, CoupaDecision, DecisionInDoubt, Settlement};
+use crate::domain::records::{
+    AuditEntry, ClaimOutcome, CoupaDecision, DecisionInDoubt, DeliveredCard, Settlement,
+};
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, ChatUserId, Decision, Fingerprint, Requisition,
     RequisitionId,
@@ -48,7 +51,8 @@ pub struct DecisionRequest {
     pub requisition: RequisitionId,
     /// Fingerprint of the requisition as the card showed it.
     pub fingerprint: Fingerprint,
-    /// When the card's buttons were issued.
+    /// When the card's buttons were issued, as the button says. Expiry is counted from the send
+    /// time recorded with the clicker's card; this only ever makes a button older.
     pub issued_at: Timestamp,
     /// Who clicked.
     pub user: ChatUserId,
@@ -61,13 +65,17 @@ pub struct DecisionRequest {
     pub comment: Option<String>,
 }
 
-/// The titles a decision came across, for naming the requisition in the answer.
+/// What a decision learned on its way: the titles it came across, for naming the requisition
+/// in the answer, and whether it got as far as the claim.
 #[derive(Debug, Default)]
 pub(crate) struct Naming {
     /// What the clicker's own card showed.
     shown: Option<String>,
     /// What Coupa said when it was read for the decision.
     from_coupa: Option<String>,
+    /// Whether it won the claim: a refusal before that is audited on its own, one after it with
+    /// the decision's audit record.
+    claimed: bool,
 }
 
 impl Engine {
@@ -86,6 +94,11 @@ impl Engine {
         drop(turn);
         // Their next "what's pending" must not list what they just decided.
         self.pending.forget(&request.user);
+        if let DecisionResult::Refused(refusal) = &result
+            && !naming.claimed
+        {
+            self.audit_refusal(&request, refusal).await;
+        }
         self.answer(&request, &result, naming).await;
         result
     }
@@ -146,13 +159,6 @@ impl Engine {
             return refused(Refusal::ReasonRequired);
         }
 
-        // 1. Expired buttons: refuse and make the card say so.
-        if self.expired(request.issued_at) {
-            self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
-                .await;
-            return refused(Refusal::Expired);
-        }
-
         // 2. Only someone the bot sent this card to may use it.
         let cards = self.store.cards(request.approval).await?;
         let mut own = cards.iter().find(|c| c.recipient == request.user).cloned();
@@ -179,7 +185,19 @@ impl Engine {
                 return refused(Refusal::NotRecipient);
             }
         }
-        naming.shown = own.and_then(|c| c.shown).map(|s| s.title);
+        naming.shown = own
+            .as_ref()
+            .and_then(|c| c.shown.as_ref())
+            .map(|s| s.title.clone());
+
+        // The buttons must not have expired: if they have, refuse and make the card say so.
+        if let Some(card) = &own
+            && self.button_expired(card, request).await?
+        {
+            self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
+                .await;
+            return refused(Refusal::Expired);
+        }
 
         // 3. Exactly once: whoever claims first decides; everyone else learns the outcome.
         let claimed_at = Instant::now();
@@ -191,6 +209,7 @@ impl Engine {
             Claim::Taken { outcome: None } => return refused(Refusal::InProgress),
         };
         let claim = ClaimGuard::new(self.store.clone(), request.approval, token, claimed_at);
+        naming.claimed = true;
 
         let decided = tokio::select! {
             biased;
@@ -245,13 +264,12 @@ impl Engine {
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));
         }
-        let fingerprint = requisition.fingerprint();
-        if fingerprint != request.fingerprint {
+        if !requisition.unchanged_since(&request.fingerprint) {
             // Cards sent before the change say what changed; their records stay, so the next
             // sync sends the new version (saying so too). Cards already showing the change are
             // left alone.
             for delivered in self.store.cards(request.approval).await? {
-                if delivered.fingerprint != fingerprint {
+                if !requisition.unchanged_since(&delivered.fingerprint) {
                     let card = self.changed_card(&requisition, &approval, &delivered);
                     self.edit(&delivered, &card).await;
                 }
@@ -438,6 +456,53 @@ impl Engine {
             .await
     }
 
+    /// Records in the audit log an attempt turned away before the claim (no reason, expired
+    /// buttons, someone else's card, already decided, being decided): who tried what, and why
+    /// nothing was done. Nothing was sent to Coupa, so there is no reason to record.
+    async fn audit_refusal(&self, request: &DecisionRequest, refusal: &Refusal) {
+        let entry = AuditEntry {
+            at: self.now(),
+            actor: request.user.clone(),
+            actor_email: None,
+            approval: request.approval,
+            requisition: Some(request.requisition),
+            decision: request.decision,
+            outcome: DecisionResult::Refused(refusal.clone()).audit_outcome(),
+            reason: None,
+        };
+        if let Err(err) = self.store.append_audit(&entry).await {
+            tracing::error!(error = %chain(&err), ?entry, "could not write the audit record of a refused attempt");
+        }
+    }
+
+    /// Whether the buttons clicked as `request` on the clicker's `card` have expired, counted
+    /// from when the bot issued them as it recorded: the card's send time or, for a button from
+    /// a "what's pending" list (which gives fresh buttons), the time of the last list shown to
+    /// this person with this approval on it. The time a button carries comes back in the click,
+    /// so it is believed only as far as those records go: it can make a button older, never
+    /// younger.
+    async fn button_expired(
+        &self,
+        card: &DeliveredCard,
+        request: &DecisionRequest,
+    ) -> Result<bool, EngineError> {
+        if self.expired(request.issued_at) {
+            return Ok(true);
+        }
+        if !self.expired(card.sent_at) {
+            return Ok(false);
+        }
+        // The card is past its time but the button says it is younger: only a list can have
+        // issued it, and only one the store remembers counts.
+        let listed = self
+            .store
+            .last_pending(&request.user)
+            .await?
+            .filter(|list| list.items.iter().any(|i| i.approval == request.approval))
+            .map(|list| list.as_of);
+        Ok(listed.is_none_or(|as_of| self.expired(as_of.min(request.issued_at))))
+    }
+
     /// Answers a Deny click at once when the store already knows its approval is decided (the
     /// claim's recorded outcome, or the settled cards of this recipient), so that nobody is asked
     /// for a reason only to hear afterwards that there was nothing left to deny. Returns whether
@@ -465,6 +530,7 @@ impl Engine {
                 return false;
             }
         };
+        self.audit_refusal(request, &refusal).await;
         self.answer(
             request,
             &DecisionResult::Refused(refusal),

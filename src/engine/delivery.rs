@@ -265,8 +265,12 @@ impl Engine {
                     recipient: request.user.clone(),
                     message: found.message,
                     fingerprint: found.fingerprint,
-                    // The buttons were issued as the card was made, just before it was posted.
-                    sent_at: request.issued_at,
+                    // When the platform says it was posted. The time the button carries comes
+                    // back in the click, so it is believed only as far as it makes the card
+                    // older, never younger than now.
+                    sent_at: found
+                        .posted_at
+                        .unwrap_or_else(|| request.issued_at.min(self.now())),
                     expired: false,
                     shown: None,
                 };

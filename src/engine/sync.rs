@@ -366,7 +366,7 @@ impl Engine {
             let existing = cards.iter().find(|c| c.recipient == user);
             let mut change = None;
             if let Some(card) = existing {
-                if card.fingerprint == fingerprint {
+                if requisition.unchanged_since(&card.fingerprint) {
                     continue;
                 }
                 // The requisition changed under the card: say what changed, then send the new

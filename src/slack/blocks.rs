@@ -104,6 +104,8 @@ pub fn card(card: &Card) -> Rendered {
         .as_ref()
         .map(|p| p.full_name.as_str())
         .unwrap_or("someone");
+    // The notification text is mrkdwn too: Coupa's words in it are escaped like the blocks'.
+    let title = escape(&r.title);
     let mut blocks: Vec<SlackBlock> = Vec::new();
     // Slack refuses an empty header; a requisition without a title still needs one.
     let heading = if r.title.trim().is_empty() {
@@ -123,7 +125,7 @@ pub fn card(card: &Card) -> Rendered {
         ));
         blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
         return Rendered {
-            text: truncate(&format!("Changed: {}", r.title), limits::FALLBACK_TEXT),
+            text: truncate(&format!("Changed: {title}"), limits::FALLBACK_TEXT),
             blocks,
         };
     }
@@ -192,7 +194,13 @@ pub fn card(card: &Card) -> Rendered {
     let (status, fallback) = match &card.state {
         CardState::Pending => {
             blocks.push(actions(card));
-            (None, format!("Approval needed: {} — {total} from {requester}", r.title))
+            (
+                None,
+                format!(
+                    "Approval needed: {title} — {total} from {}",
+                    escape(requester)
+                ),
+            )
         }
         CardState::DecidedHere { decision, by, at, reason } => {
             let mut text = format!(
@@ -205,7 +213,10 @@ pub fn card(card: &Card) -> Rendered {
             if let Some(reason) = reason.as_deref().filter(|r| !r.trim().is_empty()) {
                 text.push_str(&format!("\n>{}", escape(reason).replace('\n', "\n>")));
             }
-            (Some(text), format!("{}: {}", title_case(decision.past_tense()), r.title))
+            (
+                Some(text),
+                format!("{}: {title}", title_case(decision.past_tense())),
+            )
         }
         CardState::DecidedByOther { decision, by, at } => (
             Some(format!(
@@ -215,7 +226,11 @@ pub fn card(card: &Card) -> Rendered {
                 escape(by),
                 slack_date(*at)
             )),
-            format!("{} by {by}: {}", title_case(decision.past_tense()), r.title),
+            format!(
+                "{} by {}: {title}",
+                title_case(decision.past_tense()),
+                escape(by)
+            ),
         ),
         CardState::DecidedInCoupa { decision, by, at } => (
             Some(format!(
@@ -227,17 +242,17 @@ pub fn card(card: &Card) -> Rendered {
                     .unwrap_or_default(),
                 at.map(|t| format!(" · {}", slack_date(t))).unwrap_or_default()
             )),
-            format!("{} in Coupa: {}", title_case(decision.past_tense()), r.title),
+            format!("{} in Coupa: {title}", title_case(decision.past_tense())),
         ),
         CardState::NoLongerPending => (
             Some(":information_source: *No longer waiting for your approval.* See Coupa for where it stands.".to_owned()),
-            format!("No longer pending: {}", r.title),
+            format!("No longer pending: {title}"),
         ),
         CardState::Expired => (
             Some(":hourglass: *These buttons expired.* Open the requisition in Coupa to decide it.".to_owned()),
-            format!("Expired: {}", r.title),
+            format!("Expired: {title}"),
         ),
-        CardState::Changed(_) => (None, format!("Changed: {}", r.title)),
+        CardState::Changed(_) => (None, format!("Changed: {title}")),
     };
     if let Some(status) = status {
         blocks.push(section(status));
@@ -280,7 +295,7 @@ fn changed(card: &Card, change: &Change, mut blocks: Vec<SlackBlock>, requester:
     blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
     Rendered {
         text: truncate(
-            &format!("Changed: {} — {what}", r.title),
+            &format!("Changed: {} — {what}", escape(&r.title)),
             limits::FALLBACK_TEXT,
         ),
         blocks,

@@ -241,6 +241,16 @@ impl SlackChat {
         Ok(())
     }
 
+    /// The workspace (team id) the bot token belongs to, from `auth.test`.
+    pub async fn team(&self) -> Result<String, ChatError> {
+        let response = retrying(&self.pacer, "auth.test", || async {
+            self.session().auth_test().await
+        })
+        .await
+        .map_err(error)?;
+        Ok(response.team_id.to_string())
+    }
+
     /// Answers through a slash command's `response_url` (ephemeral to the caller).
     pub async fn respond(
         &self,
@@ -321,11 +331,10 @@ impl ChatPort for SlackChat {
             if let Some(value) = found::waiting_card(&blocks)
                 && value.approval == approval
             {
+                let ts = message.origin.ts.to_string();
                 return Ok(Some(FoundCard {
-                    message: MessageRef::new(
-                        ConversationRef::new(channel.to_string()),
-                        message.origin.ts.to_string(),
-                    ),
+                    posted_at: found::posted_at(&ts),
+                    message: MessageRef::new(ConversationRef::new(channel.to_string()), ts),
                     fingerprint: value.fingerprint,
                 }));
             }

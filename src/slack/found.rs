@@ -4,6 +4,7 @@
 //! and a settled, changed or expired card has no Approve button, so neither is taken for one.
 //! Pure.
 
+use jiff::Timestamp;
 use serde_json::Value;
 
 use super::payload::{APPROVE, ButtonValue};
@@ -22,6 +23,13 @@ pub fn waiting_card(blocks: &Value) -> Option<ButtonValue> {
         .find(|element| element["action_id"] == APPROVE)
         .and_then(|element| element["value"].as_str())
         .and_then(ButtonValue::decode)
+}
+
+/// When a message was posted, from its Slack `ts` (`"1700000000.000100"`: seconds since the
+/// epoch, then a sequence number); `None` for anything else.
+pub fn posted_at(ts: &str) -> Option<Timestamp> {
+    let (seconds, _) = ts.split_once('.').unwrap_or((ts, ""));
+    Timestamp::from_second(seconds.parse().ok()?).ok()
 }
 
 #[cfg(test)]
@@ -81,5 +89,15 @@ mod tests {
             { "type": "actions", "elements": [{ "type": "button", "action_id": "approve", "value": "approve" }] },
         ]);
         assert_eq!(waiting_card(&forged), None, "a value that is not ours");
+    }
+
+    #[test]
+    fn a_message_ts_gives_its_posting_time_and_anything_else_none() {
+        assert_eq!(
+            posted_at("1763659240.000100"),
+            Some(Timestamp::from_second(1_763_659_240).unwrap())
+        );
+        assert_eq!(posted_at("not a ts"), None);
+        assert_eq!(posted_at("99999999999999999999.1"), None);
     }
 }

@@ -27,6 +27,7 @@ use crate::telemetry::chain;
 use super::blocks::{self, ListOptions, Rendered};
 use super::channel::ChannelId;
 use super::client::SlackChat;
+use super::installation::{Admission, InstallationCheck, Origin};
 use super::intents::{self, Intent};
 use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, REASON_BLOCK, REASON_INPUT,
@@ -57,6 +58,8 @@ pub struct SlackContext {
     pub clicks: ClickGate,
     /// Every task spawned to decide, reply or look something up, for a graceful stop to wait for.
     pub tasks: TaskTracker,
+    /// The workspace (and app) served; requests from any other are refused.
+    pub installation: InstallationCheck,
 }
 
 /// The immediate answer to Slack.
@@ -70,13 +73,19 @@ pub enum Ack {
     ViewErrors(HashMap<String, String>),
     /// A reply to a slash command, shown to the caller only.
     Reply(Rendered),
+    /// Refused: the request is not from this installation (HTTP 403; Slack tells the person the
+    /// action failed). Nothing was done.
+    Forbidden,
+    /// Not handled now: the installation could not be checked (HTTP 503, which Slack retries
+    /// for events; Socket Mode can only acknowledge). Nothing was done.
+    Unavailable,
 }
 
 impl Ack {
     /// The HTTP body Slack expects for this answer, if any.
     pub fn to_json(&self) -> Option<Value> {
         match self {
-            Ack::Empty => None,
+            Ack::Empty | Ack::Forbidden | Ack::Unavailable => None,
             Ack::Challenge(challenge) => Some(json!({ "challenge": challenge })),
             Ack::ViewErrors(errors) => serde_json::to_value(SlackViewSubmissionResponse::Errors(
                 SlackViewSubmissionErrorsResponse::new(errors.clone()),
@@ -107,6 +116,13 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
         }
         SlackPushEvent::EventCallback(callback) => callback,
     };
+    let origin = Origin::new(&callback.team_id, Some(&callback.api_app_id));
+    match ctx.installation.admit(&origin, "event").await {
+        Admission::Admitted => {}
+        // Acknowledged so that Slack does not send it again; nothing is done with it.
+        Admission::Foreign(_) => return Ack::Empty,
+        Admission::Unknown => return Ack::Unavailable,
+    }
     // Retries and duplicates carry the same event id: process each event once.
     match ctx
         .store
@@ -233,6 +249,23 @@ pub fn event_request(event: &SlackEventCallbackBody) -> Option<EventRequest> {
 
 /// Handles a button click or a modal submission.
 pub async fn on_interaction(ctx: &SlackContext, event: SlackInteractionEvent) -> Ack {
+    let origin = match &event {
+        SlackInteractionEvent::BlockActions(actions) => {
+            Some(Origin::new(&actions.team.id, Some(&actions.api_app_id)))
+        }
+        SlackInteractionEvent::ViewSubmission(submission) => Some(Origin::new(
+            &submission.team.id,
+            submission.view.state_params.app_id.as_ref(),
+        )),
+        _ => None,
+    };
+    if let Some(origin) = origin {
+        match ctx.installation.admit(&origin, "interaction").await {
+            Admission::Admitted => {}
+            Admission::Foreign(_) => return Ack::Forbidden,
+            Admission::Unknown => return Ack::Unavailable,
+        }
+    }
     match event {
         SlackInteractionEvent::BlockActions(actions) => {
             on_block_actions(ctx, actions);
@@ -448,7 +481,14 @@ pub fn submission(event: &SlackInteractionViewSubmissionEvent) -> Submission {
 }
 
 /// Handles `/approvals [text]`: help at once; the pending list through the `response_url`.
-pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent) -> Ack {
+/// `app` is the `api_app_id` the command names, if any (Socket Mode's is the connection's own).
+pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent, app: Option<&str>) -> Ack {
+    let origin = Origin::new(&command.team_id, app);
+    match ctx.installation.admit(&origin, "command").await {
+        Admission::Admitted => {}
+        Admission::Foreign(_) => return Ack::Reply(blocks::notice(wording::NOT_THIS_WORKSPACE)),
+        Admission::Unknown => return Ack::Reply(blocks::notice(wording::WORKSPACE_UNCHECKED)),
+    }
     let intent = intents::parse(command.text.as_deref().unwrap_or_default());
     if intent != Intent::Pending {
         return Ack::Reply(blocks::help());

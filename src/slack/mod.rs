@@ -4,6 +4,8 @@
 //! - [`routes`]: `POST /slack/events`, `/slack/interactions`, `/slack/commands` behind the
 //!   signature check, acknowledged at once; the work runs in [`handlers`], shared with
 //! - [`socket`]: Socket Mode, used instead of the HTTP routes when `SLACK_APP_TOKEN` is set.
+//! - [`installation`]: the workspace (and app) the bot serves; a request from any other is
+//!   refused before anything is done with it, in both modes.
 //! - [`client`]: [`client::SlackChat`], the chat port over the Web API; [`pacing`]: how its calls
 //!   keep to Slack's rate limits together; [`not_json`]: an answer that is not Slack's JSON (an
 //!   error page), described without quoting it; [`capped`]: the cap on the size of each answer
@@ -23,6 +25,7 @@ pub mod client;
 pub mod format;
 pub mod found;
 pub mod handlers;
+pub mod installation;
 pub mod intents;
 pub(crate) mod not_json;
 mod pacing;

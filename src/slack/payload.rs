@@ -38,7 +38,9 @@ pub struct ButtonValue {
     /// Fingerprint of what the card showed.
     #[serde(rename = "f")]
     pub fingerprint: Fingerprint,
-    /// When the buttons were issued, Unix seconds.
+    /// When the buttons were issued, Unix seconds. It comes back in the click, so expiry is
+    /// counted from the send time the bot recorded for the card; this can only make a button
+    /// older.
     #[serde(rename = "t")]
     pub issued_at: i64,
 }

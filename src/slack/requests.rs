@@ -103,6 +103,12 @@ pub fn parse_command(body: &str) -> Result<Option<SlackCommandEvent>, MalformedR
     ))
 }
 
+/// The `api_app_id` a slash command body names, if any (slack-morphism's command type has no
+/// field for it).
+pub fn command_app(body: &str) -> Option<String> {
+    form(body).remove("api_app_id").filter(|id| !id.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,10 @@
 //! verifies the signature (v0 HMAC-SHA256 over `v0:{ts}:{body}`, constant time, timestamp within
 //! 5 minutes) before anything is parsed, and a bad one gets 401; a payload that is not what
 //! Slack sends gets 400 (bodies are read by [`super::requests`]); an event or interaction type
-//! the bot does not handle gets 200 and is ignored. Accepted requests are acknowledged at once (see [`super::handlers`]).
+//! the bot does not handle gets 200 and is ignored; a request from another workspace or app is
+//! refused (see [`super::installation`]: 200 and nothing done for an event, 403 for an
+//! interaction, a short reply for a command). Accepted requests are acknowledged at once (see
+//! [`super::handlers`]).
 
 use std::convert::Infallible;
 use std::error::Error;
@@ -79,6 +82,11 @@ fn rejected(
 }
 
 fn respond(ack: Ack) -> Response {
+    match ack {
+        Ack::Forbidden => return StatusCode::FORBIDDEN.into_response(),
+        Ack::Unavailable => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        _ => {}
+    }
     match ack.to_json() {
         None => StatusCode::OK.into_response(),
         Some(body) => axum::Json(body).into_response(),
@@ -123,7 +131,10 @@ async fn commands(
     body: String,
 ) -> Response {
     match requests::parse_command(&body) {
-        Ok(Some(event)) => respond(handlers::on_command(&ctx, event).await),
+        Ok(Some(event)) => {
+            let app = requests::command_app(&body);
+            respond(handlers::on_command(&ctx, event, app.as_deref()).await)
+        }
         Ok(None) => StatusCode::OK.into_response(),
         Err(err) => bad_request("command", err),
     }

@@ -2,6 +2,9 @@
 //! the bot opens, instead of HTTP requests. The same handler functions as the HTTP routes run;
 //! the envelope is acknowledged when they return, and they return at once.
 //!
+//! Every envelope passes the same installation check as an HTTP request (its workspace, see
+//! [`super::installation`]); one from elsewhere is acknowledged and nothing is done.
+//!
 //! Slack spreads envelopes across a client's open connections (up to 10) and, with several
 //! replicas, across replicas; each envelope goes to one connection. Event ids are de-duplicated
 //! in the shared store, and decisions are claimed exactly once, so a redelivery anywhere is
@@ -132,5 +135,6 @@ async fn on_command(
             "Starting up; try again in a moment.",
         )));
     };
-    Ok(command_reply(handlers::on_command(&ctx, event).await))
+    // The connection is the app's own: only the workspace is checked.
+    Ok(command_reply(handlers::on_command(&ctx, event, None).await))
 }

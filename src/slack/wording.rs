@@ -49,14 +49,14 @@ pub fn refusal(refusal: &Refusal) -> String {
         Refusal::ReasonRequired => "Please give a reason to deny this requisition.".into(),
         Refusal::AlreadyDecided(outcome) if !outcome.confirmed => format!(
             "{} already {} this at {}, but Coupa has not confirmed it yet. Check the requisition in Coupa.",
-            outcome.decided_by_name,
+            escape(&outcome.decided_by_name),
             outcome.decision.past_tense(),
             outcome.at.strftime("%Y-%m-%d %H:%M UTC")
         ),
         Refusal::AlreadyDecided(outcome) => format!(
             "Already {} by {} at {}.",
             outcome.decision.past_tense(),
-            outcome.decided_by_name,
+            escape(&outcome.decided_by_name),
             outcome.at.strftime("%Y-%m-%d %H:%M UTC")
         ),
         Refusal::InProgress => {
@@ -90,8 +90,8 @@ pub fn refusal(refusal: &Refusal) -> String {
     }
 }
 
-/// What changed in a requisition, in a few words: `total USD 1,950.00 → USD 2,400.00; line 2
-/// changed; justification changed`.
+/// What changed in a requisition, in a few words: `title changed; total USD 1,950.00 → USD
+/// 2,400.00; need-by date 2026-12-20 → 2027-01-05; line 2 changed; justification changed`.
 pub fn change(change: &Change) -> String {
     fn lines(numbers: &[u32], what: &str) -> Option<String> {
         let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
@@ -102,8 +102,21 @@ pub fn change(change: &Change) -> String {
         }
     }
     let mut parts = Vec::new();
+    if change.title {
+        parts.push("title changed".to_owned());
+    }
     if let Some((before, after)) = &change.total {
         parts.push(format!("total {} → {}", money(before), money(after)));
+    }
+    if change.requester {
+        parts.push("requester changed".to_owned());
+    }
+    if let Some((before, after)) = &change.need_by {
+        let date = |d: &Option<jiff::civil::Date>| d.map_or("none".to_owned(), |d| d.to_string());
+        parts.push(format!("need-by date {} → {}", date(before), date(after)));
+    }
+    if change.department {
+        parts.push("department changed".to_owned());
     }
     parts.extend(lines(&change.lines_changed, "changed"));
     parts.extend(lines(&change.lines_added, "added"));
@@ -140,9 +153,18 @@ pub const NO_EMAIL: &str = "Your Slack profile has no email address, so I can't 
 /// "What's pending" when no Coupa user has the asker's email.
 pub fn no_coupa_user(email: &str) -> String {
     format!(
-        "No Coupa user has the email {email}. Ask your Coupa admin to use the same email in Coupa as in Slack."
+        "No Coupa user has the email {}. Ask your Coupa admin to use the same email in Coupa as in Slack.",
+        escape(email)
     )
 }
+
+/// The answer to a slash command from a workspace (or app) this bot does not serve.
+pub const NOT_THIS_WORKSPACE: &str =
+    "This bot serves another Slack workspace, so it can't do anything here.";
+
+/// The answer to a slash command while the bot cannot check which workspace it serves.
+pub const WORKSPACE_UNCHECKED: &str =
+    "I can't check this request with Slack right now. Please try again in a minute.";
 
 /// The immediate answer to `/approvals` while the list is read from Coupa.
 pub const LOOKING_UP: &str = "Looking up your approvals in Coupa…";
@@ -210,7 +232,7 @@ mod tests {
     }
 
     #[test]
-    fn a_change_names_the_total_the_lines_and_the_justification() {
+    fn a_change_names_the_title_total_header_details_lines_and_justification() {
         let usd = |cents| crate::domain::Money::new(rust_decimal::Decimal::new(cents, 2), "USD");
         let all = Change {
             total: Some((usd(195_000), usd(240_000))),
@@ -218,10 +240,25 @@ mod tests {
             lines_added: vec![4],
             lines_removed: vec![],
             justification: true,
+            ..Change::default()
         };
         assert_eq!(
             change(&all),
             "total USD 1,950.00 → USD 2,400.00; lines 2, 3 changed; line 4 added; justification changed"
+        );
+        let header = Change {
+            title: true,
+            requester: true,
+            need_by: Some((
+                Some(jiff::civil::Date::constant(2026, 12, 20)),
+                Some(jiff::civil::Date::constant(2027, 1, 5)),
+            )),
+            department: true,
+            ..Change::default()
+        };
+        assert_eq!(
+            change(&header),
+            "title changed; requester changed; need-by date 2026-12-20 → 2027-01-05; department changed"
         );
         assert_eq!(change(&Change::default()), "details changed");
     }

@@ -182,6 +182,10 @@ fn every_state(name: &str, reason: &str) -> Vec<CardState> {
             lines_added: (501..=900).collect(),
             lines_removed: (901..=1200).collect(),
             justification: true,
+            title: true,
+            requester: true,
+            need_by: Some((None, Some("2027-01-05".parse().unwrap()))),
+            department: true,
         })),
     ]);
     states

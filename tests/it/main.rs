@@ -9,6 +9,7 @@
 mod support;
 
 mod answer_caps;
+mod card_fingerprints;
 mod card_limits;
 mod card_snapshots;
 mod check;
@@ -23,9 +24,12 @@ mod demo_server;
 mod deny_modal;
 mod deployment;
 mod docs;
+mod early_refusals;
 mod engine_flow;
+mod escaping;
 mod fan_out;
 mod faults;
+mod foreign_requests;
 mod fuzz_seeds;
 mod http_routes;
 mod manifests;

@@ -144,6 +144,7 @@ impl ChatPort for FakeChat {
             .map(|(_, message, card)| FoundCard {
                 message: message.clone(),
                 fingerprint: card.fingerprint.clone(),
+                posted_at: None,
             }))
     }
 

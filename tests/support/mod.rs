@@ -10,6 +10,7 @@ pub mod cards;
 pub mod child_app;
 pub mod counting_store;
 pub mod e2e;
+pub mod engine_world;
 pub mod fake_chat;
 pub mod fault_world;
 pub mod hold;

@@ -295,6 +295,31 @@ impl Sandbox {
         }
     }
 
+    /// Changes a requisition's title, department and need-by date (`YYYY-MM-DD`), as an edit
+    /// in Coupa would; `None` leaves that field as it is.
+    pub fn set_header(
+        &self,
+        requisition: RequisitionId,
+        title: Option<&str>,
+        department: Option<&str>,
+        need_by: Option<&str>,
+    ) {
+        let mut inner = self.lock();
+        let now = inner.tick();
+        if let Some(req) = inner.requisitions.get_mut(&requisition) {
+            if let Some(title) = title {
+                req.new.title = title.to_owned();
+            }
+            if let Some(department) = department {
+                req.new.department = Some(department.to_owned());
+            }
+            if let Some(need_by) = need_by {
+                req.new.need_by = Some(need_by.to_owned());
+            }
+            req.updated_at = now;
+        }
+    }
+
     // --- Inspection ---------------------------------------------------------------------------
 
     /// Every API call received so far (token requests excluded).
