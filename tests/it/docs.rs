@@ -120,3 +120,60 @@ fn readme_says_the_browser_test_is_skipped_what_it_needs_and_how_to_run_it() {
         assert!(readme.contains(needed), "README lacks {needed}");
     }
 }
+
+/// The failure-modes table in `docs/ADMIN.md` quotes what the bot says; those quotes must be the
+/// bot's words, so that an admin can find a person's report in the table.
+#[test]
+fn admin_failure_modes_quote_the_replies_the_bot_really_sends() {
+    use coupa_approvals::domain::outcome::{DecisionResult, FailureCause, Refusal, Regarding};
+    use coupa_approvals::domain::{Decision, RequisitionId};
+    use coupa_approvals::slack::wording;
+
+    let admin = words(&read("docs/ADMIN.md"));
+    let table = admin
+        .split("## 11. Failure modes")
+        .nth(1)
+        .expect("docs/ADMIN.md has a Failure modes section");
+    let sentence = |result: DecisionResult| {
+        let reply = wording::decision(
+            &Regarding {
+                requisition: RequisitionId(125),
+                title: None,
+            },
+            &result,
+        );
+        reply
+            .split_once(": ")
+            .map(|(_, said)| said.to_owned())
+            .expect("a reply names the requisition, then says what happened")
+    };
+    let up_to_cause = |said: String| said.split(')').next().map(|s| format!("{s})"));
+    let quoted = [
+        sentence(DecisionResult::Done(Decision::Approve)),
+        sentence(DecisionResult::Unconfirmed),
+        sentence(DecisionResult::Failed(FailureCause::StoreUnavailable)),
+        // Quoted up to the cause, then "…".
+        up_to_cause(sentence(DecisionResult::Failed(
+            FailureCause::CoupaUnreachable,
+        )))
+        .unwrap_or_default(),
+        up_to_cause(sentence(DecisionResult::Failed(FailureCause::CoupaRefused)))
+            .unwrap_or_default(),
+        wording::refusal(&Refusal::InProgress)
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        wording::PENDING_BUSY
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    ];
+    for said in quoted {
+        assert!(
+            !said.is_empty() && table.contains(&words(&said)),
+            "the failure-modes table does not quote the bot's words: {said:?}"
+        );
+    }
+}
