@@ -180,6 +180,7 @@ async fn clicks_on_a_decided_or_expired_card_are_in_the_audit_log() {
     assert_eq!(
         outcomes(&world.audit().await, daniel),
         vec![
+            (Decision::Approve, "started".to_owned()),
             (Decision::Approve, "approved".to_owned()),
             (Decision::Approve, "refused: already_decided".to_owned()),
             (Decision::Reject, "refused: already_decided".to_owned()),
