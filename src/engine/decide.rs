@@ -26,8 +26,7 @@ use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
 use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
-use crate::domain::outcome::AUDIT_STARTED;
-use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
+use crate::domain::outcome::{AUDIT_STARTED, DecisionResult, DoubtEnding, Refusal, Regarding};
 use crate::domain::records::{
     AuditEntry, ClaimOutcome, CoupaDecision, DecisionInDoubt, DeliveredCard, Settlement,
 };
@@ -400,6 +399,7 @@ impl Engine {
     /// Records that `doubt` is about to be sent to Coupa: in the store's index of decisions in
     /// doubt, and in the audit log as `started`. Coupa is not called unless both are written.
     async fn record_intent(&self, doubt: &DecisionInDoubt) -> Result<(), EngineError> {
+        self.close_replaced_doubt(doubt).await?;
         self.store.record_doubt(doubt).await?;
         if let Err(err) = self
             .store
@@ -408,6 +408,25 @@ impl Engine {
         {
             self.forget_intent(doubt).await;
             return Err(err.into());
+        }
+        Ok(())
+    }
+
+    /// Records how an earlier decision of the same approval ended when `doubt` is about to
+    /// replace its record of intent: one cut off mid-call whose claim ran out before a sync
+    /// settled it. The fresh read that `doubt` just passed found the approval still pending, so
+    /// the earlier one did not take effect; without this its `started` entry would never get an
+    /// outcome.
+    async fn close_replaced_doubt(&self, doubt: &DecisionInDoubt) -> Result<(), EngineError> {
+        let earlier = self
+            .store
+            .doubts()
+            .await?
+            .into_iter()
+            .find(|d| d.approval == doubt.approval && d.claim != doubt.claim);
+        if let Some(earlier) = earlier {
+            let entry = earlier.audit(self.now(), DoubtEnding::NotApplied.audit_outcome());
+            self.store.append_audit(&entry).await?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@
 use axum::http::Method;
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::domain::outcome::{DecisionResult, Refusal};
+use coupa_approvals::domain::records::DecisionInDoubt;
 use coupa_approvals::domain::{ApprovalId, ChatUserId, CoupaUserId, Decision};
 use coupa_approvals::engine::decide::DecisionRequest;
 use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, StepApprover};
@@ -131,8 +132,10 @@ async fn a_500_on_approve_with_the_approval_still_pending_is_unconfirmed_and_the
         [
             "started",
             "unconfirmed",
+            "refused: already_decided",
             "not applied: still pending in Coupa"
-        ]
+        ],
+        "Sofia's refused click is on record too"
     );
     assert!(w.store.doubts().await.unwrap().is_empty());
     assert_eq!(w.store.claim_outcome(approval).await.unwrap(), None);
@@ -160,7 +163,12 @@ async fn an_unconfirmed_approve_that_coupa_applied_after_all_is_confirmed_by_the
     assert_eq!(report.failures, 0, "{report:?}");
     assert_eq!(
         audit_of(&w, approval).await,
-        ["started", "unconfirmed", "confirmed: approved"]
+        [
+            "started",
+            "unconfirmed",
+            "refused: already_decided",
+            "confirmed: approved"
+        ]
     );
     assert!(w.store.doubts().await.unwrap().is_empty());
     let outcome = w.store.claim_outcome(approval).await.unwrap().unwrap();
@@ -228,4 +236,45 @@ async fn a_decision_coupa_refused_outright_leaves_no_decision_in_doubt() {
     let outcomes = audit_of(&w, approval).await;
     assert_eq!(outcomes[0], "started");
     assert!(outcomes[1].starts_with("failed: "), "{outcomes:?}");
+}
+
+#[tokio::test]
+async fn a_decision_cut_off_before_a_sync_settled_it_gets_its_outcome_when_another_member_decides()
+{
+    let (w, approval, sofia) = group_delivered().await;
+    // Daniel's decision was recorded as started, then its process died before any sync ran; its
+    // claim has run out.
+    let cut_off = DecisionInDoubt {
+        approval,
+        requisition: card_of(&w, &w.daniel.1, approval).requisition.id,
+        decision: Decision::Approve,
+        decided_by: w.daniel.1.clone(),
+        decided_by_name: "Daniel Okafor".into(),
+        email: "daniel@example.com".into(),
+        comment: None,
+        reason: "Approved in Slack by Daniel Okafor <daniel@example.com>".into(),
+        at: jiff::Timestamp::now(),
+        claim: "a process that is gone".into(),
+    };
+    w.store.record_doubt(&cut_off).await.unwrap();
+    w.store
+        .append_audit(&cut_off.audit(cut_off.at, "started".into()))
+        .await
+        .unwrap();
+
+    let sofias = w.engine.decide(approve_as(&w, &sofia.1, approval)).await;
+
+    assert_eq!(sofias, DecisionResult::Done(Decision::Approve));
+    assert_eq!(
+        audit_of(&w, approval).await,
+        [
+            "started",
+            "not applied: still pending in Coupa",
+            "started",
+            "approved"
+        ],
+        "Daniel's cut-off decision is closed before Sofia's replaces its record"
+    );
+    assert!(w.store.doubts().await.unwrap().is_empty());
+    assert_eq!(w.puts(), 1);
 }
