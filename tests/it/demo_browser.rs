@@ -122,6 +122,23 @@ async fn wait_for(browser: &Client, css: &str) -> Element {
         .unwrap_or_else(|err| panic!("`{css}` never appeared in 30 s: {err}"))
 }
 
+/// Clicks the element at `css`, finding it again if the page re-rendered it between finding and
+/// clicking (cards are redrawn whenever the bot edits one), for up to 10 s.
+async fn click(browser: &Client, css: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        match browser.find(Locator::Css(css)).await {
+            Ok(element) => match element.click().await {
+                Ok(()) => return,
+                Err(err) => last = err.to_string(),
+            },
+            Err(err) => last = err.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not click `{css}` in 10 s: {last}");
+}
+
 async fn screenshot(browser: &Client, name: &str) -> PathBuf {
     let path = tmp_dir().join(name);
     let png = browser.screenshot().await.unwrap();
@@ -246,13 +263,7 @@ async fn narrow_toast_and_escape(browser: Client, url: String) {
     screenshot(&browser, "demo-browser-1000px.png").await;
 
     // A toast (here: after approving in the Coupa panel) leaves the message box visible.
-    browser
-        .find(Locator::Css("#coupa-panel .coupa-approve"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#coupa-panel .coupa-approve").await;
     wait_for(&browser, "#toast:not([hidden])").await;
     let toast = rect(&browser, "#toast").await;
     let composer = rect(&browser, "#composer").await;
@@ -263,13 +274,7 @@ async fn narrow_toast_and_escape(browser: Client, url: String) {
     screenshot(&browser, "demo-browser-toast.png").await;
 
     // Escape closes the deny form, as in Slack.
-    browser
-        .find(Locator::Css("article.card button[data-action-id='deny']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "article.card button[data-action-id='deny']").await;
     let reason = wait_for(&browser, "#modal-root textarea").await;
     reason.send_keys(&Key::Escape.to_string()).await.unwrap();
     for _ in 0..50 {
@@ -364,15 +369,7 @@ async fn approve_deny_and_ask(browser: Client, url: String) {
     );
 
     // Deny the second with a reason, through the modal.
-    browser
-        .find(Locator::Css(&format!(
-            "{second} button[data-action-id='deny']"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, &format!("{second} button[data-action-id='deny']")).await;
     let reason = wait_for(&browser, "#modal-root textarea").await;
     reason
         .send_keys("Over budget for Q4; resubmit in January")
