@@ -58,16 +58,15 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Whether the text after an `&` reads as an entity (`amp;`, `#60;`, `#x3C;`).
-fn starts_entity(mut rest: impl Iterator<Item = char>) -> bool {
-    let mut length = 0;
-    for c in rest.by_ref() {
+fn starts_entity(rest: impl Iterator<Item = char>) -> bool {
+    // Entity names are short; a longer run is not one.
+    for (length, c) in rest.take(33).enumerate() {
         if c == ';' {
             return length > 0;
         }
-        if !(c.is_ascii_alphanumeric() || c == '#') || length == 32 {
+        if !(c.is_ascii_alphanumeric() || c == '#') {
             return false;
         }
-        length += 1;
     }
     false
 }
