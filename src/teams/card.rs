@@ -169,7 +169,7 @@ fn render(
         CardState::Changed(None) => {
             // What the card showed is not known, and the new figures belong on the new card:
             // show neither, only what happened.
-            body.push(status(wording::CHANGED));
+            body.push(status(&wording::changed_since_sent()));
             return finish(
                 body,
                 vec![link],
@@ -220,7 +220,7 @@ fn render(
         let total_lines = (r.line_count.unwrap_or(0) as usize).max(r.lines.len());
         let shown = r.lines.len().min(budget.lines);
         if total_lines > shown {
-            body.push(subtle(&wording::more_lines(total_lines - shown)));
+            body.push(subtle(&shared::more_lines(total_lines - shown)));
         }
     }
     let submitted = r
@@ -280,16 +280,13 @@ fn render(
             ),
         ),
         CardState::NoLongerPending => (
-            wording::NO_LONGER_PENDING.to_owned(),
+            wording::no_longer_pending(),
             format!("No longer pending: {plain_title}"),
         ),
-        CardState::Expired => (
-            wording::EXPIRED.to_owned(),
-            format!("Expired: {plain_title}"),
-        ),
+        CardState::Expired => (wording::expired(), format!("Expired: {plain_title}")),
         // Handled above.
         CardState::Changed(_) => (
-            wording::CHANGED.to_owned(),
+            wording::changed_since_sent(),
             format!("Changed: {plain_title}"),
         ),
     };

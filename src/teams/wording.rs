@@ -3,6 +3,7 @@
 //! come from [`crate::chat::wording`]. Every piece of Coupa text passed in here is already escaped
 //! for Adaptive Card Markdown (see [`super::card`]); the `**` around it is ours.
 
+use crate::chat::wording as shared;
 use crate::domain::Decision;
 
 /// An approval card's status once it is decided: `✅ **Approved** by Jane Doe in Teams · {date}`.
@@ -35,20 +36,23 @@ pub fn decided_in_coupa(decision: Decision, by: Option<&str>, at: Option<&str>) 
 }
 
 /// The status of a card whose approval is no longer waiting for this person.
-pub const NO_LONGER_PENDING: &str =
-    "ℹ️ **No longer waiting for your approval.** See Coupa for where it stands.";
+pub fn no_longer_pending() -> String {
+    format!("ℹ️ {}", shared::no_longer_pending(strong))
+}
 
 /// The status of a card whose buttons expired.
-pub const EXPIRED: &str =
-    "⌛ **These buttons expired.** Open the requisition in Coupa to decide it.";
+pub fn expired() -> String {
+    format!("⌛ {}", shared::expired(strong))
+}
 
 /// The status of a card whose requisition changed, when what it showed is not known.
-pub const CHANGED: &str =
-    "✏️ **This requisition changed after this card was sent.** See the new card below.";
+pub fn changed_since_sent() -> String {
+    format!("✏️ {}", shared::changed_since_sent(strong))
+}
 
 /// The status of a card whose requisition changed, saying what changed.
 pub fn changed(what: &str) -> String {
-    format!("✏️ **Changed in Coupa:** {what}. See the new card below.")
+    format!("✏️ {}", shared::changed_in_coupa(what, strong))
 }
 
 /// The line on a card that replaces an earlier one, saying what changed.
@@ -59,7 +63,7 @@ pub fn updated(what: &str) -> String {
 /// What the confirm form says before a large approval: `You are approving **Title** for **USD
 /// 51,800.00**.`
 pub fn confirm_approve(title: &str, total: &str) -> String {
-    format!("You are approving **{title}** for **{total}**.")
+    shared::confirm_approve(title, total, strong)
 }
 
 /// What the deny form says above the reason field.
@@ -70,17 +74,14 @@ pub fn denying(title: &str) -> String {
 /// The reason field's hint.
 pub const REASON_PLACEHOLDER: &str = "Why are you denying it? The requester sees this in Coupa.";
 
-/// "+3 more lines in Coupa".
-pub fn more_lines(count: usize) -> String {
-    format!(
-        "+{count} more line{} in Coupa",
-        if count == 1 { "" } else { "s" }
-    )
-}
-
 /// What a Teams notification says for a card, before anyone opens it (plain text).
 pub fn approval_needed(title: &str, total: &str, requester: &str) -> String {
     format!("Approval needed: {title} — {total} from {requester}")
+}
+
+/// Adaptive Card Markdown's bold, for the shared wording's emphasis.
+fn strong(text: &str) -> String {
+    format!("**{text}**")
 }
 
 fn icon(decision: Decision) -> &'static str {
@@ -111,7 +112,9 @@ mod tests {
             decided_in_coupa(Decision::Approve, None, None),
             "✅ **Approved in Coupa**"
         );
-        assert_eq!(more_lines(1), "+1 more line in Coupa");
-        assert_eq!(more_lines(3), "+3 more lines in Coupa");
+        assert_eq!(
+            changed("title changed"),
+            "✏️ **Changed in Coupa:** title changed. See the new card below."
+        );
     }
 }

@@ -304,9 +304,18 @@ fn every_card_no_longer_waiting_says_what_happened_and_offers_only_the_link() {
             },
             "✅ **Approved in Coupa** by Li Chen",
         ),
-        (CardState::NoLongerPending, wording::NO_LONGER_PENDING),
-        (CardState::Expired, wording::EXPIRED),
-        (CardState::Changed(None), wording::CHANGED),
+        (
+            CardState::NoLongerPending,
+            "ℹ️ **No longer waiting for your approval.** See Coupa for where it stands.",
+        ),
+        (
+            CardState::Expired,
+            "⌛ **These buttons expired.** Open the requisition in Coupa to decide it.",
+        ),
+        (
+            CardState::Changed(None),
+            "✏️ **This requisition changed after this card was sent.** See the new card below.",
+        ),
         (
             CardState::Changed(Some(Change {
                 total: Some((
