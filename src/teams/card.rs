@@ -407,7 +407,9 @@ fn execute(card: &Card, verb: &str, title: &str, style: &str) -> Value {
     })
 }
 
-/// The refresh that makes each recipient's client ask the bot for the current card.
+/// The refresh that makes each recipient's client ask the bot for the current card. Only a
+/// waiting card carries one: a decided, expired or changed card is final, and a refresh would
+/// only cost each client a call to the bot.
 fn refresh(card: &Card, recipients: &[ChatUserId]) -> Value {
     let users: Vec<&str> = recipients
         .iter()
