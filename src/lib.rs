@@ -17,10 +17,11 @@
 //! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what a card showed and what changed since ([`domain::change`]); what the bot remembers, decisions in doubt and deliveries under way included ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
 //! | [`engine`] | the use cases and every business rule: sync (its loop, which outlives failed and panicking cycles, backs off and gives the lease up; the watermark; how stale it is), delivery known to the store before each post (so a crash or store failure loses no card and sends none twice), directory, decide under a claim (its intent on record before Coupa is called), settle decisions whose outcome was unknown, repeated clicks, pending (each person's answer kept briefly, asks coalesced, a few lookups at once), leader; names no chat platform and words nothing a user reads |
 //! | [`coupa`] | the Coupa client (OAuth2, paging, retries, a rate limit that grants decisions the next slot first, answers read up to a size cap), its JSON model |
-//! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, find a card in someone's direct conversation with the bot, withdraw a second copy, tell one person, find people, name the platform) and card view model |
+//! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, find a card in someone's direct conversation with the bot, withdraw a second copy, tell one person, find people, name the platform) and card view model, and the money and words every platform writes alike ([`chat::format`], [`chat::wording`]) |
 //! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |
 //! | [`slack`] | Slack: signed routes, Socket Mode, the check that a request comes from the installed workspace and app ([`slack::installation`]), Block Kit rendering, the Web API client (the chat port on Slack; each answer read up to a size cap), the bot's own cards recognised in a DM's history ([`slack::found`]), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`] (cards, and deliveries begun and not yet recorded); Redis and in-memory implementations |
+//! | [`teams`] | Microsoft Teams (being built): approval cards as Adaptive Cards 1.5 from the same card view model ([`teams::card`]: Approve and Deny as `Action.Execute`, the inline deny-reason form, the confirm form, refresh for the card's recipients, Coupa's words escaped, within Teams' size limit) and the sentences on them ([`teams::wording`]); not yet wired to a chat port |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz` (the store; sync staleness on the leader; what is not ready, never why), `/metrics` (on the main listener or its own `METRICS_ADDR`), request metrics, the request deadline and the cap on Slack requests in flight |
 //! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |
@@ -45,6 +46,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod slack;
 pub mod store;
+pub mod teams;
 pub mod telemetry;
 pub mod transport_cause;
 pub mod web;

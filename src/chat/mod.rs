@@ -3,6 +3,10 @@
 //! - [`port`]: the [`port::ChatPort`] trait the engine talks to, one implementation per chat
 //!   platform (`slack::client::SlackChat`).
 //! - [`card`]: the card view model, built from domain types; adapters render it.
+//! - [`format`]: money, quantities and times written the same on every platform.
+//! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
 
 pub mod card;
+pub mod format;
 pub mod port;
+pub mod wording;

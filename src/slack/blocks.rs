@@ -22,6 +22,7 @@ use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, OPEN_IN_COUPA, REASON_BLOCK, REASON_INPUT,
 };
 use super::wording;
+use crate::chat::wording as shared;
 
 /// Block Kit limits this module keeps to.
 pub mod limits {
@@ -120,9 +121,10 @@ pub fn card(card: &Card) -> Rendered {
     if card.state == CardState::Changed(None) {
         // What the card showed is not known, and the new figures belong on the new card: show
         // neither, only what happened.
-        blocks.push(section(
-            ":pencil2: *This requisition changed after this card was sent.* See the new card below.",
-        ));
+        blocks.push(section(format!(
+            ":pencil2: {}",
+            shared::changed_since_sent(bold)
+        )));
         blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
         return Rendered {
             text: truncate(&format!("Changed: {title}"), limits::FALLBACK_TEXT),
@@ -174,15 +176,7 @@ pub fn card(card: &Card) -> Rendered {
         }
         let total_lines = (r.line_count.unwrap_or(0) as usize).max(r.lines.len());
         if total_lines > SHOWN_LINES {
-            blocks.push(context(format!(
-                "+{} more line{} in Coupa",
-                total_lines - SHOWN_LINES,
-                if total_lines - SHOWN_LINES == 1 {
-                    ""
-                } else {
-                    "s"
-                }
-            )));
+            blocks.push(context(shared::more_lines(total_lines - SHOWN_LINES)));
         }
     }
     let submitted = r
@@ -202,7 +196,12 @@ pub fn card(card: &Card) -> Rendered {
                 ),
             )
         }
-        CardState::DecidedHere { decision, by, at, reason } => {
+        CardState::DecidedHere {
+            decision,
+            by,
+            at,
+            reason,
+        } => {
             let mut text = format!(
                 "{} *{}* by {} in Slack · {}",
                 icon(*decision),
@@ -240,16 +239,20 @@ pub fn card(card: &Card) -> Rendered {
                 by.as_deref()
                     .map(|by| format!(" by {}", escape(by)))
                     .unwrap_or_default(),
-                at.map(|t| format!(" · {}", slack_date(t))).unwrap_or_default()
+                at.map(|t| format!(" · {}", slack_date(t)))
+                    .unwrap_or_default()
             )),
             format!("{} in Coupa: {title}", title_case(decision.past_tense())),
         ),
         CardState::NoLongerPending => (
-            Some(":information_source: *No longer waiting for your approval.* See Coupa for where it stands.".to_owned()),
+            Some(format!(
+                ":information_source: {}",
+                shared::no_longer_pending(bold)
+            )),
             format!("No longer pending: {title}"),
         ),
         CardState::Expired => (
-            Some(":hourglass: *These buttons expired.* Open the requisition in Coupa to decide it.".to_owned()),
+            Some(format!(":hourglass: {}", shared::expired(bold))),
             format!("Expired: {title}"),
         ),
         CardState::Changed(_) => (None, format!("Changed: {title}")),
@@ -290,7 +293,8 @@ fn changed(card: &Card, change: &Change, mut blocks: Vec<SlackBlock>, requester:
     blocks.push(context(format!("Requisition #{}", r.id)));
     let what = wording::change(change);
     blocks.push(section(format!(
-        ":pencil2: *Changed in Coupa:* {what}. See the new card below."
+        ":pencil2: {}",
+        shared::changed_in_coupa(&what, bold)
     )));
     blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
     Rendered {
@@ -325,11 +329,7 @@ fn buttons(
         approve = approve.with_confirm(SlackBlockConfirmItem::new(
             plain("Approve this requisition?", limits::CONFIRM_TITLE),
             md(
-                format!(
-                    "You are approving *{}* for *{}*.",
-                    escape(title),
-                    money(total)
-                ),
+                shared::confirm_approve(&escape(title), &money(total), bold),
                 limits::CONFIRM_TEXT,
             ),
             plain("Approve", limits::CONFIRM_BUTTON),
@@ -378,6 +378,11 @@ fn line_text(line: &Line) -> String {
         text.push_str(&details.join(" · "));
     }
     text
+}
+
+/// mrkdwn's bold, for the shared wording's emphasis.
+fn bold(text: &str) -> String {
+    format!("*{text}*")
 }
 
 fn icon(decision: Decision) -> &'static str {

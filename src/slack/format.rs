@@ -1,68 +1,9 @@
-//! Text helpers for Slack messages: money, dates, ages, Slack's date tokens, escaping, truncation.
-//! Pure.
+//! Text helpers for Slack messages: dates, ages, Slack's date tokens, escaping, truncation; money
+//! and quantities as every platform writes them come from [`crate::chat::format`]. Pure.
 
 use jiff::Timestamp;
-use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::domain::Money;
-
-/// Digits after the decimal point for a currency (ISO 4217 minor units).
-pub fn minor_units(currency: &str) -> u32 {
-    match currency.to_ascii_uppercase().as_str() {
-        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
-        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-        _ => 2,
-    }
-}
-
-/// `USD 7,420.50`: the currency code, thousands separators, the currency's minor units.
-pub fn money(money: &Money) -> String {
-    format!(
-        "{} {}",
-        money.currency,
-        amount(money.amount, minor_units(&money.currency))
-    )
-}
-
-/// An amount with thousands separators and exactly `scale` decimals.
-pub fn amount(value: Decimal, scale: u32) -> String {
-    let rounded = value.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-    // Pad the fraction by hand: `format!("{:.3}")` of a 29-digit Decimal overflows
-    // rust_decimal's fixed buffer and panics.
-    let text = rounded.abs().to_string();
-    let (whole, fraction) = match text.split_once('.') {
-        Some((w, f)) => (w.to_owned(), f.to_owned()),
-        None => (text, String::new()),
-    };
-    let fraction = (scale > 0).then(|| format!("{fraction:0<width$}", width = scale as usize));
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    match fraction {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
-/// A quantity without trailing zeros (`12`, `2.5`).
-pub fn quantity(value: Decimal) -> String {
-    value.normalize().to_string()
-}
-
-/// A time in UTC for plain text: `2026-11-20 17:20 UTC`.
-pub fn utc(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
-}
+pub use crate::chat::format::{amount, minor_units, money, quantity, utc};
 
 /// Slack's date token: each reader sees the time in their own time zone; the fallback is UTC.
 pub fn slack_date(at: Timestamp) -> String {
@@ -112,35 +53,6 @@ pub fn truncate(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
-
-    fn m(amount: &str, currency: &str) -> Money {
-        Money::new(Decimal::from_str(amount).unwrap(), currency)
-    }
-
-    #[test]
-    fn money_has_separators_and_the_currencys_minor_units() {
-        assert_eq!(money(&m("7420.5", "USD")), "USD 7,420.50");
-        assert_eq!(money(&m("1234567.891", "EUR")), "EUR 1,234,567.89");
-        assert_eq!(money(&m("150000", "JPY")), "JPY 150,000");
-        assert_eq!(money(&m("12.3456", "KWD")), "KWD 12.346");
-        assert_eq!(money(&m("0", "USD")), "USD 0.00");
-        assert_eq!(money(&m("-1000.5", "USD")), "USD -1,000.50");
-        assert_eq!(money(&m("999.995", "USD")), "USD 1,000.00");
-    }
-
-    #[test]
-    fn the_largest_amounts_format_without_panicking() {
-        // Found by tests/card_limits.rs: three decimals of Decimal::MAX used to panic.
-        assert_eq!(
-            money(&Money::new(Decimal::MAX, "KWD")),
-            "KWD 79,228,162,514,264,337,593,543,950,335.000"
-        );
-        assert_eq!(
-            money(&Money::new(Decimal::MIN, "USD")),
-            "USD -79,228,162,514,264,337,593,543,950,335.00"
-        );
-    }
 
     #[test]
     fn truncation_marks_the_cut_and_respects_the_limit() {

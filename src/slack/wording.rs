@@ -1,12 +1,12 @@
 //! What the bot says to people in Slack, in one place: what came of a decision, why a pending
-//! list cannot be shown, help, and the deny modal's errors. The engine reports typed outcomes;
+//! list cannot be shown, help, and the deny modal's errors (the words every platform shares come
+//! from [`crate::chat::wording`]). The engine reports typed outcomes;
 //! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
 
-use crate::domain::change::Change;
+use crate::domain::Decision;
 use crate::domain::outcome::{DecisionResult, FailureCause, Refusal, Regarding};
-use crate::domain::{Decision, MAX_REASON_CHARS};
 
-use super::format::{escape, money};
+use super::format::escape;
 
 /// What to tell the person who clicked about `result`, naming the requisition it is `regarding`
 /// so that several answers in a row can be told apart.
@@ -90,46 +90,6 @@ pub fn refusal(refusal: &Refusal) -> String {
     }
 }
 
-/// What changed in a requisition, in a few words: `title changed; total USD 1,950.00 → USD
-/// 2,400.00; need-by date 2026-12-20 → 2027-01-05; line 2 changed; justification changed`.
-pub fn change(change: &Change) -> String {
-    fn lines(numbers: &[u32], what: &str) -> Option<String> {
-        let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
-        match list.len() {
-            0 => None,
-            1 => Some(format!("line {} {what}", list[0])),
-            _ => Some(format!("lines {} {what}", list.join(", "))),
-        }
-    }
-    let mut parts = Vec::new();
-    if change.title {
-        parts.push("title changed".to_owned());
-    }
-    if let Some((before, after)) = &change.total {
-        parts.push(format!("total {} → {}", money(before), money(after)));
-    }
-    if change.requester {
-        parts.push("requester changed".to_owned());
-    }
-    if let Some((before, after)) = &change.need_by {
-        let date = |d: &Option<jiff::civil::Date>| d.map_or("none".to_owned(), |d| d.to_string());
-        parts.push(format!("need-by date {} → {}", date(before), date(after)));
-    }
-    if change.department {
-        parts.push("department changed".to_owned());
-    }
-    parts.extend(lines(&change.lines_changed, "changed"));
-    parts.extend(lines(&change.lines_added, "added"));
-    parts.extend(lines(&change.lines_removed, "removed"));
-    if change.justification {
-        parts.push("justification changed".to_owned());
-    }
-    if parts.is_empty() {
-        return "details changed".to_owned();
-    }
-    parts.join("; ")
-}
-
 /// Which part failed, as the person is told.
 fn failure(cause: FailureCause) -> &'static str {
     match cause {
@@ -177,13 +137,7 @@ pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve or deny r
 /// How the deny modal names a requisition whose card had no title.
 pub const UNNAMED_REQUISITION: &str = "this requisition";
 
-/// The deny modal's error when no reason was given.
-pub const REASON_MISSING: &str = "Please give a reason; the requester sees it in Coupa.";
-
-/// The deny modal's error when the reason is longer than [`MAX_REASON_CHARS`].
-pub fn reason_too_long() -> String {
-    format!("Please keep the reason under {MAX_REASON_CHARS} characters.")
-}
+pub use crate::chat::wording::{REASON_MISSING, change, reason_too_long};
 
 #[cfg(test)]
 mod tests {
@@ -229,38 +183,6 @@ mod tests {
             ),
             "#125 External penetration test: Nothing was decided (the bot's state store is unavailable); please try again in a minute."
         );
-    }
-
-    #[test]
-    fn a_change_names_the_title_total_header_details_lines_and_justification() {
-        let usd = |cents| crate::domain::Money::new(rust_decimal::Decimal::new(cents, 2), "USD");
-        let all = Change {
-            total: Some((usd(195_000), usd(240_000))),
-            lines_changed: vec![2, 3],
-            lines_added: vec![4],
-            lines_removed: vec![],
-            justification: true,
-            ..Change::default()
-        };
-        assert_eq!(
-            change(&all),
-            "total USD 1,950.00 → USD 2,400.00; lines 2, 3 changed; line 4 added; justification changed"
-        );
-        let header = Change {
-            title: true,
-            requester: true,
-            need_by: Some((
-                Some(jiff::civil::Date::constant(2026, 12, 20)),
-                Some(jiff::civil::Date::constant(2027, 1, 5)),
-            )),
-            department: true,
-            ..Change::default()
-        };
-        assert_eq!(
-            change(&header),
-            "title changed; requester changed; need-by date 2026-12-20 → 2027-01-05; department changed"
-        );
-        assert_eq!(change(&Change::default()), "details changed");
     }
 
     #[test]

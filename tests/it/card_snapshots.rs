@@ -11,6 +11,7 @@ use coupa_approvals::slack::blocks;
 use serde_json::{Value, json};
 
 use support::cards::{DECIDED_AT, at, card, dec};
+use support::snapshots::assert_snapshot;
 
 /// The card as `{ "text": …, "blocks": … }`, checked against `tests/snapshots/{name}.json`.
 fn snapshot(name: &str, state: CardState, confirm_above: Option<&str>) -> Value {
@@ -21,32 +22,6 @@ fn snapshot(name: &str, state: CardState, confirm_above: Option<&str>) -> Value 
     });
     assert_snapshot(name, &actual);
     actual
-}
-
-fn assert_snapshot(name: &str, actual: &Value) {
-    let path = format!("{}/tests/snapshots/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let pretty = serde_json::to_string_pretty(actual).expect("JSON") + "\n";
-    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, &pretty).unwrap_or_else(|e| panic!("{path}: {e}"));
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{path}: {e}\nNo snapshot yet? Run with UPDATE_SNAPSHOTS=1 and review the file.")
-    });
-    if expected != pretty {
-        let first = expected
-            .lines()
-            .zip(pretty.lines())
-            .position(|(e, a)| e != a)
-            .unwrap_or_else(|| expected.lines().count().min(pretty.lines().count()));
-        panic!(
-            "{name} differs from {path} from line {}:\n  expected: {}\n  actual:   {}\n\
-             If the change is intended, run with UPDATE_SNAPSHOTS=1, review the diff and commit it.",
-            first + 1,
-            expected.lines().nth(first).unwrap_or("<end of file>"),
-            pretty.lines().nth(first).unwrap_or("<end of file>"),
-        );
-    }
 }
 
 /// The `action_id`s of every button on the card.

@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod adaptive_cards;
 mod answer_caps;
 mod card_fingerprints;
 mod card_limits;

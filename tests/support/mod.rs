@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
+pub mod arbitrary;
 pub mod cards;
 pub mod child_app;
 pub mod counting_store;
@@ -17,6 +18,7 @@ pub mod hold;
 pub mod http;
 pub mod redis_server;
 pub mod slow_store;
+pub mod snapshots;
 pub mod wait;
 
 use std::sync::Arc;

@@ -1,0 +1,158 @@
+//! Words every chat platform says alike: the status of a card no longer waiting, the confirmation
+//! of a large approval, what changed in a requisition and why a deny reason is refused. Each
+//! adapter escapes what it passes in, marks emphasis its own way (the `strong` argument) and lays
+//! the words out. Pure.
+
+use crate::domain::MAX_REASON_CHARS;
+use crate::domain::change::Change;
+
+use super::format::money;
+
+/// A card's status once its approval no longer waits for the recipient.
+pub fn no_longer_pending(strong: impl Fn(&str) -> String) -> String {
+    format!(
+        "{} See Coupa for where it stands.",
+        strong("No longer waiting for your approval.")
+    )
+}
+
+/// A card's status once its buttons expired.
+pub fn expired(strong: impl Fn(&str) -> String) -> String {
+    format!(
+        "{} Open the requisition in Coupa to decide it.",
+        strong("These buttons expired.")
+    )
+}
+
+/// A card's status once its requisition changed, when what the card showed is not known.
+pub fn changed_since_sent(strong: impl Fn(&str) -> String) -> String {
+    format!(
+        "{} See the new card below.",
+        strong("This requisition changed after this card was sent.")
+    )
+}
+
+/// A card's status once its requisition changed, saying `what` changed (see [`change`]).
+pub fn changed_in_coupa(what: &str, strong: impl Fn(&str) -> String) -> String {
+    format!(
+        "{} {what}. See the new card below.",
+        strong("Changed in Coupa:")
+    )
+}
+
+/// What Approve asks before approving a large total: `You are approving Title for USD 51,800.00.`
+pub fn confirm_approve(title: &str, total: &str, strong: impl Fn(&str) -> String) -> String {
+    format!("You are approving {} for {}.", strong(title), strong(total))
+}
+
+/// The lines a card does not show: `+3 more lines in Coupa`.
+pub fn more_lines(count: usize) -> String {
+    format!(
+        "+{count} more line{} in Coupa",
+        if count == 1 { "" } else { "s" }
+    )
+}
+
+/// What changed in a requisition, in a few words: `title changed; total USD 1,950.00 → USD
+/// 2,400.00; need-by date 2026-12-20 → 2027-01-05; line 2 changed; justification changed`.
+pub fn change(change: &Change) -> String {
+    fn lines(numbers: &[u32], what: &str) -> Option<String> {
+        let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+        match list.len() {
+            0 => None,
+            1 => Some(format!("line {} {what}", list[0])),
+            _ => Some(format!("lines {} {what}", list.join(", "))),
+        }
+    }
+    let mut parts = Vec::new();
+    if change.title {
+        parts.push("title changed".to_owned());
+    }
+    if let Some((before, after)) = &change.total {
+        parts.push(format!("total {} → {}", money(before), money(after)));
+    }
+    if change.requester {
+        parts.push("requester changed".to_owned());
+    }
+    if let Some((before, after)) = &change.need_by {
+        let date = |d: &Option<jiff::civil::Date>| d.map_or("none".to_owned(), |d| d.to_string());
+        parts.push(format!("need-by date {} → {}", date(before), date(after)));
+    }
+    if change.department {
+        parts.push("department changed".to_owned());
+    }
+    parts.extend(lines(&change.lines_changed, "changed"));
+    parts.extend(lines(&change.lines_added, "added"));
+    parts.extend(lines(&change.lines_removed, "removed"));
+    if change.justification {
+        parts.push("justification changed".to_owned());
+    }
+    if parts.is_empty() {
+        return "details changed".to_owned();
+    }
+    parts.join("; ")
+}
+
+/// The error shown on a deny reason form when no reason was given.
+pub const REASON_MISSING: &str = "Please give a reason; the requester sees it in Coupa.";
+
+/// The error shown on a deny reason form when the reason is longer than [`MAX_REASON_CHARS`].
+pub fn reason_too_long() -> String {
+    format!("Please keep the reason under {MAX_REASON_CHARS} characters.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_names_the_title_total_header_details_lines_and_justification() {
+        let usd = |cents| crate::domain::Money::new(rust_decimal::Decimal::new(cents, 2), "USD");
+        let all = Change {
+            total: Some((usd(195_000), usd(240_000))),
+            lines_changed: vec![2, 3],
+            lines_added: vec![4],
+            lines_removed: vec![],
+            justification: true,
+            ..Change::default()
+        };
+        assert_eq!(
+            change(&all),
+            "total USD 1,950.00 → USD 2,400.00; lines 2, 3 changed; line 4 added; justification changed"
+        );
+        let header = Change {
+            title: true,
+            requester: true,
+            need_by: Some((
+                Some(jiff::civil::Date::constant(2026, 12, 20)),
+                Some(jiff::civil::Date::constant(2027, 1, 5)),
+            )),
+            department: true,
+            ..Change::default()
+        };
+        assert_eq!(
+            change(&header),
+            "title changed; requester changed; need-by date 2026-12-20 → 2027-01-05; department changed"
+        );
+        assert_eq!(change(&Change::default()), "details changed");
+    }
+
+    #[test]
+    fn lines_not_shown_are_counted_in_the_singular_and_plural() {
+        assert_eq!(more_lines(1), "+1 more line in Coupa");
+        assert_eq!(more_lines(7), "+7 more lines in Coupa");
+    }
+
+    #[test]
+    fn each_platform_marks_the_emphasis_in_shared_sentences_its_own_way() {
+        let stars = |s: &str| format!("*{s}*");
+        assert_eq!(
+            confirm_approve("Desks", "USD 51,800.00", stars),
+            "You are approving *Desks* for *USD 51,800.00*."
+        );
+        assert_eq!(
+            expired(|s: &str| format!("**{s}**")),
+            "**These buttons expired.** Open the requisition in Coupa to decide it."
+        );
+    }
+}
