@@ -20,10 +20,11 @@
 //! | [`chat`] | the platform-neutral [`chat::port::ChatPort`] (post and update cards, find a card in someone's direct conversation with the bot, withdraw a second copy, tell one person, find people, name the platform) and card view model |
 //! | [`serve`] | the HTTP server: connections with a deadline for their headers, graceful stop |
 //! | [`slack`] | Slack: signed routes, Socket Mode, the check that a request comes from the installed workspace and app ([`slack::installation`]), Block Kit rendering, the Web API client (the chat port on Slack; each answer read up to a size cap), the bot's own cards recognised in a DM's history ([`slack::found`]), and every sentence the bot says in Slack ([`slack::wording`]) |
+//! | [`teams`] | Microsoft Teams (being built): the check of each activity's Bot Framework token (RS256 signature by a published key chosen by `kid`, issuer, audience, lifetime with 5 minutes of skew, service URL, the key's endorsement for Teams), each failure a typed reason (403 for the endorsement, 401 otherwise), and the cache of Microsoft's signing keys, read again daily and on an unknown key, one read at a time; not yet wired to a route |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`] (cards, and deliveries begun and not yet recorded); Redis and in-memory implementations |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz` (the store; sync staleness on the leader; what is not ready, never why), `/metrics` (on the main listener or its own `METRICS_ADDR`), request metrics, the request deadline and the cap on Slack requests in flight |
-//! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |
+//! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, a Bot Framework token authority (throwaway keys, OpenID metadata and JWKS, tokens with chosen claims), Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |
 //! | `demo` | `coupa-approvals demo`: a world from `sandbox` and the real app in one process, with a web page that plays Slack (feature `sandbox`) |
 //!
 //! The data flow and the rules that protect money and trust are described in the project's
@@ -45,6 +46,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod slack;
 pub mod store;
+pub mod teams;
 pub mod telemetry;
 pub mod transport_cause;
 pub mod web;
