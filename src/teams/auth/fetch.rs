@@ -36,15 +36,15 @@ pub enum KeyFetchError {
     #[error("could not read {url}: {cause}")]
     Unreachable {
         /// What was asked for.
-        url: Url,
+        url: String,
         /// Why there was no answer.
-        cause: TransportCause,
+        cause: Box<TransportCause>,
     },
     /// An answer other than 200 (a redirect included).
     #[error("{url} answered HTTP {status}")]
     Status {
         /// What was asked for.
-        url: Url,
+        url: String,
         /// The status it answered with.
         status: u16,
     },
@@ -55,13 +55,13 @@ pub enum KeyFetchError {
     )]
     TooLarge {
         /// What was asked for.
-        url: Url,
+        url: String,
     },
     /// The metadata document is not JSON naming a `jwks_uri`.
     #[error("{url} is not an OpenID metadata document with a jwks_uri")]
     NotMetadata {
         /// The metadata address.
-        url: Url,
+        url: String,
         /// What the JSON reader said.
         #[source]
         source: serde_json::Error,
@@ -70,7 +70,7 @@ pub enum KeyFetchError {
     #[error("the jwks_uri {found:?} named by {url} is not an absolute HTTP(S) URL")]
     BadJwksUri {
         /// The metadata address.
-        url: Url,
+        url: String,
         /// What it named.
         found: String,
     },
@@ -78,15 +78,15 @@ pub enum KeyFetchError {
     #[error("{url} names keys over plain HTTP ({jwks_uri}); they are read only over HTTPS")]
     InsecureJwksUri {
         /// The metadata address.
-        url: Url,
+        url: String,
         /// What it named.
-        jwks_uri: Url,
+        jwks_uri: String,
     },
     /// The keys document has no key this bot can use.
     #[error("the keys at {url} cannot be used")]
     Unusable {
         /// The keys address.
-        url: Url,
+        url: String,
         /// What is wrong with them.
         #[source]
         problem: JwksProblem,
@@ -118,13 +118,13 @@ pub(super) async fn read_keys(
     let body = get(http, metadata_url).await?;
     let metadata: Metadata =
         serde_json::from_slice(&body).map_err(|source| KeyFetchError::NotMetadata {
-            url: metadata_url.clone(),
+            url: metadata_url.to_string(),
             source,
         })?;
     let jwks_uri = keys_address(metadata_url, &metadata.jwks_uri)?;
     let body = get(http, &jwks_uri).await?;
     KeySet::from_jwks(&body).map_err(|problem| KeyFetchError::Unusable {
-        url: jwks_uri,
+        url: jwks_uri.to_string(),
         problem,
     })
 }
@@ -132,14 +132,14 @@ pub(super) async fn read_keys(
 /// The `jwks_uri` named by the document at `metadata_url`, if the bot may read keys there.
 fn keys_address(metadata_url: &Url, named: &str) -> Result<Url, KeyFetchError> {
     let bad = || KeyFetchError::BadJwksUri {
-        url: metadata_url.clone(),
+        url: metadata_url.to_string(),
         found: named.chars().take(200).collect(),
     };
     let jwks_uri = Url::parse(named).map_err(|_| bad())?;
     match (metadata_url.scheme(), jwks_uri.scheme()) {
         ("https", "http") => Err(KeyFetchError::InsecureJwksUri {
-            url: metadata_url.clone(),
-            jwks_uri,
+            url: metadata_url.to_string(),
+            jwks_uri: jwks_uri.to_string(),
         }),
         (_, "http" | "https") => Ok(jwks_uri),
         _ => Err(bad()),
@@ -149,14 +149,14 @@ fn keys_address(metadata_url: &Url, named: &str) -> Result<Url, KeyFetchError> {
 /// `GET url`, answered 200, body read up to the cap.
 async fn get(http: &reqwest::Client, url: &Url) -> Result<Vec<u8>, KeyFetchError> {
     let unreachable = |err: reqwest::Error| KeyFetchError::Unreachable {
-        url: url.clone(),
-        cause: TransportCause::of(
+        url: url.to_string(),
+        cause: Box::new(TransportCause::of(
             &err,
             Timeouts {
                 connect: Some(CONNECT_TIMEOUT),
                 total: Some(REQUEST_TIMEOUT),
             },
-        ),
+        )),
     };
     let response = http
         .get(url.clone())
@@ -166,7 +166,7 @@ async fn get(http: &reqwest::Client, url: &Url) -> Result<Vec<u8>, KeyFetchError
         .map_err(unreachable)?;
     if response.status() != reqwest::StatusCode::OK {
         return Err(KeyFetchError::Status {
-            url: url.clone(),
+            url: url.to_string(),
             status: response.status().as_u16(),
         });
     }
@@ -174,7 +174,9 @@ async fn get(http: &reqwest::Client, url: &Url) -> Result<Vec<u8>, KeyFetchError
         .await
         .map_err(|err| match err {
             ReadError::Transport(err) => unreachable(err),
-            ReadError::TooLarge => KeyFetchError::TooLarge { url: url.clone() },
+            ReadError::TooLarge => KeyFetchError::TooLarge {
+                url: url.to_string(),
+            },
         })
 }
 

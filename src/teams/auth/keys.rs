@@ -21,7 +21,7 @@ use url::Url;
 use super::BOT_FRAMEWORK_METADATA_URL;
 use super::fetch::{self, KeyFetchError};
 use super::key_set::{KeySet, PublishedKey};
-use super::refusal::Refusal;
+use super::refusal::{Refusal, quoted};
 use crate::telemetry::chain;
 
 /// Keys older than this are read again before they are used.
@@ -132,9 +132,7 @@ impl BotKeys {
         }
         match (&after.keys, &after.last_failure) {
             (None, Some(failure)) => Err(Refusal::KeysUnavailable(failure.clone())),
-            _ => Err(Refusal::UnknownKey {
-                kid: kid.to_owned(),
-            }),
+            _ => Err(Refusal::UnknownKey { kid: quoted(kid) }),
         }
     }
 

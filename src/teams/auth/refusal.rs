@@ -41,9 +41,9 @@ pub enum Refusal {
     NoKeyId,
     /// No published key has the token's `kid`, even after the keys were read again (or they were
     /// read again too recently to do it once more).
-    #[error("no Bot Framework signing key has the id {kid:?}, even after reading the keys again")]
+    #[error("no Bot Framework signing key has the id {kid}, as of the keys' latest read")]
     UnknownKey {
-        /// The `kid` the token names.
+        /// The `kid` the token names (quoted, shortened).
         kid: String,
     },
     /// The signing keys could not be read, and none are cached.
@@ -136,7 +136,9 @@ mod tests {
         for refusal in [
             Refusal::NoAuthorization,
             Refusal::Expired,
-            Refusal::UnknownKey { kid: "k".into() },
+            Refusal::UnknownKey {
+                kid: "\"k\"".into(),
+            },
             Refusal::WrongAudience {
                 found: "\"other\"".into(),
             },
