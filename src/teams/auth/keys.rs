@@ -118,7 +118,7 @@ impl BotKeys {
         let read_meanwhile = current.reads != seen.reads;
         if !read_meanwhile && current.may_read_again(Instant::now()) {
             let why = if current.keys.is_none() {
-                "first use"
+                "no keys yet"
             } else if !current.fresh(Instant::now()) {
                 "keys a day old"
             } else {
