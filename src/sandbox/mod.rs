@@ -6,6 +6,7 @@
 //! | [`world`] | [`World`]: the fakes served, settings, a store; the bot in it as an app or an engine |
 //! | [`coupa`] | a stateful fake Coupa (the same HTTP API shapes, in memory) and the demo's data |
 //! | [`slack`] | a stateful fake Slack Web API, Slack-shaped request payloads, request signing, signed requests to an app |
+//! | [`teams`] | a Bot Framework token authority: throwaway RSA keys, the OpenID metadata and JWKS it publishes, tokens minted with any claims |
 //! | [`people`] | people who are both Coupa users and Slack users |
 //! | [`fixtures`] | Coupa API responses from `tests/fixtures/coupa/`, compiled in |
 //! | [`block_kit`] | assertions that rendered Block Kit keeps Slack's limits |
@@ -22,6 +23,7 @@ pub mod fixtures;
 pub mod people;
 mod served;
 pub mod slack;
+pub mod teams;
 pub mod world;
 
 pub use self::world::{RunningApp, World, WorldBuilder, WorldError};

@@ -45,4 +45,5 @@ mod store_contract;
 mod store_outage;
 mod sync_cost;
 mod sync_loop;
+mod teams_auth;
 mod truthful_cards;

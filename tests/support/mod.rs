@@ -1,8 +1,9 @@
 //! Shared helpers for the integration tests: Redis namespaces that clean up after themselves,
 //! a throwaway redis-server, a minimal HTTP client for probing the app, the app in a simulated
-//! world with the tests' people (`e2e`), and the plumbing of the fault tests (holds in front of
-//! the world's fakes, the binary as a child process, a fault-ready engine). The world itself is
-//! the library's: `coupa_approvals::sandbox`.
+//! world with the tests' people (`e2e`), the plumbing of the fault tests (holds in front of the
+//! world's fakes, the binary as a child process, a fault-ready engine), and the Bot Framework
+//! token authority behind wiremock (`teams`). The world itself is the library's:
+//! `coupa_approvals::sandbox`.
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
@@ -19,6 +20,7 @@ pub mod http;
 pub mod redis_server;
 pub mod slow_store;
 pub mod snapshots;
+pub mod teams;
 pub mod wait;
 
 use std::sync::Arc;
