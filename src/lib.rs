@@ -22,6 +22,7 @@
 //! | [`slack`] | Slack: signed routes, Socket Mode, the check that a request comes from the installed workspace and app ([`slack::installation`]), Block Kit rendering, the Web API client (the chat port on Slack; each answer read up to a size cap), the bot's own cards recognised in a DM's history ([`slack::found`]), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`teams`] | Microsoft Teams (being built; not yet wired to a route, a chat port or the engine): the check of each activity's Bot Framework token ([`teams::auth`]: RS256 signature by a published key chosen by `kid`, issuer, audience, lifetime with 5 minutes of skew, service URL, the key's endorsement for Teams; 403 for the endorsement, 401 otherwise; Microsoft's signing keys cached, read again daily and on an unknown key, one read at a time), and approval cards as Adaptive Cards 1.5 from the same card view model ([`teams::card`]: Approve and Deny as `Action.Execute`, the inline deny-reason form, the confirm form, refresh for the card's recipients, Coupa's words escaped, within Teams' size limit) with their sentences ([`teams::wording`]), and the bot's Azure AD token for the Bot Connector ([`teams::connector_token`]: client credentials for the bot's tenant, scope `https://api.botframework.com/.default`, cached and renewed early or after a rejection by one request for all callers; a wrong tenant, wrong or expired secret or unknown app each named with the setting to fix) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`] (cards, and deliveries begun and not yet recorded); Redis and in-memory implementations |
+//! | [`token_cache`] | one OAuth2 access token shared by every task, for Coupa and for the Bot Connector: renewed at 80 % of its lifetime or five minutes before expiry, one request for all callers, once after a rejection; a failed early renewal keeps the working token |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz` (the store; sync staleness on the leader; what is not ready, never why), `/metrics` (on the main listener or its own `METRICS_ADDR`), request metrics, the request deadline and the cap on Slack requests in flight |
 //! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, a Bot Framework token authority (throwaway keys, OpenID metadata and JWKS, tokens with chosen claims), Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world (feature `sandbox`, on by default) |
@@ -48,5 +49,6 @@ pub mod slack;
 pub mod store;
 pub mod teams;
 pub mod telemetry;
+pub mod token_cache;
 pub mod transport_cause;
 pub mod web;

@@ -4,17 +4,13 @@
 //! (`{authority}/{tenant}/oauth2/v2.0/token`; single-tenant registrations are the only kind
 //! Microsoft still creates).
 //!
-//! It works like Coupa's token source ([`crate::coupa::auth`]) and shares its pieces: the
-//! request is built by the `oauth2` crate and sent through this crate's `reqwest` client, the
-//! answer is read up to [`MAX_TOKEN_ANSWER_BYTES`] ([`crate::coupa::body`]), and renewal follows
-//! the same timetable ([`renew_after`]: at 80 % of the lifetime or five minutes before expiry).
-//! Renewal is single flight: callers queue on one async mutex, the first asks Azure AD, and those
-//! who waited take that answer — token or error — instead of asking again. A rejection by the
-//! Bot Connector renews only if nobody renewed since the rejected token was handed out.
-//!
-//! Coupa's source is not made generic over this one because its cache is woven into Coupa's
-//! rate limiter, metrics and error enum; what differs here is small but everywhere (no rate
-//! limit, Azure AD's `error_codes`, errors that name the Teams settings).
+//! The request is built by the `oauth2` crate, as Coupa's is ([`crate::coupa::auth`]), and sent
+//! through this crate's `reqwest` client; the answer is read up to [`MAX_TOKEN_ANSWER_BYTES`]. The
+//! token lives in a [`TokenCache`], shared with Coupa's source: renewed at 80 % of its lifetime or
+//! five minutes before expiry, one request for all callers, and after a rejection by the Bot
+//! Connector only if nobody renewed since the rejected token was handed out. The HTTP hook is
+//! this module's own: Coupa's also takes a slot from Coupa's rate limiter and counts the request
+//! in Coupa's metrics, neither of which concerns Azure AD.
 //!
 //! Azure AD's refusals are read (`error`, `error_description`, `error_codes`) and the ones an
 //! admin can fix get their own [`ConnectorTokenError`] variant saying what to change; other
@@ -22,7 +18,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{
@@ -32,13 +27,12 @@ use oauth2::{
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::coupa::auth::{DEFAULT_LIFETIME, MAX_LIFETIME, RENEW_RETRY, renew_after};
 use crate::coupa::body::{MAX_TOKEN_ANSWER_BYTES, ReadError, read_capped, size_words};
 use crate::coupa::transport::shorten;
+use crate::token_cache::{Fresh, Handed, Outcome, TokenCache};
 use crate::transport_cause::{Timeouts, TransportCause};
 
 /// Microsoft's Azure AD authority host, used unless another is given.
@@ -203,6 +197,15 @@ pub struct ConnectorToken {
     generation: u64,
 }
 
+impl From<Handed> for ConnectorToken {
+    fn from(handed: Handed) -> Self {
+        Self {
+            header: handed.header,
+            generation: handed.generation,
+        }
+    }
+}
+
 impl ConnectorToken {
     /// The `Authorization` header value.
     pub fn header_value(&self) -> HeaderValue {
@@ -245,10 +248,7 @@ pub struct ConnectorTokenSource {
     http: reqwest::Client,
     /// The limits `http` was built with, for saying how long a timed-out request waited.
     timeouts: Timeouts,
-    /// Completed fetches (successful or not). Read before queueing on `cache`, it tells a waiter
-    /// whether someone else renewed while it waited.
-    fetches: AtomicU64,
-    cache: Mutex<Cache>,
+    cache: TokenCache<ConnectorTokenError>,
 }
 
 impl std::fmt::Debug for ConnectorTokenSource {
@@ -258,19 +258,6 @@ impl std::fmt::Debug for ConnectorTokenSource {
             .field("token_url", &self.token_url.as_str())
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Default)]
-struct Cache {
-    current: Option<Cached>,
-    /// Why the latest fetch failed, handed to the callers that waited for it.
-    last_failure: Option<ConnectorTokenError>,
-}
-
-struct Cached {
-    token: ConnectorToken,
-    renew_at: Instant,
-    expires_at: Instant,
 }
 
 impl ConnectorTokenSource {
@@ -301,8 +288,15 @@ impl ConnectorTokenSource {
             token_url: TokenUrl::from_url(url),
             http,
             timeouts,
-            fetches: AtomicU64::new(0),
-            cache: Mutex::new(Cache::default()),
+            cache: TokenCache::new(|error: &ConnectorTokenError, outcome| match outcome {
+                Outcome::KeptCurrent => tracing::warn!(
+                    error = %error,
+                    "renewing the bot's Bot Connector token failed; the current one is still valid"
+                ),
+                Outcome::NoToken => {
+                    tracing::warn!(error = %error, "the bot's Bot Connector token request failed")
+                }
+            }),
         })
     }
 
@@ -313,21 +307,10 @@ impl ConnectorTokenSource {
 
     /// A valid token: the cached one while it is fresh, else one renewal shared by all callers.
     pub async fn token(&self) -> Result<ConnectorToken, ConnectorTokenError> {
-        let seen = self.fetches.load(Ordering::Acquire);
-        let mut cache = self.cache.lock().await;
-        let now = Instant::now();
-        let renewed_meanwhile = self.fetches.load(Ordering::Acquire) != seen;
-        if let Some(cached) = &cache.current {
-            // A token renewed while we queued is taken even if already due for renewal (a
-            // short-lived token): otherwise every waiter would renew once more.
-            if now < cached.renew_at || (renewed_meanwhile && now < cached.expires_at) {
-                return Ok(cached.token.clone());
-            }
-        }
-        if renewed_meanwhile && let Some(failure) = &cache.last_failure {
-            return Err(failure.clone());
-        }
-        self.fetch(&mut cache).await
+        self.cache
+            .token(|| self.fetch())
+            .await
+            .map(ConnectorToken::from)
     }
 
     /// A new token after the Bot Connector refused `rejected` (401): renews once, however many
@@ -336,80 +319,31 @@ impl ConnectorTokenSource {
         &self,
         rejected: &ConnectorToken,
     ) -> Result<ConnectorToken, ConnectorTokenError> {
-        let seen = self.fetches.load(Ordering::Acquire);
-        let mut cache = self.cache.lock().await;
-        if let Some(cached) = &cache.current
-            && cached.token.generation != rejected.generation
-        {
-            return Ok(cached.token.clone());
-        }
-        if self.fetches.load(Ordering::Acquire) != seen
-            && let Some(failure) = &cache.last_failure
-        {
-            return Err(failure.clone());
-        }
-        cache.current = None;
-        self.fetch(&mut cache).await
+        self.cache
+            .renew_after_rejection(rejected.generation, || self.fetch())
+            .await
+            .map(ConnectorToken::from)
     }
 
-    /// Asks Azure AD, with the cache locked so nobody else does at the same time.
-    async fn fetch(&self, cache: &mut Cache) -> Result<ConnectorToken, ConnectorTokenError> {
+    /// Asks Azure AD; the cache makes sure nobody else does at the same time.
+    async fn fetch(&self) -> Result<Fresh, ConnectorTokenError> {
         let oauth = BasicClient::new(ClientId::new(self.credentials.app_id.clone()))
             .set_client_secret(ClientSecret::new(
                 self.credentials.app_password.expose_secret().to_owned(),
             ))
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(self.token_url.clone());
-        let started = Instant::now();
-        let result = oauth
+        let issued = Instant::now();
+        let response = oauth
             .exchange_client_credentials()
             .add_scope(Scope::new(BOT_FRAMEWORK_SCOPE.to_owned()))
             .request_async(&AzureHttp { http: &self.http })
-            .await;
-        let generation = self.fetches.load(Ordering::Acquire) + 1;
-        let outcome = match result
-            .map_err(|error| self.classify(error))
-            .and_then(|response| {
-                cached_token(&response, generation, started).ok_or_else(|| {
-                    ConnectorTokenError::Unreadable {
-                        token_url: self.token_url.to_string(),
-                        reason: "the access token is not valid in an HTTP header".into(),
-                    }
-                })
-            }) {
-            Ok(cached) => {
-                let token = cached.token.clone();
-                cache.current = Some(cached);
-                cache.last_failure = None;
-                Ok(token)
-            }
-            Err(failure) => {
-                let now = Instant::now();
-                match cache.current.as_mut().filter(|c| now < c.expires_at) {
-                    // An early renewal failed but the token still works: keep using it, and
-                    // try again shortly rather than on every call.
-                    Some(cached) => {
-                        cached.renew_at = (now + RENEW_RETRY).min(cached.expires_at);
-                        tracing::warn!(
-                            error = %failure,
-                            "renewing the bot's Bot Connector token failed; the current one is still valid"
-                        );
-                        cache.last_failure = None;
-                        Ok(cached.token.clone())
-                    }
-                    None => {
-                        cache.current = None;
-                        cache.last_failure = Some(failure.clone());
-                        Err(failure)
-                    }
-                }
-            }
-        };
-        self.fetches.store(generation, Ordering::Release);
-        if let Err(error) = &outcome {
-            tracing::warn!(error = %error, "the bot's Bot Connector token request failed");
-        }
-        outcome
+            .await
+            .map_err(|error| self.classify(error))?;
+        fresh_token(&response, issued).ok_or_else(|| ConnectorTokenError::Unreadable {
+            token_url: self.token_url.to_string(),
+            reason: "the access token is not valid in an HTTP header".into(),
+        })
     }
 
     /// Turns the `oauth2` crate's error into one an admin can act on.
@@ -489,19 +423,16 @@ impl ConnectorTokenSource {
     }
 }
 
-/// The token to cache, or `None` if it cannot be sent in a header.
-fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant) -> Option<Cached> {
-    let lifetime = response
-        .expires_in()
-        .unwrap_or(DEFAULT_LIFETIME)
-        .min(MAX_LIFETIME);
+/// The token as received, or `None` if it cannot be sent in a header.
+fn fresh_token(response: &BasicTokenResponse, issued: Instant) -> Option<Fresh> {
     let mut header =
         HeaderValue::from_str(&format!("Bearer {}", response.access_token().secret())).ok()?;
     header.set_sensitive(true);
-    Some(Cached {
-        token: ConnectorToken { header, generation },
-        renew_at: issued + renew_after(lifetime),
-        expires_at: issued + lifetime,
+    Some(Fresh {
+        header,
+        lifetime: response.expires_in(),
+        scopes: None,
+        issued,
     })
 }
 
