@@ -64,8 +64,11 @@ pub(crate) struct TokenCache<F> {
     fetches: AtomicU64,
     slot: Mutex<Slot<F>>,
     /// Logs a failed request, once however many callers it fails.
-    on_failure: Box<dyn Fn(&F, Outcome) + Send + Sync>,
+    on_failure: FailureLog<F>,
 }
+
+/// Told of each failed request, once, with what it left the callers with.
+type FailureLog<F> = Box<dyn Fn(&F, Outcome) + Send + Sync>;
 
 /// What a failed request left the callers with, for the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

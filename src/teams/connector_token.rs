@@ -125,8 +125,8 @@ pub enum ConnectorTokenError {
     UnknownTenant {
         /// The tenant asked for.
         tenant: String,
-        /// Azure AD's answer.
-        refusal: AzureRefusal,
+        /// Azure AD's answer (boxed: it is the largest part of the error).
+        refusal: Box<AzureRefusal>,
     },
     /// No application with the app id in the tenant (AADSTS700016).
     #[error(
@@ -137,8 +137,8 @@ pub enum ConnectorTokenError {
         app_id: String,
         /// The tenant asked for.
         tenant: String,
-        /// Azure AD's answer.
-        refusal: AzureRefusal,
+        /// Azure AD's answer (boxed: it is the largest part of the error).
+        refusal: Box<AzureRefusal>,
     },
     /// The secret is not the app's (AADSTS7000215, or `invalid_client` without a known code).
     #[error(
@@ -147,8 +147,8 @@ pub enum ConnectorTokenError {
     WrongSecret {
         /// The app id asked for.
         app_id: String,
-        /// Azure AD's answer.
-        refusal: AzureRefusal,
+        /// Azure AD's answer (boxed: it is the largest part of the error).
+        refusal: Box<AzureRefusal>,
     },
     /// The secret has expired (AADSTS7000222).
     #[error(
@@ -157,16 +157,16 @@ pub enum ConnectorTokenError {
     ExpiredSecret {
         /// The app id asked for.
         app_id: String,
-        /// Azure AD's answer.
-        refusal: AzureRefusal,
+        /// Azure AD's answer (boxed: it is the largest part of the error).
+        refusal: Box<AzureRefusal>,
     },
     /// Any other refusal, in Azure AD's words.
     #[error("Azure AD refused the bot's token request at {token_url}: {refusal}")]
     Refused {
         /// The token address.
         token_url: String,
-        /// Azure AD's answer.
-        refusal: AzureRefusal,
+        /// Azure AD's answer (boxed: it is the largest part of the error).
+        refusal: Box<AzureRefusal>,
     },
     /// No answer from the token address.
     #[error(
@@ -393,6 +393,7 @@ impl ConnectorTokenSource {
 
     /// The variant for a refusal: the known causes by their AADSTS code, others in Azure's words.
     fn refusal_error(&self, refusal: AzureRefusal) -> ConnectorTokenError {
+        let refusal = Box::new(refusal);
         let app_id = self.credentials.app_id.clone();
         let tenant = self.credentials.tenant.clone();
         let names_tenant = refusal.error.as_deref() == Some("invalid_request")
