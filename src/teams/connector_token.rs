@@ -170,7 +170,7 @@ pub enum ConnectorTokenError {
     },
     /// No answer from the token address.
     #[error(
-        "could not reach Azure AD at {token_url} for the bot's token: {cause}; check outbound HTTPS access to login.microsoftonline.com"
+        "could not reach Azure AD at {token_url} for the bot's token: {cause}; check that the bot can make outbound HTTPS requests to that host"
     )]
     Unreachable {
         /// The token address.
@@ -267,6 +267,7 @@ impl ConnectorTokenSource {
         http: reqwest::Client,
         timeouts: Timeouts,
     ) -> Result<Self, ConnectorTokenError> {
+        // The constant always parses; the error only keeps this free of a panic path.
         let authority =
             Url::parse(AZURE_AD_AUTHORITY).map_err(|_| ConnectorTokenError::InvalidTenant {
                 tenant: credentials.tenant.clone(),
