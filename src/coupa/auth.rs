@@ -5,17 +5,13 @@
 //! crate's own `reqwest` client, so it gets the same TLS stack, timeouts, rate limit and metrics as
 //! every other Coupa call. Its answer is read up to [`super::body::MAX_TOKEN_ANSWER_BYTES`].
 //!
-//! [`TokenSource`] caches the token and renews it early: at 80 % of its lifetime, or once fewer
-//! than five minutes remain, whichever comes first. Renewal is single flight: callers queue on one
-//! async mutex, the first renews, and everyone who was waiting takes that renewal's result —
-//! success or failure — instead of asking Coupa again. A 401 from an API call renews only if
-//! nobody has renewed since the rejected token was handed out.
+//! [`TokenSource`] keeps the token in a [`TokenCache`]: renewed early, one request at a time
+//! for all callers, and after a 401 only if nobody has renewed since the rejected token was
+//! handed out.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{
@@ -25,7 +21,6 @@ use oauth2::{
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -34,28 +29,11 @@ use super::error::{CoupaError, TokenProblem, TokenRefusal};
 use super::rate_limit::{Priority, RateLimiter};
 use super::transport::{record_call, shorten};
 use crate::config::CoupaSettings;
+use crate::token_cache::{Fresh, Outcome, TokenCache};
 use crate::transport_cause::{Timeouts, TransportCause};
-
-/// Renew when fewer than this remain, even before 80 % of the lifetime has passed.
-pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
-
-/// Lifetime assumed when the token response has no `expires_in`; a 401 renews sooner if needed.
-pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60 * 60);
-
-/// Longest lifetime believed, whatever `expires_in` says (keeps instant arithmetic in range).
-pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
-
-/// After an early renewal fails while the token still works, wait this long before trying again.
-pub const RENEW_RETRY: Duration = Duration::from_secs(30);
 
 /// The endpoint label used in metrics and spans for token requests.
 const TOKEN_ENDPOINT: &str = "/oauth2/token";
-
-/// How long after issue a token of `lifetime` should be renewed: at 80 % of its lifetime, or
-/// when [`RENEW_MARGIN`] remains, whichever is earlier.
-pub fn renew_after(lifetime: Duration) -> Duration {
-    (lifetime * 4 / 5).min(lifetime.saturating_sub(RENEW_MARGIN))
-}
 
 /// An access token handed to one API call. `Debug` never shows the value.
 #[derive(Clone)]
@@ -70,6 +48,15 @@ impl BearerToken {
     /// The `Authorization` header value.
     pub(crate) fn header_value(&self) -> HeaderValue {
         self.header.clone()
+    }
+}
+
+impl From<crate::token_cache::Handed> for BearerToken {
+    fn from(handed: crate::token_cache::Handed) -> Self {
+        Self {
+            header: handed.header,
+            generation: handed.generation,
+        }
     }
 }
 
@@ -93,10 +80,7 @@ pub struct TokenSource {
     /// The limits `http` was built with, for saying how long a timed-out request waited.
     timeouts: Timeouts,
     limiter: Arc<RateLimiter>,
-    /// Completed fetches (successful or not). Read before queueing on `cache`, it tells a waiter
-    /// whether someone else renewed while it waited.
-    fetches: AtomicU64,
-    cache: Mutex<Cache>,
+    cache: TokenCache<Failure>,
 }
 
 impl std::fmt::Debug for TokenSource {
@@ -106,21 +90,6 @@ impl std::fmt::Debug for TokenSource {
             .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Default)]
-struct Cache {
-    current: Option<Cached>,
-    /// Why the latest fetch failed, handed to the callers that waited for it.
-    last_failure: Option<Failure>,
-}
-
-struct Cached {
-    token: BearerToken,
-    renew_at: Instant,
-    expires_at: Instant,
-    /// The scopes Coupa says it granted, when it says (`scope` in the token response).
-    scopes: Option<Vec<String>>,
 }
 
 /// A token failure that can be handed to every waiter (the error type itself is not `Clone`).
@@ -152,6 +121,7 @@ impl TokenSource {
         timeouts: Timeouts,
         limiter: Arc<RateLimiter>,
     ) -> Self {
+        let token_url = settings.token_url.to_string();
         Self {
             client_id: ClientId::new(settings.client_id.clone()),
             client_secret: settings.client_secret.clone(),
@@ -160,36 +130,35 @@ impl TokenSource {
             http,
             timeouts,
             limiter,
-            fetches: AtomicU64::new(0),
-            cache: Mutex::new(Cache::default()),
+            cache: TokenCache::new(move |failure: &Failure, outcome| {
+                let error = failure.to_error(token_url.as_str());
+                match outcome {
+                    Outcome::KeptCurrent => tracing::warn!(
+                        error = %error,
+                        "renewing the Coupa access token failed; the current one is still valid"
+                    ),
+                    Outcome::NoToken => {
+                        tracing::warn!(error = %error, "Coupa access token request failed")
+                    }
+                }
+            }),
         }
     }
 
     /// A valid token: the cached one while it is fresh, else one renewal shared by all callers.
     pub async fn token(&self) -> Result<BearerToken, CoupaError> {
-        let seen = self.fetches.load(Ordering::Acquire);
-        let mut cache = self.cache.lock().await;
-        let now = Instant::now();
-        let renewed_meanwhile = self.fetches.load(Ordering::Acquire) != seen;
-        if let Some(cached) = &cache.current {
-            // A token renewed while we queued is taken even if it is already due for renewal
-            // (a short-lived token): otherwise every waiter would renew once more.
-            if now < cached.renew_at || (renewed_meanwhile && now < cached.expires_at) {
-                return Ok(cached.token.clone());
-            }
-        }
-        if renewed_meanwhile && let Some(failure) = &cache.last_failure {
-            return Err(failure.to_error(self.token_url.as_str()));
-        }
-        self.fetch(&mut cache).await
+        self.cache
+            .token(|| self.fetch())
+            .await
+            .map(BearerToken::from)
+            .map_err(|failure| failure.to_error(self.token_url.as_str()))
     }
 
     /// The scopes granted with the current token (fetching one if needed); `None` when Coupa's
     /// token response did not list them.
     pub async fn granted_scopes(&self) -> Result<Option<Vec<String>>, CoupaError> {
         self.token().await?;
-        let cache = self.cache.lock().await;
-        Ok(cache.current.as_ref().and_then(|c| c.scopes.clone()))
+        Ok(self.cache.granted_scopes().await)
     }
 
     /// A new token after Coupa answered 401 to `rejected`: renews once, however many calls
@@ -198,24 +167,15 @@ impl TokenSource {
         &self,
         rejected: &BearerToken,
     ) -> Result<BearerToken, CoupaError> {
-        let seen = self.fetches.load(Ordering::Acquire);
-        let mut cache = self.cache.lock().await;
-        if let Some(cached) = &cache.current
-            && cached.token.generation != rejected.generation
-        {
-            return Ok(cached.token.clone());
-        }
-        if self.fetches.load(Ordering::Acquire) != seen
-            && let Some(failure) = &cache.last_failure
-        {
-            return Err(failure.to_error(self.token_url.as_str()));
-        }
-        cache.current = None;
-        self.fetch(&mut cache).await
+        self.cache
+            .renew_after_rejection(rejected.generation, || self.fetch())
+            .await
+            .map(BearerToken::from)
+            .map_err(|failure| failure.to_error(self.token_url.as_str()))
     }
 
-    /// Asks the token endpoint, with the cache locked so nobody else does at the same time.
-    async fn fetch(&self, cache: &mut Cache) -> Result<BearerToken, CoupaError> {
+    /// Asks the token endpoint; the cache makes sure nobody else does at the same time.
+    async fn fetch(&self) -> Result<Fresh, Failure> {
         let http = TokenHttp {
             http: &self.http,
             limiter: &self.limiter,
@@ -226,74 +186,33 @@ impl TokenSource {
             ))
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(self.token_url.clone());
-        let started = Instant::now();
-        let result = oauth
+        let issued = Instant::now();
+        let response = oauth
             .exchange_client_credentials()
             .add_scopes(self.scopes.iter().cloned())
             .request_async(&http)
-            .await;
-        let generation = self.fetches.load(Ordering::Acquire) + 1;
-        let outcome = match result
-            .map_err(|error| classify(error, self.timeouts))
-            .and_then(|response| {
-                cached_token(&response, generation, started).ok_or_else(|| {
-                    Failure::Other(TokenProblem::Unreadable(
-                        "the access token is not valid in an HTTP header".into(),
-                    ))
-                })
-            }) {
-            Ok(cached) => {
-                let token = cached.token.clone();
-                cache.current = Some(cached);
-                cache.last_failure = None;
-                Ok(token)
-            }
-            Err(failure) => {
-                let now = Instant::now();
-                match cache.current.as_mut().filter(|c| now < c.expires_at) {
-                    // An early renewal failed but the token still works: keep using it, and
-                    // try again shortly rather than on every call.
-                    Some(cached) => {
-                        cached.renew_at = (now + RENEW_RETRY).min(cached.expires_at);
-                        tracing::warn!(
-                            error = %failure.to_error(self.token_url.as_str()),
-                            "renewing the Coupa access token failed; the current one is still valid"
-                        );
-                        cache.last_failure = None;
-                        Ok(cached.token.clone())
-                    }
-                    None => {
-                        cache.current = None;
-                        cache.last_failure = Some(failure.clone());
-                        Err(failure.to_error(self.token_url.as_str()))
-                    }
-                }
-            }
-        };
-        self.fetches.store(generation, Ordering::Release);
-        if let Err(error) = &outcome {
-            tracing::warn!(error = %error, "Coupa access token request failed");
-        }
-        outcome
+            .await
+            .map_err(|error| classify(error, self.timeouts))?;
+        fresh_token(&response, issued).ok_or_else(|| {
+            Failure::Other(TokenProblem::Unreadable(
+                "the access token is not valid in an HTTP header".into(),
+            ))
+        })
     }
 }
 
-/// The token to cache, or `None` if it cannot be sent in a header.
-fn cached_token(response: &BasicTokenResponse, generation: u64, issued: Instant) -> Option<Cached> {
-    let lifetime = response
-        .expires_in()
-        .unwrap_or(DEFAULT_LIFETIME)
-        .min(MAX_LIFETIME);
+/// The token as received, or `None` if it cannot be sent in a header.
+fn fresh_token(response: &BasicTokenResponse, issued: Instant) -> Option<Fresh> {
     let mut header =
         HeaderValue::from_str(&format!("Bearer {}", response.access_token().secret())).ok()?;
     header.set_sensitive(true);
-    Some(Cached {
-        token: BearerToken { header, generation },
-        renew_at: issued + renew_after(lifetime),
-        expires_at: issued + lifetime,
+    Some(Fresh {
+        header,
+        lifetime: response.expires_in(),
         scopes: response
             .scopes()
             .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
+        issued,
     })
 }
 
@@ -475,19 +394,6 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_day_long_token_is_renewed_at_eighty_percent() {
-        let day = Duration::from_secs(86_399);
-        assert_eq!(renew_after(day), day * 4 / 5);
-    }
-
-    #[test]
-    fn a_short_token_is_renewed_five_minutes_before_expiry() {
-        let ten_minutes = Duration::from_secs(600);
-        assert_eq!(renew_after(ten_minutes), Duration::from_secs(300));
-        assert_eq!(renew_after(Duration::from_secs(120)), Duration::ZERO);
-    }
 
     #[test]
     fn bearer_tokens_never_show_their_value() {

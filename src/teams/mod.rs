@@ -5,9 +5,13 @@
 //! - [`auth`]: the check every activity from the Bot Framework must pass before anything else is
 //!   done with it (the `Authorization: Bearer <JWT>` verified against Microsoft's published
 //!   signing keys, which are cached and re-read).
+//! - [`connector_token`]: the bot's own Azure AD token for calls to the Bot Connector (client
+//!   credentials for the bot's tenant, cached, renewed early and after a rejection, one request at
+//!   a time), with errors that name the setting to fix.
 //! - [`card`]: approval cards as Adaptive Cards (schema 1.5), pure; the sentences on them in
 //!   [`wording`].
 
 pub mod auth;
 pub mod card;
+pub mod connector_token;
 pub mod wording;

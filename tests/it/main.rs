@@ -46,4 +46,5 @@ mod store_outage;
 mod sync_cost;
 mod sync_loop;
 mod teams_auth;
+mod teams_token;
 mod truthful_cards;
