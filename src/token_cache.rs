@@ -18,6 +18,8 @@ use reqwest::header::HeaderValue;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::coupa::body::{ReadError, read_capped};
+
 /// Renew when fewer than this remain, even before 80 % of the lifetime has passed.
 pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
 
@@ -29,6 +31,33 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 /// After an early renewal fails while the token still works, wait this long before trying again.
 pub const RENEW_RETRY: Duration = Duration::from_secs(30);
+
+/// Sends `request` (an `oauth2` token request) through `http` and reads the answer up to
+/// `limit` bytes: what both token sources' HTTP hooks do before judging the answer.
+pub(crate) async fn exchange_capped(
+    http: &reqwest::Client,
+    request: oauth2::HttpRequest,
+    limit: usize,
+) -> Result<(reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>), ReadError> {
+    let request = reqwest::Request::try_from(request).map_err(ReadError::Transport)?;
+    let response = http.execute(request).await.map_err(ReadError::Transport)?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = read_capped(response, limit).await?;
+    Ok((status, headers, body))
+}
+
+/// An accepted token answer, handed back to `oauth2` to parse.
+pub(crate) fn http_response(
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+) -> oauth2::HttpResponse {
+    let mut response = oauth2::HttpResponse::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
 
 /// How long after issue a token of `lifetime` should be renewed: at 80 % of its lifetime, or
 /// when [`RENEW_MARGIN`] remains, whichever is earlier.

@@ -24,12 +24,12 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::body::{MAX_TOKEN_ANSWER_BYTES, ReadError, read_capped, size_words};
+use super::body::{MAX_TOKEN_ANSWER_BYTES, ReadError, size_words};
 use super::error::{CoupaError, TokenProblem, TokenRefusal};
 use super::rate_limit::{Priority, RateLimiter};
 use super::transport::{record_call, shorten};
 use crate::config::CoupaSettings;
-use crate::token_cache::{Fresh, Outcome, TokenCache};
+use crate::token_cache::{Fresh, Outcome, TokenCache, exchange_capped, http_response};
 use crate::transport_cause::{Timeouts, TransportCause};
 
 /// The endpoint label used in metrics and spans for token requests.
@@ -331,27 +331,14 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
                 // Every call waits for the token, fetched about once a day: it goes first.
                 self.limiter.acquire(Priority::Decision).await;
                 let started = Instant::now();
-                let request =
-                    reqwest::Request::try_from(request).map_err(TokenHttpError::Transport)?;
-                let answer = async {
-                    let response = self
-                        .http
-                        .execute(request)
-                        .await
-                        .map_err(TokenHttpError::Transport)?;
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let body = read_capped(response, MAX_TOKEN_ANSWER_BYTES)
-                        .await
-                        .map_err(|error| match error {
-                            ReadError::Transport(error) => TokenHttpError::Transport(error),
-                            ReadError::TooLarge => TokenHttpError::TooLarge {
-                                limit_bytes: MAX_TOKEN_ANSWER_BYTES,
-                            },
-                        })?;
-                    Ok::<_, TokenHttpError>((status, headers, body))
-                }
-                .await;
+                let answer = exchange_capped(self.http, request, MAX_TOKEN_ANSWER_BYTES)
+                    .await
+                    .map_err(|error| match error {
+                        ReadError::Transport(error) => TokenHttpError::Transport(error),
+                        ReadError::TooLarge => TokenHttpError::TooLarge {
+                            limit_bytes: MAX_TOKEN_ANSWER_BYTES,
+                        },
+                    });
                 let label = match &answer {
                     Ok((status, _, _)) => status.as_str().to_owned(),
                     Err(TokenHttpError::Transport(e)) if e.is_timeout() => "timeout".to_owned(),
@@ -381,10 +368,7 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp<'_> {
                         description,
                     });
                 }
-                let mut response = HttpResponse::new(body);
-                *response.status_mut() = status;
-                *response.headers_mut() = headers;
-                Ok(response)
+                Ok(http_response(status, headers, body))
             }
             .instrument(span),
         )

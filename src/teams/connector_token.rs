@@ -30,9 +30,9 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::coupa::body::{MAX_TOKEN_ANSWER_BYTES, ReadError, read_capped, size_words};
+use crate::coupa::body::{MAX_TOKEN_ANSWER_BYTES, ReadError, size_words};
 use crate::coupa::transport::shorten;
-use crate::token_cache::{Fresh, Handed, Outcome, TokenCache};
+use crate::token_cache::{Fresh, Handed, Outcome, TokenCache, exchange_capped, http_response};
 use crate::transport_cause::{Timeouts, TransportCause};
 
 /// Microsoft's Azure AD authority host, used unless another is given.
@@ -472,22 +472,15 @@ impl<'c> AsyncHttpClient<'c> for AzureHttp<'_> {
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
-            let request = reqwest::Request::try_from(request).map_err(AzureHttpError::Transport)?;
-            let response = self
-                .http
-                .execute(request)
-                .await
-                .map_err(AzureHttpError::Transport)?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = read_capped(response, MAX_TOKEN_ANSWER_BYTES)
-                .await
-                .map_err(|error| match error {
-                    ReadError::Transport(error) => AzureHttpError::Transport(error),
-                    ReadError::TooLarge => AzureHttpError::TooLarge {
-                        limit_bytes: MAX_TOKEN_ANSWER_BYTES,
-                    },
-                })?;
+            let (status, headers, body) =
+                exchange_capped(self.http, request, MAX_TOKEN_ANSWER_BYTES)
+                    .await
+                    .map_err(|error| match error {
+                        ReadError::Transport(error) => AzureHttpError::Transport(error),
+                        ReadError::TooLarge => AzureHttpError::TooLarge {
+                            limit_bytes: MAX_TOKEN_ANSWER_BYTES,
+                        },
+                    })?;
             if status != reqwest::StatusCode::OK {
                 let parsed: Option<AzureErrorBody> = serde_json::from_slice(&body).ok();
                 let refusal = match parsed {
@@ -506,10 +499,7 @@ impl<'c> AsyncHttpClient<'c> for AzureHttp<'_> {
                 };
                 return Err(AzureHttpError::Refused(refusal));
             }
-            let mut response = HttpResponse::new(body);
-            *response.status_mut() = status;
-            *response.headers_mut() = headers;
-            Ok(response)
+            Ok(http_response(status, headers, body))
         })
     }
 }
