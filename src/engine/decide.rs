@@ -399,34 +399,20 @@ impl Engine {
     /// Records that `doubt` is about to be sent to Coupa: in the store's index of decisions in
     /// doubt, and in the audit log as `started`. Coupa is not called unless both are written.
     async fn record_intent(&self, doubt: &DecisionInDoubt) -> Result<(), EngineError> {
-        self.close_replaced_doubt(doubt).await?;
-        self.store.record_doubt(doubt).await?;
-        if let Err(err) = self
-            .store
-            .append_audit(&doubt.audit(doubt.at, AUDIT_STARTED.to_owned()))
-            .await
-        {
-            self.forget_intent(doubt).await;
-            return Err(err.into());
+        let replaced = self.store.record_doubt(doubt).await?;
+        let mut entries = Vec::with_capacity(2);
+        // A record this one replaced is a decision cut off mid-call whose claim ran out before a
+        // sync settled it. The fresh read just passed found the approval still pending, so it
+        // did not take effect; without this its `started` entry would never get an outcome.
+        if let Some(earlier) = replaced.filter(|earlier| earlier.claim != doubt.claim) {
+            entries.push(earlier.audit(self.now(), DoubtEnding::NotApplied.audit_outcome()));
         }
-        Ok(())
-    }
-
-    /// Records how an earlier decision of the same approval ended when `doubt` is about to
-    /// replace its record of intent: one cut off mid-call whose claim ran out before a sync
-    /// settled it. The fresh read that `doubt` just passed found the approval still pending, so
-    /// the earlier one did not take effect; without this its `started` entry would never get an
-    /// outcome.
-    async fn close_replaced_doubt(&self, doubt: &DecisionInDoubt) -> Result<(), EngineError> {
-        let earlier = self
-            .store
-            .doubts()
-            .await?
-            .into_iter()
-            .find(|d| d.approval == doubt.approval && d.claim != doubt.claim);
-        if let Some(earlier) = earlier {
-            let entry = earlier.audit(self.now(), DoubtEnding::NotApplied.audit_outcome());
-            self.store.append_audit(&entry).await?;
+        entries.push(doubt.audit(doubt.at, AUDIT_STARTED.to_owned()));
+        for entry in &entries {
+            if let Err(err) = self.store.append_audit(entry).await {
+                self.forget_intent(doubt).await;
+                return Err(err.into());
+            }
         }
         Ok(())
     }

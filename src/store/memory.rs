@@ -228,9 +228,11 @@ impl Store for MemoryStore {
         Ok(held)
     }
 
-    async fn record_doubt(&self, doubt: &DecisionInDoubt) -> Result<(), StoreError> {
-        self.lock().doubts.insert(doubt.approval, doubt.clone());
-        Ok(())
+    async fn record_doubt(
+        &self,
+        doubt: &DecisionInDoubt,
+    ) -> Result<Option<DecisionInDoubt>, StoreError> {
+        Ok(self.lock().doubts.insert(doubt.approval, doubt.clone()))
     }
 
     async fn doubts(&self) -> Result<Vec<DecisionInDoubt>, StoreError> {

@@ -189,9 +189,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
 
     /// Records a decision about to be sent to Coupa (replacing an earlier record for the same
-    /// approval), in an index the sync reads: kept until [`Store::forget_doubt`], with no expiry,
-    /// so that a decision cut off at any point is settled.
-    async fn record_doubt(&self, doubt: &DecisionInDoubt) -> Result<(), StoreError>;
+    /// approval, which it returns), in an index the sync reads: kept until
+    /// [`Store::forget_doubt`], with no expiry, so that a decision cut off at any point is
+    /// settled.
+    async fn record_doubt(
+        &self,
+        doubt: &DecisionInDoubt,
+    ) -> Result<Option<DecisionInDoubt>, StoreError>;
 
     /// Every decision recorded by [`Store::record_doubt`] and not yet forgotten, by approval.
     async fn doubts(&self) -> Result<Vec<DecisionInDoubt>, StoreError>;

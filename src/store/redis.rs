@@ -596,11 +596,27 @@ impl Store for RedisStore {
             .await
     }
 
-    async fn record_doubt(&self, doubt: &DecisionInDoubt) -> Result<(), StoreError> {
+    async fn record_doubt(
+        &self,
+        doubt: &DecisionInDoubt,
+    ) -> Result<Option<DecisionInDoubt>, StoreError> {
         let key = self.doubts_key();
         let approval = doubt.approval.0;
-        self.call(|mut c| async move { c.hset(key, approval, to_json(doubt)).await })
-            .await
+        let (earlier,): (Option<String>,) = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move {
+                    redis::pipe()
+                        .atomic()
+                        .hget(&key, approval)
+                        .hset(&key, approval, to_json(doubt))
+                        .ignore()
+                        .query_async(&mut c)
+                        .await
+                }
+            })
+            .await?;
+        earlier.map(|text| from_json(&key, &text)).transpose()
     }
 
     async fn doubts(&self) -> Result<Vec<DecisionInDoubt>, StoreError> {

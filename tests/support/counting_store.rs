@@ -88,7 +88,10 @@ impl<S: Store> Store for CountingStore<S> {
         self.count("release_claim");
         self.inner.release_claim(a, t).await
     }
-    async fn record_doubt(&self, d: &DecisionInDoubt) -> Result<(), StoreError> {
+    async fn record_doubt(
+        &self,
+        d: &DecisionInDoubt,
+    ) -> Result<Option<DecisionInDoubt>, StoreError> {
         self.count("record_doubt");
         self.inner.record_doubt(d).await
     }

@@ -54,7 +54,10 @@ impl Store for SlowPingStore {
     async fn release_claim(&self, a: ApprovalId, t: &ClaimToken) -> Result<bool, StoreError> {
         self.inner.release_claim(a, t).await
     }
-    async fn record_doubt(&self, d: &DecisionInDoubt) -> Result<(), StoreError> {
+    async fn record_doubt(
+        &self,
+        d: &DecisionInDoubt,
+    ) -> Result<Option<DecisionInDoubt>, StoreError> {
         self.inner.record_doubt(d).await
     }
     async fn doubts(&self) -> Result<Vec<DecisionInDoubt>, StoreError> {
