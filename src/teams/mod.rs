@@ -13,5 +13,6 @@
 
 pub mod auth;
 pub mod card;
+pub mod connector;
 pub mod connector_token;
 pub mod wording;
