@@ -386,7 +386,11 @@ async fn a_second_401_is_a_refusal_after_a_single_renewal() {
         .send(&running.service_url(), &conversation, &card("Pending"))
         .await;
     assert!(
-        matches!(refused, Err(ConnectorError::Refused { status: 401, .. })),
+        matches!(
+            &refused,
+            Err(ConnectorError::Refused { status: 401, code: None, message: Some(words), .. })
+                if words == "Authorization has been denied for this request."
+        ),
         "{refused:?}"
     );
     assert_eq!(fake.tokens_issued(), 2);

@@ -345,7 +345,11 @@ impl FakeConnector {
             if fault.remaining == 0 {
                 inner.faults.remove(index);
             }
-            let mut response = refusal(status, fault_code(status), "Scripted by the sandbox.");
+            let mut response = if status == StatusCode::UNAUTHORIZED {
+                unauthorized()
+            } else {
+                refusal(status, fault_code(status), "Scripted by the sandbox.")
+            };
             if let Some(value) = retry_after.and_then(|v| v.parse().ok()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
@@ -356,15 +360,7 @@ impl FakeConnector {
             .and_then(|a| a.strip_prefix("Bearer "))
             .is_some_and(|token| inner.tokens.iter().any(|t| t == token));
         if !known {
-            return Some(
-                (
-                    StatusCode::UNAUTHORIZED,
-                    axum::Json(
-                        json!({ "message": "Authorization has been denied for this request." }),
-                    ),
-                )
-                    .into_response(),
-            );
+            return Some(unauthorized());
         }
         None
     }
@@ -386,6 +382,15 @@ fn fault_code(status: StatusCode) -> &'static str {
         504 => "GatewayTimeout",
         _ => "ServiceError",
     }
+}
+
+/// The refusal of a missing or unknown token, as the connector's front door words it.
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "message": "Authorization has been denied for this request." })),
+    )
+        .into_response()
 }
 
 /// A connector refusal: `status` with `{"error":{"code","message"}}`.

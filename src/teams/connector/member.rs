@@ -32,10 +32,14 @@ pub(super) struct Created {
     pub id: String,
 }
 
-/// The connector's error body: `{"error":{"code","message"}}`.
+/// The connector's error body: `{"error":{"code","message"}}`, or `{"message"}` from the
+/// authorization in front of it.
 #[derive(Debug, Deserialize)]
 pub(super) struct ErrorBody {
-    pub error: ErrorDetail,
+    #[serde(default)]
+    pub error: Option<ErrorDetail>,
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 /// The inside of [`ErrorBody`].

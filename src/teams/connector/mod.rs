@@ -301,13 +301,14 @@ impl BotConnector {
         // Before anything else: an untrusted service URL gets no request and no token.
         let base = inner.trusted.check(request.service_url)?;
         let url = format!("{}{}", base.as_str(), request.path);
-        let began = Instant::now();
         let mut token = inner.token.token().await?;
         let mut renewed = false;
         let mut attempts = 0;
         // Held until the call is over: calls for one conversation go in order, and a retry
         // holds the conversation back rather than letting later calls overtake it.
         let mut turn = inner.pacer.lane(request.lane).await;
+        // The retry budget counts from the call's turn, not from its wait in the queue.
+        let began = Instant::now();
         loop {
             turn.ready(request.kind).await;
             let sent = self.send_once(&request, &url, &token).await;
@@ -421,7 +422,8 @@ async fn read(
         })
 }
 
-/// A refusal, with the connector's `{"error":{"code","message"}}` when the body has one.
+/// A refusal, with the connector's `{"error":{"code","message"}}` (or a top-level
+/// `message`) when the body has one.
 async fn refusal(
     call: &'static str,
     status: StatusCode,
@@ -430,12 +432,17 @@ async fn refusal(
     let detail = read_capped(response, MAX_ANSWER_BYTES)
         .await
         .ok()
-        .and_then(|body| serde_json::from_slice::<ErrorBody>(&body).ok())
-        .map(|body| body.error);
+        .and_then(|body| serde_json::from_slice::<ErrorBody>(&body).ok());
     let (code, message) = match detail {
-        Some(detail) => (detail.code, detail.message.map(|m| shorten(&m, 300))),
+        Some(ErrorBody {
+            error: Some(detail),
+            ..
+        }) => (detail.code, detail.message),
+        // A refusal in front of the connector (401) has only a top-level `message`.
+        Some(ErrorBody { message, .. }) => (None, message),
         None => (None, None),
     };
+    let message = message.map(|m| shorten(&m, 300));
     ConnectorError::Refused {
         call,
         status: status.as_u16(),
