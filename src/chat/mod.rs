@@ -6,7 +6,7 @@
 //!   of preference: each call goes to the platform whose ids it names, and a person is found by
 //!   email on the first platform that knows them.
 //! - [`card`]: the card view model, built from domain types; adapters render it.
-//! - [`format`]: money, quantities and times written the same on every platform.
+//! - [`format`](mod@format): money, quantities and times written the same on every platform.
 //! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
 
 pub mod card;
