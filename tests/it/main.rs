@@ -13,6 +13,7 @@ mod answer_caps;
 mod card_fingerprints;
 mod card_limits;
 mod card_snapshots;
+mod chat_platforms;
 mod check;
 mod check_causes;
 mod cli;
