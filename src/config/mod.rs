@@ -8,8 +8,10 @@
 //! [`StoreSettings::default`], which apply the same `DEFAULT_*` values as the reader. Secrets are
 //! [`SecretString`]s: `Debug` shows `[REDACTED]` and nothing here logs them.
 //!
-//! Each chat platform has its own file (`slack.rs`, `teams.rs`), and `platforms.rs` says which
-//! are served and in which order; `reader.rs` holds the rules every variable shares.
+//! Each part of the configuration has its own file: the chat platforms (`slack.rs`, `teams.rs`,
+//! and `platforms.rs` for which are served and in which order), `coupa.rs` and `store.rs`; this
+//! file holds the service's own settings and puts them together. `reader.rs` holds the rules
+//! every variable shares.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -18,17 +20,22 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
-use url::Url;
 
 use crate::engine::EngineSettings;
 
+mod coupa;
 mod platforms;
 mod reader;
 mod slack;
+mod store;
 mod teams;
 
+pub use coupa::{
+    COUPA_TOKEN_PATH, CoupaSettings, DEFAULT_COUPA_MAX_RPS, DEFAULT_COUPA_SCOPES, MAX_COUPA_MAX_RPS,
+};
 pub use platforms::{ChatPlatform, DEFAULT_CHAT_PLATFORMS, NO_CHAT_PLATFORM};
 pub use slack::{DEFAULT_SLACK_API_URL, SlackSettings};
+pub use store::{DEFAULT_REDIS_KEY_PREFIX, StoreSettings};
 pub use teams::{
     DEFAULT_TEAMS_LOGIN_URL, DEFAULT_TEAMS_OPENID_METADATA_URL, DEFAULT_TEAMS_SERVICE_URL,
     TeamsSettings,
@@ -36,16 +43,6 @@ pub use teams::{
 
 use reader::Reader;
 
-/// Scopes the Coupa OAuth client needs when `COUPA_SCOPES` is not set.
-pub const DEFAULT_COUPA_SCOPES: &str = "core.approval.read core.approval.write core.requisition.read core.user.read core.user_group.read";
-/// Where Coupa's token endpoint sits under the instance URL when `COUPA_TOKEN_URL` is not set.
-pub const COUPA_TOKEN_PATH: &str = "/oauth2/token";
-/// Coupa calls per second for the whole process when `COUPA_MAX_RPS` is not set.
-pub const DEFAULT_COUPA_MAX_RPS: u32 = 20;
-/// The highest `COUPA_MAX_RPS` accepted: Coupa's own limit per instance.
-pub const MAX_COUPA_MAX_RPS: u32 = 25;
-/// Namespace of every store key when `REDIS_KEY_PREFIX` is not set.
-pub const DEFAULT_REDIS_KEY_PREFIX: &str = "coupa-approvals";
 /// HTTP listen address when `BIND_ADDR` is not set: every interface, port 3000.
 pub const DEFAULT_BIND_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 3000);
 /// Coupa poll period when `SYNC_INTERVAL_SECS` is not set.
@@ -149,91 +146,6 @@ impl Default for HttpLimits {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-        }
-    }
-}
-
-/// Coupa settings.
-#[derive(Debug, Clone)]
-pub struct CoupaSettings {
-    /// `COUPA_INSTANCE_URL`, without a trailing slash.
-    pub instance_url: Url,
-    /// `COUPA_CLIENT_ID`.
-    pub client_id: String,
-    /// `COUPA_CLIENT_SECRET`.
-    pub client_secret: SecretString,
-    /// `COUPA_SCOPES`, split on whitespace.
-    pub scopes: Vec<String>,
-    /// `COUPA_TOKEN_URL`.
-    pub token_url: Url,
-    /// `COUPA_MAX_RPS`: ceiling on Coupa calls per second for the whole process.
-    pub max_rps: u32,
-}
-
-impl CoupaSettings {
-    /// The instance at `instance_url` with the OAuth client `client_id` / `client_secret`; the
-    /// default scopes, token endpoint ([`Self::token_url_for`]) and rate limit.
-    pub fn new(
-        instance_url: Url,
-        client_id: impl Into<String>,
-        client_secret: impl Into<SecretString>,
-    ) -> Self {
-        let instance_url = without_trailing_slash(instance_url);
-        Self {
-            token_url: Self::token_url_for(&instance_url),
-            instance_url,
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            scopes: DEFAULT_COUPA_SCOPES
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
-            max_rps: DEFAULT_COUPA_MAX_RPS,
-        }
-    }
-
-    /// The token endpoint of the instance at `instance_url`: [`COUPA_TOKEN_PATH`] under it.
-    pub fn token_url_for(instance_url: &Url) -> Url {
-        let mut url = instance_url.clone();
-        let path = format!("{}{COUPA_TOKEN_PATH}", url.path().trim_end_matches('/'));
-        url.set_path(&path);
-        url.set_query(None);
-        url.set_fragment(None);
-        url
-    }
-}
-
-/// State store settings.
-#[derive(Debug, Clone)]
-pub struct StoreSettings {
-    /// `REDIS_URL`; `None` selects the embedded in-memory store. Secret because it may carry a
-    /// password.
-    pub redis_url: Option<SecretString>,
-    /// `REDIS_CA_FILE`: PEM certificates a `rediss://` server's certificate must chain to, for a
-    /// Redis behind a private CA; `None` trusts this host's CA certificates.
-    pub redis_ca_file: Option<std::path::PathBuf>,
-    /// `REDIS_KEY_PREFIX`: every key lives under it.
-    pub key_prefix: String,
-}
-
-impl Default for StoreSettings {
-    /// The embedded in-memory store under [`DEFAULT_REDIS_KEY_PREFIX`].
-    fn default() -> Self {
-        Self {
-            redis_url: None,
-            redis_ca_file: None,
-            key_prefix: DEFAULT_REDIS_KEY_PREFIX.to_owned(),
-        }
-    }
-}
-
-impl StoreSettings {
-    /// Redis at `url`, every key under `key_prefix`.
-    pub fn redis(url: impl Into<SecretString>, key_prefix: impl Into<String>) -> Self {
-        Self {
-            redis_url: Some(url.into()),
-            redis_ca_file: None,
-            key_prefix: key_prefix.into(),
         }
     }
 }
@@ -359,80 +271,8 @@ impl Settings {
         let slack = slack::read(&mut r);
         let teams = teams::read(&mut r);
         let chat_platforms = platforms::read(&mut r, &slack, &teams);
-
-        // Coupa.
-        let instance = r.required(
-            "COUPA_INSTANCE_URL",
-            "your Coupa address, like https://acme.coupahost.com",
-        );
-        let instance_url = r
-            .url("COUPA_INSTANCE_URL", instance, "https://acme.coupahost.com")
-            .map(without_trailing_slash);
-        let client_id = r.required(
-            "COUPA_CLIENT_ID",
-            "the OAuth2 client id from Coupa Setup → Oauth2/OpenID Connect Clients",
-        );
-        let client_secret = r
-            .required(
-                "COUPA_CLIENT_SECRET",
-                "the OAuth2 client secret of that client",
-            )
-            .map(SecretString::from);
-        let scopes: Vec<String> = r
-            .get("COUPA_SCOPES")
-            .unwrap_or_else(|| DEFAULT_COUPA_SCOPES.to_owned())
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
-        let token_url = match r.get("COUPA_TOKEN_URL") {
-            Some(value) => r.url(
-                "COUPA_TOKEN_URL",
-                Some(value),
-                "https://acme.coupahost.com/oauth2/token",
-            ),
-            None => instance_url.as_ref().map(CoupaSettings::token_url_for),
-        };
-        let max_rps = r.whole_number(
-            "COUPA_MAX_RPS",
-            DEFAULT_COUPA_MAX_RPS.into(),
-            1..=MAX_COUPA_MAX_RPS.into(),
-        );
-
-        // Store.
-        let redis_url = match r.get("REDIS_URL") {
-            None => None,
-            Some(value) => match Url::parse(&value) {
-                Ok(url) if matches!(url.scheme(), "redis" | "rediss" | "unix" | "redis+unix") => {
-                    Some(SecretString::from(value))
-                }
-                _ => {
-                    // The value may hold a password: never echo it.
-                    r.problem("REDIS_URL", "must be a Redis URL like `redis://host:6379` or `rediss://user:pass@host:6380/0`");
-                    None
-                }
-            },
-        };
-        let redis_ca_file = r.get("REDIS_CA_FILE").map(std::path::PathBuf::from);
-        if let Some(path) = &redis_ca_file
-            && !path.is_file()
-        {
-            r.problem(
-                "REDIS_CA_FILE",
-                format!(
-                    "must name a readable PEM file; `{}` is not a file",
-                    path.display()
-                ),
-            );
-        }
-        let key_prefix = r
-            .get("REDIS_KEY_PREFIX")
-            .unwrap_or_else(|| DEFAULT_REDIS_KEY_PREFIX.into());
-        if key_prefix.chars().any(char::is_whitespace) {
-            r.problem(
-                "REDIS_KEY_PREFIX",
-                format!("must not contain spaces; got `{key_prefix}`"),
-            );
-        }
+        let coupa = coupa::read(&mut r);
+        let store = store::read(&mut r);
 
         // Service.
         let bind_addr = r.parse::<SocketAddr>(
@@ -505,11 +345,7 @@ impl Settings {
             slack.settings(),
             teams.settings(),
             chat_platforms,
-            instance_url,
-            client_id,
-            client_secret,
-            token_url,
-            max_rps,
+            coupa,
             bind_addr,
             sync_secs,
             ttl_hours,
@@ -519,11 +355,7 @@ impl Settings {
                 Some(slack),
                 Some(teams),
                 Some(chat_platforms),
-                Some(instance_url),
-                Some(client_id),
-                Some(client_secret),
-                Some(token_url),
-                Some(max_rps),
+                Some(coupa),
                 Some(bind_addr),
                 Some(sync_secs),
                 Some(ttl_hours),
@@ -532,20 +364,8 @@ impl Settings {
                 slack,
                 teams,
                 chat_platforms,
-                coupa: CoupaSettings {
-                    instance_url,
-                    client_id,
-                    client_secret,
-                    scopes,
-                    token_url,
-                    // Within 1..=MAX_COUPA_MAX_RPS, checked above.
-                    max_rps: max_rps as u32,
-                },
-                store: StoreSettings {
-                    redis_url,
-                    redis_ca_file,
-                    key_prefix,
-                },
+                coupa,
+                store,
                 bind_addr,
                 metrics_addr,
                 sync_interval: Duration::from_secs(sync_secs),
@@ -571,12 +391,6 @@ impl Settings {
             _ => LogFormat::Text,
         }
     }
-}
-
-fn without_trailing_slash(mut url: Url) -> Url {
-    let path = url.path().trim_end_matches('/').to_owned();
-    url.set_path(if path.is_empty() { "/" } else { &path });
-    url
 }
 
 /// A secret's value for the one place that must send it (a header or a form field).

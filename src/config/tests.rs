@@ -6,6 +6,8 @@ mod platforms;
 use super::*;
 use std::collections::HashMap;
 
+use url::Url;
+
 fn valid() -> HashMap<&'static str, &'static str> {
     HashMap::from([
         ("SLACK_BOT_TOKEN", "xoxb-1234-secret-bot"),
