@@ -28,7 +28,7 @@ use super::blocks::{self, ListOptions, Rendered};
 use super::channel::ChannelId;
 use super::client::SlackChat;
 use super::installation::{Admission, InstallationCheck, Origin};
-use super::intents::{self, Intent};
+use crate::chat::intents::{self, Intent};
 use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, REASON_BLOCK, REASON_INPUT,
 };
