@@ -11,7 +11,9 @@
 //! - [`card`]: approval cards as Adaptive Cards (schema 1.5), pure; the sentences on them in
 //!   [`wording`].
 
+pub mod activity;
 pub mod auth;
 pub mod card;
 pub mod connector_token;
+pub mod invoke;
 pub mod wording;
