@@ -142,7 +142,10 @@ mod tests {
             ("<AT>Approvals Help</AT> pending", Intent::Pending),
             ("<at>Pending Bot</at> help", Intent::Help),
             ("what's <at>Coupa Approvals</at> pending", Intent::Pending),
-            ("<at>Approvals</at><at>Help Desk</at> thanks", Intent::Unknown),
+            (
+                "<at>Approvals</at><at>Help Desk</at> thanks",
+                Intent::Unknown,
+            ),
             // Never closed: not a mention, so its words count.
             ("<at>Coupa help", Intent::Help),
         ];

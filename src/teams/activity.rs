@@ -273,7 +273,10 @@ mod tests {
             activity.timestamp,
             Some("2026-11-20T17:21:04.1234567Z".parse().unwrap())
         );
-        assert_eq!(activity.service_url, "https://smba.trafficmanager.net/emea/");
+        assert_eq!(
+            activity.service_url,
+            "https://smba.trafficmanager.net/emea/"
+        );
         assert_eq!(activity.channel_id, "msteams");
         let from = activity.from.as_ref().unwrap();
         assert_eq!(from.name.as_deref(), Some("Jane Doe"));
@@ -352,7 +355,10 @@ mod tests {
         update["membersRemoved"] = json!([{ "id": "29:1old" }]);
         let activity = parse(&update).unwrap();
         assert_eq!(activity.kind, ActivityType::ConversationUpdate);
-        assert_eq!(activity.members_added[0].user(), ChatUserId("29:1li".into()));
+        assert_eq!(
+            activity.members_added[0].user(),
+            ChatUserId("29:1li".into())
+        );
         assert_eq!(
             activity.members_added[0].aad_object_id.as_deref(),
             Some("aad-li")
@@ -384,10 +390,7 @@ mod tests {
     #[test]
     fn a_body_that_is_not_an_activity_is_refused_saying_why() {
         let mut no_service_url = teams_message();
-        no_service_url
-            .as_object_mut()
-            .unwrap()
-            .remove("serviceUrl");
+        no_service_url.as_object_mut().unwrap().remove("serviceUrl");
         let mut from_is_text = teams_message();
         from_is_text["from"] = json!("Jane");
         for body in [

@@ -438,7 +438,10 @@ fn deny_form(decisions: &Decisions<'_>, problem: Option<ReasonProblem>) -> (Vec<
         "placeholder": wording::REASON_PLACEHOLDER,
         "errorMessage": shared::REASON_MISSING,
     }));
-    (form, decisions.action(&decisions.deny, "Deny", "destructive"))
+    (
+        form,
+        decisions.action(&decisions.deny, "Deny", "destructive"),
+    )
 }
 
 /// Deny: the reason form, shown when Deny is clicked.

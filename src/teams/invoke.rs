@@ -260,10 +260,16 @@ mod tests {
     #[test]
     fn an_execute_click_is_read_with_its_data() {
         let approve = execute(APPROVE, with(&data(APPROVE), &[]), "manual");
-        assert_eq!(card_action(&approve), Ok(CardAction::Approve(data(APPROVE))));
+        assert_eq!(
+            card_action(&approve),
+            Ok(CardAction::Approve(data(APPROVE)))
+        );
 
         let refresh = execute(REFRESH, with(&data(REFRESH), &[]), "automatic");
-        assert_eq!(card_action(&refresh), Ok(CardAction::Refresh(data(REFRESH))));
+        assert_eq!(
+            card_action(&refresh),
+            Ok(CardAction::Refresh(data(REFRESH)))
+        );
     }
 
     #[test]
@@ -314,7 +320,10 @@ mod tests {
             })
         );
         let approve = activity("message", None, with(&data(APPROVE), &[]));
-        assert_eq!(card_action(&approve), Ok(CardAction::Approve(data(APPROVE))));
+        assert_eq!(
+            card_action(&approve),
+            Ok(CardAction::Approve(data(APPROVE)))
+        );
     }
 
     #[test]
@@ -403,7 +412,10 @@ mod tests {
             })
         );
         assert_eq!(refused.to_json(), serde_json::to_value(&refused).unwrap());
-        assert_eq!(InvokeResponse::failed("Busy", "Try again.").status_code(), 500);
+        assert_eq!(
+            InvokeResponse::failed("Busy", "Try again.").status_code(),
+            500
+        );
     }
 
     #[test]

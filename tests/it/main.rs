@@ -46,5 +46,6 @@ mod store_outage;
 mod sync_cost;
 mod sync_loop;
 mod teams_auth;
+mod teams_routes;
 mod teams_token;
 mod truthful_cards;

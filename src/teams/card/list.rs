@@ -321,7 +321,10 @@ mod tests {
         assert!(json.contains("…and 3 more in Coupa."), "{json}");
         assert!(json.contains("See them all in Coupa"));
         assert!(json.contains("**13 requisitions** are waiting for your approval"));
-        assert_eq!(rendered.summary, "13 requisitions are waiting for your approval");
+        assert_eq!(
+            rendered.summary,
+            "13 requisitions are waiting for your approval"
+        );
     }
 
     #[test]
@@ -381,7 +384,10 @@ mod tests {
         let rendered = pending_list(&snapshot(vec![pentest]), false, &options(&coupa));
         let json = rendered.card.to_string();
         assert!(!json.contains("[Log in](https://evil"), "{json}");
-        assert!(json.contains(r"\\[Log in\\](https://evil.example)"), "{json}");
+        assert!(
+            json.contains(r"\\[Log in\\](https://evil.example)"),
+            "{json}"
+        );
         assert!(json.contains(r"from \\*\\*Boss\\*\\*"), "{json}");
     }
 

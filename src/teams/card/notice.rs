@@ -27,7 +27,10 @@ pub fn help() -> Rendered {
         "wrap": true, "style": "heading",
     })];
     body.extend(wording::HELP.iter().map(|paragraph| text(paragraph)));
-    let summary = wording::HELP.first().copied().unwrap_or(wording::HELP_TITLE);
+    let summary = wording::HELP
+        .first()
+        .copied()
+        .unwrap_or(wording::HELP_TITLE);
     finish(body, Vec::new(), None, cut(summary, SUMMARY_CHARS))
 }
 
@@ -42,7 +45,10 @@ mod tests {
             rendered.card["body"][0]["text"],
             r"No Coupa user has the email \*x\*@acme.com."
         );
-        assert_eq!(rendered.summary, "No Coupa user has the email *x*@acme.com.");
+        assert_eq!(
+            rendered.summary,
+            "No Coupa user has the email *x*@acme.com."
+        );
         assert_eq!(rendered.card["actions"], json!([]));
     }
 
@@ -53,6 +59,10 @@ mod tests {
         assert!(json.contains("**what's pending**"), "{json}");
         assert!(json.contains("**help**"), "{json}");
         assert!(json.contains("The cards come from Coupa"), "{json}");
-        assert!(rendered.summary.starts_with("I bring your Coupa approvals to Teams."));
+        assert!(
+            rendered
+                .summary
+                .starts_with("I bring your Coupa approvals to Teams.")
+        );
     }
 }
