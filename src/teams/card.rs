@@ -1,6 +1,6 @@
 //! Approval cards as Adaptive Cards (schema 1.5) for Microsoft Teams, from the same neutral card
 //! view model Slack renders ([`crate::chat::card`]); and the other cards the bot sends: the
-//! "what's pending" list ([`list`]), notices and help ([`notice`]). Pure.
+//! "what's pending" list ([`list`]), notices and help ([`mod@notice`]). Pure.
 //!
 //! A pending card shows the requisition (title, requester, total, need-by, department, step,
 //! justification, the first lines and how many more) with **Approve**, **Deny** and **View in

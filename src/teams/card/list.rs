@@ -15,7 +15,7 @@
 //! answered only with another; the list stays as it was. Only whole items are shown, and fewer of them when a card
 //! would pass Teams' size limit, so the "more" line always counts what is missing. A list read
 //! earlier (Coupa cannot be reached) says how old it is and has no Approve or Deny. Every other
-//! answer is a short notice ([`super::notice`]).
+//! answer is a short notice ([`super::notice()`]).
 
 use jiff::Timestamp;
 use rust_decimal::Decimal;
