@@ -8,9 +8,12 @@
 //! - [`card`]: the card view model, built from domain types; adapters render it.
 //! - [`format`](mod@format): money, quantities and times written the same on every platform.
 //! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
+//! - [`intents`]: what a message asks for ("what's pending", help), read alike from Slack and
+//!   Teams text (pure).
 
 pub mod card;
 pub mod format;
+pub mod intents;
 pub mod platforms;
 pub mod port;
 pub mod wording;
