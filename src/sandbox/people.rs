@@ -1,10 +1,13 @@
 //! People in both worlds: each sandbox Coupa user is also a fake Slack user with the same email,
-//! so the bot's email directory maps them as it would in a real workspace.
+//! so the bot's email directory maps them as it would in a real workspace. Those said to be on
+//! Microsoft Teams ([`Person::join_teams`]) are members of the fake Bot Connector too, with the
+//! same email, a Teams id and an Azure AD object id derived from it (so every run agrees).
 
 use crate::domain::CoupaUserId;
 use crate::sandbox::coupa::Sandbox;
 
 use super::slack::FakeSlack;
+use super::teams::{FakeConnector, FakeMember};
 
 /// A person in both the sandbox Coupa and the fake Slack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +38,56 @@ impl Person {
     pub fn join(&self, slack: &FakeSlack) {
         slack.add_user(&self.slack_id, &self.name, &self.email);
     }
+
+    /// Adds this person to `connector` as a member of its tenant with the bot installed: Teams
+    /// id [`teams_id`], their name, their Coupa email, Azure AD object id [`aad_object_id`].
+    /// Returns the member, as [`crate::sandbox::teams::TeamsSender`] takes it.
+    pub fn join_teams(&self, connector: &FakeConnector) -> FakeMember {
+        let member = FakeMember {
+            id: teams_id(&self.email),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            aad_object_id: aad_object_id(&self.email),
+            tenant: connector.tenant().to_owned(),
+        };
+        connector.add_member(
+            &member.id,
+            &member.name,
+            &member.email,
+            &member.aad_object_id,
+            &member.tenant,
+        );
+        member
+    }
+}
+
+/// The Teams id the sandbox gives the person with `email`: `29:1` and the email's letters and
+/// digits (`daniel@example.com` is `29:1danielexamplecom`). Teams ids always hold a `:`, Slack
+/// ids never do, so the two cannot be confused.
+pub fn teams_id(email: &str) -> String {
+    let letters: String = email
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    format!("29:1{letters}")
+}
+
+/// The Azure AD object id the sandbox gives the person with `email`: a GUID made from a hash of
+/// the email, the same in every run.
+pub fn aad_object_id(email: &str) -> String {
+    // FNV-1a, 64 bits: stable across runs and platforms, unlike the standard library's hasher.
+    let hash = email
+        .to_ascii_lowercase()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!(
+        "00000000-0000-4000-8{:03x}-{:012x}",
+        (hash >> 48) & 0xfff,
+        hash & 0xffff_ffff_ffff
+    )
 }
 
 /// `count` approvers for load and cost measurements, added to `sandbox`: the `n`th is
@@ -86,6 +139,21 @@ pub fn enrol(sandbox: &Sandbox, slack: &FakeSlack) -> Vec<Person> {
 mod tests {
     use super::*;
     use crate::sandbox::coupa::demo_data::demo_sandbox;
+
+    #[test]
+    fn a_person_on_teams_is_a_member_with_their_coupa_email_and_stable_ids() {
+        let sandbox = Sandbox::new();
+        let connector = FakeConnector::default();
+        let daniel = Person::in_coupa(&sandbox, "Daniel@Example.com", "Daniel", "Okafor");
+        let member = daniel.join_teams(&connector);
+        assert_eq!(member.id, "29:1danielexamplecom");
+        assert_eq!(member.email, "Daniel@Example.com");
+        assert_eq!(member.tenant, connector.tenant());
+        assert_eq!(member.aad_object_id, aad_object_id("daniel@example.com"));
+        assert_ne!(member.aad_object_id, aad_object_id("sofia@example.com"));
+        assert!(uuid::Uuid::parse_str(&member.aad_object_id).is_ok());
+        assert_eq!(connector.member(&member.id), Some(member));
+    }
 
     #[test]
     fn every_demo_person_gets_a_slack_user_with_the_same_email() {

@@ -309,6 +309,34 @@ impl FakeConnector {
             .map(|(id, _)| id.clone())
     }
 
+    /// The 1:1 conversation of `user` with the bot, opened now unless it already is: the id
+    /// Teams puts in `conversation.id` of that person's activities, and the one the bot's own
+    /// `POST /v3/conversations` for them returns (whichever comes first opens it). Not recorded
+    /// as a call: it is the person's side, not the bot's.
+    pub fn conversation_for(&self, user: &str) -> String {
+        Self::find_or_open(&mut self.lock(), user).0
+    }
+
+    /// A member the fake knows, by Teams id.
+    pub fn member(&self, user: &str) -> Option<FakeMember> {
+        self.lock().members.get(user).cloned()
+    }
+
+    /// The tenant of the bot's app registration (its token endpoint answers only there).
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    /// The bot's Microsoft App ID.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// The password the token endpoint accepts for the bot.
+    pub fn app_password(&self) -> &str {
+        &self.app_password
+    }
+
     /// The state, even after a panic elsewhere poisoned the lock (it holds no invariants).
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
@@ -363,6 +391,22 @@ impl FakeConnector {
             return Some(unauthorized());
         }
         None
+    }
+
+    /// The 1:1 conversation with `user`: the one already open, or a new one (then `true`).
+    fn find_or_open(inner: &mut Inner, user: &str) -> (String, bool) {
+        if let Some((id, _)) = inner.conversations.iter().find(|(_, c)| c.member == user) {
+            return (id.clone(), false);
+        }
+        let id = format!("a:1sandbox-{}", FakeConnector::fresh_id(inner));
+        inner.conversations.insert(
+            id.clone(),
+            Conversation {
+                member: user.to_owned(),
+                activities: Vec::new(),
+            },
+        );
+        (id, true)
     }
 
     fn fresh_id(inner: &mut Inner) -> u64 {
@@ -449,18 +493,13 @@ async fn create_conversation(
             "The tenant is not the member's.",
         );
     }
-    if let Some((id, _)) = inner.conversations.iter().find(|(_, c)| c.member == user) {
-        return axum::Json(json!({ "id": id })).into_response();
-    }
-    let id = format!("a:1sandbox-{}", FakeConnector::fresh_id(&mut inner));
-    inner.conversations.insert(
-        id.clone(),
-        Conversation {
-            member: user.to_owned(),
-            activities: Vec::new(),
-        },
-    );
-    (StatusCode::CREATED, axum::Json(json!({ "id": id }))).into_response()
+    let (id, opened) = FakeConnector::find_or_open(&mut inner, user);
+    let status = if opened {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, axum::Json(json!({ "id": id }))).into_response()
 }
 
 fn conversation_not_found() -> Response {
