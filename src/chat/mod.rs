@@ -4,9 +4,11 @@
 //!   platform (`slack::client::SlackChat`).
 //! - [`card`]: the card view model, built from domain types; adapters render it.
 //! - [`format`]: money, quantities and times written the same on every platform.
+//! - [`replies`]: what a person is told about their decision, in each platform's voice.
 //! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
 
 pub mod card;
 pub mod format;
 pub mod port;
+pub mod replies;
 pub mod wording;
