@@ -481,3 +481,18 @@ fn a_card_too_large_for_teams_is_cut_until_it_fits() {
         Some(60)
     );
 }
+
+#[test]
+fn a_card_kept_as_json_comes_back_the_same() {
+    let change = Change {
+        lines_added: vec![4],
+        ..Change::default()
+    };
+    for card in [
+        fixture(CardState::Pending),
+        fixture(CardState::Changed(Some(change.clone()))).updated(Some(change)),
+    ] {
+        let kept = serde_json::to_string(&card).unwrap();
+        assert_eq!(serde_json::from_str::<Card>(&kept).unwrap(), card);
+    }
+}
