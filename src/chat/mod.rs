@@ -2,13 +2,17 @@
 //!
 //! - [`port`]: the [`port::ChatPort`] trait the engine talks to, one implementation per chat
 //!   platform (`slack::client::SlackChat`).
+//! - [`platforms`]: [`platforms::ChatPlatforms`], one chat port over several platforms in order
+//!   of preference: each call goes to the platform whose ids it names, and a person is found by
+//!   email on the first platform that knows them.
 //! - [`card`]: the card view model, built from domain types; adapters render it.
-//! - [`format`]: money, quantities and times written the same on every platform.
+//! - [`format`](mod@format): money, quantities and times written the same on every platform.
 //! - [`replies`]: what a person is told about their decision, in each platform's voice.
 //! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
 
 pub mod card;
 pub mod format;
+pub mod platforms;
 pub mod port;
 pub mod replies;
 pub mod wording;

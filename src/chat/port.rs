@@ -1,8 +1,9 @@
 //! [`ChatPort`]: everything the engine asks of a chat platform, in neutral terms — post a card to
 //! a person, update a card, find the card for an approval in a person's direct conversation with
-//! the bot, withdraw a card posted twice, tell one person privately what came of their decision, find a person
-//! by email, read a profile, and say which platform it is. Where things are on the platform
-//! travels as opaque references ([`ConversationRef`], [`MessageRef`]) only the adapter reads.
+//! the bot, withdraw a card posted twice, tell one person privately what came of their decision,
+//! find a person by email, read a profile, say which platform it is and whether a user or a
+//! conversation is on it. Where things are on the platform travels as opaque references
+//! ([`ConversationRef`], [`MessageRef`]) only the adapter reads.
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -63,6 +64,19 @@ pub enum ChatError {
 pub trait ChatPort: Send + Sync + 'static {
     /// Which platform this is; decisions name it in the reason sent to Coupa.
     fn platform(&self) -> Platform;
+
+    /// Whether `user` is a user of this platform (the shape of the id says so).
+    fn serves(&self, user: &ChatUserId) -> bool;
+
+    /// Whether `conversation` is on this platform.
+    fn serves_conversation(&self, conversation: &ConversationRef) -> bool;
+
+    /// The platform `user` is on (for a single platform, itself): decisions name it in the
+    /// reason sent to Coupa.
+    fn platform_of(&self, user: &ChatUserId) -> Platform {
+        let _ = user;
+        self.platform()
+    }
 
     /// Posts `card` to `user` directly (a direct message), and says where it is.
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError>;

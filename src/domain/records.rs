@@ -1,8 +1,8 @@
 //! What the bot remembers, in the engine's words: the outcome recorded with a claim, a decision
 //! sent to Coupa whose outcome is not yet known, the cards it delivered (and what they showed),
 //! the deliveries it began and has not yet recorded, a settled approval's cards with how it ended,
-//! what the directory cache knows, approvers without a chat account, the last
-//! "what's pending" list shown to someone, and the audit log.
+//! what the directory cache knows, approvers without a chat account, how to reach a Teams user
+//! ([`ChatContact`]), the last "what's pending" list shown to someone, and the audit log.
 //!
 //! The store persists these as JSON, so their serde field names are a stored format: records
 //! written by earlier releases must keep reading (the tests below hold today's JSON).
@@ -233,6 +233,29 @@ pub struct UnmappedApprover {
     pub noticed_at: Timestamp,
 }
 
+/// How to reach a Microsoft Teams user: the Bot Connector can only message someone through the
+/// service URL and tenant of an activity they sent (or of their team), so these are remembered
+/// from each verified activity, with their 1:1 conversation with the bot once it exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatContact {
+    /// The Teams user id, as activities spell it (`29:…`).
+    pub user: ChatUserId,
+    /// Their display name.
+    pub name: Option<String>,
+    /// Their email (normalised), as the Bot Connector's member endpoint gives it.
+    pub email: Option<String>,
+    /// Their Azure AD object id (`aadObjectId`).
+    pub directory_id: Option<String>,
+    /// The Bot Connector service URL for this user: the `serviceUrl` of a verified activity.
+    pub endpoint: String,
+    /// Their tenant id.
+    pub tenant: String,
+    /// Their 1:1 conversation with the bot, once known.
+    pub conversation: Option<ConversationRef>,
+    /// When they were last seen in a verified activity.
+    pub seen_at: Timestamp,
+}
+
 /// One item of someone's "what's pending" list, as last shown to them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingItem {
@@ -438,6 +461,23 @@ mod tests {
         );
         assert_eq!(unmapped.email, "ghost@example.com");
         assert_eq!(unmapped.noticed_at, at());
+    }
+
+    #[test]
+    fn a_stored_contact_reads() {
+        let contact: ChatContact = stored(
+            r#"{"user":"29:1a2b3c","name":"Daniel Okafor","email":"daniel@example.com","directory_id":"6b8f2c1e-0d4a-4c3b-9e7f-2a1d5c8b9e0f","endpoint":"https://smba.trafficmanager.net/emea/","tenant":"72f988bf-86f1-41af-91ab-2d7cd011db47","conversation":"a:1xYz","seen_at":"2025-11-20T17:20:40Z"}"#,
+        );
+        assert_eq!(contact.user, ChatUserId::from("29:1a2b3c"));
+        assert_eq!(contact.email.as_deref(), Some("daniel@example.com"));
+        assert_eq!(contact.conversation, Some(ConversationRef::new("a:1xYz")));
+        assert_eq!(contact.endpoint, "https://smba.trafficmanager.net/emea/");
+        assert_eq!(contact.seen_at, at());
+        let first_seen: ChatContact = stored(
+            r#"{"user":"29:1a2b3c","name":null,"email":null,"directory_id":null,"endpoint":"https://smba.trafficmanager.net/emea/","tenant":"72f988bf-86f1-41af-91ab-2d7cd011db47","conversation":null,"seen_at":"2025-11-20T17:20:40Z"}"#,
+        );
+        assert_eq!(first_seen.conversation, None);
+        assert_eq!(first_seen.name, None);
     }
 
     #[test]

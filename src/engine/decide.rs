@@ -281,8 +281,9 @@ impl Engine {
         if !claim.is_held() {
             return Err(EngineError::ClaimRanOut(request.approval));
         }
+        // Named after the platform the click came from: one deployment may serve several.
         let reason = attribution(
-            self.chat.platform(),
+            self.chat.platform_of(&request.user),
             request.decision,
             &person,
             &email,

@@ -1,9 +1,9 @@
 //! The engine names no chat platform: no string literal in `src/engine/` says which one, and no
 //! code there reaches into a platform's adapter. What people read is worded by the adapters from
-//! typed outcomes, and the platform's name comes from [`ChatPort::platform`]. These tests keep it
-//! so, for every file of the engine (a new file must be added to [`SOURCES`], or they fail).
+//! typed outcomes, and the platform's name comes from [`ChatPort::platform_of`]. These tests keep
+//! it so, for every file of the engine (a new file must be added to [`SOURCES`], or they fail).
 //!
-//! [`ChatPort::platform`]: crate::chat::port::ChatPort::platform
+//! [`ChatPort::platform_of`]: crate::chat::port::ChatPort::platform_of
 
 use std::path::Path;
 
@@ -154,7 +154,7 @@ fn no_string_literal_in_the_engine_names_a_chat_platform() {
                 assert!(
                     !literal.contains(platform),
                     "src/engine/{file} says {platform:?} in {literal:?}; adapters word outcomes, \
-                     and ChatPort::platform names the platform"
+                     and ChatPort::platform_of names the platform"
                 );
             }
         }

@@ -275,6 +275,14 @@ impl ChatPort for SlackChat {
         PLATFORM
     }
 
+    fn serves(&self, user: &ChatUserId) -> bool {
+        super::is_slack_id(user.as_str())
+    }
+
+    fn serves_conversation(&self, conversation: &ConversationRef) -> bool {
+        super::is_slack_id(conversation.as_str())
+    }
+
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
         // Posting to a user id opens (or reuses) the DM; the answer names its D… channel, which
         // chat.update needs later.

@@ -40,6 +40,12 @@ use crate::domain::conversation::Platform;
 /// The platform's name, as decisions made here are attributed in Coupa.
 pub const PLATFORM: Platform = Platform::named("Slack");
 
+/// Whether `id`, a user or conversation id, is Slack's: Slack spells its ids with letters and
+/// digits (`U…`, `D…`), never with `:`, which every Microsoft Teams id contains.
+pub fn is_slack_id(id: &str) -> bool {
+    !id.is_empty() && !id.contains(':')
+}
+
 /// Bot scopes the app needs, exactly as the manifests in `manifests/` request them.
 pub const BOT_SCOPES: &[&str] = &[
     "app_mentions:read",

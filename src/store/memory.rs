@@ -4,6 +4,10 @@
 //! they would on Redis. Reads ignore an expired entry; to keep a long-running replica's memory
 //! bounded, every expired entry is also swept out, at most once per [`SWEEP_EVERY`], by the first
 //! store call after that interval (amortised: no timer task to start or stop).
+//!
+//! Contacts are kept in [`contacts::Contacts`], which has no expiry.
+
+mod contacts;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -13,13 +17,15 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use tokio::time::Instant;
 
+use self::contacts::Contacts;
 use super::{
     AUDIT_LOG_LIMIT, Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store, StoreError,
-    sort_cards,
+    normalize_contact, sort_cards,
 };
+use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
-    PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
+    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -74,6 +80,7 @@ struct Inner {
     directory: HashMap<String, Expiring<DirectoryEntry>>,
     emails: HashMap<ChatUserId, Expiring<String>>,
     unmapped: BTreeMap<String, UnmappedApprover>,
+    contacts: Contacts,
     pending: HashMap<ChatUserId, PendingSnapshot>,
     watermark: Option<Timestamp>,
     last_sync_success: Option<Timestamp>,
@@ -517,6 +524,34 @@ impl Store for MemoryStore {
 
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
         Ok(self.lock().unmapped.values().cloned().collect())
+    }
+
+    async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
+        self.lock().contacts.remember(normalize_contact(contact));
+        Ok(())
+    }
+
+    async fn contact(&self, user: &ChatUserId) -> Result<Option<ChatContact>, StoreError> {
+        Ok(self.lock().contacts.get(user).cloned())
+    }
+
+    async fn contact_by_email(&self, email: &str) -> Result<Option<ChatContact>, StoreError> {
+        Ok(self
+            .lock()
+            .contacts
+            .by_email(&normalize_email(email))
+            .cloned())
+    }
+
+    async fn contact_in(
+        &self,
+        conversation: &ConversationRef,
+    ) -> Result<Option<ChatContact>, StoreError> {
+        Ok(self.lock().contacts.in_conversation(conversation).cloned())
+    }
+
+    async fn contacts_count(&self) -> Result<usize, StoreError> {
+        Ok(self.lock().contacts.len())
     }
 
     async fn save_pending(

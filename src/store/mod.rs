@@ -1,7 +1,8 @@
 //! The state store: what the bot must remember between requests, replicas and restarts.
 //!
 //! [`Store`] speaks the engine's language (claim an approval, note a card before posting it and
-//! record it after, hold the sync lease); callers never build keys. What it keeps are the records of
+//! record it after, hold the sync lease, remember how to reach a Teams user); callers never build
+//! keys. What it keeps are the records of
 //! [`domain::records`](crate::domain::records), stored as JSON. Two implementations:
 //!
 //! - [`RedisStore`]: durable and shared by every replica; anything two replicas could race on is
@@ -19,11 +20,12 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
-    PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
+    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
-use crate::domain::{ApprovalId, ChatUserId};
+use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
 pub use self::memory::MemoryStore;
 pub use self::redis::RedisStore;
@@ -339,6 +341,29 @@ pub trait Store: Send + Sync + 'static {
     /// Noted unmapped approvers, by email.
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError>;
 
+    // --- Contacts (how to reach a Teams user) ----------------------------------------------------
+
+    /// Remembers how to reach `contact.user`, replacing what was known of them, with no expiry.
+    /// The email is kept normalised (an empty one as none); the lookups by email and by
+    /// conversation follow the contact's current ones, so an email or conversation they no longer
+    /// have stops finding them.
+    async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError>;
+
+    /// What is known of how to reach `user`, if anything.
+    async fn contact(&self, user: &ChatUserId) -> Result<Option<ChatContact>, StoreError>;
+
+    /// The contact whose current email is `email` (compared trimmed and case-insensitively).
+    async fn contact_by_email(&self, email: &str) -> Result<Option<ChatContact>, StoreError>;
+
+    /// The contact whose 1:1 conversation with the bot is `conversation`.
+    async fn contact_in(
+        &self,
+        conversation: &ConversationRef,
+    ) -> Result<Option<ChatContact>, StoreError>;
+
+    /// How many contacts are remembered.
+    async fn contacts_count(&self) -> Result<usize, StoreError>;
+
     // --- "What's pending" ---------------------------------------------------------------------------
 
     /// Keeps the list last shown to `user`, replacing the previous one.
@@ -397,6 +422,21 @@ pub trait Store: Send + Sync + 'static {
 /// Puts cards in the order every store returns them: oldest first, then by recipient.
 fn sort_cards(cards: &mut [DeliveredCard]) {
     cards.sort_by(|a, b| (a.sent_at, &a.recipient).cmp(&(b.sent_at, &b.recipient)));
+}
+
+/// `contact` as every store keeps it: its email normalised, and an empty email or conversation
+/// id taken as none (nobody is found by an empty one).
+fn normalize_contact(contact: &ChatContact) -> ChatContact {
+    let mut contact = contact.clone();
+    contact.email = contact
+        .email
+        .as_deref()
+        .map(normalize_email)
+        .filter(|email| !email.is_empty());
+    contact.conversation = contact
+        .conversation
+        .filter(|conversation| !conversation.as_str().is_empty());
+    contact
 }
 
 /// Opens the store the settings select: Redis when `REDIS_URL` is set, else the embedded one.

@@ -3,6 +3,10 @@
 //! Every key lives under `{prefix}:`. Operations two replicas could race on are single atomic
 //! commands (`SET NX PX`) or Lua scripts (compare-the-owner-then-act). Every call is bounded by
 //! [`CALL_TIMEOUT`]; the connection manager reconnects by itself when Redis comes back.
+//!
+//! Contacts (how to reach each Teams user, and the lookups that find them) are in [`contacts`].
+
+mod contacts;
 
 use std::future::Future;
 use std::sync::LazyLock;
@@ -18,11 +22,12 @@ use serde::de::DeserializeOwned;
 
 use super::{
     AUDIT_LOG_LIMIT, CALL_TIMEOUT, Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store,
-    StoreError, sort_cards,
+    StoreError, normalize_contact, sort_cards,
 };
+use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
-    PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
+    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -952,6 +957,36 @@ impl Store for RedisStore {
         let mut approvers: Vec<UnmappedApprover> = self.hash_values(key).await?;
         approvers.sort_by(|a, b| a.email.cmp(&b.email));
         Ok(approvers)
+    }
+
+    async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
+        contacts::remember(self, &normalize_contact(contact)).await
+    }
+
+    async fn contact(&self, user: &ChatUserId) -> Result<Option<ChatContact>, StoreError> {
+        contacts::get(self, user).await
+    }
+
+    async fn contact_by_email(&self, email: &str) -> Result<Option<ChatContact>, StoreError> {
+        let email = normalize_email(email);
+        if email.is_empty() {
+            return Ok(None);
+        }
+        contacts::by_email(self, &email).await
+    }
+
+    async fn contact_in(
+        &self,
+        conversation: &ConversationRef,
+    ) -> Result<Option<ChatContact>, StoreError> {
+        if conversation.as_str().is_empty() {
+            return Ok(None);
+        }
+        contacts::in_conversation(self, conversation).await
+    }
+
+    async fn contacts_count(&self) -> Result<usize, StoreError> {
+        contacts::count(self).await
     }
 
     async fn save_pending(

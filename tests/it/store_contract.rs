@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef};
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
-    PendingItem, PendingSnapshot, SettledCards, Settlement,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
+    PendingDelivery, PendingItem, PendingSnapshot, SettledCards, Settlement,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
 use coupa_approvals::store::{Claim, ClaimToken, Lease, LeaseOwner, MemoryStore, Store};
@@ -87,6 +87,11 @@ contract!(
     unmapped_approvers_are_listed_by_email_until_forgotten,
     the_last_pending_list_is_kept_per_user,
     a_card_view_is_kept_per_approval_and_recipient_until_replaced_or_expired,
+    a_contact_is_remembered_and_read_back_replaced_as_a_whole,
+    a_contact_is_found_by_email_whatever_its_case_or_spacing,
+    a_contact_is_found_by_its_conversation_with_the_bot,
+    a_changed_email_or_conversation_no_longer_finds_the_contact,
+    contacts_are_counted_once_per_user,
 );
 
 const SHORT: Duration = Duration::from_millis(150);
@@ -1086,4 +1091,244 @@ fn an_unreadable_redis_ca_file_is_named_when_the_store_opens() {
         "{text}"
     );
     assert!(!text.contains("pw@"), "{text}");
+}
+
+fn contact(user: &str, email: Option<&str>, conversation: Option<&str>) -> ChatContact {
+    ChatContact {
+        user: ChatUserId::from(user),
+        name: Some(format!("{user} name")),
+        email: email.map(str::to_owned),
+        directory_id: Some("6b8f2c1e-0d4a-4c3b-9e7f-2a1d5c8b9e0f".into()),
+        endpoint: "https://smba.trafficmanager.net/emea/".into(),
+        tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+        conversation: conversation.map(ConversationRef::new),
+        seen_at: Timestamp::from_second(1_700_000_000).unwrap(),
+    }
+}
+
+async fn a_contact_is_remembered_and_read_back_replaced_as_a_whole(store: Arc<impl Store>) {
+    let user = ChatUserId::from("29:daniel");
+    assert_eq!(store.contact(&user).await.unwrap(), None);
+    let first = contact("29:daniel", Some("daniel@example.com"), None);
+    store.remember_contact(&first).await.unwrap();
+    assert_eq!(store.contact(&user).await.unwrap(), Some(first));
+
+    let mut later = contact("29:daniel", Some("daniel@example.com"), Some("a:1dm"));
+    later.name = None;
+    later.endpoint = "https://smba.trafficmanager.net/amer/".into();
+    later.seen_at = Timestamp::from_second(1_700_000_600).unwrap();
+    store.remember_contact(&later).await.unwrap();
+    assert_eq!(store.contact(&user).await.unwrap(), Some(later));
+    assert_eq!(
+        store
+            .contact(&ChatUserId::from("29:someone"))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn a_contact_is_found_by_email_whatever_its_case_or_spacing(store: Arc<impl Store>) {
+    store
+        .remember_contact(&contact(
+            "29:daniel",
+            Some(" Daniel.Okafor@Example.COM "),
+            None,
+        ))
+        .await
+        .unwrap();
+    let found = store
+        .contact_by_email("daniel.okafor@example.com")
+        .await
+        .unwrap()
+        .expect("found by the normalised email");
+    assert_eq!(found.user, ChatUserId::from("29:daniel"));
+    assert_eq!(
+        found.email.as_deref(),
+        Some("daniel.okafor@example.com"),
+        "kept normalised"
+    );
+    let again = store
+        .contact_by_email("  DANIEL.okafor@example.com")
+        .await
+        .unwrap();
+    assert_eq!(again, Some(found));
+    assert_eq!(
+        store.contact_by_email("daniel@example.com").await.unwrap(),
+        None
+    );
+    assert_eq!(store.contact_by_email("").await.unwrap(), None);
+}
+
+async fn a_contact_is_found_by_its_conversation_with_the_bot(store: Arc<impl Store>) {
+    store
+        .remember_contact(&contact("29:daniel", None, Some("a:1dm-daniel")))
+        .await
+        .unwrap();
+    store
+        .remember_contact(&contact("29:sofia", None, None))
+        .await
+        .unwrap();
+    let found = store
+        .contact_in(&ConversationRef::new("a:1dm-daniel"))
+        .await
+        .unwrap()
+        .expect("found by the conversation");
+    assert_eq!(found.user, ChatUserId::from("29:daniel"));
+    assert_eq!(
+        store
+            .contact_in(&ConversationRef::new("a:1dm-sofia"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.contact_in(&ConversationRef::new("")).await.unwrap(),
+        None
+    );
+}
+
+async fn a_changed_email_or_conversation_no_longer_finds_the_contact(store: Arc<impl Store>) {
+    store
+        .remember_contact(&contact(
+            "29:daniel",
+            Some("daniel@old.example.com"),
+            Some("a:old"),
+        ))
+        .await
+        .unwrap();
+    store
+        .remember_contact(&contact(
+            "29:daniel",
+            Some("daniel@new.example.com"),
+            Some("a:new"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .contact_by_email("daniel@old.example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .contact_in(&ConversationRef::new("a:old"))
+            .await
+            .unwrap(),
+        None
+    );
+    let by_email = store
+        .contact_by_email("daniel@new.example.com")
+        .await
+        .unwrap();
+    assert_eq!(
+        by_email.map(|c| c.user),
+        Some(ChatUserId::from("29:daniel"))
+    );
+    let by_conversation = store
+        .contact_in(&ConversationRef::new("a:new"))
+        .await
+        .unwrap();
+    assert_eq!(
+        by_conversation.map(|c| c.user),
+        Some(ChatUserId::from("29:daniel"))
+    );
+
+    // An email dropped altogether stops finding them too; someone else may take an old one.
+    store
+        .remember_contact(&contact("29:daniel", None, Some("a:new")))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .contact_by_email("daniel@new.example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .remember_contact(&contact("29:sofia", Some("daniel@old.example.com"), None))
+        .await
+        .unwrap();
+    let taken = store
+        .contact_by_email("daniel@old.example.com")
+        .await
+        .unwrap();
+    assert_eq!(taken.map(|c| c.user), Some(ChatUserId::from("29:sofia")));
+}
+
+async fn contacts_are_counted_once_per_user(store: Arc<impl Store>) {
+    assert_eq!(store.contacts_count().await.unwrap(), 0);
+    for user in ["29:a", "29:b", "29:c"] {
+        store
+            .remember_contact(&contact(user, None, None))
+            .await
+            .unwrap();
+    }
+    store
+        .remember_contact(&contact("29:a", Some("a@example.com"), Some("a:1")))
+        .await
+        .unwrap();
+    assert_eq!(store.contacts_count().await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn redis_contacts_never_expire_and_a_lookup_left_stale_is_not_answered() {
+    let namespace = support::RedisNamespace::new("contacts");
+    let store = namespace.store();
+    store
+        .remember_contact(&contact(
+            "29:daniel",
+            Some("daniel@example.com"),
+            Some("a:dm"),
+        ))
+        .await
+        .unwrap();
+    let client = ::redis::Client::open(support::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for key in namespace.keys() {
+        let ttl: i64 = ::redis::cmd("TTL")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(ttl, -1, "{key} has no expiry");
+    }
+    // Lookups that name Daniel for an email and a conversation he does not have (as an earlier
+    // version or a hand edit could leave them) find nobody.
+    let prefix = &namespace.prefix;
+    let _: () = ::redis::pipe()
+        .hset(
+            format!("{prefix}:contacts:by-email"),
+            "someone@example.com",
+            "29:daniel",
+        )
+        .hset(
+            format!("{prefix}:contacts:by-conversation"),
+            "a:elsewhere",
+            "29:daniel",
+        )
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.contact_by_email("someone@example.com").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .contact_in(&ConversationRef::new("a:elsewhere"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .contact_by_email("daniel@example.com")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -6,9 +6,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use coupa_approvals::domain::conversation::ConversationRef;
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
-    PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
+    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store, StoreError};
@@ -229,6 +230,26 @@ impl<S: Store> Store for CountingStore<S> {
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
         self.count("unmapped");
         self.inner.unmapped().await
+    }
+    async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
+        self.count("remember_contact");
+        self.inner.remember_contact(contact).await
+    }
+    async fn contact(&self, u: &ChatUserId) -> Result<Option<ChatContact>, StoreError> {
+        self.count("contact");
+        self.inner.contact(u).await
+    }
+    async fn contact_by_email(&self, e: &str) -> Result<Option<ChatContact>, StoreError> {
+        self.count("contact_by_email");
+        self.inner.contact_by_email(e).await
+    }
+    async fn contact_in(&self, c: &ConversationRef) -> Result<Option<ChatContact>, StoreError> {
+        self.count("contact_in");
+        self.inner.contact_in(c).await
+    }
+    async fn contacts_count(&self) -> Result<usize, StoreError> {
+        self.count("contacts_count");
+        self.inner.contacts_count().await
     }
     async fn save_pending(&self, u: &ChatUserId, p: &PendingSnapshot) -> Result<(), StoreError> {
         self.count("save_pending");

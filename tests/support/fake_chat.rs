@@ -100,6 +100,14 @@ impl ChatPort for FakeChat {
         slack::PLATFORM
     }
 
+    fn serves(&self, user: &ChatUserId) -> bool {
+        slack::is_slack_id(user.as_str())
+    }
+
+    fn serves_conversation(&self, conversation: &ConversationRef) -> bool {
+        slack::is_slack_id(conversation.as_str())
+    }
+
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
         let delay = *self.post_delay.lock().unwrap();
         tokio::time::sleep(delay).await;

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use coupa_approvals::domain::conversation::ConversationRef;
 use coupa_approvals::domain::records::{
-    AuditEntry, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry, PendingDelivery,
-    PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
+    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{
@@ -170,6 +171,21 @@ impl Store for SlowPingStore {
     }
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
         self.inner.unmapped().await
+    }
+    async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
+        self.inner.remember_contact(contact).await
+    }
+    async fn contact(&self, u: &ChatUserId) -> Result<Option<ChatContact>, StoreError> {
+        self.inner.contact(u).await
+    }
+    async fn contact_by_email(&self, e: &str) -> Result<Option<ChatContact>, StoreError> {
+        self.inner.contact_by_email(e).await
+    }
+    async fn contact_in(&self, c: &ConversationRef) -> Result<Option<ChatContact>, StoreError> {
+        self.inner.contact_in(c).await
+    }
+    async fn contacts_count(&self) -> Result<usize, StoreError> {
+        self.inner.contacts_count().await
     }
     async fn save_pending(&self, u: &ChatUserId, p: &PendingSnapshot) -> Result<(), StoreError> {
         self.inner.save_pending(u, p).await

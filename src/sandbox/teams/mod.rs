@@ -1,7 +1,16 @@
-//! The Microsoft Teams side of the simulated world. So far: [`token_authority`], a stand-in for the
-//! Bot Framework's token service, whose tokens the bot's verifier checks exactly as it checks
-//! Microsoft's.
+//! The Microsoft Teams side of the simulated world:
+//!
+//! - [`token_authority`]: a stand-in for the Bot Framework's token service, whose tokens the
+//!   bot's verifier checks exactly as it checks Microsoft's.
+//! - [`connector`]: [`FakeConnector`], a stand-in for the Bot Connector the bot calls (open a
+//!   1:1 conversation, post, replace and delete cards, read a member) and for the Azure AD token
+//!   endpoint it gets its token from; it records every call and can be scripted to refuse.
 
+pub mod connector;
 pub mod token_authority;
 
+pub use self::connector::{
+    ConnectorCall, FakeActivity, FakeConnector, FakeMember, MAX_ACTIVITY_BYTES,
+    RunningFakeConnector, SANDBOX_APP_ID, SANDBOX_APP_PASSWORD, SANDBOX_TENANT,
+};
 pub use self::token_authority::{SANDBOX_KID, ServedAuthority, TokenAuthority, TokenBuilder};

@@ -33,6 +33,14 @@ impl ChatPort for PanickyChat {
         self.inner.platform()
     }
 
+    fn serves(&self, user: &ChatUserId) -> bool {
+        self.inner.serves(user)
+    }
+
+    fn serves_conversation(&self, conversation: &ConversationRef) -> bool {
+        self.inner.serves_conversation(conversation)
+    }
+
     async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
         self.inner.post_card(user, card).await
     }

@@ -1,0 +1,623 @@
+//! [`FakeConnector`]: a stand-in for the Bot Connector (Teams' API for bots) and for the Azure AD
+//! token endpoint the bot gets its token from, served over HTTP so the bot's real client talks to
+//! it.
+//!
+//! It answers as the real services do: `POST /v3/conversations` opens (or finds) a 1:1
+//! conversation with a known member, activities are posted, replaced and deleted under
+//! `/v3/conversations/{id}/activities`, a member's profile is read under `…/members/{userId}`,
+//! refusals come as `{"error":{"code","message"}}` (`ConversationNotFound`, `MessageSizeTooBig`,
+//! `BotNotInConversationRoster`), and a missing or unknown bearer token is refused with 401.
+//! The connector endpoints are served under `/teams`, as Microsoft's public service URL
+//! (`https://smba.trafficmanager.net/teams/`) has them; the token endpoint is
+//! `POST /{tenant}/oauth2/v2.0/token` at the root, answering client credentials like Azure AD
+//! (AADSTS7000215 for a wrong secret, AADSTS700016 for an unknown app, AADSTS90002 for an
+//! unknown tenant).
+//!
+//! Every call is recorded ([`ConnectorCall`]: method, raw path, JSON body, `Authorization`,
+//! when it arrived) and every conversation keeps its activities, so a test can read the card a
+//! person sees now. Faults are scripted: the next N calls, or the next N whose path contains
+//! some text, answer with a chosen status (429 with `Retry-After`, 412, 503, …).
+
+mod azure_ad;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use serde_json::{Value, json};
+
+use super::super::served::Served;
+
+/// The bot's Microsoft App ID in the sandbox.
+pub const SANDBOX_APP_ID: &str = "00000000-0000-4000-8000-00000000b07a";
+
+/// The tenant of the sandbox's people and bot.
+pub const SANDBOX_TENANT: &str = "00000000-0000-4000-8000-0000000c0a57";
+
+/// The app password the sandbox's token endpoint accepts (a throwaway).
+pub const SANDBOX_APP_PASSWORD: &str = "sandbox-app-password";
+
+/// The largest activity the connector accepts, as Teams does (about 100 KB); more is 413
+/// `MessageSizeTooBig`.
+pub const MAX_ACTIVITY_BYTES: usize = 100 * 1024;
+
+/// A member the fake knows: someone in the tenant who has the bot installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeMember {
+    /// The Teams user id (`29:…`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Email (also the user principal name).
+    pub email: String,
+    /// Azure AD object id.
+    pub aad_object_id: String,
+    /// Tenant id.
+    pub tenant: String,
+}
+
+/// One request the fake received.
+#[derive(Debug, Clone)]
+pub struct ConnectorCall {
+    /// `GET`, `POST`, `PUT`, `DELETE`.
+    pub method: String,
+    /// The path as sent, percent-encoding included.
+    pub path: String,
+    /// The body, when it was JSON (the token endpoint's form, as an object, without the secret).
+    pub body: Option<Value>,
+    /// The `Authorization` header, as sent.
+    pub authorization: Option<String>,
+    /// When it arrived.
+    pub at: tokio::time::Instant,
+}
+
+/// An activity posted in a conversation, as it is now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeActivity {
+    /// Its id.
+    pub id: String,
+    /// The latest body sent for it (by a send or an update).
+    pub activity: Value,
+    /// How many times it was replaced.
+    pub updates: usize,
+    /// Whether it was deleted.
+    pub deleted: bool,
+}
+
+/// A scripted answer for calls to come.
+#[derive(Debug, Clone)]
+struct Fault {
+    /// Only calls whose raw path contains this (all calls when `None`).
+    path_contains: Option<String>,
+    remaining: usize,
+    status: StatusCode,
+    retry_after: Option<String>,
+}
+
+#[derive(Debug)]
+struct Conversation {
+    member: String,
+    activities: Vec<FakeActivity>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    calls: Vec<ConnectorCall>,
+    members: HashMap<String, FakeMember>,
+    conversations: BTreeMap<String, Conversation>,
+    /// Tokens issued and not revoked.
+    tokens: Vec<String>,
+    tokens_issued: usize,
+    faults: VecDeque<Fault>,
+    next_id: u64,
+}
+
+/// The fake Bot Connector and Azure AD token endpoint. Clones share state.
+#[derive(Debug, Clone)]
+pub struct FakeConnector {
+    app_id: String,
+    tenant: String,
+    app_password: String,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Default for FakeConnector {
+    /// The bot [`SANDBOX_APP_ID`] of [`SANDBOX_TENANT`], password [`SANDBOX_APP_PASSWORD`].
+    fn default() -> Self {
+        Self::new(SANDBOX_APP_ID, SANDBOX_TENANT, SANDBOX_APP_PASSWORD)
+    }
+}
+
+/// A [`FakeConnector`] served on a loopback port; dropping it stops the server.
+pub struct RunningFakeConnector {
+    /// The fake, for scripting and inspection.
+    pub connector: FakeConnector,
+    served: Served,
+}
+
+impl RunningFakeConnector {
+    /// The service URL to give the bot: `http://127.0.0.1:PORT/teams/`.
+    pub fn service_url(&self) -> String {
+        format!("{}/teams/", self.served.url())
+    }
+
+    /// The Azure AD authority to give the bot's token source: `http://127.0.0.1:PORT`.
+    pub fn authority(&self) -> String {
+        self.served.url()
+    }
+}
+
+impl FakeConnector {
+    /// A connector for the bot `app_id` registered in `tenant` with password `app_password`.
+    pub fn new(app_id: &str, tenant: &str, app_password: &str) -> Self {
+        Self {
+            app_id: app_id.to_owned(),
+            tenant: tenant.to_owned(),
+            app_password: app_password.to_owned(),
+            inner: Arc::new(Mutex::new(Inner {
+                next_id: 1,
+                ..Inner::default()
+            })),
+        }
+    }
+
+    /// Serves the fake on `127.0.0.1` at a free port.
+    pub async fn serve(&self) -> std::io::Result<RunningFakeConnector> {
+        let served = Served::start(self.router()).await?;
+        Ok(RunningFakeConnector {
+            connector: self.clone(),
+            served,
+        })
+    }
+
+    /// The routes: the connector under `/teams/v3/…`, the token endpoint at the root.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/teams/v3/conversations", post(create_conversation))
+            .route(
+                "/teams/v3/conversations/{conversation}/activities",
+                post(send),
+            )
+            .route(
+                "/teams/v3/conversations/{conversation}/activities/{activity}",
+                put(update).delete(delete),
+            )
+            .route(
+                "/teams/v3/conversations/{conversation}/members/{user}",
+                axum::routing::get(member),
+            )
+            .route("/{tenant}/oauth2/v2.0/token", post(azure_ad::token))
+            .with_state(self.clone())
+    }
+
+    /// The bot's own Teams id, `28:<app id>`.
+    pub fn bot_id(&self) -> String {
+        format!("28:{}", self.app_id)
+    }
+
+    /// Adds a person the bot may open a conversation with.
+    pub fn add_member(
+        &self,
+        user_id: &str,
+        name: &str,
+        email: &str,
+        aad_object_id: &str,
+        tenant: &str,
+    ) {
+        self.lock().members.insert(
+            user_id.to_owned(),
+            FakeMember {
+                id: user_id.to_owned(),
+                name: name.to_owned(),
+                email: email.to_owned(),
+                aad_object_id: aad_object_id.to_owned(),
+                tenant: tenant.to_owned(),
+            },
+        );
+    }
+
+    /// Answers the next `n` connector calls with `status` (and `Retry-After` when given).
+    pub fn fail_next(&self, n: usize, status: u16, retry_after: Option<&str>) {
+        self.script(None, n, status, retry_after);
+    }
+
+    /// Answers the next `n` connector calls whose raw path contains `path_contains` with
+    /// `status` (and `Retry-After` when given).
+    pub fn fail_matching(
+        &self,
+        path_contains: &str,
+        n: usize,
+        status: u16,
+        retry_after: Option<&str>,
+    ) {
+        self.script(Some(path_contains.to_owned()), n, status, retry_after);
+    }
+
+    /// Answers the next `n` connector calls with 429 and `Retry-After: {seconds}`.
+    pub fn rate_limit_next(&self, n: usize, seconds: u64) {
+        self.fail_next(n, 429, Some(&seconds.to_string()));
+    }
+
+    fn script(
+        &self,
+        path_contains: Option<String>,
+        n: usize,
+        status: u16,
+        retry_after: Option<&str>,
+    ) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        self.lock().faults.push_back(Fault {
+            path_contains,
+            remaining: n,
+            status,
+            retry_after: retry_after.map(str::to_owned),
+        });
+    }
+
+    /// Forgets every token issued so far: the next call with one is refused with 401.
+    pub fn revoke_tokens(&self) {
+        self.lock().tokens.clear();
+    }
+
+    /// How many tokens the token endpoint has issued.
+    pub fn tokens_issued(&self) -> usize {
+        self.lock().tokens_issued
+    }
+
+    /// Every call so far, in the order they arrived.
+    pub fn calls(&self) -> Vec<ConnectorCall> {
+        self.lock().calls.clone()
+    }
+
+    /// The calls whose raw path contains `path_contains`.
+    pub fn calls_to(&self, path_contains: &str) -> Vec<ConnectorCall> {
+        self.lock()
+            .calls
+            .iter()
+            .filter(|c| c.path.contains(path_contains))
+            .cloned()
+            .collect()
+    }
+
+    /// The activities of `conversation`, in the order they were posted (deleted ones marked).
+    pub fn activities(&self, conversation: &str) -> Vec<FakeActivity> {
+        self.lock()
+            .conversations
+            .get(conversation)
+            .map(|c| c.activities.clone())
+            .unwrap_or_default()
+    }
+
+    /// One activity as it is now.
+    pub fn activity(&self, conversation: &str, id: &str) -> Option<FakeActivity> {
+        self.activities(conversation)
+            .into_iter()
+            .find(|a| a.id == id)
+    }
+
+    /// The 1:1 conversation opened with `user`, if any.
+    pub fn conversation_with(&self, user: &str) -> Option<String> {
+        self.lock()
+            .conversations
+            .iter()
+            .find(|(_, c)| c.member == user)
+            .map(|(id, _)| id.clone())
+    }
+
+    /// The state, even after a panic elsewhere poisoned the lock (it holds no invariants).
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records a connector call, then answers it with a scripted fault or a 401 if either
+    /// applies; `None` means the call goes on to its endpoint.
+    fn enter(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Option<Response> {
+        let mut inner = self.lock();
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let path = uri.path().to_owned();
+        inner.calls.push(ConnectorCall {
+            method: method.to_string(),
+            path: path.clone(),
+            body: serde_json::from_slice(body).ok(),
+            authorization: authorization.clone(),
+            at: tokio::time::Instant::now(),
+        });
+        if let Some(index) = inner.faults.iter().position(|f| {
+            f.remaining > 0 && f.path_contains.as_ref().is_none_or(|p| path.contains(p))
+        }) {
+            let fault = &mut inner.faults[index];
+            fault.remaining -= 1;
+            let (status, retry_after) = (fault.status, fault.retry_after.clone());
+            if fault.remaining == 0 {
+                inner.faults.remove(index);
+            }
+            let mut response = if status == StatusCode::UNAUTHORIZED {
+                unauthorized()
+            } else {
+                refusal(status, fault_code(status), "Scripted by the sandbox.")
+            };
+            if let Some(value) = retry_after.and_then(|v| v.parse().ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Some(response);
+        }
+        let known = authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .is_some_and(|token| inner.tokens.iter().any(|t| t == token));
+        if !known {
+            return Some(unauthorized());
+        }
+        None
+    }
+
+    fn fresh_id(inner: &mut Inner) -> u64 {
+        let id = inner.next_id;
+        inner.next_id += 1;
+        id
+    }
+}
+
+/// The code the connector gives with a status a test scripted.
+fn fault_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        429 => "TooManyRequests",
+        412 => "PreconditionFailed",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => "ServiceError",
+    }
+}
+
+/// The refusal of a missing or unknown token, as the connector's front door words it.
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "message": "Authorization has been denied for this request." })),
+    )
+        .into_response()
+}
+
+/// A connector refusal: `status` with `{"error":{"code","message"}}`.
+fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
+}
+
+async fn create_conversation(
+    State(fake): State<FakeConnector>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(early) = fake.enter(&method, &uri, &headers, &body) {
+        return early;
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "BadSyntax",
+            "The body is not JSON.",
+        );
+    };
+    if request["bot"]["id"].as_str() != Some(fake.bot_id().as_str()) {
+        return refusal(StatusCode::BAD_REQUEST, "BadArgument", "Invalid bot id.");
+    }
+    let members = request["members"].as_array().cloned().unwrap_or_default();
+    let [user] = members.as_slice() else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "BadArgument",
+            "A 1:1 conversation has one member.",
+        );
+    };
+    let user = user["id"].as_str().unwrap_or_default();
+    let tenant = request["channelData"]["tenant"]["id"]
+        .as_str()
+        .or_else(|| request["tenantId"].as_str());
+    let mut inner = fake.lock();
+    let Some(member) = inner.members.get(user).cloned() else {
+        return refusal(
+            StatusCode::FORBIDDEN,
+            "BotNotInConversationRoster",
+            "The bot is not part of the conversation roster.",
+        );
+    };
+    if tenant != Some(member.tenant.as_str()) {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "BadArgument",
+            "The tenant is not the member's.",
+        );
+    }
+    if let Some((id, _)) = inner.conversations.iter().find(|(_, c)| c.member == user) {
+        return axum::Json(json!({ "id": id })).into_response();
+    }
+    let id = format!("a:1sandbox-{}", FakeConnector::fresh_id(&mut inner));
+    inner.conversations.insert(
+        id.clone(),
+        Conversation {
+            member: user.to_owned(),
+            activities: Vec::new(),
+        },
+    );
+    (StatusCode::CREATED, axum::Json(json!({ "id": id }))).into_response()
+}
+
+fn conversation_not_found() -> Response {
+    refusal(
+        StatusCode::NOT_FOUND,
+        "ConversationNotFound",
+        "Conversation not found.",
+    )
+}
+
+async fn send(
+    State(fake): State<FakeConnector>,
+    Path(conversation): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(early) = fake.enter(&method, &uri, &headers, &body) {
+        return early;
+    }
+    if body.len() > MAX_ACTIVITY_BYTES {
+        return refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "MessageSizeTooBig",
+            "Message size too big.",
+        );
+    }
+    let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "BadSyntax",
+            "The body is not JSON.",
+        );
+    };
+    let mut inner = fake.lock();
+    let id = (1_700_000_000_000 + FakeConnector::fresh_id(&mut inner)).to_string();
+    let Some(conversation) = inner.conversations.get_mut(&conversation) else {
+        return conversation_not_found();
+    };
+    conversation.activities.push(FakeActivity {
+        id: id.clone(),
+        activity,
+        updates: 0,
+        deleted: false,
+    });
+    (StatusCode::CREATED, axum::Json(json!({ "id": id }))).into_response()
+}
+
+async fn update(
+    State(fake): State<FakeConnector>,
+    Path((conversation, activity_id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(early) = fake.enter(&method, &uri, &headers, &body) {
+        return early;
+    }
+    if body.len() > MAX_ACTIVITY_BYTES {
+        return refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "MessageSizeTooBig",
+            "Message size too big.",
+        );
+    }
+    let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "BadSyntax",
+            "The body is not JSON.",
+        );
+    };
+    let mut inner = fake.lock();
+    let Some(conversation) = inner.conversations.get_mut(&conversation) else {
+        return conversation_not_found();
+    };
+    let Some(posted) = conversation
+        .activities
+        .iter_mut()
+        .find(|a| a.id == activity_id && !a.deleted)
+    else {
+        return refusal(
+            StatusCode::NOT_FOUND,
+            "ActivityNotFound",
+            "Activity not found.",
+        );
+    };
+    posted.activity = activity;
+    posted.updates += 1;
+    axum::Json(json!({ "id": activity_id })).into_response()
+}
+
+async fn delete(
+    State(fake): State<FakeConnector>,
+    Path((conversation, activity_id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(early) = fake.enter(&method, &uri, &headers, &body) {
+        return early;
+    }
+    let mut inner = fake.lock();
+    let Some(conversation) = inner.conversations.get_mut(&conversation) else {
+        return conversation_not_found();
+    };
+    let Some(posted) = conversation
+        .activities
+        .iter_mut()
+        .find(|a| a.id == activity_id && !a.deleted)
+    else {
+        return refusal(
+            StatusCode::NOT_FOUND,
+            "ActivityNotFound",
+            "Activity not found.",
+        );
+    };
+    posted.deleted = true;
+    StatusCode::OK.into_response()
+}
+
+async fn member(
+    State(fake): State<FakeConnector>,
+    Path((conversation, user)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(early) = fake.enter(&method, &uri, &headers, &body) {
+        return early;
+    }
+    let inner = fake.lock();
+    let Some(conversation) = inner.conversations.get(&conversation) else {
+        return conversation_not_found();
+    };
+    let found = (conversation.member == user)
+        .then(|| inner.members.get(&user))
+        .flatten();
+    let Some(member) = found else {
+        return refusal(
+            StatusCode::NOT_FOUND,
+            "MemberNotFoundInConversation",
+            "The member is not in the conversation.",
+        );
+    };
+    axum::Json(json!({
+        "id": member.id,
+        "name": member.name,
+        "aadObjectId": member.aad_object_id,
+        "email": member.email,
+        "userPrincipalName": member.email,
+        "tenantId": member.tenant,
+        "userRole": "user",
+    }))
+    .into_response()
+}
