@@ -49,7 +49,9 @@ async fn main() -> anyhow::Result<()> {
     let world = World::builder()
         .redis(redis)
         .settings(move |settings| {
-            settings.slack.signing_secret = Some(SECRET.into());
+            if let Some(slack) = settings.slack.as_mut() {
+                slack.signing_secret = Some(SECRET.into());
+            }
             settings.coupa.max_rps = max_rps;
             settings.bind_addr = bind;
             settings.sync_interval = Duration::from_secs(3600);

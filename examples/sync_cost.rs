@@ -63,7 +63,7 @@ async fn fakes() -> anyhow::Result<()> {
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
         .env("SYNC_COST_ROLE", "bot")
         .env("SYNC_COST_COUPA_URL", world.coupa_url())
-        .env("SYNC_COST_SLACK_URL", world.settings.slack.api_url.as_str())
+        .env("SYNC_COST_SLACK_URL", format!("{}/api", world.slack_url()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;

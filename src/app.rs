@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::chat::port::ChatError;
-use crate::config::{HttpLimits, Settings};
+use crate::config::{HttpLimits, Settings, SlackSettings};
 use crate::coupa::{CoupaClient, CoupaError};
 use crate::engine::clicks::ClickGate;
 use crate::engine::sync::SyncHealth;
@@ -79,6 +79,24 @@ pub enum AppError {
     /// The Slack client could not be set up.
     #[error("cannot set up the Slack client: {0}")]
     Slack(#[from] ChatError),
+    /// Only Microsoft Teams is configured, and this build serves Slack only for now.
+    #[error(
+        "Microsoft Teams is configured but this build serves Slack only for now; set SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode) to run it with Slack"
+    )]
+    TeamsNotServedYet,
+}
+
+/// The Slack settings this build runs with. Teams is read and validated by the configuration but
+/// not served by this build yet: a configuration with Teams alone cannot run, and Teams beside
+/// Slack is left unused, with a warning.
+fn slack_settings(settings: &Settings) -> Result<&SlackSettings, AppError> {
+    let slack = settings.slack.as_ref().ok_or(AppError::TeamsNotServedYet)?;
+    if settings.teams.is_some() {
+        tracing::warn!(
+            "Microsoft Teams is configured but this build serves Slack only for now; Teams users get no cards"
+        );
+    }
+    Ok(slack)
 }
 
 /// A built service, listening but not yet serving.
@@ -110,6 +128,7 @@ impl App {
         settings: Settings,
         store: Arc<dyn Store>,
     ) -> Result<Self, AppError> {
+        let slack_settings = slack_settings(&settings)?;
         if let Err(err) = store.ping().await {
             // Not fatal: readiness reports it and the store reconnects by itself.
             tracing::warn!(error = %chain(&err), "state store not reachable at start; /readyz will say 503 until it is");
@@ -133,7 +152,7 @@ impl App {
                 Some((listener, bound))
             }
         };
-        let slack = SlackChat::new(&settings.slack)?;
+        let slack = SlackChat::new(slack_settings)?;
         let coupa = CoupaClient::builder(&settings.coupa).build()?;
         let engine = Engine::new(
             store.clone(),
@@ -151,7 +170,7 @@ impl App {
             confirm_above: settings.confirm_above_amount,
             clicks: ClickGate::default(),
             tasks: tasks.clone(),
-            installation: InstallationCheck::new(slack.clone(), settings.slack.app_id.clone()),
+            installation: InstallationCheck::new(slack.clone(), slack_settings.app_id.clone()),
         };
         // Learn the workspace now rather than on the first request; if Slack does not answer,
         // the first request asks again.
@@ -169,7 +188,7 @@ impl App {
         if metrics.is_none() {
             router = router.merge(web::metrics_router());
         }
-        let socket_mode = match (&settings.slack.app_token, &settings.slack.signing_secret) {
+        let socket_mode = match (&slack_settings.app_token, &slack_settings.signing_secret) {
             // Socket Mode replaces the HTTP routes; health, readiness and metrics stay on HTTP.
             (Some(app_token), _) => Some(socket::SocketMode::new(
                 context,
@@ -369,5 +388,31 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!("SIGINT received; shutting down"),
         () = terminate => tracing::info!("SIGTERM received; shutting down"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use url::Url;
+
+    use super::*;
+    use crate::config::{CoupaSettings, TeamsSettings};
+    use crate::store::MemoryStore;
+
+    #[tokio::test]
+    async fn teams_alone_is_refused_with_what_to_set_until_teams_is_served() {
+        let mut settings = Settings::for_teams(
+            TeamsSettings::new(
+                "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b",
+                "secret",
+                "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            ),
+            CoupaSettings::new(Url::parse("http://127.0.0.1:9").unwrap(), "id", "secret"),
+        );
+        settings.bind_addr = ([127, 0, 0, 1], 0).into();
+        let built = App::build_with_store(settings, Arc::new(MemoryStore::new())).await;
+        let err = built.err().expect("a Teams-only configuration is refused");
+        assert!(matches!(err, AppError::TeamsNotServedYet), "{err}");
+        assert!(err.to_string().contains("set SLACK_BOT_TOKEN"), "{err}");
     }
 }

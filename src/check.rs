@@ -4,7 +4,8 @@
 //! (how long ago the service's sync last succeeded, from the store: `check/sync.rs`), Coupa
 //! (token, granted scopes, pending requisitions: `check/coupa.rs`), Slack (`auth.test`, granted
 //! bot scopes, bot and workspace: `check/slack.rs`) and identity (how many approvers of pending
-//! approvals map to Slack users by email: `check/identity.rs`). Each check is one line with ✓ or
+//! approvals map to Slack users by email: `check/identity.rs`); without Slack configured, those
+//! last two give way to one line, `slack: not configured`. Each check is one line with ✓ or
 //! ✗ and, for ✗, the cause in words an admin can act on (a host that does not resolve, a refused
 //! address, a TLS problem, what Coupa or Slack answered) and what to do.
 //!
@@ -169,12 +170,19 @@ fn targets(settings: &Settings) -> Result<Targets, CheckLine> {
     let coupa = CoupaClient::builder(&settings.coupa)
         .build()
         .map_err(|e| CheckLine::fail("coupa token", e.to_string(), "check COUPA_INSTANCE_URL"))?;
-    let chat = crate::slack::client::SlackChat::new(&settings.slack)
-        .map_err(|e| CheckLine::fail("slack auth", chain(&e).to_string(), "check SLACK_API_URL"))?;
+    let chat = match &settings.slack {
+        None => None,
+        Some(slack) => {
+            let chat = crate::slack::client::SlackChat::new(slack).map_err(|e| {
+                CheckLine::fail("slack auth", chain(&e).to_string(), "check SLACK_API_URL")
+            })?;
+            Some(Arc::new(chat) as Arc<dyn ChatPort>)
+        }
+    };
     Ok(Targets {
         store,
         coupa,
-        chat: Arc::new(chat),
+        chat,
         required_bot_scopes: crate::slack::BOT_SCOPES,
     })
 }
@@ -185,8 +193,8 @@ pub struct Targets {
     pub store: Arc<dyn Store>,
     /// Coupa.
     pub coupa: CoupaClient,
-    /// The chat platform, for mapping approvers by email.
-    pub chat: Arc<dyn ChatPort>,
+    /// Slack, for mapping approvers by email; `None` when Slack is not configured.
+    pub chat: Option<Arc<dyn ChatPort>>,
     /// The bot scopes the app manifest asks for.
     pub required_bot_scopes: &'static [&'static str],
 }
@@ -197,10 +205,10 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
         "configuration",
         format!(
             "complete ({} mode)",
-            if settings.slack.socket_mode() {
-                "Socket Mode"
-            } else {
-                "HTTP"
+            match &settings.slack {
+                Some(slack) if slack.socket_mode() => "Socket Mode",
+                Some(_) => "HTTP",
+                None => "Microsoft Teams only",
             }
         ),
     )];
@@ -222,10 +230,15 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
         )
     });
     let pending = coupa::check(settings, &targets.coupa, &mut checks).await;
-    let slack_works = slack::check(settings, targets.required_bot_scopes, &mut checks).await;
+    let (Some(slack_settings), Some(chat)) = (&settings.slack, &targets.chat) else {
+        // Slack's checks and the identity check (approvers found in Slack) need Slack.
+        checks.push(CheckLine::pass("slack", "not configured"));
+        return Report::new(checks);
+    };
+    let slack_works = slack::check(slack_settings, targets.required_bot_scopes, &mut checks).await;
     checks.push(match (pending, slack_works) {
         (Some(approvers), true) => {
-            identity::check(approvers, targets.chat.as_ref(), &settings.slack.api_url).await
+            identity::check(approvers, chat.as_ref(), &slack_settings.api_url).await
         }
         (None, true) => CheckLine::fail(
             "identity",

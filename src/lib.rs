@@ -10,9 +10,9 @@
 //! |---|---|
 //! | `main.rs` | thin entry point: parse the CLI, load configuration, start telemetry, call [`app`] |
 //! | [`cli`] | the command line (`run`, `check`, `demo`) |
-//! | [`config`] | typed [`config::Settings`] from the environment and `.env` (every problem at once), or built in code with the same defaults |
+//! | [`config`] | typed [`config::Settings`] from the environment and `.env` (every problem at once), or built in code with the same defaults: Slack, Microsoft Teams or both ([`config::SlackSettings`], [`config::TeamsSettings`]), the order a person's platforms are tried ([`config::ChatPlatform`]), Coupa, the store, the service |
 //! | [`telemetry`] | tracing subscriber (text or JSON), errors with their causes for logs, the Prometheus recorder |
-//! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully (decisions and replies under way finish first) |
+//! | [`app`] | builds the service from settings, serves HTTP, runs the sync loop, stops gracefully (decisions and replies under way finish first); serves Slack only so far (Teams alone is refused with [`app::AppError::TeamsNotServedYet`]) |
 //! | [`check`] | `coupa-approvals check`: diagnose an installation (store, sync staleness, Coupa, Slack, identity); each failure names its cause and what to do |
 //! | [`domain`] | requisitions, approvals, people, money; what came of a decision ([`domain::outcome`]); what a card showed and what changed since ([`domain::change`]); what the bot remembers, decisions in doubt and deliveries under way included ([`domain::records`]); chat platforms and opaque references into them ([`domain::conversation`]): plain data, no I/O |
 //! | [`engine`] | the use cases and every business rule: sync (its loop, which outlives failed and panicking cycles, backs off and gives the lease up; the watermark; how stale it is), delivery known to the store before each post (so a crash or store failure loses no card and sends none twice), directory, decide under a claim (its intent on record before Coupa is called), settle decisions whose outcome was unknown, repeated clicks, pending (each person's answer kept briefly, asks coalesced, a few lookups at once), leader; names no chat platform and words nothing a user reads |

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{CheckLine, reach_fix};
-use crate::config::{Settings, expose};
+use crate::config::{SlackSettings, expose};
 use crate::slack::not_json::{BodyKind, NotJson};
 use crate::telemetry::chain;
 use crate::transport_cause::{Timeouts, TransportCause};
@@ -36,7 +36,7 @@ enum Failed {
 
 /// Checks `auth.test` and the granted scopes; returns whether the bot token works.
 pub(super) async fn check(
-    settings: &Settings,
+    settings: &SlackSettings,
     required: &[&str],
     checks: &mut Vec<CheckLine>,
 ) -> bool {
@@ -114,10 +114,10 @@ pub(super) async fn check(
 }
 
 /// Calls `auth.test` with the bot token.
-async fn auth_test(settings: &Settings) -> Result<AuthTest, Failed> {
+async fn auth_test(settings: &SlackSettings) -> Result<AuthTest, Failed> {
     let url = format!(
         "{}/auth.test",
-        settings.slack.api_url.as_str().trim_end_matches('/')
+        settings.api_url.as_str().trim_end_matches('/')
     );
     let client = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
@@ -127,7 +127,7 @@ async fn auth_test(settings: &Settings) -> Result<AuthTest, Failed> {
     let unreachable = |err: reqwest::Error| Failed::Unreachable(TransportCause::of(&err, TIMEOUTS));
     let response = client
         .get(url.as_str())
-        .bearer_auth(expose(&settings.slack.bot_token))
+        .bearer_auth(expose(&settings.bot_token))
         .send()
         .await
         .map_err(unreachable)?;

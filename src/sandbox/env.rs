@@ -8,17 +8,40 @@ use crate::config::{LogFormat, Settings, expose};
 /// Every variable `settings` needs, by name. Durations go whole: the sync interval in seconds,
 /// the button lifetime in hours, as the variables count them.
 pub fn variables(settings: &Settings) -> Vec<(&'static str, String)> {
-    let slack = &settings.slack;
     let coupa = &settings.coupa;
-    let mut vars = vec![("SLACK_BOT_TOKEN", expose(&slack.bot_token).to_owned())];
-    if let Some(secret) = &slack.signing_secret {
-        vars.push(("SLACK_SIGNING_SECRET", expose(secret).to_owned()));
+    let mut vars = Vec::new();
+    if let Some(slack) = &settings.slack {
+        vars.push(("SLACK_BOT_TOKEN", expose(&slack.bot_token).to_owned()));
+        if let Some(secret) = &slack.signing_secret {
+            vars.push(("SLACK_SIGNING_SECRET", expose(secret).to_owned()));
+        }
+        if let Some(token) = &slack.app_token {
+            vars.push(("SLACK_APP_TOKEN", expose(token).to_owned()));
+        }
+        if let Some(app_id) = &slack.app_id {
+            vars.push(("SLACK_APP_ID", app_id.clone()));
+        }
+        vars.push(("SLACK_API_URL", slack.api_url.to_string()));
     }
-    if let Some(token) = &slack.app_token {
-        vars.push(("SLACK_APP_TOKEN", expose(token).to_owned()));
+    if let Some(teams) = &settings.teams {
+        vars.extend([
+            ("MICROSOFT_APP_ID", teams.app_id.clone()),
+            (
+                "MICROSOFT_APP_PASSWORD",
+                expose(&teams.app_password).to_owned(),
+            ),
+            ("MICROSOFT_APP_TENANT_ID", teams.tenant_id.clone()),
+            (
+                "TEAMS_OPENID_METADATA_URL",
+                teams.openid_metadata_url.to_string(),
+            ),
+            ("TEAMS_LOGIN_URL", teams.login_url.to_string()),
+            ("TEAMS_SERVICE_URL", teams.service_url.to_string()),
+        ]);
     }
+    let platforms: Vec<&str> = settings.chat_platforms.iter().map(|p| p.name()).collect();
+    vars.push(("CHAT_PLATFORMS", platforms.join(",")));
     vars.extend([
-        ("SLACK_API_URL", slack.api_url.to_string()),
         ("COUPA_INSTANCE_URL", coupa.instance_url.to_string()),
         ("COUPA_CLIENT_ID", coupa.client_id.clone()),
         (
@@ -71,7 +94,7 @@ mod tests {
     use url::Url;
 
     use super::*;
-    use crate::config::{CoupaSettings, SlackSettings, StoreSettings};
+    use crate::config::{CoupaSettings, SlackSettings, StoreSettings, TeamsSettings};
 
     fn read_back(settings: &Settings) -> Settings {
         let vars = variables(settings);
@@ -90,13 +113,22 @@ mod tests {
                 .map(|s| expose(s).to_owned())
                 .unwrap_or_default()
         };
-        vec![
-            expose(&s.slack.bot_token).to_owned(),
-            optional(&s.slack.signing_secret),
-            optional(&s.slack.app_token),
+        let mut secrets = Vec::new();
+        if let Some(slack) = &s.slack {
+            secrets.extend([
+                expose(&slack.bot_token).to_owned(),
+                optional(&slack.signing_secret),
+                optional(&slack.app_token),
+            ]);
+        }
+        if let Some(teams) = &s.teams {
+            secrets.push(expose(&teams.app_password).to_owned());
+        }
+        secrets.extend([
             expose(&s.coupa.client_secret).to_owned(),
             optional(&s.store.redis_url),
-        ]
+        ]);
+        secrets
     }
 
     #[test]
@@ -105,7 +137,9 @@ mod tests {
             SlackSettings::new("xoxb-sandbox", "signing"),
             CoupaSettings::new(Url::parse("http://127.0.0.1:4000").unwrap(), "id", "secret"),
         );
-        settings.slack.api_url = Url::parse("http://127.0.0.1:4001/api").unwrap();
+        let slack = settings.slack.as_mut().unwrap();
+        slack.api_url = Url::parse("http://127.0.0.1:4001/api").unwrap();
+        slack.app_id = Some("A0SANDBOX".into());
         settings.coupa.max_rps = 25;
         settings.store = StoreSettings::redis("redis://:pw@127.0.0.1:6379/1", "world");
         settings.bind_addr = "127.0.0.1:0".parse().unwrap();
@@ -126,10 +160,32 @@ mod tests {
             SlackSettings::new("xoxb-sandbox", "signing"),
             CoupaSettings::new(Url::parse("https://acme.coupahost.com").unwrap(), "id", "s"),
         );
-        settings.slack.signing_secret = None;
-        settings.slack.app_token = Some("xapp-1-socket".into());
+        let slack = settings.slack.as_mut().unwrap();
+        slack.signing_secret = None;
+        slack.app_token = Some("xapp-1-socket".into());
         let read = read_back(&settings);
         assert_eq!(format!("{read:?}"), format!("{settings:?}"));
         assert_eq!(secrets(&read), secrets(&settings));
+    }
+
+    #[test]
+    fn teams_beside_slack_and_teams_alone_read_back_unchanged() {
+        let coupa =
+            CoupaSettings::new(Url::parse("https://acme.coupahost.com").unwrap(), "id", "s");
+        let mut teams = TeamsSettings::new(
+            "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b",
+            "teams-password",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        );
+        teams.login_url = Url::parse("http://127.0.0.1:4002/").unwrap();
+        teams.service_url = Url::parse("http://127.0.0.1:4003/teams/").unwrap();
+        let both = Settings::new(SlackSettings::new("xoxb-sandbox", "signing"), coupa.clone())
+            .with_teams(teams.clone());
+        let alone = Settings::for_teams(teams, coupa);
+        for settings in [both, alone] {
+            let read = read_back(&settings);
+            assert_eq!(format!("{read:?}"), format!("{settings:?}"));
+            assert_eq!(secrets(&read), secrets(&settings));
+        }
     }
 }

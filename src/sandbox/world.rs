@@ -64,6 +64,10 @@ pub enum WorldError {
     /// The Slack client could not be built.
     #[error("cannot set up the Slack client: {0}")]
     Chat(#[from] ChatError),
+    /// The world's settings were changed to leave Slack out, and the world's engine talks to
+    /// its fake Slack.
+    #[error("the world's settings have no Slack, and its engine talks to the fake Slack")]
+    NoSlack,
     /// The app could not start.
     #[error(transparent)]
     App(#[from] AppError),
@@ -285,7 +289,10 @@ impl World {
 
     /// The signing secret of this world's Slack app.
     pub fn signing_secret(&self) -> Option<&SecretString> {
-        self.settings.slack.signing_secret.as_ref()
+        self.settings
+            .slack
+            .as_ref()
+            .and_then(|slack| slack.signing_secret.as_ref())
     }
 
     /// A load for measurements: `approvers` numbered approvers
@@ -335,7 +342,10 @@ impl World {
     pub fn engine_with(&self, coupa: CoupaClient) -> Result<Engine, WorldError> {
         let chat: Arc<dyn ChatPort> = match &self.chat {
             Some(chat) => chat.clone(),
-            None => Arc::new(SlackChat::new(&self.settings.slack)?),
+            None => {
+                let slack = self.settings.slack.as_ref().ok_or(WorldError::NoSlack)?;
+                Arc::new(SlackChat::new(slack)?)
+            }
         };
         Ok(Engine::new(
             self.store.clone(),
@@ -364,7 +374,7 @@ mod tests {
     async fn a_worlds_engine_delivers_a_card_to_its_fake_slack() {
         let world = World::builder().build().await.unwrap();
         assert_eq!(
-            world.settings.slack.api_url.as_str(),
+            world.settings.slack.as_ref().unwrap().api_url.as_str(),
             format!("{}/api", world.slack_url())
         );
         let requester = world

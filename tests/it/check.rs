@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coupa_approvals::check::{self, Report, Targets};
-use coupa_approvals::config::Settings;
+use coupa_approvals::config::{ChatPlatform, Settings, TeamsSettings};
 use coupa_approvals::coupa::CoupaClient;
 use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, StepApprover};
 use coupa_approvals::sandbox::slack::FakeSlack;
@@ -62,7 +62,7 @@ impl Installation {
         let targets = Targets {
             store,
             coupa,
-            chat: self.chat.clone(),
+            chat: Some(self.chat.clone()),
             required_bot_scopes: SCOPES,
         };
         check::run(&self.settings, &targets).await
@@ -79,6 +79,38 @@ fn line<'a>(report: &'a Report, check: &str) -> &'a check::CheckLine {
         .iter()
         .find(|l| l.check == check)
         .unwrap_or_else(|| panic!("no {check} line in\n{}", report.to_text()))
+}
+
+#[tokio::test]
+async fn without_slack_the_slack_and_identity_checks_give_way_to_one_line() {
+    let mut installation = Installation::new().await;
+    installation.settings.slack = None;
+    installation.settings.chat_platforms = vec![ChatPlatform::Teams];
+    installation.settings.teams = Some(TeamsSettings::new(
+        "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b",
+        "secret",
+        "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    ));
+    let coupa = CoupaClient::builder(&installation.settings.coupa)
+        .build()
+        .unwrap();
+    let targets = Targets {
+        store: Arc::new(MemoryStore::new()),
+        coupa,
+        chat: None,
+        required_bot_scopes: SCOPES,
+    };
+    let report = check::run(&installation.settings, &targets).await;
+    assert!(report.ok, "{}", report.to_text());
+    let text = report.to_text();
+    assert!(text.contains("✓ slack: not configured\n"), "{text}");
+    assert!(text.contains("✓ coupa requisitions:"), "{text}");
+    for skipped in ["slack auth", "slack scopes", "identity"] {
+        assert!(
+            !text.contains(&format!("{skipped}:")),
+            "{skipped} in\n{text}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -111,7 +111,11 @@ async fn a_slash_command_from_another_workspace_is_told_so_and_lists_nothing() {
 #[tokio::test]
 async fn with_an_app_id_set_a_request_naming_another_app_is_refused() {
     let app = TestApp::spawn_with(Arc::new(MemoryStore::new()), |settings| {
-        settings.slack.app_id = Some("A0DEMO".into());
+        settings
+            .slack
+            .as_mut()
+            .expect("the world serves Slack")
+            .app_id = Some("A0DEMO".into());
     })
     .await;
     app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);

@@ -15,7 +15,14 @@ use slack_morphism::prelude::*;
 use support::e2e::{TestApp, block_actions, eventually, message_event, view_submission};
 
 fn context(app: &TestApp) -> SlackContext {
-    let client = web_client(&app.world.settings.slack.api_url).unwrap();
+    let api_url = &app
+        .world
+        .settings
+        .slack
+        .as_ref()
+        .expect("the world serves Slack")
+        .api_url;
+    let client = web_client(api_url).unwrap();
     SlackContext {
         engine: app.engine.clone(),
         slack: SlackChat::with_client(client, &app.world.slack.bot_token()),
@@ -25,10 +32,7 @@ fn context(app: &TestApp) -> SlackContext {
         clicks: ClickGate::default(),
         tasks: tokio_util::task::TaskTracker::new(),
         installation: InstallationCheck::new(
-            SlackChat::with_client(
-                web_client(&app.world.settings.slack.api_url).unwrap(),
-                &app.world.slack.bot_token(),
-            ),
+            SlackChat::with_client(web_client(api_url).unwrap(), &app.world.slack.bot_token()),
             None,
         ),
     }

@@ -32,8 +32,8 @@ impl RunningApp {
         // Without a signing secret (Socket Mode) nothing verifies the signature; any key signs.
         let secret = settings
             .slack
-            .signing_secret
-            .clone()
+            .as_ref()
+            .and_then(|slack| slack.signing_secret.clone())
             .unwrap_or_else(|| SecretString::from(String::new()));
         let app = App::build_with_store(settings, store).await?;
         let addr = app.local_addr();

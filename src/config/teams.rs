@@ -1,0 +1,216 @@
+//! Microsoft Teams' settings: the bot's Azure identity (app id, client secret, tenant) and the
+//! Microsoft endpoints it talks to. Teams is on when any of its three credentials is set; then
+//! all three are required, so a half-finished set-up is reported rather than silently ignored.
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::platforms::Section;
+use super::reader::Reader;
+use crate::teams::auth::BOT_FRAMEWORK_METADATA_URL;
+use crate::teams::connector_token::AZURE_AD_AUTHORITY;
+
+/// Where the Bot Framework publishes its token-signing keys when `TEAMS_OPENID_METADATA_URL` is
+/// not set.
+pub const DEFAULT_TEAMS_OPENID_METADATA_URL: &str = BOT_FRAMEWORK_METADATA_URL;
+/// The Azure AD authority that issues the bot's own token when `TEAMS_LOGIN_URL` is not set.
+pub const DEFAULT_TEAMS_LOGIN_URL: &str = AZURE_AD_AUTHORITY;
+/// The Bot Connector service used before a user's own service URL is known, when
+/// `TEAMS_SERVICE_URL` is not set.
+pub const DEFAULT_TEAMS_SERVICE_URL: &str = "https://smba.trafficmanager.net/teams/";
+
+/// The variables that turn Teams on; each one is then required.
+const TEAMS_CREDENTIALS: &[&str] = &[
+    "MICROSOFT_APP_ID",
+    "MICROSOFT_APP_PASSWORD",
+    "MICROSOFT_APP_TENANT_ID",
+];
+
+/// Microsoft Teams settings.
+#[derive(Debug, Clone)]
+pub struct TeamsSettings {
+    /// `MICROSOFT_APP_ID`: the bot's Microsoft App ID, a GUID in lower case (as Microsoft's
+    /// tokens spell it in their audience).
+    pub app_id: String,
+    /// `MICROSOFT_APP_PASSWORD`: the client secret of the bot's app registration.
+    pub app_password: SecretString,
+    /// `MICROSOFT_APP_TENANT_ID`: the Directory (tenant) ID of the app registration, a GUID in
+    /// lower case.
+    pub tenant_id: String,
+    /// `TEAMS_OPENID_METADATA_URL`: where the keys that sign Teams' requests are published.
+    pub openid_metadata_url: Url,
+    /// `TEAMS_LOGIN_URL`: the Azure AD authority that issues the bot's Bot Connector token.
+    pub login_url: Url,
+    /// `TEAMS_SERVICE_URL`: the Bot Connector service used until a user's own is known.
+    pub service_url: Url,
+}
+
+impl TeamsSettings {
+    /// The bot `app_id` of tenant `tenant_id` with client secret `app_password`, against
+    /// Microsoft's public endpoints ([`DEFAULT_TEAMS_OPENID_METADATA_URL`],
+    /// [`DEFAULT_TEAMS_LOGIN_URL`], [`DEFAULT_TEAMS_SERVICE_URL`]). Nothing here validates (that
+    /// is the environment reader's job).
+    pub fn new(
+        app_id: impl Into<String>,
+        app_password: impl Into<SecretString>,
+        tenant_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            app_id: app_id.into(),
+            app_password: app_password.into(),
+            tenant_id: tenant_id.into(),
+            openid_metadata_url: constant_url(DEFAULT_TEAMS_OPENID_METADATA_URL),
+            login_url: constant_url(DEFAULT_TEAMS_LOGIN_URL),
+            service_url: constant_url(DEFAULT_TEAMS_SERVICE_URL),
+        }
+    }
+}
+
+/// Reads Teams' variables: absent when none of its credentials is set.
+pub(super) fn read(r: &mut Reader<'_>) -> Section<TeamsSettings> {
+    if TEAMS_CREDENTIALS
+        .iter()
+        .all(|variable| r.get(variable).is_none())
+    {
+        return Section::Absent;
+    }
+    let problems_before = r.problems.len();
+    let app_id = r.required(
+        "MICROSOFT_APP_ID",
+        "the Microsoft App ID (a GUID) from the Azure Bot resource's Configuration page",
+    );
+    let app_id = guid(
+        r,
+        "MICROSOFT_APP_ID",
+        app_id,
+        "the Microsoft App ID from the Azure Bot resource's Configuration page (the same as the Application (client) ID on the app registration's Overview)",
+    );
+    let app_password = r
+        .required(
+            "MICROSOFT_APP_PASSWORD",
+            "the Value (not the Secret ID) of a client secret from the app registration's Certificates & secrets page",
+        )
+        .map(SecretString::from);
+    let tenant_id = r.required(
+        "MICROSOFT_APP_TENANT_ID",
+        "the Directory (tenant) ID (a GUID) from the app registration's Overview page",
+    );
+    let tenant_id = guid(
+        r,
+        "MICROSOFT_APP_TENANT_ID",
+        tenant_id,
+        "the Directory (tenant) ID from the app registration's Overview page",
+    );
+    let url = |r: &mut Reader<'_>, variable: &'static str, default: &str| {
+        let value = r.get(variable).or_else(|| Some(default.to_owned()));
+        r.url(variable, value, default)
+    };
+    let openid_metadata_url = url(
+        r,
+        "TEAMS_OPENID_METADATA_URL",
+        DEFAULT_TEAMS_OPENID_METADATA_URL,
+    );
+    let login_url = url(r, "TEAMS_LOGIN_URL", DEFAULT_TEAMS_LOGIN_URL);
+    let service_url = url(r, "TEAMS_SERVICE_URL", DEFAULT_TEAMS_SERVICE_URL);
+    match (
+        app_id,
+        app_password,
+        tenant_id,
+        openid_metadata_url,
+        login_url,
+        service_url,
+    ) {
+        (
+            Some(app_id),
+            Some(app_password),
+            Some(tenant_id),
+            Some(openid_metadata_url),
+            Some(login_url),
+            Some(service_url),
+        ) if r.problems.len() == problems_before => Section::Ready(TeamsSettings {
+            app_id,
+            app_password,
+            tenant_id,
+            openid_metadata_url,
+            login_url,
+            service_url,
+        }),
+        _ => Section::Broken,
+    }
+}
+
+/// `value` as a GUID in lower case, or a problem saying where to find the right one. The value
+/// is not echoed: a secret pasted into the wrong variable must not reach the logs.
+fn guid(
+    r: &mut Reader<'_>,
+    variable: &'static str,
+    value: Option<String>,
+    where_to_find: &str,
+) -> Option<String> {
+    let value = value?;
+    if is_guid(&value) {
+        // Azure AD spells GUIDs in lower case in its tokens, and the audience check compares
+        // them exactly.
+        Some(value.to_ascii_lowercase())
+    } else {
+        r.problem(
+            variable,
+            format!(
+                "must be a GUID like `00000000-0000-0000-0000-000000000000`: {where_to_find}; the value given is not one"
+            ),
+        );
+        None
+    }
+}
+
+/// Whether `value` is a GUID in its usual 8-4-4-4-12 hexadecimal form.
+fn is_guid(value: &str) -> bool {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == GROUPS.len()
+        && groups
+            .iter()
+            .zip(GROUPS)
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn constant_url(url: &str) -> Url {
+    // Constants of this file, not input: a unit test shows that they parse.
+    Url::parse(url).expect("a default Teams URL is a URL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_urls_parse() {
+        let teams = TeamsSettings::new("id", "secret", "tenant");
+        assert_eq!(
+            teams.openid_metadata_url.as_str(),
+            DEFAULT_TEAMS_OPENID_METADATA_URL
+        );
+        assert_eq!(
+            teams.login_url.as_str(),
+            "https://login.microsoftonline.com/"
+        );
+        assert_eq!(teams.service_url.as_str(), DEFAULT_TEAMS_SERVICE_URL);
+    }
+
+    #[test]
+    fn only_the_hyphenated_guid_form_is_a_guid() {
+        assert!(is_guid("0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b"));
+        assert!(is_guid("0B5E2C4A-9D1F-4E37-8A6B-2F0C1D3E4A5B"));
+        for not in [
+            "",
+            "0b5e2c4a9d1f4e378a6b2f0c1d3e4a5b",
+            "{0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b}",
+            "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5",
+            "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5bb",
+            "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5g",
+            "contoso.onmicrosoft.com",
+        ] {
+            assert!(!is_guid(not), "{not:?}");
+        }
+    }
+}
