@@ -6,7 +6,8 @@
 #![no_main]
 
 use coupa_approvals::slack::handlers::{self, Ack};
-use coupa_approvals::slack::{intents, requests};
+use coupa_approvals::chat::intents;
+use coupa_approvals::slack::requests;
 use libfuzzer_sys::fuzz_target;
 use slack_morphism::prelude::SlackPushEvent;
 

@@ -1,6 +1,6 @@
-//! Money, quantities and times as every chat platform writes them (`USD 7,420.50`, `12`,
-//! `2026-11-20 17:20 UTC`), so a card says the same figures in Slack and in Teams. Plain text with
-//! no markup: each adapter escapes for its own format. Pure.
+//! Money, quantities, times and ages as every chat platform writes them (`USD 7,420.50`, `12`,
+//! `2026-11-20 17:20 UTC`, `3 days ago`), so a card says the same figures in Slack and in Teams.
+//! Plain text with no markup: each adapter escapes for its own format. Pure.
 
 use jiff::Timestamp;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -65,6 +65,19 @@ pub fn utc(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// How long before `now` `then` was, in its largest whole unit: `just now`, `1 minute ago`,
+/// `5 hours ago`, `3 days ago`. A `then` after `now` (clocks that disagree) is `just now`.
+pub fn age(then: Timestamp, now: Timestamp) -> String {
+    let (count, unit) = match now.as_second().saturating_sub(then.as_second()) {
+        seconds if seconds < 60 => return "just now".to_owned(),
+        seconds if seconds < 3_600 => (seconds / 60, "minute"),
+        seconds if seconds < 86_400 => (seconds / 3_600, "hour"),
+        seconds => (seconds / 86_400, "day"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural} ago")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +109,30 @@ mod tests {
             money(&Money::new(Decimal::MIN, "USD")),
             "USD -79,228,162,514,264,337,593,543,950,335.00"
         );
+    }
+
+    #[test]
+    fn an_age_is_said_in_its_largest_whole_unit() {
+        let now = Timestamp::from_second(1_763_659_240).unwrap();
+        let ago = |seconds: i64| {
+            age(
+                Timestamp::from_second(1_763_659_240 - seconds).unwrap(),
+                now,
+            )
+        };
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(59), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(40 * 60), "40 minutes ago");
+        assert_eq!(ago(3_600), "1 hour ago");
+        assert_eq!(ago(29 * 3_600), "1 day ago");
+        assert_eq!(ago(3 * 86_400 + 5), "3 days ago");
+        assert_eq!(ago(-120), "just now", "a time in the future");
+    }
+
+    #[test]
+    fn the_most_distant_times_have_an_age_without_panicking() {
+        assert!(age(Timestamp::MIN, Timestamp::MAX).ends_with("days ago"));
+        assert_eq!(age(Timestamp::MAX, Timestamp::MIN), "just now");
     }
 }

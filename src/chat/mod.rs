@@ -9,9 +9,12 @@
 //! - [`format`](mod@format): money, quantities and times written the same on every platform.
 //! - [`replies`]: what a person is told about their decision, in each platform's voice.
 //! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
+//! - [`intents`]: what a message asks for ("what's pending", help), read alike from Slack and
+//!   Teams text (pure).
 
 pub mod card;
 pub mod format;
+pub mod intents;
 pub mod platforms;
 pub mod port;
 pub mod replies;

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-pub use crate::chat::format::{amount, minor_units, money, quantity, utc};
+pub use crate::chat::format::{age, amount, minor_units, money, quantity, utc};
 
 /// Slack's date token: each reader sees the time in their own time zone; the fallback is UTC.
 pub fn slack_date(at: Timestamp) -> String {
@@ -12,19 +12,6 @@ pub fn slack_date(at: Timestamp) -> String {
         at.as_second(),
         utc(at)
     )
-}
-
-/// How long before `now` `then` was, in its largest whole unit: `just now`, `1 minute ago`,
-/// `5 hours ago`, `3 days ago`. A `then` after `now` (clocks that disagree) is `just now`.
-pub fn age(then: Timestamp, now: Timestamp) -> String {
-    let (count, unit) = match now.as_second().saturating_sub(then.as_second()) {
-        seconds if seconds < 60 => return "just now".to_owned(),
-        seconds if seconds < 3_600 => (seconds / 60, "minute"),
-        seconds if seconds < 86_400 => (seconds / 3_600, "hour"),
-        seconds => (seconds / 86_400, "day"),
-    };
-    let plural = if count == 1 { "" } else { "s" };
-    format!("{count} {unit}{plural} ago")
 }
 
 /// Escapes the three characters Slack's mrkdwn treats as control characters.
@@ -68,31 +55,6 @@ mod tests {
             escape("<@U1> & <!channel>"),
             "&lt;@U1&gt; &amp; &lt;!channel&gt;"
         );
-    }
-
-    #[test]
-    fn an_age_is_said_in_its_largest_whole_unit() {
-        let now = Timestamp::from_second(1_763_659_240).unwrap();
-        let ago = |seconds: i64| {
-            age(
-                Timestamp::from_second(1_763_659_240 - seconds).unwrap(),
-                now,
-            )
-        };
-        assert_eq!(ago(0), "just now");
-        assert_eq!(ago(59), "just now");
-        assert_eq!(ago(60), "1 minute ago");
-        assert_eq!(ago(40 * 60), "40 minutes ago");
-        assert_eq!(ago(3_600), "1 hour ago");
-        assert_eq!(ago(29 * 3_600), "1 day ago");
-        assert_eq!(ago(3 * 86_400 + 5), "3 days ago");
-        assert_eq!(ago(-120), "just now", "a time in the future");
-    }
-
-    #[test]
-    fn the_most_distant_times_have_an_age_without_panicking() {
-        assert!(age(Timestamp::MIN, Timestamp::MAX).ends_with("days ago"));
-        assert_eq!(age(Timestamp::MAX, Timestamp::MIN), "just now");
     }
 
     #[test]

@@ -28,11 +28,11 @@ use super::blocks::{self, ListOptions, Rendered};
 use super::channel::ChannelId;
 use super::client::SlackChat;
 use super::installation::{Admission, InstallationCheck, Origin};
-use super::intents::{self, Intent};
 use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, REASON_BLOCK, REASON_INPUT,
 };
 use super::wording;
+use crate::chat::intents::{self, Intent};
 
 /// How long a Deny click waits for the store to say whether the approval is already decided
 /// before the reason form opens anyway (Slack's trigger id lives 3 s).

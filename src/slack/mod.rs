@@ -11,9 +11,9 @@
 //!   error page), described without quoting it; [`capped`]: the cap on the size of each answer
 //!   read from Slack.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
-//! - [`intents`]: what a message asks for (pure); [`payload`]: what a button carries (pure);
-//!   [`found`]: the bot's own waiting cards recognised among a conversation's messages (pure);
-//!   [`channel`]: Slack's conversation ids.
+//! - [`payload`]: what a button carries (pure); [`found`]: the bot's own waiting cards
+//!   recognised among a conversation's messages (pure); [`channel`]: Slack's conversation ids.
+//!   What a message asks for is read by [`crate::chat::intents`], shared with Teams.
 //! - [`requests`]: Slack's request bodies read into typed events (pure), for the routes.
 //! - [`wording`]: every sentence the bot says to people in Slack, including what came of their
 //!   decisions (the engine reports typed outcomes).
@@ -26,7 +26,6 @@ pub mod format;
 pub mod found;
 pub mod handlers;
 pub mod installation;
-pub mod intents;
 pub(crate) mod not_json;
 mod pacing;
 pub mod payload;

@@ -1,5 +1,6 @@
 //! Approval cards as Adaptive Cards (schema 1.5) for Microsoft Teams, from the same neutral card
-//! view model Slack renders ([`crate::chat::card`]). Pure.
+//! view model Slack renders ([`crate::chat::card`]); and the other cards the bot sends: the
+//! "what's pending" list ([`list`]), notices and help ([`mod@notice`]). Pure.
 //!
 //! A pending card shows the requisition (title, requester, total, need-by, department, step,
 //! justification, the first lines and how many more) with **Approve**, **Deny** and **View in
@@ -29,13 +30,18 @@ use crate::domain::{ChatUserId, Line, MAX_REASON_CHARS};
 use super::wording;
 
 mod action;
+pub mod list;
 mod markdown;
+pub mod notice;
 
 pub use action::{
-    APPROVE, ActionData, DENY, REASON_INPUT, REFRESH, ReasonProblem, validate_reason,
+    APPROVE, ActionData, DENY, REASON_INPUT, REFRESH, ReasonProblem, reason_input_for,
+    validate_reason,
 };
+pub use list::{ListOptions, pending, pending_list};
 use markdown::cut;
 pub use markdown::escape;
+pub use notice::{help, notice};
 
 /// The Adaptive Card schema version the cards declare (the highest Teams renders).
 pub const VERSION: &str = "1.5";
@@ -342,46 +348,19 @@ fn pending_actions(
     body: &mut Vec<Value>,
     link: Value,
 ) -> Vec<Value> {
-    let approve = if card.confirm_approve {
-        json!({
-            "type": "Action.ShowCard",
-            "title": "Approve",
-            "card": {
-                "type": "AdaptiveCard",
-                "body": [text(&wording::confirm_approve(&escape(title), &escape(&cut(total, budget.field))))],
-                "actions": [execute(card, APPROVE, "Confirm", "positive")],
-            },
-        })
-    } else {
-        execute(card, APPROVE, "Approve", "positive")
+    let decisions = Decisions {
+        approve: ActionData::of(card, APPROVE),
+        deny: ActionData::of(card, DENY),
+        title,
+        total: &cut(total, budget.field),
+        confirm: card.confirm_approve,
+        reason_input: REASON_INPUT.to_owned(),
+        submit_only: false,
     };
-    let mut form = vec![text(&wording::denying(&escape(title)))];
-    if let Some(problem) = problem {
-        form.push(json!({
-            "type": "TextBlock", "text": escape(&problem.message()), "color": "attention", "wrap": true,
-        }));
-    }
-    form.push(json!({
-        "type": "Input.Text",
-        "id": REASON_INPUT,
-        "label": "Reason",
-        "isMultiline": true,
-        "isRequired": true,
-        "maxLength": MAX_REASON_CHARS,
-        "placeholder": wording::REASON_PLACEHOLDER,
-        "errorMessage": shared::REASON_MISSING,
-    }));
-    let deny = execute(card, DENY, "Deny", "destructive");
+    let approve = approve_action(&decisions);
+    let (form, deny) = deny_form(&decisions, problem);
     match problem {
-        None => vec![
-            approve,
-            json!({
-                "type": "Action.ShowCard",
-                "title": "Deny",
-                "card": { "type": "AdaptiveCard", "body": form, "actions": [deny] },
-            }),
-            link,
-        ],
+        None => vec![approve, deny_action(form, deny), link],
         Some(_) => {
             body.push(json!({
                 "type": "Container",
@@ -394,17 +373,100 @@ fn pending_actions(
     }
 }
 
-/// An `Action.Execute` with `verb`, falling back to an `Action.Submit` carrying the same data.
-fn execute(card: &Card, verb: &str, title: &str, style: &str) -> Value {
-    let data = ActionData::of(card, verb).to_value();
+/// What Approve and Deny act on and show: an approval's own card, or one item of a list.
+struct Decisions<'a> {
+    /// What Approve (or Confirm) carries.
+    approve: ActionData,
+    /// What Deny carries.
+    deny: ActionData,
+    /// The requisition's title, plain and already cut (escaped here).
+    title: &'a str,
+    /// Its total, written and already cut (escaped here).
+    total: &'a str,
+    /// Whether Approve asks for confirmation first.
+    confirm: bool,
+    /// The id of the deny form's reason field.
+    reason_input: String,
+    /// Whether the actions are plain `Action.Submit`s rather than `Action.Execute`s with an
+    /// `Action.Submit` fallback (half the size, for a list: see [`list`]).
+    submit_only: bool,
+}
+
+impl Decisions<'_> {
+    /// The action that sends `data`.
+    fn action(&self, data: &ActionData, title: &str, style: &str) -> Value {
+        if self.submit_only {
+            submit(data, title, style)
+        } else {
+            execute(data, title, style)
+        }
+    }
+}
+
+/// Approve, or the form behind it that says what is approved and for how much, with Confirm.
+fn approve_action(decisions: &Decisions<'_>) -> Value {
+    if decisions.confirm {
+        json!({
+            "type": "Action.ShowCard",
+            "title": "Approve",
+            "card": {
+                "type": "AdaptiveCard",
+                "body": [text(&wording::confirm_approve(&escape(decisions.title), &escape(decisions.total)))],
+                "actions": [decisions.action(&decisions.approve, "Confirm", "positive")],
+            },
+        })
+    } else {
+        decisions.action(&decisions.approve, "Approve", "positive")
+    }
+}
+
+/// The deny form's elements (with `problem` shown in it) and its Deny action.
+fn deny_form(decisions: &Decisions<'_>, problem: Option<ReasonProblem>) -> (Vec<Value>, Value) {
+    let mut form = vec![text(&wording::denying(&escape(decisions.title)))];
+    if let Some(problem) = problem {
+        form.push(json!({
+            "type": "TextBlock", "text": escape(&problem.message()), "color": "attention", "wrap": true,
+        }));
+    }
+    form.push(json!({
+        "type": "Input.Text",
+        "id": decisions.reason_input,
+        "label": "Reason",
+        "isMultiline": true,
+        "isRequired": true,
+        "maxLength": MAX_REASON_CHARS,
+        "placeholder": wording::REASON_PLACEHOLDER,
+        "errorMessage": shared::REASON_MISSING,
+    }));
+    (
+        form,
+        decisions.action(&decisions.deny, "Deny", "destructive"),
+    )
+}
+
+/// Deny: the reason form, shown when Deny is clicked.
+fn deny_action(form: Vec<Value>, deny: Value) -> Value {
     json!({
-        "type": "Action.Execute",
-        "verb": verb,
-        "title": title,
-        "style": style,
-        "data": data,
-        "fallback": { "type": "Action.Submit", "title": title, "style": style, "data": data },
+        "type": "Action.ShowCard",
+        "title": "Deny",
+        "card": { "type": "AdaptiveCard", "body": form, "actions": [deny] },
     })
+}
+
+/// An `Action.Execute` carrying `data` (its verb included), falling back to an `Action.Submit`
+/// carrying the same data.
+fn execute(data: &ActionData, title: &str, style: &str) -> Value {
+    let mut action = submit(data, title, style);
+    let fallback = action.clone();
+    action["type"] = json!("Action.Execute");
+    action["verb"] = json!(data.verb);
+    action["fallback"] = fallback;
+    action
+}
+
+/// An `Action.Submit` carrying `data` (its verb included): it reaches the bot as a message.
+fn submit(data: &ActionData, title: &str, style: &str) -> Value {
+    json!({ "type": "Action.Submit", "title": title, "style": style, "data": data.to_value() })
 }
 
 /// The refresh that makes each recipient's client ask the bot for the current card. Only a

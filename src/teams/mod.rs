@@ -1,7 +1,10 @@
 //! Microsoft Teams: the adapter being built beside [`crate::slack`], on the same engine and card
-//! view model. Nothing here is wired to a route, a chat port or the engine yet, so nothing is
-//! reachable from a running bot.
+//! view model. Its route is not yet served by the app, nor is it a chat port of the engine, so
+//! nothing here is reachable from a running bot.
 //!
+//! - [`routes`]: `POST /api/messages`, where every activity arrives: size-capped, verified before
+//!   anything but its `serviceUrl` and `channelId` is read, then read and handed to an
+//!   [`routes::ActivityHandler`], whose reply is the answer.
 //! - [`auth`]: the check every activity from the Bot Framework must pass before anything else is
 //!   done with it (the `Authorization: Bearer <JWT>` verified against Microsoft's published
 //!   signing keys, which are cached and re-read).
@@ -9,14 +12,21 @@
 //!   1:1 conversation, post, replace and delete a card, read a member), with the bot's token sent
 //!   only to trusted service URLs, Microsoft's rate limits kept by waiting, 429 and transient
 //!   failures retried, and refusals typed with the connector's own code.
+//! - [`activity`]: the parts of an activity the bot uses (pure).
+//! - [`invoke`]: a click on a card read from an `Action.Execute` invoke or its `Action.Submit`
+//!   fallback, the answers to an invoke, and the activities the bot sends (pure).
 //! - [`connector_token`]: the bot's own Azure AD token for calls to the Bot Connector (client
 //!   credentials for the bot's tenant, cached, renewed early and after a rejection, one request at
 //!   a time), with errors that name the setting to fix.
-//! - [`card`]: approval cards as Adaptive Cards (schema 1.5), pure; the sentences on them in
-//!   [`wording`].
+//! - [`card`]: approval cards, the "what's pending" list, notices and help as Adaptive Cards
+//!   (schema 1.5), pure; their sentences in [`wording`]. What a message asks for is read by
+//!   [`crate::chat::intents`], as for Slack.
 
+pub mod activity;
 pub mod auth;
 pub mod card;
 pub mod connector;
 pub mod connector_token;
+pub mod invoke;
+pub mod routes;
 pub mod wording;

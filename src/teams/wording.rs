@@ -1,7 +1,9 @@
-//! What the bot says on its cards in Microsoft Teams: the status line of a card that is no longer
-//! waiting, the confirm and deny forms, and the reason form's errors. Sentences Slack says alike
-//! come from [`crate::chat::wording`]. Every piece of Coupa text passed in here is already escaped
-//! for Adaptive Card Markdown (see [`super::card`]); the `**` around it is ours.
+//! What the bot says in Microsoft Teams: the status line of a card that is no longer waiting, the
+//! confirm and deny forms, the reason form's errors, the "what's pending" list, why a list cannot
+//! be shown, and help. Sentences Slack says alike come from [`crate::chat::wording`]. Every piece
+//! of Coupa text passed to a function returning Markdown is already escaped for Adaptive Card
+//! Markdown (see [`super::card`]); the `**` around it is ours. The notices (the constants and
+//! [`no_coupa_user`]) are plain text, escaped where a card shows them.
 
 use crate::chat::wording as shared;
 use crate::domain::Decision;
@@ -79,6 +81,79 @@ pub fn approval_needed(title: &str, total: &str, requester: &str) -> String {
     format!("Approval needed: {title} — {total} from {requester}")
 }
 
+/// The heading of the "what's pending" list.
+pub fn list_heading(count: usize) -> String {
+    match count {
+        0 => "Nothing is waiting for your approval. 🎉".to_owned(),
+        1 => "**1 requisition** is waiting for your approval:".to_owned(),
+        n => format!("**{n} requisitions** are waiting for your approval, oldest first:"),
+    }
+}
+
+/// What a notification says for the "what's pending" list (plain text).
+pub fn list_summary(count: usize) -> String {
+    match count {
+        0 => "Nothing is waiting for your approval.".to_owned(),
+        1 => "1 requisition is waiting for your approval".to_owned(),
+        n => format!("{n} requisitions are waiting for your approval"),
+    }
+}
+
+/// The warning above a list read earlier, while Coupa cannot be reached: how old it is
+/// (`12 minutes ago`) and when it was read (a date every reader sees in their time zone).
+pub fn stale_list(age: &str, at: &str) -> String {
+    format!(
+        "⚠️ Coupa can't be reached right now. This list was read {age} ({at}), so you can't approve or deny from it; ask again later for the current one."
+    )
+}
+
+/// One item of the list under its title: `USD 7,420.50 · from Jane Doe · submitted 3 days ago ·
+/// #4812` (the requester and age when known).
+pub fn list_item(total: &str, requester: Option<&str>, age: Option<&str>, id: &str) -> String {
+    let mut parts = vec![total.to_owned()];
+    parts.extend(requester.map(|r| format!("from {r}")));
+    parts.extend(age.map(|a| format!("submitted {a}")));
+    parts.push(format!("#{id}"));
+    parts.join(" · ")
+}
+
+/// The line under a list that shows only some of what is waiting.
+pub fn more_in_coupa(count: usize) -> String {
+    format!("…and {count} more in Coupa.")
+}
+
+/// The link under a list that shows only some of what is waiting.
+pub const SEE_ALL_IN_COUPA: &str = "See them all in Coupa";
+
+/// "What's pending" when Coupa cannot be reached and no earlier list is known.
+pub const PENDING_UNAVAILABLE: &str = "Coupa can't be reached right now and I have no earlier list for you. Please try again in a minute.";
+
+/// "What's pending" when too many lists are being read from Coupa at once.
+pub const PENDING_BUSY: &str =
+    "Coupa is busy right now, so I couldn't read your list. Please ask again in a moment.";
+
+/// "What's pending" when Teams gives no email address for the asker.
+pub const NO_EMAIL: &str = "Teams shows me no email address for you, so I can't find you in Coupa. Ask your Microsoft 365 admin to check the email on your account.";
+
+/// "What's pending" when no Coupa user has the asker's email.
+pub fn no_coupa_user(email: &str) -> String {
+    format!(
+        "No Coupa user has the email {email}. Ask your Coupa admin to use the same email in Coupa as in Teams."
+    )
+}
+
+/// The help card's heading.
+pub const HELP_TITLE: &str = "Coupa approvals in Teams";
+
+/// The help card: what the bot does, what to ask, where its cards come from (Markdown, one
+/// paragraph each).
+pub const HELP: &[&str] = &[
+    "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve or deny it right there, and Coupa records the decision with your name.",
+    "• **what's pending**: list everything waiting for you, oldest first",
+    "• **help**: this message",
+    "The cards come from Coupa, which I check regularly. When an approval is decided anywhere else (in Coupa, by email, by another approver), its card changes to say so.",
+];
+
 /// Adaptive Card Markdown's bold, for the shared wording's emphasis.
 fn strong(text: &str) -> String {
     format!("**{text}**")
@@ -101,6 +176,27 @@ fn past_tense(decision: Decision) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_list_counts_in_the_singular_and_plural() {
+        assert_eq!(list_heading(0), "Nothing is waiting for your approval. 🎉");
+        assert_eq!(
+            list_heading(1),
+            "**1 requisition** is waiting for your approval:"
+        );
+        assert_eq!(
+            list_heading(3),
+            "**3 requisitions** are waiting for your approval, oldest first:"
+        );
+        assert_eq!(
+            list_summary(1),
+            "1 requisition is waiting for your approval"
+        );
+        assert_eq!(
+            list_item("USD 5.00", None, Some("just now"), "7"),
+            "USD 5.00 · submitted just now · #7"
+        );
+    }
 
     #[test]
     fn a_decided_status_says_what_who_where_and_when() {

@@ -1,6 +1,7 @@
-//! The Microsoft Teams card: valid against the Adaptive Cards 1.5 schema (vendored in
+//! The Microsoft Teams cards: valid against the Adaptive Cards 1.5 schema (vendored in
 //! `tests/fixtures/adaptive-cards-schema/`, checked offline) and within Teams' card size limit
-//! whatever Coupa sends, in every state and form; and the JSON of representative cards, held in
+//! whatever Coupa sends, the approval card in every state and form, the "what's pending" list
+//! (live and stale), notices and help; and the JSON of representative cards, held in
 //! `tests/snapshots/teams/`.
 
 use crate::support;
@@ -8,13 +9,15 @@ use crate::support;
 use std::sync::OnceLock;
 
 use coupa_approvals::chat::card::{Card, CardState};
-use coupa_approvals::domain::{ChatUserId, Decision};
-use coupa_approvals::teams::card::{self, MAX_CARD_BYTES, ReasonProblem};
+use coupa_approvals::domain::records::{PendingItem, PendingSnapshot};
+use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
+use coupa_approvals::engine::pending::{PendingAnswer, SHOWN_ITEMS};
+use coupa_approvals::teams::card::{self, ListOptions, MAX_CARD_BYTES, ReasonProblem};
 use proptest::prelude::*;
 use serde_json::Value;
 
-use support::arbitrary::{arbitrary_card, every_state, text};
-use support::cards::{DECIDED_AT, at};
+use support::arbitrary::{arbitrary_card, every_state, line_text, money, text};
+use support::cards::{DECIDED_AT, ISSUED_AT, at, dec};
 use support::snapshots::assert_snapshot;
 
 const SCHEMA: &str = concat!(
@@ -81,6 +84,157 @@ proptest! {
             assert_sendable(&pending, &rendered);
         }
     }
+}
+
+/// A list item as Coupa might send it (long, empty, markup, any currency or amount).
+fn arbitrary_item() -> impl Strategy<Value = PendingItem> {
+    (
+        line_text(),
+        money(),
+        proptest::option::of(line_text()),
+        any::<u64>(),
+    )
+        .prop_map(|(title, total, requester, id)| PendingItem {
+            approval: ApprovalId(id),
+            requisition: RequisitionId(id),
+            fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
+            title,
+            total,
+            requester,
+            submitted_at: Some(at(ISSUED_AT - 86_400)),
+        })
+}
+
+/// Valid and within the size limit.
+fn assert_valid_card(rendered: &Value) {
+    let errors = schema_errors(rendered);
+    assert!(errors.is_empty(), "{errors:#?}\n{rendered:#}");
+    let size = card::size(rendered);
+    assert!(size <= MAX_CARD_BYTES, "{size} bytes:\n{rendered}");
+}
+
+/// How many items a list card shows (each has Approve, or only its link when stale) and how many
+/// it says are not shown.
+fn listed_and_more(rendered: &Value) -> (usize, usize) {
+    let json = rendered.to_string();
+    let listed = json.matches("\"title\":\"View in Coupa\"").count();
+    let more = json
+        .split("…and ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (listed, more)
+}
+
+fn list_options(coupa: &url::Url) -> ListOptions<'_> {
+    ListOptions {
+        issued_at: at(ISSUED_AT),
+        confirm_above: Some(dec("5000")),
+        coupa,
+        shown: SHOWN_ITEMS,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn every_pending_list_is_valid_within_the_size_limit_and_counts_what_it_leaves_out(
+        items in proptest::collection::vec(arbitrary_item(), 0..=30),
+        stale in any::<bool>(),
+    ) {
+        let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
+        let snapshot = PendingSnapshot { as_of: at(ISSUED_AT - 600), items };
+        let rendered = card::pending_list(&snapshot, stale, &list_options(&coupa)).card;
+        assert_valid_card(&rendered);
+        let (listed, more) = listed_and_more(&rendered);
+        prop_assert!(listed <= SHOWN_ITEMS);
+        prop_assert_eq!(listed + more, snapshot.items.len());
+        prop_assert_eq!(rendered.to_string().contains("\"Action.Submit\""), !stale && listed > 0);
+    }
+}
+
+/// `n` items as people name them: short titles, a requester, totals either side of the
+/// confirmation amount.
+fn typical_items(n: u64) -> Vec<PendingItem> {
+    let titles = [
+        "Standing desks for the Lisbon office",
+        "External penetration test",
+        "Conference travel: KubeCon EU",
+        "Laptop refresh (design team)",
+    ];
+    (1..=n)
+        .map(|k| PendingItem {
+            approval: ApprovalId(90_200 + k),
+            requisition: RequisitionId(4_800 + k),
+            fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
+            title: titles[(k as usize) % titles.len()].to_owned(),
+            total: coupa_approvals::domain::Money::new(dec("1250.00") * dec(&k.to_string()), "USD"),
+            requester: Some("Marta Alves".into()),
+            submitted_at: Some(at(ISSUED_AT - (k as i64) * 86_400)),
+        })
+        .collect()
+}
+
+#[test]
+fn a_full_list_of_everyday_requisitions_shows_every_one_it_may() {
+    let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
+    let snapshot = PendingSnapshot {
+        as_of: at(ISSUED_AT),
+        items: typical_items(SHOWN_ITEMS as u64 + 2),
+    };
+    let rendered = card::pending_list(&snapshot, false, &list_options(&coupa)).card;
+    assert_valid_card(&rendered);
+    assert_eq!(listed_and_more(&rendered), (SHOWN_ITEMS, 2));
+}
+
+#[test]
+fn a_teams_pending_list_has_the_expected_shape() {
+    let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
+    let snapshot = PendingSnapshot {
+        as_of: at(ISSUED_AT),
+        items: typical_items(5),
+    };
+    let options = ListOptions {
+        shown: 3,
+        ..list_options(&coupa)
+    };
+    let rendered = card::pending(&PendingAnswer::Live(snapshot), &options).card;
+    assert_valid_card(&rendered);
+    assert_eq!(listed_and_more(&rendered), (3, 2));
+    assert_snapshot("teams/pending_list", &rendered);
+}
+
+#[test]
+fn a_stale_teams_pending_list_has_the_expected_shape() {
+    let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
+    let snapshot = PendingSnapshot {
+        as_of: at(ISSUED_AT - 25 * 60),
+        items: typical_items(2),
+    };
+    let rendered = card::pending(&PendingAnswer::Stale(snapshot), &list_options(&coupa)).card;
+    assert_valid_card(&rendered);
+    assert!(!rendered.to_string().contains("Action.Submit"));
+    assert_snapshot("teams/pending_list_stale", &rendered);
+}
+
+#[test]
+fn teams_notices_and_help_are_valid_cards() {
+    let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
+    for answer in [
+        PendingAnswer::Unavailable,
+        PendingAnswer::Busy,
+        PendingAnswer::NoEmail,
+        PendingAnswer::NoCoupaUser {
+            email: "marta.alves@acme.example".into(),
+        },
+    ] {
+        assert_valid_card(&card::pending(&answer, &list_options(&coupa)).card);
+    }
+    let help = card::help().card;
+    assert_valid_card(&help);
+    assert_snapshot("teams/help", &help);
 }
 
 /// The fixture card (USD 7,420.50) in `state`, with confirmation above `confirm_above`.

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
+use coupa_approvals::chat::intents::Intent;
 use coupa_approvals::coupa::model::{self, RawRequisition};
 use coupa_approvals::domain::Decision;
 use coupa_approvals::slack::handlers::{self, Click, EventRequest, Submission};
-use coupa_approvals::slack::intents::Intent;
 use coupa_approvals::slack::requests;
 use slack_morphism::prelude::*;
 

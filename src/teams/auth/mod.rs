@@ -11,11 +11,12 @@
 //! 3. `exp` and `nbf` hold, with [`CLOCK_SKEW`] of tolerance;
 //! 4. `iss` is [`BOT_FRAMEWORK_ISSUER`] and `aud` is this bot's Microsoft App ID;
 //! 5. the `serviceurl` claim is the activity's `serviceUrl` (ignoring case and a trailing `/`);
-//! 6. the key is endorsed for [`TEAMS_CHANNEL`]: otherwise the refusal is a 403, every other
-//!    one a 401 ([`Refusal::status`]).
+//! 6. the activity's `channelId` is [`TEAMS_CHANNEL`] and the key is endorsed for it: otherwise
+//!    the refusal is a 403, every other one a 401 ([`Refusal::status`]).
 //!
-//! There is no switch that turns any of this off. The route that uses it (`POST /api/messages`)
-//! is not built yet.
+//! There is no switch that turns any of this off. The route that uses it is `POST /api/messages`
+//! ([`crate::teams::routes`]), which reads only `serviceUrl` and `channelId` from the body
+//! ([`Claimed`]) before the token is checked.
 //!
 //! - [`verifier`]: [`ActivityVerifier`], the whole check.
 //! - [`token`]: the checks on one token given its key (pure).
@@ -38,7 +39,7 @@ pub use self::fetch::KeyFetchError;
 pub use self::keys::BotKeys;
 pub use self::refusal::Refusal;
 pub use self::token::VerifiedToken;
-pub use self::verifier::ActivityVerifier;
+pub use self::verifier::{ActivityVerifier, Claimed};
 
 /// Where the public cloud's Bot Framework publishes its OpenID metadata.
 pub const BOT_FRAMEWORK_METADATA_URL: &str =

@@ -13,9 +13,10 @@ const QUOTED_CHARS: usize = 120;
 
 /// Why the `Authorization` of an activity was not accepted.
 ///
-/// Every reason is answered 401 except [`Refusal::NotEndorsed`] (403, see
-/// [`Refusal::status`]): that token was genuine and meant for this bot, but signed with a key the
-/// Bot Framework does not endorse for Teams.
+/// Every reason is answered 401 except [`Refusal::NotEndorsed`] and [`Refusal::OtherChannel`]
+/// (403, see [`Refusal::status`]): that token was genuine and meant for this bot, but signed with
+/// a key the Bot Framework does not endorse for Teams, or sent with an activity from another
+/// channel.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
     /// No `Authorization` header at all.
@@ -96,11 +97,18 @@ pub enum Refusal {
         /// The key that signed the token.
         kid: String,
     },
+    /// The token is genuine, but the activity comes through another channel than Teams (Web
+    /// Chat, Direct Line, …), where the sender's identity is not Teams' to vouch for.
+    #[error("the activity comes through channel {channel}, not {TEAMS_CHANNEL}")]
+    OtherChannel {
+        /// The activity's `channelId` (quoted, shortened).
+        channel: String,
+    },
 }
 
 impl Refusal {
-    /// The HTTP status to answer with: 403 when the key is not endorsed for Teams, 401 for
-    /// everything else.
+    /// The HTTP status to answer with: 403 when the key is not endorsed for Teams or the activity
+    /// is from another channel, 401 for everything else.
     pub fn status(&self) -> StatusCode {
         if self.is_forbidden() {
             StatusCode::FORBIDDEN
@@ -110,9 +118,9 @@ impl Refusal {
     }
 
     /// Whether the token was genuine and for this bot but not allowed to speak for Teams
-    /// ([`Refusal::NotEndorsed`]).
+    /// ([`Refusal::NotEndorsed`], [`Refusal::OtherChannel`]).
     pub fn is_forbidden(&self) -> bool {
-        matches!(self, Self::NotEndorsed { .. })
+        matches!(self, Self::NotEndorsed { .. } | Self::OtherChannel { .. })
     }
 }
 
@@ -133,6 +141,10 @@ mod tests {
     fn only_an_unendorsed_key_is_answered_403() {
         let forbidden = Refusal::NotEndorsed { kid: "k".into() };
         assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+        let elsewhere = Refusal::OtherChannel {
+            channel: "\"webchat\"".into(),
+        };
+        assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
         for refusal in [
             Refusal::NoAuthorization,
             Refusal::Expired,

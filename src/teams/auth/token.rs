@@ -3,8 +3,8 @@
 //!
 //! Order matters for what a refusal says: the header is read first (the token's shape, RS256
 //! only, a `kid`) so that no key is looked up for a token that could never pass; then the
-//! signature, then lifetime, issuer, audience and service URL, and the endorsement last, so that
-//! 403 is answered only for a genuine token meant for this bot.
+//! signature, then lifetime, issuer, audience and service URL, and the channel and its endorsement
+//! last, so that 403 is answered only for a genuine token meant for this bot.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,8 +22,12 @@ use super::{BOT_FRAMEWORK_ISSUER, CLOCK_SKEW, TEAMS_CHANNEL};
 pub struct Expected<'a> {
     /// This bot's Microsoft App ID: the token's audience.
     pub app_id: &'a str,
-    /// The activity's `serviceUrl`: the token's `serviceurl` claim.
-    pub service_url: &'a str,
+    /// The activity's `serviceUrl`: the token's `serviceurl` claim. `None` only for a body that
+    /// names none (not an activity at all): the claim is then not compared, and whoever checks
+    /// must not act on that body.
+    pub service_url: Option<&'a str>,
+    /// The activity's `channelId`: it must be [`TEAMS_CHANNEL`], and the key endorsed for it.
+    pub channel: &'a str,
 }
 
 /// A token that passed every check.
@@ -123,13 +127,22 @@ pub fn check(
     let Some(Value::String(service_url)) = claims.serviceurl else {
         return Err(Refusal::NoServiceUrlClaim);
     };
-    if !same_service_url(&service_url, expected.service_url) {
+    if let Some(activity) = expected.service_url
+        && !same_service_url(&service_url, activity)
+    {
         return Err(Refusal::ServiceUrlMismatch {
             token: quoted(&service_url),
-            activity: quoted(expected.service_url),
+            activity: quoted(activity),
         });
     }
-    if !key.endorses(TEAMS_CHANNEL) {
+    // The bot serves Teams alone: the people it acts for are Teams users, whose ids only Teams
+    // vouches for.
+    if expected.channel != TEAMS_CHANNEL {
+        return Err(Refusal::OtherChannel {
+            channel: quoted(expected.channel),
+        });
+    }
+    if !key.endorses(expected.channel) {
         return Err(Refusal::NotEndorsed {
             kid: key.kid().to_owned(),
         });
@@ -214,7 +227,8 @@ mod tests {
     fn expected() -> Expected<'static> {
         Expected {
             app_id: APP_ID,
-            service_url: SERVICE_URL,
+            service_url: Some(SERVICE_URL),
+            channel: TEAMS_CHANNEL,
         }
     }
 
@@ -380,7 +394,7 @@ mod tests {
         let kid = key_id(&token).unwrap();
         let empty = Expected {
             app_id: "",
-            service_url: SERVICE_URL,
+            ..expected()
         };
         assert!(matches!(
             check(&token, &key(&authority, &kid), empty),
@@ -497,6 +511,50 @@ mod tests {
             "{err:?}"
         );
         assert!(err.is_forbidden());
+    }
+
+    #[test]
+    fn an_activity_from_another_channel_is_forbidden_even_with_a_key_endorsed_for_it() {
+        let authority = TokenAuthority::new();
+        authority.publish("both", &["webchat", TEAMS_CHANNEL]);
+        let token = authority.token(APP_ID, SERVICE_URL).kid("both").sign();
+        let kid = key_id(&token).unwrap();
+        let webchat = Expected {
+            channel: "webchat",
+            ..expected()
+        };
+        let err = check(&token, &key(&authority, &kid), webchat).unwrap_err();
+        assert!(
+            matches!(&err, Refusal::OtherChannel { channel } if channel == "\"webchat\""),
+            "{err:?}"
+        );
+        assert!(err.is_forbidden());
+    }
+
+    #[test]
+    fn without_a_service_url_to_compare_every_other_check_still_holds() {
+        let authority = TokenAuthority::new();
+        let token = authority.token(APP_ID, SERVICE_URL).sign();
+        let kid = key_id(&token).unwrap();
+        let unnamed = Expected {
+            service_url: None,
+            ..expected()
+        };
+        let verified = check(&token, &key(&authority, &kid), unnamed).unwrap();
+        assert_eq!(verified.service_url, SERVICE_URL);
+        let forged = authority
+            .token(APP_ID, SERVICE_URL)
+            .signed_by_forger()
+            .sign();
+        assert!(matches!(
+            check(&forged, &key(&authority, &kid), unnamed),
+            Err(Refusal::BadSignature { .. })
+        ));
+        let elsewhere = authority.token("someone-elses-bot", SERVICE_URL).sign();
+        assert!(matches!(
+            check(&elsewhere, &key(&authority, &kid), unnamed),
+            Err(Refusal::WrongAudience { .. })
+        ));
     }
 
     #[test]

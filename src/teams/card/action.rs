@@ -16,6 +16,12 @@ pub const DENY: &str = "deny";
 pub const REFRESH: &str = "refresh";
 /// The id of the reason field in the deny form: the reason arrives under this key.
 pub const REASON_INPUT: &str = "reason";
+/// The id of the reason field in one item's deny form on a list of approvals: each item has a
+/// form of its own, and ids must be unique in a card (`reason-90211`).
+pub fn reason_input_for(approval: ApprovalId) -> String {
+    format!("{REASON_INPUT}-{approval}")
+}
+
 /// What Approve, Confirm, Deny and refresh carry back to the bot: the same facts as a Slack
 /// button's value (which approval, what the card showed, when the buttons were issued) and the
 /// verb, which an `Action.Submit` fallback does not send on its own.

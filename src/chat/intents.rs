@@ -1,6 +1,9 @@
-//! What a person asked for, from a DM, a mention or `/approvals [text]`. Pure.
+//! What a person asked for, from a direct message or a mention (Slack or Teams) or
+//! `/approvals [text]`. Pure, and the same on every platform.
 //!
-//! Case, punctuation and mentions do not matter; anything not understood is answered with help.
+//! Case, punctuation and mentions do not matter (Slack's `<@U123>` tokens, and Teams' `<at>…</at>`
+//! markup with the name it wraps, which may be several words); anything not understood is
+//! answered with help.
 
 /// What the person wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +18,7 @@ pub enum Intent {
 
 /// Reads an intent from message text. An empty `/approvals` means "what's pending".
 pub fn parse(text: &str) -> Intent {
+    let text = without_teams_mentions(text);
     // Mentions (`<@U123>`) and channel or link tokens are not words.
     let tokens: Vec<&str> = text
         .split_whitespace()
@@ -62,6 +66,35 @@ pub fn parse(text: &str) -> Intent {
     Intent::Unknown
 }
 
+/// `text` without Teams' mentions: each `<at>…</at>` (its tag in any case) becomes a space, so
+/// that a bot named "Approvals Help" is not read as asking for help. An `<at>` never closed is
+/// left as it is.
+fn without_teams_mentions(text: &str) -> String {
+    const OPEN: &str = "<at>";
+    const CLOSE: &str = "</at>";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = find_ignoring_case(rest, OPEN) {
+        let after = &rest[start + OPEN.len()..];
+        let Some(end) = find_ignoring_case(after, CLOSE) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        rest = &after[end + CLOSE.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where `needle` (ASCII) first occurs in `haystack`, ignoring ASCII case.
+fn find_ignoring_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +131,34 @@ mod tests {
         for (text, intent) in table {
             assert_eq!(parse(text), intent, "{text:?}");
         }
+    }
+
+    #[test]
+    fn teams_mentions_are_not_read_as_words() {
+        let table = [
+            ("<at>Coupa Approvals</at> hello", Intent::Unknown),
+            ("<at>Coupa Approvals</at>", Intent::Pending),
+            ("<at>Approvals Help</at> what's pending?", Intent::Pending),
+            ("<AT>Approvals Help</AT> pending", Intent::Pending),
+            ("<at>Pending Bot</at> help", Intent::Help),
+            ("what's <at>Coupa Approvals</at> pending", Intent::Pending),
+            (
+                "<at>Approvals</at><at>Help Desk</at> thanks",
+                Intent::Unknown,
+            ),
+            // Never closed: not a mention, so its words count.
+            ("<at>Coupa help", Intent::Help),
+        ];
+        for (text, intent) in table {
+            assert_eq!(parse(text), intent, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn only_whole_mentions_are_removed() {
+        assert_eq!(without_teams_mentions("a<at>B c</at>d"), "a d");
+        assert_eq!(without_teams_mentions("<at>x</at> é <at>y"), "  é <at>y");
+        assert_eq!(without_teams_mentions("no mentions"), "no mentions");
+        assert_eq!(without_teams_mentions("ü<at>"), "ü<at>");
     }
 }
