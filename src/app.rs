@@ -18,8 +18,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::chat::port::ChatError;
-use crate::config::{HttpLimits, Settings, SlackSettings};
+use crate::chat::platforms::ChatPlatforms;
+use crate::chat::port::{ChatError, ChatPort};
+use crate::config::{ChatPlatform, HttpLimits, Settings};
 use crate::coupa::{CoupaClient, CoupaError};
 use crate::engine::clicks::ClickGate;
 use crate::engine::sync::SyncHealth;
@@ -33,6 +34,8 @@ use crate::slack::socket;
 use crate::store::{self, Store, StoreError};
 use crate::telemetry::chain;
 use crate::web::{self, WebState};
+
+mod teams;
 
 /// How long in-flight work (requests, the decisions and replies they started, a sync cycle) may
 /// run after a stop signal before it is cut off.
@@ -79,24 +82,15 @@ pub enum AppError {
     /// The Slack client could not be set up.
     #[error("cannot set up the Slack client: {0}")]
     Slack(#[from] ChatError),
-    /// Only Microsoft Teams is configured, and this build serves Slack only for now.
+    /// The Microsoft Teams side could not be set up.
+    #[error("cannot set up Microsoft Teams")]
+    Teams(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// No chat platform is configured (the configuration refuses that; settings built in code
+    /// may not).
     #[error(
-        "Microsoft Teams is configured but this build serves Slack only for now; set SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode) to run it with Slack"
+        "no chat platform is configured: set SLACK_BOT_TOKEN for Slack, or MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Microsoft Teams"
     )]
-    TeamsNotServedYet,
-}
-
-/// The Slack settings this build runs with. Teams is read and validated by the configuration but
-/// not served by this build yet: a configuration with Teams alone cannot run, and Teams beside
-/// Slack is left unused, with a warning.
-fn slack_settings(settings: &Settings) -> Result<&SlackSettings, AppError> {
-    let slack = settings.slack.as_ref().ok_or(AppError::TeamsNotServedYet)?;
-    if settings.teams.is_some() {
-        tracing::warn!(
-            "Microsoft Teams is configured but this build serves Slack only for now; Teams users get no cards"
-        );
-    }
-    Ok(slack)
+    NoChatPlatform,
 }
 
 /// A built service, listening but not yet serving.
@@ -128,7 +122,6 @@ impl App {
         settings: Settings,
         store: Arc<dyn Store>,
     ) -> Result<Self, AppError> {
-        let slack_settings = slack_settings(&settings)?;
         if let Err(err) = store.ping().await {
             // Not fatal: readiness reports it and the store reconnects by itself.
             tracing::warn!(error = %chain(&err), "state store not reachable at start; /readyz will say 503 until it is");
@@ -152,34 +145,47 @@ impl App {
                 Some((listener, bound))
             }
         };
-        let slack = SlackChat::new(slack_settings)?;
+        let slack = match &settings.slack {
+            Some(slack_settings) => Some((SlackChat::new(slack_settings)?, slack_settings)),
+            None => None,
+        };
+        let teams = match &settings.teams {
+            Some(teams_settings) => Some((
+                teams::chat(teams_settings, store.clone(), settings.button_ttl)?,
+                teams_settings,
+            )),
+            None => None,
+        };
+        // One chat port over the platforms, in the order people are looked for on them.
+        let mut ports: Vec<Arc<dyn ChatPort>> = Vec::new();
+        for platform in &settings.chat_platforms {
+            match platform {
+                ChatPlatform::Slack => {
+                    if let Some((chat, _)) = &slack {
+                        ports.push(Arc::new(chat.clone()));
+                    }
+                }
+                ChatPlatform::Teams => {
+                    if let Some((chat, _)) = &teams {
+                        ports.push(Arc::new(chat.clone()));
+                    }
+                }
+            }
+        }
+        let chat: Arc<dyn ChatPort> = match ports.len() {
+            0 => return Err(AppError::NoChatPlatform),
+            1 => ports.remove(0),
+            _ => Arc::new(ChatPlatforms::new(ports).ok_or(AppError::NoChatPlatform)?),
+        };
         let coupa = CoupaClient::builder(&settings.coupa).build()?;
         let engine = Engine::new(
             store.clone(),
-            Arc::new(slack.clone()),
+            chat,
             coupa,
             settings.engine_settings(),
             engine::system_clock(),
         );
         let tasks = TaskTracker::new();
-        let context = SlackContext {
-            engine: engine.clone(),
-            slack: slack.clone(),
-            store: store.clone(),
-            coupa: settings.coupa.instance_url.clone(),
-            confirm_above: settings.confirm_above_amount,
-            clicks: ClickGate::default(),
-            tasks: tasks.clone(),
-            installation: InstallationCheck::new(slack.clone(), slack_settings.app_id.clone()),
-        };
-        // Learn the workspace now rather than on the first request; if Slack does not answer,
-        // the first request asks again.
-        let installation = context.installation.clone();
-        tokio::spawn(async move {
-            if let Err(err) = installation.learn().await {
-                tracing::warn!(error = %chain(&err), "could not ask Slack (auth.test) which workspace the bot token belongs to; will ask again when a request arrives");
-            }
-        });
         let sync_health = SyncHealth::new(settings.sync_interval, engine::system_clock());
         let mut router = web::router(WebState {
             store: store.clone(),
@@ -188,22 +194,56 @@ impl App {
         if metrics.is_none() {
             router = router.merge(web::metrics_router());
         }
-        let socket_mode = match (&slack_settings.app_token, &slack_settings.signing_secret) {
-            // Socket Mode replaces the HTTP routes; health, readiness and metrics stay on HTTP.
-            (Some(app_token), _) => Some(socket::SocketMode::new(
-                context,
-                slack.client(),
-                app_token.clone(),
-            )),
-            (None, Some(secret)) => {
-                router = router.merge(web::capped(
-                    slack_routes::router(context, slack.client(), secret),
-                    settings.http.max_in_flight,
-                ));
-                None
+        let mut socket_mode = None;
+        if let Some((slack, slack_settings)) = slack {
+            let context = SlackContext {
+                engine: engine.clone(),
+                slack: slack.clone(),
+                store: store.clone(),
+                coupa: settings.coupa.instance_url.clone(),
+                confirm_above: settings.confirm_above_amount,
+                clicks: ClickGate::default(),
+                tasks: tasks.clone(),
+                installation: InstallationCheck::new(slack.clone(), slack_settings.app_id.clone()),
+            };
+            // Learn the workspace now rather than on the first request; if Slack does not
+            // answer, the first request asks again.
+            let installation = context.installation.clone();
+            tokio::spawn(async move {
+                if let Err(err) = installation.learn().await {
+                    tracing::warn!(error = %chain(&err), "could not ask Slack (auth.test) which workspace the bot token belongs to; will ask again when a request arrives");
+                }
+            });
+            match (&slack_settings.app_token, &slack_settings.signing_secret) {
+                // Socket Mode replaces the HTTP routes; health, readiness and metrics stay on HTTP.
+                (Some(app_token), _) => {
+                    socket_mode = Some(socket::SocketMode::new(
+                        context,
+                        slack.client(),
+                        app_token.clone(),
+                    ));
+                }
+                (None, Some(secret)) => {
+                    router = router.merge(web::capped(
+                        slack_routes::router(context, slack.client(), secret),
+                        settings.http.max_in_flight,
+                    ));
+                }
+                (None, None) => {}
             }
-            (None, None) => None,
-        };
+        }
+        if let Some((chat, teams_settings)) = teams {
+            let served = teams::router(teams::Served {
+                settings: teams_settings,
+                chat,
+                engine: engine.clone(),
+                store: store.clone(),
+                coupa: settings.coupa.instance_url.clone(),
+                confirm_above: settings.confirm_above_amount,
+                tasks: tasks.clone(),
+            })?;
+            router = router.merge(web::capped(served, settings.http.max_in_flight));
+        }
         Ok(Self {
             listener,
             addr,
@@ -388,31 +428,5 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!("SIGINT received; shutting down"),
         () = terminate => tracing::info!("SIGTERM received; shutting down"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use url::Url;
-
-    use super::*;
-    use crate::config::{CoupaSettings, TeamsSettings};
-    use crate::store::MemoryStore;
-
-    #[tokio::test]
-    async fn teams_alone_is_refused_with_what_to_set_until_teams_is_served() {
-        let mut settings = Settings::for_teams(
-            TeamsSettings::new(
-                "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b",
-                "secret",
-                "72f988bf-86f1-41af-91ab-2d7cd011db47",
-            ),
-            CoupaSettings::new(Url::parse("http://127.0.0.1:9").unwrap(), "id", "secret"),
-        );
-        settings.bind_addr = ([127, 0, 0, 1], 0).into();
-        let built = App::build_with_store(settings, Arc::new(MemoryStore::new())).await;
-        let err = built.err().expect("a Teams-only configuration is refused");
-        assert!(matches!(err, AppError::TeamsNotServedYet), "{err}");
-        assert!(err.to_string().contains("set SLACK_BOT_TOKEN"), "{err}");
     }
 }

@@ -2,13 +2,14 @@
 
 use jiff::Timestamp;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::domain::change::Change;
 use crate::domain::{Approval, ApprovalId, Decision, Fingerprint, Requisition};
 
 /// Where an approval stands, as a card shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CardState {
     /// Waiting for this approver: buttons shown.
     Pending,
@@ -51,8 +52,9 @@ pub enum CardState {
     Changed(Option<Change>),
 }
 
-/// One approval card.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One approval card. It serializes, so that an adapter can keep what it last showed someone
+/// (see `Store::remember_card_view`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
     /// The requisition as read from Coupa.
     pub requisition: Requisition,

@@ -7,6 +7,7 @@
 //!   email on the first platform that knows them.
 //! - [`card`]: the card view model, built from domain types; adapters render it.
 //! - [`format`](mod@format): money, quantities and times written the same on every platform.
+//! - [`replies`]: what a person is told about their decision, in each platform's voice.
 //! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
 //! - [`intents`]: what a message asks for ("what's pending", help), read alike from Slack and
 //!   Teams text (pure).
@@ -16,4 +17,5 @@ pub mod format;
 pub mod intents;
 pub mod platforms;
 pub mod port;
+pub mod replies;
 pub mod wording;

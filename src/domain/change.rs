@@ -124,7 +124,7 @@ impl Shown {
 }
 
 /// What changed in a requisition between the card that was sent and now.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Change {
     /// The total, before and after, when it changed.
     pub total: Option<(Money, Money)>,

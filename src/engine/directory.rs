@@ -71,6 +71,28 @@ impl Directory {
         }
     }
 
+    /// `user` has just become reachable on a chat platform with `email` (they installed the
+    /// app, on a platform that only lets the bot write to people who did). A cached "nobody has
+    /// this email" is replaced at once, so their cards follow at the next sync rather than within
+    /// the hour; a cached mapping is kept (it names the preferred platform).
+    pub async fn became_reachable(
+        &self,
+        email: &str,
+        user: &ChatUserId,
+    ) -> Result<(), EngineError> {
+        let email = normalize_email(email);
+        if email.is_empty() {
+            return Ok(());
+        }
+        if let Some(DirectoryEntry::NotFound) = self.store.directory_entry(&email).await? {
+            self.store
+                .remember_directory_entry(&email, &DirectoryEntry::Found(user.clone()), FOUND_TTL)
+                .await?;
+            self.store.forget_unmapped(&email).await?;
+        }
+        Ok(())
+    }
+
     /// The email of a chat user: from the cache, else from the chat platform's profile.
     pub async fn email_of(&self, user: &ChatUserId) -> Result<Option<String>, EngineError> {
         if let Some(email) = self.store.email_of(user).await? {

@@ -12,7 +12,7 @@ use crate::chat::card::{Card, CardState};
 use crate::chat::port::ChatPort;
 use crate::coupa::CoupaClient;
 use crate::domain::records::{DeliveredCard, SettledCards, Settlement};
-use crate::domain::{Approval, ApprovalId, Requisition};
+use crate::domain::{Approval, ApprovalId, ChatUserId, Requisition};
 use crate::store::Store;
 use crate::telemetry::chain;
 
@@ -92,6 +92,14 @@ impl Engine {
     /// The store (for wiring and tests).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// A chat user just became reachable with `email` (see `Directory::became_reachable`); a
+    /// store failure is logged, and the directory's own expiry catches up within the hour.
+    pub async fn became_reachable(&self, email: &str, user: &ChatUserId) {
+        if let Err(err) = self.directory.became_reachable(email, user).await {
+            tracing::warn!(error = %chain(&err), "could not update the directory for a newly reachable person");
+        }
     }
 
     /// Now, by the engine's clock.

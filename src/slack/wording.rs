@@ -3,101 +3,32 @@
 //! from [`crate::chat::wording`]). The engine reports typed outcomes;
 //! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
 
-use crate::domain::Decision;
-use crate::domain::outcome::{DecisionResult, FailureCause, Refusal, Regarding};
+use crate::chat::replies::{self, Voice};
+use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
 
 use super::format::escape;
+
+/// How Slack speaks in the replies every platform words alike.
+const VOICE: Voice = Voice {
+    platform: "Slack",
+    escape,
+};
 
 /// What to tell the person who clicked about `result`, naming the requisition it is `regarding`
 /// so that several answers in a row can be told apart.
 pub fn decision(regarding: &Regarding, result: &DecisionResult) -> String {
-    format!("{}: {}", requisition(regarding), outcome(result))
+    replies::decision(&VOICE, regarding, result)
 }
 
 /// How a reply names a requisition: `#125 External penetration test`, or `Requisition #125`
 /// when its title is unknown or empty.
 pub fn requisition(regarding: &Regarding) -> String {
-    match regarding.title.as_deref().map(str::trim) {
-        Some(title) if !title.is_empty() => format!("#{} {}", regarding.requisition, escape(title)),
-        _ => format!("Requisition #{}", regarding.requisition),
-    }
-}
-
-/// What came of a decision, as a sentence.
-fn outcome(result: &DecisionResult) -> String {
-    match result {
-        DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
-        DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
-        DecisionResult::Refused(why) => refusal(why),
-        DecisionResult::Failed(cause) => format!(
-            "Nothing was decided ({}); please try again in a minute.",
-            failure(*cause)
-        ),
-        DecisionResult::Unconfirmed => "Could not confirm the decision with Coupa — check the requisition in Coupa. This card will update once Coupa answers.".into(),
-    }
+    replies::requisition(&VOICE, regarding)
 }
 
 /// The short explanation of a refusal.
 pub fn refusal(refusal: &Refusal) -> String {
-    match refusal {
-        Refusal::Expired => {
-            "These buttons have expired. Open the requisition in Coupa to decide it.".into()
-        }
-        Refusal::NotRecipient => {
-            "This card was sent to someone else, so its buttons don't work for you. Your own approvals come to you directly.".into()
-        }
-        Refusal::ReasonRequired => "Please give a reason to deny this requisition.".into(),
-        Refusal::AlreadyDecided(outcome) if !outcome.confirmed => format!(
-            "{} already {} this at {}, but Coupa has not confirmed it yet. Check the requisition in Coupa.",
-            escape(&outcome.decided_by_name),
-            outcome.decision.past_tense(),
-            outcome.at.strftime("%Y-%m-%d %H:%M UTC")
-        ),
-        Refusal::AlreadyDecided(outcome) => format!(
-            "Already {} by {} at {}.",
-            outcome.decision.past_tense(),
-            escape(&outcome.decided_by_name),
-            outcome.at.strftime("%Y-%m-%d %H:%M UTC")
-        ),
-        Refusal::InProgress => {
-            "Someone is deciding this approval right now; the card will update when they are done. If it hasn't changed in a minute, try again.".into()
-        }
-        Refusal::DecidedInCoupa(decided) => format!(
-            "Already {} in Coupa{}{}.",
-            decided.decision.past_tense(),
-            decided
-                .by
-                .as_deref()
-                .map(|by| format!(" by {}", escape(by)))
-                .unwrap_or_default(),
-            decided
-                .at
-                .map(|at| format!(" at {}", at.strftime("%Y-%m-%d %H:%M UTC")))
-                .unwrap_or_default()
-        ),
-        Refusal::NoLongerPending => {
-            "This approval is no longer pending in Coupa; the card now shows where it stands.".into()
-        }
-        Refusal::NotApprover => {
-            "Coupa doesn't list you as an approver for this step, so nothing was done.".into()
-        }
-        Refusal::UnknownUser => {
-            "Your Slack email doesn't match a Coupa user, so nothing was done. Ask your Coupa admin to check your email in Coupa.".into()
-        }
-        Refusal::Changed => {
-            "This requisition changed after the card was sent, so nothing was done. A new card with the current details is on its way.".into()
-        }
-    }
-}
-
-/// Which part failed, as the person is told.
-fn failure(cause: FailureCause) -> &'static str {
-    match cause {
-        FailureCause::CoupaUnreachable => "Coupa is busy or unreachable",
-        FailureCause::CoupaRefused => "Coupa refused the request",
-        FailureCause::ChatUnreachable => "Slack could not be reached",
-        FailureCause::StoreUnavailable => "the bot's state store is unavailable",
-    }
+    replies::refusal(&VOICE, refusal)
 }
 
 /// "What's pending" when Coupa cannot be reached and no earlier list is known.
@@ -142,6 +73,8 @@ pub use crate::chat::wording::{REASON_MISSING, change, reason_too_long};
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Decision;
+    use crate::domain::outcome::FailureCause;
 
     #[test]
     fn every_refusal_explains_itself() {

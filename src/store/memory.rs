@@ -85,6 +85,7 @@ struct Inner {
     watermark: Option<Timestamp>,
     last_sync_success: Option<Timestamp>,
     audit: VecDeque<AuditEntry>,
+    card_views: HashMap<(ApprovalId, ChatUserId), Expiring<String>>,
     /// When expired entries are next swept out; `None` until the first call.
     next_sweep: Option<Instant>,
 }
@@ -110,6 +111,7 @@ impl Inner {
         self.settled.retain(|_, e| e.live());
         self.directory.retain(|_, e| e.live());
         self.emails.retain(|_, e| e.live());
+        self.card_views.retain(|_, e| e.live());
     }
 }
 
@@ -592,6 +594,29 @@ impl Store for MemoryStore {
 
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.lock().audit.iter().take(limit).cloned().collect())
+    }
+
+    async fn remember_card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+        view: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.lock().card_views.insert(
+            (approval, user.clone()),
+            Expiring::new(view.to_owned(), ttl),
+        );
+        Ok(())
+    }
+
+    async fn card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+    ) -> Result<Option<String>, StoreError> {
+        let mut inner = self.lock();
+        Ok(live(&mut inner.card_views, &(approval, user.clone())).map(|view| view.value.clone()))
     }
 }
 

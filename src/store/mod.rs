@@ -399,6 +399,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// Up to `limit` audit entries, newest first.
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Keeps `view`, the card for `approval` as last written to `user` (encoded by the chat
+    /// adapter that wrote it), for `ttl`: what a platform that asks for a card again is answered
+    /// with (a Teams client refreshing a card). Replaces the view kept before.
+    async fn remember_card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+        view: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError>;
+
+    /// The card for `approval` last written to `user`, while it is kept.
+    async fn card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+    ) -> Result<Option<String>, StoreError>;
 }
 
 /// Puts cards in the order every store returns them: oldest first, then by recipient.

@@ -1057,4 +1057,26 @@ impl Store for RedisStore {
             .await?;
         values.iter().map(|v| from_json(&key, v)).collect()
     }
+
+    async fn remember_card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+        view: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let key = self.key(format_args!("card-view:{approval}:{user}"));
+        let view = view.to_owned();
+        self.call(|mut c| async move { c.pset_ex(key, view, millis(ttl)).await })
+            .await
+    }
+
+    async fn card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+    ) -> Result<Option<String>, StoreError> {
+        let key = self.key(format_args!("card-view:{approval}:{user}"));
+        self.call(|mut c| async move { c.get(key).await }).await
+    }
 }

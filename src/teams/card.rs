@@ -78,6 +78,20 @@ pub fn card_with_reason_error(
     fitted(card, recipients, Some(problem))
 }
 
+/// `card` while a click's decision is under way: what it shows, the status line saying so, and
+/// only the link to Coupa, so that nobody clicks it again meanwhile. The card as it then stands
+/// replaces it when the decision ends.
+pub fn deciding(card: &Card, recipients: &[ChatUserId]) -> Rendered {
+    let mut rendered = fitted(card, recipients, None);
+    if let Some(actions) = rendered.card["actions"].as_array_mut() {
+        actions.retain(|action| action["type"] == "Action.OpenUrl");
+    }
+    if let Some(body) = rendered.card["body"].as_array_mut() {
+        body.push(status(wording::DECIDING));
+    }
+    rendered
+}
+
 /// The size Teams counts for `card`: its JSON as UTF-16, in bytes.
 pub fn size(card: &Value) -> usize {
     card.to_string().encode_utf16().count() * 2

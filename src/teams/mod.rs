@@ -1,7 +1,12 @@
-//! Microsoft Teams: the adapter being built beside [`crate::slack`], on the same engine and card
-//! view model. Its route is not yet served by the app, nor is it a chat port of the engine, so
-//! nothing here is reachable from a running bot.
+//! Microsoft Teams: the adapter beside [`crate::slack`], on the same engine and card view model.
+//! Every rule that protects money holds unchanged: a click goes through the engine's decide like
+//! a Slack click, and every copy of a card, on either platform, is edited when it is decided.
 //!
+//! - [`chat`]: [`chat::TeamsChat`], the chat port on Teams: cards posted to, and edited in,
+//!   each person's 1:1 chat with the bot, reached through what their own activities taught the
+//!   bot (their contact); the directory finds them by the email of their Teams account.
+//! - [`handler`]: what the bot does with each verified activity: learn how to reach its sender,
+//!   answer "what's pending" and help, decide a click and answer it with the card as it stands.
 //! - [`routes`]: `POST /api/messages`, where every activity arrives: size-capped, verified before
 //!   anything but its `serviceUrl` and `channelId` is read, then read and handed to an
 //!   [`routes::ActivityHandler`], whose reply is the answer.
@@ -25,8 +30,10 @@
 pub mod activity;
 pub mod auth;
 pub mod card;
+pub mod chat;
 pub mod connector;
 pub mod connector_token;
+pub mod handler;
 pub mod invoke;
 pub mod routes;
 pub mod wording;

@@ -5,8 +5,10 @@
 //! Markdown (see [`super::card`]); the `**` around it is ours. The notices (the constants and
 //! [`no_coupa_user`]) are plain text, escaped where a card shows them.
 
+use crate::chat::replies::{self, Voice};
 use crate::chat::wording as shared;
 use crate::domain::Decision;
+use crate::domain::outcome::{DecisionResult, Regarding};
 
 /// An approval card's status once it is decided: `✅ **Approved** by Jane Doe in Teams · {date}`.
 pub fn decided_here(decision: Decision, by: &str, at: &str) -> String {
@@ -153,6 +155,37 @@ pub const HELP: &[&str] = &[
     "• **help**: this message",
     "The cards come from Coupa, which I check regularly. When an approval is decided anywhere else (in Coupa, by email, by another approver), its card changes to say so.",
 ];
+
+/// How Teams speaks in the replies every platform words alike: as plain text, which shows
+/// Coupa's words as typed.
+const VOICE: Voice = Voice {
+    platform: "Teams",
+    escape: str::to_owned,
+};
+
+/// What to tell the person who clicked about `result`, naming the requisition it is `regarding`
+/// (plain text).
+pub fn decision(regarding: &Regarding, result: &DecisionResult) -> String {
+    replies::decision(&VOICE, regarding, result)
+}
+
+/// A card's status while its decision is under way (the answer to a click that takes longer than
+/// Teams waits).
+pub const DECIDING: &str = "⏳ Deciding… This card updates when Coupa answers.";
+
+/// The answer to a decided click when the card itself is not at hand.
+pub const DECIDED: &str = "Done. The card shows the decision.";
+
+/// The answer to a refresh when the bot holds nothing newer than the card shown.
+pub const CARD_IS_CURRENT: &str = "This card is up to date.";
+
+/// The answer to a click whose decision stopped unexpectedly.
+pub const DECISION_STOPPED: &str =
+    "Something went wrong while deciding. Check the requisition in Coupa before trying again.";
+
+/// The answer to a click from another organisation's Teams.
+pub const NOT_THIS_TENANT: &str =
+    "This bot serves another organisation, so it can't do anything here.";
 
 /// Adaptive Card Markdown's bold, for the shared wording's emphasis.
 fn strong(text: &str) -> String {

@@ -86,6 +86,7 @@ contract!(
     decisions_in_doubt_are_listed_by_approval_until_forgotten_by_their_own_claim,
     unmapped_approvers_are_listed_by_email_until_forgotten,
     the_last_pending_list_is_kept_per_user,
+    a_card_view_is_kept_per_approval_and_recipient_until_replaced_or_expired,
     a_contact_is_remembered_and_read_back_replaced_as_a_whole,
     a_contact_is_found_by_email_whatever_its_case_or_spacing,
     a_contact_is_found_by_its_conversation_with_the_bot,
@@ -925,6 +926,45 @@ async fn the_last_pending_list_is_kept_per_user(store: Arc<impl Store>) {
         store.last_pending(&ChatUserId::from("U10")).await.unwrap(),
         None
     );
+}
+
+async fn a_card_view_is_kept_per_approval_and_recipient_until_replaced_or_expired(
+    store: Arc<impl Store>,
+) {
+    let jane = ChatUserId::from("29:jane");
+    let sam = ChatUserId::from("29:sam");
+    store
+        .remember_card_view(ApprovalId(1), &jane, "first", LONG)
+        .await
+        .unwrap();
+    store
+        .remember_card_view(ApprovalId(1), &jane, "second", LONG)
+        .await
+        .unwrap();
+    store
+        .remember_card_view(ApprovalId(2), &sam, "brief", SHORT)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .card_view(ApprovalId(1), &jane)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("second")
+    );
+    assert_eq!(store.card_view(ApprovalId(1), &sam).await.unwrap(), None);
+    assert_eq!(store.card_view(ApprovalId(2), &jane).await.unwrap(), None);
+    assert_eq!(
+        store
+            .card_view(ApprovalId(2), &sam)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("brief")
+    );
+    outlive_short_ttl().await;
+    assert_eq!(store.card_view(ApprovalId(2), &sam).await.unwrap(), None);
 }
 
 /// The error chain of a failed store call, as the logs and `check` show it.

@@ -283,4 +283,26 @@ impl<S: Store> Store for CountingStore<S> {
         self.count("audit");
         self.inner.audit(limit).await
     }
+
+    async fn remember_card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+        view: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.count("remember_card_view");
+        self.inner
+            .remember_card_view(approval, user, view, ttl)
+            .await
+    }
+
+    async fn card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+    ) -> Result<Option<String>, StoreError> {
+        self.count("card_view");
+        self.inner.card_view(approval, user).await
+    }
 }

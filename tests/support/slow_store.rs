@@ -211,4 +211,24 @@ impl Store for SlowPingStore {
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.inner.audit(limit).await
     }
+
+    async fn remember_card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+        view: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .remember_card_view(approval, user, view, ttl)
+            .await
+    }
+
+    async fn card_view(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+    ) -> Result<Option<String>, StoreError> {
+        self.inner.card_view(approval, user).await
+    }
 }

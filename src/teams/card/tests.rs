@@ -481,3 +481,34 @@ fn a_card_too_large_for_teams_is_cut_until_it_fits() {
         Some(60)
     );
 }
+
+#[test]
+fn a_card_kept_as_json_comes_back_the_same() {
+    let change = Change {
+        lines_added: vec![4],
+        ..Change::default()
+    };
+    for card in [
+        fixture(CardState::Pending),
+        fixture(CardState::Changed(Some(change.clone()))).updated(Some(change)),
+    ] {
+        let kept = serde_json::to_string(&card).unwrap();
+        assert_eq!(serde_json::from_str::<Card>(&kept).unwrap(), card);
+    }
+}
+
+#[test]
+fn a_card_being_decided_says_so_and_offers_only_the_link() {
+    let card = deciding(&fixture(CardState::Pending), &recipients()).card;
+    assert!(
+        texts(&card["body"])
+            .iter()
+            .any(|t| t.starts_with("⏳ Deciding")),
+        "{card:#}"
+    );
+    assert!(!has_buttons(&card), "{card:#}");
+    assert_eq!(
+        actions(&card),
+        vec![("Action.OpenUrl".to_owned(), "View in Coupa".to_owned())]
+    );
+}

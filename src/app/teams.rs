@@ -1,0 +1,91 @@
+//! Microsoft Teams' part of the wiring: the chat port over the Bot Connector, and
+//! `POST /api/messages` with its verifier and handler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use tokio_util::task::TaskTracker;
+
+use crate::config::TeamsSettings;
+use crate::engine::Engine;
+use crate::engine::clicks::ClickGate;
+use crate::store::Store;
+use crate::teams::auth::{ActivityVerifier, BotKeys};
+use crate::teams::chat::TeamsChat;
+use crate::teams::connector::BotConnector;
+use crate::teams::connector_token::{BotCredentials, ConnectorTokenSource};
+use crate::teams::handler::{TeamsContext, TeamsHandler};
+use crate::teams::routes;
+use crate::transport_cause::Timeouts;
+
+use super::AppError;
+
+/// Limit on connecting to Azure AD for the bot's token.
+const TOKEN_CONNECT: Duration = Duration::from_secs(5);
+/// Limit on a whole token request.
+const TOKEN_TOTAL: Duration = Duration::from_secs(15);
+
+/// The chat port on Teams: the Bot Connector, with the bot's Azure AD token, reaching people
+/// through the contacts in `store`; card views kept for `button_ttl`.
+pub(super) fn chat(
+    settings: &TeamsSettings,
+    store: Arc<dyn Store>,
+    button_ttl: Duration,
+) -> Result<TeamsChat, AppError> {
+    let timeouts = Timeouts {
+        connect: Some(TOKEN_CONNECT),
+        total: Some(TOKEN_TOTAL),
+    };
+    let http = reqwest::Client::builder()
+        .connect_timeout(TOKEN_CONNECT)
+        .timeout(TOKEN_TOTAL)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|err| AppError::Teams(Box::new(err)))?;
+    let credentials = BotCredentials {
+        app_id: settings.app_id.clone(),
+        app_password: settings.app_password.clone(),
+        tenant: settings.tenant_id.clone(),
+    };
+    let tokens =
+        ConnectorTokenSource::with_authority(credentials, &settings.login_url, http, timeouts)
+            .map_err(|err| AppError::Teams(Box::new(err)))?;
+    let connector = BotConnector::new(
+        tokens,
+        settings.app_id.clone(),
+        Some(settings.service_url.clone()),
+    )
+    .map_err(|err| AppError::Teams(Box::new(err)))?;
+    Ok(TeamsChat::new(connector, store, button_ttl))
+}
+
+/// What the Teams route needs beyond the chat port.
+pub(super) struct Served<'a> {
+    pub settings: &'a TeamsSettings,
+    pub chat: TeamsChat,
+    pub engine: Engine,
+    pub store: Arc<dyn Store>,
+    pub coupa: url::Url,
+    pub confirm_above: Option<Decimal>,
+    pub tasks: TaskTracker,
+}
+
+/// `POST /api/messages`: every activity verified against the Bot Framework's published keys
+/// (read from the configured OpenID metadata), then handled.
+pub(super) fn router(served: Served<'_>) -> Result<axum::Router, AppError> {
+    let keys = BotKeys::new(served.settings.openid_metadata_url.clone())
+        .map_err(|err| AppError::Teams(Box::new(err)))?;
+    let verifier = ActivityVerifier::new(served.settings.app_id.clone(), keys);
+    let handler = TeamsHandler::new(TeamsContext {
+        engine: served.engine,
+        chat: served.chat,
+        store: served.store,
+        tenant: served.settings.tenant_id.clone(),
+        coupa: served.coupa,
+        confirm_above: served.confirm_above,
+        clicks: ClickGate::default(),
+        tasks: served.tasks,
+    });
+    Ok(routes::router(verifier, Arc::new(handler)))
+}

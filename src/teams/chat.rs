@@ -1,0 +1,263 @@
+//! [`TeamsChat`]: the chat port on Microsoft Teams, over the Bot Connector.
+//!
+//! A Teams bot may only write to people who have the app installed, in a 1:1 conversation it
+//! learned from one of their activities: each person's [`ChatContact`] (their service URL,
+//! tenant, and that conversation, kept by the store) is how they are reached, and the email their
+//! member record gave is how the directory finds them. Someone who never reached the bot has no
+//! contact and is "not reachable in Teams".
+//!
+//! Each copy of a card is rendered for its one recipient (its `refresh.userIds`), and the card
+//! last posted or written to each recipient is kept beside it, so that a refresh and a refused
+//! deny reason can be answered with the current card.
+//!
+//! The Bot Connector cannot list a Teams conversation's messages, so [`TeamsChat::find_card`]
+//! never finds a card whose record was lost: the delivery posts again once its note is old
+//! enough, as it does when Slack's history has no such card.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::chat::card::Card;
+use crate::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
+use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
+use crate::domain::outcome::{DecisionResult, Regarding};
+use crate::domain::records::ChatContact;
+use crate::domain::{ApprovalId, ChatUserId};
+use crate::store::Store;
+use crate::telemetry::chain;
+
+use super::card::{self, Rendered};
+use super::connector::BotConnector;
+use super::invoke::{card_activity, message_activity};
+use super::wording;
+
+/// Microsoft Teams, as decisions name it: `Approved in Microsoft Teams by …`.
+pub const TEAMS: Platform = Platform::named("Microsoft Teams");
+
+/// The chat port on Teams. Cheap to clone.
+#[derive(Clone)]
+pub struct TeamsChat {
+    connector: BotConnector,
+    store: Arc<dyn Store>,
+    /// How long a card's view is kept for refreshes: its buttons' lifetime.
+    view_ttl: Duration,
+}
+
+impl TeamsChat {
+    /// The port over `connector`, reaching people through the contacts in `store`.
+    pub fn new(connector: BotConnector, store: Arc<dyn Store>, view_ttl: Duration) -> Self {
+        Self {
+            connector,
+            store,
+            view_ttl,
+        }
+    }
+
+    /// The Bot Connector client.
+    pub fn connector(&self) -> &BotConnector {
+        &self.connector
+    }
+
+    /// How to reach `user`, if they ever reached the bot.
+    async fn contact(&self, user: &ChatUserId) -> Result<ChatContact, ChatError> {
+        let contact = self
+            .store
+            .contact(user)
+            .await
+            .map_err(|err| ChatError::Transport(Box::new(err)))?
+            .ok_or_else(|| ChatError::Api(format!("{user} has not installed the app in Teams")))?;
+        self.connector.trust(&contact.endpoint);
+        Ok(contact)
+    }
+
+    /// The person whose 1:1 conversation `conversation` is.
+    async fn contact_in(&self, conversation: &ConversationRef) -> Result<ChatContact, ChatError> {
+        let contact = self
+            .store
+            .contact_in(conversation)
+            .await
+            .map_err(|err| ChatError::Transport(Box::new(err)))?
+            .ok_or_else(|| {
+                ChatError::Api(format!(
+                    "no Teams user is known in conversation {conversation}"
+                ))
+            })?;
+        self.connector.trust(&contact.endpoint);
+        Ok(contact)
+    }
+
+    /// `user`'s 1:1 conversation with the bot, opened (and remembered) if it is not known yet.
+    async fn conversation(&self, contact: &ChatContact) -> Result<ConversationRef, ChatError> {
+        if let Some(conversation) = &contact.conversation {
+            return Ok(conversation.clone());
+        }
+        let conversation = self
+            .connector
+            .create_conversation(&contact.endpoint, &contact.tenant, &contact.user)
+            .await?;
+        let mut known = contact.clone();
+        known.conversation = Some(conversation.clone());
+        if let Err(err) = self.store.remember_contact(&known).await {
+            // The next post opens it again: Teams answers with the same conversation.
+            tracing::warn!(error = %chain(&err), "could not remember a Teams conversation");
+        }
+        Ok(conversation)
+    }
+
+    /// Posts a plain message in `conversation` of `contact`.
+    pub async fn say(
+        &self,
+        contact: &ChatContact,
+        conversation: &ConversationRef,
+        text: &str,
+    ) -> Result<(), ChatError> {
+        self.connector
+            .send(&contact.endpoint, conversation, &message_activity(text))
+            .await?;
+        Ok(())
+    }
+
+    /// Posts a card that is not an approval's (a list, help) in `conversation` of `contact`.
+    pub async fn send_card(
+        &self,
+        contact: &ChatContact,
+        conversation: &ConversationRef,
+        rendered: &Rendered,
+    ) -> Result<(), ChatError> {
+        self.connector
+            .send(&contact.endpoint, conversation, &card_activity(rendered))
+            .await?;
+        Ok(())
+    }
+
+    /// The card for `approval` as last written to `user`, while it is kept.
+    pub async fn card_view(&self, approval: ApprovalId, user: &ChatUserId) -> Option<Card> {
+        let kept = match self.store.card_view(approval, user).await {
+            Ok(kept) => kept?,
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), "could not read a Teams card's view");
+                return None;
+            }
+        };
+        match serde_json::from_str(&kept) {
+            Ok(card) => Some(card),
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), "a kept Teams card's view is unreadable");
+                None
+            }
+        }
+    }
+
+    /// Keeps `card` as what `user` was last shown for its approval.
+    async fn keep_view(&self, user: &ChatUserId, card: &Card) {
+        let Ok(view) = serde_json::to_string(card) else {
+            return;
+        };
+        if let Err(err) = self
+            .store
+            .remember_card_view(card.approval, user, &view, self.view_ttl)
+            .await
+        {
+            tracing::warn!(error = %chain(&err), "could not keep a Teams card's view; a refresh shows the card as posted");
+        }
+    }
+}
+
+#[async_trait]
+impl ChatPort for TeamsChat {
+    fn platform(&self) -> Platform {
+        TEAMS
+    }
+
+    fn serves(&self, user: &ChatUserId) -> bool {
+        user.as_str().contains(':')
+    }
+
+    fn serves_conversation(&self, conversation: &ConversationRef) -> bool {
+        conversation.as_str().contains(':')
+    }
+
+    async fn post_card(&self, user: &ChatUserId, card: &Card) -> Result<MessageRef, ChatError> {
+        let contact = self.contact(user).await?;
+        let conversation = self.conversation(&contact).await?;
+        let rendered = card::card(card, std::slice::from_ref(user));
+        let id = self
+            .connector
+            .send(&contact.endpoint, &conversation, &card_activity(&rendered))
+            .await?;
+        self.keep_view(user, card).await;
+        Ok(MessageRef::new(conversation, id))
+    }
+
+    async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError> {
+        let contact = self.contact_in(message.conversation()).await?;
+        let rendered = card::card(card, std::slice::from_ref(&contact.user));
+        self.keep_view(&contact.user, card).await;
+        self.connector
+            .update(&contact.endpoint, message, &card_activity(&rendered))
+            .await?;
+        Ok(())
+    }
+
+    async fn find_card(
+        &self,
+        _user: &ChatUserId,
+        _approval: ApprovalId,
+    ) -> Result<Option<FoundCard>, ChatError> {
+        // The Bot Connector does not list a Teams conversation's messages (see the module docs).
+        Ok(None)
+    }
+
+    async fn withdraw_card(&self, message: &MessageRef) -> Result<(), ChatError> {
+        let contact = self.contact_in(message.conversation()).await?;
+        self.connector.delete(&contact.endpoint, message).await?;
+        Ok(())
+    }
+
+    async fn tell(
+        &self,
+        user: &ChatUserId,
+        conversation: Option<&ConversationRef>,
+        regarding: &Regarding,
+        result: &DecisionResult,
+    ) -> Result<(), ChatError> {
+        // A decision that went through shows on the card itself, which the engine has edited;
+        // a message would only repeat it.
+        if matches!(result, DecisionResult::Done(_)) {
+            return Ok(());
+        }
+        let contact = self.contact(user).await?;
+        let conversation = match conversation {
+            Some(conversation) => conversation.clone(),
+            None => self.conversation(&contact).await?,
+        };
+        self.say(
+            &contact,
+            &conversation,
+            &wording::decision(regarding, result),
+        )
+        .await
+    }
+
+    async fn lookup_user_by_email(&self, email: &str) -> Result<Option<ChatUserId>, ChatError> {
+        let contact = self
+            .store
+            .contact_by_email(email)
+            .await
+            .map_err(|err| ChatError::Transport(Box::new(err)))?;
+        Ok(contact.map(|contact| contact.user))
+    }
+
+    async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
+        let contact = self.contact(user).await?;
+        Ok(ChatUser {
+            name: contact.name.unwrap_or_default(),
+            email: contact.email,
+            time_zone: None,
+            deleted: false,
+            bot: false,
+        })
+    }
+}
