@@ -9,8 +9,15 @@
 //! for tests that drive the use cases themselves). Anything a test needs different (a chat
 //! platform of its own, a movable clock, Coupa client timeouts, a stand-in in front of a fake)
 //! is a builder method.
+//!
+//! Microsoft Teams joins with [`WorldBuilder::platforms`] (Teams alone, or beside Slack in
+//! either order): the world then also serves a Bot Framework token authority and a fake Bot
+//! Connector ([`World::teams`], in [`mod@teams`]), the settings name them, people are put on
+//! Teams with [`TeamsSide::join`], and a running app takes signed activities from
+//! [`RunningApp::teams`].
 
 mod app;
+mod teams;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,13 +28,15 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use self::app::RunningApp;
+pub use self::teams::TeamsSide;
 use super::coupa::Sandbox;
 use super::people::{Person, numbered_approvers};
 use super::served::Served;
 use super::slack::FakeSlack;
+use super::teams::FakeConnector;
 use crate::app::AppError;
 use crate::chat::port::{ChatError, ChatPort};
-use crate::config::{CoupaSettings, Settings, SlackSettings, StoreSettings};
+use crate::config::{ChatPlatform, CoupaSettings, Settings, SlackSettings, StoreSettings};
 use crate::coupa::{CoupaClient, CoupaClientBuilder, CoupaError};
 use crate::domain::CoupaUserId;
 use crate::engine::{Clock, Engine, system_clock};
@@ -55,6 +64,17 @@ pub enum WorldError {
         /// Why.
         source: url::ParseError,
     },
+    /// A fake's address did not make a URL.
+    #[error("the {what} has no usable URL: {source}")]
+    Url {
+        /// Which fake.
+        what: &'static str,
+        /// Why.
+        source: url::ParseError,
+    },
+    /// The world was asked for no chat platform at all.
+    #[error("a world needs at least one chat platform")]
+    NoChatPlatform,
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -95,9 +115,32 @@ pub struct WorldBuilder {
     chat: Option<Arc<dyn ChatPort>>,
     clock: Clock,
     tune_client: TuneClient,
+    platforms: Vec<ChatPlatform>,
+    connector: FakeConnector,
 }
 
 impl WorldBuilder {
+    /// The chat platforms the app serves, in the order a person's platforms are tried
+    /// (`CHAT_PLATFORMS`): `[Slack]` unless given. With Teams, the world also serves a token
+    /// authority and a fake Bot Connector; without Slack, the fake Slack is still served but
+    /// the settings leave Slack out. A platform named twice counts once, where first named.
+    pub fn platforms(mut self, platforms: impl IntoIterator<Item = ChatPlatform>) -> Self {
+        self.platforms.clear();
+        for platform in platforms {
+            if !self.platforms.contains(&platform) {
+                self.platforms.push(platform);
+            }
+        }
+        self
+    }
+
+    /// The Bot Connector to serve when Teams is on; an empty [`FakeConnector::default`] (the
+    /// sandbox's bot and tenant) unless given.
+    pub fn connector(mut self, connector: FakeConnector) -> Self {
+        self.connector = connector;
+        self
+    }
+
     /// The Coupa to serve (seeded already, or to be seeded later through the world); an empty
     /// [`Sandbox::new`] unless given.
     pub fn coupa(mut self, sandbox: Sandbox) -> Self {
@@ -169,6 +212,9 @@ impl WorldBuilder {
 
     /// Serves the fakes, makes the settings and opens the store.
     pub async fn build(self) -> Result<World, WorldError> {
+        if self.platforms.is_empty() {
+            return Err(WorldError::NoChatPlatform);
+        }
         let coupa_router = self.coupa.router();
         let coupa_router = match self.wrap_coupa {
             Some(wrap) => wrap(coupa_router),
@@ -194,6 +240,17 @@ impl WorldBuilder {
             self.coupa.client_secret(),
         );
         let mut settings = Settings::new(slack, coupa);
+        let teams = if self.platforms.contains(&ChatPlatform::Teams) {
+            let side = TeamsSide::serve(self.connector).await?;
+            settings.teams = Some(side.settings()?);
+            Some(side)
+        } else {
+            None
+        };
+        if !self.platforms.contains(&ChatPlatform::Slack) {
+            settings.slack = None;
+        }
+        settings.chat_platforms = self.platforms;
         settings.bind_addr = SocketAddr::from(([127, 0, 0, 1], 0));
         let store: Arc<dyn Store> = match self.store {
             StoreChoice::Memory => Arc::new(MemoryStore::new()),
@@ -218,6 +275,7 @@ impl WorldBuilder {
             tune_client: self.tune_client,
             coupa_served,
             slack_served,
+            teams,
         })
     }
 }
@@ -252,6 +310,7 @@ pub struct World {
     tune_client: TuneClient,
     coupa_served: Served,
     slack_served: Served,
+    teams: Option<TeamsSide>,
 }
 
 impl World {
@@ -267,7 +326,15 @@ impl World {
             chat: None,
             clock: system_clock(),
             tune_client: Arc::new(|builder| builder),
+            platforms: vec![ChatPlatform::Slack],
+            connector: FakeConnector::default(),
         }
+    }
+
+    /// Microsoft Teams in this world (its token authority and fake Bot Connector), when the
+    /// builder was given Teams among the [`platforms`](WorldBuilder::platforms).
+    pub fn teams(&self) -> Option<&TeamsSide> {
+        self.teams.as_ref()
     }
 
     /// The Coupa sandbox's base URL, `http://127.0.0.1:PORT`: the cards' "View in Coupa" links
@@ -327,7 +394,7 @@ impl World {
     /// Starts the real app with `settings` (the world's, changed) on the world's store: a second
     /// replica, or a restart with another configuration.
     pub async fn start_app_with(&self, settings: Settings) -> Result<RunningApp, WorldError> {
-        Ok(RunningApp::start(settings, self.store.clone()).await?)
+        Ok(RunningApp::start(settings, self.store.clone(), self.teams.as_ref()).await?)
     }
 
     /// A fresh engine over the world's Coupa, chat platform and store (a restart looks like a
@@ -393,6 +460,49 @@ mod tests {
         assert_eq!(posted.len(), 1, "{posted:?}");
         assert_eq!(world.slack.conversation(&daniel.slack_id), posted);
         assert!(posted[0].blocks.to_string().contains(&world.coupa_url()));
+    }
+
+    #[tokio::test]
+    async fn a_teams_only_world_serves_teams_and_its_app_learns_who_installed_it() {
+        let world = World::builder()
+            .platforms([ChatPlatform::Teams])
+            .build()
+            .await
+            .unwrap();
+        assert!(world.settings.slack.is_none());
+        assert_eq!(world.settings.chat_platforms, [ChatPlatform::Teams]);
+        let teams = world.teams().unwrap();
+        let settings = world.settings.teams.as_ref().unwrap();
+        assert_eq!(settings.service_url.as_str(), teams.service_url());
+        assert_eq!(
+            settings.openid_metadata_url,
+            teams.served_authority().metadata_url()
+        );
+        let daniel = Person::in_coupa(&world.coupa, "daniel@example.com", "Daniel", "Okafor");
+        let member = teams.join(&daniel);
+
+        let app = world.start_app().await.unwrap();
+        let answer = app.teams().unwrap().install(&member).await.unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let contact = world
+            .store
+            .contact_by_email("daniel@example.com")
+            .await
+            .unwrap()
+            .expect("the installation is remembered");
+        assert_eq!(contact.user.0, member.id);
+        assert_eq!(
+            contact.conversation.map(|c| c.as_str().to_owned()),
+            teams.connector().conversation_with(&member.id)
+        );
+        assert_eq!(teams.connector().calls_to("/members/").len(), 1);
+        app.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_world_with_no_platform_is_refused() {
+        let refused = World::builder().platforms([]).build().await;
+        assert!(matches!(refused, Err(WorldError::NoChatPlatform)));
     }
 
     #[tokio::test]

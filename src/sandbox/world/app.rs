@@ -1,5 +1,5 @@
 //! The real app running in a world: built from settings on a given store, serving until
-//! stopped, with a sender that signs requests to it as Slack would.
+//! stopped, with senders that sign requests to it as Slack and Teams would.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +12,10 @@ use crate::app::{App, AppError};
 use crate::config::Settings;
 use crate::engine::Engine;
 use crate::sandbox::slack::SlackSender;
+use crate::sandbox::teams::TeamsSender;
 use crate::store::Store;
+
+use super::TeamsSide;
 
 /// An app serving in the background; it keeps running until [`RunningApp::stop`] (dropping it
 /// leaves it running until the runtime ends, as a process that was never told to stop).
@@ -22,21 +25,32 @@ pub struct RunningApp {
     engine: Engine,
     leading: Arc<AtomicBool>,
     sender: SlackSender,
+    teams: Option<TeamsSender>,
     stop: CancellationToken,
     task: tokio::task::JoinHandle<Result<(), AppError>>,
 }
 
 impl RunningApp {
-    /// Builds the app from `settings` on `store` and runs it until stopped.
-    pub(super) async fn start(settings: Settings, store: Arc<dyn Store>) -> Result<Self, AppError> {
+    /// Builds the app from `settings` on `store` and runs it until stopped; activities to it
+    /// come from the world's Teams side, when it has one and the settings serve Teams.
+    pub(super) async fn start(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        teams: Option<&TeamsSide>,
+    ) -> Result<Self, AppError> {
         // Without a signing secret (Socket Mode) nothing verifies the signature; any key signs.
         let secret = settings
             .slack
             .as_ref()
             .and_then(|slack| slack.signing_secret.clone())
             .unwrap_or_else(|| SecretString::from(String::new()));
+        let app_id = settings.teams.as_ref().map(|teams| teams.app_id.clone());
         let app = App::build_with_store(settings, store).await?;
         let addr = app.local_addr();
+        let base = format!("http://{addr}");
+        let teams = teams
+            .zip(app_id)
+            .map(|(side, app_id)| side.sender(&base, &app_id));
         let engine = app.engine();
         let leading = app.leading();
         let stop = CancellationToken::new();
@@ -48,7 +62,8 @@ impl RunningApp {
             addr,
             engine,
             leading,
-            sender: SlackSender::new(&format!("http://{addr}"), secret),
+            sender: SlackSender::new(&base, secret),
+            teams,
             stop,
             task,
         })
@@ -72,6 +87,12 @@ impl RunningApp {
     /// Signed Slack requests to the app's `/slack/*` routes.
     pub fn slack(&self) -> &SlackSender {
         &self.sender
+    }
+
+    /// Signed Teams activities to the app's `POST /api/messages`, from the world's fake
+    /// connector's members; `None` unless the world has Teams and the app serves it.
+    pub fn teams(&self) -> Option<&TeamsSender> {
+        self.teams.as_ref()
     }
 
     /// Stops the app gracefully and waits for it; its error, if it stopped with one.

@@ -1,0 +1,106 @@
+//! Microsoft Teams in a world: the Bot Framework's token authority and the fake Bot Connector
+//! (with its Azure AD token endpoint), served on loopback ports, and the Teams settings of an
+//! app pointed at them.
+//!
+//! The settings are the fake's own bot: its app id, tenant and password; the authority's
+//! metadata address (its key is published endorsed for `msteams`); the fake as the Azure AD
+//! authority and as the default service URL. Activities to the app come from a
+//! [`TeamsSender`] whose tokens that authority signs for that service URL, so the app checks
+//! them exactly as it checks Microsoft's.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use super::WorldError;
+use crate::config::TeamsSettings;
+use crate::sandbox::people::Person;
+use crate::sandbox::teams::{
+    FakeConnector, FakeMember, RunningFakeConnector, ServedAuthority, TeamsSender, TokenAuthority,
+};
+
+/// The Teams side of a world, served; from [`super::World::teams`].
+pub struct TeamsSide {
+    authority: Arc<TokenAuthority>,
+    served_authority: ServedAuthority,
+    connector: RunningFakeConnector,
+}
+
+impl TeamsSide {
+    /// Serves a fresh token authority and `connector`.
+    pub(super) async fn serve(connector: FakeConnector) -> Result<Self, WorldError> {
+        let authority = Arc::new(TokenAuthority::new());
+        let served_authority = authority
+            .serve()
+            .await
+            .map_err(|source| WorldError::Serve {
+                what: "Bot Framework token authority",
+                source,
+            })?;
+        let connector = connector
+            .serve()
+            .await
+            .map_err(|source| WorldError::Serve {
+                what: "fake Bot Connector",
+                source,
+            })?;
+        Ok(Self {
+            authority,
+            served_authority,
+            connector,
+        })
+    }
+
+    /// Settings for the fake's bot against the served fakes.
+    pub(super) fn settings(&self) -> Result<TeamsSettings, WorldError> {
+        let fake = &self.connector.connector;
+        let mut settings =
+            TeamsSettings::new(fake.app_id(), fake.app_password().to_owned(), fake.tenant());
+        settings.openid_metadata_url = self.served_authority.metadata_url();
+        settings.login_url = parse("fake Azure AD", &self.connector.authority())?;
+        settings.service_url = parse("fake Bot Connector", &self.connector.service_url())?;
+        Ok(settings)
+    }
+
+    /// The fake Bot Connector: its members, every call the bot made, the cards each person sees,
+    /// scripted refusals.
+    pub fn connector(&self) -> &FakeConnector {
+        &self.connector.connector
+    }
+
+    /// The token authority whose keys the app trusts (to mint flawed tokens, or rotate keys).
+    pub fn authority(&self) -> &Arc<TokenAuthority> {
+        &self.authority
+    }
+
+    /// The authority as served: its metadata address and how often its keys were read.
+    pub fn served_authority(&self) -> &ServedAuthority {
+        &self.served_authority
+    }
+
+    /// The fake's service URL, `http://127.0.0.1:PORT/teams/`: what activities name.
+    pub fn service_url(&self) -> String {
+        self.connector.service_url()
+    }
+
+    /// Says `person` is on Teams: a member of the fake with their Coupa email
+    /// ([`Person::join_teams`]).
+    pub fn join(&self, person: &Person) -> FakeMember {
+        person.join_teams(self.connector())
+    }
+
+    /// Signed activities to the app at `base` (`http://ADDR`) for the bot `app_id`.
+    pub fn sender(&self, base: &str, app_id: &str) -> TeamsSender {
+        TeamsSender::new(
+            base,
+            app_id,
+            &self.service_url(),
+            self.authority.clone(),
+            self.connector().clone(),
+        )
+    }
+}
+
+fn parse(what: &'static str, url: &str) -> Result<Url, WorldError> {
+    Url::parse(url).map_err(|source| WorldError::Url { what, source })
+}
