@@ -1,9 +1,9 @@
 //! Shared helpers for the integration tests: Redis namespaces that clean up after themselves,
 //! a throwaway redis-server, a minimal HTTP client for probing the app, the app in a simulated
 //! world with the tests' people (`e2e`), the plumbing of the fault tests (holds in front of the
-//! world's fakes, the binary as a child process, a fault-ready engine), and the Bot Framework
-//! token authority behind wiremock (`teams`). The world itself is the library's:
-//! `coupa_approvals::sandbox`.
+//! world's fakes, the binary as a child process, a fault-ready engine), the Bot Framework token
+//! authority behind wiremock (`teams`), and the app in a world with Teams and the people of its
+//! end-to-end tests (`teams_world`). The world itself is the library's: `coupa_approvals::sandbox`.
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
@@ -21,6 +21,7 @@ pub mod redis_server;
 pub mod slow_store;
 pub mod snapshots;
 pub mod teams;
+pub mod teams_world;
 pub mod wait;
 
 use std::sync::Arc;

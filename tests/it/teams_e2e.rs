@@ -1,0 +1,400 @@
+//! The whole flow on Microsoft Teams through the running app: activities signed by the sandbox's
+//! token authority posted to `/api/messages` over real HTTP, the stateful Coupa sandbox behind,
+//! and the fake Bot Connector recording every card the bot posts and edits.
+
+use crate::support;
+
+use std::time::Duration;
+
+use coupa_approvals::config::{ChatPlatform, Settings};
+use coupa_approvals::domain::ChatUserId;
+use coupa_approvals::sandbox::coupa::StepApprover;
+use coupa_approvals::sandbox::env::variables;
+use coupa_approvals::teams::invoke::{ADAPTIVE_CARD, MESSAGE};
+use serde_json::Value;
+use support::e2e::{block_actions, eventually};
+use support::teams_world::{TeamsApp, offers_approve, text_of, texts};
+
+/// The PUTs the bot made to replace `activity_id`.
+fn replacements(app: &TeamsApp, activity_id: &str) -> usize {
+    app.connector()
+        .calls_to(&format!("/activities/{activity_id}"))
+        .iter()
+        .filter(|call| call.method == "PUT")
+        .count()
+}
+
+#[tokio::test]
+async fn installing_the_app_remembers_the_person_with_the_email_teams_gives() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+
+    let contact = app
+        .world
+        .store
+        .contact_by_email("daniel@example.com")
+        .await
+        .unwrap()
+        .expect("the person is remembered by email");
+    let member = &app.daniel.member;
+    assert_eq!(contact.user, ChatUserId(member.id.clone()));
+    assert_eq!(contact.name.as_deref(), Some("Daniel Okafor"));
+    assert_eq!(
+        contact.directory_id.as_deref(),
+        Some(member.aad_object_id.as_str())
+    );
+    assert_eq!(contact.tenant, member.tenant);
+    assert_eq!(contact.endpoint, app.teams().service_url());
+    assert_eq!(
+        contact.conversation.map(|c| c.as_str().to_owned()),
+        app.connector().conversation_with(&member.id)
+    );
+    assert_eq!(
+        app.connector().calls_to("/members/").len(),
+        1,
+        "the email is read from the member record"
+    );
+}
+
+#[tokio::test]
+async fn a_new_requisition_is_delivered_once_to_the_teams_user_with_that_email() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    app.install(&app.sofia).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    app.sync().await;
+
+    let cards = app.cards_for(&app.daniel.member, req);
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    let card = cards[0].activity.to_string();
+    assert!(card.contains("USD 7,420.50"), "{card}");
+    assert!(offers_approve(&cards[0]));
+    assert_eq!(cards[0].updates, 0);
+    assert!(app.cards_for(&app.sofia.member, req).is_empty());
+}
+
+#[tokio::test]
+async fn approve_calls_coupa_once_and_updates_the_card_in_place() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let approval = app.sandbox().current_approval(req).unwrap();
+    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+
+    let answer = app
+        .teams()
+        .approve(&app.daniel.member, &card)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    let body = answer.json().expect("an invoke answer");
+    assert_eq!(body["statusCode"], 200, "{body}");
+    assert_eq!(body["type"], ADAPTIVE_CARD, "{body}");
+    let shown = texts(&body["value"]).join("\n");
+    assert!(shown.contains("by Daniel Okafor in Teams"), "{shown}");
+
+    assert_eq!(app.puts(), 1);
+    assert_eq!(
+        app.sandbox().approval_note(approval).as_deref(),
+        Some("Approved in Microsoft Teams by Daniel Okafor <daniel@example.com>")
+    );
+    assert!(
+        eventually(|| {
+            let now = app.cards_for(&app.daniel.member, req);
+            now.len() == 1
+                && now[0].id == card.id
+                && text_of(&now[0]).contains("**Approved** by Daniel Okafor in Teams")
+        })
+        .await,
+        "{:?}",
+        app.cards_for(&app.daniel.member, req)
+    );
+    assert!(replacements(&app, &card.id) >= 1);
+    assert!(!offers_approve(&app.cards_for(&app.daniel.member, req)[0]));
+}
+
+#[tokio::test]
+async fn deny_with_a_blank_reason_is_refused_and_with_a_reason_rejects_once() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let approval = app.sandbox().current_approval(req).unwrap();
+    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+
+    let blank = app
+        .teams()
+        .deny(&app.daniel.member, &card, "   ")
+        .await
+        .unwrap();
+    let body = blank.json().expect("an invoke answer");
+    assert_eq!(body["type"], ADAPTIVE_CARD, "{body}");
+    let shown = texts(&body["value"]).join("\n");
+    assert!(shown.contains("Please give a reason"), "{shown}");
+    assert_eq!(app.puts(), 0);
+
+    let given = app
+        .teams()
+        .deny(&app.daniel.member, &card, "Over budget; ask again in Q1")
+        .await
+        .unwrap();
+    assert_eq!(given.status, 200);
+    assert!(eventually(|| app.puts() == 1).await);
+    assert_eq!(
+        app.sandbox().approval_note(approval).as_deref(),
+        Some(
+            "Rejected in Microsoft Teams by Daniel Okafor <daniel@example.com>: Over budget; ask again in Q1"
+        )
+    );
+    assert!(
+        eventually(|| text_of(&app.cards_for(&app.daniel.member, req)[0])
+            .contains("Over budget; ask again in Q1"))
+        .await
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.puts(), 1);
+}
+
+#[tokio::test]
+async fn eight_concurrent_approve_clicks_make_one_coupa_call() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+
+    let mut clicks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (sender, member, card) = (app.teams().clone(), app.daniel.member.clone(), card.clone());
+        clicks.spawn(async move { sender.approve(&member, &card).await });
+    }
+    while let Some(answer) = clicks.join_next().await {
+        let answer = answer.unwrap().unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert!(answer.json().is_some(), "every click is answered");
+    }
+    assert!(eventually(|| app.puts() == 1).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.puts(), 1);
+}
+
+#[tokio::test]
+async fn a_click_by_someone_who_was_not_sent_the_card_is_refused_without_a_coupa_call() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    app.install(&app.mallory).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+
+    let answer = app
+        .teams()
+        .approve(&app.mallory.member, &card)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    let body = answer.json().expect("an invoke answer");
+    assert_eq!(body["type"], MESSAGE, "{body}");
+    assert!(
+        body["value"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("someone else"),
+        "{body}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.puts(), 0);
+    assert!(offers_approve(&app.cards_for(&app.daniel.member, req)[0]));
+}
+
+#[tokio::test]
+async fn a_decision_made_in_coupa_updates_the_teams_card_on_the_next_sync() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let approval = app.sandbox().current_approval(req).unwrap();
+    app.sandbox()
+        .approve_in_coupa(approval, app.daniel.coupa)
+        .unwrap();
+    app.sync().await;
+
+    let cards = app.cards_for(&app.daniel.member, req);
+    assert_eq!(cards.len(), 1);
+    assert!(
+        text_of(&cards[0]).contains("Approved in Coupa"),
+        "{}",
+        text_of(&cards[0])
+    );
+    assert!(!offers_approve(&cards[0]), "no buttons left");
+    assert_eq!(app.puts(), 0);
+}
+
+#[tokio::test]
+async fn a_changed_requisition_marks_the_old_card_changed_and_sends_a_new_one() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let old = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    // Coupa's `updated-at` counts whole seconds: the edit must come in a later one.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    app.sandbox()
+        .set_line_amount(req, 1, rust_decimal::Decimal::new(99_900, 2));
+    app.sync().await;
+
+    let cards = app.cards_for(&app.daniel.member, req);
+    assert_eq!(cards.len(), 2, "{cards:?}");
+    assert_eq!(cards[0].id, old.id);
+    assert!(
+        text_of(&cards[0]).contains("Changed in Coupa"),
+        "{}",
+        text_of(&cards[0])
+    );
+    assert!(!offers_approve(&cards[0]), "the old card has no buttons");
+    assert!(
+        text_of(&cards[1]).contains("USD 12,388.50"),
+        "{}",
+        text_of(&cards[1])
+    );
+    assert!(offers_approve(&cards[1]));
+
+    // A click still in flight from the old card decides nothing.
+    app.teams().approve(&app.daniel.member, &old).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.puts(), 0);
+}
+
+#[tokio::test]
+async fn a_group_split_across_slack_and_teams_is_decided_by_the_first_click_and_both_copies_say_who()
+ {
+    let app = TeamsApp::spawn_on(&[ChatPlatform::Slack, ChatPlatform::Teams]).await;
+    app.install(&app.daniel).await;
+    let group = app
+        .sandbox()
+        .add_group("IT Approvers", &[app.daniel.coupa, app.ana.coupa_id]);
+    let req = app.requisition(vec![vec![StepApprover::Group(group)]]);
+    app.sync().await;
+    let slack_cards = || {
+        app.world
+            .slack
+            .conversation(&app.ana.slack_id)
+            .into_iter()
+            .filter(|m| m.only_for.is_none() && m.from_user.is_none() && m.blocks.is_array())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(slack_cards().len(), 1, "Ana's copy is in Slack");
+    let teams_card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    // Ana clicks her copy too, her click arriving after Daniel's.
+    let late = block_actions(&app.ana.slack_id, &slack_cards()[0], "approve");
+
+    app.teams()
+        .approve(&app.daniel.member, &teams_card)
+        .await
+        .unwrap();
+    assert!(eventually(|| app.puts() == 1).await);
+    assert!(
+        eventually(|| slack_cards()[0]
+            .blocks
+            .to_string()
+            .contains("by Daniel Okafor (another approver"))
+        .await,
+        "{}",
+        slack_cards()[0].blocks
+    );
+    assert!(
+        eventually(|| text_of(&app.cards_for(&app.daniel.member, req)[0])
+            .contains("by Daniel Okafor in Teams"))
+        .await
+    );
+
+    let late = app.slack().interaction(&late).await.unwrap();
+    assert_eq!(late.status, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.puts(), 1);
+}
+
+#[tokio::test]
+async fn whats_pending_in_teams_lists_exactly_the_askers_items() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    app.install(&app.sofia).await;
+    let mine = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let other = app.requisition(vec![vec![StepApprover::User(app.sofia.coupa)]]);
+    app.sync().await;
+
+    let answer = app
+        .teams()
+        .message(&app.daniel.member, "what's pending?")
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    let list = || {
+        app.posted_to(&app.daniel.member)
+            .into_iter()
+            .find(|a| a.activity["summary"] == "1 requisition is waiting for your approval")
+    };
+    assert!(
+        eventually(|| list().is_some()).await,
+        "{:?}",
+        app.posted_to(&app.daniel.member)
+    );
+    let text = text_of(&list().unwrap());
+    assert!(text.contains(&format!("#{mine}")), "{text}");
+    assert!(!text.contains(&format!("#{other}")), "{text}");
+}
+
+#[tokio::test]
+async fn a_rate_limited_card_post_still_arrives_once() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    let posts_before = app.connector().calls_to("/activities").len();
+    // The greeting is posted already: the card is the next activity the bot posts.
+    app.connector()
+        .fail_matching("/activities", 1, 429, Some("1"));
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+
+    assert!(eventually(|| app.cards_for(&app.daniel.member, req).len() == 1).await);
+    let posts = app.connector().calls_to("/activities").len() - posts_before;
+    assert_eq!(posts, 2, "the refused post and the one that arrived");
+    app.sync().await;
+    assert_eq!(app.cards_for(&app.daniel.member, req).len(), 1);
+}
+
+#[tokio::test]
+async fn teams_alone_configured_by_environment_variables_performs_the_flow() {
+    let world = TeamsApp::world(&[ChatPlatform::Teams]).await;
+    let vars = variables(&world.settings);
+    let settings = Settings::from_lookup(&|name| {
+        vars.iter()
+            .find(|(variable, _)| *variable == name)
+            .map(|(_, value)| value.clone())
+    })
+    .expect("the variables read back");
+    assert!(settings.slack.is_none());
+    assert_eq!(settings.chat_platforms, [ChatPlatform::Teams]);
+    let app = TeamsApp::start(world, settings).await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+
+    let answer = app
+        .teams()
+        .approve(&app.daniel.member, &card)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(app.puts(), 1);
+    let approved: Value = answer.json().unwrap();
+    assert!(
+        texts(&approved["value"])
+            .join("\n")
+            .contains("by Daniel Okafor in Teams"),
+        "{approved}"
+    );
+    app.stop().await;
+}
