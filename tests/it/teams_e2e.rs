@@ -10,6 +10,7 @@ use coupa_approvals::config::{ChatPlatform, Settings};
 use coupa_approvals::domain::ChatUserId;
 use coupa_approvals::sandbox::coupa::StepApprover;
 use coupa_approvals::sandbox::env::variables;
+use coupa_approvals::sandbox::teams::sender::action_data;
 use coupa_approvals::teams::invoke::{ADAPTIVE_CARD, MESSAGE};
 use serde_json::Value;
 use support::e2e::{block_actions, eventually};
@@ -63,6 +64,7 @@ async fn a_new_requisition_is_delivered_once_to_the_teams_user_with_that_email()
     app.install(&app.sofia).await;
     let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
+    app.card_for(&app.daniel.member, req).await;
     app.sync().await;
 
     let cards = app.cards_for(&app.daniel.member, req);
@@ -81,7 +83,7 @@ async fn approve_calls_coupa_once_and_updates_the_card_in_place() {
     let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
     let approval = app.sandbox().current_approval(req).unwrap();
-    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    let card = app.card_for(&app.daniel.member, req).await;
 
     let answer = app
         .teams()
@@ -122,7 +124,7 @@ async fn deny_with_a_blank_reason_is_refused_and_with_a_reason_rejects_once() {
     let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
     let approval = app.sandbox().current_approval(req).unwrap();
-    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    let card = app.card_for(&app.daniel.member, req).await;
 
     let blank = app
         .teams()
@@ -163,7 +165,7 @@ async fn eight_concurrent_approve_clicks_make_one_coupa_call() {
     app.install(&app.daniel).await;
     let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
-    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    let card = app.card_for(&app.daniel.member, req).await;
 
     let mut clicks = tokio::task::JoinSet::new();
     for _ in 0..8 {
@@ -187,7 +189,7 @@ async fn a_click_by_someone_who_was_not_sent_the_card_is_refused_without_a_coupa
     app.install(&app.mallory).await;
     let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
-    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    let card = app.card_for(&app.daniel.member, req).await;
 
     let answer = app
         .teams()
@@ -210,11 +212,70 @@ async fn a_click_by_someone_who_was_not_sent_the_card_is_refused_without_a_coupa
 }
 
 #[tokio::test]
+async fn a_click_through_the_submit_fallback_decides_once_like_an_execute() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.card_for(&app.daniel.member, req).await;
+    let data = action_data(&card.activity, "approve").expect("the card offers Approve");
+
+    let answer = app.teams().submit(&app.daniel.member, data).await.unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.body, "",
+        "a message is acknowledged with an empty body"
+    );
+    assert!(eventually(|| app.puts() == 1).await);
+    assert!(
+        eventually(|| text_of(&app.cards_for(&app.daniel.member, req)[0])
+            .contains("**Approved** by Daniel Okafor in Teams"))
+        .await
+    );
+}
+
+#[tokio::test]
+async fn an_activity_signed_for_another_bot_is_refused_and_nothing_is_learned() {
+    let app = TeamsApp::spawn().await;
+    let mut install = app
+        .teams()
+        .activity(&app.daniel.member, "installationUpdate");
+    install["action"] = Value::from("add");
+    let foreign = app
+        .world
+        .teams()
+        .unwrap()
+        .authority()
+        .token(
+            "11111111-1111-4111-8111-111111111111",
+            app.teams().service_url(),
+        )
+        .sign();
+
+    let refused = app
+        .teams()
+        .post_with_token(&install, &foreign)
+        .await
+        .unwrap();
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        app.world
+            .store
+            .contact(&ChatUserId(app.daniel.member.id.clone()))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(app.connector().calls_to("/v3/").is_empty());
+}
+
+#[tokio::test]
 async fn a_decision_made_in_coupa_updates_the_teams_card_on_the_next_sync() {
     let app = TeamsApp::spawn().await;
     app.install(&app.daniel).await;
     let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
+    app.card_for(&app.daniel.member, req).await;
     let approval = app.sandbox().current_approval(req).unwrap();
     app.sandbox()
         .approve_in_coupa(approval, app.daniel.coupa)
@@ -238,7 +299,7 @@ async fn a_changed_requisition_marks_the_old_card_changed_and_sends_a_new_one() 
     app.install(&app.daniel).await;
     let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
-    let old = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    let old = app.card_for(&app.daniel.member, req).await;
     // Coupa's `updated-at` counts whole seconds: the edit must come in a later one.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     app.sandbox()
@@ -285,8 +346,11 @@ async fn a_group_split_across_slack_and_teams_is_decided_by_the_first_click_and_
             .filter(|m| m.only_for.is_none() && m.from_user.is_none() && m.blocks.is_array())
             .collect::<Vec<_>>()
     };
-    assert_eq!(slack_cards().len(), 1, "Ana's copy is in Slack");
-    let teams_card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    let teams_card = app.card_for(&app.daniel.member, req).await;
+    assert!(
+        eventually(|| slack_cards().len() == 1).await,
+        "Ana's copy is in Slack"
+    );
     // Ana clicks her copy too, her click arriving after Daniel's.
     let late = block_actions(&app.ana.slack_id, &slack_cards()[0], "approve");
 
@@ -380,7 +444,7 @@ async fn teams_alone_configured_by_environment_variables_performs_the_flow() {
     app.install(&app.daniel).await;
     let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     app.sync().await;
-    let card = app.cards_for(&app.daniel.member, req).pop().unwrap();
+    let card = app.card_for(&app.daniel.member, req).await;
 
     let answer = app
         .teams()

@@ -166,6 +166,19 @@ impl TeamsApp {
             .collect()
     }
 
+    /// The latest card of requisition `req` in `member`'s 1:1 chat, waiting a little for it: a
+    /// delivery the app's own first sync began may still be under way when a test's sync ends.
+    pub async fn card_for(&self, member: &FakeMember, req: RequisitionId) -> FakeActivity {
+        assert!(
+            eventually(|| !self.cards_for(member, req).is_empty()).await,
+            "no card of requisition {req} reached {}",
+            member.id
+        );
+        self.cards_for(member, req)
+            .pop()
+            .expect("a card, as just seen")
+    }
+
     /// The cards of requisition `req` in `member`'s 1:1 chat, as they stand now.
     pub fn cards_for(&self, member: &FakeMember, req: RequisitionId) -> Vec<FakeActivity> {
         let mark = format!("Requisition #{req}");
