@@ -35,6 +35,7 @@ use super::served::Served;
 use super::slack::FakeSlack;
 use super::teams::FakeConnector;
 use crate::app::AppError;
+use crate::chat::platforms::ChatPlatforms;
 use crate::chat::port::{ChatError, ChatPort};
 use crate::config::{ChatPlatform, CoupaSettings, Settings, SlackSettings, StoreSettings};
 use crate::coupa::{CoupaClient, CoupaClientBuilder, CoupaError};
@@ -84,10 +85,13 @@ pub enum WorldError {
     /// The Slack client could not be built.
     #[error("cannot set up the Slack client: {0}")]
     Chat(#[from] ChatError),
-    /// The world's settings were changed to leave Slack out, and the world's engine talks to
-    /// its fake Slack.
-    #[error("the world's settings have no Slack, and its engine talks to the fake Slack")]
-    NoSlack,
+    /// The Teams client could not be built.
+    #[error("cannot set up the Teams client: {0}")]
+    Teams(String),
+    /// The world's settings name no chat platform whose settings they hold, so its engine has
+    /// no one to talk to.
+    #[error("the world's settings have no chat platform for its engine to talk to")]
+    NoChatPlatformSettings,
     /// The app could not start.
     #[error(transparent)]
     App(#[from] AppError),
@@ -187,8 +191,8 @@ impl WorldBuilder {
         self
     }
 
-    /// The chat platform of [`World::engine`]; the real Slack client against the fake Slack
-    /// unless given.
+    /// The chat platform of [`World::engine`]; unless given, the real clients of the settings'
+    /// platforms against the fakes, in `CHAT_PLATFORMS` order.
     pub fn chat(mut self, chat: Arc<dyn ChatPort>) -> Self {
         self.chat = Some(chat);
         self
@@ -399,7 +403,8 @@ impl World {
 
     /// A fresh engine over the world's Coupa, chat platform and store (a restart looks like a
     /// second call): the Coupa client from the settings as the builder adjusted it, the chat
-    /// platform and clock the builder was given.
+    /// platform the builder was given (else the settings' platforms, over the fakes) and its
+    /// clock.
     pub fn engine(&self) -> Result<Engine, WorldError> {
         self.engine_with(self.coupa_client()?)
     }
@@ -409,10 +414,7 @@ impl World {
     pub fn engine_with(&self, coupa: CoupaClient) -> Result<Engine, WorldError> {
         let chat: Arc<dyn ChatPort> = match &self.chat {
             Some(chat) => chat.clone(),
-            None => {
-                let slack = self.settings.slack.as_ref().ok_or(WorldError::NoSlack)?;
-                Arc::new(SlackChat::new(slack)?)
-            }
+            None => self.platforms_chat()?,
         };
         Ok(Engine::new(
             self.store.clone(),
@@ -421,6 +423,33 @@ impl World {
             self.settings.engine_settings(),
             self.clock.clone(),
         ))
+    }
+
+    /// The settings' chat platforms in their order, each a real client of its fake; one port
+    /// over them when there are several, as the app builds it.
+    fn platforms_chat(&self) -> Result<Arc<dyn ChatPort>, WorldError> {
+        let settings = &self.settings;
+        let mut ports: Vec<Arc<dyn ChatPort>> = Vec::new();
+        for platform in &settings.chat_platforms {
+            match (platform, &settings.slack, &settings.teams) {
+                (ChatPlatform::Slack, Some(slack), _) => {
+                    ports.push(Arc::new(SlackChat::new(slack)?))
+                }
+                (ChatPlatform::Teams, _, Some(teams)) => ports.push(Arc::new(self::teams::chat(
+                    teams,
+                    self.store.clone(),
+                    settings.button_ttl,
+                )?)),
+                _ => {}
+            }
+        }
+        match ports.len() {
+            0 => Err(WorldError::NoChatPlatformSettings),
+            1 => Ok(ports.remove(0)),
+            _ => ChatPlatforms::new(ports)
+                .map(|platforms| Arc::new(platforms) as Arc<dyn ChatPort>)
+                .ok_or(WorldError::NoChatPlatformSettings),
+        }
     }
 
     /// A Coupa client for the sandbox, as [`World::engine`] builds one.
@@ -434,6 +463,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::domain::ChatUserId;
+    use crate::domain::conversation::ConversationRef;
+    use crate::domain::records::ChatContact;
     use crate::sandbox::coupa::{NewRequisition, StepApprover};
     use crate::sandbox::people::Person;
 
@@ -497,6 +529,51 @@ mod tests {
         );
         assert_eq!(teams.connector().calls_to("/members/").len(), 1);
         app.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_teams_worlds_engine_delivers_a_card_to_a_known_teams_contact() {
+        let world = World::builder()
+            .platforms([ChatPlatform::Teams, ChatPlatform::Slack])
+            .build()
+            .await
+            .unwrap();
+        let teams = world.teams().unwrap();
+        let requester = world
+            .coupa
+            .add_user("marta@example.com", "Marta", "Kowalski");
+        let daniel = Person::in_coupa(&world.coupa, "daniel@example.com", "Daniel", "Okafor");
+        daniel.join(&world.slack);
+        let member = teams.join(&daniel);
+        let conversation = teams.connector().conversation_for(&member.id);
+        world
+            .store
+            .remember_contact(&ChatContact {
+                user: ChatUserId(member.id.clone()),
+                name: Some(member.name.clone()),
+                email: Some(member.email.clone()),
+                directory_id: Some(member.aad_object_id.clone()),
+                endpoint: teams.service_url(),
+                tenant: member.tenant.clone(),
+                conversation: Some(ConversationRef::new(conversation.clone())),
+                seen_at: jiff::Timestamp::now(),
+            })
+            .await
+            .unwrap();
+        world.coupa.add_requisition(NewRequisition::standing_desks(
+            requester,
+            vec![vec![StepApprover::User(daniel.coupa_id)]],
+        ));
+
+        world.engine().unwrap().reconcile().await.unwrap();
+
+        let posted = teams.connector().activities(&conversation);
+        assert_eq!(posted.len(), 1, "{posted:?}");
+        assert!(posted[0].activity.to_string().contains(&world.coupa_url()));
+        assert!(
+            world.slack.posted().is_empty(),
+            "Teams comes first for someone on both"
+        );
     }
 
     #[tokio::test]
