@@ -89,7 +89,10 @@ impl TeamsHandler {
 impl ActivityHandler for TeamsHandler {
     async fn on_activity(&self, activity: Activity) -> HandlerReply {
         let ctx = &self.ctx;
-        if activity.tenant() != Some(ctx.tenant.as_str()) {
+        if !activity
+            .tenant()
+            .is_some_and(|tenant| tenant.eq_ignore_ascii_case(&ctx.tenant))
+        {
             tracing::warn!(tenant = ?activity.tenant(), kind = activity.kind.as_str(), "activity from another tenant ignored");
             metrics::counter!("teams_foreign_activities_total").increment(1);
             return match activity.kind {
