@@ -2,7 +2,9 @@
 //!
 //! Reads the same configuration as `run`, then checks, in order: configuration, the store, sync
 //! (how long ago the service's sync last succeeded, from the store: `check/sync.rs`), Coupa
-//! (token, granted scopes, pending requisitions: `check/coupa.rs`), Slack (`auth.test`, granted
+//! (token, granted scopes, pending requisitions: `check/coupa.rs`), with Microsoft Teams
+//! configured how many approvers of pending approvals the bot can reach in Teams (those who
+//! installed the app: `check/teams.rs`), Slack (`auth.test`, granted
 //! bot scopes, bot and workspace: `check/slack.rs`) and identity (how many approvers of pending
 //! approvals map to Slack users by email: `check/identity.rs`); without Slack configured, those
 //! last two give way to one line, `slack: not configured`. Each check is one line with ✓ or
@@ -17,6 +19,7 @@ mod coupa;
 mod identity;
 mod slack;
 mod sync;
+mod teams;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -230,6 +233,28 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
         )
     });
     let pending = coupa::check(settings, &targets.coupa, &mut checks).await;
+    if settings.teams.is_some() {
+        checks.push(match (&pending, store_works) {
+            (Some(approvers), true) => {
+                teams::check(
+                    approvers.clone(),
+                    targets.store.as_ref(),
+                    settings.slack.is_some(),
+                )
+                .await
+            }
+            (None, _) => CheckLine::fail(
+                "teams reach",
+                "skipped: pending approvals could not be read from Coupa",
+                "fix the Coupa checks above first",
+            ),
+            (Some(_), false) => CheckLine::fail(
+                "teams reach",
+                "skipped: the store could not be read",
+                "fix the store check above first",
+            ),
+        });
+    }
     let (Some(slack_settings), Some(chat)) = (&settings.slack, &targets.chat) else {
         // Slack's checks and the identity check (approvers found in Slack) need Slack.
         checks.push(CheckLine::pass("slack", "not configured"));

@@ -223,11 +223,8 @@ impl ChatPort for TeamsChat {
         regarding: &Regarding,
         result: &DecisionResult,
     ) -> Result<(), ChatError> {
-        // A decision that went through shows on the card itself, which the engine has edited;
-        // a message would only repeat it.
-        if matches!(result, DecisionResult::Done(_)) {
-            return Ok(());
-        }
+        // Said for every outcome: a click on a "what's pending" list has no card of its own that
+        // changes, and a refusal names the requisition where the person reads their chat.
         let contact = self.contact(user).await?;
         let conversation = match conversation {
             Some(conversation) => conversation.clone(),

@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use rust_decimal::Decimal;
 use tokio_util::task::TaskTracker;
 
-use crate::chat::card::Card;
+use crate::chat::card::{Card, CardState};
 use crate::chat::intents::{self, Intent};
 use crate::domain::outcome::{DecisionResult, Regarding};
 use crate::domain::records::ChatContact;
@@ -89,7 +89,10 @@ impl TeamsHandler {
 impl ActivityHandler for TeamsHandler {
     async fn on_activity(&self, activity: Activity) -> HandlerReply {
         let ctx = &self.ctx;
-        if activity.tenant() != Some(ctx.tenant.as_str()) {
+        if !activity
+            .tenant()
+            .is_some_and(|tenant| tenant.eq_ignore_ascii_case(&ctx.tenant))
+        {
             tracing::warn!(tenant = ?activity.tenant(), kind = activity.kind.as_str(), "activity from another tenant ignored");
             metrics::counter!("teams_foreign_activities_total").increment(1);
             return match activity.kind {
@@ -350,11 +353,16 @@ async fn decide(
     }
 }
 
-/// The card saying the click's decision is under way, or a message saying so when the card is
-/// not kept.
+/// The card saying the click's decision is under way while it still shows the approval waiting,
+/// else the card as it now stands (the decision ended meanwhile); a message saying so when the
+/// card is not kept.
 async fn deciding(ctx: &TeamsContext, data: &ActionData, user: &ChatUserId) -> InvokeResponse {
+    let recipients = std::slice::from_ref(user);
     match view(ctx, data, user).await {
-        Some(card) => InvokeResponse::card(&card::deciding(&card, std::slice::from_ref(user))),
+        Some(card) if card.state == CardState::Pending => {
+            InvokeResponse::card(&card::deciding(&card, recipients))
+        }
+        Some(card) => InvokeResponse::card(&card::card(&card, recipients)),
         None => InvokeResponse::message(wording::DECIDING),
     }
 }

@@ -9,6 +9,9 @@ use std::time::Duration;
 use coupa_approvals::check::{self, Report, Targets};
 use coupa_approvals::config::{ChatPlatform, Settings, TeamsSettings};
 use coupa_approvals::coupa::CoupaClient;
+use coupa_approvals::domain::ChatUserId;
+use coupa_approvals::domain::conversation::ConversationRef;
+use coupa_approvals::domain::records::ChatContact;
 use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, StepApprover};
 use coupa_approvals::sandbox::slack::FakeSlack;
 use coupa_approvals::sandbox::{World, env};
@@ -82,7 +85,8 @@ fn line<'a>(report: &'a Report, check: &str) -> &'a check::CheckLine {
 }
 
 #[tokio::test]
-async fn without_slack_the_slack_and_identity_checks_give_way_to_one_line() {
+async fn without_slack_the_slack_checks_give_way_to_one_line_and_teams_reach_names_who_never_installed_the_app()
+ {
     let mut installation = Installation::new().await;
     installation.settings.slack = None;
     installation.settings.chat_platforms = vec![ChatPlatform::Teams];
@@ -94,15 +98,16 @@ async fn without_slack_the_slack_and_identity_checks_give_way_to_one_line() {
     let coupa = CoupaClient::builder(&installation.settings.coupa)
         .build()
         .unwrap();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let targets = Targets {
-        store: Arc::new(MemoryStore::new()),
+        store: store.clone(),
         coupa,
         chat: None,
         required_bot_scopes: SCOPES,
     };
     let report = check::run(&installation.settings, &targets).await;
-    assert!(report.ok, "{}", report.to_text());
     let text = report.to_text();
+    assert!(!report.ok, "{text}");
     assert!(text.contains("✓ slack: not configured\n"), "{text}");
     assert!(text.contains("✓ coupa requisitions:"), "{text}");
     for skipped in ["slack auth", "slack scopes", "identity"] {
@@ -111,6 +116,38 @@ async fn without_slack_the_slack_and_identity_checks_give_way_to_one_line() {
             "{skipped} in\n{text}"
         );
     }
+    let reach = line(&report, "teams reach");
+    assert!(!reach.ok, "{text}");
+    assert!(
+        reach
+            .detail
+            .contains("0 of 1 approver(s) of pending approvals can be reached in Teams; not reachable in Teams: Daniel Okafor <daniel@example.com>"),
+        "{text}"
+    );
+
+    // Daniel installs the app: the bot learns how to reach him.
+    store
+        .remember_contact(&ChatContact {
+            user: ChatUserId::from("29:daniel"),
+            name: Some("Daniel Okafor".into()),
+            email: Some("daniel@example.com".into()),
+            directory_id: None,
+            endpoint: "https://smba.trafficmanager.net/teams/".into(),
+            tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+            conversation: Some(ConversationRef::new("a:daniel")),
+            seen_at: Timestamp::now(),
+        })
+        .await
+        .unwrap();
+    let report = check::run(&installation.settings, &targets).await;
+    assert!(report.ok, "{}", report.to_text());
+    assert!(
+        line(&report, "teams reach")
+            .detail
+            .starts_with("1 of 1 approver(s) of pending approvals can be reached in Teams"),
+        "{}",
+        report.to_text()
+    );
 }
 
 #[tokio::test]

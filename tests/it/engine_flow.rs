@@ -516,6 +516,33 @@ async fn an_approver_without_a_chat_account_is_noted_and_looked_up_once() {
 }
 
 #[tokio::test]
+async fn an_approver_who_becomes_reachable_gets_their_card_at_the_next_sync_not_an_hour_later() {
+    let world = World::new().await;
+    let engine = world.engine();
+    let ghost = world
+        .sandbox()
+        .add_user("ghost@example.com", "Gus", "Ghost");
+    world.requisition(vec![vec![StepApprover::User(ghost)]]);
+    engine.reconcile().await.unwrap();
+    assert_eq!(world.chat.posts(), 0);
+    // Gus installs the app: the platform now knows him, and tells the engine.
+    let gus = world
+        .chat
+        .add_user("29:gus", "Gus Ghost", "ghost@example.com");
+    engine.became_reachable(" Ghost@Example.com ", &gus).await;
+    assert!(world.store.unmapped().await.unwrap().is_empty());
+    engine.reconcile().await.unwrap();
+    assert_eq!(world.chat.posts(), 1);
+    assert_eq!(state_of(&world, &gus), vec![CardState::Pending]);
+    // Only "nobody has this email" is replaced: a mapping already known stays as it is.
+    let other = ChatUserId::from("29:someone-else");
+    engine.became_reachable("daniel@example.com", &other).await;
+    world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
+    engine.sync_changes().await.unwrap();
+    assert_eq!(state_of(&world, &other), vec![]);
+}
+
+#[tokio::test]
 async fn a_cycle_with_nothing_changed_makes_at_most_two_coupa_calls_with_2000_pending() {
     let world = World::new().await;
     let engine = world.engine();

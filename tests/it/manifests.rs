@@ -228,3 +228,29 @@ async fn every_request_url_in_the_http_manifest_is_a_route_the_app_serves() {
     let _ = stop.send(());
     let _ = task.await;
 }
+
+/// The Teams app manifest's command list.
+const TEAMS_MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/manifests/teams/manifest.json");
+
+#[test]
+fn the_teams_command_list_offers_whats_pending_and_help_and_the_bot_understands_both() {
+    use coupa_approvals::chat::intents::{self, Intent};
+    let text = std::fs::read_to_string(TEAMS_MANIFEST).unwrap();
+    let manifest: Value = serde_json::from_str(&text).unwrap();
+    let bot = &manifest["bots"][0];
+    assert_eq!(bot["scopes"], json!(["personal"]));
+    assert_eq!(bot["botId"], manifest["id"]);
+    let commands: Vec<(&str, Intent)> = bot["commandLists"][0]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|command| {
+            let title = command["title"].as_str().unwrap();
+            (title, intents::parse(title))
+        })
+        .collect();
+    assert_eq!(
+        commands,
+        vec![("what's pending", Intent::Pending), ("help", Intent::Help)]
+    );
+}
