@@ -12,7 +12,7 @@
 //!
 //! Microsoft Teams joins with [`WorldBuilder::platforms`] (Teams alone, or beside Slack in
 //! either order): the world then also serves a Bot Framework token authority and a fake Bot
-//! Connector ([`World::teams`], in [`mod@teams`]), the settings name them, people are put on
+//! Connector ([`World::teams`], a [`TeamsSide`]), the settings name them, people are put on
 //! Teams with [`TeamsSide::join`], and a running app takes signed activities from
 //! [`RunningApp::teams`].
 
