@@ -47,6 +47,7 @@ mod store_outage;
 mod sync_cost;
 mod sync_loop;
 mod teams_auth;
+mod teams_binary;
 mod teams_connector;
 mod teams_e2e;
 mod teams_routes;
