@@ -462,3 +462,45 @@ async fn teams_alone_configured_by_environment_variables_performs_the_flow() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn clicks_on_two_replicas_sharing_one_redis_make_one_coupa_call() {
+    let namespace = support::RedisNamespace::new("teams-replicas");
+    let world = coupa_approvals::sandbox::World::builder()
+        .platforms([ChatPlatform::Teams])
+        .store(namespace.arc_store())
+        .settings(|settings| settings.sync_interval = Duration::from_secs(86_400))
+        .build()
+        .await
+        .expect("the world starts");
+    let settings = world.settings.clone();
+    let app = TeamsApp::start(world, settings.clone()).await;
+    let other = app
+        .world
+        .start_app_with(settings)
+        .await
+        .expect("a second replica starts");
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.card_for(&app.daniel.member, req).await;
+
+    let mut clicks = tokio::task::JoinSet::new();
+    for replica in [app.teams(), other.teams().expect("Teams is served")]
+        .into_iter()
+        .cycle()
+        .take(8)
+    {
+        let (sender, member, card) = (replica.clone(), app.daniel.member.clone(), card.clone());
+        clicks.spawn(async move { sender.approve(&member, &card).await });
+    }
+    while let Some(answer) = clicks.join_next().await {
+        let answer = answer.unwrap().unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    assert!(eventually(|| app.puts() == 1).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.puts(), 1);
+    let _ = other.stop().await;
+    app.stop().await;
+}
