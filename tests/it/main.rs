@@ -48,6 +48,7 @@ mod sync_cost;
 mod sync_loop;
 mod teams_auth;
 mod teams_connector;
+mod teams_package;
 mod teams_routes;
 mod teams_token;
 mod truthful_cards;
