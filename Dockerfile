@@ -23,6 +23,9 @@ RUN mkdir -p src benches examples tests/it \
     && cargo build --release --locked --no-default-features \
     && rm -rf src
 COPY src ./src
+# The Teams app package's manifest template and icons are compiled into the binary
+# (`teams-package` works from the image alone).
+COPY manifests/teams ./manifests/teams
 # Make sure cargo sees the real sources as newer than the placeholder build.
 RUN touch src/main.rs src/lib.rs \
     && cargo build --release --locked --no-default-features \

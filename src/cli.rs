@@ -1,6 +1,10 @@
-//! Command line: `coupa-approvals [run] | check | demo`.
+//! Command line: `coupa-approvals [run] | check | demo | teams-package`.
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+use crate::teams_package::DEFAULT_PACKAGE_FILE;
 
 /// What `demo` says in a build without the `sandbox` feature (the container image is one).
 pub const DEMO_NOT_BUILT: &str = "this build has no demo: it was built without the `sandbox` feature, \
@@ -19,7 +23,7 @@ pub struct Cli {
 }
 
 /// The subcommands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Serve: receive Slack requests, sync approvals from Coupa and deliver cards (the default).
     Run,
@@ -43,18 +47,33 @@ pub enum Command {
         )
     )]
     Demo,
+    /// Write the Teams app package (manifest and icons, zipped) to upload to Microsoft Teams.
+    ///
+    /// Fills the manifest with the bot's MICROSOFT_APP_ID (from the environment or .env) and the
+    /// host given with --domain, whose messaging endpoint https://HOST/api/messages is the one
+    /// set on the Azure Bot resource. Exits 0 when written, 2 on a configuration error, 1
+    /// otherwise.
+    TeamsPackage {
+        /// The host name Teams reaches the bot at, like approvals.example.com.
+        #[arg(long, value_name = "HOST")]
+        domain: String,
+        /// Where to write the zip.
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_PACKAGE_FILE)]
+        out: PathBuf,
+    },
 }
 
 impl Cli {
     /// The subcommand to run, defaulting to `run`.
     pub fn command(&self) -> Command {
-        self.command.unwrap_or(Command::Run)
+        self.command.clone().unwrap_or(Command::Run)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn no_subcommand_means_run() {
@@ -78,6 +97,37 @@ mod tests {
     fn check_takes_a_json_flag() {
         let cli = Cli::try_parse_from(["coupa-approvals", "check", "--json"]).unwrap();
         assert_eq!(cli.command(), Command::Check { json: true });
+    }
+
+    #[test]
+    fn teams_package_needs_a_domain_and_writes_beside_the_working_directory_by_default() {
+        assert!(Cli::try_parse_from(["coupa-approvals", "teams-package"]).is_err());
+        let cli = Cli::try_parse_from([
+            "coupa-approvals",
+            "teams-package",
+            "--domain",
+            "approvals.example.com",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.command(),
+            Command::TeamsPackage {
+                domain: "approvals.example.com".into(),
+                out: PathBuf::from("coupa-approvals-teams.zip"),
+            }
+        );
+        let cli = Cli::try_parse_from([
+            "coupa-approvals",
+            "teams-package",
+            "--domain",
+            "approvals.example.com",
+            "--out",
+            "/tmp/app.zip",
+        ])
+        .unwrap();
+        assert!(
+            matches!(cli.command(), Command::TeamsPackage { out, .. } if out == Path::new("/tmp/app.zip"))
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! | module | holds |
 //! |---|---|
 //! | `main.rs` | thin entry point: parse the CLI, load configuration, start telemetry, call [`app`] |
-//! | [`cli`] | the command line (`run`, `check`, `demo`) |
+//! | [`cli`] | the command line (`run`, `check`, `demo`, `teams-package`) |
 //! | [`config`] | typed [`config::Settings`] from the environment and `.env` (every problem at once), or built in code with the same defaults: Slack, Microsoft Teams or both ([`config::SlackSettings`], [`config::TeamsSettings`]), the order a person's platforms are tried ([`config::ChatPlatform`]), Coupa, the store, the service |
 //! | [`telemetry`] | tracing subscriber (text or JSON), errors with their causes for logs, the Prometheus recorder |
 //! | [`app`] | builds the service from settings (Slack, Teams or both, one chat port over them in `CHAT_PLATFORMS` order), serves HTTP, runs the sync loop, stops gracefully (decisions and replies under way finish first) |
@@ -23,6 +23,7 @@
 //! | [`slack`] | Slack: signed routes, Socket Mode, the check that a request comes from the installed workspace and app ([`slack::installation`]), Block Kit rendering, the Web API client (the chat port on Slack; each answer read up to a size cap), the bot's own cards recognised in a DM's history ([`slack::found`]), and every sentence the bot says in Slack ([`slack::wording`]) |
 //! | [`teams`] | Microsoft Teams: the chat port on Teams ([`teams::chat`]: cards in each person's 1:1 chat, reached through the contact their activities taught the bot), what is done with each activity ([`teams::handler`]: learn its sender's contact and email, answer "what's pending" and help, decide a click through the engine and answer with the card as it stands, or "Deciding…" after 5 s), `POST /api/messages` ([`teams::routes`]: 413 over 1 MiB, the Bot Framework token checked before the body is read, 400 for a body that is not an activity, then the activity ([`teams::activity`]) to a handler whose reply is the answer); the token check ([`teams::auth`]: RS256 by a published key chosen by `kid`, issuer, audience, lifetime, service URL, a Teams activity with a key endorsed for Teams; 403 for those last two, 401 otherwise; keys cached, read again daily and on an unknown key); card clicks and invoke answers ([`teams::invoke`]); Adaptive Cards 1.5 for approvals, the "what's pending" list, notices and help, within Teams' size limit ([`teams::card`], their sentences in [`teams::wording`]); the Bot Connector client ([`teams::connector`]: open a 1:1 conversation, post, replace and delete cards, read a member; the token only to trusted service URLs, Microsoft's rate limits kept by waiting, 429/412/5xx retried after `Retry-After` or a backoff, one token renewal after a 401); the bot's Azure AD token for the Bot Connector ([`teams::connector_token`]: cached, renewed early or after a rejection, each misconfiguration named with the setting to fix) |
 //! | [`store`] | the [`store::Store`] trait in the engine's words, persisting [`domain::records`] (cards, and deliveries begun and not yet recorded; how to reach each Teams user, found by user, email or conversation); Redis and in-memory implementations |
+//! | [`teams_package`] | `coupa-approvals teams-package`: the Teams app package an admin uploads (the manifest template of `manifests/teams/` with the app id and host filled in, and the two icons, compiled in and zipped) |
 //! | [`token_cache`] | one OAuth2 access token shared by every task, for Coupa and for the Bot Connector: renewed at 80 % of its lifetime or five minutes before expiry, one request for all callers, once after a rejection; a failed early renewal keeps the working token |
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz` (the store; sync staleness on the leader; what is not ready, never why), `/metrics` (on the main listener or its own `METRICS_ADDR`), request metrics, the request deadline and the cap on Slack requests in flight |
@@ -49,6 +50,7 @@ pub mod serve;
 pub mod slack;
 pub mod store;
 pub mod teams;
+pub mod teams_package;
 pub mod telemetry;
 pub mod token_cache;
 pub mod transport_cause;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use coupa_approvals::cli::{Cli, Command};
 use coupa_approvals::config::Settings;
-use coupa_approvals::{app, check, telemetry};
+use coupa_approvals::{app, check, teams_package, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
     // `check` reports the store's and the Coupa client's warnings itself: not twice.
     let quiet = match cli.command() {
         Command::Check { .. } => check::REPORTED_LOG_TARGETS,
-        Command::Run | Command::Demo => &[],
+        Command::Run | Command::Demo | Command::TeamsPackage { .. } => &[],
     };
     telemetry::init_logging_quieting(Settings::log_format_from_env(), quiet);
     telemetry::init_metrics();
@@ -47,6 +47,27 @@ async fn main() -> ExitCode {
             }
         }
         Command::Demo => demo().await,
+        Command::TeamsPackage { domain, out } => {
+            let lookup = |name: &str| std::env::var(name).ok();
+            match teams_package::write_from_lookup(&lookup, &domain, &out) {
+                Ok((app_id, host)) => {
+                    println!(
+                        "Wrote {} for app {app_id} at {host}. Set the Azure Bot resource's messaging endpoint to {}, then upload the package in the Teams admin center under Teams apps > Manage apps.",
+                        out.display(),
+                        host.messaging_endpoint()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(err) if err.is_configuration() => {
+                    eprintln!("{err}");
+                    ExitCode::from(2)
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

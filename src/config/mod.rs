@@ -393,6 +393,24 @@ impl Settings {
     }
 }
 
+/// `MICROSOFT_APP_ID` alone, read through `lookup` with the same rules as
+/// [`Settings::from_lookup`]: for commands that need the bot's identity and nothing else (the
+/// Teams app package).
+pub fn teams_app_id_from_lookup(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
+    let mut r = Reader {
+        lookup,
+        problems: Vec::new(),
+    };
+    match teams::read_app_id(&mut r) {
+        Some(app_id) if r.problems.is_empty() => Ok(app_id),
+        _ => Err(ConfigError {
+            problems: r.problems,
+        }),
+    }
+}
+
 /// A secret's value for the one place that must send it (a header or a form field).
 pub fn expose(secret: &SecretString) -> &str {
     secret.expose_secret()

@@ -75,16 +75,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Section<TeamsSettings> {
         return Section::Absent;
     }
     let problems_before = r.problems.len();
-    let app_id = r.required(
-        "MICROSOFT_APP_ID",
-        "the Microsoft App ID (a GUID) from the Azure Bot resource's Configuration page",
-    );
-    let app_id = guid(
-        r,
-        "MICROSOFT_APP_ID",
-        app_id,
-        "the Microsoft App ID from the Azure Bot resource's Configuration page (the same as the Application (client) ID on the app registration's Overview)",
-    );
+    let app_id = read_app_id(r);
     let app_password = r
         .required(
             "MICROSOFT_APP_PASSWORD",
@@ -137,6 +128,20 @@ pub(super) fn read(r: &mut Reader<'_>) -> Section<TeamsSettings> {
         }),
         _ => Section::Broken,
     }
+}
+
+/// Reads `MICROSOFT_APP_ID` alone: a GUID in lower case, or a problem saying where to find it.
+pub(super) fn read_app_id(r: &mut Reader<'_>) -> Option<String> {
+    let app_id = r.required(
+        "MICROSOFT_APP_ID",
+        "the Microsoft App ID (a GUID) from the Azure Bot resource's Configuration page",
+    );
+    guid(
+        r,
+        "MICROSOFT_APP_ID",
+        app_id,
+        "the Microsoft App ID from the Azure Bot resource's Configuration page (the same as the Application (client) ID on the app registration's Overview)",
+    )
 }
 
 /// `value` as a GUID in lower case, or a problem saying where to find the right one. The value
@@ -211,6 +216,24 @@ mod tests {
             "contoso.onmicrosoft.com",
         ] {
             assert!(!is_guid(not), "{not:?}");
+        }
+    }
+
+    #[test]
+    fn the_app_id_alone_is_read_in_lower_case_or_refused_naming_microsoft_app_id() {
+        use crate::config::teams_app_id_from_lookup;
+        let app_id = teams_app_id_from_lookup(&|name| {
+            (name == "MICROSOFT_APP_ID")
+                .then(|| " 0B5E2C4A-9D1F-4E37-8A6B-2F0C1D3E4A5B ".to_owned())
+        });
+        assert_eq!(app_id.unwrap(), "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b");
+        for lookup in [
+            &(|_: &str| None) as &dyn Fn(&str) -> Option<String>,
+            &|_: &str| Some("my-bot".to_owned()),
+        ] {
+            let err = teams_app_id_from_lookup(lookup).unwrap_err();
+            let variables: Vec<&str> = err.problems.iter().map(|p| p.variable).collect();
+            assert_eq!(variables, ["MICROSOFT_APP_ID"]);
         }
     }
 }

@@ -212,7 +212,7 @@ async fn help_explains_every_subcommand() {
     let output = command.output().await.unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for subcommand in ["run", "check", "demo"] {
+    for subcommand in ["run", "check", "demo", "teams-package"] {
         assert!(
             stdout
                 .lines()
