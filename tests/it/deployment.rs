@@ -1,13 +1,14 @@
 //! The container image and the Kubernetes manifests agree with the service: every file parses,
-//! required fields are there, probes hit the real routes, and every environment name is one the
-//! configuration reads.
+//! required fields are there, probes hit the real routes, every environment name is one the
+//! configuration reads, and the example configuration loads for Slack and Teams together, and for
+//! either alone as its comments describe.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use coupa_approvals::app::SHUTDOWN_LIMIT;
-use coupa_approvals::config::VARIABLES;
+use coupa_approvals::config::{ChatPlatform, ConfigError, Settings, VARIABLES};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -184,6 +185,168 @@ fn metrics_are_served_on_a_pod_port_that_the_service_does_not_expose() {
     for exposed in service["spec"]["ports"].as_array().unwrap() {
         assert_ne!(exposed["targetPort"], "metrics");
         assert_ne!(exposed["targetPort"], port);
+    }
+}
+
+/// The variables that configure Microsoft Teams, and the choice of platforms that goes with them.
+fn teams_variables() -> Vec<&'static str> {
+    VARIABLES
+        .iter()
+        .copied()
+        .filter(|v| {
+            v.starts_with("MICROSOFT_") || v.starts_with("TEAMS_") || *v == "CHAT_PLATFORMS"
+        })
+        .collect()
+}
+
+#[test]
+fn the_teams_client_secret_is_in_the_secret_and_never_in_a_config_map() {
+    let docs = kubernetes();
+    let secret = named(&docs, "Secret", "coupa-approvals");
+    assert!(
+        secret["stringData"]["MICROSOFT_APP_PASSWORD"]
+            .as_str()
+            .is_some_and(|v| v.contains("REPLACE")),
+        "the Secret example holds a placeholder for MICROSOFT_APP_PASSWORD"
+    );
+    let config_maps = of_kind(&docs, "ConfigMap");
+    assert!(!config_maps.is_empty());
+    for config in config_maps {
+        assert!(
+            config["data"].get("MICROSOFT_APP_PASSWORD").is_none(),
+            "MICROSOFT_APP_PASSWORD is a secret: it belongs in the Secret only"
+        );
+    }
+}
+
+#[test]
+fn every_teams_variable_the_configuration_reads_is_set_in_the_config_map_or_the_secret() {
+    let docs = kubernetes();
+    let config = of_kind(&docs, "ConfigMap")[0];
+    let secret = named(&docs, "Secret", "coupa-approvals");
+    let teams = teams_variables();
+    for credential in [
+        "MICROSOFT_APP_ID",
+        "MICROSOFT_APP_PASSWORD",
+        "MICROSOFT_APP_TENANT_ID",
+    ] {
+        assert!(teams.contains(&credential), "{credential} is read");
+    }
+    for variable in teams {
+        assert!(
+            config["data"].get(variable).is_some() || secret["stringData"].get(variable).is_some(),
+            "{variable} is set neither in the ConfigMap nor in the Secret"
+        );
+    }
+}
+
+/// The ConfigMap's and the Secret's entries, as the pods' environment.
+fn environment(docs: &[(String, Value)]) -> BTreeMap<String, String> {
+    let config = of_kind(docs, "ConfigMap")[0];
+    let secret = named(docs, "Secret", "coupa-approvals");
+    config["data"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .chain(secret["stringData"].as_object().unwrap())
+        .map(|(key, value)| (key.clone(), value.as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// `env` with every placeholder replaced by a value of the right form, as an admin does.
+fn filled_in(mut env: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    for (key, value) in env.iter_mut() {
+        if !(value.contains("REPLACE") || value.contains("YOUR-")) {
+            continue;
+        }
+        *value = match key.as_str() {
+            "MICROSOFT_APP_ID" => "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b".into(),
+            "MICROSOFT_APP_TENANT_ID" => "7c2d9e10-4b3a-4f5e-9a8b-1c2d3e4f5a6b".into(),
+            "COUPA_INSTANCE_URL" => "https://acme.coupahost.com".into(),
+            "SLACK_BOT_TOKEN" => "xoxb-1".into(),
+            "REDIS_URL" => "redis://:0123abcd@coupa-approvals-redis:6379".into(),
+            _ => "a-secret".into(),
+        };
+    }
+    env
+}
+
+fn settings(env: &BTreeMap<String, String>) -> Result<Settings, ConfigError> {
+    Settings::from_lookup(&|name| env.get(name).cloned())
+}
+
+#[test]
+fn the_example_serves_slack_and_teams_once_its_placeholders_are_filled_in() {
+    let docs = kubernetes();
+    let env = environment(&docs);
+
+    // A placeholder left in place stops the service at start, naming the variable.
+    let problems = settings(&env)
+        .expect_err("placeholders are refused")
+        .problems;
+    for variable in ["MICROSOFT_APP_ID", "MICROSOFT_APP_TENANT_ID"] {
+        assert!(
+            problems.iter().any(|p| p.variable == variable),
+            "{variable} is reported: {problems:?}"
+        );
+    }
+
+    let both = settings(&filled_in(env)).expect("a Slack and Teams configuration");
+    assert!(both.slack.is_some() && both.teams.is_some());
+    assert_eq!(
+        both.chat_platforms,
+        [ChatPlatform::Slack, ChatPlatform::Teams]
+    );
+}
+
+#[test]
+fn the_manifests_comments_make_a_teams_only_and_a_slack_only_deployment() {
+    let docs = kubernetes();
+    let env = filled_in(environment(&docs));
+
+    // Teams only: the Slack credentials left out of the Secret, CHAT_PLATFORMS "teams".
+    let mut teams_only = env.clone();
+    teams_only.remove("SLACK_BOT_TOKEN");
+    teams_only.remove("SLACK_SIGNING_SECRET");
+    teams_only.insert("CHAT_PLATFORMS".into(), "teams".into());
+    let teams = settings(&teams_only).expect("a Teams-only configuration");
+    assert!(teams.slack.is_none());
+    assert_eq!(teams.chat_platforms, [ChatPlatform::Teams]);
+
+    // Slack only: the Microsoft credentials left out of both, CHAT_PLATFORMS "slack".
+    let mut slack_only = env;
+    for variable in [
+        "MICROSOFT_APP_ID",
+        "MICROSOFT_APP_PASSWORD",
+        "MICROSOFT_APP_TENANT_ID",
+    ] {
+        slack_only.remove(variable);
+    }
+    slack_only.insert("CHAT_PLATFORMS".into(), "slack".into());
+    let slack = settings(&slack_only).expect("a Slack-only configuration");
+    assert!(slack.teams.is_none());
+    assert_eq!(slack.chat_platforms, [ChatPlatform::Slack]);
+
+    // Those are the steps the files' comments give.
+    for file in ["configmap.yaml", "secret.example.yaml"] {
+        let text = std::fs::read_to_string(root().join("manifests/kubernetes").join(file)).unwrap();
+        // The comments' words, read across their line breaks.
+        let text = text
+            .lines()
+            .map(|line| line.trim_start().trim_start_matches('#'))
+            .flat_map(str::split_whitespace)
+            .collect::<Vec<_>>()
+            .join(" ");
+        for step in [
+            "Teams only",
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET",
+            "CHAT_PLATFORMS to \"teams\"",
+            "Slack only",
+            "MICROSOFT_APP_ID and MICROSOFT_APP_TENANT_ID",
+            "CHAT_PLATFORMS to \"slack\"",
+        ] {
+            assert!(text.contains(step), "{file} does not say {step:?}");
+        }
     }
 }
 
