@@ -2,20 +2,15 @@
 //! binary, configured by environment variables alone, against the Coupa sandbox, the Bot
 //! Framework token authority and the fake Bot Connector this test hosts.
 
-use std::net::SocketAddr;
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use crate::support;
+
 use std::time::Duration;
 
 use coupa_approvals::config::{ChatPlatform, LogFormat};
 use coupa_approvals::sandbox::World;
 use coupa_approvals::sandbox::coupa::{NewRequisition, StepApprover};
-use coupa_approvals::sandbox::env::variables;
 use coupa_approvals::sandbox::people::Person;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_coupa-approvals");
+use support::child_app::RunningBinary;
 
 /// Waits up to `within` for `check` to hold.
 async fn within(within: Duration, mut check: impl FnMut() -> bool) -> bool {
@@ -49,45 +44,9 @@ async fn run_with_only_teams_configured_delivers_the_card_and_decides_it_once_in
     let daniel = Person::in_coupa(&world.coupa, "daniel@example.com", "Daniel", "Okafor");
     let daniel_on_teams = teams.join(&daniel);
 
-    // An empty working directory, so that no `.env` is read: the environment is everything.
-    let dir = std::env::temp_dir().join(format!("teams-binary-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(BIN)
-        .arg("run")
-        .env_clear()
-        .current_dir(&dir)
-        .envs(variables(&world.settings))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the binary starts");
-    let logs = Arc::new(Mutex::new(Vec::<String>::new()));
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-    let stderr = child.stderr.take().expect("stderr is piped");
-    tokio::spawn({
-        let logs = logs.clone();
-        async move {
-            let mut lines = BufReader::new(stderr).lines();
-            let mut addr_tx = Some(addr_tx);
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
-                    && event["message"] == "listening"
-                    && let Some(addr) = event["addr"].as_str().and_then(|a| a.parse().ok())
-                    && let Some(tx) = addr_tx.take()
-                {
-                    let _ = tx.send(addr);
-                }
-                logs.lock().unwrap().push(line);
-            }
-        }
-    });
-    let logs_now = || logs.lock().unwrap().join("\n");
-    let addr = tokio::time::timeout(Duration::from_secs(20), addr_rx)
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_else(|| panic!("the binary never listened:\n{}", logs_now()));
+    let child = RunningBinary::start(&world.settings).await;
+    let addr = child.addr;
+    let logs_now = || child.logs();
     let sender = teams.sender(
         &format!("http://{addr}"),
         &world.settings.teams.as_ref().unwrap().app_id,
@@ -142,7 +101,4 @@ async fn run_with_only_teams_configured_delivers_the_card_and_decides_it_once_in
         "the card was not updated:\n{}",
         logs_now()
     );
-    child.start_kill().ok();
-    let _ = child.wait().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coupa_approvals::config::{LogFormat, StoreSettings};
+use coupa_approvals::config::{LogFormat, Settings, StoreSettings};
 use coupa_approvals::domain::{CoupaUserId, RequisitionId};
 use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, Sandbox, StepApprover};
 use coupa_approvals::sandbox::people::Person;
@@ -109,28 +109,32 @@ impl StandIns {
     }
 }
 
-/// One running `coupa-approvals run` process; SIGKILLed when dropped.
-pub struct ChildApp {
+/// `coupa-approvals run` as a child process, configured by `settings`' environment variables
+/// alone (an empty working directory, so no `.env` is read), once it listens; SIGKILLed when
+/// dropped. Its JSON log is kept for the test to read.
+pub struct RunningBinary {
     pub addr: SocketAddr,
     process: tokio::process::Child,
     logs: Arc<Mutex<Vec<String>>>,
-    sender: SlackSender,
     _dir: TempDir,
 }
 
-impl ChildApp {
-    /// Starts the binary against `stand_ins` with its state under `redis_prefix`, syncing every
-    /// second, and waits until it listens.
-    pub async fn start(stand_ins: &StandIns, redis_prefix: &str) -> Self {
+impl RunningBinary {
+    /// Starts the binary with `settings` (their log format must be JSON) and waits until it
+    /// listens.
+    pub async fn start(settings: &Settings) -> Self {
+        assert_eq!(
+            settings.log_format,
+            LogFormat::Json,
+            "the address is read from the JSON log"
+        );
         let dir = TempDir::new();
-        let mut settings = stand_ins.world.settings.clone();
-        settings.store = StoreSettings::redis(super::redis_url(), redis_prefix);
         let mut command = Command::new(BIN);
         command
             .arg("run")
             .env_clear()
             .current_dir(&dir.0)
-            .envs(env::variables(&settings))
+            .envs(env::variables(settings))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -166,6 +170,35 @@ impl ChildApp {
                     logs.lock().unwrap().join("\n")
                 )
             });
+        Self {
+            addr,
+            process,
+            logs,
+            _dir: dir,
+        }
+    }
+
+    /// Everything the child logged so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().unwrap().join("\n")
+    }
+}
+
+/// One running `coupa-approvals run` process in the stand-ins' world; SIGKILLed when dropped.
+pub struct ChildApp {
+    pub addr: SocketAddr,
+    binary: RunningBinary,
+    sender: SlackSender,
+}
+
+impl ChildApp {
+    /// Starts the binary against `stand_ins` with its state under `redis_prefix`, syncing every
+    /// second, and waits until it listens.
+    pub async fn start(stand_ins: &StandIns, redis_prefix: &str) -> Self {
+        let mut settings = stand_ins.world.settings.clone();
+        settings.store = StoreSettings::redis(super::redis_url(), redis_prefix);
+        let binary = RunningBinary::start(&settings).await;
+        let addr = binary.addr;
         let secret = stand_ins
             .world
             .signing_secret()
@@ -173,10 +206,8 @@ impl ChildApp {
             .expect("the world's app verifies signatures");
         Self {
             addr,
-            process,
-            logs,
+            binary,
             sender: SlackSender::new(&format!("http://{addr}"), secret),
-            _dir: dir,
         }
     }
 
@@ -197,7 +228,12 @@ impl ChildApp {
 
     /// SIGTERM, as Kubernetes sends on a rolling deploy: a graceful stop begins. Returns at once.
     pub fn terminate(&self) {
-        let pid = self.process.id().expect("the child runs").to_string();
+        let pid = self
+            .binary
+            .process
+            .id()
+            .expect("the child runs")
+            .to_string();
         let status = std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status()
@@ -207,7 +243,7 @@ impl ChildApp {
 
     /// Waits up to `within` for the child to exit by itself; its exit status.
     pub async fn exited(&mut self, within: Duration) -> std::process::ExitStatus {
-        match tokio::time::timeout(within, self.process.wait()).await {
+        match tokio::time::timeout(within, self.binary.process.wait()).await {
             Ok(status) => status.expect("the child is reaped"),
             Err(_) => panic!("the child did not exit within {within:?}:\n{}", self.logs()),
         }
@@ -215,8 +251,16 @@ impl ChildApp {
 
     /// SIGKILL: no graceful stop, no lease released, nothing finished.
     pub async fn kill(mut self) {
-        self.process.start_kill().expect("the child can be killed");
-        let status = self.process.wait().await.expect("the child is reaped");
+        self.binary
+            .process
+            .start_kill()
+            .expect("the child can be killed");
+        let status = self
+            .binary
+            .process
+            .wait()
+            .await
+            .expect("the child is reaped");
         assert_eq!(
             std::os::unix::process::ExitStatusExt::signal(&status),
             Some(9),
@@ -226,7 +270,7 @@ impl ChildApp {
 
     /// Everything the child logged so far.
     pub fn logs(&self) -> String {
-        self.logs.lock().unwrap().join("\n")
+        self.binary.logs()
     }
 }
 
