@@ -1,5 +1,6 @@
 //! The per-request and per-sync hot paths, measured: verifying and parsing a Slack click,
-//! rendering a 12-line card, and reading a page of 50 Coupa requisitions.
+//! verifying a Teams activity's Bot Framework token with its key cached, rendering a 12-line
+//! card, and reading a page of 50 Coupa requisitions.
 //!
 //! `cargo bench --bench hot_paths`
 
@@ -14,7 +15,10 @@ use coupa_approvals::sandbox::slack::requests::{
     self as slack_payloads, Actor, Click, ClickedMessage,
 };
 use coupa_approvals::sandbox::slack::signing;
+use coupa_approvals::sandbox::teams::TokenAuthority;
 use coupa_approvals::slack::{blocks, requests};
+use coupa_approvals::teams::auth::key_set::KeySet;
+use coupa_approvals::teams::auth::token::{self, Expected};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -115,5 +119,29 @@ fn coupa_page(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, click, render, coupa_page);
+/// The check every Teams activity passes first: the token's header read for its key id, the key
+/// found among the cached published keys, the RS256 signature, lifetime, issuer, audience,
+/// service URL and the key's endorsement for Teams.
+fn teams_token(c: &mut Criterion) {
+    const APP_ID: &str = "00000000-0000-4000-8000-00000000b07a";
+    const SERVICE_URL: &str = "https://smba.trafficmanager.net/teams/";
+    let authority = TokenAuthority::new();
+    let jwks = authority.jwks().to_string();
+    let keys = KeySet::from_jwks(jwks.as_bytes()).expect("the authority publishes a key set");
+    let token = authority.token(APP_ID, SERVICE_URL).sign();
+    let expected = Expected {
+        app_id: APP_ID,
+        service_url: Some(SERVICE_URL),
+        channel: "msteams",
+    };
+    c.bench_function("verify a Teams activity's token (key cached)", |b| {
+        b.iter(|| {
+            let kid = token::key_id(black_box(&token)).expect("the token names its key");
+            let key = keys.get(&kid).expect("the key is published");
+            token::check(black_box(&token), &key, expected).expect("the token passes")
+        })
+    });
+}
+
+criterion_group!(benches, click, teams_token, render, coupa_page);
 criterion_main!(benches);
