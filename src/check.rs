@@ -15,8 +15,7 @@
 //!
 //! The report is the whole output: what the store, the Coupa client and the bot's Azure AD token
 //! source would warn about during the checks is in it already, so `check` runs with their
-//! warnings quiet
-//! ([`REPORTED_LOG_TARGETS`]).
+//! warnings quiet ([`REPORTED_LOG_TARGETS`]).
 
 mod coupa;
 mod identity;
@@ -39,8 +38,8 @@ use crate::telemetry::chain;
 use crate::transport_cause::{Timeouts, TransportCause};
 
 /// Where the store and the Coupa and Bot Connector token sources log what `check` reports
-/// itself (the embedded store, a failed token request). `check` runs with these targets logging errors only, so
-/// nothing is said twice.
+/// itself (the embedded store, a failed token request). `check` runs with these targets logging
+/// errors only, so nothing is said twice.
 pub const REPORTED_LOG_TARGETS: &[&str] = &[
     "coupa_approvals::store",
     "coupa_approvals::coupa::auth",
