@@ -35,7 +35,7 @@ use crate::store::{self, Store, StoreError};
 use crate::telemetry::chain;
 use crate::web::{self, WebState};
 
-mod teams;
+pub(crate) mod teams;
 
 /// How long in-flight work (requests, the decisions and replies they started, a sync cycle) may
 /// run after a stop signal before it is cut off.

@@ -1,6 +1,8 @@
 //! `coupa-approvals check`: diagnose an installation in one command.
 //!
-//! Reads the same configuration as `run`, then checks, in order: configuration, the store, sync
+//! Reads the same configuration as `run`, then checks, in order: configuration (Slack's mode and
+//! the platforms served), the store, with Microsoft Teams configured the bot's Azure AD token
+//! (asked for exactly as the service asks: `check/teams_token.rs`), sync
 //! (how long ago the service's sync last succeeded, from the store: `check/sync.rs`), Coupa
 //! (token, granted scopes, pending requisitions: `check/coupa.rs`), with Microsoft Teams
 //! configured how many approvers of pending approvals the bot can reach in Teams (those who
@@ -9,17 +11,18 @@
 //! approvals map to Slack users by email: `check/identity.rs`); without Slack configured, those
 //! last two give way to one line, `slack: not configured`. Each check is one line with ✓ or
 //! ✗ and, for ✗, the cause in words an admin can act on (a host that does not resolve, a refused
-//! address, a TLS problem, what Coupa or Slack answered) and what to do.
+//! address, a TLS problem, what Coupa, Azure AD or Slack answered) and what to do.
 //!
-//! The report is the whole output: what the store and the Coupa client would warn about during
-//! the checks is in it already, so `check` runs with their warnings quiet
-//! ([`REPORTED_LOG_TARGETS`]).
+//! The report is the whole output: what the store, the Coupa client and the bot's Azure AD token
+//! source would warn about during the checks is in it already, so `check` runs with their
+//! warnings quiet ([`REPORTED_LOG_TARGETS`]).
 
 mod coupa;
 mod identity;
 mod slack;
 mod sync;
 mod teams;
+mod teams_token;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,17 +31,20 @@ use serde::Serialize;
 use url::Url;
 
 use crate::chat::port::ChatPort;
-use crate::config::{ConfigError, Settings, expose};
+use crate::config::{ChatPlatform, ConfigError, Settings, expose};
 use crate::coupa::CoupaClient;
 use crate::store::{Store, StoreError};
 use crate::telemetry::chain;
 use crate::transport_cause::{Timeouts, TransportCause};
 
-/// Where the store and the Coupa token source log what `check` reports itself (the embedded
-/// store, a failed token request). `check` runs with these targets logging errors only, so
-/// nothing is said twice.
-pub const REPORTED_LOG_TARGETS: &[&str] =
-    &["coupa_approvals::store", "coupa_approvals::coupa::auth"];
+/// Where the store and the Coupa and Bot Connector token sources log what `check` reports
+/// itself (the embedded store, a failed token request). `check` runs with these targets logging
+/// errors only, so nothing is said twice.
+pub const REPORTED_LOG_TARGETS: &[&str] = &[
+    "coupa_approvals::store",
+    "coupa_approvals::coupa::auth",
+    "coupa_approvals::teams::connector_token",
+];
 
 /// How many unmapped approvers are listed by name.
 pub const LISTED_UNMAPPED: usize = 20;
@@ -206,18 +212,14 @@ pub struct Targets {
 pub async fn run(settings: &Settings, targets: &Targets) -> Report {
     let mut checks = vec![CheckLine::pass(
         "configuration",
-        format!(
-            "complete ({} mode)",
-            match &settings.slack {
-                Some(slack) if slack.socket_mode() => "Socket Mode",
-                Some(_) => "HTTP",
-                None => "Microsoft Teams only",
-            }
-        ),
+        format!("complete ({})", configured(settings)),
     )];
     let store = check_store(settings, targets.store.as_ref()).await;
     let store_works = store.ok;
     checks.push(store);
+    if let Some(teams) = &settings.teams {
+        checks.push(teams_token::check(teams).await);
+    }
     checks.push(if store_works {
         sync::check(
             targets.store.as_ref(),
@@ -284,6 +286,37 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
     Report::new(checks)
 }
 
+/// How the configuration serves: Slack's mode and the platforms, in the order a person's
+/// platforms are tried (`HTTP mode; Slack and Microsoft Teams`).
+fn configured(settings: &Settings) -> String {
+    let is_set = |platform: &ChatPlatform| match platform {
+        ChatPlatform::Slack => settings.slack.is_some(),
+        ChatPlatform::Teams => settings.teams.is_some(),
+    };
+    let mut platforms: Vec<ChatPlatform> = settings
+        .chat_platforms
+        .iter()
+        .copied()
+        .filter(|p| is_set(p))
+        .collect();
+    // Settings built in code may leave a configured platform out of the order.
+    platforms.extend(
+        ChatPlatform::ALL
+            .into_iter()
+            .filter(|p| is_set(p) && !settings.chat_platforms.contains(p)),
+    );
+    let names: Vec<String> = platforms.iter().map(ToString::to_string).collect();
+    // Teams is always served over HTTP; only Slack may use Socket Mode.
+    let mode = match &settings.slack {
+        Some(slack) if slack.socket_mode() && settings.teams.is_some() => {
+            "Socket Mode for Slack, HTTP for Microsoft Teams"
+        }
+        Some(slack) if slack.socket_mode() => "Socket Mode",
+        _ => "HTTP mode",
+    };
+    format!("{mode}; {}", names.join(" and "))
+}
+
 /// How long the store has to answer a ping.
 const STORE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -348,6 +381,51 @@ fn reach_fix(variable: &str, service: &str, cause: &TransportCause) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{CoupaSettings, SlackSettings, TeamsSettings};
+
+    fn teams() -> TeamsSettings {
+        TeamsSettings::new(
+            "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b",
+            "secret",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        )
+    }
+
+    fn coupa() -> CoupaSettings {
+        CoupaSettings::new(
+            Url::parse("https://acme.coupahost.com").unwrap(),
+            "id",
+            "secret",
+        )
+    }
+
+    #[test]
+    fn the_configuration_line_names_slacks_mode_and_the_platforms_in_their_order() {
+        let slack = SlackSettings::new("xoxb-1", "signing");
+        let mut socket = slack.clone();
+        socket.app_token = Some("xapp-1".into());
+        let mut teams_first = Settings::new(slack.clone(), coupa()).with_teams(teams());
+        teams_first.chat_platforms = vec![ChatPlatform::Teams, ChatPlatform::Slack];
+        for (settings, said) in [
+            (Settings::new(slack.clone(), coupa()), "HTTP mode; Slack"),
+            (Settings::new(socket.clone(), coupa()), "Socket Mode; Slack"),
+            (
+                Settings::new(slack, coupa()).with_teams(teams()),
+                "HTTP mode; Slack and Microsoft Teams",
+            ),
+            (teams_first, "HTTP mode; Microsoft Teams and Slack"),
+            (
+                Settings::new(socket, coupa()).with_teams(teams()),
+                "Socket Mode for Slack, HTTP for Microsoft Teams; Slack and Microsoft Teams",
+            ),
+            (
+                Settings::for_teams(teams(), coupa()),
+                "HTTP mode; Microsoft Teams",
+            ),
+        ] {
+            assert_eq!(configured(&settings), said);
+        }
+    }
 
     #[test]
     fn a_hint_is_given_once_under_the_lines_it_is_about() {

@@ -1,5 +1,5 @@
-//! Microsoft Teams' part of the wiring: the chat port over the Bot Connector, and
-//! `POST /api/messages` with its verifier and handler.
+//! Microsoft Teams' part of the wiring: the bot's Azure AD token source (shared with `check`),
+//! the chat port over the Bot Connector, and `POST /api/messages` with its verifier and handler.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use crate::store::Store;
 use crate::teams::auth::{ActivityVerifier, BotKeys};
 use crate::teams::chat::TeamsChat;
 use crate::teams::connector::BotConnector;
-use crate::teams::connector_token::{BotCredentials, ConnectorTokenSource};
+use crate::teams::connector_token::{BotCredentials, ConnectorTokenError, ConnectorTokenSource};
 use crate::teams::handler::{TeamsContext, TeamsHandler};
 use crate::teams::routes;
 use crate::transport_cause::Timeouts;
@@ -26,13 +26,23 @@ const TOKEN_CONNECT: Duration = Duration::from_secs(5);
 /// Limit on a whole token request.
 const TOKEN_TOTAL: Duration = Duration::from_secs(15);
 
-/// The chat port on Teams: the Bot Connector, with the bot's Azure AD token, reaching people
-/// through the contacts in `store`; card views kept for `button_ttl`.
-pub(super) fn chat(
+/// Why the bot's token source could not be built.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TokenSourceError {
+    /// The HTTP client for Azure AD could not be built (this host's TLS set-up).
+    #[error("cannot set up an HTTP client for Azure AD")]
+    Client(#[source] reqwest::Error),
+    /// The token address cannot be made from the settings.
+    #[error(transparent)]
+    Token(#[from] ConnectorTokenError),
+}
+
+/// The bot's Azure AD token source as the service uses it: the credentials and authority of
+/// `settings`, no redirects followed, [`TOKEN_CONNECT`] to connect and [`TOKEN_TOTAL`] in all.
+/// `check` asks Azure AD through this too, so what it reports is what the service meets.
+pub(crate) fn token_source(
     settings: &TeamsSettings,
-    store: Arc<dyn Store>,
-    button_ttl: Duration,
-) -> Result<TeamsChat, AppError> {
+) -> Result<ConnectorTokenSource, TokenSourceError> {
     let timeouts = Timeouts {
         connect: Some(TOKEN_CONNECT),
         total: Some(TOKEN_TOTAL),
@@ -42,15 +52,28 @@ pub(super) fn chat(
         .timeout(TOKEN_TOTAL)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|err| AppError::Teams(Box::new(err)))?;
+        .map_err(TokenSourceError::Client)?;
     let credentials = BotCredentials {
         app_id: settings.app_id.clone(),
         app_password: settings.app_password.clone(),
         tenant: settings.tenant_id.clone(),
     };
-    let tokens =
-        ConnectorTokenSource::with_authority(credentials, &settings.login_url, http, timeouts)
-            .map_err(|err| AppError::Teams(Box::new(err)))?;
+    Ok(ConnectorTokenSource::with_authority(
+        credentials,
+        &settings.login_url,
+        http,
+        timeouts,
+    )?)
+}
+
+/// The chat port on Teams: the Bot Connector, with the bot's Azure AD token, reaching people
+/// through the contacts in `store`; card views kept for `button_ttl`.
+pub(super) fn chat(
+    settings: &TeamsSettings,
+    store: Arc<dyn Store>,
+    button_ttl: Duration,
+) -> Result<TeamsChat, AppError> {
+    let tokens = token_source(settings).map_err(|err| AppError::Teams(Box::new(err)))?;
     let connector = BotConnector::new(
         tokens,
         settings.app_id.clone(),

@@ -14,6 +14,7 @@ use coupa_approvals::domain::conversation::ConversationRef;
 use coupa_approvals::domain::records::ChatContact;
 use coupa_approvals::sandbox::coupa::{NewLine, NewRequisition, StepApprover};
 use coupa_approvals::sandbox::slack::FakeSlack;
+use coupa_approvals::sandbox::teams::FakeConnector;
 use coupa_approvals::sandbox::{World, env};
 use coupa_approvals::store::{MemoryStore, RedisStore, Store};
 use jiff::{SignedDuration, Timestamp};
@@ -90,11 +91,22 @@ async fn without_slack_the_slack_checks_give_way_to_one_line_and_teams_reach_nam
     let mut installation = Installation::new().await;
     installation.settings.slack = None;
     installation.settings.chat_platforms = vec![ChatPlatform::Teams];
-    installation.settings.teams = Some(TeamsSettings::new(
+    // The bot's token comes from a fake Azure AD that knows this bot.
+    let azure_ad = FakeConnector::new(
+        "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b",
+        "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "secret",
+    )
+    .serve()
+    .await
+    .unwrap();
+    let mut teams = TeamsSettings::new(
         "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b",
         "secret",
         "72f988bf-86f1-41af-91ab-2d7cd011db47",
-    ));
+    );
+    teams.login_url = url::Url::parse(&azure_ad.authority()).unwrap();
+    installation.settings.teams = Some(teams);
     let coupa = CoupaClient::builder(&installation.settings.coupa)
         .build()
         .unwrap();
@@ -109,6 +121,7 @@ async fn without_slack_the_slack_checks_give_way_to_one_line_and_teams_reach_nam
     let text = report.to_text();
     assert!(!report.ok, "{text}");
     assert!(text.contains("✓ slack: not configured\n"), "{text}");
+    assert!(text.contains("✓ teams token:"), "{text}");
     assert!(text.contains("✓ coupa requisitions:"), "{text}");
     for skipped in ["slack auth", "slack scopes", "identity"] {
         assert!(

@@ -435,6 +435,36 @@ fn the_teams_docs_quote_log_lines_and_check_hints_the_code_writes() {
             "approver(s) of pending approvals can be reached in Teams",
             vec![&guide, &admin],
         ),
+        (
+            "src/check/teams_token.rs",
+            "Azure AD issued the bot's token for tenant",
+            vec![&guide, &admin],
+        ),
+        (
+            "src/check/teams_token.rs",
+            "Azure AD does not know the tenant",
+            vec![&guide, &admin],
+        ),
+        (
+            "src/check/teams_token.rs",
+            "Azure AD has no application",
+            vec![&guide, &admin],
+        ),
+        (
+            "src/check/teams_token.rs",
+            "Azure AD rejected the client secret of app",
+            vec![&guide, &admin],
+        ),
+        (
+            "src/check/teams_token.rs",
+            "use the secret's Value, not its ID",
+            vec![&guide, &admin],
+        ),
+        (
+            "src/check/teams_token.rs",
+            "Azure AD refused the token request",
+            vec![&guide],
+        ),
     ] {
         assert!(
             read(file).contains(said),
