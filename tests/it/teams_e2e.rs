@@ -504,3 +504,65 @@ async fn clicks_on_two_replicas_sharing_one_redis_make_one_coupa_call() {
     let _ = other.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_decision_slower_than_teams_waits_is_answered_deciding_and_the_card_follows() {
+    let coupa_hold = support::hold::Hold::default();
+    let world = coupa_approvals::sandbox::World::builder()
+        .platforms([ChatPlatform::Teams])
+        .wrap_coupa({
+            let hold = coupa_hold.clone();
+            move |router| hold.wrap(router)
+        })
+        .settings(|settings| settings.sync_interval = Duration::from_secs(86_400))
+        .build()
+        .await
+        .expect("the world starts");
+    let settings = world.settings.clone();
+    let app = TeamsApp::start(world, settings).await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.card_for(&app.daniel.member, req).await;
+
+    assert!(card.activity.to_string().contains(r#""verb":"approve""#));
+
+    // Coupa takes 8 s to answer the approval: longer than the bot lets Teams wait.
+    coupa_hold.answer_late(
+        axum::http::Method::PUT,
+        "/api/approvals/",
+        Duration::from_secs(8),
+    );
+    let answer = app
+        .teams()
+        .approve(&app.daniel.member, &card)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = answer.json().expect("an invoke answer");
+    assert_eq!(body["type"], ADAPTIVE_CARD, "{body}");
+    let shown = texts(&body["value"]).join("\n");
+    assert!(shown.contains("Deciding"), "{shown}");
+    let deciding = body["value"].to_string();
+    assert!(
+        !deciding.contains(r#""verb":"approve""#) && !deciding.contains(r#""verb":"deny""#),
+        "nobody can click it again meanwhile: {body}"
+    );
+
+    // When Coupa answers, the card in the chat says who approved it.
+    let updated = async {
+        loop {
+            let now = app.cards_for(&app.daniel.member, req);
+            if now.len() == 1 && text_of(&now[0]).contains("**Approved** by Daniel Okafor in Teams")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), updated)
+        .await
+        .expect("the card is updated once Coupa answers");
+    assert_eq!(app.puts(), 1);
+    app.stop().await;
+}
