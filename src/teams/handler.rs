@@ -153,19 +153,25 @@ async fn first_sighting(ctx: &TeamsContext, activity: &Activity) -> bool {
 /// The app was installed for someone (or they were added to a chat with the bot): learn how to
 /// reach them, and say hello in the 1:1 chat.
 async fn on_install(ctx: &TeamsContext, activity: Activity) {
-    let added = match activity.kind {
-        ActivityType::InstallationUpdate => activity
-            .action
-            .as_deref()
-            .is_some_and(|action| action.starts_with("add")),
-        _ => !activity.members_added.is_empty(),
+    if !activity.is_personal() {
+        return;
+    }
+    // Installing sends both an installation update and a conversation update: each teaches the
+    // bot the contact, and only the installation itself (not an upgrade) is greeted, once.
+    let greet = match activity.kind {
+        ActivityType::InstallationUpdate => activity.action.as_deref() == Some("add"),
+        _ => false,
     };
-    if !added || !activity.is_personal() {
+    let added = greet || !activity.members_added.is_empty();
+    if !added {
         return;
     }
     let Some(contact) = learn(ctx, &activity).await else {
         return;
     };
+    if !greet {
+        return;
+    }
     let ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {
         let Some(conversation) = contact.conversation.clone() else {

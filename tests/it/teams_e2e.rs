@@ -566,3 +566,23 @@ async fn a_decision_slower_than_teams_waits_is_answered_deciding_and_the_card_fo
     assert_eq!(app.puts(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn installing_greets_once_though_teams_also_sends_a_conversation_update() {
+    let app = TeamsApp::spawn().await;
+    let teams = app.teams();
+    let mut joined = teams.activity(&app.daniel.member, "conversationUpdate");
+    joined["membersAdded"] = serde_json::json!([{ "id": joined["recipient"]["id"] }]);
+    let answer = teams.post(&joined).await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // The conversation update alone teaches the bot how to reach Daniel, without a greeting.
+    assert!(
+        eventually(|| app.connector().calls_to("/members/").len() == 1).await,
+        "the bot reads the member who joined"
+    );
+    assert!(app.posted_to(&app.daniel.member).is_empty());
+    app.install(&app.daniel).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.posted_to(&app.daniel.member).len(), 1);
+    app.stop().await;
+}
