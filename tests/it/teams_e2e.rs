@@ -586,3 +586,57 @@ async fn installing_greets_once_though_teams_also_sends_a_conversation_update() 
     assert_eq!(app.posted_to(&app.daniel.member).len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_refusal_is_also_a_reply_in_the_clickers_chat_naming_the_requisition() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    app.install(&app.mallory).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.card_for(&app.daniel.member, req).await;
+    let greeted = app.posted_to(&app.mallory.member).len();
+
+    let answer = app
+        .teams()
+        .approve(&app.mallory.member, &card)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let reply = |activity: &coupa_approvals::sandbox::teams::FakeActivity| {
+        activity.activity["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        eventually(|| app.posted_to(&app.mallory.member).len() == greeted + 1).await,
+        "Mallory is told in her own chat"
+    );
+    let told = reply(&app.posted_to(&app.mallory.member)[greeted]);
+    assert!(told.starts_with(&format!("#{req} ")), "{told}");
+    assert!(told.contains("someone else"), "{told}");
+    assert_eq!(app.puts(), 0);
+}
+
+#[tokio::test]
+async fn an_overlong_deny_reason_is_refused_on_the_card_without_a_coupa_call() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    let card = app.card_for(&app.daniel.member, req).await;
+
+    let long = "x".repeat(coupa_approvals::domain::MAX_REASON_CHARS + 1);
+    let answer = app
+        .teams()
+        .deny(&app.daniel.member, &card, &long)
+        .await
+        .unwrap();
+    let body = answer.json().expect("an invoke answer");
+    assert_eq!(body["type"], ADAPTIVE_CARD, "{body}");
+    let shown = texts(&body["value"]).join("\n");
+    assert!(shown.contains("keep the reason under"), "{shown}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.puts(), 0);
+}
