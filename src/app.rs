@@ -32,6 +32,7 @@ use crate::slack::installation::InstallationCheck;
 use crate::slack::routes as slack_routes;
 use crate::slack::socket;
 use crate::store::{self, Store, StoreError};
+use crate::teams::chat::TeamsChat;
 use crate::telemetry::chain;
 use crate::web::{self, WebState};
 
@@ -93,6 +94,45 @@ pub enum AppError {
     NoChatPlatform,
 }
 
+/// The chat clients the settings configure, and the one port over them the engine talks to.
+pub(crate) struct ChatClients {
+    /// Slack's, when configured.
+    pub slack: Option<SlackChat>,
+    /// Microsoft Teams', when configured.
+    pub teams: Option<TeamsChat>,
+    /// One chat port over the configured platforms, in the order people are looked for on them
+    /// (`CHAT_PLATFORMS`); the platform itself when there is one.
+    pub port: Arc<dyn ChatPort>,
+}
+
+/// Builds the chat clients `settings` configure; Teams reaches people through the contacts in
+/// `store`.
+pub(crate) fn chat_clients(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+) -> Result<ChatClients, AppError> {
+    let slack = settings.slack.as_ref().map(SlackChat::new).transpose()?;
+    let teams = settings
+        .teams
+        .as_ref()
+        .map(|teams_settings| teams::chat(teams_settings, store, settings.button_ttl))
+        .transpose()?;
+    let mut ports: Vec<Arc<dyn ChatPort>> = Vec::new();
+    for platform in &settings.chat_platforms {
+        match (platform, &slack, &teams) {
+            (ChatPlatform::Slack, Some(chat), _) => ports.push(Arc::new(chat.clone())),
+            (ChatPlatform::Teams, _, Some(chat)) => ports.push(Arc::new(chat.clone())),
+            _ => {}
+        }
+    }
+    let port: Arc<dyn ChatPort> = match ports.len() {
+        0 => return Err(AppError::NoChatPlatform),
+        1 => ports.remove(0),
+        _ => Arc::new(ChatPlatforms::new(ports).ok_or(AppError::NoChatPlatform)?),
+    };
+    Ok(ChatClients { slack, teams, port })
+}
+
 /// A built service, listening but not yet serving.
 pub struct App {
     listener: TcpListener,
@@ -145,38 +185,10 @@ impl App {
                 Some((listener, bound))
             }
         };
-        let slack = match &settings.slack {
-            Some(slack_settings) => Some((SlackChat::new(slack_settings)?, slack_settings)),
-            None => None,
-        };
-        let teams = match &settings.teams {
-            Some(teams_settings) => Some((
-                teams::chat(teams_settings, store.clone(), settings.button_ttl)?,
-                teams_settings,
-            )),
-            None => None,
-        };
-        // One chat port over the platforms, in the order people are looked for on them.
-        let mut ports: Vec<Arc<dyn ChatPort>> = Vec::new();
-        for platform in &settings.chat_platforms {
-            match platform {
-                ChatPlatform::Slack => {
-                    if let Some((chat, _)) = &slack {
-                        ports.push(Arc::new(chat.clone()));
-                    }
-                }
-                ChatPlatform::Teams => {
-                    if let Some((chat, _)) = &teams {
-                        ports.push(Arc::new(chat.clone()));
-                    }
-                }
-            }
-        }
-        let chat: Arc<dyn ChatPort> = match ports.len() {
-            0 => return Err(AppError::NoChatPlatform),
-            1 => ports.remove(0),
-            _ => Arc::new(ChatPlatforms::new(ports).ok_or(AppError::NoChatPlatform)?),
-        };
+        let clients = chat_clients(&settings, store.clone())?;
+        let chat = clients.port;
+        let slack = clients.slack.zip(settings.slack.as_ref());
+        let teams = clients.teams.zip(settings.teams.as_ref());
         let coupa = CoupaClient::builder(&settings.coupa).build()?;
         let engine = Engine::new(
             store.clone(),

@@ -68,7 +68,7 @@ pub(crate) fn token_source(
 
 /// The chat port on Teams: the Bot Connector, with the bot's Azure AD token, reaching people
 /// through the contacts in `store`; card views kept for `button_ttl`.
-pub(super) fn chat(
+pub(crate) fn chat(
     settings: &TeamsSettings,
     store: Arc<dyn Store>,
     button_ttl: Duration,

@@ -35,13 +35,11 @@ use super::served::Served;
 use super::slack::FakeSlack;
 use super::teams::FakeConnector;
 use crate::app::AppError;
-use crate::chat::platforms::ChatPlatforms;
 use crate::chat::port::{ChatError, ChatPort};
 use crate::config::{ChatPlatform, CoupaSettings, Settings, SlackSettings, StoreSettings};
 use crate::coupa::{CoupaClient, CoupaClientBuilder, CoupaError};
 use crate::domain::CoupaUserId;
 use crate::engine::{Clock, Engine, system_clock};
-use crate::slack::client::SlackChat;
 use crate::store::{MemoryStore, RedisStore, Store, StoreError};
 
 /// Why a world could not be built, or the bot could not start in it.
@@ -85,13 +83,6 @@ pub enum WorldError {
     /// The Slack client could not be built.
     #[error("cannot set up the Slack client: {0}")]
     Chat(#[from] ChatError),
-    /// The Teams client could not be built.
-    #[error("cannot set up the Teams client: {0}")]
-    Teams(String),
-    /// The world's settings name no chat platform whose settings they hold, so its engine has
-    /// no one to talk to.
-    #[error("the world's settings have no chat platform for its engine to talk to")]
-    NoChatPlatformSettings,
     /// The app could not start.
     #[error(transparent)]
     App(#[from] AppError),
@@ -428,28 +419,7 @@ impl World {
     /// The settings' chat platforms in their order, each a real client of its fake; one port
     /// over them when there are several, as the app builds it.
     fn platforms_chat(&self) -> Result<Arc<dyn ChatPort>, WorldError> {
-        let settings = &self.settings;
-        let mut ports: Vec<Arc<dyn ChatPort>> = Vec::new();
-        for platform in &settings.chat_platforms {
-            match (platform, &settings.slack, &settings.teams) {
-                (ChatPlatform::Slack, Some(slack), _) => {
-                    ports.push(Arc::new(SlackChat::new(slack)?))
-                }
-                (ChatPlatform::Teams, _, Some(teams)) => ports.push(Arc::new(self::teams::chat(
-                    teams,
-                    self.store.clone(),
-                    settings.button_ttl,
-                )?)),
-                _ => {}
-            }
-        }
-        match ports.len() {
-            0 => Err(WorldError::NoChatPlatformSettings),
-            1 => Ok(ports.remove(0)),
-            _ => ChatPlatforms::new(ports)
-                .map(|platforms| Arc::new(platforms) as Arc<dyn ChatPort>)
-                .ok_or(WorldError::NoChatPlatformSettings),
-        }
+        Ok(crate::app::chat_clients(&self.settings, self.store.clone())?.port)
     }
 
     /// A Coupa client for the sandbox, as [`World::engine`] builds one.

@@ -9,7 +9,6 @@
 //! them exactly as it checks Microsoft's.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use url::Url;
 
@@ -19,11 +18,6 @@ use crate::sandbox::people::Person;
 use crate::sandbox::teams::{
     FakeConnector, FakeMember, RunningFakeConnector, ServedAuthority, TeamsSender, TokenAuthority,
 };
-use crate::store::Store;
-use crate::teams::chat::TeamsChat;
-use crate::teams::connector::BotConnector;
-use crate::teams::connector_token::{BotCredentials, ConnectorTokenSource};
-use crate::transport_cause::Timeouts;
 
 /// The Teams side of a world, served; from [`super::World::teams`].
 pub struct TeamsSide {
@@ -105,42 +99,6 @@ impl TeamsSide {
             self.connector().clone(),
         )
     }
-}
-
-/// How long the world's Teams chat port waits for the fake Azure AD, as the app's does.
-const TOKEN_WAIT: Duration = Duration::from_secs(15);
-
-/// The chat port on Teams over the fake connector as `settings` reach it, for an engine a test
-/// drives itself: people reached through the contacts in `store`, card views kept `view_ttl`.
-pub(super) fn chat(
-    settings: &TeamsSettings,
-    store: Arc<dyn Store>,
-    view_ttl: Duration,
-) -> Result<TeamsChat, WorldError> {
-    let teams = |err: &dyn std::error::Error| WorldError::Teams(err.to_string());
-    let http = reqwest::Client::builder()
-        .timeout(TOKEN_WAIT)
-        .build()
-        .map_err(|err| teams(&err))?;
-    let credentials = BotCredentials {
-        app_id: settings.app_id.clone(),
-        app_password: settings.app_password.clone(),
-        tenant: settings.tenant_id.clone(),
-    };
-    let timeouts = Timeouts {
-        connect: None,
-        total: Some(TOKEN_WAIT),
-    };
-    let tokens =
-        ConnectorTokenSource::with_authority(credentials, &settings.login_url, http, timeouts)
-            .map_err(|err| teams(&err))?;
-    let connector = BotConnector::new(
-        tokens,
-        settings.app_id.clone(),
-        Some(settings.service_url.clone()),
-    )
-    .map_err(|err| teams(&err))?;
-    Ok(TeamsChat::new(connector, store, view_ttl))
 }
 
 fn parse(what: &'static str, url: &str) -> Result<Url, WorldError> {
