@@ -510,6 +510,25 @@ fn conversation_not_found() -> Response {
     )
 }
 
+/// The activity a send or an update carries, or the connector's refusal of it: too large, or
+/// not JSON.
+fn posted_activity(body: &Bytes) -> Result<Value, Box<Response>> {
+    if body.len() > MAX_ACTIVITY_BYTES {
+        return Err(Box::new(refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "MessageSizeTooBig",
+            "Message size too big.",
+        )));
+    }
+    serde_json::from_slice::<Value>(body).map_err(|_| {
+        Box::new(refusal(
+            StatusCode::BAD_REQUEST,
+            "BadSyntax",
+            "The body is not JSON.",
+        ))
+    })
+}
+
 async fn send(
     State(fake): State<FakeConnector>,
     Path(conversation): Path<String>,
@@ -521,19 +540,9 @@ async fn send(
     if let Some(early) = fake.enter(&method, &uri, &headers, &body) {
         return early;
     }
-    if body.len() > MAX_ACTIVITY_BYTES {
-        return refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "MessageSizeTooBig",
-            "Message size too big.",
-        );
-    }
-    let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
-        return refusal(
-            StatusCode::BAD_REQUEST,
-            "BadSyntax",
-            "The body is not JSON.",
-        );
+    let activity = match posted_activity(&body) {
+        Ok(activity) => activity,
+        Err(refused) => return *refused,
     };
     let mut inner = fake.lock();
     let id = (1_700_000_000_000 + FakeConnector::fresh_id(&mut inner)).to_string();
@@ -560,19 +569,9 @@ async fn update(
     if let Some(early) = fake.enter(&method, &uri, &headers, &body) {
         return early;
     }
-    if body.len() > MAX_ACTIVITY_BYTES {
-        return refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "MessageSizeTooBig",
-            "Message size too big.",
-        );
-    }
-    let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
-        return refusal(
-            StatusCode::BAD_REQUEST,
-            "BadSyntax",
-            "The body is not JSON.",
-        );
+    let activity = match posted_activity(&body) {
+        Ok(activity) => activity,
+        Err(refused) => return *refused,
     };
     let mut inner = fake.lock();
     let Some(conversation) = inner.conversations.get_mut(&conversation) else {
