@@ -2,7 +2,8 @@
 //!
 //! Reads the same configuration as `run`, then checks, in order: configuration (Slack's mode and
 //! the platforms served), the store, with Microsoft Teams configured the bot's Azure AD token
-//! (asked for exactly as the service asks: `check/teams_token.rs`), sync
+//! (asked for exactly as the service asks: `check/teams_token.rs`), with `PUBLIC_URL` set whether
+//! Teams and Slack (over HTTP) reach the bot at that address (`check/endpoint.rs`), sync
 //! (how long ago the service's sync last succeeded, from the store: `check/sync.rs`), Coupa
 //! (token, granted scopes, pending requisitions: `check/coupa.rs`), with Microsoft Teams
 //! configured how many approvers of pending approvals the bot can reach in Teams (those who
@@ -18,6 +19,7 @@
 //! warnings quiet ([`REPORTED_LOG_TARGETS`]).
 
 mod coupa;
+mod endpoint;
 mod identity;
 mod slack;
 mod sync;
@@ -219,6 +221,18 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
     checks.push(store);
     if let Some(teams) = &settings.teams {
         checks.push(teams_token::check(teams).await);
+    }
+    if let Some(public_url) = &settings.public_url {
+        if settings.teams.is_some() {
+            checks.push(endpoint::check(public_url, endpoint::TEAMS_ROUTE).await);
+        }
+        if settings
+            .slack
+            .as_ref()
+            .is_some_and(|slack| !slack.socket_mode())
+        {
+            checks.push(endpoint::check(public_url, endpoint::SLACK_ROUTE).await);
+        }
     }
     checks.push(if store_works {
         sync::check(

@@ -50,13 +50,14 @@ pub enum Command {
     /// Write the Teams app package (manifest and icons, zipped) to upload to Microsoft Teams.
     ///
     /// Fills the manifest with the bot's MICROSOFT_APP_ID (from the environment or .env) and the
-    /// host given with --domain, whose messaging endpoint https://HOST/api/messages is the one
-    /// set on the Azure Bot resource. Exits 0 when written, 2 on a configuration error, 1
+    /// host given with --domain (else PUBLIC_URL's host), whose messaging endpoint
+    /// https://HOST/api/messages is the one set on the Azure Bot resource. Exits 0 when written, 2 on a configuration error, 1
     /// otherwise.
     TeamsPackage {
-        /// The host name Teams reaches the bot at, like approvals.example.com.
+        /// The host name Teams reaches the bot at, like approvals.example.com; without it, the host
+        /// of PUBLIC_URL.
         #[arg(long, value_name = "HOST")]
-        domain: String,
+        domain: Option<String>,
         /// Where to write the zip.
         #[arg(long, value_name = "FILE", default_value = DEFAULT_PACKAGE_FILE)]
         out: PathBuf,
@@ -100,8 +101,16 @@ mod tests {
     }
 
     #[test]
-    fn teams_package_needs_a_domain_and_writes_beside_the_working_directory_by_default() {
-        assert!(Cli::try_parse_from(["coupa-approvals", "teams-package"]).is_err());
+    fn teams_package_takes_a_domain_and_writes_beside_the_working_directory_by_default() {
+        assert_eq!(
+            Cli::try_parse_from(["coupa-approvals", "teams-package"])
+                .unwrap()
+                .command(),
+            Command::TeamsPackage {
+                domain: None,
+                out: PathBuf::from("coupa-approvals-teams.zip"),
+            }
+        );
         let cli = Cli::try_parse_from([
             "coupa-approvals",
             "teams-package",
@@ -112,7 +121,7 @@ mod tests {
         assert_eq!(
             cli.command(),
             Command::TeamsPackage {
-                domain: "approvals.example.com".into(),
+                domain: Some("approvals.example.com".into()),
                 out: PathBuf::from("coupa-approvals-teams.zip"),
             }
         );

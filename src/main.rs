@@ -49,7 +49,7 @@ async fn main() -> ExitCode {
         Command::Demo => demo().await,
         Command::TeamsPackage { domain, out } => {
             let lookup = |name: &str| std::env::var(name).ok();
-            match teams_package::write_from_lookup(&lookup, &domain, &out) {
+            match teams_package::write_from_lookup(&lookup, domain.as_deref(), &out) {
                 Ok((app_id, host)) => {
                     println!(
                         "Wrote {} for app {app_id} at {host}. Set the Azure Bot resource's messaging endpoint to {}, then upload the package in the Teams admin center under Teams apps > Manage apps.",

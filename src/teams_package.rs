@@ -5,8 +5,8 @@
 //! The template and the icons are compiled into the binary, so the command works from the
 //! container image alone. The app id comes from the configuration (`MICROSOFT_APP_ID`, the same
 //! one the service answers Teams with: a package with another id would install a bot that never
-//! reaches this service); the host is given on the command line, because nothing else the service
-//! reads names the address the outside world uses for it.
+//! reaches this service); the host is given on the command line, or taken from `PUBLIC_URL`, the
+//! address the outside world uses for the service.
 
 use std::fmt;
 use std::io::{Cursor, Write};
@@ -44,6 +44,8 @@ const APP_ID_PLACEHOLDER: &str = "${MICROSOFT_APP_ID}";
 const HOST_PLACEHOLDER: &str = "YOUR-HOST";
 /// What `--domain` is called in problems, like a variable in a configuration error.
 const DOMAIN_FLAG: &str = "--domain";
+/// The variable the host comes from when `--domain` is not given.
+const PUBLIC_URL: &str = "PUBLIC_URL";
 
 /// A host name Teams can reach the bot at: a DNS name in lower case, without scheme, port or
 /// path (its messaging endpoint is `https://HOST/api/messages`).
@@ -215,30 +217,59 @@ pub fn package(app_id: &str, host: &Host) -> Result<Vec<u8>, PackageError> {
     Ok(zip.finish()?.into_inner())
 }
 
-/// Reads `MICROSOFT_APP_ID` through `lookup` and checks `domain`, reporting both problems at
-/// once, then writes the package to `out`. Returns the app id and host written.
+/// Reads `MICROSOFT_APP_ID` through `lookup` and checks `domain` (or, without one, the host of
+/// `PUBLIC_URL`), reporting every problem at once, then writes the package to `out`. Returns the
+/// app id and host written.
 pub fn write_from_lookup(
     lookup: &dyn Fn(&str) -> Option<String>,
-    domain: &str,
+    domain: Option<&str>,
     out: &Path,
 ) -> Result<(String, Host), PackageError> {
     let app_id = config::teams_app_id_from_lookup(lookup);
-    let host = Host::parse(domain);
+    let host = host_from(lookup, domain);
     let (app_id, host) = match (app_id, host) {
         (Ok(app_id), Ok(host)) => (app_id, host),
         (app_id, host) => {
             let mut problems = app_id.err().map(|e| e.problems).unwrap_or_default();
-            if let Err(err) = host {
-                problems.push(Problem {
-                    variable: DOMAIN_FLAG,
-                    expected: err.to_string(),
-                });
-            }
+            problems.extend(host.err().unwrap_or_default());
             return Err(ConfigError { problems }.into());
         }
     };
     write_file(out, &package(&app_id, &host)?)?;
     Ok((app_id, host))
+}
+
+/// The host from `--domain` when given, else from `PUBLIC_URL` (the address the service is
+/// reached at, read with the configuration's rules), or what is wrong with whichever was used.
+fn host_from(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    domain: Option<&str>,
+) -> Result<Host, Vec<Problem>> {
+    if let Some(domain) = domain {
+        return Host::parse(domain).map_err(|err| {
+            vec![Problem {
+                variable: DOMAIN_FLAG,
+                expected: err.to_string(),
+            }]
+        });
+    }
+    match config::public_url_from_lookup(lookup) {
+        Err(err) => Err(err.problems),
+        Ok(None) => Err(vec![Problem {
+            variable: DOMAIN_FLAG,
+            expected: "is missing: give the host name Teams reaches the bot at, like `--domain approvals.example.com`, or set PUBLIC_URL".into(),
+        }]),
+        Ok(Some(url)) => {
+            // The host with its port, if any, so that a port is refused with its own reason.
+            let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
+            Host::parse(authority).map_err(|err| {
+                vec![Problem {
+                    variable: PUBLIC_URL,
+                    expected: format!("gives the package its host, which {err}"),
+                }]
+            })
+        }
+    }
 }
 
 /// Writes `bytes` to `out` through a file beside it, renamed into place once complete, so a
@@ -388,7 +419,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("teams-package-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let out = dir.join(DEFAULT_PACKAGE_FILE);
-        let err = write_from_lookup(&|_| None, "https://approvals.example.com", &out).unwrap_err();
+        let err =
+            write_from_lookup(&|_| None, Some("https://approvals.example.com"), &out).unwrap_err();
         assert!(err.is_configuration());
         let PackageError::Config(config) = err else {
             unreachable!("checked just above")
@@ -407,11 +439,67 @@ mod tests {
         let out = dir.join("taken.zip");
         std::fs::create_dir(&out).unwrap();
         let lookup = |name: &str| (name == "MICROSOFT_APP_ID").then(|| APP_ID.to_owned());
-        let err = write_from_lookup(&lookup, "approvals.example.com", &out).unwrap_err();
+        let err = write_from_lookup(&lookup, Some("approvals.example.com"), &out).unwrap_err();
         assert!(!err.is_configuration());
         assert!(err.to_string().contains("taken.zip"), "{err}");
         let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
         assert_eq!(left.len(), 1, "{left:?}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn without_a_domain_the_host_comes_from_public_url_or_both_are_asked_for() {
+        let dir = std::env::temp_dir().join(format!("teams-package-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join(DEFAULT_PACKAGE_FILE);
+        let with = |public_url: &'static str| {
+            move |name: &str| match name {
+                "MICROSOFT_APP_ID" => Some(APP_ID.to_owned()),
+                "PUBLIC_URL" => Some(public_url.to_owned()),
+                _ => None,
+            }
+        };
+        let (_, host) =
+            write_from_lookup(&with("https://Approvals.Example.com"), None, &out).unwrap();
+        assert_eq!(host.as_str(), "approvals.example.com");
+        assert!(out.exists());
+
+        // A --domain given wins over PUBLIC_URL.
+        let (_, host) = write_from_lookup(
+            &with("https://approvals.example.com"),
+            Some("teams.example.com"),
+            &out,
+        )
+        .unwrap();
+        assert_eq!(host.as_str(), "teams.example.com");
+
+        for (public_url, variable, says) in [
+            (
+                "https://approvals.example.com:8443",
+                "PUBLIC_URL",
+                "without a port",
+            ),
+            ("http://127.0.0.1", "PUBLIC_URL", "is an IP address"),
+            (
+                "https://approvals.example.com/bot",
+                "PUBLIC_URL",
+                "without a path",
+            ),
+        ] {
+            let Err(PackageError::Config(config)) =
+                write_from_lookup(&with(public_url), None, &out)
+            else {
+                panic!("{public_url} was accepted");
+            };
+            let problems: Vec<&str> = config.problems.iter().map(|p| p.variable).collect();
+            assert_eq!(problems, [variable], "{public_url}");
+            assert!(config.to_string().contains(says), "{public_url}: {config}");
+        }
+        let nothing = |name: &str| (name == "MICROSOFT_APP_ID").then(|| APP_ID.to_owned());
+        let Err(PackageError::Config(config)) = write_from_lookup(&nothing, None, &out) else {
+            panic!("a package was written with no host");
+        };
+        assert!(config.to_string().contains("or set PUBLIC_URL"), "{config}");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

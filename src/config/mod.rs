@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
+use url::Url;
 
 use crate::engine::EngineSettings;
 
@@ -75,6 +76,7 @@ pub const VARIABLES: &[&str] = &[
     "REDIS_CA_FILE",
     "REDIS_KEY_PREFIX",
     "BIND_ADDR",
+    "PUBLIC_URL",
     "METRICS_ADDR",
     "SYNC_INTERVAL_SECS",
     "BUTTON_TTL_HOURS",
@@ -99,6 +101,10 @@ pub struct Settings {
     pub store: StoreSettings,
     /// HTTP listen address (`BIND_ADDR`).
     pub bind_addr: SocketAddr,
+    /// Where Slack and Teams reach the service from outside (`PUBLIC_URL`): an origin such as
+    /// `https://approvals.example.com`, with no path. `check` calls the routes there; `None`
+    /// leaves that unchecked.
+    pub public_url: Option<Url>,
     /// Where `/metrics` is served instead of on `bind_addr` (`METRICS_ADDR`); `None` serves it on
     /// `bind_addr` with the other routes.
     pub metrics_addr: Option<SocketAddr>,
@@ -236,6 +242,7 @@ impl Settings {
             coupa,
             store: StoreSettings::default(),
             bind_addr: DEFAULT_BIND_ADDR,
+            public_url: None,
             metrics_addr: None,
             sync_interval: DEFAULT_SYNC_INTERVAL,
             button_ttl: DEFAULT_BUTTON_TTL,
@@ -280,6 +287,7 @@ impl Settings {
             DEFAULT_BIND_ADDR,
             "an address and port like `0.0.0.0:3000`",
         );
+        let public_url = read_public_url(&mut r);
         let metrics_addr = match r.get("METRICS_ADDR") {
             None => None,
             Some(value) => match value.parse::<SocketAddr>() {
@@ -367,6 +375,7 @@ impl Settings {
                 coupa,
                 store,
                 bind_addr,
+                public_url,
                 metrics_addr,
                 sync_interval: Duration::from_secs(sync_secs),
                 button_ttl: Duration::from_secs(ttl_hours * 3600),
@@ -393,6 +402,31 @@ impl Settings {
     }
 }
 
+/// `PUBLIC_URL`: an https origin (plain http only for a loopback host, like every URL here), with
+/// nothing after the host and port, because each platform's route is appended to it.
+fn read_public_url(r: &mut Reader<'_>) -> Option<Url> {
+    const EXAMPLE: &str = "https://approvals.example.com";
+    let value = r.get("PUBLIC_URL");
+    let url = r.url("PUBLIC_URL", value, EXAMPLE)?;
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        r.problem(
+            "PUBLIC_URL",
+            format!(
+                "must be the address alone, like `{EXAMPLE}`, without a path: the bot adds `/api/messages` and `/slack/…` itself; got `{url}`"
+            ),
+        );
+        return None;
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        r.problem(
+            "PUBLIC_URL",
+            format!("must not carry a user name or password, like `{EXAMPLE}`"),
+        );
+        return None;
+    }
+    Some(url)
+}
+
 /// `MICROSOFT_APP_ID` alone, read through `lookup` with the same rules as
 /// [`Settings::from_lookup`]: for commands that need the bot's identity and nothing else (the
 /// Teams app package).
@@ -408,6 +442,25 @@ pub fn teams_app_id_from_lookup(
         _ => Err(ConfigError {
             problems: r.problems,
         }),
+    }
+}
+
+/// `PUBLIC_URL` alone, read through `lookup` with the same rules as [`Settings::from_lookup`]:
+/// `None` when it is not set.
+pub fn public_url_from_lookup(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Url>, ConfigError> {
+    let mut r = Reader {
+        lookup,
+        problems: Vec::new(),
+    };
+    let url = read_public_url(&mut r);
+    if r.problems.is_empty() {
+        Ok(url)
+    } else {
+        Err(ConfigError {
+            problems: r.problems,
+        })
     }
 }
 

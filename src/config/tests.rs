@@ -179,6 +179,40 @@ fn metrics_can_move_to_their_own_address_but_not_onto_bind_addr() {
 }
 
 #[test]
+fn a_public_url_is_an_https_origin_without_a_path() {
+    assert_eq!(load(&valid()).unwrap().public_url, None);
+    let mut vars = valid();
+    vars.insert("PUBLIC_URL", "https://Approvals.Example.com");
+    assert_eq!(
+        load(&vars).unwrap().public_url.unwrap().as_str(),
+        "https://approvals.example.com/"
+    );
+    vars.insert("PUBLIC_URL", "http://127.0.0.1:3000/");
+    assert!(
+        load(&vars).is_ok(),
+        "loopback http is for tests and the demo"
+    );
+    for (value, says) in [
+        ("http://approvals.example.com", "must use https"),
+        (
+            "https://approvals.example.com/api/messages",
+            "without a path",
+        ),
+        ("https://approvals.example.com/?x=1", "without a path"),
+        (
+            "https://bot:pw@approvals.example.com",
+            "user name or password",
+        ),
+        ("approvals.example.com", "is not a valid URL"),
+    ] {
+        vars.insert("PUBLIC_URL", value);
+        let err = load(&vars).unwrap_err();
+        assert_eq!(variables(&err), vec!["PUBLIC_URL"], "{value}");
+        assert!(err.to_string().contains(says), "{value}: {err}");
+    }
+}
+
+#[test]
 fn socket_mode_does_not_need_a_signing_secret() {
     let mut vars = valid();
     vars.remove("SLACK_SIGNING_SECRET");
