@@ -62,6 +62,9 @@ pub fn variables(settings: &Settings) -> Vec<(&'static str, String)> {
         ("REDIS_KEY_PREFIX", settings.store.key_prefix.clone()),
         ("BIND_ADDR", settings.bind_addr.to_string()),
     ]);
+    if let Some(url) = &settings.public_url {
+        vars.push(("PUBLIC_URL", url.to_string()));
+    }
     if let Some(addr) = settings.metrics_addr {
         vars.push(("METRICS_ADDR", addr.to_string()));
     }

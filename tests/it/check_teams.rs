@@ -188,3 +188,39 @@ async fn the_check_command_with_teams_alone_exits_1_with_a_wrong_microsoft_passw
         "check logged what its report says:\n{stderr}"
     );
 }
+
+#[tokio::test]
+async fn the_check_command_names_a_microsoft_app_id_that_is_not_a_guid_and_where_to_find_it() {
+    let world = teams_world().await;
+    let dir = std::env::temp_dir().join(format!("check-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_coupa-approvals"))
+        .arg("check")
+        .env_clear()
+        .envs(env::variables(&world.settings))
+        // The bot's name pasted instead of its id.
+        .env("MICROSOFT_APP_ID", "coupa-approvals-bot")
+        .current_dir(&dir)
+        .output()
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("✗ configuration: MICROSOFT_APP_ID:"))
+        .unwrap_or_else(|| panic!("no MICROSOFT_APP_ID line in\n{stdout}"));
+    assert!(line.contains("GUID"), "{line}");
+    assert!(
+        line.contains("Azure Bot resource's Configuration page"),
+        "{line}"
+    );
+    // Nothing is asked of Azure AD with an id that cannot be one.
+    let connector = world.teams().unwrap().connector();
+    assert!(
+        connector
+            .calls_to(&format!("/{SANDBOX_TENANT}/oauth2/v2.0/token"))
+            .is_empty()
+    );
+}
