@@ -254,6 +254,9 @@ pub struct ChatContact {
     pub conversation: Option<ConversationRef>,
     /// When they were last seen in a verified activity.
     pub seen_at: Timestamp,
+    /// Their time zone as their Teams client last reported it (an IANA name), if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// One item of someone's "what's pending" list, as last shown to them.

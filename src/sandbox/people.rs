@@ -49,6 +49,7 @@ impl Person {
             email: self.email.clone(),
             aad_object_id: aad_object_id(&self.email),
             tenant: connector.tenant().to_owned(),
+            time_zone: None,
         };
         connector.add_member(
             &member.id,

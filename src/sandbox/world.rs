@@ -527,6 +527,7 @@ mod tests {
                 tenant: member.tenant.clone(),
                 conversation: Some(ConversationRef::new(conversation.clone())),
                 seen_at: jiff::Timestamp::now(),
+                time_zone: None,
             })
             .await
             .unwrap();

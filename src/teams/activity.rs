@@ -175,7 +175,16 @@ pub struct Activity {
     /// Who left (a conversation update).
     #[serde(default)]
     pub members_removed: Vec<ChannelAccount>,
+    /// What the activity carries besides (mentions, the sender's client: its `clientInfo`
+    /// entity). Kept as JSON: only the client's time zone is read, and an entity the bot does not
+    /// know must never make an activity unreadable.
+    #[serde(default)]
+    pub entities: Option<Value>,
 }
+
+/// The longest time zone name kept: IANA names are far shorter (`America/Argentina/ComodRivadavia`
+/// is 32 characters).
+const MAX_TIME_ZONE_LEN: usize = 64;
 
 /// Why a body is not an activity.
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +195,26 @@ impl Activity {
     /// Reads an activity from a request body.
     pub fn parse(body: &[u8]) -> Result<Self, ActivityError> {
         serde_json::from_slice(body).map_err(ActivityError)
+    }
+
+    /// The sender's time zone as their Teams client reports it (`timezone` of the `clientInfo`
+    /// entity, an IANA name such as `Europe/Berlin`); `None` when it is missing or does not look
+    /// like a zone name.
+    pub fn time_zone(&self) -> Option<&str> {
+        self.entities
+            .as_ref()?
+            .as_array()?
+            .iter()
+            .find(|entity| entity["type"] == "clientInfo")?["timezone"]
+            .as_str()
+            .map(str::trim)
+            .filter(|zone| {
+                !zone.is_empty()
+                    && zone.len() <= MAX_TIME_ZONE_LEN
+                    && zone
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+            })
     }
 
     /// The tenant it comes from: the conversation's, or else Teams' `channelData`.
@@ -254,7 +283,7 @@ mod tests {
                 "id": "a:1x2y3z"
             },
             "recipient": { "id": "28:0b5e8c1d-7a3f-4e21-9c6b-2d8f1a4e7b30", "name": "Coupa Approvals" },
-            "entities": [{ "type": "clientInfo", "locale": "en-US" }],
+            "entities": [{ "type": "clientInfo", "locale": "en-US", "timezone": "Europe/Berlin" }],
             "channelData": { "tenant": { "id": "72f988bf-86f1-41af-91ab-2d7cd011db47" } },
             "locale": "en-US"
         })
@@ -262,6 +291,31 @@ mod tests {
 
     fn parse(value: &Value) -> Result<Activity, ActivityError> {
         Activity::parse(value.to_string().as_bytes())
+    }
+
+    #[test]
+    fn the_senders_time_zone_is_read_from_client_info_and_anything_odd_is_ignored() {
+        assert_eq!(
+            parse(&teams_message()).unwrap().time_zone(),
+            Some("Europe/Berlin")
+        );
+        for entities in [
+            json!(null),
+            json!("clientInfo"),
+            json!([{ "type": "mention", "timezone": "Europe/Paris" }]),
+            json!([{ "type": "clientInfo", "timezone": 3 }]),
+            json!([{ "type": "clientInfo", "timezone": "  " }]),
+            json!([{ "type": "clientInfo", "timezone": "<script>alert(1)</script>" }]),
+            json!([{ "type": "clientInfo", "timezone": "A/".repeat(40) }]),
+        ] {
+            let mut message = teams_message();
+            message["entities"] = entities.clone();
+            let activity = parse(&message).expect("odd entities never make an activity unreadable");
+            assert_eq!(activity.time_zone(), None, "{entities}");
+        }
+        let mut message = teams_message();
+        message.as_object_mut().unwrap().remove("entities");
+        assert_eq!(parse(&message).unwrap().time_zone(), None);
     }
 
     #[test]

@@ -252,7 +252,7 @@ impl ChatPort for TeamsChat {
         Ok(ChatUser {
             name: contact.name.unwrap_or_default(),
             email: contact.email,
-            time_zone: None,
+            time_zone: contact.time_zone,
             deleted: false,
             bot: false,
         })

@@ -409,6 +409,10 @@ async fn learn(ctx: &TeamsContext, activity: &Activity) -> Option<ChatContact> {
         tenant: ctx.tenant.clone(),
         conversation,
         seen_at: jiff::Timestamp::now(),
+        time_zone: activity
+            .time_zone()
+            .map(str::to_owned)
+            .or_else(|| known.as_ref().and_then(|k| k.time_zone.clone())),
     };
     let mut learned_email = None;
     if contact.email.is_none()

@@ -149,6 +149,7 @@ async fn without_slack_the_slack_checks_give_way_to_one_line_and_teams_reach_nam
             tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
             conversation: Some(ConversationRef::new("a:daniel")),
             seen_at: Timestamp::now(),
+            time_zone: None,
         })
         .await
         .unwrap();

@@ -1103,6 +1103,7 @@ fn contact(user: &str, email: Option<&str>, conversation: Option<&str>) -> ChatC
         tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
         conversation: conversation.map(ConversationRef::new),
         seen_at: Timestamp::from_second(1_700_000_000).unwrap(),
+        time_zone: None,
     }
 }
 
@@ -1117,6 +1118,7 @@ async fn a_contact_is_remembered_and_read_back_replaced_as_a_whole(store: Arc<im
     later.name = None;
     later.endpoint = "https://smba.trafficmanager.net/amer/".into();
     later.seen_at = Timestamp::from_second(1_700_000_600).unwrap();
+    later.time_zone = Some("Asia/Tokyo".into());
     store.remember_contact(&later).await.unwrap();
     assert_eq!(store.contact(&user).await.unwrap(), Some(later));
     assert_eq!(

@@ -58,6 +58,35 @@ async fn installing_the_app_remembers_the_person_with_the_email_teams_gives() {
 }
 
 #[tokio::test]
+async fn the_time_zone_a_teams_client_reports_is_kept_for_the_person() {
+    let app = TeamsApp::spawn().await;
+    let mut member = app.daniel.member.clone();
+    member.time_zone = Some("America/Los_Angeles".into());
+    app.teams().install(&member).await.unwrap();
+    let stored = || async {
+        app.world
+            .store
+            .contact_by_email("daniel@example.com")
+            .await
+            .unwrap()
+            .and_then(|contact| contact.time_zone)
+    };
+    assert_eq!(stored().await.as_deref(), Some("America/Los_Angeles"));
+
+    // A client that does not say (a phone on an old version) leaves the known zone alone; one
+    // that says another zone (a trip) replaces it.
+    app.teams()
+        .message(&app.daniel.member, "help")
+        .await
+        .unwrap();
+    assert_eq!(stored().await.as_deref(), Some("America/Los_Angeles"));
+    member.time_zone = Some("Asia/Tokyo".into());
+    app.teams().message(&member, "help").await.unwrap();
+    assert_eq!(stored().await.as_deref(), Some("Asia/Tokyo"));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_new_requisition_is_delivered_once_to_the_teams_user_with_that_email() {
     let app = TeamsApp::spawn().await;
     app.install(&app.daniel).await;

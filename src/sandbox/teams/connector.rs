@@ -59,6 +59,8 @@ pub struct FakeMember {
     pub aad_object_id: String,
     /// Tenant id.
     pub tenant: String,
+    /// The time zone their Teams client reports in each activity (`clientInfo`), if any.
+    pub time_zone: Option<String>,
 }
 
 /// One request the fake received.
@@ -217,6 +219,7 @@ impl FakeConnector {
                 email: email.to_owned(),
                 aad_object_id: aad_object_id.to_owned(),
                 tenant: tenant.to_owned(),
+                time_zone: None,
             },
         );
     }

@@ -132,7 +132,7 @@ impl TeamsSender {
                 "id": conversation,
             },
             "channelData": { "tenant": { "id": user.tenant } },
-            "entities": [{ "type": "clientInfo", "locale": "en-US", "platform": "Web" }],
+            "entities": [client_info(user)],
             "locale": "en-US",
         })
     }
@@ -282,3 +282,13 @@ fn find_execute(value: &Value, verb: &str) -> Option<Value> {
 
 #[cfg(test)]
 mod tests;
+
+/// The `clientInfo` entity a Teams client puts in each activity: its locale and platform, and the
+/// user's time zone when the member has one.
+fn client_info(user: &FakeMember) -> Value {
+    let mut info = json!({ "type": "clientInfo", "locale": "en-US", "platform": "Web" });
+    if let Some(zone) = &user.time_zone {
+        info["timezone"] = json!(zone);
+    }
+    info
+}

@@ -84,6 +84,7 @@ mod tests {
             tenant: "tenant".into(),
             conversation: Some(ConversationRef::new(conversation)),
             seen_at: jiff::Timestamp::UNIX_EPOCH,
+            time_zone: None,
         }
     }
 
