@@ -21,14 +21,19 @@
 //!
 //! The people, their Slack-shaped requests and the signing come from [`crate::sandbox`].
 
+mod adaptive_card;
 mod api;
 mod block_kit;
+mod card_markdown;
 mod conversation;
 mod coupa_panel;
 mod mrkdwn;
 mod page;
 mod routes;
 mod server;
+mod teams;
+mod teams_api;
+mod teams_chat;
 
 pub use server::{
     CONFIRM_ABOVE_AMOUNT, DEFAULT_BIND_ADDR, DemoError, DemoOptions, RunningDemo, start,

@@ -252,7 +252,9 @@
     $("#modal-root").innerHTML = "";
     showOverlay(null);
     state.homeHtml = null;
-    history.replaceState(null, "", "?user=" + encodeURIComponent(state.user));
+    const params = new URLSearchParams(location.search);
+    params.set("user", state.user);
+    history.replaceState(null, "", "?" + params.toString());
     showTab(state.tab);
     refreshConversation().catch((e) => toast(e.message));
   });
