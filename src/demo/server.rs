@@ -56,7 +56,7 @@ pub enum DemoError {
         /// Why.
         source: std::io::Error,
     },
-    /// The simulated Coupa and Slack, or the app among them, could not start.
+    /// The simulated Coupa, Slack and Teams, or the app among them, could not start.
     #[error("cannot start the demo: {0}")]
     World(#[from] WorldError),
     /// The app stopped with an error.
