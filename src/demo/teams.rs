@@ -12,6 +12,8 @@
 //! The chat is what the fake Bot Connector recorded, with what a Teams client adds on its own:
 //! the person's typed messages (the connector sees only the bot's), and a card replaced by the
 //! card the bot answered a click with, until the bot replaces it again through the connector.
+//! The automatic refresh a Teams client asks for when it shows a waiting card is not sent: the
+//! bot replaces every copy itself when a decision happens, and the chat shows those replacements.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

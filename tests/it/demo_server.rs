@@ -785,3 +785,78 @@ async fn the_teams_endpoints_refuse_strangers_malformed_actions_and_unknown_plat
     assert_eq!(demo.state.coupa.count_calls("PUT", "/api/approvals/"), 0);
     demo.stop().await.unwrap();
 }
+
+/// The data of the list's `Action.Submit` titled `title` for `approval`, anywhere in `card`.
+fn list_submit(card: &Value, approval: u64, title: &str) -> Option<Value> {
+    match card {
+        Value::Object(map) => {
+            if map.get("type") == Some(&json!("Action.Submit"))
+                && map.get("title") == Some(&json!(title))
+                && map["data"]["a"].as_u64() == Some(approval)
+            {
+                return Some(map["data"].clone());
+            }
+            map.values().find_map(|v| list_submit(v, approval, title))
+        }
+        Value::Array(items) => items.iter().find_map(|v| list_submit(v, approval, title)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn approve_on_the_teams_pending_list_is_a_submitted_message_and_the_outcome_is_told_in_the_chat()
+ {
+    let demo = start_demo().await;
+    let rustconf = demo.state.coupa.requisition_ids()[5];
+    let approval = demo.state.coupa.current_approval(rustconf).unwrap();
+    eventually("Sofia's RustConf card", || async {
+        teams_card(&demo, "USOFIA", "RustConf tickets", "approve")
+    })
+    .await;
+    post(
+        &demo,
+        "/demo/api/teams/say",
+        json!({ "user": "USOFIA", "text": "what's pending" }),
+    )
+    .await;
+    let (list, data) = eventually("the list's Approve for RustConf", || async {
+        let person = demo.state.people.iter().find(|p| p.slack_id == "USOFIA")?;
+        let member = demo.state.teams.member(person)?;
+        let conversation = demo.state.teams.conversation_of(member)?;
+        demo.state
+            .teams
+            .connector
+            .activities(&conversation)
+            .into_iter()
+            .find_map(|a| {
+                Some((
+                    a.id.clone(),
+                    list_submit(&a.activity, approval.0, "Approve")?,
+                ))
+            })
+    })
+    .await;
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/action",
+        json!({ "user": "USOFIA", "activity_id": list, "kind": "submit", "data": data }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_u64()),
+        (200, Some(200)),
+        "{body}"
+    );
+    eventually("the approval in Coupa", || async {
+        (demo.state.coupa.requisition_status(rustconf).as_deref() == Some("approved")).then_some(())
+    })
+    .await;
+    eventually("the outcome told in Sofia's chat", || async {
+        teams_html(&demo, "USOFIA").await["html"]
+            .as_str()?
+            .contains("Approved in Coupa.")
+            .then_some(())
+    })
+    .await;
+    demo.stop().await.unwrap();
+}
