@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::config::ChatPlatform;
 use crate::domain::RequisitionId;
 
 use super::block_kit;
@@ -138,6 +139,15 @@ pub async fn conversation(
         .home_of(&person.slack_id)
         .map(|view| block_kit::blocks(&view["blocks"]));
     let modal = open_modal(&state, &person.slack_id);
+    // Someone whose cards go to Teams has few or none here: the page says where they are.
+    let platform = match state.teams.receives_on(person).await {
+        Ok(ChatPlatform::Teams) => Some("teams"),
+        Ok(ChatPlatform::Slack) => Some("slack"),
+        Err(err) => {
+            tracing::warn!(error = %err, "demo could not read where a person's cards go");
+            None
+        }
+    };
     let (trigger, modal_html) = match &modal {
         Some((trigger, view)) => (Some(trigger.clone()), Some(block_kit::modal(view, trigger))),
         None => (None, None),
@@ -151,6 +161,7 @@ pub async fn conversation(
         "modal_trigger": trigger,
         "modal_html": modal_html,
         "home_html": home,
+        "platform": platform,
         "version": version(&[
             &html,
             trigger.as_deref().unwrap_or_default(),

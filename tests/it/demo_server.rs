@@ -518,6 +518,11 @@ async fn sofia_gets_her_cards_in_teams_as_adaptive_cards_and_daniel_his_in_slack
         demo.state.slack.conversation("USOFIA").is_empty(),
         "Sofia's cards are in Teams only"
     );
+    let slack = get_json(&demo, "/demo/api/conversation?user=USOFIA").await;
+    assert_eq!(
+        slack["platform"], "teams",
+        "the Slack pane says where: {slack}"
+    );
 
     // The group approval: Daniel, the other member, has it in Slack and no chat in Teams.
     eventually("Daniel's Figma card in Slack", || async {

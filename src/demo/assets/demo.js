@@ -49,6 +49,7 @@
     if (data.user !== state.user) return; // the person changed while this was in flight
     $("#person-name").textContent = data.name;
     $("#person-email").textContent = data.email;
+    $("#person-platform").hidden = data.platform !== "teams";
     if (data.home_html !== state.homeHtml) {
       state.homeHtml = data.home_html;
       $("#home").innerHTML = data.home_html || '<div class="empty">Opening App Home…</div>';
