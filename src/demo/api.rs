@@ -27,6 +27,7 @@ use crate::sandbox::slack::dm_channel;
 use crate::sandbox::slack::requests::{self as slack_requests, Actor, Click, ClickedMessage, now};
 use crate::sandbox::slack::{AppAnswer, SendError};
 use crate::sandbox::teams::TeamsSendError;
+use crate::store::StoreError;
 
 /// Why an endpoint refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +68,9 @@ pub enum ApiError {
     /// Moving a person between platforms failed.
     #[error(transparent)]
     Move(#[from] MoveError),
+    /// The store did not say where a person's cards go.
+    #[error("the demo's store failed: {0}")]
+    Store(#[from] StoreError),
 }
 
 impl IntoResponse for ApiError {
@@ -84,6 +88,7 @@ impl IntoResponse for ApiError {
             ApiError::Send(_) | ApiError::TeamsSend(_) | ApiError::Move(_) => {
                 StatusCode::BAD_GATEWAY
             }
+            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::BAD_GATEWAY {
             tracing::warn!(error = %self, "demo could not reach its app");

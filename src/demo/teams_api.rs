@@ -52,11 +52,7 @@ pub async fn conversation(
 ) -> Result<Json<Value>, ApiError> {
     let person = person(&state, &query.user)?;
     let member = member(&state, person)?;
-    let platform = state
-        .teams
-        .receives_on(person)
-        .await
-        .map_err(|err| ApiError::Move(err.into()))?;
+    let platform = state.teams.receives_on(person).await?;
     let conversation = state.teams.conversation_of(member);
     let (html, cards) = match &conversation {
         Some(conversation) => {
