@@ -26,7 +26,7 @@ use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{ChatContact, DirectoryEntry};
 use crate::domain::{ChatUserId, normalize_email};
 use crate::sandbox::people::Person;
-use crate::sandbox::teams::{FakeConnector, FakeMember, TeamsSendError, TeamsSender};
+use crate::sandbox::teams::{FakeActivity, FakeConnector, FakeMember, TeamsSendError, TeamsSender};
 use crate::store::{Store, StoreError};
 
 /// How long a move holds: as long as the directory trusts a mapping it found itself.
@@ -171,30 +171,17 @@ impl DemoTeams {
     pub fn chat(&self, conversation: &str) -> Vec<ChatEntry> {
         let activities = self.connector.activities(conversation);
         let client = self.client();
-        let typed = client.typed.get(conversation).cloned().unwrap_or_default();
-        let mut typed = typed.into_iter().peekable();
-        let mut entries = Vec::new();
-        for (index, posted) in activities.into_iter().enumerate() {
-            while let Some(t) = typed.next_if(|t| t.after <= index) {
-                entries.push(ChatEntry::Person(t.text));
-            }
-            let answered = client
+        let typed = client
+            .typed
+            .get(conversation)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let answered = |id: &str| {
+            client
                 .answered
-                .get(&(conversation.to_owned(), posted.id.clone()))
-                .filter(|a| a.updates == posted.updates && !posted.deleted);
-            let mut activity = posted.activity;
-            if let Some(answered) = answered {
-                activity["attachments"][0]["content"] = answered.card.clone();
-            }
-            entries.push(ChatEntry::Bot {
-                id: posted.id,
-                activity,
-                edited: posted.updates > 0 || answered.is_some(),
-                deleted: posted.deleted,
-            });
-        }
-        entries.extend(typed.map(|t| ChatEntry::Person(t.text)));
-        entries
+                .get(&(conversation.to_owned(), id.to_owned()))
+        };
+        merge(activities, typed, answered)
     }
 
     /// Whether the bot's activity `id` is in `conversation` and not deleted.
@@ -233,6 +220,36 @@ impl DemoTeams {
     }
 }
 
+/// The bot's `activities` with the person's `typed` messages among them, each activity showing
+/// the card its click was `answered` with until the connector records a later update of it.
+fn merge<'a>(
+    activities: Vec<FakeActivity>,
+    typed: &[Typed],
+    answered: impl Fn(&str) -> Option<&'a Answered>,
+) -> Vec<ChatEntry> {
+    let mut typed = typed.iter().peekable();
+    let mut entries = Vec::new();
+    for (index, posted) in activities.into_iter().enumerate() {
+        while let Some(t) = typed.next_if(|t| t.after <= index) {
+            entries.push(ChatEntry::Person(t.text.clone()));
+        }
+        let answer =
+            answered(&posted.id).filter(|a| a.updates == posted.updates && !posted.deleted);
+        let mut activity = posted.activity;
+        if let Some(answer) = answer {
+            activity["attachments"][0]["content"] = answer.card.clone();
+        }
+        entries.push(ChatEntry::Bot {
+            id: posted.id,
+            activity,
+            edited: posted.updates > 0 || answer.is_some(),
+            deleted: posted.deleted,
+        });
+    }
+    entries.extend(typed.map(|t| ChatEntry::Person(t.text.clone())));
+    entries
+}
+
 /// Teams ids hold a `:`, Slack ids never do.
 fn platform_of(user: &ChatUserId) -> ChatPlatform {
     if user.as_str().contains(':') {
@@ -268,7 +285,78 @@ pub async fn installed_before(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    fn card(id: &str, title: &str, updates: usize) -> FakeActivity {
+        FakeActivity {
+            id: id.into(),
+            activity: json!({ "type": "message", "attachments": [{ "content": { "title": title } }] }),
+            updates,
+            deleted: false,
+        }
+    }
+
+    fn shown(entry: &ChatEntry) -> String {
+        match entry {
+            ChatEntry::Bot {
+                activity, edited, ..
+            } => format!(
+                "bot:{}{}",
+                activity["attachments"][0]["content"]["title"]
+                    .as_str()
+                    .unwrap_or("-"),
+                if *edited { " (edited)" } else { "" }
+            ),
+            ChatEntry::Person(text) => format!("person:{text}"),
+        }
+    }
+
+    #[test]
+    fn typed_messages_sit_after_the_activities_sent_before_them() {
+        let typed = [
+            Typed {
+                after: 1,
+                text: "what's pending".into(),
+            },
+            Typed {
+                after: 5,
+                text: "help".into(),
+            },
+        ];
+        let entries = merge(
+            vec![card("1", "desks", 0), card("2", "list", 0)],
+            &typed,
+            |_| None,
+        );
+        let shown: Vec<String> = entries.iter().map(shown).collect();
+        assert_eq!(
+            shown,
+            [
+                "bot:desks",
+                "person:what's pending",
+                "bot:list",
+                "person:help"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_clicks_answer_shows_until_the_connector_records_a_later_update() {
+        let answer = Answered {
+            card: json!({ "title": "approved (answer)" }),
+            updates: 0,
+        };
+        let entries = merge(vec![card("1", "pending", 0)], &[], |_| Some(&answer));
+        assert_eq!(shown(&entries[0]), "bot:approved (answer) (edited)");
+        let entries = merge(vec![card("1", "approved (update)", 1)], &[], |_| {
+            Some(&answer)
+        });
+        assert_eq!(shown(&entries[0]), "bot:approved (update) (edited)");
+        let entries = merge(vec![card("1", "pending", 0)], &[], |_| None);
+        assert_eq!(shown(&entries[0]), "bot:pending");
+    }
 
     #[test]
     fn teams_ids_hold_a_colon() {
