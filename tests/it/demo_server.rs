@@ -865,3 +865,50 @@ async fn approve_on_the_teams_pending_list_is_a_submitted_message_and_the_outcom
     .await;
     demo.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_chain_crosses_platforms_and_confirm_on_anas_teams_card_approves_the_last_step() {
+    let demo = start_demo().await;
+    eventually("Daniel's build servers card in Slack", || async {
+        card_buttons(&demo, "UDANIEL", "Build servers refresh")
+    })
+    .await;
+    // Daniel's step is approved (here in Coupa); the last step is Ana's, on Teams.
+    let servers = demo.state.coupa.requisition_ids()[4];
+    let (status, body) = post(
+        &demo,
+        "/demo/api/coupa/approve",
+        json!({ "requisition": servers.0 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (activity, data) = eventually("the build servers card in Ana's Teams chat", || async {
+        teams_card(&demo, "UANA", "Build servers refresh", "approve")
+    })
+    .await;
+    let html = teams_html(&demo, "UANA").await["html"].to_string();
+    assert!(
+        html.contains(">Confirm</button>"),
+        "above 10,000 Approve asks first: {html}"
+    );
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/action",
+        json!({ "user": "UANA", "activity_id": activity, "kind": "execute", "verb": "approve", "data": data }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["invoke_status"].as_u64()),
+        (200, Some(200)),
+        "{body}"
+    );
+    assert_eq!(
+        demo.state.coupa.requisition_status(servers).as_deref(),
+        Some("approved")
+    );
+    assert!(
+        demo.state.slack.conversation("UANA").is_empty(),
+        "Ana's cards are in Teams only"
+    );
+    demo.stop().await.unwrap();
+}
