@@ -34,7 +34,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the whole flow locally with a simulated Coupa and Slack; no accounts or network needed.
+    /// Run the whole flow locally with a simulated Coupa, Slack and Microsoft Teams; no accounts or network needed.
     ///
     /// Serves a page that plays Slack at http://127.0.0.1:3000/demo, beside a simulated Coupa
     /// and the real bot, all in memory. BIND_ADDR (from the environment or .env) moves the page:
@@ -42,7 +42,7 @@ pub enum Command {
     #[cfg_attr(
         not(feature = "sandbox"),
         command(
-            about = "Run the whole flow locally with a simulated Coupa and Slack (not in this build: it needs the `sandbox` feature)",
+            about = "Run the whole flow locally with a simulated Coupa, Slack and Microsoft Teams (not in this build: it needs the `sandbox` feature)",
             long_about = None
         )
     )]

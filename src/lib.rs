@@ -28,7 +28,7 @@
 //! | [`transport_cause`] | why an HTTP request got no answer (DNS, refused, TLS, timeout), read from the error's causes, for `check` and the logs |
 //! | [`web`] | `/healthz`, `/readyz` (the store; sync staleness on the leader; what is not ready, never why), `/metrics` (on the main listener or its own `METRICS_ADDR`), request metrics, the request deadline and the cap on Slack and Teams requests in flight |
 //! | `sandbox` | the simulated world for the demo, tests, examples, benchmarks and fuzzers: the Coupa sandbox and demo data, the fake Slack Web API, signed Slack requests, a Bot Framework token authority (throwaway keys, OpenID metadata and JWKS, tokens with chosen claims), a fake Bot Connector with its Azure AD token endpoint (recording every call, scripted refusals and rate limits), signed Teams activities from its members (install, messages, card clicks), Coupa fixtures, Block Kit limit checks, and `World`, a typed builder of a ready world on Slack, Teams or both (feature `sandbox`, on by default) |
-//! | `demo` | `coupa-approvals demo`: a world from `sandbox` and the real app in one process, with a web page that plays Slack (feature `sandbox`) |
+//! | `demo` | `coupa-approvals demo`: a world from `sandbox` on Slack and Teams and the real app in one process, with a web page that plays Slack and Teams side by side (Block Kit and Adaptive Cards drawn as sent; each person's next cards moved between the two) (feature `sandbox`) |
 //!
 //! The data flow and the rules that protect money and trust are described in the project's
 //! design notes; each module's own docs say what it is for. The `sandbox` cargo feature (on by

@@ -14,16 +14,20 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::config::ChatPlatform;
 use crate::domain::RequisitionId;
 
 use super::block_kit;
 use super::conversation;
 use super::coupa_panel::{self, CoupaPanelError};
 use super::server::DemoState;
+use super::teams::MoveError;
 use crate::sandbox::people::Person;
 use crate::sandbox::slack::dm_channel;
 use crate::sandbox::slack::requests::{self as slack_requests, Actor, Click, ClickedMessage, now};
 use crate::sandbox::slack::{AppAnswer, SendError};
+use crate::sandbox::teams::TeamsSendError;
+use crate::store::StoreError;
 
 /// Why an endpoint refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -49,18 +53,42 @@ pub enum ApiError {
     /// The app could not be reached.
     #[error(transparent)]
     Send(#[from] SendError),
+    /// The person has no chat with the bot in Teams.
+    #[error("{0} has no chat with the bot in Teams yet; move them to Teams first")]
+    NoTeamsChat(String),
+    /// A card action the page sent is malformed.
+    #[error("that action cannot be sent: {0}")]
+    BadAction(&'static str),
+    /// A platform the demo does not know.
+    #[error("`{0}` is not a chat platform; use slack or teams")]
+    UnknownPlatform(String),
+    /// The activity did not reach the app.
+    #[error(transparent)]
+    TeamsSend(#[from] TeamsSendError),
+    /// Moving a person between platforms failed.
+    #[error(transparent)]
+    Move(#[from] MoveError),
+    /// The store did not say where a person's cards go.
+    #[error("the demo's store failed: {0}")]
+    Store(#[from] StoreError),
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
-            ApiError::UnknownPerson(_) | ApiError::UnknownMessage | ApiError::UnknownModal => {
-                StatusCode::NOT_FOUND
+            ApiError::UnknownPerson(_)
+            | ApiError::UnknownMessage
+            | ApiError::UnknownModal
+            | ApiError::NoTeamsChat(_) => StatusCode::NOT_FOUND,
+            ApiError::Empty
+            | ApiError::NotAnAmount(_)
+            | ApiError::Coupa(_)
+            | ApiError::BadAction(_)
+            | ApiError::UnknownPlatform(_) => StatusCode::BAD_REQUEST,
+            ApiError::Send(_) | ApiError::TeamsSend(_) | ApiError::Move(_) => {
+                StatusCode::BAD_GATEWAY
             }
-            ApiError::Empty | ApiError::NotAnAmount(_) | ApiError::Coupa(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            ApiError::Send(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::BAD_GATEWAY {
             tracing::warn!(error = %self, "demo could not reach its app");
@@ -72,13 +100,13 @@ impl IntoResponse for ApiError {
 /// The id the fake Slack gives every view it opens or publishes.
 const VIEW_ID: &str = "V0DEMO";
 
-fn version(parts: &[&str]) -> String {
+pub(super) fn version(parts: &[&str]) -> String {
     let mut hasher = DefaultHasher::new();
     parts.hash(&mut hasher);
     format!("{:016x}", hasher.finish())
 }
 
-fn person<'a>(state: &'a DemoState, user: &str) -> Result<&'a Person, ApiError> {
+pub(super) fn person<'a>(state: &'a DemoState, user: &str) -> Result<&'a Person, ApiError> {
     state
         .person(user)
         .ok_or_else(|| ApiError::UnknownPerson(user.to_owned()))
@@ -116,6 +144,15 @@ pub async fn conversation(
         .home_of(&person.slack_id)
         .map(|view| block_kit::blocks(&view["blocks"]));
     let modal = open_modal(&state, &person.slack_id);
+    // Someone whose cards go to Teams has few or none here: the page says where they are.
+    let platform = match state.teams.receives_on(person).await {
+        Ok(ChatPlatform::Teams) => Some("teams"),
+        Ok(ChatPlatform::Slack) => Some("slack"),
+        Err(err) => {
+            tracing::warn!(error = %err, "demo could not read where a person's cards go");
+            None
+        }
+    };
     let (trigger, modal_html) = match &modal {
         Some((trigger, view)) => (Some(trigger.clone()), Some(block_kit::modal(view, trigger))),
         None => (None, None),
@@ -129,6 +166,7 @@ pub async fn conversation(
         "modal_trigger": trigger,
         "modal_html": modal_html,
         "home_html": home,
+        "platform": platform,
         "version": version(&[
             &html,
             trigger.as_deref().unwrap_or_default(),

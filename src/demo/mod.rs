@@ -1,34 +1,49 @@
 //! `coupa-approvals demo`: the whole flow on one machine with no network and no accounts.
 //!
 //! [`server::start`] builds a [`crate::sandbox::World`]: the Coupa sandbox seeded with the
-//! demo's people and requisitions, the fake Slack Web API, and the real app against them on the
-//! memory store. Beside it, a web page at `http://127.0.0.1:3000/demo` (port from `BIND_ADDR`)
-//! plays Slack's part: it shows each person's DM conversation with the bot as the Block Kit the
-//! bot sent, and turns clicks, the deny form and typed messages into signed Slack requests to the
-//! app's own `/slack/*` routes. A side panel acts as Coupa, to show cards following decisions
-//! and edits made there. The demo exists only in builds with the `sandbox` feature.
+//! demo's people and requisitions, the fake Slack Web API, Microsoft Teams' token authority and
+//! fake Bot Connector, and the real app against them on the memory store, serving Teams and
+//! Slack. Beside it, a web page at `http://127.0.0.1:3000/demo` (port from `BIND_ADDR`) plays
+//! both clients, side by side or one at a time. Its Slack pane shows a person's DM conversation
+//! with the bot as the Block Kit the bot sent, and turns clicks, the deny form and typed messages
+//! into signed Slack requests to the app's own `/slack/*` routes. Its Teams pane shows a person's
+//! 1:1 chat as the Adaptive Cards the bot sent, turns clicks and typed messages into activities
+//! signed by the world's token authority to the app's `/api/messages`, and moves the person's
+//! next cards between Slack and Teams. A side panel acts as Coupa, to show cards following
+//! decisions and edits made there. The demo exists only in builds with the `sandbox` feature.
 //!
 //! | module | holds |
 //! |---|---|
 //! | [`server`] | starts the world, the app and the page; options from the environment |
 //! | [`routes`] | the page's routes |
-//! | [`page`] | the server-rendered page and its script and stylesheet (`assets/`) |
-//! | [`api`] | the page's JSON endpoints |
-//! | [`conversation`] | a DM conversation as HTML |
+//! | [`page`] | the server-rendered page and its scripts and stylesheets (`assets/`) |
+//! | [`api`] | the page's JSON endpoints for Slack and Coupa |
+//! | [`teams_api`] | the page's JSON endpoints for Teams |
+//! | [`conversation`] | a Slack DM conversation as HTML |
 //! | [`block_kit`] | Block Kit JSON → HTML |
 //! | [`mrkdwn`] | Slack mrkdwn → HTML, escaped |
+//! | [`teams`] | where each person's cards go and moving them; a Teams chat as the client shows it |
+//! | [`teams_chat`] | a Teams 1:1 chat as HTML |
+//! | [`adaptive_card`] | Adaptive Card JSON → HTML |
+//! | [`card_markdown`] | the Markdown of Adaptive Cards → HTML, escaped |
 //! | [`coupa_panel`] | the "Coupa" side panel: rows, approve in Coupa, change a total |
 //!
-//! The people, their Slack-shaped requests and the signing come from [`crate::sandbox`].
+//! The people, their Slack requests and Teams activities and the signing come from
+//! [`crate::sandbox`].
 
+mod adaptive_card;
 mod api;
 mod block_kit;
+mod card_markdown;
 mod conversation;
 mod coupa_panel;
 mod mrkdwn;
 mod page;
 mod routes;
 mod server;
+mod teams;
+mod teams_api;
+mod teams_chat;
 
 pub use server::{
     CONFIRM_ABOVE_AMOUNT, DEFAULT_BIND_ADDR, DemoError, DemoOptions, RunningDemo, start,
@@ -44,7 +59,7 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
     };
     println!("coupa-approvals demo: open {url}");
     println!(
-        "  (simulated Coupa and Slack, in memory; the app's own routes are on http://{}; Ctrl-C stops)",
+        "  (simulated Coupa, Slack and Microsoft Teams, in memory; the app's own routes are on http://{}; Ctrl-C stops)",
         demo.app_addr
     );
     if !demo.addr.ip().is_loopback() {

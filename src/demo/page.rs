@@ -1,6 +1,7 @@
-//! The demo page: server-rendered HTML (person selector, the chosen person's conversation, the
-//! Coupa panel) plus a small hand-written script, stylesheet and icon, all compiled into the
-//! binary.
+//! The demo page: server-rendered HTML (the Slack pane with its person selector and the chosen
+//! person's conversation, the Teams pane with its own person selector, the Coupa panel) plus small
+//! hand-written scripts and stylesheets (Slack's and Teams') and an icon, all compiled into the
+//! binary. `?view=slack`, `teams` or `both` (the default) chooses the panes shown.
 
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -12,6 +13,7 @@ use super::conversation;
 use super::coupa_panel;
 use super::mrkdwn::escape_html;
 use super::server::{CONFIRM_ABOVE_AMOUNT, DemoState};
+use crate::sandbox::coupa::demo_data::ON_TEAMS;
 use crate::sandbox::people::Person;
 use crate::slack::format::amount;
 
@@ -21,25 +23,24 @@ pub const TEMPLATE: &str = include_str!("assets/demo.html");
 pub const SCRIPT: &str = include_str!("assets/demo.js");
 /// The page's stylesheet.
 pub const STYLESHEET: &str = include_str!("assets/demo.css");
+/// The Teams pane's script.
+pub const TEAMS_SCRIPT: &str = include_str!("assets/teams.js");
+/// The Teams pane's stylesheet.
+pub const TEAMS_STYLESHEET: &str = include_str!("assets/teams.css");
 /// The page's icon, an SVG: browsers ask for `/favicon.ico` and accept SVG there.
 pub const FAVICON: &str = include_str!("assets/favicon.svg");
 
-/// `?user=U…` (optional).
+/// `?user=U…&teams_user=U…` (both optional).
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
-    /// Whose conversation to show first.
+    /// Whose Slack conversation to show first.
     pub user: Option<String>,
+    /// Whose Teams chat to show first.
+    pub teams_user: Option<String>,
 }
 
-/// Fills the template. Every slot gets HTML built and escaped by this module's helpers.
-pub fn render(
-    people: &[Person],
-    selected: &Person,
-    conversation_html: &str,
-    coupa_html: &str,
-    coupa_base: &str,
-) -> String {
-    let options: String = people
+fn options(people: &[Person], selected: &Person) -> String {
+    people
         .iter()
         .map(|p| {
             format!(
@@ -53,11 +54,24 @@ pub fn render(
                 name = escape_html(&p.name),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Fills the template. Every slot gets HTML built and escaped by this module's helpers.
+pub fn render(
+    people: &[Person],
+    selected: &Person,
+    on_teams: &Person,
+    conversation_html: &str,
+    coupa_html: &str,
+    coupa_base: &str,
+) -> String {
     fill(
         TEMPLATE,
         &[
-            ("people_options", &options),
+            ("people_options", &options(people, selected)),
+            ("teams_people_options", &options(people, on_teams)),
+            ("teams_person_name", &escape_html(&on_teams.name)),
             ("person_name", &escape_html(&selected.name)),
             ("person_email", &escape_html(&selected.email)),
             ("conversation", conversation_html),
@@ -138,6 +152,18 @@ pub async fn page(
     let Some(selected) = selected else {
         return Html("<p>The demo has no people.</p>".to_owned());
     };
+    // In Teams, first whoever starts there (one of the group approval's members).
+    let on_teams = query
+        .teams_user
+        .as_deref()
+        .and_then(|u| state.person(u))
+        .or_else(|| {
+            state
+                .people
+                .iter()
+                .find(|p| ON_TEAMS.contains(&p.email.as_str()))
+        })
+        .unwrap_or(selected);
     let conversation = conversation::html(
         &state.slack.conversation(&selected.slack_id),
         &selected.name,
@@ -146,6 +172,7 @@ pub async fn page(
     Html(render(
         &state.people,
         selected,
+        on_teams,
         &conversation,
         &coupa,
         &state.coupa_base,
@@ -165,6 +192,22 @@ pub async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         STYLESHEET,
+    )
+}
+
+/// `GET /demo/teams.js`.
+pub async fn teams_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        TEAMS_SCRIPT,
+    )
+}
+
+/// `GET /demo/teams.css`.
+pub async fn teams_stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        TEAMS_STYLESHEET,
     )
 }
 
@@ -197,6 +240,8 @@ mod tests {
     fn the_template_has_every_slot_the_page_fills() {
         for slot in [
             "people_options",
+            "teams_people_options",
+            "teams_person_name",
             "person_name",
             "person_email",
             "conversation",

@@ -1,6 +1,9 @@
-//! Starts the whole demo in one process: a simulated world (the Coupa sandbox and the fake Slack
-//! on loopback ports, the real app configured against them on the memory store, with a signing
-//! secret of its own) and the demo page with its JSON endpoints on `BIND_ADDR`.
+//! Starts the whole demo in one process: a simulated world (the Coupa sandbox, the fake Slack, and
+//! Microsoft Teams' token authority and fake Bot Connector on loopback ports, the real app
+//! configured against them on the memory store, serving Teams and Slack in that order, with
+//! secrets of its own) and the demo page with its JSON endpoints on `BIND_ADDR`. Every person is
+//! in Slack and in the Teams tenant; those of [`demo_data::ON_TEAMS`] have the app installed in
+//! Teams, so their cards go there.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -12,11 +15,15 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::AppError;
+use crate::config::ChatPlatform;
 use crate::sandbox::coupa::Sandbox;
 use crate::sandbox::coupa::demo_data::{self, demo_sandbox};
 use crate::sandbox::people::{self, Person};
 use crate::sandbox::slack::{FakeSlack, SlackSender};
 use crate::sandbox::{RunningApp, World, WorldError};
+use crate::store::StoreError;
+
+use super::teams::{DemoTeams, installed_before};
 
 /// Where the page listens unless `BIND_ADDR` says otherwise: loopback, since the demo has no
 /// authentication of its own.
@@ -49,12 +56,18 @@ pub enum DemoError {
         /// Why.
         source: std::io::Error,
     },
-    /// The simulated Coupa and Slack, or the app among them, could not start.
+    /// The simulated Coupa, Slack and Teams, or the app among them, could not start.
     #[error("cannot start the demo: {0}")]
     World(#[from] WorldError),
     /// The app stopped with an error.
     #[error(transparent)]
     App(#[from] AppError),
+    /// What the app knows of the people on Teams could not be written.
+    #[error("cannot set up the demo's people on Teams: {0}")]
+    Store(#[from] StoreError),
+    /// The app started without Microsoft Teams.
+    #[error("the demo's app does not serve Microsoft Teams")]
+    NoTeams,
 }
 
 /// What the demo reads from the environment.
@@ -137,6 +150,8 @@ pub struct DemoState {
     pub coupa_base: String,
     /// Open modals.
     pub modals: Arc<Mutex<ModalBook>>,
+    /// Microsoft Teams: where each person gets cards, and their chats there.
+    pub teams: DemoTeams,
 }
 
 impl DemoState {
@@ -199,7 +214,9 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
     let slack = FakeSlack::default();
     let people = people::enrol(&sandbox, &slack);
     let sync_interval = options.sync_interval;
+    // Teams first: someone who installed the app in Teams gets their cards there.
     let world = World::builder()
+        .platforms([ChatPlatform::Teams, ChatPlatform::Slack])
         .coupa(sandbox)
         .slack(slack)
         .settings(move |settings| {
@@ -208,8 +225,31 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
         })
         .build()
         .await?;
+    let teams = world.teams().ok_or(DemoError::NoTeams)?;
+    let mut members = HashMap::new();
+    for person in &people {
+        let member = teams.join(person);
+        // Before the app starts, so that its first sync already sends their cards to Teams.
+        if demo_data::ON_TEAMS.contains(&person.email.as_str()) {
+            installed_before(
+                world.store.as_ref(),
+                teams.connector(),
+                &teams.service_url(),
+                &member,
+            )
+            .await?;
+        }
+        members.insert(person.slack_id.clone(), member);
+    }
     let app = world.start_app().await?;
     let app_addr = app.addr;
+    let sender = app.teams().ok_or(DemoError::NoTeams)?.clone();
+    let teams = DemoTeams::new(
+        teams.connector().clone(),
+        sender,
+        world.store.clone(),
+        members,
+    );
 
     let state = DemoState {
         slack: world.slack.clone(),
@@ -219,6 +259,7 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
         slack_base: world.slack_url(),
         coupa_base: world.coupa_url(),
         modals: Arc::default(),
+        teams,
     };
     let stop = CancellationToken::new();
     let router = super::routes::router(state.clone());

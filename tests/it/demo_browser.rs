@@ -1,7 +1,9 @@
-//! The demo page in a real browser (headless Chromium through chromedriver): approve the first
-//! card and see it turn approved, deny another with a reason and see the reason on the card,
-//! ask "what's pending" and see the list; at 1000 px wide, the composer stays on one line, a
-//! toast leaves it visible, and Escape closes the deny form. Saves screenshots and prints where.
+//! The demo page in a real browser (headless Chromium through chromedriver): in the Slack view,
+//! approve the first card and see it turn approved, deny another with a reason and see the reason
+//! on the card, ask "what's pending" and see the list; at 1000 px wide, the composer stays on one
+//! line, a toast leaves it visible, and Escape closes the deny form. In the Teams view, side by
+//! side with Slack for the group approval, the same three through the Adaptive Cards, with Coupa
+//! checked after each. Saves screenshots and prints where.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (or `CHROME_BIN` / `CHROMEDRIVER`), so plain
 //! `cargo test` skips it; `.ci/run` runs it with `--ignored`.
@@ -12,6 +14,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use coupa_approvals::demo::{self, DemoOptions};
+use coupa_approvals::sandbox::coupa::Sandbox;
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -147,11 +150,11 @@ async fn screenshot(browser: &Client, name: &str) -> PathBuf {
     path
 }
 
-/// Starts the demo, chromedriver and a browser, runs `steps` with the browser and the page's
-/// address, then closes everything, pass or fail.
+/// Starts the demo, chromedriver and a browser, runs `steps` with the browser, the page's
+/// address and the demo's Coupa, then closes everything, pass or fail.
 async fn in_browser<F, Fut>(steps: F)
 where
-    F: FnOnce(Client, String) -> Fut,
+    F: FnOnce(Client, String, Sandbox) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let demo = demo::start(&DemoOptions {
@@ -168,7 +171,7 @@ where
     let browser = driver.browser(&profile).await;
     // The steps run in a task so that, pass or fail, the browser is closed afterwards: ending
     // chromedriver alone would leave Chromium running.
-    let outcome = tokio::spawn(steps(browser.clone(), demo.url())).await;
+    let outcome = tokio::spawn(steps(browser.clone(), demo.url(), demo.state.coupa.clone())).await;
     let _ = browser.close().await;
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);
@@ -245,8 +248,11 @@ async fn at_1000_px_the_composer_stays_one_line_the_toast_spares_it_and_escape_c
     in_browser(narrow_toast_and_escape).await;
 }
 
-async fn narrow_toast_and_escape(browser: Client, url: String) {
-    browser.goto(&format!("{url}?user=UDANIEL")).await.unwrap();
+async fn narrow_toast_and_escape(browser: Client, url: String, _coupa: Sandbox) {
+    browser
+        .goto(&format!("{url}?user=UDANIEL&view=slack"))
+        .await
+        .unwrap();
     set_page_size(&browser, 1280, 800).await;
     wait_for(&browser, "article.card button[data-action-id='deny']").await;
     let wide = rect(&browser, "#composer").await;
@@ -296,8 +302,11 @@ async fn narrow_toast_and_escape(browser: Client, url: String) {
     );
 }
 
-async fn approve_deny_and_ask(browser: Client, url: String) {
-    browser.goto(&format!("{url}?user=UDANIEL")).await.unwrap();
+async fn approve_deny_and_ask(browser: Client, url: String, _coupa: Sandbox) {
+    browser
+        .goto(&format!("{url}?user=UDANIEL&view=slack"))
+        .await
+        .unwrap();
     set_page_size(&browser, 1280, 800).await;
 
     // The bot's first sync sends Daniel his cards; the page shows them as they arrive.
@@ -468,4 +477,139 @@ async fn approve_deny_and_ask(browser: Client, url: String) {
         .unwrap();
     wait_for_text(&browser, "#home", "Your Coupa approvals").await;
     screenshot(&browser, "demo-browser-home.png").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromium-driver; .ci/run runs it with --ignored"]
+async fn in_the_teams_view_a_person_approves_denies_with_a_reason_and_asks_whats_pending() {
+    in_browser(approve_deny_and_ask_in_teams).await;
+}
+
+/// The selector of the card in the Teams chat whose text contains `title`, once it is there.
+async fn teams_card(browser: &Client, title: &str) -> String {
+    for _ in 0..300 {
+        let id = browser
+            .execute(
+                "const card = [...document.querySelectorAll('#teams-conversation article.tm-card')]
+                   .find((a) => a.textContent.includes(arguments[0]));
+                 return card ? card.dataset.activity : null;",
+                vec![json!(title)],
+            )
+            .await
+            .unwrap();
+        if let Some(id) = id.as_str() {
+            return format!("#teams-conversation article[data-activity='{id}']");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no card of {title:?} in the Teams chat in 30 s");
+}
+
+async fn approve_deny_and_ask_in_teams(browser: Client, url: String, coupa: Sandbox) {
+    // Side by side: the group approval is in Daniel's Slack and in Sofia's Teams.
+    browser
+        .goto(&format!("{url}?user=UDANIEL&teams_user=USOFIA&view=both"))
+        .await
+        .unwrap();
+    set_page_size(&browser, 1280, 800).await;
+    wait_for_text(&browser, "#conversation", "Figma Organization renewal").await;
+    teams_card(&browser, "Figma Organization renewal").await;
+    let slack = rect(&browser, "#conversation").await;
+    let teams = rect(&browser, "#teams-conversation").await;
+    assert!(
+        slack[2] <= teams[0] && slack[4] > 0.0 && teams[4] > 0.0,
+        "the Slack {slack:?} and Teams {teams:?} chats are side by side"
+    );
+    screenshot(&browser, "demo-browser-side-by-side.png").await;
+
+    // The Teams view alone.
+    click(&browser, ".view[data-view='teams']").await;
+    wait_for(&browser, "body.view-teams").await;
+    let selector = wait_for(&browser, "select#teams-person").await;
+    assert_eq!(
+        selector.prop("value").await.unwrap().as_deref(),
+        Some("USOFIA")
+    );
+    wait_for(&browser, ".tm-seg button.active[data-platform='teams']").await;
+
+    // Approve the RustConf tickets: an invoke; the answer's card replaces the card.
+    let rustconf = teams_card(&browser, "RustConf tickets").await;
+    click(
+        &browser,
+        &format!("{rustconf} .ac-actions > button[data-kind='execute'][data-verb='approve']"),
+    )
+    .await;
+    wait_for_text(&browser, &rustconf, "Approved by Sofia Berg in Teams").await;
+    let requisition = coupa.requisition_ids()[5];
+    assert_eq!(
+        coupa.requisition_status(requisition).as_deref(),
+        Some("approved")
+    );
+    assert_eq!(
+        coupa.count_calls("PUT", "/api/approvals/"),
+        1,
+        "Coupa was called once"
+    );
+    screenshot(&browser, "demo-browser-teams-approved.png").await;
+
+    // Deny the coffee with a reason typed in the card's own form.
+    let coffee = teams_card(&browser, "Coffee beans and oat milk").await;
+    let approval = coupa
+        .current_approval(coupa.requisition_ids()[6])
+        .expect("the coffee waits for Sofia");
+    click(
+        &browser,
+        &format!("{coffee} .ac-actions > button[data-kind='showcard']"),
+    )
+    .await;
+    let reason = wait_for(
+        &browser,
+        &format!("{coffee} .ac-showcard:not([hidden]) textarea[data-input-id='reason']"),
+    )
+    .await;
+    reason
+        .send_keys("We still have beans until January")
+        .await
+        .unwrap();
+    screenshot(&browser, "demo-browser-teams-deny-form.png").await;
+    click(
+        &browser,
+        &format!("{coffee} .ac-showcard button[data-verb='deny']"),
+    )
+    .await;
+    wait_for_text(&browser, &coffee, "We still have beans until January").await;
+    wait_for_text(&browser, &coffee, "Rejected by Sofia Berg in Teams").await;
+    assert_eq!(
+        coupa.approval_note(approval).as_deref(),
+        Some(
+            "Rejected in Microsoft Teams by Sofia Berg <sofia.berg@example.com>: We still have beans until January"
+        )
+    );
+    assert_eq!(coupa.count_calls("PUT", "/api/approvals/"), 2);
+
+    // Ask what's pending: the typed message shows, and the bot answers with the list card.
+    let input = browser.find(Locator::Id("teams-message")).await.unwrap();
+    input.send_keys("what's pending").await.unwrap();
+    click(&browser, "#teams-composer .tm-send").await;
+    let chat = wait_for_text(
+        &browser,
+        "#teams-conversation",
+        "requisition is waiting for your approval",
+    )
+    .await;
+    assert!(
+        chat.contains("what's pending"),
+        "the typed message is shown"
+    );
+    let list = teams_card(&browser, "waiting for your approval").await;
+    let list_text = wait_for_text(&browser, &list, "Figma Organization renewal").await;
+    assert!(
+        !list_text.contains("RustConf") && !list_text.contains("Coffee"),
+        "only what still waits: {list_text}"
+    );
+    let path = screenshot(&browser, "demo-browser-teams.png").await;
+    assert!(
+        std::fs::metadata(&path).unwrap().len() > 10_000,
+        "a real screenshot"
+    );
 }

@@ -1,11 +1,13 @@
-//! The demo server without a browser: the page is served, the conversation endpoint returns the
-//! bot's cards, and clicks, the deny form and typed messages reach the real app as signed Slack
-//! requests and come back as edited cards and replies.
+//! The demo server without a browser: the page is served, the conversation endpoints return the
+//! bot's cards (Block Kit in Slack, Adaptive Cards in Teams), and clicks, the deny forms and typed
+//! messages reach the real app as signed Slack requests and signed Teams activities and come back
+//! as edited cards and replies; a person moved to Teams gets their next cards there.
 
 use std::future::Future;
 use std::time::Duration;
 
 use coupa_approvals::demo::{self, DemoOptions, RunningDemo};
+use coupa_approvals::sandbox::teams::sender::action_data;
 use serde_json::{Value, json};
 
 async fn start_demo() -> RunningDemo {
@@ -121,7 +123,13 @@ async fn the_page_is_served_with_the_person_selector_and_its_assets() {
         html.contains("Approve in Coupa"),
         "the Coupa panel is on the page"
     );
-    for asset in ["/demo/demo.js", "/demo/demo.css"] {
+    assert!(html.contains("<select id=\"teams-person\""), "{html}");
+    for asset in [
+        "/demo/demo.js",
+        "/demo/demo.css",
+        "/demo/teams.js",
+        "/demo/teams.css",
+    ] {
         let response = reqwest::get(format!("http://{}{asset}", demo.addr))
             .await
             .unwrap();
@@ -235,36 +243,36 @@ async fn a_click_through_the_demo_reaches_the_app_and_the_card_turns_approved() 
 #[tokio::test]
 async fn deny_opens_the_modal_an_empty_reason_is_refused_and_the_reason_lands_on_the_card() {
     let demo = start_demo().await;
-    let (ts, block_id, _, deny) = eventually("the RustConf card", || async {
-        card_buttons(&demo, "USOFIA", "RustConf tickets")
+    let (ts, block_id, _, deny) = eventually("the offsite card", || async {
+        card_buttons(&demo, "UDANIEL", "Platform team offsite")
     })
     .await;
     let (status, _) = post(
         &demo,
         "/demo/api/click",
         json!({
-            "user": "USOFIA", "message_ts": ts, "block_id": block_id,
+            "user": "UDANIEL", "message_ts": ts, "block_id": block_id,
             "action_id": "deny", "value": deny["value"], "text": "Deny",
         }),
     )
     .await;
     assert_eq!(status, 200);
     let trigger = eventually("the deny modal", || async {
-        let data = get_json(&demo, "/demo/api/conversation?user=USOFIA").await;
+        let data = get_json(&demo, "/demo/api/conversation?user=UDANIEL").await;
         data["modal_trigger"].as_str().map(str::to_owned)
     })
     .await;
     let (_, refused) = post(
         &demo,
         "/demo/api/deny",
-        json!({ "user": "USOFIA", "trigger_id": trigger, "values": { "reason.reason_input": "  " } }),
+        json!({ "user": "UDANIEL", "trigger_id": trigger, "values": { "reason.reason_input": "  " } }),
     )
     .await;
     assert!(refused["errors"]["reason"].is_string(), "{refused}");
     let (status, accepted) = post(
         &demo,
         "/demo/api/deny",
-        json!({ "user": "USOFIA", "trigger_id": trigger, "values": { "reason.reason_input": "Only two of us are going" } }),
+        json!({ "user": "UDANIEL", "trigger_id": trigger, "values": { "reason.reason_input": "Only two of us are going" } }),
     )
     .await;
     assert_eq!(
@@ -273,12 +281,12 @@ async fn deny_opens_the_modal_an_empty_reason_is_refused_and_the_reason_lands_on
         "{accepted}"
     );
     eventually("the reason on the card", || async {
-        card_text(&demo, "USOFIA", &ts)
+        card_text(&demo, "UDANIEL", &ts)
             .contains("Only two of us are going")
             .then_some(())
     })
     .await;
-    let data = get_json(&demo, "/demo/api/conversation?user=USOFIA").await;
+    let data = get_json(&demo, "/demo/api/conversation?user=UDANIEL").await;
     assert!(data["modal_trigger"].is_null(), "the modal closed: {data}");
     demo.stop().await.unwrap();
 }
@@ -336,20 +344,20 @@ async fn the_pending_list_shows_each_requisitions_age_oldest_first() {
 #[tokio::test]
 async fn approving_in_the_coupa_panel_updates_the_card_within_a_sync() {
     let demo = start_demo().await;
-    let (ts, ..) = eventually("Sofia's coffee card", || async {
-        card_buttons(&demo, "USOFIA", "Coffee beans")
+    let (ts, ..) = eventually("Daniel's desk kits card", || async {
+        card_buttons(&demo, "UDANIEL", "New-hire desk kits")
     })
     .await;
-    let coffee = demo.state.coupa.requisition_ids()[6];
+    let kits = demo.state.coupa.requisition_ids()[2];
     let (status, body) = post(
         &demo,
         "/demo/api/coupa/approve",
-        json!({ "requisition": coffee.0 }),
+        json!({ "requisition": kits.0 }),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     eventually("the card to say approved in Coupa", || async {
-        card_text(&demo, "USOFIA", &ts)
+        card_text(&demo, "UDANIEL", &ts)
             .contains("in Coupa*")
             .then_some(())
     })
@@ -399,14 +407,14 @@ async fn changing_the_total_in_the_coupa_panel_marks_the_card_changed_and_sends_
 #[tokio::test]
 async fn opening_app_home_in_the_demo_shows_the_view_the_bot_publishes() {
     let demo = start_demo().await;
-    let (status, body) = post(&demo, "/demo/api/home", json!({ "user": "USOFIA" })).await;
+    let (status, body) = post(&demo, "/demo/api/home", json!({ "user": "UDANIEL" })).await;
     assert_eq!(
         (status, body["status"].as_u64()),
         (200, Some(200)),
         "{body}"
     );
-    eventually("Sofia's App Home", || async {
-        let data = get_json(&demo, "/demo/api/conversation?user=USOFIA").await;
+    eventually("Daniel's App Home", || async {
+        let data = get_json(&demo, "/demo/api/conversation?user=UDANIEL").await;
         let home = data["home_html"].as_str()?.to_owned();
         (home.contains("Your Coupa approvals") && home.contains("waiting for your approval"))
             .then_some(())
@@ -418,17 +426,17 @@ async fn opening_app_home_in_the_demo_shows_the_view_the_bot_publishes() {
 #[tokio::test]
 async fn approve_on_app_home_reaches_the_app_and_the_card_in_messages_follows() {
     let demo = start_demo().await;
-    let (ts, ..) = eventually("Sofia's RustConf card", || async {
-        card_buttons(&demo, "USOFIA", "RustConf tickets")
+    let (ts, ..) = eventually("Daniel's offsite card", || async {
+        card_buttons(&demo, "UDANIEL", "Platform team offsite")
     })
     .await;
-    post(&demo, "/demo/api/home", json!({ "user": "USOFIA" })).await;
-    let (block_id, value) = eventually("a RustConf Approve button on App Home", || async {
-        let home = demo.state.slack.home_of("USOFIA")?;
+    post(&demo, "/demo/api/home", json!({ "user": "UDANIEL" })).await;
+    let (block_id, value) = eventually("an offsite Approve button on App Home", || async {
+        let home = demo.state.slack.home_of("UDANIEL")?;
         let blocks = home["blocks"].as_array()?.clone();
         let title = blocks
             .iter()
-            .position(|b| b.to_string().contains("RustConf tickets"))?;
+            .position(|b| b.to_string().contains("Platform team offsite"))?;
         let (index, actions) = blocks
             .iter()
             .enumerate()
@@ -450,7 +458,7 @@ async fn approve_on_app_home_reaches_the_app_and_the_card_in_messages_follows() 
         &demo,
         "/demo/api/click",
         json!({
-            "user": "USOFIA", "in_home": true, "block_id": block_id,
+            "user": "UDANIEL", "in_home": true, "block_id": block_id,
             "action_id": "approve", "value": value, "text": "Approve",
         }),
     )
@@ -461,10 +469,446 @@ async fn approve_on_app_home_reaches_the_app_and_the_card_in_messages_follows() 
         "{body}"
     );
     eventually("the card in Messages to say approved", || async {
-        card_text(&demo, "USOFIA", &ts)
+        card_text(&demo, "UDANIEL", &ts)
             .contains("Approved")
             .then_some(())
     })
     .await;
+    demo.stop().await.unwrap();
+}
+
+/// The bot's card in `user`'s Teams chat whose text contains `title`: its activity id and the
+/// data of its `Action.Execute` with `verb`, as the page reads them from the card.
+fn teams_card(demo: &RunningDemo, user: &str, title: &str, verb: &str) -> Option<(String, Value)> {
+    let person = demo.state.people.iter().find(|p| p.slack_id == user)?;
+    let member = demo.state.teams.member(person)?;
+    let conversation = demo.state.teams.conversation_of(member)?;
+    demo.state
+        .teams
+        .connector
+        .activities(&conversation)
+        .into_iter()
+        .find(|a| !a.deleted && a.activity.to_string().contains(title))
+        .and_then(|a| Some((a.id.clone(), action_data(&a.activity, verb)?)))
+}
+
+async fn teams_html(demo: &RunningDemo, user: &str) -> Value {
+    get_json(demo, &format!("/demo/api/teams/conversation?user={user}")).await
+}
+
+#[tokio::test]
+async fn sofia_gets_her_cards_in_teams_as_adaptive_cards_and_daniel_his_in_slack() {
+    let demo = start_demo().await;
+    let data = eventually("Sofia's cards in Teams", || async {
+        let data = teams_html(&demo, "USOFIA").await;
+        (data["cards"].as_u64() >= Some(3)).then_some(data)
+    })
+    .await;
+    assert_eq!(data["platform"], "teams", "{data}");
+    assert_eq!(data["installed"], true, "{data}");
+    let html = data["html"].as_str().unwrap();
+    assert!(html.contains("RustConf tickets"), "{html}");
+    assert!(html.contains("Figma Organization renewal"), "{html}");
+    assert!(
+        html.contains("data-kind=\"execute\" data-verb=\"approve\""),
+        "{html}"
+    );
+    assert!(!html.contains("ac-unsupported"), "{html}");
+    assert!(
+        demo.state.slack.conversation("USOFIA").is_empty(),
+        "Sofia's cards are in Teams only"
+    );
+    let slack = get_json(&demo, "/demo/api/conversation?user=USOFIA").await;
+    assert_eq!(
+        slack["platform"], "teams",
+        "the Slack pane says where: {slack}"
+    );
+
+    // The group approval: Daniel, the other member, has it in Slack and no chat in Teams.
+    eventually("Daniel's Figma card in Slack", || async {
+        card_buttons(&demo, "UDANIEL", "Figma Organization renewal")
+    })
+    .await;
+    let daniel = teams_html(&demo, "UDANIEL").await;
+    assert_eq!(daniel["platform"], "slack", "{daniel}");
+    assert_eq!(daniel["installed"], false, "{daniel}");
+    assert!(
+        daniel["html"]
+            .as_str()
+            .unwrap()
+            .contains("has not installed"),
+        "{daniel}"
+    );
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn approve_in_the_teams_view_is_a_signed_invoke_whose_answer_replaces_the_card() {
+    let demo = start_demo().await;
+    let (activity, data) = eventually("Sofia's RustConf card", || async {
+        teams_card(&demo, "USOFIA", "RustConf tickets", "approve")
+    })
+    .await;
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/action",
+        json!({ "user": "USOFIA", "activity_id": activity, "kind": "execute", "verb": "approve", "data": data }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["invoke_status"], 200, "{body}");
+    assert_eq!(body["card"], true, "{body}");
+    let rustconf = demo.state.coupa.requisition_ids()[5];
+    assert_eq!(
+        demo.state.coupa.requisition_status(rustconf).as_deref(),
+        Some("approved")
+    );
+    assert_eq!(demo.state.coupa.count_calls("PUT", "/api/approvals/"), 1);
+    let data = teams_html(&demo, "USOFIA").await;
+    let html = data["html"].as_str().unwrap();
+    let card = &html[html.find(&format!("data-activity=\"{activity}\"")).unwrap()..];
+    let card = &card[..card.find("</article>").unwrap()];
+    assert!(
+        card.contains("Approved</strong> by Sofia Berg in Teams"),
+        "{card}"
+    );
+    assert!(
+        !card.contains("data-verb=\"approve\""),
+        "no Approve left: {card}"
+    );
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn deny_in_the_teams_view_sends_the_forms_reason_and_a_blank_one_is_refused_on_the_card() {
+    let demo = start_demo().await;
+    let (activity, data) = eventually("Sofia's coffee card", || async {
+        teams_card(&demo, "USOFIA", "Coffee beans", "deny")
+    })
+    .await;
+    let deny = |reason: &str| {
+        json!({
+            "user": "USOFIA", "activity_id": activity, "kind": "execute", "verb": "deny",
+            "data": data, "inputs": { "reason": reason },
+        })
+    };
+    let (status, body) = post(&demo, "/demo/api/teams/action", deny("   ")).await;
+    assert_eq!(
+        (status, body["card"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
+    let html = teams_html(&demo, "USOFIA").await["html"].to_string();
+    assert!(html.contains("Please give a reason"), "{html}");
+    assert_eq!(demo.state.coupa.count_calls("PUT", "/api/approvals/"), 0);
+
+    let coffee = demo.state.coupa.requisition_ids()[6];
+    let approval = demo.state.coupa.current_approval(coffee).unwrap();
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/action",
+        deny("We still have beans until January"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    eventually("the rejection in Coupa", || async {
+        demo.state
+            .coupa
+            .approval_note(approval)
+            .filter(|note| note.ends_with(": We still have beans until January"))
+    })
+    .await;
+    eventually("the reason on the card", || async {
+        teams_html(&demo, "USOFIA").await["html"]
+            .as_str()?
+            .contains("We still have beans until January")
+            .then_some(())
+    })
+    .await;
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn whats_pending_typed_in_teams_is_shown_and_answered_with_the_list_card() {
+    let demo = start_demo().await;
+    eventually("Sofia's chat", || async {
+        (teams_html(&demo, "USOFIA").await["installed"] == true).then_some(())
+    })
+    .await;
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/say",
+        json!({ "user": "USOFIA", "text": "what's pending" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_u64()),
+        (200, Some(200)),
+        "{body}"
+    );
+    let html = eventually("the list in Sofia's chat", || async {
+        let html = teams_html(&demo, "USOFIA").await["html"]
+            .as_str()?
+            .to_owned();
+        html.contains("waiting for your approval").then_some(html)
+    })
+    .await;
+    let asked = html
+        .find("what&#39;s pending")
+        .expect("the typed message is shown");
+    assert!(
+        asked < html.find("waiting for your approval").unwrap(),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-kind=\"submit\""),
+        "the list's buttons: {html}"
+    );
+    let (status, _) = post(
+        &demo,
+        "/demo/api/teams/say",
+        json!({ "user": "USOFIA", "text": "  " }),
+    )
+    .await;
+    assert_eq!(status, 400, "an empty message is refused");
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn moving_daniel_to_teams_installs_the_app_and_his_next_card_arrives_there() {
+    let demo = start_demo().await;
+    eventually("Daniel's cards in Slack", || async {
+        card_buttons(&demo, "UDANIEL", "Platform team offsite")
+    })
+    .await;
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/platform",
+        json!({ "user": "UDANIEL", "platform": "teams" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let data = eventually("the bot's greeting in Daniel's Teams chat", || async {
+        let data = teams_html(&demo, "UDANIEL").await;
+        data["html"]
+            .as_str()?
+            .contains("I bring your Coupa approvals to Teams")
+            .then_some(data)
+    })
+    .await;
+    assert_eq!(data["platform"], "teams", "{data}");
+
+    // Li approves the first step of the desks chain in Coupa; Daniel's step comes next.
+    let desks = demo.state.coupa.requisition_ids()[0];
+    let (status, body) = post(
+        &demo,
+        "/demo/api/coupa/approve",
+        json!({ "requisition": desks.0 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    eventually("the desks card in Daniel's Teams chat", || async {
+        teams_card(
+            &demo,
+            "UDANIEL",
+            "Standing desks for the Lisbon office",
+            "approve",
+        )
+    })
+    .await;
+    assert!(
+        card_buttons(&demo, "UDANIEL", "Standing desks").is_none(),
+        "not in Slack too"
+    );
+    assert!(
+        card_buttons(&demo, "UDANIEL", "Platform team offsite").is_some(),
+        "cards already delivered stay in Slack"
+    );
+
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/platform",
+        json!({ "user": "UDANIEL", "platform": "slack" }),
+    )
+    .await;
+    assert_eq!((status, body["platform"].as_str()), (200, Some("slack")));
+    assert_eq!(teams_html(&demo, "UDANIEL").await["platform"], "slack");
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_teams_endpoints_refuse_strangers_malformed_actions_and_unknown_platforms() {
+    let demo = start_demo().await;
+    let (activity, data) = eventually("Sofia's RustConf card", || async {
+        teams_card(&demo, "USOFIA", "RustConf tickets", "approve")
+    })
+    .await;
+    let unknown = reqwest::get(format!(
+        "http://{}/demo/api/teams/conversation?user=UNOBODY",
+        demo.addr
+    ))
+    .await
+    .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+    let cases = [
+        (
+            "/demo/api/teams/platform",
+            json!({ "user": "USOFIA", "platform": "fax" }),
+            400,
+        ),
+        (
+            "/demo/api/teams/action",
+            json!({ "user": "USOFIA", "activity_id": activity, "kind": "click", "data": data }),
+            400,
+        ),
+        (
+            "/demo/api/teams/action",
+            json!({ "user": "USOFIA", "activity_id": activity, "kind": "execute", "verb": " ", "data": data }),
+            400,
+        ),
+        (
+            "/demo/api/teams/action",
+            json!({ "user": "USOFIA", "activity_id": activity, "kind": "execute", "verb": "approve", "data": [1] }),
+            400,
+        ),
+        (
+            "/demo/api/teams/action",
+            json!({ "user": "USOFIA", "activity_id": "999", "kind": "execute", "verb": "approve", "data": data }),
+            404,
+        ),
+        (
+            "/demo/api/teams/say",
+            json!({ "user": "UDANIEL", "text": "help" }),
+            404,
+        ),
+    ];
+    for (path, body, expected) in cases {
+        let (status, answer) = post(&demo, path, body.clone()).await;
+        assert_eq!(status, expected, "{path} {body}: {answer}");
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+    assert_eq!(demo.state.coupa.count_calls("PUT", "/api/approvals/"), 0);
+    demo.stop().await.unwrap();
+}
+
+/// The data of the list's `Action.Submit` titled `title` for `approval`, anywhere in `card`.
+fn list_submit(card: &Value, approval: u64, title: &str) -> Option<Value> {
+    match card {
+        Value::Object(map) => {
+            if map.get("type") == Some(&json!("Action.Submit"))
+                && map.get("title") == Some(&json!(title))
+                && map["data"]["a"].as_u64() == Some(approval)
+            {
+                return Some(map["data"].clone());
+            }
+            map.values().find_map(|v| list_submit(v, approval, title))
+        }
+        Value::Array(items) => items.iter().find_map(|v| list_submit(v, approval, title)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn approve_on_the_teams_pending_list_is_a_submitted_message_and_the_outcome_is_told_in_the_chat()
+ {
+    let demo = start_demo().await;
+    let rustconf = demo.state.coupa.requisition_ids()[5];
+    let approval = demo.state.coupa.current_approval(rustconf).unwrap();
+    eventually("Sofia's RustConf card", || async {
+        teams_card(&demo, "USOFIA", "RustConf tickets", "approve")
+    })
+    .await;
+    post(
+        &demo,
+        "/demo/api/teams/say",
+        json!({ "user": "USOFIA", "text": "what's pending" }),
+    )
+    .await;
+    let (list, data) = eventually("the list's Approve for RustConf", || async {
+        let person = demo.state.people.iter().find(|p| p.slack_id == "USOFIA")?;
+        let member = demo.state.teams.member(person)?;
+        let conversation = demo.state.teams.conversation_of(member)?;
+        demo.state
+            .teams
+            .connector
+            .activities(&conversation)
+            .into_iter()
+            .find_map(|a| {
+                Some((
+                    a.id.clone(),
+                    list_submit(&a.activity, approval.0, "Approve")?,
+                ))
+            })
+    })
+    .await;
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/action",
+        json!({ "user": "USOFIA", "activity_id": list, "kind": "submit", "data": data }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_u64()),
+        (200, Some(200)),
+        "{body}"
+    );
+    eventually("the approval in Coupa", || async {
+        (demo.state.coupa.requisition_status(rustconf).as_deref() == Some("approved")).then_some(())
+    })
+    .await;
+    eventually("the outcome told in Sofia's chat", || async {
+        teams_html(&demo, "USOFIA").await["html"]
+            .as_str()?
+            .contains("Approved in Coupa.")
+            .then_some(())
+    })
+    .await;
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_chain_crosses_platforms_and_confirm_on_anas_teams_card_approves_the_last_step() {
+    let demo = start_demo().await;
+    eventually("Daniel's build servers card in Slack", || async {
+        card_buttons(&demo, "UDANIEL", "Build servers refresh")
+    })
+    .await;
+    // Daniel's step is approved (here in Coupa); the last step is Ana's, on Teams.
+    let servers = demo.state.coupa.requisition_ids()[4];
+    let (status, body) = post(
+        &demo,
+        "/demo/api/coupa/approve",
+        json!({ "requisition": servers.0 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (activity, data) = eventually("the build servers card in Ana's Teams chat", || async {
+        teams_card(&demo, "UANA", "Build servers refresh", "approve")
+    })
+    .await;
+    let html = teams_html(&demo, "UANA").await["html"].to_string();
+    assert!(
+        html.contains(">Confirm</button>"),
+        "above 10,000 Approve asks first: {html}"
+    );
+    let (status, body) = post(
+        &demo,
+        "/demo/api/teams/action",
+        json!({ "user": "UANA", "activity_id": activity, "kind": "execute", "verb": "approve", "data": data }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["invoke_status"].as_u64()),
+        (200, Some(200)),
+        "{body}"
+    );
+    assert_eq!(
+        demo.state.coupa.requisition_status(servers).as_deref(),
+        Some("approved")
+    );
+    assert!(
+        demo.state.slack.conversation("UANA").is_empty(),
+        "Ana's cards are in Teams only"
+    );
     demo.stop().await.unwrap();
 }

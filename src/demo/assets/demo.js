@@ -49,6 +49,7 @@
     if (data.user !== state.user) return; // the person changed while this was in flight
     $("#person-name").textContent = data.name;
     $("#person-email").textContent = data.email;
+    $("#person-platform").hidden = data.platform !== "teams";
     if (data.home_html !== state.homeHtml) {
       state.homeHtml = data.home_html;
       $("#home").innerHTML = data.home_html || '<div class="empty">Opening App Home…</div>';
@@ -252,7 +253,9 @@
     $("#modal-root").innerHTML = "";
     showOverlay(null);
     state.homeHtml = null;
-    history.replaceState(null, "", "?user=" + encodeURIComponent(state.user));
+    const params = new URLSearchParams(location.search);
+    params.set("user", state.user);
+    history.replaceState(null, "", "?" + params.toString());
     showTab(state.tab);
     refreshConversation().catch((e) => toast(e.message));
   });

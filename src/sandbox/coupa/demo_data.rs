@@ -1,6 +1,7 @@
 //! The demo's Coupa: a handful of people and eight realistic requisitions covering every kind of
 //! card (a multi-step chain, a group approval, a long requisition, another currency, exactly one
-//! above the demo's confirmation threshold, [`CONFIRM_ABOVE_AMOUNT`]).
+//! above the demo's confirmation threshold, [`CONFIRM_ABOVE_AMOUNT`]). Most of them approve in
+//! Slack; those in [`ON_TEAMS`] in Microsoft Teams, so the group approval has a member on each.
 
 use std::time::Duration;
 
@@ -12,6 +13,11 @@ use crate::domain::CoupaUserId;
 /// The demo's `CONFIRM_ABOVE_AMOUNT`: the data is chosen so that one requisition is above it
 /// and the others, in any currency, are not.
 pub const CONFIRM_ABOVE_AMOUNT: u32 = 10_000;
+
+/// The emails of the demo's people who start on Microsoft Teams (the app installed there): Sofia,
+/// one of the two members of the group approval (Daniel, the other, is on Slack), and Ana, the
+/// last step of two chains, whose cards arrive in Teams once the steps before her are approved.
+pub const ON_TEAMS: [&str; 2] = ["sofia.berg@example.com", "ana.ribeiro@example.com"];
 
 /// Builds the demo sandbox.
 pub fn demo_sandbox() -> Sandbox {
