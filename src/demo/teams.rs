@@ -279,6 +279,7 @@ pub async fn installed_before(
             tenant: member.tenant.clone(),
             conversation: Some(ConversationRef::new(conversation)),
             seen_at: jiff::Timestamp::now(),
+            time_zone: member.time_zone.clone(),
         })
         .await
 }
