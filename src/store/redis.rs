@@ -4,9 +4,11 @@
 //! commands (`SET NX PX`) or Lua scripts (compare-the-owner-then-act). Every call is bounded by
 //! [`CALL_TIMEOUT`]; the connection manager reconnects by itself when Redis comes back.
 //!
-//! Contacts (how to reach each Teams user, and the lookups that find them) are in [`contacts`].
+//! Contacts (how to reach each Teams user, and the lookups that find them) are in [`contacts`];
+//! proactive installations of the Teams app in [`installs`].
 
 mod contacts;
+mod installs;
 
 use std::future::Future;
 use std::sync::LazyLock;
@@ -27,7 +29,7 @@ use super::{
 use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -987,6 +989,28 @@ impl Store for RedisStore {
 
     async fn contacts_count(&self) -> Result<usize, StoreError> {
         contacts::count(self).await
+    }
+
+    async fn claim_install(&self, email: &str, hold: Duration) -> Result<bool, StoreError> {
+        installs::claim(self, &normalize_email(email), hold).await
+    }
+
+    async fn install_done(&self, email: &str) -> Result<(), StoreError> {
+        installs::done(self, &normalize_email(email)).await
+    }
+
+    async fn install_failed(
+        &self,
+        failed: &FailedInstall,
+        retry_after: Duration,
+    ) -> Result<(), StoreError> {
+        let mut failed = failed.clone();
+        failed.email = normalize_email(&failed.email);
+        installs::failed(self, &failed, retry_after).await
+    }
+
+    async fn failed_installs(&self) -> Result<Vec<FailedInstall>, StoreError> {
+        installs::failures(self).await
     }
 
     async fn save_pending(

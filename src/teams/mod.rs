@@ -33,6 +33,7 @@ pub mod card;
 pub mod chat;
 pub mod connector;
 pub mod connector_token;
+pub mod graph;
 pub mod handler;
 pub mod invoke;
 pub mod routes;
