@@ -64,7 +64,7 @@ const BACKOFF: Duration = Duration::from_millis(500);
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
     /// Graph knows nobody with this email (404 on the user).
-    #[error("Microsoft Graph knows no user {email} in the tenant")]
+    #[error("Microsoft Graph knows no user with this email in the tenant")]
     UserNotFound {
         /// The email asked for.
         email: String,

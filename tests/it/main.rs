@@ -52,6 +52,7 @@ mod teams_binary;
 mod teams_connector;
 mod teams_e2e;
 mod teams_package;
+mod teams_proactive;
 mod teams_routes;
 mod teams_token;
 mod truthful_cards;
