@@ -51,6 +51,7 @@ mod teams_auth;
 mod teams_binary;
 mod teams_connector;
 mod teams_e2e;
+mod teams_graph;
 mod teams_package;
 mod teams_proactive;
 mod teams_routes;
