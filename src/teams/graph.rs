@@ -2,9 +2,10 @@
 //! person by email (`GET /users/{email}?$select=id`, application permission `User.Read.All`) and
 //! install the app in their personal scope (`POST /users/{id}/teamwork/installedApps` binding
 //! the app's catalog entry, application permission `TeamsAppInstallation.ReadWriteForUser.All`).
-//! Graph answers 201 Created for a new installation and 409 Conflict when the app is installed
-//! for that person already, which is as good: Teams sends the bot the installation event either
-//! way the first time, and a person who has the app can be reached once they use it.
+//! Graph answers 201 Created for a new installation, after which Teams sends the bot the
+//! installation event, and 409 Conflict when the app is installed for that person already: the
+//! installation is then done as well, and the bot learns the person's contact from that
+//! installation's event or their next activity.
 //!
 //! - The token is the bot's own, app-only, for [`GRAPH_SCOPE`], from the same credentials,
 //!   cache and renewal as its Bot Connector token ([`ConnectorTokenSource::for_graph`]); after a
@@ -103,6 +104,12 @@ pub enum GraphError {
         /// Graph's `error.message`, shortened.
         message: Option<String>,
     },
+    /// The whole installation took longer than the caller allows.
+    #[error("Microsoft Graph gave no result within {} s; a later sync tries again", .after.as_secs())]
+    TimedOut {
+        /// How long the caller waited.
+        after: Duration,
+    },
     /// No answer from Graph.
     #[error("could not reach Microsoft Graph for {call}: {cause}")]
     Unreachable {
@@ -146,7 +153,9 @@ impl GraphError {
     /// or Azure AD unreachable for the token. Everything else needs an admin.
     pub fn is_transient(&self) -> bool {
         match self {
-            GraphError::Failing { .. } | GraphError::Unreachable { .. } => true,
+            GraphError::Failing { .. }
+            | GraphError::Unreachable { .. }
+            | GraphError::TimedOut { .. } => true,
             GraphError::Token(ConnectorTokenError::Unreachable { .. }) => true,
             GraphError::Token(ConnectorTokenError::Refused { refusal, .. }) => {
                 refusal.status >= 500 || refusal.status == 429

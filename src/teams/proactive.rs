@@ -84,10 +84,8 @@ impl ProactiveInstaller {
         let result =
             match tokio::time::timeout(INSTALL_DEADLINE, self.graph.install_for(email)).await {
                 Ok(result) => result,
-                Err(_) => Err(GraphError::Failing {
-                    call: "install the app",
-                    status: 504,
-                    message: Some(format!("no result within {} s", INSTALL_DEADLINE.as_secs())),
+                Err(_) => Err(GraphError::TimedOut {
+                    after: INSTALL_DEADLINE,
                 }),
             };
         let outcome = match result {

@@ -1,8 +1,14 @@
 //! The bot's Microsoft Graph client against the fake Graph and its Azure AD: a person found by
 //! email gets the app installed, and each refusal comes back typed (no such person, a permission
-//! missing, the app not in the catalog, installed already), with 429 and 5xx retried.
+//! missing, the app not in the catalog, installed already), with 429 and 5xx retried; and the
+//! installer over it, which asks once per person and keeps what failed.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use coupa_approvals::domain::records::FailedInstall;
+use coupa_approvals::store::{MemoryStore, Store};
+use coupa_approvals::teams::proactive::{InstallOutcome, ProactiveInstaller};
 
 use coupa_approvals::sandbox::teams::{
     FakeConnector, FakeGraph, RunningFakeConnector, RunningFakeGraph, SANDBOX_APP_ID,
@@ -193,4 +199,69 @@ async fn a_rejected_token_is_renewed_once_and_the_call_goes_through() {
         DANIEL_AAD
     );
     assert_eq!(fakes.connector.connector.tokens_issued(), 2);
+}
+
+#[tokio::test]
+async fn a_failing_graph_is_recorded_as_transient_and_not_asked_again_before_its_back_off() {
+    let fakes = fakes().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let installer = ProactiveInstaller::new(client(&fakes, SANDBOX_CATALOG_APP_ID), store.clone());
+    fakes
+        .graph
+        .graph
+        .fail_matching("/users/", 3, 503, Some("0"));
+
+    let outcome = installer.install_once("daniel@example.com").await;
+    let InstallOutcome::Failed(failed) = outcome else {
+        panic!("expected a failure, got {outcome:?}");
+    };
+    assert!(failed.transient);
+    assert_eq!(store.failed_installs().await.unwrap(), vec![failed]);
+    let asked = fakes.graph.graph.calls().len();
+
+    assert_eq!(
+        installer.install_once("Daniel@Example.com").await,
+        InstallOutcome::NotClaimed
+    );
+    assert_eq!(
+        fakes.graph.graph.calls().len(),
+        asked,
+        "Graph is not asked again yet"
+    );
+    assert!(!fakes.graph.graph.is_installed_for(DANIEL_AAD));
+}
+
+#[tokio::test]
+async fn an_app_installed_already_counts_as_installed_and_forgets_an_earlier_failure() {
+    let fakes = fakes().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let graph = client(&fakes, SANDBOX_CATALOG_APP_ID);
+    graph.install_for("daniel@example.com").await.unwrap();
+    let installer = ProactiveInstaller::new(graph, store.clone());
+    // An earlier failure whose back-off is over.
+    store
+        .install_failed(
+            &FailedInstall {
+                email: "daniel@example.com".into(),
+                reason: "Microsoft Graph is failing".into(),
+                transient: true,
+                at: jiff::Timestamp::now(),
+            },
+            Duration::from_millis(1),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+
+    assert_eq!(
+        installer.install_once("daniel@example.com").await,
+        InstallOutcome::Installed
+    );
+    assert!(store.failed_installs().await.unwrap().is_empty());
+    assert!(
+        !store
+            .claim_install("daniel@example.com", Duration::from_secs(1))
+            .await
+            .unwrap()
+    );
 }
