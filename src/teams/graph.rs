@@ -7,6 +7,8 @@
 //! installation is then done as well, and the bot learns the person's contact from that
 //! installation's event or their next activity.
 //!
+//! - A person is found by sign-in name first (`GET /users/{email}`), then by `mail`
+//!   (`GET /users?$filter=mail eq '{email}'`), as the two differ in some organisations.
 //! - The token is the bot's own, app-only, for [`GRAPH_SCOPE`], from the same credentials,
 //!   cache and renewal as its Bot Connector token ([`ConnectorTokenSource::for_graph`]); after a
 //!   401 it is renewed once and the call tried once more.
@@ -291,46 +293,54 @@ impl GraphClient {
         }
     }
 
-    /// The Azure AD object id of the person with `email`.
+    /// The Azure AD object id of the person with `email`: the user whose sign-in name
+    /// (`userPrincipalName`) it is, else the one user whose `mail` it is (the two differ in some
+    /// organisations, and Coupa holds the email).
     pub async fn user_id(&self, email: &str) -> Result<String, GraphError> {
         const CALL: &str = "find the user";
         let mut url = self.url(&["users", email]);
         url.set_query(Some("$select=id"));
         let answer = self.call(CALL, Method::GET, url, None).await?;
         match answer.status.as_u16() {
-            200 => {}
-            404 => {
-                return Err(GraphError::UserNotFound {
-                    email: email.to_owned(),
-                });
-            }
-            403 => {
-                return Err(GraphError::PermissionMissing {
-                    call: CALL,
-                    permission: USER_READ_ALL,
-                });
-            }
-            status => {
-                return Err(GraphError::Refused {
-                    call: CALL,
-                    status,
-                    message: answer.message(),
-                });
-            }
+            200 => return id_of(&answer.body, CALL),
+            404 => {}
+            status => return Err(lookup_refused(status, &answer)),
         }
-        let user: Value =
+        // OData quotes a string by doubling its single quotes; the rest is percent-encoded.
+        let quoted = email.replace('\'', "''");
+        let filter: String =
+            url::form_urlencoded::byte_serialize(format!("mail eq '{quoted}'").as_bytes())
+                .collect::<String>()
+                .replace('+', "%20");
+        let mut url = self.url(&["users"]);
+        url.set_query(Some(&format!("$filter={filter}&$select=id")));
+        let answer = self.call(CALL, Method::GET, url, None).await?;
+        if answer.status != StatusCode::OK {
+            return Err(lookup_refused(answer.status.as_u16(), &answer));
+        }
+        let found: Value =
             serde_json::from_slice(&answer.body).map_err(|e| GraphError::Unreadable {
                 call: CALL,
                 reason: format!("not JSON: {e}"),
             })?;
-        user.get("id")
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned)
-            .ok_or_else(|| GraphError::Unreadable {
+        match found
+            .get("value")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            Some([]) => Err(GraphError::UserNotFound {
+                email: email.to_owned(),
+            }),
+            Some([user]) => id_of(user.to_string().as_bytes(), CALL),
+            Some(_) => Err(GraphError::Unreadable {
                 call: CALL,
-                reason: "no `id`".into(),
-            })
+                reason: "several users have this email".into(),
+            }),
+            None => Err(GraphError::Unreadable {
+                call: CALL,
+                reason: "no `value` list".into(),
+            }),
+        }
     }
 
     /// `base` with `segments` appended, each percent-encoded as one segment.
@@ -421,6 +431,37 @@ impl GraphClient {
             answer: Answer { status, body },
         })
     }
+}
+
+/// The error for a refused user lookup.
+fn lookup_refused(status: u16, answer: &Answer) -> GraphError {
+    match status {
+        403 => GraphError::PermissionMissing {
+            call: "find the user",
+            permission: USER_READ_ALL,
+        },
+        status => GraphError::Refused {
+            call: "find the user",
+            status,
+            message: answer.message(),
+        },
+    }
+}
+
+/// The non-empty `id` of a user object.
+fn id_of(body: &[u8], call: &'static str) -> Result<String, GraphError> {
+    let user: Value = serde_json::from_slice(body).map_err(|e| GraphError::Unreadable {
+        call,
+        reason: format!("not JSON: {e}"),
+    })?;
+    user.get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| GraphError::Unreadable {
+            call,
+            reason: "no `id`".into(),
+        })
 }
 
 /// An answer and the wait its `Retry-After` asked for.

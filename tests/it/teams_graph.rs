@@ -265,3 +265,31 @@ async fn an_app_installed_already_counts_as_installed_and_forgets_an_earlier_fai
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn a_person_whose_sign_in_name_is_not_their_email_is_found_by_mail() {
+    let fakes = fakes().await;
+    fakes
+        .graph
+        .graph
+        .set_sign_in_name(DANIEL_AAD, "dokafor@contoso.onmicrosoft.com");
+    let graph = client(&fakes, SANDBOX_CATALOG_APP_ID);
+
+    assert_eq!(
+        graph.user_id("daniel@example.com").await.unwrap(),
+        DANIEL_AAD
+    );
+    let paths: Vec<String> = fakes
+        .graph
+        .graph
+        .calls()
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    assert_eq!(paths, ["/v1.0/users/daniel@example.com", "/v1.0/users"]);
+    let refused = graph.user_id("o'brien@example.com").await;
+    assert!(
+        matches!(refused, Err(GraphError::UserNotFound { .. })),
+        "{refused:?}"
+    );
+}

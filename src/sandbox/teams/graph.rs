@@ -1,9 +1,10 @@
 //! [`FakeGraph`]: a stand-in for the two Microsoft Graph calls of proactive installation, served
 //! over HTTP so the bot's real client talks to it, under `/v1.0` as Graph's own address has them.
 //!
-//! - `GET /v1.0/users/{email}` finds a member of the [`FakeConnector`] (the tenant's people) by
-//!   email, whatever its case, and answers `{"id": <Azure AD object id>}`; 404
-//!   `Request_ResourceNotFound` for anyone else.
+//! - `GET /v1.0/users/{upn}` finds a member of the [`FakeConnector`] (the tenant's people) by
+//!   sign-in name (their email unless [`FakeGraph::set_sign_in_name`] gave another), whatever its
+//!   case, and answers `{"id": <Azure AD object id>}`; 404 `Request_ResourceNotFound` for anyone
+//!   else. `GET /v1.0/users?$filter=mail eq '{email}'` lists the members with that email.
 //! - `POST /v1.0/users/{id}/teamwork/installedApps` with `teamsApp@odata.bind` naming an app of
 //!   its catalog installs it for that person: 201 Created, then, like Teams, an
 //!   `installationUpdate` (`add`) from that person is delivered to the app the world registered
@@ -16,20 +17,20 @@
 //! Every call is recorded ([`ConnectorCall`]), and faults are scripted like the connector's: the
 //! next N calls whose path contains some text answer with a chosen status.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::super::served::Served;
-use super::connector::{ConnectorCall, FakeConnector};
+use super::connector::{ConnectorCall, FakeConnector, FakeMember};
 use super::sender::TeamsSender;
 use crate::teams::graph::{INSTALL_FOR_USER, INSTALL_SELF_FOR_USER, USER_READ_ALL};
 
@@ -56,6 +57,8 @@ struct Inner {
     installed: BTreeSet<String>,
     faults: VecDeque<Fault>,
     deliver_to: Option<TeamsSender>,
+    /// Sign-in names that are not the member's email, by Azure AD object id.
+    sign_in_names: HashMap<String, String>,
 }
 
 /// The fake Microsoft Graph. Clones share state.
@@ -112,6 +115,7 @@ impl FakeGraph {
     /// The routes, under `/v1.0`.
     pub fn router(&self) -> Router {
         Router::new()
+            .route("/v1.0/users", get(users))
             .route("/v1.0/users/{user}", get(user))
             .route("/v1.0/users/{user}/teamwork/installedApps", post(install))
             .with_state(self.clone())
@@ -139,6 +143,14 @@ impl FakeGraph {
             status,
             retry_after: retry_after.map(str::to_owned),
         });
+    }
+
+    /// Gives the member with `aad_object_id` the sign-in name `upn` instead of their email: they
+    /// are then found by email only through a `mail` filter.
+    pub fn set_sign_in_name(&self, aad_object_id: &str, upn: &str) {
+        self.lock()
+            .sign_in_names
+            .insert(aad_object_id.to_owned(), upn.to_owned());
     }
 
     /// Every call so far, in the order they arrived.
@@ -257,10 +269,52 @@ async fn user(
     if let Some(early) = fake.enter(&method, &uri, &headers, &body, &[USER_READ_ALL]) {
         return early;
     }
-    match fake.connector.member_by_email(&user) {
+    let sign_in_name = |member: &FakeMember| {
+        fake.lock()
+            .sign_in_names
+            .get(&member.aad_object_id)
+            .cloned()
+            .unwrap_or_else(|| member.email.clone())
+    };
+    let found = fake
+        .connector
+        .member_by_email(&user)
+        .filter(|m| sign_in_name(m).eq_ignore_ascii_case(&user))
+        .or_else(|| fake.connector.member_by_aad_object_id(&user));
+    match found {
         Some(member) => axum::Json(json!({ "id": member.aad_object_id })).into_response(),
         None => no_such_user(&user),
     }
+}
+
+/// `GET /v1.0/users?$filter=mail eq '…'`: the members with that email (a filter on anything
+/// else is refused, as this fake understands no other).
+async fn users(
+    State(fake): State<FakeGraph>,
+    Query(query): Query<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(early) = fake.enter(&method, &uri, &headers, &body, &[USER_READ_ALL]) {
+        return early;
+    }
+    let filter = query.get("$filter").map(String::as_str).unwrap_or_default();
+    let Some(mail) = filter
+        .strip_prefix("mail eq '")
+        .and_then(|rest| rest.strip_suffix('\''))
+    else {
+        return graph_error(StatusCode::BAD_REQUEST, "BadRequest", "Unsupported query.");
+    };
+    let mail = mail.replace("''", "'");
+    let found: Vec<Value> = fake
+        .connector
+        .member_by_email(&mail)
+        .into_iter()
+        .map(|member| json!({ "id": member.aad_object_id }))
+        .collect();
+    axum::Json(json!({ "value": found })).into_response()
 }
 
 async fn install(
