@@ -16,6 +16,7 @@ mod card_snapshots;
 mod chat_platforms;
 mod check;
 mod check_causes;
+mod check_proactive;
 mod check_teams;
 mod cli;
 mod coupa_budget;
