@@ -259,11 +259,6 @@ impl GraphClient {
         })
     }
 
-    /// The token source (for `check`, which reads what the token grants).
-    pub fn token_source(&self) -> &ConnectorTokenSource {
-        &self.token
-    }
-
     /// Installs the app in the personal scope of the person with `email`: finds their id, then
     /// asks for the installation. `Err(GraphError::AlreadyInstalled)` when they have it.
     pub async fn install_for(&self, email: &str) -> Result<(), GraphError> {
