@@ -248,6 +248,10 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
                     approvers.clone(),
                     targets.store.as_ref(),
                     settings.slack.is_some(),
+                    settings
+                        .teams
+                        .as_ref()
+                        .is_some_and(|teams| teams.proactive_install.is_some()),
                 )
                 .await
             }

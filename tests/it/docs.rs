@@ -466,6 +466,11 @@ fn the_teams_docs_quote_log_lines_and_check_hints_the_code_writes() {
             vec![&guide],
         ),
         (
+            "src/check/teams.rs",
+            "the running bot installs the app for them through Microsoft Graph when a sync looks them up",
+            vec![&guide],
+        ),
+        (
             "src/teams/proactive.rs",
             "installing the Teams app for an approver failed",
             vec![&guide],

@@ -1,6 +1,7 @@
 //! `check` with proactive installation on, against the fake Azure AD and the store: the
 //! `teams graph` line names each Microsoft Graph permission the bot's token lacks, and the
-//! `teams installs` line counts and lists the failed installations with their reasons.
+//! `teams installs` line counts and lists the failed installations with their reasons; an
+//! approver not reachable yet is said to get the app at a sync, and `check` installs nothing.
 
 use std::time::Duration;
 
@@ -9,6 +10,8 @@ use coupa_approvals::config::{ChatPlatform, Settings};
 use coupa_approvals::coupa::CoupaClient;
 use coupa_approvals::domain::records::FailedInstall;
 use coupa_approvals::sandbox::World;
+use coupa_approvals::sandbox::coupa::{NewRequisition, StepApprover};
+use coupa_approvals::sandbox::people::Person;
 use coupa_approvals::sandbox::teams::SANDBOX_TENANT;
 use coupa_approvals::teams::connector_token::{BOT_FRAMEWORK_SCOPE, GRAPH_SCOPE};
 use coupa_approvals::teams::graph::USER_READ_ALL;
@@ -143,5 +146,31 @@ async fn failed_proactive_installs_are_counted_and_listed_with_their_reasons() {
         installs.detail.ends_with(" and 2 more"),
         "{}",
         installs.detail
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_approver_is_said_to_get_the_app_through_graph_at_a_sync() {
+    let world = proactive_world().await;
+    let requester = world
+        .coupa
+        .add_user("marta@example.com", "Marta", "Kowalski");
+    let daniel = Person::in_coupa(&world.coupa, "daniel@example.com", "Daniel", "Okafor");
+    world.coupa.add_requisition(NewRequisition::standing_desks(
+        requester,
+        vec![vec![StepApprover::User(daniel.coupa_id)]],
+    ));
+    let report = check(&world, &world.settings).await;
+    let reach = line(&report, "teams reach");
+    assert!(!reach.ok, "{}", report.to_text());
+    assert_eq!(
+        reach.fix.as_deref(),
+        Some(
+            "the running bot installs the app for them through Microsoft Graph when a sync looks them up; the teams installs line below lists any installation that failed"
+        )
+    );
+    assert!(
+        world.teams().unwrap().graph().calls().is_empty(),
+        "check itself installs nothing"
     );
 }
