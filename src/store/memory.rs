@@ -80,6 +80,7 @@ struct Inner {
     directory: HashMap<String, Expiring<DirectoryEntry>>,
     emails: HashMap<ChatUserId, Expiring<String>>,
     unmapped: BTreeMap<String, UnmappedApprover>,
+    reachable: HashMap<String, Expiring<()>>,
     contacts: Contacts,
     /// Proactive installations claimed, done (no expiry) or waiting out a failure's back-off.
     installs: HashMap<String, Option<Instant>>,
@@ -114,6 +115,7 @@ impl Inner {
         self.settled.retain(|_, e| e.live());
         self.directory.retain(|_, e| e.live());
         self.emails.retain(|_, e| e.live());
+        self.reachable.retain(|_, e| e.live());
         self.card_views.retain(|_, e| e.live());
         let now = Instant::now();
         self.installs
@@ -530,6 +532,18 @@ impl Store for MemoryStore {
 
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
         Ok(self.lock().unmapped.values().cloned().collect())
+    }
+
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.lock()
+            .reachable
+            .insert(normalize_email(email), Expiring::new((), ttl));
+        Ok(())
+    }
+
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        Ok(live(&mut inner.reachable, &normalize_email(email)).is_some())
     }
 
     async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {

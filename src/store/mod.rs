@@ -341,6 +341,14 @@ pub trait Store: Send + Sync + 'static {
     /// Noted unmapped approvers, by email.
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError>;
 
+    /// Marks `email` (compared trimmed and case-insensitively) as having just become reachable,
+    /// for `ttl`: a lookup of theirs under way reads it after noting "nobody"
+    /// ([`Store::marked_reachable`]).
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError>;
+
+    /// Whether `email` was marked as having become reachable within the mark's `ttl`.
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError>;
+
     // --- Contacts (how to reach a Teams user) ----------------------------------------------------
 
     /// Remembers how to reach `contact.user`, replacing what was known of them, with no expiry.

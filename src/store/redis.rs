@@ -961,6 +961,23 @@ impl Store for RedisStore {
         Ok(approvers)
     }
 
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError> {
+        let key = self.key(format_args!(
+            "directory:reachable:{}",
+            normalize_email(email)
+        ));
+        self.call(|mut c| async move { c.pset_ex(key, 1, millis(ttl)).await })
+            .await
+    }
+
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError> {
+        let key = self.key(format_args!(
+            "directory:reachable:{}",
+            normalize_email(email)
+        ));
+        self.call(|mut c| async move { c.exists(key).await }).await
+    }
+
     async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
         contacts::remember(self, &normalize_contact(contact)).await
     }

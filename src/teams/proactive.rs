@@ -6,9 +6,8 @@
 //! installation for that email in the store (set-if-absent, so one replica of many asks) and asks
 //! Graph. The lookup still answers "not reachable yet": the `installationUpdate` Teams then sends
 //! to `/api/messages` teaches the bot the contact like any installation, the directory's cached
-//! "nobody" is replaced, and the card follows at the next sync. (Teams sends that event seconds
-//! later; one that arrived before the directory noted "nobody" would leave the person mapped
-//! only when that note expires, within the hour.)
+//! "nobody" is replaced, and the card follows at the next sync (in the same sync when the event
+//! beats the lookup: the directory then asks again).
 //!
 //! An installation that succeeded (or found the app installed already) is never asked for again.
 //! One that failed is kept with its reason for `check` to list, and the email may be claimed

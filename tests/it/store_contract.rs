@@ -95,6 +95,7 @@ contract!(
     two_replicas_racing_to_install_the_app_for_one_person_have_one_winner,
     an_installed_app_is_never_claimed_again_and_its_failure_is_forgotten,
     a_failed_install_is_listed_and_claimable_again_only_after_its_back_off,
+    a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires,
 );
 
 const SHORT: Duration = Duration::from_millis(150);
@@ -1406,4 +1407,18 @@ fn failed_install(email: &str, transient: bool) -> FailedInstall {
         transient,
         at: Timestamp::from_second(1_700_000_000).unwrap(),
     }
+}
+
+async fn a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires(
+    store: Arc<impl Store>,
+) {
+    assert!(!store.marked_reachable("gus@example.com").await.unwrap());
+    store
+        .mark_reachable(" Gus@Example.com ", SHORT)
+        .await
+        .unwrap();
+    assert!(store.marked_reachable("gus@example.com").await.unwrap());
+    assert!(!store.marked_reachable("ana@example.com").await.unwrap());
+    outlive_short_ttl().await;
+    assert!(!store.marked_reachable("gus@example.com").await.unwrap());
 }

@@ -148,3 +148,22 @@ async fn with_proactive_install_off_graph_is_never_called() {
     assert!(app.world.store.failed_installs().await.unwrap().is_empty());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_installation_event_that_beats_the_lookup_still_brings_the_card_in_that_sync() {
+    let app = TeamsApp::spawn_proactive(None).await;
+    app.graph().deliver_events_before_answering();
+    let req = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+
+    app.sync().await;
+
+    assert!(knows(&app, "daniel@example.com").await);
+    assert_eq!(app.graph().install_calls().len(), 1);
+    let card = app.card_for(&app.daniel.member, req).await;
+    assert!(offers_approve(&card));
+    assert!(
+        app.world.store.unmapped().await.unwrap().is_empty(),
+        "not left noted as unmapped"
+    );
+    app.stop().await;
+}

@@ -231,6 +231,14 @@ impl<S: Store> Store for CountingStore<S> {
         self.count("unmapped");
         self.inner.unmapped().await
     }
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.count("mark_reachable");
+        self.inner.mark_reachable(email, ttl).await
+    }
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError> {
+        self.count("marked_reachable");
+        self.inner.marked_reachable(email).await
+    }
     async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
         self.count("remember_contact");
         self.inner.remember_contact(contact).await

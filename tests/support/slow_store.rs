@@ -172,6 +172,12 @@ impl Store for SlowPingStore {
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
         self.inner.unmapped().await
     }
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.inner.mark_reachable(email, ttl).await
+    }
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError> {
+        self.inner.marked_reachable(email).await
+    }
     async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
         self.inner.remember_contact(contact).await
     }

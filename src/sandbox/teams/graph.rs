@@ -8,7 +8,8 @@
 //! - `POST /v1.0/users/{id}/teamwork/installedApps` with `teamsApp@odata.bind` naming an app of
 //!   its catalog installs it for that person: 201 Created, then, like Teams, an
 //!   `installationUpdate` (`add`) from that person is delivered to the app the world registered
-//!   ([`FakeGraph::deliver_installs_to`]), signed by the world's token authority. 409 `Conflict`
+//!   ([`FakeGraph::deliver_installs_to`]), signed by the world's token authority (or before the
+//!   answer, [`FakeGraph::deliver_events_before_answering`]). 409 `Conflict`
 //!   when installed already, 404 for an app not in the catalog or an unknown user.
 //! - Tokens are the fake Azure AD's Graph tokens ([`FakeConnector::grant_graph_roles`] scripts
 //!   their `roles`): a missing or unknown one is 401, and a call whose permission the token's
@@ -57,6 +58,8 @@ struct Inner {
     installed: BTreeSet<String>,
     faults: VecDeque<Fault>,
     deliver_to: Option<TeamsSender>,
+    /// Whether an installation's event is delivered before the installation is answered.
+    event_first: bool,
     /// Sign-in names that are not the member's email, by Azure AD object id.
     sign_in_names: HashMap<String, String>,
 }
@@ -125,6 +128,12 @@ impl FakeGraph {
     /// signs for), replacing the app told before.
     pub fn deliver_installs_to(&self, sender: TeamsSender) {
         self.lock().deliver_to = Some(sender);
+    }
+
+    /// Delivers each installation's event before answering the installation, rather than
+    /// [`INSTALL_EVENT_DELAY`] after: the order Teams may also take.
+    pub fn deliver_events_before_answering(&self) {
+        self.lock().event_first = true;
     }
 
     /// Answers the next `n` calls whose raw path contains `path_contains` with `status` (and
@@ -239,6 +248,33 @@ impl FakeGraph {
     }
 }
 
+impl FakeGraph {
+    /// Installs the catalog app `catalog_id` for `aad_object_id`: who to tell and when, or the
+    /// refusal (an app not in the catalog, or installed already).
+    fn record_install(
+        &self,
+        catalog_id: &str,
+        aad_object_id: &str,
+    ) -> Result<(Option<TeamsSender>, bool), Box<Response>> {
+        let mut inner = self.lock();
+        if !inner.catalog.contains(catalog_id) {
+            return Err(Box::new(graph_error(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "The requested teamsApp was not found in the app catalog.",
+            )));
+        }
+        if !inner.installed.insert(aad_object_id.to_owned()) {
+            return Err(Box::new(graph_error(
+                StatusCode::CONFLICT,
+                "Conflict",
+                "The app is already installed for this user.",
+            )));
+        }
+        Ok((inner.deliver_to.clone(), inner.event_first))
+    }
+}
+
 /// Graph's error: `status` with `{"error":{"code","message"}}`.
 fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
@@ -338,28 +374,24 @@ async fn install(
         .rsplit_once("/appCatalogs/teamsApps/")
         .map(|(_, id)| id)
         .unwrap_or_default();
-    let mut inner = fake.lock();
-    if !inner.catalog.contains(catalog_id) {
-        return graph_error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "The requested teamsApp was not found in the app catalog.",
-        );
-    }
-    if !inner.installed.insert(member.aad_object_id.clone()) {
-        return graph_error(
-            StatusCode::CONFLICT,
-            "Conflict",
-            "The app is already installed for this user.",
-        );
-    }
-    if let Some(sender) = inner.deliver_to.clone() {
-        tokio::spawn(async move {
-            tokio::time::sleep(INSTALL_EVENT_DELAY).await;
+    let (sender, event_first) = match fake.record_install(catalog_id, &member.aad_object_id) {
+        Ok(delivery) => delivery,
+        Err(refused) => return *refused,
+    };
+    if let Some(sender) = sender {
+        let deliver = async move {
             if let Err(err) = sender.install(&member).await {
                 tracing::warn!(error = %err, "the fake Graph could not deliver an installation event");
             }
-        });
+        };
+        if event_first {
+            deliver.await;
+        } else {
+            tokio::spawn(async move {
+                tokio::time::sleep(INSTALL_EVENT_DELAY).await;
+                deliver.await;
+            });
+        }
     }
     StatusCode::CREATED.into_response()
 }
