@@ -495,6 +495,16 @@ fn the_teams_docs_quote_log_lines_and_check_hints_the_code_writes() {
             "Microsoft Graph knows no user with this email in the tenant",
             vec![&guide],
         ),
+        (
+            "src/teams/graph.rs",
+            "the organisation's app catalog has no app",
+            vec![&guide],
+        ),
+        (
+            "src/teams/graph.rs",
+            "could not reach Microsoft Graph",
+            vec![&guide],
+        ),
     ] {
         assert!(
             read(file).contains(said),
