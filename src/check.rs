@@ -7,7 +7,9 @@
 //! (how long ago the service's sync last succeeded, from the store: `check/sync.rs`), Coupa
 //! (token, granted scopes, pending requisitions: `check/coupa.rs`), with Microsoft Teams
 //! configured how many approvers of pending approvals the bot can reach in Teams (those who
-//! installed the app: `check/teams.rs`), Slack (`auth.test`, granted
+//! installed the app: `check/teams.rs`), with proactive installation on the bot's Microsoft
+//! Graph token and the permissions it grants (right after the Teams token) and the proactive
+//! installations that failed (after the Teams reach: `check/teams_graph.rs`), Slack (`auth.test`, granted
 //! bot scopes, bot and workspace: `check/slack.rs`) and identity (how many approvers of pending
 //! approvals map to Slack users by email: `check/identity.rs`); without Slack configured, those
 //! last two give way to one line, `slack: not configured`. Each check is one line with ✓ or
@@ -24,6 +26,7 @@ mod identity;
 mod slack;
 mod sync;
 mod teams;
+mod teams_graph;
 mod teams_token;
 
 use std::sync::Arc;
@@ -221,6 +224,9 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
     checks.push(store);
     if let Some(teams) = &settings.teams {
         checks.push(teams_token::check(teams).await);
+        if teams.proactive_install.is_some() {
+            checks.push(teams_graph::check(teams).await);
+        }
     }
     if let Some(public_url) = &settings.public_url {
         if settings.teams.is_some() {
@@ -256,6 +262,10 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
                     approvers.clone(),
                     targets.store.as_ref(),
                     settings.slack.is_some(),
+                    settings
+                        .teams
+                        .as_ref()
+                        .is_some_and(|teams| teams.proactive_install.is_some()),
                 )
                 .await
             }
@@ -269,6 +279,21 @@ pub async fn run(settings: &Settings, targets: &Targets) -> Report {
                 "skipped: the store could not be read",
                 "fix the store check above first",
             ),
+        });
+    }
+    if settings
+        .teams
+        .as_ref()
+        .is_some_and(|teams| teams.proactive_install.is_some())
+    {
+        checks.push(if store_works {
+            teams_graph::failures(targets.store.as_ref()).await
+        } else {
+            CheckLine::fail(
+                "teams installs",
+                "skipped: the store could not be read",
+                "fix the store check above first",
+            )
         });
     }
     let (Some(slack_settings), Some(chat)) = (&settings.slack, &targets.chat) else {

@@ -1,5 +1,6 @@
-//! Microsoft Teams' part of the wiring: the bot's Azure AD token source (shared with `check`),
-//! the chat port over the Bot Connector, and `POST /api/messages` with its verifier and handler.
+//! Microsoft Teams' part of the wiring: the bot's Azure AD token sources for the Bot Connector
+//! and Microsoft Graph (shared with `check`), the chat port over the Bot Connector (installing
+//! the app through Graph for approvers it cannot reach, when proactive installation is on), and `POST /api/messages` with its verifier and handler.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,9 @@ use crate::teams::auth::{ActivityVerifier, BotKeys};
 use crate::teams::chat::TeamsChat;
 use crate::teams::connector::BotConnector;
 use crate::teams::connector_token::{BotCredentials, ConnectorTokenError, ConnectorTokenSource};
+use crate::teams::graph::{GraphClient, GraphError};
 use crate::teams::handler::{TeamsContext, TeamsHandler};
+use crate::teams::proactive::ProactiveInstaller;
 use crate::teams::routes;
 use crate::transport_cause::Timeouts;
 
@@ -43,6 +46,32 @@ pub(crate) enum TokenSourceError {
 pub(crate) fn token_source(
     settings: &TeamsSettings,
 ) -> Result<ConnectorTokenSource, TokenSourceError> {
+    let (credentials, http, timeouts) = azure_ad(settings)?;
+    Ok(ConnectorTokenSource::with_authority(
+        credentials,
+        &settings.login_url,
+        http,
+        timeouts,
+    )?)
+}
+
+/// The bot's Microsoft Graph token source: as [`token_source`], for Graph's scope.
+pub(crate) fn graph_token_source(
+    settings: &TeamsSettings,
+) -> Result<ConnectorTokenSource, TokenSourceError> {
+    let (credentials, http, timeouts) = azure_ad(settings)?;
+    Ok(ConnectorTokenSource::for_graph(
+        credentials,
+        &settings.login_url,
+        http,
+        timeouts,
+    )?)
+}
+
+/// The credentials of `settings` and an HTTP client for Azure AD with its limits.
+fn azure_ad(
+    settings: &TeamsSettings,
+) -> Result<(BotCredentials, reqwest::Client, Timeouts), TokenSourceError> {
     let timeouts = Timeouts {
         connect: Some(TOKEN_CONNECT),
         total: Some(TOKEN_TOTAL),
@@ -58,12 +87,22 @@ pub(crate) fn token_source(
         app_password: settings.app_password.clone(),
         tenant: settings.tenant_id.clone(),
     };
-    Ok(ConnectorTokenSource::with_authority(
-        credentials,
-        &settings.login_url,
-        http,
-        timeouts,
-    )?)
+    Ok((credentials, http, timeouts))
+}
+
+/// The Graph client of `settings` when proactive installation is on.
+pub(crate) fn graph_client(settings: &TeamsSettings) -> Result<Option<GraphClient>, AppError> {
+    let Some(proactive) = &settings.proactive_install else {
+        return Ok(None);
+    };
+    let tokens = graph_token_source(settings).map_err(|err| AppError::Teams(Box::new(err)))?;
+    GraphClient::new(
+        tokens,
+        settings.graph_url.clone(),
+        proactive.catalog_app_id.clone(),
+    )
+    .map(Some)
+    .map_err(|err: GraphError| AppError::Teams(Box::new(err)))
 }
 
 /// The chat port on Teams: the Bot Connector, with the bot's Azure AD token, reaching people
@@ -80,7 +119,11 @@ pub(crate) fn chat(
         Some(settings.service_url.clone()),
     )
     .map_err(|err| AppError::Teams(Box::new(err)))?;
-    Ok(TeamsChat::new(connector, store, button_ttl))
+    let chat = TeamsChat::new(connector, store.clone(), button_ttl);
+    Ok(match graph_client(settings)? {
+        Some(graph) => chat.with_installer(Arc::new(ProactiveInstaller::new(graph, store))),
+        None => chat,
+    })
 }
 
 /// What the Teams route needs beyond the chat port.

@@ -14,11 +14,13 @@ use crate::telemetry::chain;
 
 /// Looks every approver's email up among the contacts in `store`; names the first
 /// [`LISTED_UNMAPPED`] who cannot be reached. With `other_platform` (Slack beside Teams), those
-/// approvers may still get their cards there, so the line reports them without failing.
+/// approvers may still get their cards there, so the line reports them without failing. With
+/// `proactive_install`, the fix says the bot installs the app for them itself.
 pub(super) async fn check(
     people: Vec<Person>,
     store: &dyn Store,
     other_platform: bool,
+    proactive_install: bool,
 ) -> CheckLine {
     let mut by_email: BTreeMap<String, String> = BTreeMap::new();
     for person in people {
@@ -65,6 +67,13 @@ pub(super) async fn check(
     if other_platform {
         detail.push_str(" (they may be reached in Slack)");
         return CheckLine::pass("teams reach", detail);
+    }
+    if proactive_install {
+        return CheckLine::fail(
+            "teams reach",
+            detail,
+            "the running bot installs the app for them through Microsoft Graph when a sync looks them up; the teams installs line below lists any installation that failed",
+        );
     }
     CheckLine::fail(
         "teams reach",

@@ -1,6 +1,9 @@
-//! Microsoft Teams' settings: the bot's Azure identity (app id, client secret, tenant) and the
-//! Microsoft endpoints it talks to. Teams is on when any of its three credentials is set; then
-//! all three are required, so a half-finished set-up is reported rather than silently ignored.
+//! Microsoft Teams' settings: the bot's Azure identity (app id, client secret, tenant), the
+//! Microsoft endpoints it talks to, and proactive installation through Microsoft Graph. Teams is
+//! on when any of its three credentials is set; then all three are required, so a half-finished
+//! set-up is reported rather than silently ignored. Proactive installation is off unless
+//! `TEAMS_PROACTIVE_INSTALL` is `true`; then the app's id in the organisation's app catalog is
+//! required too.
 
 use secrecy::SecretString;
 use url::Url;
@@ -18,6 +21,8 @@ pub const DEFAULT_TEAMS_LOGIN_URL: &str = AZURE_AD_AUTHORITY;
 /// The Bot Connector service used before a user's own service URL is known, when
 /// `TEAMS_SERVICE_URL` is not set.
 pub const DEFAULT_TEAMS_SERVICE_URL: &str = "https://smba.trafficmanager.net/teams/";
+/// Microsoft Graph, for proactive installation, when `TEAMS_GRAPH_URL` is not set.
+pub const DEFAULT_TEAMS_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
 
 /// The variables that turn Teams on; each one is then required.
 const TEAMS_CREDENTIALS: &[&str] = &[
@@ -43,6 +48,20 @@ pub struct TeamsSettings {
     pub login_url: Url,
     /// `TEAMS_SERVICE_URL`: the Bot Connector service used until a user's own is known.
     pub service_url: Url,
+    /// `TEAMS_GRAPH_URL`: Microsoft Graph, where proactive installation is asked for.
+    pub graph_url: Url,
+    /// `TEAMS_PROACTIVE_INSTALL` and `TEAMS_CATALOG_APP_ID`: installing the app through Graph
+    /// for an approver the bot cannot reach yet; `None` when off.
+    pub proactive_install: Option<ProactiveInstall>,
+}
+
+/// Proactive installation through Microsoft Graph: an approver with no contact gets the app
+/// installed once, and the installation event Teams then sends teaches the bot their contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProactiveInstall {
+    /// `TEAMS_CATALOG_APP_ID`: the app's id in the organisation's app catalog (a GUID in lower
+    /// case; Teams admin center shows it), which is not the bot's `MICROSOFT_APP_ID`.
+    pub catalog_app_id: String,
 }
 
 impl TeamsSettings {
@@ -62,7 +81,18 @@ impl TeamsSettings {
             openid_metadata_url: constant_url(DEFAULT_TEAMS_OPENID_METADATA_URL),
             login_url: constant_url(DEFAULT_TEAMS_LOGIN_URL),
             service_url: constant_url(DEFAULT_TEAMS_SERVICE_URL),
+            graph_url: constant_url(DEFAULT_TEAMS_GRAPH_URL),
+            proactive_install: None,
         }
+    }
+
+    /// These settings with proactive installation on, for the app `catalog_app_id` of the
+    /// organisation's app catalog.
+    pub fn with_proactive_install(mut self, catalog_app_id: impl Into<String>) -> Self {
+        self.proactive_install = Some(ProactiveInstall {
+            catalog_app_id: catalog_app_id.into(),
+        });
+        self
     }
 }
 
@@ -103,6 +133,8 @@ pub(super) fn read(r: &mut Reader<'_>) -> Section<TeamsSettings> {
     );
     let login_url = url(r, "TEAMS_LOGIN_URL", DEFAULT_TEAMS_LOGIN_URL);
     let service_url = url(r, "TEAMS_SERVICE_URL", DEFAULT_TEAMS_SERVICE_URL);
+    let proactive_install = read_proactive_install(r, app_id.as_deref());
+    let graph_url = url(r, "TEAMS_GRAPH_URL", DEFAULT_TEAMS_GRAPH_URL);
     match (
         app_id,
         app_password,
@@ -110,6 +142,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Section<TeamsSettings> {
         openid_metadata_url,
         login_url,
         service_url,
+        graph_url,
     ) {
         (
             Some(app_id),
@@ -118,6 +151,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Section<TeamsSettings> {
             Some(openid_metadata_url),
             Some(login_url),
             Some(service_url),
+            Some(graph_url),
         ) if r.problems.len() == problems_before => Section::Ready(TeamsSettings {
             app_id,
             app_password,
@@ -125,9 +159,43 @@ pub(super) fn read(r: &mut Reader<'_>) -> Section<TeamsSettings> {
             openid_metadata_url,
             login_url,
             service_url,
+            graph_url,
+            proactive_install,
         }),
         _ => Section::Broken,
     }
+}
+
+/// Reads `TEAMS_PROACTIVE_INSTALL` (`true` or `false`, off by default) and, when it is on,
+/// `TEAMS_CATALOG_APP_ID`: a GUID that is not the bot's own `app_id` (the catalog gives the app
+/// an id of its own, and the bot's is the one admins mistake it for).
+fn read_proactive_install(r: &mut Reader<'_>, app_id: Option<&str>) -> Option<ProactiveInstall> {
+    let on = match r.get("TEAMS_PROACTIVE_INSTALL") {
+        None => false,
+        Some(value) if value.eq_ignore_ascii_case("true") => true,
+        Some(value) if value.eq_ignore_ascii_case("false") => false,
+        Some(value) => {
+            r.problem(
+                "TEAMS_PROACTIVE_INSTALL",
+                format!("must be `true` or `false`; got `{value}`"),
+            );
+            false
+        }
+    };
+    if !on {
+        return None;
+    }
+    const WHERE: &str = "the app's ID in the organisation's app catalog (Teams admin center → Teams apps → Manage apps → the app → App ID, or Graph's appCatalogs/teamsApps), not the bot's MICROSOFT_APP_ID";
+    let catalog_app_id = r.required("TEAMS_CATALOG_APP_ID", WHERE);
+    let catalog_app_id = guid(r, "TEAMS_CATALOG_APP_ID", catalog_app_id, WHERE)?;
+    if Some(catalog_app_id.as_str()) == app_id {
+        r.problem(
+            "TEAMS_CATALOG_APP_ID",
+            format!("is the bot's MICROSOFT_APP_ID; set it to {WHERE}"),
+        );
+        return None;
+    }
+    Some(ProactiveInstall { catalog_app_id })
 }
 
 /// Reads `MICROSOFT_APP_ID` alone: a GUID in lower case, or a problem saying where to find it.
@@ -200,6 +268,8 @@ mod tests {
             "https://login.microsoftonline.com/"
         );
         assert_eq!(teams.service_url.as_str(), DEFAULT_TEAMS_SERVICE_URL);
+        assert_eq!(teams.graph_url.as_str(), DEFAULT_TEAMS_GRAPH_URL);
+        assert_eq!(teams.proactive_install, None);
     }
 
     #[test]

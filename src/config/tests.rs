@@ -2,6 +2,7 @@
 //! out of `Debug`.
 
 mod platforms;
+mod proactive_install;
 
 use super::*;
 use std::collections::HashMap;

@@ -2,7 +2,8 @@
 //! sent to Coupa whose outcome is not yet known, the cards it delivered (and what they showed),
 //! the deliveries it began and has not yet recorded, a settled approval's cards with how it ended,
 //! what the directory cache knows, approvers without a chat account, how to reach a Teams user
-//! ([`ChatContact`]), the last "what's pending" list shown to someone, and the audit log.
+//! ([`ChatContact`]), a proactive installation of the Teams app that failed
+//! ([`FailedInstall`]), the last "what's pending" list shown to someone, and the audit log.
 //!
 //! The store persists these as JSON, so their serde field names are a stored format: records
 //! written by earlier releases must keep reading (the tests below hold today's JSON).
@@ -231,6 +232,21 @@ pub struct UnmappedApprover {
     pub name: String,
     /// When this was last noticed.
     pub noticed_at: Timestamp,
+}
+
+/// A proactive installation of the Teams app for an approver that failed, kept for `check` to
+/// list until one succeeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedInstall {
+    /// The approver's email (normalised).
+    pub email: String,
+    /// Why it failed, in words an admin can act on.
+    pub reason: String,
+    /// Whether it failed for now only (Graph failing or unreachable) rather than for want of
+    /// something an admin must change.
+    pub transient: bool,
+    /// When it failed.
+    pub at: Timestamp,
 }
 
 /// How to reach a Microsoft Teams user: the Bot Connector can only message someone through the

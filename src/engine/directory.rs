@@ -1,6 +1,11 @@
 //! Who is who: Coupa users map to chat users by email (trimmed, case-insensitive), through the
 //! chat platform's directory, cached in the store — found for 24 h, not found for 1 h, so an
 //! unmapped approver costs at most one lookup an hour and never breaks a sync.
+//!
+//! Someone who becomes reachable while a lookup of theirs is under way (the installation event a
+//! lookup's proactive installation causes can arrive before that lookup has noted "nobody") is
+//! not left unmapped for the hour: each side first leaves a mark, then reads the other's result
+//! ([`Directory::became_reachable`]), so at least one of them sees the other.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +22,8 @@ use super::error::EngineError;
 pub const FOUND_TTL: Duration = Duration::from_secs(24 * 3600);
 /// How long "no chat user has this email" is trusted.
 pub const NOT_FOUND_TTL: Duration = Duration::from_secs(3600);
+/// How long the mark that someone became reachable is kept: far longer than a lookup can take.
+pub const REACHABLE_MARK_TTL: Duration = Duration::from_secs(10 * 60);
 
 /// The email ↔ chat user directory.
 #[derive(Clone)]
@@ -66,6 +73,21 @@ impl Directory {
                     .remember_directory_entry(&email, &DirectoryEntry::NotFound, NOT_FOUND_TTL)
                     .await?;
                 self.store.note_unmapped(&email, &person.full_name).await?;
+                // "Nobody" is on record; if they became reachable meanwhile, `became_reachable`
+                // may have looked before it was: ask once more rather than keep them unmapped.
+                if self.store.marked_reachable(&email).await?
+                    && let Some(user) = self.chat.lookup_user_by_email(&email).await?
+                {
+                    self.store
+                        .remember_directory_entry(
+                            &email,
+                            &DirectoryEntry::Found(user.clone()),
+                            FOUND_TTL,
+                        )
+                        .await?;
+                    self.store.forget_unmapped(&email).await?;
+                    return Ok(Some(user));
+                }
                 Ok(None)
             }
         }
@@ -84,6 +106,11 @@ impl Directory {
         if email.is_empty() {
             return Ok(());
         }
+        // The mark first, then the read: a lookup under way either sees the mark after noting
+        // "nobody" and asks again, or noted "nobody" before this read, which replaces it.
+        self.store
+            .mark_reachable(&email, REACHABLE_MARK_TTL)
+            .await?;
         if let Some(DirectoryEntry::NotFound) = self.store.directory_entry(&email).await? {
             self.store
                 .remember_directory_entry(&email, &DirectoryEntry::Found(user.clone()), FOUND_TTL)

@@ -6,7 +6,7 @@
 //! | [`world`] | [`World`]: the fakes served (Teams' too, when asked for), settings, a store; the bot in it as an app or an engine |
 //! | [`coupa`] | a stateful fake Coupa (the same HTTP API shapes, in memory) and the demo's data |
 //! | [`slack`] | a stateful fake Slack Web API, Slack-shaped request payloads, request signing, signed requests to an app |
-//! | [`teams`] | a Bot Framework token authority (throwaway RSA keys, the OpenID metadata and JWKS it publishes, tokens minted with any claims) and a fake Bot Connector with Azure AD's token endpoint (every call recorded, refusals and rate limits scripted), and signed activities from its members to an app |
+//! | [`teams`] | a Bot Framework token authority (throwaway RSA keys, the OpenID metadata and JWKS it publishes, tokens minted with any claims) a fake Bot Connector with Azure AD's token endpoint (every call recorded, refusals and rate limits scripted), a fake Microsoft Graph that installs the app and delivers its installation event, and signed activities from its members to an app |
 //! | [`people`] | people who are both Coupa users and Slack users, and members of the fake Bot Connector when on Teams |
 //! | [`fixtures`] | Coupa API responses from `tests/fixtures/coupa/`, compiled in |
 //! | [`block_kit`] | assertions that rendered Block Kit keeps Slack's limits |

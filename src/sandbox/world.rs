@@ -112,6 +112,7 @@ pub struct WorldBuilder {
     tune_client: TuneClient,
     platforms: Vec<ChatPlatform>,
     connector: FakeConnector,
+    proactive_install: bool,
 }
 
 impl WorldBuilder {
@@ -133,6 +134,13 @@ impl WorldBuilder {
     /// sandbox's bot and tenant) unless given.
     pub fn connector(mut self, connector: FakeConnector) -> Self {
         self.connector = connector;
+        self
+    }
+
+    /// With Teams, proactive installation on: the app installs itself through the world's fake
+    /// Microsoft Graph for approvers it cannot reach ([`TeamsSide::graph`]).
+    pub fn proactive_install(mut self) -> Self {
+        self.proactive_install = true;
         self
     }
 
@@ -236,7 +244,7 @@ impl WorldBuilder {
         );
         let mut settings = Settings::new(slack, coupa);
         let teams = if self.platforms.contains(&ChatPlatform::Teams) {
-            let side = TeamsSide::serve(self.connector).await?;
+            let side = TeamsSide::serve(self.connector, self.proactive_install).await?;
             settings.teams = Some(side.settings()?);
             Some(side)
         } else {
@@ -323,6 +331,7 @@ impl World {
             tune_client: Arc::new(|builder| builder),
             platforms: vec![ChatPlatform::Slack],
             connector: FakeConnector::default(),
+            proactive_install: false,
         }
     }
 

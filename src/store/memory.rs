@@ -25,7 +25,7 @@ use super::{
 use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -80,7 +80,11 @@ struct Inner {
     directory: HashMap<String, Expiring<DirectoryEntry>>,
     emails: HashMap<ChatUserId, Expiring<String>>,
     unmapped: BTreeMap<String, UnmappedApprover>,
+    reachable: HashMap<String, Expiring<()>>,
     contacts: Contacts,
+    /// Proactive installations claimed, done (no expiry) or waiting out a failure's back-off.
+    installs: HashMap<String, Option<Instant>>,
+    failed_installs: BTreeMap<String, FailedInstall>,
     pending: HashMap<ChatUserId, PendingSnapshot>,
     watermark: Option<Timestamp>,
     last_sync_success: Option<Timestamp>,
@@ -111,7 +115,11 @@ impl Inner {
         self.settled.retain(|_, e| e.live());
         self.directory.retain(|_, e| e.live());
         self.emails.retain(|_, e| e.live());
+        self.reachable.retain(|_, e| e.live());
         self.card_views.retain(|_, e| e.live());
+        let now = Instant::now();
+        self.installs
+            .retain(|_, until| until.is_none_or(|until| now < until));
     }
 }
 
@@ -526,6 +534,18 @@ impl Store for MemoryStore {
         Ok(self.lock().unmapped.values().cloned().collect())
     }
 
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.lock()
+            .reachable
+            .insert(normalize_email(email), Expiring::new((), ttl));
+        Ok(())
+    }
+
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        Ok(live(&mut inner.reachable, &normalize_email(email)).is_some())
+    }
+
     async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
         self.lock().contacts.remember(normalize_contact(contact));
         Ok(())
@@ -552,6 +572,49 @@ impl Store for MemoryStore {
 
     async fn contacts_count(&self) -> Result<usize, StoreError> {
         Ok(self.lock().contacts.len())
+    }
+
+    async fn claim_install(&self, email: &str, hold: Duration) -> Result<bool, StoreError> {
+        let email = normalize_email(email);
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let held = inner
+            .installs
+            .get(&email)
+            .is_some_and(|until| until.is_none_or(|until| now < until));
+        if held {
+            return Ok(false);
+        }
+        inner.installs.insert(email, Some(now + hold));
+        Ok(true)
+    }
+
+    async fn install_done(&self, email: &str) -> Result<(), StoreError> {
+        let email = normalize_email(email);
+        let mut inner = self.lock();
+        inner.failed_installs.remove(&email);
+        inner.installs.insert(email, None);
+        Ok(())
+    }
+
+    async fn install_failed(
+        &self,
+        failed: &FailedInstall,
+        retry_after: Duration,
+    ) -> Result<(), StoreError> {
+        let email = normalize_email(&failed.email);
+        let mut failed = failed.clone();
+        failed.email = email.clone();
+        let mut inner = self.lock();
+        inner
+            .installs
+            .insert(email.clone(), Some(Instant::now() + retry_after));
+        inner.failed_installs.insert(email, failed);
+        Ok(())
+    }
+
+    async fn failed_installs(&self) -> Result<Vec<FailedInstall>, StoreError> {
+        Ok(self.lock().failed_installs.values().cloned().collect())
     }
 
     async fn save_pending(

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -341,6 +341,14 @@ pub trait Store: Send + Sync + 'static {
     /// Noted unmapped approvers, by email.
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError>;
 
+    /// Marks `email` (compared trimmed and case-insensitively) as having just become reachable,
+    /// for `ttl`: a lookup of theirs under way reads it after noting "nobody"
+    /// ([`Store::marked_reachable`]).
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError>;
+
+    /// Whether `email` was marked as having become reachable within the mark's `ttl`.
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError>;
+
     // --- Contacts (how to reach a Teams user) ----------------------------------------------------
 
     /// Remembers how to reach `contact.user`, replacing what was known of them, with no expiry.
@@ -363,6 +371,29 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many contacts are remembered.
     async fn contacts_count(&self) -> Result<usize, StoreError>;
+
+    // --- Proactive installation of the Teams app --------------------------------------------------
+
+    /// Claims the proactive installation of the Teams app for `email` (compared trimmed and
+    /// case-insensitively), set-if-absent: `true` for the one caller that may ask for it now,
+    /// `false` while it is installed, being installed (for `hold`), or waiting out the back-off
+    /// of a failure.
+    async fn claim_install(&self, email: &str, hold: Duration) -> Result<bool, StoreError>;
+
+    /// Records that the app is installed for `email`: it is never claimed again, and a failure
+    /// noted before is forgotten.
+    async fn install_done(&self, email: &str) -> Result<(), StoreError>;
+
+    /// Records that the installation for `failed.email` failed: it may be claimed again after
+    /// `retry_after`, and `failed` is kept (replacing an earlier one) until it succeeds.
+    async fn install_failed(
+        &self,
+        failed: &FailedInstall,
+        retry_after: Duration,
+    ) -> Result<(), StoreError>;
+
+    /// The installations that failed and have not succeeded since, by email.
+    async fn failed_installs(&self) -> Result<Vec<FailedInstall>, StoreError>;
 
     // --- "What's pending" ---------------------------------------------------------------------------
 

@@ -4,9 +4,11 @@
 //! commands (`SET NX PX`) or Lua scripts (compare-the-owner-then-act). Every call is bounded by
 //! [`CALL_TIMEOUT`]; the connection manager reconnects by itself when Redis comes back.
 //!
-//! Contacts (how to reach each Teams user, and the lookups that find them) are in [`contacts`].
+//! Contacts (how to reach each Teams user, and the lookups that find them) are in [`contacts`];
+//! proactive installations of the Teams app in [`installs`].
 
 mod contacts;
+mod installs;
 
 use std::future::Future;
 use std::sync::LazyLock;
@@ -27,7 +29,7 @@ use super::{
 use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -959,6 +961,23 @@ impl Store for RedisStore {
         Ok(approvers)
     }
 
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError> {
+        let key = self.key(format_args!(
+            "directory:reachable:{}",
+            normalize_email(email)
+        ));
+        self.call(|mut c| async move { c.pset_ex(key, 1, millis(ttl)).await })
+            .await
+    }
+
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError> {
+        let key = self.key(format_args!(
+            "directory:reachable:{}",
+            normalize_email(email)
+        ));
+        self.call(|mut c| async move { c.exists(key).await }).await
+    }
+
     async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
         contacts::remember(self, &normalize_contact(contact)).await
     }
@@ -987,6 +1006,28 @@ impl Store for RedisStore {
 
     async fn contacts_count(&self) -> Result<usize, StoreError> {
         contacts::count(self).await
+    }
+
+    async fn claim_install(&self, email: &str, hold: Duration) -> Result<bool, StoreError> {
+        installs::claim(self, &normalize_email(email), hold).await
+    }
+
+    async fn install_done(&self, email: &str) -> Result<(), StoreError> {
+        installs::done(self, &normalize_email(email)).await
+    }
+
+    async fn install_failed(
+        &self,
+        failed: &FailedInstall,
+        retry_after: Duration,
+    ) -> Result<(), StoreError> {
+        let mut failed = failed.clone();
+        failed.email = normalize_email(&failed.email);
+        installs::failed(self, &failed, retry_after).await
+    }
+
+    async fn failed_installs(&self) -> Result<Vec<FailedInstall>, StoreError> {
+        installs::failures(self).await
     }
 
     async fn save_pending(

@@ -4,7 +4,9 @@
 //! learned from one of their activities: each person's [`ChatContact`] (their service URL,
 //! tenant, and that conversation, kept by the store) is how they are reached, and the email their
 //! member record gave is how the directory finds them. Someone who never reached the bot has no
-//! contact and is "not reachable in Teams".
+//! contact and is "not reachable in Teams"; with proactive installation on, looking them up has
+//! the app installed for them through Microsoft Graph once ([`super::proactive`]), and the
+//! installation event that follows teaches the bot their contact.
 //!
 //! Each copy of a card is rendered for its one recipient (its `refresh.userIds`), and the card
 //! last posted or written to each recipient is kept beside it, so that a refresh and a refused
@@ -31,6 +33,7 @@ use crate::telemetry::chain;
 use super::card::{self, Rendered};
 use super::connector::BotConnector;
 use super::invoke::{card_activity, message_activity};
+use super::proactive::ProactiveInstaller;
 use super::wording;
 
 /// Microsoft Teams, as decisions name it: `Approved in Microsoft Teams by …`.
@@ -43,6 +46,9 @@ pub struct TeamsChat {
     store: Arc<dyn Store>,
     /// How long a card's view is kept for refreshes: its buttons' lifetime.
     view_ttl: Duration,
+    /// Installs the app for someone looked up without a contact; `None` when proactive
+    /// installation is off.
+    installer: Option<Arc<ProactiveInstaller>>,
 }
 
 impl TeamsChat {
@@ -52,7 +58,15 @@ impl TeamsChat {
             connector,
             store,
             view_ttl,
+            installer: None,
         }
+    }
+
+    /// This port, installing the app through `installer` for anyone looked up by email who has
+    /// no contact yet.
+    pub fn with_installer(mut self, installer: Arc<ProactiveInstaller>) -> Self {
+        self.installer = Some(installer);
+        self
     }
 
     /// The Bot Connector client.
@@ -244,7 +258,15 @@ impl ChatPort for TeamsChat {
             .contact_by_email(email)
             .await
             .map_err(|err| ChatError::Transport(Box::new(err)))?;
-        Ok(contact.map(|contact| contact.user))
+        if let Some(contact) = contact {
+            return Ok(Some(contact.user));
+        }
+        if let Some(installer) = &self.installer {
+            // Not reachable yet either way: the installation event Teams sends next teaches the
+            // contact, and the directory then maps the person at once.
+            installer.install_once(email).await;
+        }
+        Ok(None)
     }
 
     async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {

@@ -41,6 +41,10 @@ pub const AZURE_AD_AUTHORITY: &str = "https://login.microsoftonline.com";
 /// The scope a token for the Bot Connector is asked for.
 pub const BOT_FRAMEWORK_SCOPE: &str = "https://api.botframework.com/.default";
 
+/// The scope a token for Microsoft Graph is asked for: the application permissions granted to
+/// the bot's app registration (proactive installation, [`crate::teams::graph`]).
+pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
 /// Azure AD: the tenant does not exist (wrong tenant id or domain).
 const AADSTS_UNKNOWN_TENANT: u64 = 90002;
 /// Azure AD: no application with this id in the tenant.
@@ -241,9 +245,13 @@ pub fn token_url(authority: &Url, tenant: &str) -> Result<Url, ConnectorTokenErr
     Url::parse(&format!("{base}/{tenant}/oauth2/v2.0/token")).map_err(|_| invalid())
 }
 
-/// Fetches, caches and renews the bot's Bot Connector token; share one per process.
+/// Fetches, caches and renews the bot's Bot Connector token (or, built with
+/// [`ConnectorTokenSource::for_graph`], its Microsoft Graph token); share one per process and
+/// scope.
 pub struct ConnectorTokenSource {
     credentials: BotCredentials,
+    /// The scope asked for: [`BOT_FRAMEWORK_SCOPE`] or [`GRAPH_SCOPE`].
+    scope: &'static str,
     token_url: TokenUrl,
     http: reqwest::Client,
     /// The limits `http` was built with, for saying how long a timed-out request waited.
@@ -255,6 +263,7 @@ impl std::fmt::Debug for ConnectorTokenSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectorTokenSource")
             .field("credentials", &self.credentials)
+            .field("scope", &self.scope)
             .field("token_url", &self.token_url.as_str())
             .finish_non_exhaustive()
     }
@@ -283,22 +292,58 @@ impl ConnectorTokenSource {
         http: reqwest::Client,
         timeouts: Timeouts,
     ) -> Result<Self, ConnectorTokenError> {
+        Self::for_scope(credentials, authority, http, timeouts, BOT_FRAMEWORK_SCOPE)
+    }
+
+    /// A source of the bot's Microsoft Graph token ([`GRAPH_SCOPE`]) from the authority at
+    /// `authority`: the same credentials, cache and errors as the Bot Connector's.
+    pub fn for_graph(
+        credentials: BotCredentials,
+        authority: &Url,
+        http: reqwest::Client,
+        timeouts: Timeouts,
+    ) -> Result<Self, ConnectorTokenError> {
+        Self::for_scope(credentials, authority, http, timeouts, GRAPH_SCOPE)
+    }
+
+    fn for_scope(
+        credentials: BotCredentials,
+        authority: &Url,
+        http: reqwest::Client,
+        timeouts: Timeouts,
+        scope: &'static str,
+    ) -> Result<Self, ConnectorTokenError> {
         let url = token_url(authority, &credentials.tenant)?;
         Ok(Self {
             credentials,
+            scope,
             token_url: TokenUrl::from_url(url),
             http,
             timeouts,
-            cache: TokenCache::new(|error: &ConnectorTokenError, outcome| match outcome {
-                Outcome::KeptCurrent => tracing::warn!(
-                    error = %error,
-                    "renewing the bot's Bot Connector token failed; the current one is still valid"
-                ),
-                Outcome::NoToken => {
-                    tracing::warn!(error = %error, "the bot's Bot Connector token request failed")
+            cache: TokenCache::new(move |error: &ConnectorTokenError, outcome| {
+                match (scope == GRAPH_SCOPE, outcome) {
+                    (false, Outcome::KeptCurrent) => tracing::warn!(
+                        error = %error,
+                        "renewing the bot's Bot Connector token failed; the current one is still valid"
+                    ),
+                    (false, Outcome::NoToken) => {
+                        tracing::warn!(error = %error, "the bot's Bot Connector token request failed")
+                    }
+                    (true, Outcome::KeptCurrent) => tracing::warn!(
+                        error = %error,
+                        "renewing the bot's Microsoft Graph token failed; the current one is still valid"
+                    ),
+                    (true, Outcome::NoToken) => {
+                        tracing::warn!(error = %error, "the bot's Microsoft Graph token request failed")
+                    }
                 }
             }),
         })
+    }
+
+    /// The scope this source asks Azure AD for.
+    pub fn scope(&self) -> &'static str {
+        self.scope
     }
 
     /// The token address asked.
@@ -337,7 +382,7 @@ impl ConnectorTokenSource {
         let issued = Instant::now();
         let response = oauth
             .exchange_client_credentials()
-            .add_scope(Scope::new(BOT_FRAMEWORK_SCOPE.to_owned()))
+            .add_scope(Scope::new(self.scope.to_owned()))
             .request_async(&AzureHttp { http: &self.http })
             .await
             .map_err(|error| self.classify(error))?;

@@ -23,6 +23,9 @@
 //! - [`connector_token`]: the bot's own Azure AD token for calls to the Bot Connector (client
 //!   credentials for the bot's tenant, cached, renewed early and after a rejection, one request at
 //!   a time), with errors that name the setting to fix.
+//! - [`graph`] and [`proactive`]: proactive installation (`TEAMS_PROACTIVE_INSTALL`): the app
+//!   installed through Microsoft Graph, once per person, for an approver the bot cannot reach
+//!   yet, so that the installation event Teams sends teaches the bot their contact.
 //! - [`card`]: approval cards, the "what's pending" list, notices and help as Adaptive Cards
 //!   (schema 1.5), pure; their sentences in [`wording`]. What a message asks for is read by
 //!   [`crate::chat::intents`], as for Slack.
@@ -33,7 +36,9 @@ pub mod card;
 pub mod chat;
 pub mod connector;
 pub mod connector_token;
+pub mod graph;
 pub mod handler;
 pub mod invoke;
+pub mod proactive;
 pub mod routes;
 pub mod wording;

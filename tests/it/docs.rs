@@ -465,6 +465,46 @@ fn the_teams_docs_quote_log_lines_and_check_hints_the_code_writes() {
             "Azure AD refused the token request",
             vec![&guide],
         ),
+        (
+            "src/check/teams.rs",
+            "the running bot installs the app for them through Microsoft Graph when a sync looks them up",
+            vec![&guide],
+        ),
+        (
+            "src/teams/proactive.rs",
+            "installing the Teams app for an approver failed",
+            vec![&guide],
+        ),
+        (
+            "src/check/teams_graph.rs",
+            "the bot's Microsoft Graph token lacks the application permission",
+            vec![&guide],
+        ),
+        (
+            "src/check/teams_graph.rs",
+            "in the app registration's API permissions (Microsoft Graph, Application permissions)",
+            vec![&guide],
+        ),
+        (
+            "src/check/teams_graph.rs",
+            "proactive installation(s) failed:",
+            vec![&guide],
+        ),
+        (
+            "src/teams/graph.rs",
+            "Microsoft Graph knows no user with this email in the tenant",
+            vec![&guide],
+        ),
+        (
+            "src/teams/graph.rs",
+            "the organisation's app catalog has no app",
+            vec![&guide],
+        ),
+        (
+            "src/teams/graph.rs",
+            "could not reach Microsoft Graph",
+            vec![&guide],
+        ),
     ] {
         assert!(
             read(file).contains(said),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef};
 use coupa_approvals::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    PendingDelivery, PendingItem, PendingSnapshot, SettledCards, Settlement,
+    FailedInstall, PendingDelivery, PendingItem, PendingSnapshot, SettledCards, Settlement,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
 use coupa_approvals::store::{Claim, ClaimToken, Lease, LeaseOwner, MemoryStore, Store};
@@ -92,6 +92,10 @@ contract!(
     a_contact_is_found_by_its_conversation_with_the_bot,
     a_changed_email_or_conversation_no_longer_finds_the_contact,
     contacts_are_counted_once_per_user,
+    two_replicas_racing_to_install_the_app_for_one_person_have_one_winner,
+    an_installed_app_is_never_claimed_again_and_its_failure_is_forgotten,
+    a_failed_install_is_listed_and_claimable_again_only_after_its_back_off,
+    a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires,
 );
 
 const SHORT: Duration = Duration::from_millis(150);
@@ -1333,4 +1337,90 @@ async fn redis_contacts_never_expire_and_a_lookup_left_stale_is_not_answered() {
             .unwrap()
             .is_some()
     );
+}
+
+async fn two_replicas_racing_to_install_the_app_for_one_person_have_one_winner(
+    store: Arc<impl Store>,
+) {
+    for race in 0..20u64 {
+        let email = format!("approver-{race}@example.com");
+        let shouted = email.to_uppercase();
+        let (a, b) = tokio::join!(
+            store.claim_install(&email, LONG),
+            store.claim_install(&shouted, LONG)
+        );
+        let winners = [a.unwrap(), b.unwrap()].iter().filter(|won| **won).count();
+        assert_eq!(winners, 1, "race {race}");
+    }
+}
+
+async fn an_installed_app_is_never_claimed_again_and_its_failure_is_forgotten(
+    store: Arc<impl Store>,
+) {
+    assert!(store.claim_install("ana@example.com", SHORT).await.unwrap());
+    store
+        .install_failed(&failed_install("ana@example.com", false), SHORT)
+        .await
+        .unwrap();
+    outlive_short_ttl().await;
+    assert!(store.claim_install("ana@example.com", SHORT).await.unwrap());
+    store.install_done(" Ana@Example.com ").await.unwrap();
+    outlive_short_ttl().await;
+    assert!(!store.claim_install("ana@example.com", SHORT).await.unwrap());
+    assert_eq!(store.failed_installs().await.unwrap(), vec![]);
+}
+
+async fn a_failed_install_is_listed_and_claimable_again_only_after_its_back_off(
+    store: Arc<impl Store>,
+) {
+    assert!(store.claim_install("zoe@example.com", LONG).await.unwrap());
+    assert!(store.claim_install("bob@example.com", LONG).await.unwrap());
+    store
+        .install_failed(&failed_install("Zoe@Example.com", false), SHORT)
+        .await
+        .unwrap();
+    store
+        .install_failed(&failed_install("bob@example.com", true), LONG)
+        .await
+        .unwrap();
+    assert!(!store.claim_install("zoe@example.com", LONG).await.unwrap());
+    let listed = store.failed_installs().await.unwrap();
+    assert_eq!(
+        listed,
+        vec![
+            failed_install("bob@example.com", true),
+            failed_install("zoe@example.com", false)
+        ]
+    );
+    outlive_short_ttl().await;
+    assert!(store.claim_install("zoe@example.com", LONG).await.unwrap());
+    assert!(!store.claim_install("bob@example.com", LONG).await.unwrap());
+    assert_eq!(
+        store.failed_installs().await.unwrap().len(),
+        2,
+        "a failure stays listed while it is tried again"
+    );
+}
+
+fn failed_install(email: &str, transient: bool) -> FailedInstall {
+    FailedInstall {
+        email: email.to_owned(),
+        reason: "the app registration lacks the application permission User.Read.All".into(),
+        transient,
+        at: Timestamp::from_second(1_700_000_000).unwrap(),
+    }
+}
+
+async fn a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires(
+    store: Arc<impl Store>,
+) {
+    assert!(!store.marked_reachable("gus@example.com").await.unwrap());
+    store
+        .mark_reachable(" Gus@Example.com ", SHORT)
+        .await
+        .unwrap();
+    assert!(store.marked_reachable("gus@example.com").await.unwrap());
+    assert!(!store.marked_reachable("ana@example.com").await.unwrap());
+    outlive_short_ttl().await;
+    assert!(!store.marked_reachable("gus@example.com").await.unwrap());
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use coupa_approvals::domain::conversation::ConversationRef;
 use coupa_approvals::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store, StoreError};
@@ -231,6 +231,14 @@ impl<S: Store> Store for CountingStore<S> {
         self.count("unmapped");
         self.inner.unmapped().await
     }
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.count("mark_reachable");
+        self.inner.mark_reachable(email, ttl).await
+    }
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError> {
+        self.count("marked_reachable");
+        self.inner.marked_reachable(email).await
+    }
     async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
         self.count("remember_contact");
         self.inner.remember_contact(contact).await
@@ -250,6 +258,22 @@ impl<S: Store> Store for CountingStore<S> {
     async fn contacts_count(&self) -> Result<usize, StoreError> {
         self.count("contacts_count");
         self.inner.contacts_count().await
+    }
+    async fn claim_install(&self, email: &str, hold: Duration) -> Result<bool, StoreError> {
+        self.count("claim_install");
+        self.inner.claim_install(email, hold).await
+    }
+    async fn install_done(&self, email: &str) -> Result<(), StoreError> {
+        self.count("install_done");
+        self.inner.install_done(email).await
+    }
+    async fn install_failed(&self, f: &FailedInstall, retry: Duration) -> Result<(), StoreError> {
+        self.count("install_failed");
+        self.inner.install_failed(f, retry).await
+    }
+    async fn failed_installs(&self) -> Result<Vec<FailedInstall>, StoreError> {
+        self.count("failed_installs");
+        self.inner.failed_installs().await
     }
     async fn save_pending(&self, u: &ChatUserId, p: &PendingSnapshot) -> Result<(), StoreError> {
         self.count("save_pending");

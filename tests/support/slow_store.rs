@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use coupa_approvals::domain::conversation::ConversationRef;
 use coupa_approvals::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{
@@ -172,6 +172,12 @@ impl Store for SlowPingStore {
     async fn unmapped(&self) -> Result<Vec<UnmappedApprover>, StoreError> {
         self.inner.unmapped().await
     }
+    async fn mark_reachable(&self, email: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.inner.mark_reachable(email, ttl).await
+    }
+    async fn marked_reachable(&self, email: &str) -> Result<bool, StoreError> {
+        self.inner.marked_reachable(email).await
+    }
     async fn remember_contact(&self, contact: &ChatContact) -> Result<(), StoreError> {
         self.inner.remember_contact(contact).await
     }
@@ -186,6 +192,18 @@ impl Store for SlowPingStore {
     }
     async fn contacts_count(&self) -> Result<usize, StoreError> {
         self.inner.contacts_count().await
+    }
+    async fn claim_install(&self, email: &str, hold: Duration) -> Result<bool, StoreError> {
+        self.inner.claim_install(email, hold).await
+    }
+    async fn install_done(&self, email: &str) -> Result<(), StoreError> {
+        self.inner.install_done(email).await
+    }
+    async fn install_failed(&self, f: &FailedInstall, retry: Duration) -> Result<(), StoreError> {
+        self.inner.install_failed(f, retry).await
+    }
+    async fn failed_installs(&self) -> Result<Vec<FailedInstall>, StoreError> {
+        self.inner.failed_installs().await
     }
     async fn save_pending(&self, u: &ChatUserId, p: &PendingSnapshot) -> Result<(), StoreError> {
         self.inner.save_pending(u, p).await

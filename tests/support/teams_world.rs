@@ -11,8 +11,11 @@ use coupa_approvals::engine::Engine;
 use coupa_approvals::sandbox::coupa::{NewRequisition, Sandbox, StepApprover};
 use coupa_approvals::sandbox::people::Person;
 use coupa_approvals::sandbox::slack::SlackSender;
-use coupa_approvals::sandbox::teams::{FakeActivity, FakeConnector, FakeMember, TeamsSender};
+use coupa_approvals::sandbox::teams::{
+    FakeActivity, FakeConnector, FakeGraph, FakeMember, TeamsSender,
+};
 use coupa_approvals::sandbox::{RunningApp, World};
+use coupa_approvals::store::Store;
 use serde_json::Value;
 
 use super::e2e::eventually;
@@ -51,6 +54,21 @@ impl TeamsApp {
     /// The app serving `platforms` in that order; nobody has installed it in Teams yet.
     pub async fn spawn_on(platforms: &[ChatPlatform]) -> Self {
         let world = Self::world(platforms).await;
+        let settings = world.settings.clone();
+        Self::start(world, settings).await
+    }
+
+    /// Teams alone, installing the app through the world's fake Microsoft Graph for approvers
+    /// it cannot reach, on `store` (the world's own in memory when `None`).
+    pub async fn spawn_proactive(store: Option<std::sync::Arc<dyn Store>>) -> Self {
+        let mut builder = World::builder()
+            .platforms([ChatPlatform::Teams])
+            .proactive_install()
+            .settings(tests_drive_sync);
+        if let Some(store) = store {
+            builder = builder.store(store);
+        }
+        let world = builder.build().await.expect("the world starts");
         let settings = world.settings.clone();
         Self::start(world, settings).await
     }
@@ -112,6 +130,11 @@ impl TeamsApp {
 
     pub fn connector(&self) -> &FakeConnector {
         self.world.teams().expect("a world with Teams").connector()
+    }
+
+    /// The world's fake Microsoft Graph.
+    pub fn graph(&self) -> &FakeGraph {
+        self.world.teams().expect("a world with Teams").graph()
     }
 
     /// Signed activities to the app, as Teams sends them.

@@ -115,6 +115,12 @@ struct Inner {
     /// Tokens issued and not revoked.
     tokens: Vec<String>,
     tokens_issued: usize,
+    /// Microsoft Graph tokens issued and not revoked, with the roles each carries.
+    graph_tokens: Vec<(String, Vec<String>)>,
+    /// The application permissions granted to the bot's app registration for Graph, carried in
+    /// the `roles` of the Graph tokens it issues; `None` for both that proactive installation
+    /// needs.
+    graph_roles: Option<Vec<String>>,
     faults: VecDeque<Fault>,
     next_id: u64,
 }
@@ -264,7 +270,26 @@ impl FakeConnector {
 
     /// Forgets every token issued so far: the next call with one is refused with 401.
     pub fn revoke_tokens(&self) {
-        self.lock().tokens.clear();
+        let mut inner = self.lock();
+        inner.tokens.clear();
+        inner.graph_tokens.clear();
+    }
+
+    /// Grants the bot's app registration exactly `roles` in Microsoft Graph (application
+    /// permissions with admin consent): the `roles` claim of the Graph tokens issued from now.
+    /// Unless told, both that proactive installation needs are granted.
+    pub fn grant_graph_roles(&self, roles: &[&str]) {
+        self.lock().graph_roles = Some(roles.iter().map(|r| (*r).to_owned()).collect());
+    }
+
+    /// The roles a Graph token issued by the fake carries, or `None` if it issued no such token
+    /// (or revoked it).
+    pub fn graph_token_roles(&self, token: &str) -> Option<Vec<String>> {
+        self.lock()
+            .graph_tokens
+            .iter()
+            .find(|(issued, _)| issued == token)
+            .map(|(_, roles)| roles.clone())
     }
 
     /// How many tokens the token endpoint has issued.
@@ -323,6 +348,24 @@ impl FakeConnector {
     /// A member the fake knows, by Teams id.
     pub fn member(&self, user: &str) -> Option<FakeMember> {
         self.lock().members.get(user).cloned()
+    }
+
+    /// The member whose email is `email`, compared case-insensitively (as Graph finds people).
+    pub fn member_by_email(&self, email: &str) -> Option<FakeMember> {
+        self.lock()
+            .members
+            .values()
+            .find(|m| m.email.eq_ignore_ascii_case(email.trim()))
+            .cloned()
+    }
+
+    /// The member whose Azure AD object id is `aad_object_id`.
+    pub fn member_by_aad_object_id(&self, aad_object_id: &str) -> Option<FakeMember> {
+        self.lock()
+            .members
+            .values()
+            .find(|m| m.aad_object_id == aad_object_id)
+            .cloned()
     }
 
     /// The tenant of the bot's app registration (its token endpoint answers only there).

@@ -48,9 +48,12 @@ impl RunningApp {
         let app = App::build_with_store(settings, store).await?;
         let addr = app.local_addr();
         let base = format!("http://{addr}");
-        let teams = teams
-            .zip(app_id)
-            .map(|(side, app_id)| side.sender(&base, &app_id));
+        let teams = teams.zip(app_id).map(|(side, app_id)| {
+            let sender = side.sender(&base, &app_id);
+            // Teams sends an installation's event to the bot's one messaging endpoint.
+            side.graph().deliver_installs_to(sender.clone());
+            sender
+        });
         let engine = app.engine();
         let leading = app.leading();
         let stop = CancellationToken::new();

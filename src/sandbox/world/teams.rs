@@ -1,12 +1,15 @@
-//! Microsoft Teams in a world: the Bot Framework's token authority and the fake Bot Connector
-//! (with its Azure AD token endpoint), served on loopback ports, and the Teams settings of an
-//! app pointed at them.
+//! Microsoft Teams in a world: the Bot Framework's token authority, the fake Bot Connector
+//! (with its Azure AD token endpoint) and the fake Microsoft Graph, served on loopback ports, and
+//! the Teams settings of an app pointed at them.
 //!
 //! The settings are the fake's own bot: its app id, tenant and password; the authority's
 //! metadata address (its key is published endorsed for `msteams`); the fake as the Azure AD
 //! authority and as the default service URL. Activities to the app come from a
 //! [`TeamsSender`] whose tokens that authority signs for that service URL, so the app checks
-//! them exactly as it checks Microsoft's.
+//! them exactly as it checks Microsoft's. The settings name the fake Graph too; proactive
+//! installation is on (for [`SANDBOX_CATALOG_APP_ID`]) when the world was built with
+//! [`super::WorldBuilder::proactive_install`], and the fake Graph then delivers each
+//! installation's event to the app started last.
 
 use std::sync::Arc;
 
@@ -16,7 +19,8 @@ use super::WorldError;
 use crate::config::TeamsSettings;
 use crate::sandbox::people::Person;
 use crate::sandbox::teams::{
-    FakeConnector, FakeMember, RunningFakeConnector, ServedAuthority, TeamsSender, TokenAuthority,
+    FakeConnector, FakeGraph, FakeMember, RunningFakeConnector, RunningFakeGraph,
+    SANDBOX_CATALOG_APP_ID, ServedAuthority, TeamsSender, TokenAuthority,
 };
 
 /// The Teams side of a world, served; from [`super::World::teams`].
@@ -24,11 +28,16 @@ pub struct TeamsSide {
     authority: Arc<TokenAuthority>,
     served_authority: ServedAuthority,
     connector: RunningFakeConnector,
+    graph: RunningFakeGraph,
+    proactive_install: bool,
 }
 
 impl TeamsSide {
     /// Serves a fresh token authority and `connector`.
-    pub(super) async fn serve(connector: FakeConnector) -> Result<Self, WorldError> {
+    pub(super) async fn serve(
+        connector: FakeConnector,
+        proactive_install: bool,
+    ) -> Result<Self, WorldError> {
         let authority = Arc::new(TokenAuthority::new());
         let served_authority = authority
             .serve()
@@ -44,10 +53,19 @@ impl TeamsSide {
                 what: "fake Bot Connector",
                 source,
             })?;
+        let graph = FakeGraph::new(connector.connector.clone())
+            .serve()
+            .await
+            .map_err(|source| WorldError::Serve {
+                what: "fake Microsoft Graph",
+                source,
+            })?;
         Ok(Self {
             authority,
             served_authority,
             connector,
+            graph,
+            proactive_install,
         })
     }
 
@@ -59,6 +77,10 @@ impl TeamsSide {
         settings.openid_metadata_url = self.served_authority.metadata_url();
         settings.login_url = parse("fake Azure AD", &self.connector.authority())?;
         settings.service_url = parse("fake Bot Connector", &self.connector.service_url())?;
+        settings.graph_url = parse("fake Microsoft Graph", &self.graph.url())?;
+        if self.proactive_install {
+            settings = settings.with_proactive_install(SANDBOX_CATALOG_APP_ID);
+        }
         Ok(settings)
     }
 
@@ -66,6 +88,11 @@ impl TeamsSide {
     /// scripted refusals.
     pub fn connector(&self) -> &FakeConnector {
         &self.connector.connector
+    }
+
+    /// The fake Microsoft Graph: the installations asked for, scripted refusals.
+    pub fn graph(&self) -> &FakeGraph {
+        &self.graph.graph
     }
 
     /// The token authority whose keys the app trusts (to mint flawed tokens, or rotate keys).

@@ -8,8 +8,12 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use super::{ConnectorCall, FakeConnector};
-use crate::teams::connector_token::BOT_FRAMEWORK_SCOPE;
+use crate::teams::connector_token::{BOT_FRAMEWORK_SCOPE, GRAPH_SCOPE};
+use crate::teams::graph::{INSTALL_FOR_USER, USER_READ_ALL};
 
 /// How long the tokens it issues live, as Azure AD's usually do.
 const TOKEN_LIFETIME_SECONDS: u64 = 3_599;
@@ -76,6 +80,22 @@ pub(super) async fn token(
             "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
         );
     }
+    if field("scope") == GRAPH_SCOPE {
+        inner.tokens_issued += 1;
+        let roles = inner
+            .graph_roles
+            .clone()
+            .unwrap_or_else(|| vec![INSTALL_FOR_USER.to_owned(), USER_READ_ALL.to_owned()]);
+        let access_token = graph_token(&fake, inner.tokens_issued, &roles);
+        inner.graph_tokens.push((access_token.clone(), roles));
+        return axum::Json(json!({
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME_SECONDS,
+            "ext_expires_in": TOKEN_LIFETIME_SECONDS,
+            "access_token": access_token,
+        }))
+        .into_response();
+    }
     if field("scope") != BOT_FRAMEWORK_SCOPE {
         return azure_refusal(
             StatusCode::BAD_REQUEST,
@@ -94,6 +114,32 @@ pub(super) async fn token(
         "access_token": access_token,
     }))
     .into_response()
+}
+
+/// An app-only Graph token shaped as Azure AD's: a JWT whose claims name Graph as audience, the
+/// tenant, the app and its `roles`. Its signature is a placeholder: only the fake Graph takes it,
+/// and it looks the token up rather than verify it.
+fn graph_token(fake: &FakeConnector, serial: usize, roles: &[String]) -> String {
+    let now = jiff::Timestamp::now().as_second();
+    let header = json!({ "typ": "JWT", "alg": "RS256", "kid": "sandbox-graph" });
+    let claims = json!({
+        "aud": "https://graph.microsoft.com",
+        "iss": format!("https://sts.windows.net/{}/", fake.tenant),
+        "tid": fake.tenant,
+        "appid": fake.app_id,
+        "roles": roles,
+        "iat": now,
+        "nbf": now,
+        "exp": now + TOKEN_LIFETIME_SECONDS as i64,
+        "uti": format!("sandbox-graph-{serial}"),
+    });
+    let part = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
+    format!(
+        "{}.{}.{}",
+        part(&header),
+        part(&claims),
+        URL_SAFE_NO_PAD.encode(format!("sandbox-signature-{serial}"))
+    )
 }
 
 /// Azure AD's refusal: the description starts with `AADSTS{code}:` and goes on with trace
