@@ -332,7 +332,7 @@ pub async fn close(
     Ok(Json(json!({ "closed": true })))
 }
 
-/// A message typed to the bot.
+/// A message typed to the bot, in Slack or in Teams.
 #[derive(Debug, Deserialize)]
 pub struct SayRequest {
     /// Who writes.

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::api::{ApiError, UserQuery, person, version};
+use super::api::{ApiError, SayRequest, UserQuery, person, version};
 use super::server::DemoState;
 use super::teams_chat;
 use crate::config::ChatPlatform;
@@ -163,15 +163,6 @@ fn invoke_answer(answer: &TeamsAnswer, body: &Value) -> Json<Value> {
         "card": body["type"] == ADAPTIVE_CARD,
         "message": message,
     }))
-}
-
-/// A message typed to the bot in Teams.
-#[derive(Debug, Deserialize)]
-pub struct SayRequest {
-    /// Who writes.
-    pub user: String,
-    /// What.
-    pub text: String,
 }
 
 /// `POST /demo/api/teams/say`: shows the message in the chat and sends it to `/api/messages`.

@@ -292,4 +292,7 @@
 
   poll(refreshConversation, 1000);
   poll(refreshCoupa, 2000);
+
+  // What the Teams pane's script (loaded after this one) shares with the Slack pane's.
+  window.demoPage = { call, toast, poll };
 })();

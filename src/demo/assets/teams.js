@@ -9,28 +9,8 @@
   const log = $("#teams-conversation");
   const state = { user: $("#teams-person").value, version: null, followUntil: 0 };
 
-  async function call(path, body) {
-    const response = await fetch(path, body === undefined ? {} : {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || response.statusText);
-    if (data.status !== undefined && data.status !== 200) {
-      throw new Error("the app answered " + data.status);
-    }
-    return data;
-  }
-
-  let toastTimer = null;
-  function toast(text) {
-    const el = $("#toast");
-    el.textContent = text;
-    el.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
-  }
+  // Calls to the demo server, the toast and polling: the Slack pane's (demo.js, loaded first).
+  const { call, toast, poll } = window.demoPage;
 
   // Which panes show: ?view=slack, teams or both.
   function showView(view) {
@@ -97,11 +77,6 @@
     restore(kept);
     state.version = data.version;
     if (first || atBottom || Date.now() < state.followUntil) log.scrollTop = log.scrollHeight;
-  }
-
-  function poll(fn, ms) {
-    const tick = () => fn().catch((e) => console.warn(e)).finally(() => setTimeout(tick, ms));
-    tick();
   }
 
   function setOpen(card, open) {
