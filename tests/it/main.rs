@@ -51,6 +51,7 @@ mod teams_auth;
 mod teams_binary;
 mod teams_connector;
 mod teams_e2e;
+mod teams_fan_out;
 mod teams_package;
 mod teams_routes;
 mod teams_token;

@@ -4,7 +4,8 @@
 //!   bot's verifier checks exactly as it checks Microsoft's.
 //! - [`connector`]: [`FakeConnector`], a stand-in for the Bot Connector the bot calls (open a
 //!   1:1 conversation, post, replace and delete cards, read a member) and for the Azure AD token
-//!   endpoint it gets its token from; it records every call and can be scripted to refuse.
+//!   endpoint it gets its token from; it records every call, can be scripted to refuse, and
+//!   keeps Microsoft's published rate limits when asked.
 //! - [`sender`]: [`TeamsSender`], activities from the fake connector's members (installing the
 //!   bot, writing to it, clicking its cards) posted to an app signed by the token authority.
 
@@ -12,6 +13,7 @@ pub mod connector;
 pub mod sender;
 pub mod token_authority;
 
+pub use self::connector::limits::ConnectorLimits;
 pub use self::connector::{
     ConnectorCall, FakeActivity, FakeConnector, FakeMember, MAX_ACTIVITY_BYTES,
     RunningFakeConnector, SANDBOX_APP_ID, SANDBOX_APP_PASSWORD, SANDBOX_TENANT,
