@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use coupa_approvals::config::ChatPlatform;
 use coupa_approvals::coupa::RetryPolicy;
 use coupa_approvals::sandbox::World;
-use coupa_approvals::sandbox::teams::{ConnectorCall, ConnectorLimits};
+use coupa_approvals::sandbox::teams::{ConnectorCall, ConnectorLimits, FakeConnector};
+use coupa_approvals::teams::connector_token::BOT_FRAMEWORK_SCOPE;
 use serde_json::Value;
 
 const APPROVALS: usize = 1_000;
@@ -146,4 +147,73 @@ async fn a_thousand_teams_cards_arrive_once_each_within_ten_percent_of_the_conne
         fan_out <= minimum.mul_f64(1.1),
         "{APPROVALS} cards took {fan_out:?}; the limits allow them in {minimum:?}"
     );
+}
+
+#[tokio::test]
+async fn the_fake_connector_refuses_the_eighth_send_in_a_second_with_retry_after() {
+    let fake = FakeConnector::default();
+    let running = fake.serve().await.unwrap();
+    fake.add_member(
+        "29:1ada",
+        "Ada",
+        "ada@example.com",
+        "aad-ada",
+        fake.tenant(),
+    );
+    let conversation = fake.conversation_for("29:1ada");
+    fake.enforce_limits(ConnectorLimits::published());
+    let http = reqwest::Client::new();
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "client_credentials")
+        .append_pair("client_id", fake.app_id())
+        .append_pair("client_secret", fake.app_password())
+        .append_pair("scope", BOT_FRAMEWORK_SCOPE)
+        .finish();
+    let token: Value = http
+        .post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            running.authority(),
+            fake.tenant()
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let send = || {
+        http.post(format!(
+            "{}v3/conversations/{conversation}/activities",
+            running.service_url()
+        ))
+        .header("authorization", &bearer)
+        .json(&serde_json::json!({ "type": "message", "text": "hello" }))
+        .send()
+    };
+
+    for _ in 0..7 {
+        assert_eq!(send().await.unwrap().status(), 201);
+    }
+    let refused = send().await.unwrap();
+
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "TooManyRequests");
+    assert_eq!(fake.rate_limited(), 1);
+    assert_eq!(
+        fake.activities(&conversation).len(),
+        7,
+        "the refused one is not posted"
+    );
+    let refusals: Vec<Option<u16>> = fake
+        .calls_to("/activities")
+        .iter()
+        .map(|c| c.refused)
+        .collect();
+    assert_eq!(refusals[..7], [None; 7]);
+    assert_eq!(refusals[7], Some(429));
 }
