@@ -396,6 +396,11 @@ impl FakeConnector {
             if fault.remaining == 0 {
                 inner.faults.remove(index);
             }
+            // The connector received it: it spends its share of the limits all the same.
+            let (spend, conversation) = spending(method, &path, body);
+            if let Some(limiter) = inner.limits.as_mut() {
+                limiter.spend(spend, &conversation, tokio::time::Instant::now());
+            }
             let mut response = if status == StatusCode::UNAUTHORIZED {
                 unauthorized()
             } else {

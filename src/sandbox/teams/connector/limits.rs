@@ -11,8 +11,9 @@
 //!   Reading a member spends its reads: twice those.
 //! - **Per app** (per app per tenant): every request to the connector, 50 per second.
 //!
-//! Only requests the fake accepts count: one refused for a limit, a scripted fault or a missing
-//! token spends nothing. The token endpoint is Azure AD, not the connector, and is not limited.
+//! A request refused for a limit, or for a missing or unknown token, spends nothing; every other
+//! request spends its share, a scripted refusal too (the connector received it). The token
+//! endpoint is Azure AD, not the connector, and is not limited.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -151,6 +152,18 @@ impl Limiter {
         self.app.accept(&self.limits.app, now);
         Ok(())
     }
+
+    /// Counts a request spending `spend` in `conversation` at `now`, within the limits or not.
+    pub(super) fn spend(&mut self, spend: Spend, conversation: &str, now: Instant) {
+        let (logs, limits) = match spend {
+            Spend::Write => (&mut self.writes, &self.limits.conversation_writes),
+            Spend::Read => (&mut self.reads, &self.limits.conversation_reads),
+        };
+        logs.entry(conversation.to_owned())
+            .or_default()
+            .accept(limits, now);
+        self.app.accept(&self.limits.app, now);
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +217,19 @@ mod tests {
                 Ok(())
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_counted_without_a_check_spends_its_share() {
+        let mut limiter = Limiter::new(ConnectorLimits::published());
+        let start = Instant::now();
+        for _ in 0..7 {
+            limiter.spend(Spend::Write, "a:1", start);
+        }
+        assert_eq!(
+            limiter.admit(Spend::Write, "a:1", start),
+            Err(Duration::from_secs(1))
+        );
     }
 
     #[test]
