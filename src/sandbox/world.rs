@@ -442,9 +442,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::domain::ChatUserId;
-    use crate::domain::conversation::ConversationRef;
-    use crate::domain::records::ChatContact;
     use crate::sandbox::coupa::{NewRequisition, StepApprover};
     use crate::sandbox::people::Person;
 
@@ -523,23 +520,8 @@ mod tests {
             .add_user("marta@example.com", "Marta", "Kowalski");
         let daniel = Person::in_coupa(&world.coupa, "daniel@example.com", "Daniel", "Okafor");
         daniel.join(&world.slack);
-        let member = teams.join(&daniel);
+        let member = teams.installed(&daniel, &*world.store).await.unwrap();
         let conversation = teams.connector().conversation_for(&member.id);
-        world
-            .store
-            .remember_contact(&ChatContact {
-                user: ChatUserId(member.id.clone()),
-                name: Some(member.name.clone()),
-                email: Some(member.email.clone()),
-                directory_id: Some(member.aad_object_id.clone()),
-                endpoint: teams.service_url(),
-                tenant: member.tenant.clone(),
-                conversation: Some(ConversationRef::new(conversation.clone())),
-                seen_at: jiff::Timestamp::now(),
-                time_zone: None,
-            })
-            .await
-            .unwrap();
         world.coupa.add_requisition(NewRequisition::standing_desks(
             requester,
             vec![vec![StepApprover::User(daniel.coupa_id)]],

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use coupa_approvals::coupa::RetryPolicy;
+use coupa_approvals::coupa::{CoupaClientBuilder, RetryPolicy};
 use coupa_approvals::engine::sync::CONCURRENT_REQUISITIONS;
 use coupa_approvals::sandbox::World;
 use coupa_approvals::sandbox::slack::{FakeSlack, dm_channel};
@@ -26,17 +26,20 @@ fn title(n: usize) -> String {
     format!("Fan-out {n:04}")
 }
 
+/// A Coupa client as fast as the sandbox answers, not retrying: Coupa's pace is not what a
+/// fan-out test is about.
+pub(crate) fn coupa_out_of_the_way(client: CoupaClientBuilder) -> CoupaClientBuilder {
+    client.max_rps(10_000).retry_policy(RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_cards_arrive_once_each_within_ten_percent_of_the_workspace_budget_time() {
     let world = World::builder()
         .slack(FakeSlack::new(TOKEN))
-        .coupa_client(|client| {
-            // Coupa's pace is not what this test is about.
-            client.max_rps(10_000).retry_policy(RetryPolicy {
-                max_attempts: 1,
-                ..RetryPolicy::default()
-            })
-        })
+        .coupa_client(coupa_out_of_the_way)
         .build()
         .await
         .unwrap();

@@ -53,6 +53,7 @@ mod teams_auth;
 mod teams_binary;
 mod teams_connector;
 mod teams_e2e;
+mod teams_fan_out;
 mod teams_graph;
 mod teams_package;
 mod teams_proactive;

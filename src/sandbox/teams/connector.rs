@@ -16,9 +16,12 @@
 //! Every call is recorded ([`ConnectorCall`]: method, raw path, JSON body, `Authorization`,
 //! when it arrived) and every conversation keeps its activities, so a test can read the card a
 //! person sees now. Faults are scripted: the next N calls, or the next N whose path contains
-//! some text, answer with a chosen status (429 with `Retry-After`, 412, 503, …).
+//! some text, answer with a chosen status (429 with `Retry-After`, 412, 503, …). Microsoft's
+//! published rate limits are kept once asked ([`FakeConnector::enforce_limits`], [`limits`]): a
+//! request beyond them is answered 429 with `Retry-After`.
 
 mod azure_ad;
+pub mod limits;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -31,6 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use serde_json::{Value, json};
 
+use self::limits::{ConnectorLimits, Limiter, Spend};
 use super::super::served::Served;
 
 /// The bot's Microsoft App ID in the sandbox.
@@ -76,6 +80,9 @@ pub struct ConnectorCall {
     pub authorization: Option<String>,
     /// When it arrived.
     pub at: tokio::time::Instant,
+    /// The status it was refused with before reaching its endpoint (a scripted fault, a rate
+    /// limit, a missing or unknown token); `None` when it went on to its endpoint.
+    pub refused: Option<u16>,
 }
 
 /// An activity posted in a conversation, as it is now.
@@ -123,6 +130,10 @@ struct Inner {
     graph_roles: Option<Vec<String>>,
     faults: VecDeque<Fault>,
     next_id: u64,
+    /// Microsoft's rate limits, once asked to keep them.
+    limits: Option<Limiter>,
+    /// Requests refused for a rate limit.
+    rate_limited: usize,
 }
 
 /// The fake Bot Connector and Azure AD token endpoint. Clones share state.
@@ -268,6 +279,17 @@ impl FakeConnector {
         });
     }
 
+    /// Keeps `limits` from now on (counting from now): a request beyond them is answered 429
+    /// `TooManyRequests` with `Retry-After`. See [`limits`] for what counts.
+    pub fn enforce_limits(&self, limits: ConnectorLimits) {
+        self.lock().limits = Some(Limiter::new(limits));
+    }
+
+    /// How many requests were refused with 429 for a rate limit (scripted ones not counted).
+    pub fn rate_limited(&self) -> usize {
+        self.lock().rate_limited
+    }
+
     /// Forgets every token issued so far: the next call with one is refused with 401.
     pub fn revoke_tokens(&self) {
         let mut inner = self.lock();
@@ -388,8 +410,8 @@ impl FakeConnector {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records a connector call, then answers it with a scripted fault or a 401 if either
-    /// applies; `None` means the call goes on to its endpoint.
+    /// Records a connector call, then answers it with a scripted fault, a 401 or a 429 for a
+    /// rate limit if one applies; `None` means the call goes on to its endpoint.
     fn enter(
         &self,
         method: &Method,
@@ -409,6 +431,7 @@ impl FakeConnector {
             body: serde_json::from_slice(body).ok(),
             authorization: authorization.clone(),
             at: tokio::time::Instant::now(),
+            refused: None,
         });
         if let Some(index) = inner.faults.iter().position(|f| {
             f.remaining > 0 && f.path_contains.as_ref().is_none_or(|p| path.contains(p))
@@ -419,6 +442,11 @@ impl FakeConnector {
             if fault.remaining == 0 {
                 inner.faults.remove(index);
             }
+            // The connector received it: it spends its share of the limits all the same.
+            let (spend, conversation) = spending(method, &path, body);
+            if let Some(limiter) = inner.limits.as_mut() {
+                limiter.spend(spend, &conversation, tokio::time::Instant::now());
+            }
             let mut response = if status == StatusCode::UNAUTHORIZED {
                 unauthorized()
             } else {
@@ -427,14 +455,24 @@ impl FakeConnector {
             if let Some(value) = retry_after.and_then(|v| v.parse().ok()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
-            return Some(response);
+            return Some(inner.refuse(response));
         }
         let known = authorization
             .as_deref()
             .and_then(|a| a.strip_prefix("Bearer "))
             .is_some_and(|token| inner.tokens.iter().any(|t| t == token));
         if !known {
-            return Some(unauthorized());
+            return Some(inner.refuse(unauthorized()));
+        }
+        let now = tokio::time::Instant::now();
+        let (spend, conversation) = spending(method, &path, body);
+        let wait = match inner.limits.as_mut() {
+            Some(limiter) => limiter.admit(spend, &conversation, now).err(),
+            None => None,
+        };
+        if let Some(wait) = wait {
+            inner.rate_limited += 1;
+            return Some(inner.refuse(too_many_requests(wait)));
         }
         None
     }
@@ -460,6 +498,53 @@ impl FakeConnector {
         inner.next_id += 1;
         id
     }
+}
+
+impl Inner {
+    /// Notes on the latest call that it was refused with `response`'s status, and returns it.
+    fn refuse(&mut self, response: Response) -> Response {
+        if let Some(call) = self.calls.last_mut() {
+            call.refused = Some(response.status().as_u16());
+        }
+        response
+    }
+}
+
+/// What a connector request spends of the rate limits, and in which conversation: a create
+/// spends the 1:1 conversation of the person it names (it has no id yet), a member read the
+/// conversation's reads, anything else its writes.
+fn spending(method: &Method, path: &str, body: &[u8]) -> (Spend, String) {
+    let below = path.strip_prefix("/teams/v3/conversations").unwrap_or(path);
+    let Some(rest) = below.strip_prefix('/') else {
+        let member = serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|b| b["members"][0]["id"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        return (Spend::Write, format!("with {member}"));
+    };
+    let conversation = rest.split('/').next().unwrap_or_default().to_owned();
+    let spend = if *method == Method::GET {
+        Spend::Read
+    } else {
+        Spend::Write
+    };
+    (spend, conversation)
+}
+
+/// The refusal of a request beyond a rate limit, asking to wait `wait` (in whole seconds, as
+/// `Retry-After` has them, rounded up).
+fn too_many_requests(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = refusal(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        "Too many requests for this bot; retry after the time given.",
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(seconds.max(1)),
+    );
+    response
 }
 
 /// The code the connector gives with a status a test scripted.

@@ -199,15 +199,27 @@ impl FakeGraph {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let path = uri.path().to_owned();
-        let mut inner = self.lock();
-        inner.calls.push(ConnectorCall {
+        let refusal = self.refusal(uri.path(), authorization.as_deref(), permissions);
+        self.lock().calls.push(ConnectorCall {
             method: method.to_string(),
-            path: path.clone(),
+            path: uri.path().to_owned(),
             body: serde_json::from_slice(body).ok(),
-            authorization: authorization.clone(),
+            authorization,
             at: tokio::time::Instant::now(),
+            refused: refusal.as_ref().map(|r| r.status().as_u16()),
         });
+        refusal
+    }
+
+    /// The answer to a call to `path` with `authorization` when it does not reach its endpoint: a
+    /// scripted fault, a 401 for no token the fake issued, or a 403 for none of `permissions`.
+    fn refusal(
+        &self,
+        path: &str,
+        authorization: Option<&str>,
+        permissions: &[&str],
+    ) -> Option<Response> {
+        let mut inner = self.lock();
         if let Some(index) = inner
             .faults
             .iter()
@@ -227,7 +239,6 @@ impl FakeGraph {
         }
         drop(inner);
         let roles = authorization
-            .as_deref()
             .and_then(|a| a.strip_prefix("Bearer "))
             .and_then(|token| self.connector.graph_token_roles(token));
         let Some(roles) = roles else {

@@ -115,26 +115,17 @@ impl TeamsSender {
     /// Teams sends; add the type's own fields before [`post`](Self::post).
     pub fn activity(&self, user: &FakeMember, kind: &str) -> Value {
         let conversation = self.conversation_of(user);
-        let now = jiff::Timestamp::now();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        json!({
-            "type": kind,
-            "id": format!("{}{id:03}", now.as_millisecond()),
-            "timestamp": now.to_string(),
-            "localTimestamp": now.to_string(),
-            "channelId": TEAMS_CHANNEL,
-            "serviceUrl": self.service_url,
-            "from": { "id": user.id, "name": user.name, "aadObjectId": user.aad_object_id },
-            "recipient": { "id": format!("28:{}", self.app_id), "name": "Coupa Approvals" },
-            "conversation": {
-                "conversationType": "personal",
-                "tenantId": user.tenant,
-                "id": conversation,
+        personal_activity(
+            &Personal {
+                user,
+                conversation: &conversation,
+                app_id: &self.app_id,
+                service_url: &self.service_url,
             },
-            "channelData": { "tenant": { "id": user.tenant } },
-            "entities": [client_info(user)],
-            "locale": "en-US",
-        })
+            kind,
+            id,
+        )
     }
 
     /// `user` installs the bot (personal scope): `installationUpdate`, action `add`.
@@ -212,16 +203,13 @@ impl TeamsSender {
         verb: &str,
         data: Value,
     ) -> Value {
-        let mut activity = self.activity(user, "invoke");
-        activity["name"] = json!(CARD_ACTION);
-        activity["value"] = json!({
-            "action": { "type": "Action.Execute", "verb": verb, "data": data },
-            "trigger": "manual",
-        });
-        if let Some(reply_to) = reply_to {
-            activity["replyToId"] = json!(reply_to);
-        }
-        activity
+        card_action(
+            self.activity(user, "invoke"),
+            reply_to,
+            verb,
+            data,
+            "manual",
+        )
     }
 
     /// Posts `activity` with a fresh valid token.
@@ -246,6 +234,65 @@ impl TeamsSender {
         let body = response.text().await?;
         Ok(TeamsAnswer { status, body })
     }
+}
+
+/// Where an activity comes from: a person's 1:1 chat with the bot `app_id`, reached at
+/// `service_url`.
+#[derive(Debug, Clone, Copy)]
+pub struct Personal<'a> {
+    /// The person.
+    pub user: &'a FakeMember,
+    /// Their 1:1 conversation with the bot.
+    pub conversation: &'a str,
+    /// The bot's Microsoft App ID.
+    pub app_id: &'a str,
+    /// The service URL Teams names (and its token vouches for).
+    pub service_url: &'a str,
+}
+
+/// An activity of type `kind` from `from`, with every field Teams sends and an id made unique by
+/// `n` (see the module docs).
+pub fn personal_activity(from: &Personal<'_>, kind: &str, n: u64) -> Value {
+    let user = from.user;
+    let now = jiff::Timestamp::now();
+    json!({
+        "type": kind,
+        "id": format!("{}{n:03}", now.as_millisecond()),
+        "timestamp": now.to_string(),
+        "localTimestamp": now.to_string(),
+        "channelId": TEAMS_CHANNEL,
+        "serviceUrl": from.service_url,
+        "from": { "id": user.id, "name": user.name, "aadObjectId": user.aad_object_id },
+        "recipient": { "id": format!("28:{}", from.app_id), "name": "Coupa Approvals" },
+        "conversation": {
+            "conversationType": "personal",
+            "tenantId": user.tenant,
+            "id": from.conversation,
+        },
+        "channelData": { "tenant": { "id": user.tenant } },
+        "entities": [client_info(user)],
+        "locale": "en-US",
+    })
+}
+
+/// `activity` (an `invoke`) made an `adaptiveCard/action` with `verb` and `data` on the message
+/// `reply_to` (when known); `trigger` is `manual` for a click, `automatic` for a card's refresh.
+pub fn card_action(
+    mut activity: Value,
+    reply_to: Option<&str>,
+    verb: &str,
+    data: Value,
+    trigger: &str,
+) -> Value {
+    activity["name"] = json!(CARD_ACTION);
+    activity["value"] = json!({
+        "action": { "type": "Action.Execute", "verb": verb, "data": data },
+        "trigger": trigger,
+    });
+    if let Some(reply_to) = reply_to {
+        activity["replyToId"] = json!(reply_to);
+    }
+    activity
 }
 
 fn no_action(verb: &str) -> TeamsSendError {

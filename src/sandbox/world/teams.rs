@@ -17,11 +17,15 @@ use url::Url;
 
 use super::WorldError;
 use crate::config::TeamsSettings;
+use crate::domain::ChatUserId;
+use crate::domain::conversation::ConversationRef;
+use crate::domain::records::ChatContact;
 use crate::sandbox::people::Person;
 use crate::sandbox::teams::{
     FakeConnector, FakeGraph, FakeMember, RunningFakeConnector, RunningFakeGraph,
     SANDBOX_CATALOG_APP_ID, ServedAuthority, TeamsSender, TokenAuthority,
 };
+use crate::store::{Store, StoreError};
 
 /// The Teams side of a world, served; from [`super::World::teams`].
 pub struct TeamsSide {
@@ -114,6 +118,33 @@ impl TeamsSide {
     /// ([`Person::join_teams`]).
     pub fn join(&self, person: &Person) -> FakeMember {
         person.join_teams(self.connector())
+    }
+
+    /// Says `person` is on Teams and installed the app some time ago: joins them
+    /// ([`join`](Self::join)), opens their 1:1 chat with the bot in the fake, and keeps in
+    /// `store` the contact the bot learned from that installation (service URL, tenant,
+    /// conversation, email, ids), so the bot reaches them without an installation activity now.
+    pub async fn installed(
+        &self,
+        person: &Person,
+        store: &dyn Store,
+    ) -> Result<FakeMember, StoreError> {
+        let member = self.join(person);
+        let conversation = self.connector().conversation_for(&member.id);
+        store
+            .remember_contact(&ChatContact {
+                user: ChatUserId(member.id.clone()),
+                name: Some(member.name.clone()),
+                email: Some(member.email.clone()),
+                directory_id: Some(member.aad_object_id.clone()),
+                endpoint: self.service_url(),
+                tenant: member.tenant.clone(),
+                conversation: Some(ConversationRef::new(conversation)),
+                seen_at: jiff::Timestamp::now(),
+                time_zone: member.time_zone.clone(),
+            })
+            .await?;
+        Ok(member)
     }
 
     /// Signed activities to the app at `base` (`http://ADDR`) for the bot `app_id`.

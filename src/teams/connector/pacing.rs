@@ -5,9 +5,9 @@
 //! seconds; reads twice those) and per app and tenant (50 requests per second). Calls for one
 //! conversation run one at a time, in the order they asked ([`Pacer::lane`]), each attempt
 //! starting only when it fits every window; the time an attempt counts from is when its answer
-//! arrived, so the connector never sees more than the limit in any window however the network
-//! delays requests. The app-wide window is shared by every call of the bot (a single-tenant
-//! registration talks to one tenant).
+//! arrived (in the app-wide window too, each call its own), so the connector never sees more
+//! than the limit in any window however the network delays requests. The app-wide window is
+//! shared by every call of the bot (a single-tenant registration talks to one tenant).
 //!
 //! Lanes of conversations nobody has used for longer than the longest window are forgotten once
 //! there are many, so memory stays bounded.
@@ -78,6 +78,25 @@ impl Window {
         }
     }
 
+    /// Moves the booking made for `booked` to `at` (later only), keeping the bookings in order:
+    /// that request's answer arrived then. Several calls share a window, so the booking moved is
+    /// the call's own, not the latest; one already forgotten stays forgotten.
+    pub fn answered_booking(&mut self, booked: Instant, at: Instant) {
+        if at <= booked {
+            return;
+        }
+        let Some(index) = self.starts.iter().rposition(|start| *start == booked) else {
+            return;
+        };
+        self.starts.remove(index);
+        let position = self
+            .starts
+            .iter()
+            .rposition(|start| *start <= at)
+            .map_or(0, |i| i + 1);
+        self.starts.insert(position, at);
+    }
+
     /// The latest booking, if any.
     fn latest(&self) -> Option<Instant> {
         self.starts.back().copied()
@@ -146,6 +165,8 @@ impl Default for Pacer {
 pub struct Turn<'p> {
     pacer: &'p Pacer,
     lane: OwnedMutexGuard<Lane>,
+    /// The app-wide booking of the request under way, moved to its answer when it comes.
+    app_booking: Option<Instant>,
 }
 
 impl Turn<'_> {
@@ -153,20 +174,21 @@ impl Turn<'_> {
     pub async fn ready(&mut self, kind: Kind) {
         let at = self.lane.window(kind).book(Instant::now());
         tokio::time::sleep_until(at).await;
-        let at = self
-            .pacer
-            .app
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .book(Instant::now());
+        let at = self.pacer.app().book(Instant::now());
+        self.app_booking = Some(at);
         tokio::time::sleep_until(at).await;
         // The conversation's window counts from when the request really left.
         self.lane.window(kind).answered(Instant::now());
     }
 
-    /// The request of `kind` just answered: the conversation's window counts from now.
+    /// The request of `kind` just answered: the conversation's window and the app's count it
+    /// from now.
     pub fn answered(&mut self, kind: Kind) {
-        self.lane.window(kind).answered(Instant::now());
+        let now = Instant::now();
+        self.lane.window(kind).answered(now);
+        if let Some(booked) = self.app_booking.take() {
+            self.pacer.app().answered_booking(booked, now);
+        }
     }
 }
 
@@ -193,7 +215,13 @@ impl Pacer {
         Turn {
             pacer: self,
             lane: lane.lock_owned().await,
+            app_booking: None,
         }
+    }
+
+    /// The app-wide window.
+    fn app(&self) -> std::sync::MutexGuard<'_, Window> {
+        self.app.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How many conversations are remembered.
@@ -260,6 +288,29 @@ mod tests {
         assert_eq!(started.elapsed(), Duration::ZERO);
         pacer.lane("a:51").await.ready(Kind::Read).await;
         assert_eq!(started.elapsed(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_app_window_counts_each_call_from_its_own_answer() {
+        let pacer = Pacer::new();
+        let started = Instant::now();
+        let mut turns = Vec::new();
+        for n in 0..50 {
+            let mut turn = pacer.lane(&format!("a:{n}")).await;
+            turn.ready(Kind::Write).await;
+            turns.push(turn);
+        }
+        // The first call's answer takes 300 ms, the others' 100 ms: arriving late, each still
+        // counts a whole second from when it was answered.
+        tokio::time::advance(Duration::from_millis(100)).await;
+        for turn in turns.iter_mut().skip(1) {
+            turn.answered(Kind::Write);
+        }
+        tokio::time::advance(Duration::from_millis(200)).await;
+        turns[0].answered(Kind::Write);
+        drop(turns);
+        pacer.lane("a:50").await.ready(Kind::Write).await;
+        assert_eq!(started.elapsed(), Duration::from_millis(1_100));
     }
 
     #[tokio::test(start_paused = true)]

@@ -44,6 +44,7 @@ pub(super) async fn token(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         at: tokio::time::Instant::now(),
+        refused: None,
     });
     if field("grant_type") != "client_credentials" {
         return azure_refusal(
