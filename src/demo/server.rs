@@ -23,7 +23,7 @@ use crate::sandbox::slack::{FakeSlack, SlackSender};
 use crate::sandbox::{RunningApp, World, WorldError};
 use crate::store::StoreError;
 
-use super::teams::{DemoTeams, installed_before};
+use super::teams::DemoTeams;
 
 /// Where the page listens unless `BIND_ADDR` says otherwise: loopback, since the demo has no
 /// authentication of its own.
@@ -228,17 +228,13 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
     let teams = world.teams().ok_or(DemoError::NoTeams)?;
     let mut members = HashMap::new();
     for person in &people {
-        let member = teams.join(person);
-        // Before the app starts, so that its first sync already sends their cards to Teams.
-        if demo_data::ON_TEAMS.contains(&person.email.as_str()) {
-            installed_before(
-                world.store.as_ref(),
-                teams.connector(),
-                &teams.service_url(),
-                &member,
-            )
-            .await?;
-        }
+        // Those on Teams installed the app before the demo began: known before the app starts,
+        // so that its first sync already sends their cards to Teams.
+        let member = if demo_data::ON_TEAMS.contains(&person.email.as_str()) {
+            teams.installed(person, world.store.as_ref()).await?
+        } else {
+            teams.join(person)
+        };
         members.insert(person.slack_id.clone(), member);
     }
     let app = world.start_app().await?;

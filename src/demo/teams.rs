@@ -22,8 +22,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::config::ChatPlatform;
-use crate::domain::conversation::ConversationRef;
-use crate::domain::records::{ChatContact, DirectoryEntry};
+use crate::domain::records::DirectoryEntry;
 use crate::domain::{ChatUserId, normalize_email};
 use crate::sandbox::people::Person;
 use crate::sandbox::teams::{FakeActivity, FakeConnector, FakeMember, TeamsSendError, TeamsSender};
@@ -257,31 +256,6 @@ fn platform_of(user: &ChatUserId) -> ChatPlatform {
     } else {
         ChatPlatform::Slack
     }
-}
-
-/// Remembers `member` as the app remembers someone who installed it in Teams: how to reach them
-/// (their 1:1 chat, the service URL, the tenant) and their email. The demo's people in
-/// [`crate::sandbox::coupa::demo_data::ON_TEAMS`] had installed the app before the demo began.
-pub async fn installed_before(
-    store: &dyn Store,
-    connector: &FakeConnector,
-    service_url: &str,
-    member: &FakeMember,
-) -> Result<(), StoreError> {
-    let conversation = connector.conversation_for(&member.id);
-    store
-        .remember_contact(&ChatContact {
-            user: ChatUserId(member.id.clone()),
-            name: Some(member.name.clone()),
-            email: Some(normalize_email(&member.email)),
-            directory_id: Some(member.aad_object_id.clone()),
-            endpoint: service_url.to_owned(),
-            tenant: member.tenant.clone(),
-            conversation: Some(ConversationRef::new(conversation)),
-            seen_at: jiff::Timestamp::now(),
-            time_zone: member.time_zone.clone(),
-        })
-        .await
 }
 
 #[cfg(test)]
