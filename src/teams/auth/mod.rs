@@ -20,6 +20,9 @@
 //!
 //! - [`verifier`]: [`ActivityVerifier`], the whole check.
 //! - [`token`]: the checks on one token given its key (pure).
+//! - [`verified`]: the tokens whose signature already verified, so that the token the Bot
+//!   Framework sends with activity after activity has its signature checked once; every other
+//!   check is made on each activity, and a key read again verifies the token again.
 //! - [`keys`]: [`BotKeys`], the cache of the published keys: read again daily and when a token
 //!   names an unknown key, one caller at a time.
 //! - [`fetch`]: reading the metadata and the keys over HTTP, each answer size-capped.
@@ -31,6 +34,7 @@ pub mod key_set;
 pub mod keys;
 pub mod refusal;
 pub mod token;
+pub mod verified;
 pub mod verifier;
 
 use std::time::Duration;

@@ -85,10 +85,12 @@ pub fn key_id(token: &str) -> Result<String, Refusal> {
         .ok_or(Refusal::NoKeyId)
 }
 
-/// The claims checked here rather than by `jsonwebtoken`, read loosely so that a refusal can say
-/// what the token carried.
-#[derive(Deserialize)]
-struct Claims {
+/// The claims of a token whose signature verified: its lifetime, and those checked here rather
+/// than by `jsonwebtoken`, read loosely so that a refusal can say what the token carried.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Claims {
+    exp: Option<Value>,
+    nbf: Option<Value>,
     iss: Option<Value>,
     aud: Option<Value>,
     serviceurl: Option<Value>,
@@ -100,6 +102,13 @@ pub fn check(
     key: &PublishedKey,
     expected: Expected<'_>,
 ) -> Result<VerifiedToken, Refusal> {
+    let claims = signed_claims(token, key)?;
+    check_claims(&claims, key, expected)
+}
+
+/// The claims of `token` once its signature verifies with `key` and it is within its lifetime
+/// (`exp`, required, and `nbf`, with [`CLOCK_SKEW`]); nothing else is checked yet.
+pub fn signed_claims(token: &str, key: &PublishedKey) -> Result<Claims, Refusal> {
     let mut validation = Validation::new(Algorithm::RS256);
     validation.leeway = CLOCK_SKEW.as_secs();
     validation.validate_exp = true;
@@ -107,10 +116,42 @@ pub fn check(
     // Issuer and audience are compared below, so that the refusal can name what the token said.
     validation.validate_aud = false;
     validation.set_required_spec_claims(&["exp"]);
-    let claims = jsonwebtoken::decode::<Claims>(token, key.decoding_key(), &validation)
-        .map_err(|err| refusal(err.kind(), key.kid()))?
-        .claims;
+    Ok(
+        jsonwebtoken::decode::<Claims>(token, key.decoding_key(), &validation)
+            .map_err(|err| refusal(err.kind(), key.kid()))?
+            .claims,
+    )
+}
 
+/// The checks after the signature: lifetime at `now` (seconds since the epoch) as
+/// `jsonwebtoken` checks it, for claims whose signature verified earlier.
+pub fn within_lifetime(claims: &Claims, now: u64) -> Result<(), Refusal> {
+    let leeway = CLOCK_SKEW.as_secs();
+    let seconds = |value: &Option<Value>| value.as_ref().and_then(Value::as_f64);
+    match seconds(&claims.exp) {
+        None => {
+            return Err(Refusal::BadClaims {
+                what: "no numeric exp".to_owned(),
+            });
+        }
+        Some(exp) if exp < now.saturating_sub(leeway) as f64 => return Err(Refusal::Expired),
+        Some(_) => {}
+    }
+    if let Some(nbf) = seconds(&claims.nbf)
+        && nbf > (now + leeway) as f64
+    {
+        return Err(Refusal::NotYetValid);
+    }
+    Ok(())
+}
+
+/// The checks on claims whose signature verified with `key`: issuer, audience, service URL,
+/// channel and the key's endorsement for it.
+pub fn check_claims(
+    claims: &Claims,
+    key: &PublishedKey,
+    expected: Expected<'_>,
+) -> Result<VerifiedToken, Refusal> {
     match &claims.iss {
         Some(Value::String(iss)) if iss == BOT_FRAMEWORK_ISSUER => {}
         other => {
@@ -124,14 +165,14 @@ pub fn check(
             found: shown(claims.aud.as_ref()),
         });
     }
-    let Some(Value::String(service_url)) = claims.serviceurl else {
+    let Some(Value::String(service_url)) = &claims.serviceurl else {
         return Err(Refusal::NoServiceUrlClaim);
     };
     if let Some(activity) = expected.service_url
-        && !same_service_url(&service_url, activity)
+        && !same_service_url(service_url, activity)
     {
         return Err(Refusal::ServiceUrlMismatch {
-            token: quoted(&service_url),
+            token: quoted(service_url),
             activity: quoted(activity),
         });
     }
@@ -148,7 +189,7 @@ pub fn check(
         });
     }
     Ok(VerifiedToken {
-        service_url,
+        service_url: service_url.clone(),
         kid: key.kid().to_owned(),
     })
 }

@@ -1,10 +1,13 @@
 //! [`ActivityVerifier`]: whether an activity posted to the bot comes from the Bot Framework, for
 //! this bot, about the service URL it names, on behalf of Teams.
 
+use std::sync::Arc;
+
 use super::TEAMS_CHANNEL;
 use super::keys::BotKeys;
 use super::refusal::Refusal;
 use super::token::{self, Expected, VerifiedToken};
+use super::verified::VerifiedSignatures;
 
 /// What an activity's body says about where it comes from, read before its token is checked
 /// (the rest of the body is read only after).
@@ -16,12 +19,14 @@ pub struct Claimed<'a> {
     pub channel: Option<&'a str>,
 }
 
-/// Checks the `Authorization` of each activity against the cached Bot Framework keys. Cheap to
-/// clone; clones share the key cache.
+/// Checks the `Authorization` of each activity against the cached Bot Framework keys. A token
+/// seen before has its signature taken as verified and every other check made again
+/// ([`VerifiedSignatures`]). Cheap to clone; clones share the key cache and the tokens seen.
 #[derive(Debug, Clone)]
 pub struct ActivityVerifier {
     app_id: String,
     keys: BotKeys,
+    verified: Arc<VerifiedSignatures>,
 }
 
 impl ActivityVerifier {
@@ -30,6 +35,7 @@ impl ActivityVerifier {
         Self {
             app_id: app_id.into(),
             keys,
+            verified: Arc::default(),
         }
     }
 
@@ -63,14 +69,20 @@ impl ActivityVerifier {
         let token = token::bearer(authorization)?;
         let kid = token::key_id(token)?;
         let key = self.keys.key(&kid).await?;
-        token::check(
-            token,
-            &key,
-            Expected {
-                app_id: &self.app_id,
-                service_url: claimed.service_url,
-                channel: claimed.channel.unwrap_or(TEAMS_CHANNEL),
-            },
-        )
+        let expected = Expected {
+            app_id: &self.app_id,
+            service_url: claimed.service_url,
+            channel: claimed.channel.unwrap_or(TEAMS_CHANNEL),
+        };
+        let now = jiff::Timestamp::now().as_second().unsigned_abs();
+        if let Some(outcome) = self.verified.check(token, &key, expected, now) {
+            return outcome;
+        }
+        let claims = token::signed_claims(token, &key)?;
+        let outcome = token::check_claims(&claims, &key, expected);
+        // Its signature verified: whatever this activity's other checks say, the next activity
+        // with this token needs only those.
+        self.verified.remember(token, &key, claims, now);
+        outcome
     }
 }
