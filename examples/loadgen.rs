@@ -23,14 +23,15 @@
 //! Bot Framework token (RS256, the sandbox authority's key, which bench_server's bot trusts).
 //! Signing a token takes far longer than the bot takes to verify one, so `--tokens` distinct
 //! tokens (each valid for an hour) are signed before the run and used in turn, as Teams itself
-//! reuses a token for many activities; the bot still verifies every one. The timed modes send
+//! reuses a token for many activities; the bot verifies each token's signature the first time
+//! it sees it and checks every other claim on each activity. The timed modes send
 //! each card's automatic refresh (an `adaptiveCard/action` invoke Teams sends whenever a card is
-//! shown to a person its `refresh.userIds` names): the bot verifies the token, learns the
+//! shown to a person its `refresh.userIds` names): the bot checks the token, learns the
 //! sender, reads the card it last wrote for them and answers with it, deciding nothing.
 //! `--decide` sends each card's Approve click. With `--activity redelivered` the timed modes send
 //! instead one message ("help") per card, each again and again with the same activity id, as
 //! Teams redelivers an activity whose acknowledgement it missed: the first is answered with
-//! help, and the bot verifies each repeat, recognises its id (a store lookup) and acknowledges
+//! help, and the bot checks each repeat's token, recognises its id (a store lookup) and acknowledges
 //! it without answering again.
 //!
 //! The generator speaks HTTP/1.1 through hyper's connection API, one task per connection on
