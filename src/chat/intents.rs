@@ -10,6 +10,8 @@
 pub enum Intent {
     /// Their pending approvals.
     Pending,
+    /// Their own decisions made through the bot lately ("what did I approve this week").
+    History,
     /// How to use the bot.
     Help,
     /// Not understood (answered with help).
@@ -40,6 +42,16 @@ pub fn parse(text: &str) -> Intent {
     let has = |w: &str| words.iter().any(|x| x == w);
     if has("help") || has("usage") || has("commands") || has("how") {
         return Intent::Help;
+    }
+    // Before "pending": "what did I approve" names the verb the pending words include.
+    const HISTORY: &[&str] = &[
+        "history", "decisions", "decision", "decided", "approved", "rejected", "denied",
+    ];
+    const DECIDING: &[&str] = &["approve", "deny", "reject", "decide"];
+    if words.iter().any(|w| HISTORY.contains(&w.as_str()))
+        || (has("did") && words.iter().any(|w| DECIDING.contains(&w.as_str())))
+    {
+        return Intent::History;
     }
     const PENDING: &[&str] = &[
         "pending",
@@ -123,6 +135,12 @@ mod tests {
             ("how does this work?", Intent::Help),
             ("<@U0BOT> help", Intent::Help),
             ("commands", Intent::Help),
+            ("what did I approve this week?", Intent::History),
+            ("What did I decide this week", Intent::History),
+            ("<@U0BOT> my decisions", Intent::History),
+            ("history", Intent::History),
+            ("what have I approved?", Intent::History),
+            ("did I deny anything", Intent::History),
             ("hello", Intent::Unknown),
             ("thanks!", Intent::Unknown),
             ("what's the weather", Intent::Unknown),

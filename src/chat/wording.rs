@@ -1,5 +1,6 @@
 //! Words every chat platform says alike: the status of a card no longer waiting, the confirmation
-//! of a large approval, what changed in a requisition and why a deny reason is refused. Each
+//! of a large approval, what changed in a requisition, why a deny reason is refused, and what
+//! came of each decision in a person's history. Each
 //! adapter escapes what it passes in, marks emphasis its own way (the `strong` argument) and lays
 //! the words out. Pure.
 
@@ -7,6 +8,39 @@ use crate::domain::MAX_REASON_CHARS;
 use crate::domain::change::Change;
 
 use super::format::money;
+
+/// What came of a decision in a person's history, from the audit log's `outcome` (see
+/// [`crate::domain::outcome`]): `Approved in Coupa`, `Not sent to Coupa: the buttons had expired`, ….
+/// An outcome this release does not know is shown as recorded.
+pub fn history_outcome(outcome: &str) -> String {
+    match outcome {
+        "approved" | "confirmed: approved" => return "Approved in Coupa".to_owned(),
+        "rejected" | "confirmed: rejected" => return "Rejected in Coupa".to_owned(),
+        _ => {}
+    }
+    if let Some(label) = outcome.strip_prefix("refused: ") {
+        let why = match label {
+            "expired" => "the buttons had expired",
+            "not_recipient" => "the card was someone else's",
+            "reason_required" => "no reason was given",
+            "already_decided" => "it was already decided",
+            "in_progress" => "it was being decided",
+            "not_pending" => "it was no longer pending",
+            "not_approver" => "you were not its approver",
+            "unknown_user" => "you were not found in Coupa",
+            "changed" => "it had changed in Coupa",
+            other => other,
+        };
+        return format!("Not sent to Coupa: {why}");
+    }
+    if let Some(cause) = outcome.strip_prefix("failed: ") {
+        return format!("Nothing was decided: {cause}");
+    }
+    if let Some(why) = outcome.strip_prefix("not applied: ") {
+        return format!("Not applied: {why}");
+    }
+    outcome.to_owned()
+}
 
 /// A card's status once its approval no longer waits for the recipient.
 pub fn no_longer_pending(strong: impl Fn(&str) -> String) -> String {
@@ -104,6 +138,21 @@ pub fn reason_too_long() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_outcomes_read_as_sentences() {
+        assert_eq!(history_outcome("approved"), "Approved in Coupa");
+        assert_eq!(history_outcome("confirmed: rejected"), "Rejected in Coupa");
+        assert_eq!(
+            history_outcome("refused: expired"),
+            "Not sent to Coupa: the buttons had expired"
+        );
+        assert_eq!(
+            history_outcome("failed: Coupa is busy or unreachable"),
+            "Nothing was decided: Coupa is busy or unreachable"
+        );
+        assert_eq!(history_outcome("something new"), "something new");
+    }
 
     #[test]
     fn a_change_names_the_title_total_header_details_lines_and_justification() {

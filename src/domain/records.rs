@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::change::Shown;
 use super::conversation::{ConversationRef, MessageRef};
-use super::{ApprovalId, ChatUserId, Decision, Fingerprint, Money, RequisitionId};
+use super::{ApprovalId, ChatUserId, Decision, Fingerprint, Money, Requisition, RequisitionId};
 
 /// What the winner of a claim did, shown to anyone who clicks after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +81,9 @@ impl DecisionInDoubt {
             decision: self.decision,
             outcome,
             reason: Some(self.reason.clone()),
+            comment: self.comment.clone(),
+            title: None,
+            total: None,
         }
     }
 }
@@ -323,6 +326,28 @@ pub struct AuditEntry {
     pub outcome: String,
     /// The reason sent to Coupa, if any.
     pub reason: Option<String>,
+    /// The approver's own words (the reason they gave), without the attribution `reason` adds;
+    /// `None` when they gave none, and in entries written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The requisition's title when the decision was made, for naming it in a person's history;
+    /// `None` in entries written before it was kept, and for attempts turned away early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The requisition's total when the decision was made (as `title`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<Money>,
+}
+
+impl AuditEntry {
+    /// This entry naming `requisition` by its title and total as they are now.
+    pub fn about(self, requisition: &Requisition) -> Self {
+        Self {
+            title: Some(requisition.title.clone()),
+            total: Some(requisition.total.clone()),
+            ..self
+        }
+    }
 }
 
 #[cfg(test)]
@@ -520,5 +545,15 @@ mod tests {
         assert_eq!(entry.actor, ChatUserId::from("UDANIEL"));
         assert_eq!(entry.decision, Decision::Reject);
         assert_eq!(entry.outcome, "failed: Coupa refused the request");
+        assert_eq!(entry.title, None);
+        let named: AuditEntry = stored(
+            r#"{"at":"2025-11-20T17:20:40Z","actor":"UDANIEL","actor_email":"daniel@example.com","approval":90211,"requisition":4812,"decision":"reject","outcome":"rejected","reason":"Rejected in Slack by Daniel Okafor <daniel@example.com>: Over budget","comment":"Over budget","title":"Standing desks","total":{"amount":"7420.50","currency":"USD"}}"#,
+        );
+        assert_eq!(named.title.as_deref(), Some("Standing desks"));
+        assert_eq!(named.comment.as_deref(), Some("Over budget"));
+        assert_eq!(
+            named.total,
+            Some(Money::new("7420.50".parse().unwrap(), "USD"))
+        );
     }
 }

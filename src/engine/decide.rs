@@ -342,7 +342,7 @@ impl Engine {
         // 6. The audit trail: who, what, when, and what came of it; written before the claim
         // and the record of intent change, so that the log never misses an outcome the store
         // shows.
-        let entry = doubt.audit(at, result.audit_outcome());
+        let entry = doubt.audit(at, result.audit_outcome()).about(&requisition);
         if let Err(err) = self.store.append_audit(&entry).await {
             tracing::error!(error = %chain(&err), ?entry, "could not write the audit record");
         }
@@ -475,6 +475,9 @@ impl Engine {
             decision: request.decision,
             outcome: DecisionResult::Refused(refusal.clone()).audit_outcome(),
             reason: None,
+            comment: None,
+            title: None,
+            total: None,
         };
         if let Err(err) = self.store.append_audit(&entry).await {
             tracing::error!(error = %chain(&err), ?entry, "could not write the audit record of a refused attempt");

@@ -99,7 +99,9 @@ impl Engine {
                 self.show_truth(&requisition, &approval).await?;
             }
         }
-        let entry = doubt.audit(self.now(), ending.audit_outcome());
+        let entry = doubt
+            .audit(self.now(), ending.audit_outcome())
+            .about(&requisition);
         self.store.append_audit(&entry).await?;
         tracing::info!(approval = %doubt.approval, outcome = %entry.outcome, "settled a decision whose outcome was unknown");
         self.forget_intent(&doubt).await;

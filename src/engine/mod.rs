@@ -15,6 +15,7 @@
 //!   cut off mid-call), from what Coupa shows.
 //! - [`clicks`]: repeated clicks on the same card answered once.
 //! - [`pending`]: "what's pending", live from Coupa.
+//! - [`history`]: "what did I approve this week", the asker's own decisions from the audit log.
 //! - `pending_cache`: each person's last "what's pending" kept briefly, one lookup per person at a
 //!   time, a few at once: asking cannot spend Coupa's budget.
 //! - `regarding`: which requisition a private reply names, from what the person was shown.
@@ -30,6 +31,7 @@ mod delivery;
 mod directory;
 mod doubts;
 mod error;
+pub mod history;
 pub(crate) mod leader;
 pub mod pending;
 mod pending_cache;

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 
 use crate::domain::change::Change;
-use crate::domain::records::{PendingItem, PendingSnapshot};
+use crate::domain::records::{AuditEntry, PendingItem, PendingSnapshot};
 use crate::domain::{Decision, Line, MAX_REASON_CHARS, Money};
 
 use super::format::{age, escape, money, quantity, slack_date, truncate};
@@ -540,6 +540,36 @@ fn item_text(item: &PendingItem, now: Timestamp) -> String {
         money(&item.total),
         item.requisition
     )
+}
+
+/// A person's own decisions (newest first), one section each: what, when, what came of it and
+/// the reason given; an empty history says so.
+pub fn history(entries: &[AuditEntry]) -> Rendered {
+    if entries.is_empty() {
+        return notice(wording::HISTORY_EMPTY);
+    }
+    let mut blocks = vec![section(wording::history_heading(entries.len()))];
+    for entry in entries.iter().take(limits::MESSAGE_BLOCKS - 1) {
+        let title = match (entry.title.as_deref(), entry.requisition) {
+            (Some(title), Some(id)) if !title.trim().is_empty() => {
+                format!("{} · #{id}", escape(title))
+            }
+            (_, Some(id)) => format!("Requisition #{id}"),
+            (_, None) => format!("Approval #{}", entry.approval),
+        };
+        let total = entry.total.as_ref().map(money);
+        blocks.push(section(wording::history_item(
+            &title,
+            total.as_deref(),
+            &slack_date(entry.at),
+            &entry.outcome,
+            entry.comment.as_deref(),
+        )));
+    }
+    Rendered {
+        text: wording::history_summary(entries.len()),
+        blocks,
+    }
 }
 
 /// A short plain message as blocks.

@@ -490,6 +490,10 @@ pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent, app: Opt
         Admission::Unknown => return Ack::Reply(blocks::notice(wording::WORKSPACE_UNCHECKED)),
     }
     let intent = intents::parse(command.text.as_deref().unwrap_or_default());
+    if intent == Intent::History {
+        let user = ChatUserId(command.user_id.to_string());
+        return Ack::Reply(history(ctx, &user).await);
+    }
     if intent != Intent::Pending {
         return Ack::Reply(blocks::help());
     }
@@ -508,7 +512,19 @@ pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent, app: Opt
 async fn answer(ctx: &SlackContext, user: &ChatUserId, intent: Intent) -> Rendered {
     match intent {
         Intent::Pending => pending(ctx, user, blocks::limits::MESSAGE_BLOCKS).await,
+        Intent::History => history(ctx, user).await,
         Intent::Help | Intent::Unknown => blocks::help(),
+    }
+}
+
+/// The asker's own decisions of the last days, from the audit log (Coupa is not called).
+async fn history(ctx: &SlackContext, user: &ChatUserId) -> Rendered {
+    match ctx.engine.history_for(user).await {
+        Ok(entries) => blocks::history(&entries),
+        Err(err) => {
+            tracing::warn!(error = %chain(&err), %user, "could not read a person's history");
+            blocks::notice(wording::HISTORY_UNAVAILABLE)
+        }
     }
 }
 

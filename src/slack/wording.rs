@@ -1,5 +1,5 @@
 //! What the bot says to people in Slack, in one place: what came of a decision, why a pending
-//! list cannot be shown, help, and the deny modal's errors (the words every platform shares come
+//! list cannot be shown, a person's history of decisions, help, and the deny modal's errors (the words every platform shares come
 //! from [`crate::chat::wording`]). The engine reports typed outcomes;
 //! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
 
@@ -49,6 +49,49 @@ pub fn no_coupa_user(email: &str) -> String {
     )
 }
 
+/// The heading of a person's history of decisions.
+pub fn history_heading(count: usize) -> String {
+    match count {
+        1 => "*1 decision* you made through me in the last 7 days:".to_owned(),
+        n => format!("*{n} decisions* you made through me in the last 7 days, newest first:"),
+    }
+}
+
+/// What a notification says for a person's history (plain text).
+pub fn history_summary(count: usize) -> String {
+    match count {
+        0 => HISTORY_EMPTY.to_owned(),
+        1 => "1 decision in the last 7 days".to_owned(),
+        n => format!("{n} decisions in the last 7 days"),
+    }
+}
+
+/// A history with nothing in it.
+pub const HISTORY_EMPTY: &str = "You haven't decided anything through me in the last 7 days.";
+
+/// A history that cannot be read now.
+pub const HISTORY_UNAVAILABLE: &str =
+    "I can't read your history right now. Please try again in a minute.";
+
+/// One decision of a history: what (`title`, escaped by the caller, and `total`), when, what came
+/// of it, and the reason given, if any.
+pub fn history_item(
+    title: &str,
+    total: Option<&str>,
+    when: &str,
+    outcome: &str,
+    reason: Option<&str>,
+) -> String {
+    let mut details: Vec<String> = total.map(str::to_owned).into_iter().collect();
+    details.push(when.to_owned());
+    details.push(escape(&crate::chat::wording::history_outcome(outcome)));
+    let mut text = format!("*{title}*\n{}", details.join(" · "));
+    if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
+        text.push_str(&format!("\nReason: {}", escape(reason)));
+    }
+    text
+}
+
 /// The answer to a slash command from a workspace (or app) this bot does not serve.
 pub const NOT_THIS_WORKSPACE: &str =
     "This bot serves another Slack workspace, so it can't do anything here.";
@@ -63,6 +106,7 @@ pub const LOOKING_UP: &str = "Looking up your approvals in Coupa…";
 /// The help text for an unknown or help request.
 pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve or deny right on the cards I send you.\n\
      • *what's pending* — list what is waiting for you (also `/approvals`)\n\
+     • *what did I approve this week?* — your own decisions of the last 7 days (also `/approvals history`)\n\
      • *help* — this message";
 
 /// How the deny modal names a requisition whose card had no title.

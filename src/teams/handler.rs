@@ -209,6 +209,7 @@ fn on_message(ctx: &TeamsContext, activity: Activity, contact: Option<ChatContac
             ctx.tasks.clone().spawn(async move {
                 let rendered = match intent {
                     Intent::Pending => pending(&ctx, &contact.user).await,
+                    Intent::History => history(&ctx, &contact.user).await,
                     Intent::Help | Intent::Unknown => card::help(),
                 };
                 if let Err(err) = ctx.chat.send_card(&contact, &conversation, &rendered).await {
@@ -234,6 +235,17 @@ async fn pending(ctx: &TeamsContext, user: &ChatUserId) -> card::Rendered {
             shown: SHOWN_ITEMS,
         },
     )
+}
+
+/// `user`'s own decisions of the last days, as a card, from the audit log (Coupa is not called).
+async fn history(ctx: &TeamsContext, user: &ChatUserId) -> card::Rendered {
+    match ctx.engine.history_for(user).await {
+        Ok(entries) => card::history(&entries),
+        Err(err) => {
+            tracing::warn!(error = %chain(&err), %user, "could not read a person's history");
+            card::notice(wording::HISTORY_UNAVAILABLE)
+        }
+    }
 }
 
 /// An `adaptiveCard/action` invoke: a click on a card, or a client refreshing one.

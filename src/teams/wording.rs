@@ -127,6 +127,44 @@ pub fn more_in_coupa(count: usize) -> String {
 /// The link under a list that shows only some of what is waiting.
 pub const SEE_ALL_IN_COUPA: &str = "See them all in Coupa";
 
+/// The heading of a person's history of decisions.
+pub fn history_heading(count: usize) -> String {
+    match count {
+        1 => "**1 decision** you made through me in the last 7 days:".to_owned(),
+        n => format!("**{n} decisions** you made through me in the last 7 days, newest first:"),
+    }
+}
+
+/// What a notification says for a person's history (plain text).
+pub fn history_summary(count: usize) -> String {
+    match count {
+        0 => HISTORY_EMPTY.to_owned(),
+        1 => "1 decision in the last 7 days".to_owned(),
+        n => format!("{n} decisions in the last 7 days"),
+    }
+}
+
+/// A history with nothing in it.
+pub const HISTORY_EMPTY: &str = "You haven't decided anything through me in the last 7 days.";
+
+/// A history that cannot be read now.
+pub const HISTORY_UNAVAILABLE: &str =
+    "I can't read your history right now. Please try again in a minute.";
+
+/// One decision of a history under its title: `USD 1,950.00 · <when> · Approved in Coupa` (the
+/// total when known).
+pub fn history_item(total: Option<&str>, when: &str, outcome: &str) -> String {
+    let mut parts: Vec<String> = total.map(str::to_owned).into_iter().collect();
+    parts.push(when.to_owned());
+    parts.push(crate::chat::wording::history_outcome(outcome));
+    parts.join(" · ")
+}
+
+/// The reason given for a decision of a history.
+pub fn history_reason(reason: &str) -> String {
+    format!("Reason: {reason}")
+}
+
 /// "What's pending" when Coupa cannot be reached and no earlier list is known.
 pub const PENDING_UNAVAILABLE: &str = "Coupa can't be reached right now and I have no earlier list for you. Please try again in a minute.";
 
@@ -152,6 +190,7 @@ pub const HELP_TITLE: &str = "Coupa approvals in Teams";
 pub const HELP: &[&str] = &[
     "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve or deny it right there, and Coupa records the decision with your name.",
     "• **what's pending**: list everything waiting for you, oldest first",
+    "• **what did I approve this week?**: your own decisions of the last 7 days, newest first",
     "• **help**: this message",
     "The cards come from Coupa, which I check regularly. When an approval is decided anywhere else (in Coupa, by email, by another approver), its card changes to say so.",
 ];

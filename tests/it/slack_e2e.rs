@@ -535,3 +535,70 @@ async fn approve_asks_for_confirmation_only_above_the_threshold() {
         text_of(&card)
     );
 }
+
+#[tokio::test]
+async fn what_did_i_approve_this_week_lists_exactly_the_askers_own_decisions() {
+    let app = TestApp::spawn().await;
+    let approved = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let denied = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let others = app.requisition(vec![vec![StepApprover::User(app.sofia.coupa)]]);
+    app.sync().await;
+    let card_of = |user: &str, req| {
+        app.cards_of(user)
+            .into_iter()
+            .find(|c| text_of(c).contains(&format!("#{req}")))
+            .expect("a card for the requisition")
+    };
+    app.click("UDANIEL", &card_of("UDANIEL", approved), "approve")
+        .await;
+    assert!(eventually(|| puts(&app) == 1).await);
+    app.click("UDANIEL", &card_of("UDANIEL", denied), "deny")
+        .await;
+    assert!(eventually(|| app.fake().modals().len() == 1).await);
+    app.submit_deny("UDANIEL", "Over budget & late").await;
+    assert!(eventually(|| puts(&app) == 2).await);
+    app.click("USOFIA", &card_of("USOFIA", others), "approve")
+        .await;
+    assert!(eventually(|| puts(&app) == 3).await);
+
+    assert_eq!(
+        app.say("UDANIEL", "what did I approve this week?")
+            .await
+            .status(),
+        200
+    );
+    let reply = || {
+        app.fake()
+            .conversation("UDANIEL")
+            .into_iter()
+            .find(|m| m.text.contains("decisions in the last 7 days"))
+    };
+    assert!(eventually(|| reply().is_some()).await);
+    let text = text_of(&reply().unwrap());
+    assert!(text.contains("*2 decisions*"), "{text}");
+    assert!(text.contains(&format!("#{approved}")), "{text}");
+    assert!(text.contains(&format!("#{denied}")), "{text}");
+    assert!(!text.contains(&format!("#{others}")), "{text}");
+    assert!(text.contains("Approved in Coupa"), "{text}");
+    assert!(text.contains("Rejected in Coupa"), "{text}");
+    assert!(text.contains("Reason: Over budget &amp; late"), "{text}");
+    assert!(text.contains("USD 7,420.50"), "{text}");
+    // Newest first: the denial was made after the approval.
+    assert!(
+        text.find(&format!("#{denied}")) < text.find(&format!("#{approved}")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_history_with_no_decisions_says_so() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.say("UDANIEL", "my decisions").await.status(), 200);
+    let reply = || {
+        app.fake()
+            .conversation("UDANIEL")
+            .into_iter()
+            .find(|m| m.text.contains("haven't decided anything"))
+    };
+    assert!(eventually(|| reply().is_some()).await);
+}

@@ -791,6 +791,9 @@ fn audit(n: u64) -> AuditEntry {
         decision: Decision::Reject,
         outcome: "rejected".into(),
         reason: Some(format!("reason {n}")),
+        comment: None,
+        title: None,
+        total: None,
     }
 }
 

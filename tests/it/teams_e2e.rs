@@ -669,3 +669,55 @@ async fn an_overlong_deny_reason_is_refused_on_the_card_without_a_coupa_call() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.puts(), 0);
 }
+
+#[tokio::test]
+async fn what_did_i_approve_this_week_in_teams_lists_exactly_the_askers_own_decisions() {
+    let app = TeamsApp::spawn().await;
+    app.install(&app.daniel).await;
+    app.install(&app.sofia).await;
+    let approved = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let denied = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let others = app.requisition(vec![vec![StepApprover::User(app.sofia.coupa)]]);
+    app.sync().await;
+    let card = app.card_for(&app.daniel.member, approved).await;
+    let answer = app.teams().approve(&app.daniel.member, &card).await;
+    assert_eq!(answer.unwrap().status, 200);
+    let card = app.card_for(&app.daniel.member, denied).await;
+    let answer = app
+        .teams()
+        .deny(&app.daniel.member, &card, "Over budget; ask again in Q1")
+        .await;
+    assert_eq!(answer.unwrap().status, 200);
+    let card = app.card_for(&app.sofia.member, others).await;
+    let answer = app.teams().approve(&app.sofia.member, &card).await;
+    assert_eq!(answer.unwrap().status, 200);
+    assert!(eventually(|| app.puts() == 3).await);
+
+    let answer = app
+        .teams()
+        .message(&app.daniel.member, "What did I approve this week?")
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    let history = || {
+        app.posted_to(&app.daniel.member)
+            .into_iter()
+            .find(|a| a.activity["summary"] == "2 decisions in the last 7 days")
+    };
+    assert!(
+        eventually(|| history().is_some()).await,
+        "{:?}",
+        app.posted_to(&app.daniel.member)
+    );
+    let text = text_of(&history().unwrap());
+    assert!(text.contains(&format!("#{approved}")), "{text}");
+    assert!(text.contains(&format!("#{denied}")), "{text}");
+    assert!(!text.contains(&format!("#{others}")), "{text}");
+    assert!(text.contains("Approved in Coupa"), "{text}");
+    assert!(text.contains("Rejected in Coupa"), "{text}");
+    assert!(text.contains("Reason: Over budget; ask again in Q1"), "{text}");
+    assert!(
+        text.find(&format!("#{denied}")) < text.find(&format!("#{approved}")),
+        "newest first: {text}"
+    );
+}

@@ -1,0 +1,64 @@
+//! The answer to "what did I approve this week" as an Adaptive Card: a heading that counts the
+//! asker's decisions, then each one newest first (its title, total, when, what came of it, and
+//! the reason given), from the engine's audit entries. An empty history is a notice saying so.
+//! Pure.
+
+use serde_json::{Value, json};
+
+use crate::chat::format::money;
+use crate::domain::records::AuditEntry;
+
+use super::markdown::cut;
+use super::notice::notice;
+use super::{Rendered, date, escape, finish, subtle, wording};
+
+/// The longest title shown.
+const TITLE_CHARS: usize = 150;
+
+/// The longest reason shown (twenty decisions stay far below Teams' card size limit).
+const REASON_CHARS: usize = 300;
+
+/// The card listing `entries`, the asker's own decisions, newest first.
+pub fn history(entries: &[AuditEntry]) -> Rendered {
+    if entries.is_empty() {
+        return notice(wording::HISTORY_EMPTY);
+    }
+    let mut body = vec![json!({
+        "type": "TextBlock", "text": wording::history_heading(entries.len()), "wrap": true,
+        "size": "medium",
+    })];
+    body.extend(entries.iter().map(entry_block));
+    finish(
+        body,
+        Vec::new(),
+        None,
+        wording::history_summary(entries.len()),
+    )
+}
+
+/// One decision: its title in bold, then what, when and what came of it, then the reason.
+fn entry_block(entry: &AuditEntry) -> Value {
+    let title = match (entry.title.as_deref(), entry.requisition) {
+        (Some(title), Some(id)) if !title.trim().is_empty() => {
+            format!("{} · #{id}", escape(&cut(title, TITLE_CHARS)))
+        }
+        (_, Some(id)) => format!("Requisition #{id}"),
+        (_, None) => format!("Approval #{}", entry.approval),
+    };
+    let total = entry.total.as_ref().map(money);
+    let mut items = vec![
+        json!({ "type": "TextBlock", "text": format!("**{title}**"), "wrap": true }),
+        subtle(&escape(&wording::history_item(
+            total.as_deref(),
+            &date(entry.at),
+            &entry.outcome,
+        ))),
+    ];
+    if let Some(reason) = entry.comment.as_deref().filter(|r| !r.trim().is_empty()) {
+        items.push(subtle(&wording::history_reason(&escape(&cut(
+            reason,
+            REASON_CHARS,
+        )))));
+    }
+    json!({ "type": "Container", "separator": true, "items": items })
+}
