@@ -45,7 +45,13 @@ pub fn parse(text: &str) -> Intent {
     }
     // Before "pending": "what did I approve" names the verb the pending words include.
     const HISTORY: &[&str] = &[
-        "history", "decisions", "decision", "decided", "approved", "rejected", "denied",
+        "history",
+        "decisions",
+        "decision",
+        "decided",
+        "approved",
+        "rejected",
+        "denied",
     ];
     const DECIDING: &[&str] = &["approve", "deny", "reject", "decide"];
     if words.iter().any(|w| HISTORY.contains(&w.as_str()))

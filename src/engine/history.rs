@@ -8,7 +8,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::ChatUserId;
-use crate::domain::outcome::AUDIT_STARTED;
+use crate::domain::outcome::{AUDIT_STARTED, DecisionResult};
 use crate::domain::records::AuditEntry;
 use crate::store::AUDIT_LOG_LIMIT;
 
@@ -20,9 +20,6 @@ pub const HISTORY_SPAN: SignedDuration = SignedDuration::from_hours(7 * 24);
 
 /// At most this many decisions are listed.
 pub const HISTORY_ITEMS: usize = 20;
-
-/// The audit log's `outcome` of a decision whose ending the sync has yet to learn.
-const UNCONFIRMED: &str = "unconfirmed";
 
 impl Engine {
     /// `user`'s own decisions of the last [`HISTORY_SPAN`], newest first, at most
@@ -37,13 +34,15 @@ impl Engine {
 /// `now`, at most [`HISTORY_ITEMS`].
 fn own_decisions(log: Vec<AuditEntry>, user: &ChatUserId, now: Timestamp) -> Vec<AuditEntry> {
     let since = now.checked_sub(HISTORY_SPAN).unwrap_or(Timestamp::MIN);
+    // Followed by the entry saying how it ended, once the sync learns it.
+    let unconfirmed = DecisionResult::Unconfirmed.audit_outcome();
     let mut own: Vec<AuditEntry> = log
         .into_iter()
         .filter(|entry| &entry.actor == user && entry.at >= since)
-        .filter(|entry| entry.outcome != AUDIT_STARTED && entry.outcome != UNCONFIRMED)
+        .filter(|entry| entry.outcome != AUDIT_STARTED && entry.outcome != unconfirmed)
         .collect();
     // Entries are appended as things end, so a settled decision can follow a later one.
-    own.sort_by(|a, b| b.at.cmp(&a.at));
+    own.sort_by_key(|entry| std::cmp::Reverse(entry.at));
     own.truncate(HISTORY_ITEMS);
     own
 }
@@ -104,7 +103,9 @@ mod tests {
 
     #[test]
     fn at_most_twenty_are_listed() {
-        let log = (0..30).map(|n| entry("UME", n, n as i64, "approved")).collect();
+        let log = (0..30)
+            .map(|n| entry("UME", n, n as i64, "approved"))
+            .collect();
         let mine = own_decisions(log, &ChatUserId::from("UME"), now());
         assert_eq!(mine.len(), HISTORY_ITEMS);
         assert_eq!(mine[0].approval, ApprovalId(0));

@@ -3,8 +3,8 @@
 //! - Every activity from a person in the bot's tenant teaches the bot how to reach them (their
 //!   [`ChatContact`]): installing the app, a message, a click. Their email comes from the Bot
 //!   Connector's member record, read once.
-//! - A message is answered in the 1:1 chat: "what's pending" with the list card, anything else
-//!   with help.
+//! - A message is answered in the 1:1 chat: "what's pending" with the list card, "what did I
+//!   approve this week" with the asker's own decisions, anything else with help.
 //! - A click (`adaptiveCard/action`, or the `Action.Submit` fallback in a message) goes through
 //!   the engine's decide, exactly as a Slack click does. The invoke is answered with the card as
 //!   it now stands when the decision finishes within [`ANSWER_WITHIN`]; otherwise with the card

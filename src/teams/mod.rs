@@ -6,7 +6,8 @@
 //!   each person's 1:1 chat with the bot, reached through what their own activities taught the
 //!   bot (their contact); the directory finds them by the email of their Teams account.
 //! - [`handler`]: what the bot does with each verified activity: learn how to reach its sender,
-//!   answer "what's pending" and help, decide a click and answer it with the card as it stands.
+//!   answer "what's pending", a person's history and help, decide a click and answer it with the
+//!   card as it stands.
 //! - [`routes`]: `POST /api/messages`, where every activity arrives: size-capped, verified before
 //!   anything but its `serviceUrl` and `channelId` is read, then read and handed to an
 //!   [`routes::ActivityHandler`], whose reply is the answer.
@@ -26,8 +27,8 @@
 //! - [`graph`] and [`proactive`]: proactive installation (`TEAMS_PROACTIVE_INSTALL`): the app
 //!   installed through Microsoft Graph, once per person, for an approver the bot cannot reach
 //!   yet, so that the installation event Teams sends teaches the bot their contact.
-//! - [`card`]: approval cards, the "what's pending" list, notices and help as Adaptive Cards
-//!   (schema 1.5), pure; their sentences in [`wording`]. What a message asks for is read by
+//! - [`card`]: approval cards, the "what's pending" list, a person's history, notices and help as
+//!   Adaptive Cards (schema 1.5), pure; their sentences in [`wording`]. What a message asks for is read by
 //!   [`crate::chat::intents`], as for Slack.
 
 pub mod activity;

@@ -1,7 +1,7 @@
 //! The Microsoft Teams cards: valid against the Adaptive Cards 1.5 schema (vendored in
 //! `tests/fixtures/adaptive-cards-schema/`, checked offline) and within Teams' card size limit
 //! whatever Coupa sends, the approval card in every state and form, the "what's pending" list
-//! (live and stale), notices and help; and the JSON of representative cards, held in
+//! (live and stale), a person's history of decisions, notices and help; and the JSON of representative cards, held in
 //! `tests/snapshots/teams/`.
 
 use crate::support;
@@ -9,7 +9,7 @@ use crate::support;
 use std::sync::OnceLock;
 
 use coupa_approvals::chat::card::{Card, CardState};
-use coupa_approvals::domain::records::{PendingItem, PendingSnapshot};
+use coupa_approvals::domain::records::{AuditEntry, PendingItem, PendingSnapshot};
 use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
 use coupa_approvals::engine::pending::{PendingAnswer, SHOWN_ITEMS};
 use coupa_approvals::teams::card::{self, ListOptions, MAX_CARD_BYTES, ReasonProblem};
@@ -235,6 +235,43 @@ fn teams_notices_and_help_are_valid_cards() {
     let help = card::help().card;
     assert_valid_card(&help);
     assert_snapshot("teams/help", &help);
+}
+
+/// A decision of `n` in a person's history, its title and reason `words` long.
+fn decided(n: u64, outcome: &str, words: usize) -> AuditEntry {
+    AuditEntry {
+        at: at(DECIDED_AT),
+        actor: ChatUserId::from("29:daniel"),
+        actor_email: Some("daniel@example.com".into()),
+        approval: ApprovalId(90_000 + n),
+        requisition: Some(RequisitionId(4_800 + n)),
+        decision: Decision::Reject,
+        outcome: outcome.into(),
+        reason: Some("Rejected in Microsoft Teams by Daniel Okafor".into()),
+        comment: Some(
+            ["Over budget [see](https://evil) 😀"]
+                .repeat(words)
+                .join(" "),
+        ),
+        title: Some(["Standing desks *for* <everyone>"].repeat(words).join(" ")),
+        total: Some(money_of("7420.50")),
+    }
+}
+
+fn money_of(amount: &str) -> coupa_approvals::domain::Money {
+    coupa_approvals::domain::Money::new(amount.parse().unwrap(), "USD")
+}
+
+#[test]
+fn a_teams_history_is_a_valid_card_within_the_size_limit_however_long_its_words() {
+    let short = card::history(&[decided(1, "rejected", 1), decided(2, "refused: expired", 1)]);
+    assert_valid_card(&short.card);
+    assert_snapshot("teams/history", &short.card);
+    let long: Vec<AuditEntry> = (0..20).map(|n| decided(n, "rejected", 200)).collect();
+    assert_valid_card(&card::history(&long).card);
+    let empty = card::history(&[]);
+    assert_valid_card(&empty.card);
+    assert!(empty.summary.contains("haven't decided anything"));
 }
 
 /// The fixture card (USD 7,420.50) in `state`, with confirmation above `confirm_above`.

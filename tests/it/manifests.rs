@@ -233,7 +233,7 @@ async fn every_request_url_in_the_http_manifest_is_a_route_the_app_serves() {
 const TEAMS_MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/manifests/teams/manifest.json");
 
 #[test]
-fn the_teams_command_list_offers_whats_pending_and_help_and_the_bot_understands_both() {
+fn the_teams_command_list_offers_whats_pending_history_and_help_and_the_bot_understands_each() {
     use coupa_approvals::chat::intents::{self, Intent};
     let text = std::fs::read_to_string(TEAMS_MANIFEST).unwrap();
     let manifest: Value = serde_json::from_str(&text).unwrap();
@@ -251,6 +251,10 @@ fn the_teams_command_list_offers_whats_pending_and_help_and_the_bot_understands_
         .collect();
     assert_eq!(
         commands,
-        vec![("what's pending", Intent::Pending), ("help", Intent::Help)]
+        vec![
+            ("what's pending", Intent::Pending),
+            ("what did I approve this week?", Intent::History),
+            ("help", Intent::Help)
+        ]
     );
 }

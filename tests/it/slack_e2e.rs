@@ -456,6 +456,26 @@ async fn the_slash_command_answers_help_at_once_and_the_list_through_the_respons
         response["text"].as_str().unwrap().contains("1 requisition"),
         "{response}"
     );
+
+    // The history is read from the bot's own log, so it comes at once.
+    let history = app
+        .signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            form("history"),
+            &[],
+        )
+        .await;
+    assert_eq!(history.status(), 200);
+    let history: Value = history.json().await.unwrap();
+    assert_eq!(history["response_type"], "ephemeral");
+    assert!(
+        history["text"]
+            .as_str()
+            .unwrap()
+            .contains("haven't decided anything"),
+        "{history}"
+    );
 }
 
 #[tokio::test]

@@ -715,7 +715,10 @@ async fn what_did_i_approve_this_week_in_teams_lists_exactly_the_askers_own_deci
     assert!(!text.contains(&format!("#{others}")), "{text}");
     assert!(text.contains("Approved in Coupa"), "{text}");
     assert!(text.contains("Rejected in Coupa"), "{text}");
-    assert!(text.contains("Reason: Over budget; ask again in Q1"), "{text}");
+    assert!(
+        text.contains("Reason: Over budget; ask again in Q1"),
+        "{text}"
+    );
     assert!(
         text.find(&format!("#{denied}")) < text.find(&format!("#{approved}")),
         "newest first: {text}"

@@ -1,7 +1,7 @@
 //! The answer to "what did I approve this week" as an Adaptive Card: a heading that counts the
 //! asker's decisions, then each one newest first (its title, total, when, what came of it, and
-//! the reason given), from the engine's audit entries. An empty history is a notice saying so.
-//! Pure.
+//! the reason given), from the engine's audit entries; long titles and reasons are cut shorter
+//! until the card fits Teams' size limit. An empty history is a notice saying so. Pure.
 
 use serde_json::{Value, json};
 
@@ -10,24 +10,37 @@ use crate::domain::records::AuditEntry;
 
 use super::markdown::cut;
 use super::notice::notice;
-use super::{Rendered, date, escape, finish, subtle, wording};
+use super::{MAX_CARD_BYTES, Rendered, date, escape, finish, size, subtle, wording};
 
-/// The longest title shown.
-const TITLE_CHARS: usize = 150;
-
-/// The longest reason shown (twenty decisions stay far below Teams' card size limit).
-const REASON_CHARS: usize = 300;
+/// The longest title and reason shown, tried in turn until the card fits Teams' size limit
+/// (twenty decisions at the last fit whatever their words).
+const CUTS: [(usize, usize); 3] = [(150, 300), (80, 120), (40, 40)];
 
 /// The card listing `entries`, the asker's own decisions, newest first.
 pub fn history(entries: &[AuditEntry]) -> Rendered {
     if entries.is_empty() {
         return notice(wording::HISTORY_EMPTY);
     }
+    let mut rendered = render(entries, CUTS[0]);
+    for cut in &CUTS[1..] {
+        if size(&rendered.card) <= MAX_CARD_BYTES {
+            break;
+        }
+        rendered = render(entries, *cut);
+    }
+    rendered
+}
+
+fn render(entries: &[AuditEntry], (title_chars, reason_chars): (usize, usize)) -> Rendered {
     let mut body = vec![json!({
         "type": "TextBlock", "text": wording::history_heading(entries.len()), "wrap": true,
         "size": "medium",
     })];
-    body.extend(entries.iter().map(entry_block));
+    body.extend(
+        entries
+            .iter()
+            .map(|entry| entry_block(entry, title_chars, reason_chars)),
+    );
     finish(
         body,
         Vec::new(),
@@ -37,10 +50,10 @@ pub fn history(entries: &[AuditEntry]) -> Rendered {
 }
 
 /// One decision: its title in bold, then what, when and what came of it, then the reason.
-fn entry_block(entry: &AuditEntry) -> Value {
+fn entry_block(entry: &AuditEntry, title_chars: usize, reason_chars: usize) -> Value {
     let title = match (entry.title.as_deref(), entry.requisition) {
         (Some(title), Some(id)) if !title.trim().is_empty() => {
-            format!("{} · #{id}", escape(&cut(title, TITLE_CHARS)))
+            format!("{} · #{id}", escape(&cut(title, title_chars)))
         }
         (_, Some(id)) => format!("Requisition #{id}"),
         (_, None) => format!("Approval #{}", entry.approval),
@@ -57,7 +70,7 @@ fn entry_block(entry: &AuditEntry) -> Value {
     if let Some(reason) = entry.comment.as_deref().filter(|r| !r.trim().is_empty()) {
         items.push(subtle(&wording::history_reason(&escape(&cut(
             reason,
-            REASON_CHARS,
+            reason_chars,
         )))));
     }
     json!({ "type": "Container", "separator": true, "items": items })
