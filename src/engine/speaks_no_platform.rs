@@ -25,6 +25,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "directory.rs",
     "doubts.rs",
     "error.rs",
+    "history.rs",
     "leader.rs",
     "mod.rs",
     "pending.rs",
