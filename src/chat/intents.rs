@@ -43,7 +43,22 @@ pub fn parse(text: &str) -> Intent {
     if has("help") || has("usage") || has("commands") || has("how") {
         return Intent::Help;
     }
-    // Before "pending": "what did I approve" names the verb the pending words include.
+    // What is still to come is pending whatever verb comes with it: "what still needs to be
+    // approved", "requisitions waiting to be approved".
+    const WAITING: &[&str] = &[
+        "pending",
+        "waiting",
+        "outstanding",
+        "todo",
+        "queue",
+        "inbox",
+        "need",
+        "needs",
+    ];
+    if words.iter().any(|w| WAITING.contains(&w.as_str())) {
+        return Intent::Pending;
+    }
+    // Before the other pending words: "what did I approve" names the verb they include.
     const HISTORY: &[&str] = &[
         "history",
         "decisions",
@@ -147,6 +162,9 @@ mod tests {
             ("history", Intent::History),
             ("what have I approved?", Intent::History),
             ("did I deny anything", Intent::History),
+            ("what still needs to be approved?", Intent::Pending),
+            ("requisitions waiting to be approved", Intent::Pending),
+            ("anything pending that I haven't decided", Intent::Pending),
             ("hello", Intent::Unknown),
             ("thanks!", Intent::Unknown),
             ("what's the weather", Intent::Unknown),
