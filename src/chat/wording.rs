@@ -41,6 +41,35 @@ pub fn history_outcome(outcome: &str) -> String {
     }
     outcome.to_owned()
 }
+/// The heading of a person's history of decisions, the count marked with `strong`.
+pub fn history_heading(count: usize, strong: impl Fn(&str) -> String) -> String {
+    match count {
+        1 => format!(
+            "{} you made through me in the last 7 days:",
+            strong("1 decision")
+        ),
+        n => format!(
+            "{} you made through me in the last 7 days, newest first:",
+            strong(&format!("{n} decisions"))
+        ),
+    }
+}
+
+/// What a notification says for a person's history (plain text).
+pub fn history_summary(count: usize) -> String {
+    match count {
+        0 => HISTORY_EMPTY.to_owned(),
+        1 => "1 decision in the last 7 days".to_owned(),
+        n => format!("{n} decisions in the last 7 days"),
+    }
+}
+
+/// A history with nothing in it.
+pub const HISTORY_EMPTY: &str = "You haven't decided anything through me in the last 7 days.";
+
+/// A history that cannot be read now.
+pub const HISTORY_UNAVAILABLE: &str =
+    "I can't read your history right now. Please try again in a minute.";
 
 /// A card's status once its approval no longer waits for the recipient.
 pub fn no_longer_pending(strong: impl Fn(&str) -> String) -> String {

@@ -4,6 +4,7 @@
 //! here they become sentences. Cards, lists and modals lay these out in [`super::blocks`].
 
 use crate::chat::replies::{self, Voice};
+use crate::chat::wording as shared;
 use crate::domain::outcome::{DecisionResult, Refusal, Regarding};
 
 use super::format::escape;
@@ -51,27 +52,8 @@ pub fn no_coupa_user(email: &str) -> String {
 
 /// The heading of a person's history of decisions.
 pub fn history_heading(count: usize) -> String {
-    match count {
-        1 => "*1 decision* you made through me in the last 7 days:".to_owned(),
-        n => format!("*{n} decisions* you made through me in the last 7 days, newest first:"),
-    }
+    shared::history_heading(count, |text| format!("*{text}*"))
 }
-
-/// What a notification says for a person's history (plain text).
-pub fn history_summary(count: usize) -> String {
-    match count {
-        0 => HISTORY_EMPTY.to_owned(),
-        1 => "1 decision in the last 7 days".to_owned(),
-        n => format!("{n} decisions in the last 7 days"),
-    }
-}
-
-/// A history with nothing in it.
-pub const HISTORY_EMPTY: &str = "You haven't decided anything through me in the last 7 days.";
-
-/// A history that cannot be read now.
-pub const HISTORY_UNAVAILABLE: &str =
-    "I can't read your history right now. Please try again in a minute.";
 
 /// One decision of a history: what (`title`, escaped by the caller, and `total`), when, what came
 /// of it, and the reason given, if any.
@@ -112,7 +94,9 @@ pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve or deny r
 /// How the deny modal names a requisition whose card had no title.
 pub const UNNAMED_REQUISITION: &str = "this requisition";
 
-pub use crate::chat::wording::{REASON_MISSING, change, reason_too_long};
+pub use crate::chat::wording::{
+    HISTORY_EMPTY, HISTORY_UNAVAILABLE, REASON_MISSING, change, history_summary, reason_too_long,
+};
 
 #[cfg(test)]
 mod tests {

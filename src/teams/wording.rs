@@ -7,6 +7,7 @@
 
 use crate::chat::replies::{self, Voice};
 use crate::chat::wording as shared;
+pub use crate::chat::wording::{HISTORY_EMPTY, HISTORY_UNAVAILABLE, history_summary};
 use crate::domain::Decision;
 use crate::domain::outcome::{DecisionResult, Regarding};
 
@@ -129,27 +130,8 @@ pub const SEE_ALL_IN_COUPA: &str = "See them all in Coupa";
 
 /// The heading of a person's history of decisions.
 pub fn history_heading(count: usize) -> String {
-    match count {
-        1 => "**1 decision** you made through me in the last 7 days:".to_owned(),
-        n => format!("**{n} decisions** you made through me in the last 7 days, newest first:"),
-    }
+    shared::history_heading(count, strong)
 }
-
-/// What a notification says for a person's history (plain text).
-pub fn history_summary(count: usize) -> String {
-    match count {
-        0 => HISTORY_EMPTY.to_owned(),
-        1 => "1 decision in the last 7 days".to_owned(),
-        n => format!("{n} decisions in the last 7 days"),
-    }
-}
-
-/// A history with nothing in it.
-pub const HISTORY_EMPTY: &str = "You haven't decided anything through me in the last 7 days.";
-
-/// A history that cannot be read now.
-pub const HISTORY_UNAVAILABLE: &str =
-    "I can't read your history right now. Please try again in a minute.";
 
 /// One decision of a history under its title: `USD 1,950.00 · <when> · Approved in Coupa` (the
 /// total when known).
