@@ -23,7 +23,7 @@
 mod azure_ad;
 pub mod limits;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
@@ -36,6 +36,7 @@ use serde_json::{Value, json};
 
 use self::limits::{ConnectorLimits, Limiter, Spend};
 use super::super::served::Served;
+use super::faults::ScriptedFaults;
 
 /// The bot's Microsoft App ID in the sandbox.
 pub const SANDBOX_APP_ID: &str = "00000000-0000-4000-8000-00000000b07a";
@@ -98,16 +99,6 @@ pub struct FakeActivity {
     pub deleted: bool,
 }
 
-/// A scripted answer for calls to come.
-#[derive(Debug, Clone)]
-struct Fault {
-    /// Only calls whose raw path contains this (all calls when `None`).
-    path_contains: Option<String>,
-    remaining: usize,
-    status: StatusCode,
-    retry_after: Option<String>,
-}
-
 #[derive(Debug)]
 struct Conversation {
     member: String,
@@ -128,7 +119,7 @@ struct Inner {
     /// the `roles` of the Graph tokens it issues; `None` for both that proactive installation
     /// needs.
     graph_roles: Option<Vec<String>>,
-    faults: VecDeque<Fault>,
+    faults: ScriptedFaults,
     next_id: u64,
     /// Microsoft's rate limits, once asked to keep them.
     limits: Option<Limiter>,
@@ -243,7 +234,7 @@ impl FakeConnector {
 
     /// Answers the next `n` connector calls with `status` (and `Retry-After` when given).
     pub fn fail_next(&self, n: usize, status: u16, retry_after: Option<&str>) {
-        self.script(None, n, status, retry_after);
+        self.lock().faults.push(None, n, status, retry_after);
     }
 
     /// Answers the next `n` connector calls whose raw path contains `path_contains` with
@@ -255,28 +246,14 @@ impl FakeConnector {
         status: u16,
         retry_after: Option<&str>,
     ) {
-        self.script(Some(path_contains.to_owned()), n, status, retry_after);
+        self.lock()
+            .faults
+            .push(Some(path_contains), n, status, retry_after);
     }
 
     /// Answers the next `n` connector calls with 429 and `Retry-After: {seconds}`.
     pub fn rate_limit_next(&self, n: usize, seconds: u64) {
         self.fail_next(n, 429, Some(&seconds.to_string()));
-    }
-
-    fn script(
-        &self,
-        path_contains: Option<String>,
-        n: usize,
-        status: u16,
-        retry_after: Option<&str>,
-    ) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        self.lock().faults.push_back(Fault {
-            path_contains,
-            remaining: n,
-            status,
-            retry_after: retry_after.map(str::to_owned),
-        });
     }
 
     /// Keeps `limits` from now on (counting from now): a request beyond them is answered 429
@@ -433,28 +410,18 @@ impl FakeConnector {
             at: tokio::time::Instant::now(),
             refused: None,
         });
-        if let Some(index) = inner.faults.iter().position(|f| {
-            f.remaining > 0 && f.path_contains.as_ref().is_none_or(|p| path.contains(p))
-        }) {
-            let fault = &mut inner.faults[index];
-            fault.remaining -= 1;
-            let (status, retry_after) = (fault.status, fault.retry_after.clone());
-            if fault.remaining == 0 {
-                inner.faults.remove(index);
-            }
+        if let Some(scripted) = inner.faults.take(&path) {
+            let status = scripted.status;
             // The connector received it: it spends its share of the limits all the same.
             let (spend, conversation) = spending(method, &path, body);
             if let Some(limiter) = inner.limits.as_mut() {
                 limiter.spend(spend, &conversation, tokio::time::Instant::now());
             }
-            let mut response = if status == StatusCode::UNAUTHORIZED {
+            let response = scripted.with_retry_after(if status == StatusCode::UNAUTHORIZED {
                 unauthorized()
             } else {
                 refusal(status, fault_code(status), "Scripted by the sandbox.")
-            };
-            if let Some(value) = retry_after.and_then(|v| v.parse().ok()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+            });
             return Some(inner.refuse(response));
         }
         let known = authorization

@@ -18,7 +18,7 @@
 //! Every call is recorded ([`ConnectorCall`]), and faults are scripted like the connector's: the
 //! next N calls whose path contains some text answer with a chosen status.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -32,6 +32,7 @@ use serde_json::{Value, json};
 
 use super::super::served::Served;
 use super::connector::{ConnectorCall, FakeConnector, FakeMember};
+use super::faults::ScriptedFaults;
 use super::sender::TeamsSender;
 use crate::teams::graph::{INSTALL_FOR_USER, INSTALL_SELF_FOR_USER, USER_READ_ALL};
 
@@ -42,21 +43,13 @@ pub const SANDBOX_CATALOG_APP_ID: &str = "00000000-0000-4000-8000-00000000ca7a";
 /// delivers it on its own, after the installation is answered.
 pub const INSTALL_EVENT_DELAY: Duration = Duration::from_millis(200);
 
-#[derive(Debug, Clone)]
-struct Fault {
-    path_contains: String,
-    remaining: usize,
-    status: StatusCode,
-    retry_after: Option<String>,
-}
-
 #[derive(Default)]
 struct Inner {
     calls: Vec<ConnectorCall>,
     catalog: BTreeSet<String>,
     /// Azure AD object ids of the people the app is installed for.
     installed: BTreeSet<String>,
-    faults: VecDeque<Fault>,
+    faults: ScriptedFaults,
     deliver_to: Option<TeamsSender>,
     /// Whether an installation's event is delivered before the installation is answered.
     event_first: bool,
@@ -145,13 +138,9 @@ impl FakeGraph {
         status: u16,
         retry_after: Option<&str>,
     ) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        self.lock().faults.push_back(Fault {
-            path_contains: path_contains.to_owned(),
-            remaining: n,
-            status,
-            retry_after: retry_after.map(str::to_owned),
-        });
+        self.lock()
+            .faults
+            .push(Some(path_contains), n, status, retry_after);
     }
 
     /// Gives the member with `aad_object_id` the sign-in name `upn` instead of their email: they
@@ -220,22 +209,12 @@ impl FakeGraph {
         permissions: &[&str],
     ) -> Option<Response> {
         let mut inner = self.lock();
-        if let Some(index) = inner
-            .faults
-            .iter()
-            .position(|f| f.remaining > 0 && path.contains(&f.path_contains))
-        {
-            let fault = &mut inner.faults[index];
-            fault.remaining -= 1;
-            let (status, retry_after) = (fault.status, fault.retry_after.clone());
-            if fault.remaining == 0 {
-                inner.faults.remove(index);
-            }
-            let mut response = graph_error(status, "Scripted", "Scripted by the sandbox.");
-            if let Some(value) = retry_after.and_then(|v| v.parse().ok()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return Some(response);
+        if let Some(scripted) = inner.faults.take(path) {
+            return Some(scripted.with_retry_after(graph_error(
+                scripted.status,
+                "Scripted",
+                "Scripted by the sandbox.",
+            )));
         }
         drop(inner);
         let roles = authorization

@@ -13,6 +13,7 @@
 //!   bot, writing to it, clicking its cards) posted to an app signed by the token authority.
 
 pub mod connector;
+mod faults;
 pub mod graph;
 pub mod sender;
 pub mod token_authority;
