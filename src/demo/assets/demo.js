@@ -226,25 +226,29 @@
     if (form) closeModal(form);
   });
 
-  async function say(text) {
-    if (!text.trim()) return;
-    state.followUntil = Date.now() + 8000;
-    try {
-      await call("/demo/api/say", { user: state.user, text });
-      await refreshConversation();
-    } catch (e) {
-      toast("Message not sent: " + e.message);
+  // A pane's message box and its quick-reply chip: each sends its text to `path` as the pane's
+  // person, follows the conversation for a while, and redraws it with `refresh`.
+  function composer(form, input, chip, path, pane, refresh) {
+    async function say(text) {
+      if (!text.trim()) return;
+      pane.followUntil = Date.now() + 8000;
+      try {
+        await call(path, { user: pane.user, text });
+        await refresh();
+      } catch (e) {
+        toast("Message not sent: " + e.message);
+      }
     }
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value;
+      input.value = "";
+      say(text);
+    });
+    chip.addEventListener("click", (event) => say(event.target.dataset.say));
   }
 
-  $("#composer").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const input = $("#message");
-    const text = input.value;
-    input.value = "";
-    say(text);
-  });
-  $("#composer .chip").addEventListener("click", (event) => say(event.target.dataset.say));
+  composer($("#composer"), $("#message"), $("#composer .chip"), "/demo/api/say", state, refreshConversation);
 
   $("#person").addEventListener("change", (event) => {
     state.user = event.target.value;
@@ -294,5 +298,5 @@
   poll(refreshCoupa, 2000);
 
   // What the Teams pane's script (loaded after this one) shares with the Slack pane's.
-  window.demoPage = { call, toast, poll };
+  window.demoPage = { call, toast, poll, composer };
 })();

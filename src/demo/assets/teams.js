@@ -9,8 +9,9 @@
   const log = $("#teams-conversation");
   const state = { user: $("#teams-person").value, version: null, followUntil: 0 };
 
-  // Calls to the demo server, the toast and polling: the Slack pane's (demo.js, loaded first).
-  const { call, toast, poll } = window.demoPage;
+  // Calls to the demo server, the toast, polling and the message box: the Slack pane's (demo.js,
+  // loaded first).
+  const { call, toast, poll, composer } = window.demoPage;
 
   // Which panes show: ?view=slack, teams or both.
   function showView(view) {
@@ -165,25 +166,8 @@
     row.classList.add("flash");
   });
 
-  async function say(text) {
-    if (!text.trim()) return;
-    state.followUntil = Date.now() + 8000;
-    try {
-      await call("/demo/api/teams/say", { user: state.user, text });
-      await refresh();
-    } catch (e) {
-      toast("Message not sent: " + e.message);
-    }
-  }
-
-  $("#teams-composer").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const input = $("#teams-message");
-    const text = input.value;
-    input.value = "";
-    say(text);
-  });
-  $("#teams-composer .tm-chip").addEventListener("click", (event) => say(event.target.dataset.say));
+  composer($("#teams-composer"), $("#teams-message"), $("#teams-composer .tm-chip"),
+    "/demo/api/teams/say", state, refresh);
 
   document.querySelectorAll(".tm-seg button").forEach((b) => b.addEventListener("click", async () => {
     try {
