@@ -2,9 +2,8 @@
 //! that address, must reach the bot (which refuses it with 401); anything else in the way is
 //! named with what to do.
 
-use coupa_approvals::check::{self, CheckLine, Report, Targets};
-use coupa_approvals::config::{ChatPlatform, Settings};
-use coupa_approvals::coupa::CoupaClient;
+use crate::support::check_report::{check_in, line};
+use coupa_approvals::config::ChatPlatform;
 use coupa_approvals::sandbox::World;
 use url::Url;
 use wiremock::matchers::{method, path};
@@ -18,28 +17,10 @@ async fn world() -> World {
         .unwrap()
 }
 
-async fn check(world: &World, settings: &Settings) -> Report {
-    let targets = Targets {
-        store: world.store.clone(),
-        coupa: CoupaClient::builder(&settings.coupa).build().unwrap(),
-        chat: None,
-        required_bot_scopes: coupa_approvals::slack::BOT_SCOPES,
-    };
-    check::run(settings, &targets).await
-}
-
-fn line<'r>(report: &'r Report, name: &str) -> &'r CheckLine {
-    report
-        .checks
-        .iter()
-        .find(|l| l.check == name)
-        .unwrap_or_else(|| panic!("no {name} line in\n{}", report.to_text()))
-}
-
 #[tokio::test]
 async fn without_a_public_url_no_endpoint_is_called_or_reported() {
     let world = world().await;
-    let report = check(&world, &world.settings).await;
+    let report = check_in(&world, &world.settings).await;
     assert!(
         report.checks.iter().all(|l| !l.check.ends_with("endpoint")),
         "{}",
@@ -53,7 +34,7 @@ async fn both_routes_reached_through_the_public_url_pass_right_after_the_teams_t
     let app = world.start_app().await.unwrap();
     let mut settings = world.settings.clone();
     settings.public_url = Some(Url::parse(&app.url("/")).unwrap());
-    let report = check(&world, &settings).await;
+    let report = check_in(&world, &settings).await;
     let names: Vec<&str> = report.checks.iter().map(|l| l.check.as_str()).collect();
     assert_eq!(
         names[..5],
@@ -97,7 +78,7 @@ async fn an_ingress_without_the_teams_route_is_named_with_the_route_to_add() {
         .await;
     let mut settings = world.settings.clone();
     settings.public_url = Some(Url::parse(&ingress.uri()).unwrap());
-    let report = check(&world, &settings).await;
+    let report = check_in(&world, &settings).await;
     assert!(!report.ok);
     let teams = line(&report, "teams endpoint");
     assert!(!teams.ok);
@@ -129,7 +110,7 @@ async fn a_public_url_nothing_listens_on_names_the_refused_connection() {
         .port();
     let mut settings = world.settings.clone();
     settings.public_url = Some(Url::parse(&format!("http://127.0.0.1:{port}")).unwrap());
-    let report = check(&world, &settings).await;
+    let report = check_in(&world, &settings).await;
     let teams = line(&report, "teams endpoint");
     assert!(!teams.ok);
     assert!(teams.detail.contains("refused"), "{}", teams.detail);

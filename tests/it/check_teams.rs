@@ -2,9 +2,9 @@
 //! gets the bot's token, and each misconfiguration fails the `teams token` line naming the
 //! variable to fix.
 
-use coupa_approvals::check::{self, CheckLine, Report, Targets};
-use coupa_approvals::config::{ChatPlatform, Settings};
-use coupa_approvals::coupa::CoupaClient;
+use crate::support::check_report::{check_in, line};
+use coupa_approvals::check::{CheckLine, Report};
+use coupa_approvals::config::ChatPlatform;
 use coupa_approvals::sandbox::teams::{SANDBOX_APP_ID, SANDBOX_TENANT};
 use coupa_approvals::sandbox::{World, env};
 use coupa_approvals::teams::connector_token::BOT_FRAMEWORK_SCOPE;
@@ -22,22 +22,8 @@ async fn teams_world() -> World {
         .unwrap()
 }
 
-async fn check(world: &World, settings: &Settings) -> Report {
-    let targets = Targets {
-        store: world.store.clone(),
-        coupa: CoupaClient::builder(&settings.coupa).build().unwrap(),
-        chat: None,
-        required_bot_scopes: coupa_approvals::slack::BOT_SCOPES,
-    };
-    check::run(settings, &targets).await
-}
-
 fn token_line(report: &Report) -> &CheckLine {
-    report
-        .checks
-        .iter()
-        .find(|l| l.check == "teams token")
-        .unwrap_or_else(|| panic!("no teams token line in\n{}", report.to_text()))
+    line(report, "teams token")
 }
 
 /// Asserts the token line failed with `detail` and a fix that says each of `fix_says`.
@@ -55,7 +41,7 @@ fn fails_with(report: &Report, detail: &str, fix_says: &[&str]) {
 #[tokio::test]
 async fn a_healthy_teams_installation_gets_the_bots_token_right_after_the_store_line() {
     let world = teams_world().await;
-    let report = check(&world, &world.settings).await;
+    let report = check_in(&world, &world.settings).await;
     assert!(report.ok, "{}", report.to_text());
     let names: Vec<&str> = report.checks.iter().map(|l| l.check.as_str()).collect();
     assert_eq!(
@@ -87,7 +73,7 @@ async fn a_wrong_microsoft_app_password_fails_asking_for_the_secrets_value_not_i
     let world = teams_world().await;
     let mut settings = world.settings.clone();
     settings.teams.as_mut().unwrap().app_password = "the-secret-id-pasted-by-mistake".into();
-    let report = check(&world, &settings).await;
+    let report = check_in(&world, &settings).await;
     fails_with(
         &report,
         &format!("Azure AD rejected the client secret of app {SANDBOX_APP_ID} (AADSTS7000215)"),
@@ -108,7 +94,7 @@ async fn an_unknown_tenant_fails_naming_microsoft_app_tenant_id() {
     let world = teams_world().await;
     let mut settings = world.settings.clone();
     settings.teams.as_mut().unwrap().tenant_id = OTHER_TENANT.into();
-    let report = check(&world, &settings).await;
+    let report = check_in(&world, &settings).await;
     fails_with(
         &report,
         &format!("Azure AD does not know the tenant {OTHER_TENANT} (AADSTS90002)"),
@@ -121,7 +107,7 @@ async fn an_unknown_app_fails_naming_microsoft_app_id() {
     let world = teams_world().await;
     let mut settings = world.settings.clone();
     settings.teams.as_mut().unwrap().app_id = OTHER_APP.into();
-    let report = check(&world, &settings).await;
+    let report = check_in(&world, &settings).await;
     fails_with(
         &report,
         &format!(
@@ -140,7 +126,7 @@ async fn an_unreachable_login_url_fails_naming_teams_login_url_and_the_cause() {
         .unwrap();
     let mut settings = world.settings.clone();
     settings.teams.as_mut().unwrap().login_url = Url::parse(&format!("http://{closed}")).unwrap();
-    let report = check(&world, &settings).await;
+    let report = check_in(&world, &settings).await;
     fails_with(
         &report,
         &format!("Azure AD: connection refused by {closed}"),

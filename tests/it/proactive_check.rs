@@ -5,9 +5,8 @@
 
 use std::time::Duration;
 
-use coupa_approvals::check::{self, CheckLine, Report, Targets};
-use coupa_approvals::config::{ChatPlatform, Settings};
-use coupa_approvals::coupa::CoupaClient;
+use crate::support::check_report::{check_in, line};
+use coupa_approvals::config::ChatPlatform;
 use coupa_approvals::domain::records::FailedInstall;
 use coupa_approvals::sandbox::World;
 use coupa_approvals::sandbox::coupa::{NewRequisition, StepApprover};
@@ -16,16 +15,6 @@ use coupa_approvals::sandbox::teams::SANDBOX_TENANT;
 use coupa_approvals::teams::connector_token::{BOT_FRAMEWORK_SCOPE, GRAPH_SCOPE};
 use coupa_approvals::teams::graph::USER_READ_ALL;
 use serde_json::Value;
-
-async fn check(world: &World, settings: &Settings) -> Report {
-    let targets = Targets {
-        store: world.store.clone(),
-        coupa: CoupaClient::builder(&settings.coupa).build().unwrap(),
-        chat: None,
-        required_bot_scopes: coupa_approvals::slack::BOT_SCOPES,
-    };
-    check::run(settings, &targets).await
-}
 
 async fn proactive_world() -> World {
     World::builder()
@@ -36,18 +25,10 @@ async fn proactive_world() -> World {
         .unwrap()
 }
 
-fn line<'a>(report: &'a Report, name: &str) -> &'a CheckLine {
-    report
-        .checks
-        .iter()
-        .find(|l| l.check == name)
-        .unwrap_or_else(|| panic!("no {name} line in\n{}", report.to_text()))
-}
-
 #[tokio::test]
 async fn with_proactive_install_a_graph_token_granting_both_permissions_passes() {
     let world = proactive_world().await;
-    let report = check(&world, &world.settings).await;
+    let report = check_in(&world, &world.settings).await;
     assert!(report.ok, "{}", report.to_text());
     let names: Vec<&str> = report.checks.iter().map(|l| l.check.as_str()).collect();
     assert_eq!(
@@ -89,7 +70,7 @@ async fn a_graph_token_missing_a_permission_names_it_and_asks_for_admin_consent(
     let world = proactive_world().await;
     let connector = world.teams().unwrap().connector();
     connector.grant_graph_roles(&[USER_READ_ALL]);
-    let report = check(&world, &world.settings).await;
+    let report = check_in(&world, &world.settings).await;
     let graph = line(&report, "teams graph");
     assert!(!graph.ok && !report.ok, "{}", report.to_text());
     assert_eq!(
@@ -104,7 +85,7 @@ async fn a_graph_token_missing_a_permission_names_it_and_asks_for_admin_consent(
     );
 
     connector.grant_graph_roles(&[]);
-    let report = check(&world, &world.settings).await;
+    let report = check_in(&world, &world.settings).await;
     assert!(
         line(&report, "teams graph").detail.ends_with(
             "lacks the application permission TeamsAppInstallation.ReadWriteForUser.All and User.Read.All"
@@ -130,7 +111,7 @@ async fn failed_proactive_installs_are_counted_and_listed_with_their_reasons() {
             .await
             .unwrap();
     }
-    let report = check(&world, &world.settings).await;
+    let report = check_in(&world, &world.settings).await;
     let installs = line(&report, "teams installs");
     assert!(!installs.ok && !report.ok, "{}", report.to_text());
     assert!(
@@ -160,7 +141,7 @@ async fn an_unreachable_approver_is_said_to_get_the_app_through_graph_at_a_sync(
         requester,
         vec![vec![StepApprover::User(daniel.coupa_id)]],
     ));
-    let report = check(&world, &world.settings).await;
+    let report = check_in(&world, &world.settings).await;
     let reach = line(&report, "teams reach");
     assert!(!reach.ok, "{}", report.to_text());
     assert_eq!(

@@ -9,6 +9,7 @@
 
 pub mod arbitrary;
 pub mod cards;
+pub mod check_report;
 pub mod child_app;
 pub mod counting_store;
 pub mod e2e;
