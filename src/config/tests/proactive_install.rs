@@ -3,22 +3,7 @@
 
 use super::*;
 
-const APP_ID: &str = "0b5e2c4a-9d1f-4e37-8a6b-2f0c1d3e4a5b";
-const TENANT_ID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CATALOG_ID: &str = "5f2b9c3d-1e4a-4b6c-8d7e-9f0a1b2c3d4e";
-
-/// Coupa and Teams, no Slack.
-fn teams_only() -> HashMap<&'static str, &'static str> {
-    let mut vars = valid();
-    vars.remove("SLACK_BOT_TOKEN");
-    vars.remove("SLACK_SIGNING_SECRET");
-    vars.extend([
-        ("MICROSOFT_APP_ID", APP_ID),
-        ("MICROSOFT_APP_PASSWORD", "teams-password-value"),
-        ("MICROSOFT_APP_TENANT_ID", TENANT_ID),
-    ]);
-    vars
-}
 
 fn teams(s: &Settings) -> &TeamsSettings {
     s.teams.as_ref().expect("Teams is configured")
