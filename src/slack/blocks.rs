@@ -585,11 +585,19 @@ pub fn help() -> Rendered {
     notice(wording::HELP)
 }
 
-/// App Home: the pending list, or why it cannot be shown.
-pub fn home(rendered: Rendered) -> SlackView {
+/// How many blocks App Home keeps for the person's history below the pending list: its heading,
+/// a divider and the most entries a history lists.
+pub const HOME_HISTORY_BLOCKS: usize = 2 + crate::engine::history::HISTORY_ITEMS;
+
+/// App Home: the pending list (or why it cannot be shown), then the person's own decisions of
+/// the last days (or why they cannot be shown). The pending list is given at most
+/// `VIEW_BLOCKS - 1 - HOME_HISTORY_BLOCKS` blocks, so the history always fits below it.
+pub fn home(pending: Rendered, history: Rendered) -> SlackView {
     let mut blocks =
         vec![SlackHeaderBlock::new(plain("Your Coupa approvals", limits::HEADER)).into()];
-    blocks.extend(rendered.blocks);
+    blocks.extend(pending.blocks);
+    blocks.push(SlackDividerBlock::new().into());
+    blocks.extend(history.blocks);
     blocks.truncate(limits::VIEW_BLOCKS);
     SlackView::Home(SlackHomeView::new(blocks))
 }

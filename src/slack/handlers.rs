@@ -171,8 +171,14 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
         Some(EventRequest::Home { user }) => {
             let ctx = ctx.clone();
             ctx.tasks.clone().spawn(async move {
-                let rendered = pending(&ctx, &user, blocks::limits::VIEW_BLOCKS - 1).await;
-                if let Err(err) = ctx.slack.publish_home(&user, blocks::home(rendered)).await {
+                let room = blocks::limits::VIEW_BLOCKS - 1 - blocks::HOME_HISTORY_BLOCKS;
+                let (listed, decided) =
+                    tokio::join!(pending(&ctx, &user, room), history(&ctx, &user));
+                if let Err(err) = ctx
+                    .slack
+                    .publish_home(&user, blocks::home(listed, decided))
+                    .await
+                {
                     tracing::warn!(error = %chain(&err), "could not publish App Home");
                 }
             });
@@ -203,7 +209,7 @@ pub enum EventRequest {
         /// What they asked.
         intent: Intent,
     },
-    /// The App Home tab was opened: publish the asker's pending list there.
+    /// The App Home tab was opened: publish the asker's pending list and history there.
     Home {
         /// Who opened it.
         user: ChatUserId,

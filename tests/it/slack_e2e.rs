@@ -611,6 +611,56 @@ async fn what_did_i_approve_this_week_lists_exactly_the_askers_own_decisions() {
 }
 
 #[tokio::test]
+async fn app_home_shows_the_askers_own_decisions_below_what_is_still_pending() {
+    let app = TestApp::spawn().await;
+    let waiting = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let approved = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let others = app.requisition(vec![vec![StepApprover::User(app.sofia.coupa)]]);
+    app.sync().await;
+    let card_of = |user: &str, req| {
+        app.cards_of(user)
+            .into_iter()
+            .find(|c| text_of(c).contains(&format!("#{req}")))
+            .expect("a card for the requisition")
+    };
+    app.click("UDANIEL", &card_of("UDANIEL", approved), "approve")
+        .await;
+    app.click("USOFIA", &card_of("USOFIA", others), "approve")
+        .await;
+    assert!(eventually(|| puts(&app) == 2).await);
+
+    app.event(&json!({
+        "type": "event_callback", "team_id": "T0DEMO", "api_app_id": "A0APP", "event_id": unique_id(),
+        "event_time": 1_700_000_000,
+        "event": { "type": "app_home_opened", "user": "UDANIEL", "channel": "DDANIEL", "tab": "home" },
+    }))
+    .await;
+    assert!(eventually(|| app.fake().home_of("UDANIEL").is_some()).await);
+    let home = app.fake().home_of("UDANIEL").unwrap().to_string();
+    let pending_at = home.find("waiting for your approval").expect(&home);
+    let history_at = home
+        .find("you made through me in the last 7 days")
+        .expect(&home);
+    assert!(
+        pending_at < history_at,
+        "the history follows the pending list: {home}"
+    );
+    assert!(
+        home[pending_at..history_at].contains(&format!("#{waiting}")),
+        "{home}"
+    );
+    assert!(
+        home[history_at..].contains(&format!("#{approved}")),
+        "{home}"
+    );
+    assert!(home[history_at..].contains("Approved in Coupa"), "{home}");
+    assert!(
+        !home.contains(&format!("#{others}")),
+        "only the asker's own: {home}"
+    );
+}
+
+#[tokio::test]
 async fn a_history_with_no_decisions_says_so() {
     let app = TestApp::spawn().await;
     assert_eq!(app.say("UDANIEL", "my decisions").await.status(), 200);
