@@ -451,6 +451,27 @@ async fn approve_deny_and_ask(browser: Client, url: String, _coupa: Sandbox) {
         "the pending list shows ages: {conversation}"
     );
 
+    // The "my decisions" chip asks for the person's history: the approval and the denial above.
+    click(
+        &browser,
+        "#composer .chip[data-say='what did I approve this week?']",
+    )
+    .await;
+    let history = wait_for_text(
+        &browser,
+        "#conversation",
+        "you made through me in the last 7 days",
+    )
+    .await;
+    assert!(
+        history.contains("2 decisions"),
+        "both decisions are listed: {history}"
+    );
+    assert!(
+        history.contains("Over budget for Q4; resubmit in January"),
+        "the denial's reason is listed: {history}"
+    );
+
     let path = screenshot(&browser, "demo-browser.png").await;
     assert!(
         std::fs::metadata(&path).unwrap().len() > 10_000,

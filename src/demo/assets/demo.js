@@ -226,9 +226,9 @@
     if (form) closeModal(form);
   });
 
-  // A pane's message box and its quick-reply chip: each sends its text to `path` as the pane's
+  // A pane's message box and its quick-reply chips: each sends its text to `path` as the pane's
   // person, follows the conversation for a while, and redraws it with `refresh`.
-  function composer(form, input, chip, path, pane, refresh) {
+  function composer(form, input, chips, path, pane, refresh) {
     async function say(text) {
       if (!text.trim()) return;
       pane.followUntil = Date.now() + 8000;
@@ -245,10 +245,10 @@
       input.value = "";
       say(text);
     });
-    chip.addEventListener("click", (event) => say(event.target.dataset.say));
+    chips.forEach((chip) => chip.addEventListener("click", (event) => say(event.target.dataset.say)));
   }
 
-  composer($("#composer"), $("#message"), $("#composer .chip"), "/demo/api/say", state, refreshConversation);
+  composer($("#composer"), $("#message"), document.querySelectorAll("#composer .chip"), "/demo/api/say", state, refreshConversation);
 
   $("#person").addEventListener("change", (event) => {
     state.user = event.target.value;

@@ -166,7 +166,7 @@
     row.classList.add("flash");
   });
 
-  composer($("#teams-composer"), $("#teams-message"), $("#teams-composer .tm-chip"),
+  composer($("#teams-composer"), $("#teams-message"), document.querySelectorAll("#teams-composer .tm-chip"),
     "/demo/api/teams/say", state, refresh);
 
   document.querySelectorAll(".tm-seg button").forEach((b) => b.addEventListener("click", async () => {
