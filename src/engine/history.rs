@@ -1,16 +1,18 @@
 //! "What did I approve this week": the asker's own decisions made through the bot, read from the
 //! audit log alone (Coupa is not called), newest first.
 //!
-//! The log is one list for everyone; only entries whose actor is the asker are kept, so nobody
-//! sees another person's decisions. An attempt's `started` record and an `unconfirmed` one are
-//! left out: each is followed by the entry saying how it ended.
+//! The store keeps each person's own entries apart (`Store::audit_of`), so an ask reads only the
+//! asker's; nobody sees another person's decisions. Someone with no entries of their own there
+//! (nothing decided since the store began keeping them apart) is looked up in the whole log
+//! instead. An attempt's `started` record and an `unconfirmed` one are left out: each is
+//! followed by the entry saying how it ended.
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::ChatUserId;
 use crate::domain::outcome::{AUDIT_STARTED, DecisionResult};
 use crate::domain::records::AuditEntry;
-use crate::store::AUDIT_LOG_LIMIT;
+use crate::store::{AUDIT_LOG_LIMIT, PERSON_AUDIT_LIMIT};
 
 use super::error::EngineError;
 use super::service::Engine;
@@ -25,7 +27,10 @@ impl Engine {
     /// `user`'s own decisions of the last [`HISTORY_SPAN`], newest first, at most
     /// [`HISTORY_ITEMS`].
     pub async fn history_for(&self, user: &ChatUserId) -> Result<Vec<AuditEntry>, EngineError> {
-        let log = self.store.audit(AUDIT_LOG_LIMIT).await?;
+        let mut log = self.store.audit_of(user, PERSON_AUDIT_LIMIT).await?;
+        if log.is_empty() {
+            log = self.store.audit(AUDIT_LOG_LIMIT).await?;
+        }
         Ok(own_decisions(log, user, self.now()))
     }
 }

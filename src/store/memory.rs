@@ -19,8 +19,8 @@ use tokio::time::Instant;
 
 use self::contacts::Contacts;
 use super::{
-    AUDIT_LOG_LIMIT, Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store, StoreError,
-    normalize_contact, sort_cards,
+    AUDIT_LOG_LIMIT, Claim, ClaimToken, Deliveries, Lease, LeaseOwner, PERSON_AUDIT_LIMIT, Store,
+    StoreError, normalize_contact, sort_cards,
 };
 use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
@@ -89,6 +89,7 @@ struct Inner {
     watermark: Option<Timestamp>,
     last_sync_success: Option<Timestamp>,
     audit: VecDeque<AuditEntry>,
+    audit_by_actor: HashMap<ChatUserId, VecDeque<AuditEntry>>,
     card_views: HashMap<(ApprovalId, ChatUserId), Expiring<String>>,
     /// When expired entries are next swept out; `None` until the first call.
     next_sweep: Option<Instant>,
@@ -652,11 +653,27 @@ impl Store for MemoryStore {
         let mut inner = self.lock();
         inner.audit.push_front(entry.clone());
         inner.audit.truncate(self.audit_limit);
+        let own = inner.audit_by_actor.entry(entry.actor.clone()).or_default();
+        own.push_front(entry.clone());
+        own.truncate(PERSON_AUDIT_LIMIT);
         Ok(())
     }
 
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.lock().audit.iter().take(limit).cloned().collect())
+    }
+
+    async fn audit_of(
+        &self,
+        actor: &ChatUserId,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self
+            .lock()
+            .audit_by_actor
+            .get(actor)
+            .map(|own| own.iter().take(limit).cloned().collect())
+            .unwrap_or_default())
     }
 
     async fn remember_card_view(

@@ -36,6 +36,10 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 /// At most this many audit entries are kept by default; older ones are dropped.
 pub const AUDIT_LOG_LIMIT: usize = 10_000;
 
+/// Each person's newest this many audit entries are also kept apart, for their own history;
+/// more than a week of anyone's decisions.
+pub const PERSON_AUDIT_LIMIT: usize = 500;
+
 /// Why a store call failed. The backend's own error is kept as the source, for the logs.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -430,6 +434,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Up to `limit` audit entries, newest first.
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Up to `limit` of `actor`'s own audit entries, newest first: each entry appended is also
+    /// kept in its actor's own list, which keeps their newest [`PERSON_AUDIT_LIMIT`], so a
+    /// person's history reads only their own entries, however long the whole log.
+    async fn audit_of(
+        &self,
+        actor: &ChatUserId,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Keeps `view`, the card for `approval` as last written to `user` (encoded by the chat
     /// adapter that wrote it), for `ttl`: what a platform that asks for a card again is answered

@@ -23,8 +23,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AUDIT_LOG_LIMIT, CALL_TIMEOUT, Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store,
-    StoreError, normalize_contact, sort_cards,
+    AUDIT_LOG_LIMIT, CALL_TIMEOUT, Claim, ClaimToken, Deliveries, Lease, LeaseOwner,
+    PERSON_AUDIT_LIMIT, Store, StoreError, normalize_contact, sort_cards,
 };
 use crate::domain::conversation::ConversationRef;
 use crate::domain::records::{
@@ -506,6 +506,10 @@ fn millis(ttl: Duration) -> u64 {
     // Redis rejects a zero expiry; a sub-millisecond TTL means "expire at once" anyway.
     (ttl.as_millis() as u64).max(1)
 }
+
+/// How long a person's own audit list outlives their last entry: far longer than the history
+/// it serves reaches back.
+const PERSON_AUDIT_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 fn to_json<T: Serialize>(value: &T) -> String {
     // Serialising these plain structs cannot fail (no maps with non-string keys, no custom
@@ -1071,13 +1075,22 @@ impl Store for RedisStore {
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let key = self.key(format_args!("audit"));
+        let own = self.key(format_args!("audit:of:{}", entry.actor));
         let keep = self.audit_limit.max(1) as isize;
+        let json = to_json(entry);
         self.call(|mut c| async move {
             redis::pipe()
                 .atomic()
-                .lpush(&key, to_json(entry))
+                .lpush(&key, &json)
                 .ignore()
                 .ltrim(&key, 0, keep - 1)
+                .ignore()
+                .lpush(&own, &json)
+                .ignore()
+                .ltrim(&own, 0, PERSON_AUDIT_LIMIT as isize - 1)
+                .ignore()
+                // Someone who stops deciding leaves nothing behind for long.
+                .expire(&own, PERSON_AUDIT_TTL.as_secs() as i64)
                 .ignore()
                 .query_async::<()>(&mut c)
                 .await
@@ -1090,6 +1103,24 @@ impl Store for RedisStore {
             return Ok(Vec::new());
         }
         let key = self.key(format_args!("audit"));
+        let values: Vec<String> = self
+            .call(|mut c| {
+                let key = key.clone();
+                async move { c.lrange(key, 0, limit as isize - 1).await }
+            })
+            .await?;
+        values.iter().map(|v| from_json(&key, v)).collect()
+    }
+
+    async fn audit_of(
+        &self,
+        actor: &ChatUserId,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let key = self.key(format_args!("audit:of:{actor}"));
         let values: Vec<String> = self
             .call(|mut c| {
                 let key = key.clone();

@@ -661,6 +661,49 @@ async fn app_home_shows_the_askers_own_decisions_below_what_is_still_pending() {
 }
 
 #[tokio::test]
+async fn a_persons_history_is_kept_apart_from_a_shared_log_that_others_have_filled() {
+    // The shared log keeps two entries: Sofia's decision, made last, pushes Daniel's out of it.
+    let app = TestApp::spawn_with(
+        std::sync::Arc::new(coupa_approvals::store::MemoryStore::new().with_audit_limit(2)),
+        |_| {},
+    )
+    .await;
+    let first = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let second = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    let others = app.requisition(vec![vec![StepApprover::User(app.sofia.coupa)]]);
+    app.sync().await;
+    let card_of = |user: &str, req| {
+        app.cards_of(user)
+            .into_iter()
+            .find(|c| text_of(c).contains(&format!("#{req}")))
+            .expect("a card for the requisition")
+    };
+    app.click("UDANIEL", &card_of("UDANIEL", first), "approve")
+        .await;
+    assert!(eventually(|| puts(&app) == 1).await);
+    app.click("UDANIEL", &card_of("UDANIEL", second), "approve")
+        .await;
+    assert!(eventually(|| puts(&app) == 2).await);
+    app.click("USOFIA", &card_of("USOFIA", others), "approve")
+        .await;
+    assert!(eventually(|| puts(&app) == 3).await);
+
+    app.say("UDANIEL", "my decisions").await;
+    let reply = || {
+        app.fake()
+            .conversation("UDANIEL")
+            .into_iter()
+            .find(|m| m.text.contains("decisions in the last 7 days"))
+    };
+    assert!(eventually(|| reply().is_some()).await);
+    let text = text_of(&reply().unwrap());
+    assert!(text.contains("*2 decisions*"), "{text}");
+    assert!(text.contains(&format!("#{first}")), "{text}");
+    assert!(text.contains(&format!("#{second}")), "{text}");
+    assert!(!text.contains(&format!("#{others}")), "{text}");
+}
+
+#[tokio::test]
 async fn a_history_with_no_decisions_says_so() {
     let app = TestApp::spawn().await;
     assert_eq!(app.say("UDANIEL", "my decisions").await.status(), 200);

@@ -83,6 +83,7 @@ contract!(
     the_watermark_starts_empty_and_keeps_the_last_value,
     the_last_sync_success_starts_empty_and_keeps_the_last_value,
     audit_entries_come_back_newest_first_and_the_log_is_bounded,
+    each_persons_own_audit_entries_come_back_newest_first_and_nobody_elses,
     decisions_in_doubt_are_listed_by_approval_until_forgotten_by_their_own_claim,
     unmapped_approvers_are_listed_by_email_until_forgotten,
     the_last_pending_list_is_kept_per_user,
@@ -814,6 +815,46 @@ async fn audit_entries_come_back_newest_first_and_the_log_is_bounded(store: Arc<
     assert_eq!(all.len(), 5, "older entries beyond the bound are dropped");
     assert_eq!(all[0], audit(7));
     assert!(store.audit(0).await.unwrap().is_empty());
+}
+
+async fn each_persons_own_audit_entries_come_back_newest_first_and_nobody_elses(
+    store: Arc<impl Store>,
+) {
+    let by = |actor: &str, n| AuditEntry {
+        actor: ChatUserId::from(actor),
+        ..audit(n)
+    };
+    for n in 1..=4 {
+        store.append_audit(&by("UDANIEL", n)).await.unwrap();
+        store.append_audit(&by("USOFIA", 100 + n)).await.unwrap();
+    }
+    let approvals =
+        |entries: Vec<AuditEntry>| -> Vec<u64> { entries.iter().map(|e| e.approval.0).collect() };
+    let daniel = store
+        .audit_of(&ChatUserId::from("UDANIEL"), 3)
+        .await
+        .unwrap();
+    assert_eq!(approvals(daniel), vec![4, 3, 2]);
+    // Their own list outlives the shared log's bound of 5 for this suite.
+    let sofia = store
+        .audit_of(&ChatUserId::from("USOFIA"), 100)
+        .await
+        .unwrap();
+    assert_eq!(approvals(sofia), vec![104, 103, 102, 101]);
+    assert!(
+        store
+            .audit_of(&ChatUserId::from("UNOBODY"), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .audit_of(&ChatUserId::from("UDANIEL"), 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

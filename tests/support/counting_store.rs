@@ -308,6 +308,15 @@ impl<S: Store> Store for CountingStore<S> {
         self.inner.audit(limit).await
     }
 
+    async fn audit_of(
+        &self,
+        actor: &ChatUserId,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.count("audit_of");
+        self.inner.audit_of(actor, limit).await
+    }
+
     async fn remember_card_view(
         &self,
         approval: ApprovalId,

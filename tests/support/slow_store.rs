@@ -230,6 +230,14 @@ impl Store for SlowPingStore {
         self.inner.audit(limit).await
     }
 
+    async fn audit_of(
+        &self,
+        actor: &ChatUserId,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_of(actor, limit).await
+    }
+
     async fn remember_card_view(
         &self,
         approval: ApprovalId,
