@@ -26,6 +26,7 @@ use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
 use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
+use crate::domain::hold::Hold;
 use crate::domain::outcome::{AUDIT_STARTED, DecisionResult, DoubtEnding, Refusal, Regarding};
 use crate::domain::records::{
     AuditEntry, ClaimOutcome, CoupaDecision, DecisionInDoubt, DeliveredCard, Settlement,
@@ -149,7 +150,7 @@ impl Engine {
         naming: &mut Naming,
     ) -> Result<DecisionResult, EngineError> {
         let refused = |r| Ok(DecisionResult::Refused(r));
-        if request.decision == Decision::Reject
+        if request.decision.needs_reason()
             && request
                 .comment
                 .as_deref()
@@ -247,10 +248,18 @@ impl Engine {
                 Some(CardState::DecidedInCoupa { decision, by, at }) => {
                     Refusal::DecidedInCoupa(CoupaDecision { decision, by, at })
                 }
+                // On hold (a second Hold, or a click on a card not yet showing the hold):
+                // nothing can be decided until Coupa releases it.
+                Some(CardState::OnHold(hold)) => Refusal::OnHold(hold),
                 _ => Refusal::NoLongerPending,
             };
             return Ok(DecisionResult::Refused(refusal));
         };
+        // Only Coupa says whether a step may be held; a Hold the card did not offer is refused
+        // here, before anything is sent.
+        if request.decision == Decision::Hold && !approval.holdable {
+            return Ok(DecisionResult::Refused(Refusal::NotHoldable));
+        }
         let Some(email) = self.directory.email_of(&request.user).await? else {
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
         };
@@ -316,14 +325,24 @@ impl Engine {
                     .reject(request.approval, &doubt.reason)
                     .await
             }
+            Decision::Hold => {
+                self.decision_coupa
+                    .hold(request.approval, &doubt.reason)
+                    .await
+            }
         };
         let at = self.now();
         let outcome = ClaimOutcome {
             at,
             ..doubt.outcome(true)
         };
+        // When Coupa says it held the approval, for the hold its cards show.
+        let mut held_at = None;
         let result = match executed {
-            Ok(_) => DecisionResult::Done(request.decision),
+            Ok(answer) => {
+                held_at = answer.decided_at;
+                DecisionResult::Done(request.decision)
+            }
             Err(CoupaError::NotPending { .. }) => DecisionResult::Refused(Refusal::NoLongerPending),
             // Coupa may have acted (the request reached it, and its answer or a fresh read did
             // not tell): the claim and the record of the decision stay for the sync to settle.
@@ -347,6 +366,9 @@ impl Engine {
             tracing::error!(error = %chain(&err), ?entry, "could not write the audit record");
         }
         match &result {
+            // A hold settles nothing: the claim is freed, so that the approval can be decided
+            // as soon as Coupa releases it (a second Hold meanwhile finds it on hold).
+            DecisionResult::Done(Decision::Hold) => claim.decided_nothing(),
             DecisionResult::Done(_) => {
                 // Coupa did it: from here on a store failure must not turn the answer into
                 // "failed". Whatever is not recorded or edited now, the next sync shows.
@@ -380,6 +402,21 @@ impl Engine {
 
         // 7. Every copy of the card says what happened and who did it.
         match &result {
+            DecisionResult::Done(Decision::Hold) => {
+                let hold = Hold {
+                    by: Some(doubt.decided_by_name.clone()),
+                    reason: request.comment.clone(),
+                    at: held_at.or(Some(at)),
+                };
+                let cards = self.store.cards(request.approval).await?;
+                let mut shown = super::sync::SyncReport::default();
+                if let Err(err) = self
+                    .show_hold(&requisition, &approval, &cards, &hold, &mut shown)
+                    .await
+                {
+                    tracing::warn!(error = %chain(&err), approval = %request.approval, "could not show the hold on every card; the next sync does");
+                }
+            }
             DecisionResult::Done(_) => {
                 if let Err(err) = self
                     .show_decided(&requisition, &approval, &outcome, request.comment.clone())
@@ -609,6 +646,7 @@ impl Engine {
                 by: approval.decided_by.as_ref().map(|p| p.full_name.clone()),
                 at: approval.decided_at,
             }),
+            status if status.is_held() => Some(CardState::OnHold(Hold::of(approval))),
             _ => Some(CardState::NoLongerPending),
         }
     }

@@ -11,6 +11,8 @@
 //! store calls however many approvals are tracked. A full reconcile of
 //! everything pending runs at start and hourly, and closes cards whose approval disappeared.
 //! Every cycle first settles the decisions whose outcome was unknown ([`super::doubts`]).
+//! An approval on hold keeps its cards, saying so, and they show their buttons again once Coupa
+//! releases it ([`super::hold`]).
 //!
 //! A requisition whose handling panics is a failure of that requisition alone: the others are
 //! handled and the watermark stops before it. The loop ([`run`], in `sync/cycles.rs`) outlives
@@ -32,6 +34,7 @@ use crate::chat::card::CardState;
 use crate::chat::port::ChatError;
 use crate::coupa::CoupaError;
 use crate::domain::change::Shown;
+use crate::domain::hold::Hold;
 use crate::domain::records::{CoupaDecision, DeliveredCard, PendingDelivery, Settlement};
 use crate::domain::{
     Approval, ApprovalId, Approver, Person, Requisition, RequisitionId, RequisitionStatus,
@@ -326,6 +329,15 @@ impl Engine {
                 .await?;
         }
         for approval in current {
+            // On hold: its cards say so and nobody gets one with buttons until Coupa releases
+            // it. Released: its cards show their buttons again (see `super::hold`).
+            if approval.status.is_held() {
+                let cards = self.store.cards(approval.id).await?;
+                self.show_hold(requisition, approval, &cards, &Hold::of(approval), report)
+                    .await?;
+                continue;
+            }
+            self.show_released(requisition, approval, report).await?;
             self.deliver(requisition, approval, report).await?;
         }
         Ok(())
@@ -455,6 +467,12 @@ impl Engine {
         state: &CardState,
         report: &mut SyncReport,
     ) -> Result<(), EngineError> {
+        // A hold settles nothing: the cards say so and stay on record for its release.
+        if let CardState::OnHold(hold) = state {
+            return self
+                .show_hold(requisition, approval, cards, hold, report)
+                .await;
+        }
         let card = self.card(requisition, approval, state.clone());
         let mut all = true;
         for delivered in cards {

@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::conversation::ConversationRef;
+use crate::domain::hold::Hold;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
     FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
@@ -260,6 +261,24 @@ pub trait Store: Send + Sync + 'static {
     /// The cards of `approval` kept by [`Store::settle_cards`], while they are kept.
     async fn settled_cards(&self, approval: ApprovalId)
     -> Result<Option<SettledCards>, StoreError>;
+
+    // --- Holds -----------------------------------------------------------------------------------
+
+    /// Notes that the cards of `approval` say it is on hold as `hold` says, for `keep`: the sync
+    /// edits them back to their buttons once Coupa releases it. Replaces what was noted before.
+    async fn put_hold(
+        &self,
+        approval: ApprovalId,
+        hold: &Hold,
+        keep: Duration,
+    ) -> Result<(), StoreError>;
+
+    /// The hold the cards of `approval` show, while it is noted.
+    async fn hold(&self, approval: ApprovalId) -> Result<Option<Hold>, StoreError>;
+
+    /// Forgets the hold of `approval`; `true` when one was noted (so that of several callers
+    /// only one brings the cards back).
+    async fn forget_hold(&self, approval: ApprovalId) -> Result<bool, StoreError>;
 
     // --- Deliveries under way ----------------------------------------------------------------------
 

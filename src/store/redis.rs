@@ -8,6 +8,7 @@
 //! proactive installations of the Teams app in [`installs`].
 
 mod contacts;
+mod holds;
 mod installs;
 
 use std::future::Future;
@@ -27,6 +28,7 @@ use super::{
     StoreError, normalize_contact, sort_cards,
 };
 use crate::domain::conversation::ConversationRef;
+use crate::domain::hold::Hold;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
     FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
@@ -850,6 +852,23 @@ impl Store for RedisStore {
         approval: ApprovalId,
     ) -> Result<Option<SettledCards>, StoreError> {
         self.get_json(self.settled_key(approval)).await
+    }
+
+    async fn put_hold(
+        &self,
+        approval: ApprovalId,
+        hold: &Hold,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        holds::put(self, approval, hold, keep).await
+    }
+
+    async fn hold(&self, approval: ApprovalId) -> Result<Option<Hold>, StoreError> {
+        self.get_json(self.hold_key(approval)).await
+    }
+
+    async fn forget_hold(&self, approval: ApprovalId) -> Result<bool, StoreError> {
+        holds::forget(self, approval).await
     }
 
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
