@@ -94,8 +94,10 @@ impl Engine {
         drop(turn);
         // Their next "what's pending" must not list what they just decided.
         self.pending.forget(&request.user);
+        // A Hold Coupa does not allow never came from a card offering it (a forged click): it
+        // leaves a trace although it was refused after the claim.
         if let DecisionResult::Refused(refusal) = &result
-            && !naming.claimed
+            && (!naming.claimed || *refusal == Refusal::NotHoldable)
         {
             self.audit_refusal(&request, refusal).await;
         }
