@@ -543,6 +543,16 @@ impl Engine {
                 continue;
             }
             let approval = self.coupa.approval(approval_id).await?;
+            // A card on hold keeps saying who held it and why; it is only marked expired, and
+            // says so once Coupa releases the hold (see `super::hold`).
+            if approval.status.is_held() {
+                for delivered in due {
+                    let mut expired = delivered.clone();
+                    expired.expired = true;
+                    self.store.put_card(approval_id, &expired).await?;
+                }
+                continue;
+            }
             let Some(requisition_id) = approval.requisition_id else {
                 continue;
             };

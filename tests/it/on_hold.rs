@@ -238,6 +238,26 @@ async fn a_hold_made_in_coupa_shows_on_the_card_until_coupa_releases_it() {
     assert_eq!(world.puts(), 0);
 }
 
+#[tokio::test]
+async fn a_card_on_hold_past_its_buttons_lifetime_keeps_the_hold_and_says_expired_once_released() {
+    let world = World::new().await;
+    let engine = world.with_card().await;
+    let approval = current(&world);
+    let hold = world.click(&world.daniel.1, Decision::Hold, Some(REASON));
+    assert_eq!(
+        engine.decide(hold).await,
+        DecisionResult::Done(Decision::Hold)
+    );
+    world.advance(support::engine_world::TTL + Duration::from_secs(60));
+    engine.sync_changes().await.unwrap();
+    assert!(matches!(daniel_card(&world), CardState::OnHold(_)));
+    assert!(world.store.cards(approval).await.unwrap()[0].expired);
+
+    world.sim.coupa.release_hold(approval).unwrap();
+    engine.sync_changes().await.unwrap();
+    assert_eq!(daniel_card(&world), CardState::Expired);
+}
+
 // --- Slack ---------------------------------------------------------------------------------------
 
 /// Whether a Slack card offers `action`.
