@@ -551,7 +551,7 @@ impl Engine {
         Ok(listed.is_none_or(|as_of| self.expired(as_of.min(request.issued_at))))
     }
 
-    /// Answers a Deny click at once when the store already knows its approval is decided (the
+    /// Answers a Deny or Hold click at once when the store already knows its approval is decided (the
     /// claim's recorded outcome, or the settled cards of this recipient), so that nobody is asked
     /// for a reason only to hear afterwards that there was nothing left to deny. Returns whether
     /// it answered; if not, the reason form should open. The claim still rules when a reason is

@@ -189,7 +189,7 @@ pub const HELP_TITLE: &str = "Coupa approvals in Teams";
 /// The help card: what the bot does, what to ask, where its cards come from (Markdown, one
 /// paragraph each).
 pub const HELP: &[&str] = &[
-    "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve or deny it right there, and Coupa records the decision with your name.",
+    "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve, deny or put it on hold right there, and Coupa records the decision with your name.",
     "• **what's pending**: list everything waiting for you, oldest first",
     "• **what did I approve this week?**: your own decisions of the last 7 days, newest first",
     "• **help**: this message",

@@ -409,6 +409,53 @@ async fn slack_hold_is_not_offered_where_coupa_does_not_allow_it_and_a_forged_on
     assert!(offers(&app.cards_of("UDANIEL")[0], "approve"));
 }
 
+#[tokio::test]
+async fn slack_a_hold_made_on_one_replica_shows_on_every_card_and_the_leaders_sync_brings_them_back()
+ {
+    let namespace = support::RedisNamespace::new("hold-replicas");
+    let fast = |settings: &mut coupa_approvals::config::Settings| {
+        settings.sync_interval = Duration::from_secs(1);
+    };
+    let a = TestApp::spawn_with(namespace.arc_store(), fast).await;
+    let b = a.another(fast).await;
+    let group = a
+        .sandbox()
+        .add_group("Facilities", &[a.daniel.coupa, a.ana.coupa]);
+    let req = a.requisition(vec![vec![StepApprover::Group(group)]]);
+    assert!(
+        eventually(|| !a.cards_of("UDANIEL").is_empty() && !a.cards_of("UANA").is_empty()).await
+    );
+    let approval = a.sandbox().current_approval(req).unwrap();
+    // The click reaches the replica that does not sync.
+    let (leader, other) = if a.is_leader() { (&a, &b) } else { (&b, &a) };
+    let card = other.cards_of("UDANIEL").pop().unwrap();
+    other.click("UDANIEL", &card, "hold").await;
+    assert!(eventually(|| other.fake().modals().len() == 1).await);
+    other.submit_deny("UDANIEL", REASON).await;
+    let says = format!("On hold* by Daniel Okafor: {REASON}");
+    for user in ["UDANIEL", "UANA"] {
+        assert!(eventually(|| text_of(&a.cards_of(user)[0]).contains(&says)).await);
+    }
+
+    a.sandbox().release_hold(approval).unwrap();
+    for user in ["UDANIEL", "UANA"] {
+        assert!(
+            eventually(|| offers(&a.cards_of(user)[0], "approve")).await,
+            "{user}: {}",
+            text_of(&a.cards_of(user)[0])
+        );
+    }
+    let released = leader.cards_of("UANA").pop().unwrap();
+    leader.click("UANA", &released, "approve").await;
+    assert!(eventually(|| puts(a.sandbox()) == 2).await);
+    assert_eq!(
+        a.sandbox().approval_status(approval).as_deref(),
+        Some("approved")
+    );
+    b.stop().await;
+    a.stop().await;
+}
+
 // --- Teams ---------------------------------------------------------------------------------------
 
 #[tokio::test]
