@@ -4,9 +4,12 @@
 //! the clicker is a recorded recipient of this card (or clicked it in their own direct conversation
 //! with the bot, where it is)? → its buttons expired (counted from when the bot sent that card, as
 //! recorded)? → claim the approval → fresh Coupa read: still pending, same approver, same
-//! fingerprint? → the intent on record (a decision in doubt, and a `started` audit entry) → Coupa
-//! approve or reject with the attribution reason → audit record of the outcome → edit every copy
-//! of the card.
+//! fingerprint? (a Hold: does Coupa allow one?) → the intent on record (a decision in doubt, and
+//! a `started` audit entry) → Coupa approve, reject or hold with the attribution reason → audit
+//! record of the outcome → edit every copy of the card.
+//!
+//! A hold decides nothing, so it is the one outcome after which the claim is released at once
+//! (see [`super::hold`]).
 //!
 //! The claim ([`super::claim`]) is short-lived and renewed while the decision runs, and ends as
 //! what happened says: kept with a recorded outcome, left to run out when Coupa may have acted,
@@ -410,12 +413,16 @@ impl Engine {
                     reason: request.comment.clone(),
                     at: held_at.or(Some(at)),
                 };
-                let cards = self.store.cards(request.approval).await?;
-                let mut shown = super::sync::SyncReport::default();
-                if let Err(err) = self
-                    .show_hold(&requisition, &approval, &cards, &hold, &mut shown)
-                    .await
-                {
+                // Coupa held it: a store failure from here on is logged, not answered as a
+                // failure; the next sync shows the hold on every card.
+                let shown = async {
+                    let cards = self.store.cards(request.approval).await?;
+                    let mut report = super::sync::SyncReport::default();
+                    self.show_hold(&requisition, &approval, &cards, &hold, &mut report)
+                        .await
+                }
+                .await;
+                if let Err(err) = shown {
                     tracing::warn!(error = %chain(&err), approval = %request.approval, "could not show the hold on every card; the next sync does");
                 }
             }
@@ -551,9 +558,9 @@ impl Engine {
         Ok(listed.is_none_or(|as_of| self.expired(as_of.min(request.issued_at))))
     }
 
-    /// Answers a Deny or Hold click at once when the store already knows its approval is decided (the
-    /// claim's recorded outcome, or the settled cards of this recipient), so that nobody is asked
-    /// for a reason only to hear afterwards that there was nothing left to deny. Returns whether
+    /// Answers a Deny or Hold click at once when the store already knows its approval is decided
+    /// (the claim's recorded outcome, or the settled cards of this recipient), so that nobody is
+    /// asked for a reason only to hear afterwards that there was nothing left to do. Returns whether
     /// it answered; if not, the reason form should open. The claim still rules when a reason is
     /// submitted: this is a fast path from the store, never a decision.
     pub async fn answer_if_decided(&self, request: &DecisionRequest) -> bool {

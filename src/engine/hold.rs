@@ -11,8 +11,9 @@
 //! Every card of a held approval, whoever it was sent to, says who put it on hold and why
 //! ([`CardState::OnHold`]) and keeps its record: the approval is not settled. Each edit that shows
 //! a hold notes it in the store ([`Store::put_hold`](crate::store::Store::put_hold)), shared by
-//! every replica; the sync reads Coupa and, when a noted hold is gone (Coupa released it), edits
-//! every card back to its buttons and forgets the note. A hold the sync sees that no card shows yet
+//! every replica, and read with the cards' records (`Store::deliveries`) at no extra cost; the
+//! sync reads Coupa and, when an approval waits again with a hold still noted (Coupa released
+//! it), edits every card back to its buttons and forgets the note. A hold the sync sees that no card shows yet
 //! (made in Coupa, or a card whose edit failed) is shown the same way.
 
 use std::time::Duration;
@@ -68,27 +69,25 @@ impl Engine {
         Ok(())
     }
 
-    /// Brings the cards of `approval`, which Coupa shows waiting for a decision again, back to
-    /// their buttons if they still say it is on hold (Coupa released it), and forgets the hold.
-    /// Cards whose buttons have expired say so instead.
+    /// Brings `cards` of `approval`, which Coupa shows waiting for a decision again while a hold
+    /// is still noted (Coupa released it), back to their buttons, and forgets the hold. Cards
+    /// whose buttons have expired say so instead.
     pub(crate) async fn show_released(
         &self,
         requisition: &Requisition,
         approval: &Approval,
+        cards: &[DeliveredCard],
         report: &mut SyncReport,
     ) -> Result<(), EngineError> {
-        if self.store.hold(approval.id).await?.is_none() {
-            return Ok(());
-        }
         let mut all = true;
-        for delivered in self.store.cards(approval.id).await? {
+        for delivered in cards {
             let state = if self.expired(delivered.sent_at) {
                 CardState::Expired
             } else {
                 CardState::Pending
             };
             if self
-                .edit(&delivered, &self.card(requisition, approval, state))
+                .edit(delivered, &self.card(requisition, approval, state))
                 .await
             {
                 report.closed += 1;

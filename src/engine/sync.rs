@@ -330,14 +330,13 @@ impl Engine {
         }
         for approval in current {
             // On hold: its cards say so and nobody gets one with buttons until Coupa releases
-            // it. Released: its cards show their buttons again (see `super::hold`).
+            // it. Released, its cards show their buttons again (`deliver`, see `super::hold`).
             if approval.status.is_held() {
                 let cards = self.store.cards(approval.id).await?;
                 self.show_hold(requisition, approval, &cards, &Hold::of(approval), report)
                     .await?;
                 continue;
             }
-            self.show_released(requisition, approval, report).await?;
             self.deliver(requisition, approval, report).await?;
         }
         Ok(())
@@ -353,7 +352,16 @@ impl Engine {
         report: &mut SyncReport,
     ) -> Result<(), EngineError> {
         let fingerprint = requisition.fingerprint();
-        let Deliveries { mut cards, pending } = self.store.deliveries(approval.id).await?;
+        let Deliveries {
+            mut cards,
+            pending,
+            hold,
+        } = self.store.deliveries(approval.id).await?;
+        // Waiting again with a hold still noted: Coupa released it.
+        if hold.is_some() {
+            self.show_released(requisition, approval, &cards, report)
+                .await?;
+        }
         for person in self.approvers(approval).await? {
             let Some(user) = self.directory.chat_user_for(&person).await? else {
                 report.unmapped += 1;

@@ -353,7 +353,12 @@ impl Store for MemoryStore {
         pending.sort_by(|a, b| a.recipient.cmp(&b.recipient));
         let mut cards = inner.cards.get(&approval).cloned().unwrap_or_default();
         sort_cards(&mut cards);
-        Ok(Deliveries { cards, pending })
+        let hold = live(&mut inner.holds, &approval).map(|h| h.value.clone());
+        Ok(Deliveries {
+            cards,
+            pending,
+            hold,
+        })
     }
 
     async fn begin_delivery(

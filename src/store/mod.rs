@@ -101,14 +101,17 @@ impl Default for ClaimToken {
     }
 }
 
-/// What the store knows of an approval's cards: those recorded, and those begun and not recorded
-/// yet (see [`Store::begin_delivery`]).
+/// What the store knows of an approval's cards: those recorded, those begun and not recorded
+/// yet (see [`Store::begin_delivery`]), and the hold they show, if one is noted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deliveries {
     /// The cards recorded, one per recipient, oldest first.
     pub cards: Vec<DeliveredCard>,
     /// The deliveries begun and not recorded, one per recipient, by recipient.
     pub pending: Vec<PendingDelivery>,
+    /// The hold the cards show ([`Store::put_hold`]), read in the same round trip so that the
+    /// sync learns of a released hold at no extra cost.
+    pub hold: Option<Hold>,
 }
 
 /// Which lease; there is one per singleton job.

@@ -723,10 +723,11 @@ impl Store for RedisStore {
     async fn deliveries(&self, approval: ApprovalId) -> Result<Deliveries, StoreError> {
         let cards_key = self.cards_key(approval);
         let pending_key = self.deliveries_key(approval);
-        let (cards, pending): (Vec<String>, Vec<String>) = self
+        let hold_key = self.hold_key(approval);
+        let (cards, pending, hold): (Vec<String>, Vec<String>, Option<String>) = self
             .call(|mut c| {
                 let mut pipe = redis::pipe();
-                pipe.hvals(&cards_key).hvals(&pending_key);
+                pipe.hvals(&cards_key).hvals(&pending_key).get(&hold_key);
                 async move { pipe.query_async(&mut c).await }
             })
             .await?;
@@ -740,7 +741,12 @@ impl Store for RedisStore {
             .map(|v| from_json(&pending_key, v))
             .collect::<Result<Vec<PendingDelivery>, _>>()?;
         pending.sort_by(|a, b| a.recipient.cmp(&b.recipient));
-        Ok(Deliveries { cards, pending })
+        let hold = hold.map(|v| from_json(&hold_key, &v)).transpose()?;
+        Ok(Deliveries {
+            cards,
+            pending,
+            hold,
+        })
     }
 
     async fn begin_delivery(

@@ -1006,6 +1006,12 @@ async fn a_hold_is_kept_per_approval_until_replaced_forgotten_once_or_expired(
         Some(hold("Brief"))
     );
     assert_eq!(store.hold(ApprovalId(3)).await.unwrap(), None);
+    // The cards' records come with the hold they show, in the same read.
+    assert_eq!(
+        store.deliveries(ApprovalId(1)).await.unwrap().hold,
+        Some(hold("Sam Lee"))
+    );
+    assert_eq!(store.deliveries(ApprovalId(3)).await.unwrap().hold, None);
 
     assert!(store.forget_hold(ApprovalId(1)).await.unwrap());
     assert!(
@@ -1013,6 +1019,7 @@ async fn a_hold_is_kept_per_approval_until_replaced_forgotten_once_or_expired(
         "only one caller forgets a hold"
     );
     assert_eq!(store.hold(ApprovalId(1)).await.unwrap(), None);
+    assert_eq!(store.deliveries(ApprovalId(1)).await.unwrap().hold, None);
     outlive_short_ttl().await;
     assert_eq!(store.hold(ApprovalId(2)).await.unwrap(), None);
     assert!(!store.forget_hold(ApprovalId(2)).await.unwrap());
