@@ -13,8 +13,12 @@
 //! a hold notes it in the store ([`Store::put_hold`](crate::store::Store::put_hold)), shared by
 //! every replica, and read with the cards' records (`Store::deliveries`) at no extra cost; the
 //! sync reads Coupa and, when an approval waits again with a hold still noted (Coupa released
-//! it), edits every card back to its buttons and forgets the note. A hold the sync sees that no card shows yet
-//! (made in Coupa, or a card whose edit failed) is shown the same way.
+//! it), edits every card back to its buttons and forgets the note. A hold the sync sees that no
+//! card shows yet (made in Coupa, or a card whose edit failed) is shown the same way.
+//!
+//! A sync that read the approval just before a hold and its cards just after can take the hold
+//! for released and show the buttons again; a click on them then finds the hold in the fresh read
+//! and puts the hold back on every card, as does the next sync, which sees the requisition changed.
 
 use std::time::Duration;
 
@@ -28,9 +32,9 @@ use super::error::EngineError;
 use super::service::Engine;
 use super::sync::SyncReport;
 
-/// How long a noted hold is kept without being seen again. The full reconcile reads every pending
-/// requisition hourly and notes a hold again as it edits its cards, so this only bounds what a
-/// hold forgotten by Coupa (its approval deleted) leaves behind.
+/// How long a noted hold is kept. The full reconcile reads every pending requisition hourly and
+/// notes again a hold it finds no longer noted, so this only bounds what a hold forgotten by Coupa
+/// (its approval deleted) leaves behind.
 pub const HOLD_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 
 impl Engine {
