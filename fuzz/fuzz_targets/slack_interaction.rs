@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
                     Click::Approve(request) => {
                         assert_eq!(request.decision, Decision::Approve);
                     }
-                    Click::Deny { view, .. } => {
+                    Click::Deny { view, .. } | Click::Hold { view, .. } => {
                         let view = serde_json::to_value(&*view).expect("the modal serialises");
                         assert_modal_within_limits(&view);
                     }
@@ -57,6 +57,11 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(request.decision, Decision::Reject);
                 let reason = request.comment.as_deref().unwrap_or_default();
                 assert!(!reason.trim().is_empty(), "a denial always has a reason");
+            }
+            Submission::Hold(request) => {
+                assert_eq!(request.decision, Decision::Hold);
+                let reason = request.comment.as_deref().unwrap_or_default();
+                assert!(!reason.trim().is_empty(), "a hold always has a reason");
             }
         },
         _ => {}

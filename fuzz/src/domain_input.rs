@@ -8,6 +8,7 @@ use coupa_approvals::domain::{
     Account, Approval, ApprovalId, ApprovalStatus, Approver, CoupaUserId, Decision, Fingerprint,
     GroupId, Line, Money, Person, Requisition, RequisitionId, RequisitionStatus,
 };
+use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::records::PendingItem;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -221,6 +222,8 @@ pub enum CardStateInput {
     Expired,
     /// Changed after sending.
     Changed,
+    /// On hold: by whom, why, when.
+    OnHold(Option<String>, Option<String>, Option<i64>),
 }
 
 fn decision(approve: bool) -> Decision {
@@ -255,6 +258,11 @@ impl CardStateInput {
             CardStateInput::NoLongerPending => CardState::NoLongerPending,
             CardStateInput::Expired => CardState::Expired,
             CardStateInput::Changed => CardState::Changed(None),
+            CardStateInput::OnHold(by, reason, at) => CardState::OnHold(Hold {
+                by: by.clone(),
+                reason: reason.clone(),
+                at: at.map(timestamp),
+            }),
         }
     }
 }

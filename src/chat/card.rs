@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::domain::change::Change;
+use crate::domain::hold::Hold;
 use crate::domain::{Approval, ApprovalId, Decision, Fingerprint, Requisition};
 
 /// Where an approval stands, as a card shows it.
@@ -50,6 +51,9 @@ pub enum CardState {
     /// since the card was sent, when the bot knows what it showed: the card then keeps its
     /// figures as context beside the change.
     Changed(Option<Change>),
+    /// Put on hold (through the bot or in Coupa): who, why and when. Nothing can be decided
+    /// until Coupa releases it; the card then shows its buttons again.
+    OnHold(Hold),
 }
 
 /// One approval card. It serializes, so that an adapter can keep what it last showed someone
@@ -101,6 +105,16 @@ impl Card {
             issued_at,
             updated: None,
         }
+    }
+
+    /// Whether the card offers Hold: Coupa allows this approval to be put on hold.
+    pub fn holdable(&self) -> bool {
+        self.requisition
+            .approvals
+            .iter()
+            .chain(&self.requisition.current_approvals)
+            .find(|a| a.id == self.approval)
+            .is_some_and(|a| a.holdable)
     }
 
     /// This card, saying in one line what changed since the card it replaces was sent.

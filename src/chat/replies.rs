@@ -40,6 +40,9 @@ fn outcome(voice: &Voice, result: &DecisionResult) -> String {
     match result {
         DecisionResult::Done(Decision::Approve) => "Approved in Coupa.".into(),
         DecisionResult::Done(Decision::Reject) => "Rejected in Coupa.".into(),
+        DecisionResult::Done(Decision::Hold) => {
+            "Put on hold in Coupa. Its buttons come back once it is released in Coupa.".into()
+        }
         DecisionResult::Refused(why) => refusal(voice, why),
         DecisionResult::Failed(cause) => format!(
             "Nothing was decided ({}); please try again in a minute.",
@@ -61,14 +64,14 @@ pub fn refusal(voice: &Voice, refusal: &Refusal) -> String {
         }
         Refusal::ReasonRequired => "Please give a reason to deny this requisition.".into(),
         Refusal::AlreadyDecided(outcome) if !outcome.confirmed => format!(
-            "{} already {} this at {}, but Coupa has not confirmed it yet. Check the requisition in Coupa.",
+            "{} already {} at {}, but Coupa has not confirmed it yet. Check the requisition in Coupa.",
             escape(&outcome.decided_by_name),
-            outcome.decision.past_tense(),
+            done_this(outcome.decision),
             outcome.at.strftime("%Y-%m-%d %H:%M UTC")
         ),
         Refusal::AlreadyDecided(outcome) => format!(
             "Already {} by {} at {}.",
-            outcome.decision.past_tense(),
+            done(outcome.decision),
             escape(&outcome.decided_by_name),
             outcome.at.strftime("%Y-%m-%d %H:%M UTC")
         ),
@@ -101,6 +104,32 @@ pub fn refusal(voice: &Voice, refusal: &Refusal) -> String {
         Refusal::Changed => {
             "This requisition changed after the card was sent, so nothing was done. A new card with the current details is on its way.".into()
         }
+        Refusal::OnHold(hold) => format!(
+            "This approval is on hold in Coupa{}, so nothing was done. It can be decided once it is released in Coupa.",
+            hold.by
+                .as_deref()
+                .map(|by| format!(" (by {})", escape(by)))
+                .unwrap_or_default()
+        ),
+        Refusal::NotHoldable => {
+            "Coupa doesn't allow this approval to be put on hold, so nothing was done.".into()
+        }
+    }
+}
+
+/// What someone did to an approval: `approved this`, `rejected this`, `put this on hold`.
+fn done_this(decision: Decision) -> String {
+    match decision {
+        Decision::Hold => "put this on hold".to_owned(),
+        other => format!("{} this", other.past_tense()),
+    }
+}
+
+/// What a decision did, as a reply says it: `approved`, `rejected`, `put on hold`.
+fn done(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Hold => "put on hold",
+        other => other.past_tense(),
     }
 }
 
@@ -142,6 +171,35 @@ mod tests {
         );
         assert!(
             refusal(&PLAIN, &Refusal::UnknownUser).starts_with("Your Teams email doesn't match")
+        );
+    }
+
+    #[test]
+    fn a_hold_is_said_as_a_hold_and_names_who_held_it() {
+        use crate::domain::hold::Hold;
+        assert_eq!(
+            decision(&PLAIN, &pentest(), &DecisionResult::Done(Decision::Hold)),
+            "#125 External penetration test: Put on hold in Coupa. Its buttons come back once it is released in Coupa."
+        );
+        let held = Refusal::OnHold(Hold {
+            by: Some("Jane Doe".into()),
+            reason: Some("quote".into()),
+            at: None,
+        });
+        assert_eq!(
+            refusal(&PLAIN, &held),
+            "This approval is on hold in Coupa (by Jane Doe), so nothing was done. It can be decided once it is released in Coupa."
+        );
+        let unconfirmed = crate::domain::records::ClaimOutcome {
+            decision: Decision::Hold,
+            decided_by: crate::domain::ChatUserId::from("U1"),
+            decided_by_name: "Jane Doe".into(),
+            at: jiff::Timestamp::UNIX_EPOCH,
+            confirmed: false,
+        };
+        assert!(
+            refusal(&PLAIN, &Refusal::AlreadyDecided(unconfirmed))
+                .starts_with("Jane Doe already put this on hold at")
         );
     }
 

@@ -1,6 +1,6 @@
 //! Words every chat platform says alike: the status of a card no longer waiting, the confirmation
-//! of a large approval, what changed in a requisition, why a deny reason is refused, and what
-//! came of each decision in a person's history. Each
+//! of a large approval, what changed in a requisition, why a deny or hold reason is refused,
+//! what came of each decision in a person's history, and what a card on hold says. Each
 //! adapter escapes what it passes in, marks emphasis its own way (the `strong` argument) and lays
 //! the words out. Pure.
 
@@ -16,6 +16,7 @@ pub fn history_outcome(outcome: &str) -> String {
     match outcome {
         "approved" | "confirmed: approved" => return "Approved in Coupa".to_owned(),
         "rejected" | "confirmed: rejected" => return "Rejected in Coupa".to_owned(),
+        "held" | "confirmed: held" => return "Put on hold in Coupa".to_owned(),
         _ => {}
     }
     if let Some(label) = outcome.strip_prefix("refused: ") {
@@ -29,6 +30,8 @@ pub fn history_outcome(outcome: &str) -> String {
             "not_approver" => "you were not its approver",
             "unknown_user" => "you were not found in Coupa",
             "changed" => "it had changed in Coupa",
+            "on_hold" => "it was on hold",
+            "not_holdable" => "Coupa does not allow it to be put on hold",
             other => other,
         };
         return format!("Not sent to Coupa: {why}");
@@ -78,6 +81,24 @@ pub fn no_longer_pending(strong: impl Fn(&str) -> String) -> String {
         strong("No longer waiting for your approval.")
     )
 }
+
+/// A card's status while its approval is on hold: `On hold by Jane Doe: waiting for the second
+/// quote`, with `by` and `reason` (escaped by the caller) when known.
+pub fn on_hold(by: Option<&str>, reason: Option<&str>, strong: impl Fn(&str) -> String) -> String {
+    let mut status = strong("On hold");
+    if let Some(by) = by.filter(|b| !b.trim().is_empty()) {
+        status.push_str(" by ");
+        status.push_str(by);
+    }
+    if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
+        status.push_str(": ");
+        status.push_str(reason);
+    }
+    status
+}
+
+/// What follows a card's hold status: what happens next.
+pub const ON_HOLD_NEXT: &str = "Nothing can be decided while it is on hold; its buttons come back here once it is released in Coupa.";
 
 /// A card's status once its buttons expired.
 pub fn expired(strong: impl Fn(&str) -> String) -> String {
@@ -180,6 +201,11 @@ mod tests {
             history_outcome("failed: Coupa is busy or unreachable"),
             "Nothing was decided: Coupa is busy or unreachable"
         );
+        assert_eq!(history_outcome("held"), "Put on hold in Coupa");
+        assert_eq!(
+            history_outcome("refused: not_holdable"),
+            "Not sent to Coupa: Coupa does not allow it to be put on hold"
+        );
         assert_eq!(history_outcome("something new"), "something new");
     }
 
@@ -228,6 +254,11 @@ mod tests {
             confirm_approve("Desks", "USD 51,800.00", stars),
             "You are approving *Desks* for *USD 51,800.00*."
         );
+        assert_eq!(
+            on_hold(Some("Jane Doe"), Some("waiting for the quote"), stars),
+            "*On hold* by Jane Doe: waiting for the quote"
+        );
+        assert_eq!(on_hold(None, Some(" "), stars), "*On hold*");
         assert_eq!(
             expired(|s: &str| format!("**{s}**")),
             "**These buttons expired.** Open the requisition in Coupa to decide it."

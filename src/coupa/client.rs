@@ -145,6 +145,7 @@ impl From<Decision> for Action {
         match decision {
             Decision::Approve => Action::Approve,
             Decision::Reject => Action::Reject,
+            Decision::Hold => Action::Hold,
         }
     }
 }

@@ -406,6 +406,16 @@ pub async fn coupa_approve(
     Ok(Json(json!({ "approved": request.requisition })))
 }
 
+/// `POST /demo/api/coupa/release`: release the hold on the current step in Coupa, outside the
+/// bot.
+pub async fn coupa_release(
+    State(state): State<DemoState>,
+    Json(request): Json<CoupaRequest>,
+) -> Result<Json<Value>, ApiError> {
+    coupa_panel::release(&state.coupa, RequisitionId(request.requisition))?;
+    Ok(Json(json!({ "released": request.requisition })))
+}
+
 /// `POST /demo/api/coupa/total`: change the total in Coupa, outside the bot.
 pub async fn coupa_total(
     State(state): State<DemoState>,

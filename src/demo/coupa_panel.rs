@@ -1,6 +1,7 @@
-//! The demo page's "Coupa" side panel: what each requisition looks like in Coupa now, and the two
-//! things a person can do there behind the bot's back — approve the current step, or change the
-//! total — to show that cards follow Coupa (mirroring) and that a changed requisition is caught.
+//! The demo page's "Coupa" side panel: what each requisition looks like in Coupa now, and what a
+//! person can do there behind the bot's back — approve the current step, change the total, or
+//! release a hold — to show that cards follow Coupa (mirroring), that a changed requisition is
+//! caught, and that a card on hold gets its buttons back once Coupa releases it.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -42,6 +43,8 @@ pub struct Row {
     pub status: String,
     /// Who must act now (a person or a group), if anyone.
     pub waiting_for: Option<String>,
+    /// Whether its current step is on hold.
+    pub held: bool,
 }
 
 /// Every requisition, in creation order.
@@ -63,6 +66,7 @@ pub fn rows(sandbox: &Sandbox) -> Vec<Row> {
                 currency: text(&json["currency"]["code"]),
                 status: text(&json["status"]),
                 waiting_for,
+                held: current["status"] == "holding",
             }
         })
         .collect()
@@ -89,6 +93,16 @@ pub fn approve(sandbox: &Sandbox, requisition: RequisitionId) -> Result<(), Coup
     .ok_or(CoupaPanelError::NotPending(requisition))?;
     sandbox
         .approve_in_coupa(approval, CoupaUserId(approver))
+        .map_err(CoupaPanelError::Refused)
+}
+
+/// Releases the hold on the requisition's current step, as someone in Coupa's web page would.
+pub fn release(sandbox: &Sandbox, requisition: RequisitionId) -> Result<(), CoupaPanelError> {
+    let approval = sandbox
+        .current_approval(requisition)
+        .ok_or(CoupaPanelError::NotPending(requisition))?;
+    sandbox
+        .release_hold(approval)
         .map_err(CoupaPanelError::Refused)
 }
 
@@ -128,14 +142,14 @@ pub fn set_total(
 pub fn html(rows: &[Row]) -> String {
     let mut html = String::new();
     for row in rows {
-        let pending = row.status == "pending_approval";
+        let pending = row.status == "pending_approval" && !row.held;
         html.push_str(&format!(
             "<li class=\"coupa-row\" data-requisition=\"{id}\"><div class=\"coupa-title\">#{id} {title}</div>\
              <div class=\"coupa-meta\"><span class=\"coupa-status status-{status_class}\">{status}</span> {total} {currency}{waiting}</div>",
             id = row.id,
             title = escape_html(&row.title),
-            status_class = escape_html(&row.status),
-            status = escape_html(&row.status.replace('_', " ")),
+            status_class = escape_html(if row.held { "on_hold" } else { &row.status }),
+            status = escape_html(&if row.held { "on hold".to_owned() } else { row.status.replace('_', " ") }),
             total = escape_html(&row.total),
             currency = escape_html(&row.currency),
             waiting = row
@@ -151,6 +165,11 @@ pub fn html(rows: &[Row]) -> String {
                  <form class=\"coupa-total\"><input name=\"total\" inputmode=\"decimal\" value=\"{total}\" aria-label=\"New total\"><button type=\"submit\">Set total</button></form></div>",
                 total = escape_html(&row.total),
             ));
+        }
+        if row.held {
+            html.push_str(
+                "<div class=\"coupa-actions\"><button type=\"button\" class=\"coupa-release\">Release hold in Coupa</button></div>",
+            );
         }
         html.push_str("</li>");
     }
@@ -191,6 +210,33 @@ mod tests {
             approve(&sandbox, ids[1]),
             Err(CoupaPanelError::NotPending(ids[1]))
         );
+    }
+
+    #[test]
+    fn a_held_step_shows_on_hold_with_release_and_releasing_it_makes_it_pending_again() {
+        let sandbox = demo_sandbox();
+        let desks = sandbox.requisition_ids()[0];
+        let approval = sandbox.current_approval(desks).unwrap();
+        let approver = CoupaUserId(
+            sandbox.requisition_json(desks).unwrap()["current-approval"]["approver"]["id"]
+                .as_u64()
+                .unwrap(),
+        );
+        sandbox
+            .hold_in_coupa(approval, approver, "Budget review")
+            .unwrap();
+        let held = &rows(&sandbox)[0];
+        assert!(held.held);
+        let page = html(std::slice::from_ref(held));
+        assert!(page.contains("on hold") && page.contains("Release hold in Coupa"));
+        assert!(!page.contains("Approve in Coupa"));
+
+        release(&sandbox, desks).unwrap();
+        assert!(!rows(&sandbox)[0].held);
+        assert!(matches!(
+            release(&sandbox, desks),
+            Err(CoupaPanelError::Refused(_))
+        ));
     }
 
     #[test]

@@ -5,6 +5,9 @@
 use super::conversation::Platform;
 use super::{Decision, MAX_REASON_CHARS, Person};
 
+/// How the reason of a hold begins: `Put on hold in Slack by Jane Doe <jane@acme.com>: …`.
+pub(crate) const HOLD_VERB: &str = "Put on hold";
+
 /// The reason for `person` (mapped by `email`) deciding on `platform`, with their comment cut
 /// to [`MAX_REASON_CHARS`] characters.
 pub fn attribution(
@@ -17,6 +20,7 @@ pub fn attribution(
     let verb = match decision {
         Decision::Approve => "Approved",
         Decision::Reject => "Rejected",
+        Decision::Hold => HOLD_VERB,
     };
     let mut reason = format!("{verb} in {platform} by {} <{email}>", person.full_name);
     if let Some(comment) = comment.map(str::trim).filter(|c| !c.is_empty()) {

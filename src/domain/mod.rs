@@ -10,6 +10,7 @@
 //!   messages.
 //! - `attribution`: the reason sent to Coupa, naming who decided and on which platform.
 //! - [`change`]: what a card showed of a requisition, and what changed in Coupa since.
+//! - [`hold`]: an approval put on hold: by whom, why, when, as a card shows it.
 //! - [`outcome`]: what came of a decision request, typed; adapters word it.
 //! - [`records`]: what the bot remembers between requests (delivered cards, claim outcomes, the
 //!   directory cache, pending lists, the audit log); the store persists them.
@@ -25,6 +26,7 @@ use sha2::{Digest, Sha256};
 pub(crate) mod attribution;
 pub mod change;
 pub mod conversation;
+pub mod hold;
 pub mod outcome;
 pub mod records;
 
@@ -205,6 +207,12 @@ impl ApprovalStatus {
     /// Only a step in this state can be approved, rejected or held.
     pub fn is_actionable(&self) -> bool {
         matches!(self, Self::PendingApproval)
+    }
+
+    /// Whether the step is on hold. Coupa's word for a held approval is not documented, so any
+    /// status naming a hold counts (`holding`, `on_hold`); the Coupa client reads it the same way.
+    pub fn is_held(&self) -> bool {
+        matches!(self, Self::Other(word) if word.contains("hold"))
     }
 }
 
@@ -432,15 +440,25 @@ pub enum Decision {
     Approve,
     /// Reject (deny) the step; always with a reason.
     Reject,
+    /// Put the step on hold, when Coupa allows it (`holdable`); always with a reason. It decides
+    /// nothing: the approval waits until Coupa releases it, then can be decided again.
+    Hold,
 }
 
 impl Decision {
-    /// The word used in messages: "approved" or "rejected".
+    /// The stable word for what was done: "approved", "rejected" or "held". Metrics and the
+    /// audit log are built from it.
     pub fn past_tense(self) -> &'static str {
         match self {
             Decision::Approve => "approved",
             Decision::Reject => "rejected",
+            Decision::Hold => "held",
         }
+    }
+
+    /// Whether this choice asks for a reason: Deny and Hold do, Approve does not.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, Decision::Reject | Decision::Hold)
     }
 }
 

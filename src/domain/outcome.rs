@@ -5,6 +5,7 @@
 //! The labels below are stable names: `decisions_total{outcome=…}` and the audit log's `outcome`
 //! are built from them, and dashboards and stored audit records depend on them.
 
+use super::hold::Hold;
 use super::records::{ClaimOutcome, CoupaDecision, Settlement};
 use super::{Decision, RequisitionId};
 
@@ -41,6 +42,10 @@ pub enum Refusal {
     UnknownUser,
     /// The requisition changed since the card was sent.
     Changed,
+    /// The approval is on hold in Coupa: nothing can be decided until Coupa releases it.
+    OnHold(Hold),
+    /// Hold was asked for an approval Coupa does not allow to be held (`holdable` is false).
+    NotHoldable,
 }
 
 impl Refusal {
@@ -56,6 +61,8 @@ impl Refusal {
             Refusal::NotApprover => "not_approver",
             Refusal::UnknownUser => "unknown_user",
             Refusal::Changed => "changed",
+            Refusal::OnHold(_) => "on_hold",
+            Refusal::NotHoldable => "not_holdable",
         }
     }
 }

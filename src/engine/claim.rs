@@ -9,8 +9,8 @@
 //!   it;
 //! - Coupa may have acted and nothing was recorded: left to run out, so nobody decides again
 //!   before the next sync shows the truth;
-//! - otherwise (refused, failed before Coupa acted, Coupa said it did not act): released, so the
-//!   approval can be decided again at once. `ClaimGuard::settle` does it before the decision
+//! - otherwise (refused, failed before Coupa acted, Coupa said it did not act, or Coupa put it
+//!   on hold, which decides nothing): released, so the approval can be decided again at once. `ClaimGuard::settle` does it before the decision
 //!   answers; a guard dropped unsettled (a cancelled task) releases in the background.
 
 use std::convert::Infallible;
@@ -113,6 +113,13 @@ impl ClaimGuard {
 
     /// Coupa answered that it did not act: the approval may be decided again at once.
     pub(crate) fn coupa_did_not_act(&self) {
+        self.release.store(true, Ordering::SeqCst);
+    }
+
+    /// Coupa acted, and the approval still waits for a decision (it was put on hold): the claim
+    /// is released when the decision ends, so that the approval can be decided once Coupa
+    /// releases the hold.
+    pub(crate) fn decided_nothing(&self) {
         self.release.store(true, Ordering::SeqCst);
     }
 

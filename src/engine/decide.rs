@@ -4,9 +4,12 @@
 //! the clicker is a recorded recipient of this card (or clicked it in their own direct conversation
 //! with the bot, where it is)? → its buttons expired (counted from when the bot sent that card, as
 //! recorded)? → claim the approval → fresh Coupa read: still pending, same approver, same
-//! fingerprint? → the intent on record (a decision in doubt, and a `started` audit entry) → Coupa
-//! approve or reject with the attribution reason → audit record of the outcome → edit every copy
-//! of the card.
+//! fingerprint? (a Hold: does Coupa allow one?) → the intent on record (a decision in doubt, and
+//! a `started` audit entry) → Coupa approve, reject or hold with the attribution reason → audit
+//! record of the outcome → edit every copy of the card.
+//!
+//! A hold decides nothing, so it is the one outcome after which the claim is released at once
+//! (see [`super::hold`]).
 //!
 //! The claim ([`super::claim`]) is short-lived and renewed while the decision runs, and ends as
 //! what happened says: kept with a recorded outcome, left to run out when Coupa may have acted,
@@ -26,6 +29,7 @@ use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
 use crate::domain::attribution::attribution;
 use crate::domain::conversation::ConversationRef;
+use crate::domain::hold::Hold;
 use crate::domain::outcome::{AUDIT_STARTED, DecisionResult, DoubtEnding, Refusal, Regarding};
 use crate::domain::records::{
     AuditEntry, ClaimOutcome, CoupaDecision, DecisionInDoubt, DeliveredCard, Settlement,
@@ -93,8 +97,10 @@ impl Engine {
         drop(turn);
         // Their next "what's pending" must not list what they just decided.
         self.pending.forget(&request.user);
+        // A Hold Coupa does not allow never came from a card offering it (a forged click): it
+        // leaves a trace although it was refused after the claim.
         if let DecisionResult::Refused(refusal) = &result
-            && !naming.claimed
+            && (!naming.claimed || *refusal == Refusal::NotHoldable)
         {
             self.audit_refusal(&request, refusal).await;
         }
@@ -149,7 +155,7 @@ impl Engine {
         naming: &mut Naming,
     ) -> Result<DecisionResult, EngineError> {
         let refused = |r| Ok(DecisionResult::Refused(r));
-        if request.decision == Decision::Reject
+        if request.decision.needs_reason()
             && request
                 .comment
                 .as_deref()
@@ -247,10 +253,18 @@ impl Engine {
                 Some(CardState::DecidedInCoupa { decision, by, at }) => {
                     Refusal::DecidedInCoupa(CoupaDecision { decision, by, at })
                 }
+                // On hold (a second Hold, or a click on a card not yet showing the hold):
+                // nothing can be decided until Coupa releases it.
+                Some(CardState::OnHold(hold)) => Refusal::OnHold(hold),
                 _ => Refusal::NoLongerPending,
             };
             return Ok(DecisionResult::Refused(refusal));
         };
+        // Only Coupa says whether a step may be held; a Hold the card did not offer is refused
+        // here, before anything is sent.
+        if request.decision == Decision::Hold && !approval.holdable {
+            return Ok(DecisionResult::Refused(Refusal::NotHoldable));
+        }
         let Some(email) = self.directory.email_of(&request.user).await? else {
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
         };
@@ -316,14 +330,24 @@ impl Engine {
                     .reject(request.approval, &doubt.reason)
                     .await
             }
+            Decision::Hold => {
+                self.decision_coupa
+                    .hold(request.approval, &doubt.reason)
+                    .await
+            }
         };
         let at = self.now();
         let outcome = ClaimOutcome {
             at,
             ..doubt.outcome(true)
         };
+        // When Coupa says it held the approval, for the hold its cards show.
+        let mut held_at = None;
         let result = match executed {
-            Ok(_) => DecisionResult::Done(request.decision),
+            Ok(answer) => {
+                held_at = answer.decided_at;
+                DecisionResult::Done(request.decision)
+            }
             Err(CoupaError::NotPending { .. }) => DecisionResult::Refused(Refusal::NoLongerPending),
             // Coupa may have acted (the request reached it, and its answer or a fresh read did
             // not tell): the claim and the record of the decision stay for the sync to settle.
@@ -347,6 +371,9 @@ impl Engine {
             tracing::error!(error = %chain(&err), ?entry, "could not write the audit record");
         }
         match &result {
+            // A hold settles nothing: the claim is freed, so that the approval can be decided
+            // as soon as Coupa releases it (a second Hold meanwhile finds it on hold).
+            DecisionResult::Done(Decision::Hold) => claim.decided_nothing(),
             DecisionResult::Done(_) => {
                 // Coupa did it: from here on a store failure must not turn the answer into
                 // "failed". Whatever is not recorded or edited now, the next sync shows.
@@ -380,6 +407,25 @@ impl Engine {
 
         // 7. Every copy of the card says what happened and who did it.
         match &result {
+            DecisionResult::Done(Decision::Hold) => {
+                let hold = Hold {
+                    by: Some(doubt.decided_by_name.clone()),
+                    reason: request.comment.clone(),
+                    at: held_at.or(Some(at)),
+                };
+                // Coupa held it: a store failure from here on is logged, not answered as a
+                // failure; the next sync shows the hold on every card.
+                let shown = async {
+                    let cards = self.store.cards(request.approval).await?;
+                    let mut report = super::sync::SyncReport::default();
+                    self.show_hold(&requisition, &approval, &cards, &hold, &mut report)
+                        .await
+                }
+                .await;
+                if let Err(err) = shown {
+                    tracing::warn!(error = %chain(&err), approval = %request.approval, "could not show the hold on every card; the next sync does");
+                }
+            }
             DecisionResult::Done(_) => {
                 if let Err(err) = self
                     .show_decided(&requisition, &approval, &outcome, request.comment.clone())
@@ -512,9 +558,9 @@ impl Engine {
         Ok(listed.is_none_or(|as_of| self.expired(as_of.min(request.issued_at))))
     }
 
-    /// Answers a Deny click at once when the store already knows its approval is decided (the
-    /// claim's recorded outcome, or the settled cards of this recipient), so that nobody is asked
-    /// for a reason only to hear afterwards that there was nothing left to deny. Returns whether
+    /// Answers a Deny or Hold click at once when the store already knows its approval is decided
+    /// (the claim's recorded outcome, or the settled cards of this recipient), so that nobody is
+    /// asked for a reason only to hear afterwards that there was nothing left to do. Returns whether
     /// it answered; if not, the reason form should open. The claim still rules when a reason is
     /// submitted: this is a fast path from the store, never a decision.
     pub async fn answer_if_decided(&self, request: &DecisionRequest) -> bool {
@@ -609,6 +655,7 @@ impl Engine {
                 by: approval.decided_by.as_ref().map(|p| p.full_name.clone()),
                 at: approval.decided_at,
             }),
+            status if status.is_held() => Some(CardState::OnHold(Hold::of(approval))),
             _ => Some(CardState::NoLongerPending),
         }
     }

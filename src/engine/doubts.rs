@@ -11,6 +11,8 @@
 //!   card says who decided it, and the audit log gets `confirmed: …`;
 //! - still pending: it did not take effect. The claim is released and the cards show their
 //!   buttons again, and the audit log gets `not applied: …`;
+//! - a hold Coupa shows: it took effect, and settles nothing. The claim is released, the cards
+//!   say it is on hold (see [`super::hold`]), and the audit log gets `confirmed: held`;
 //! - settled otherwise (decided the other way, withdrawn): it did not take effect. The claim is
 //!   released, the cards say what Coupa says, and the audit log gets `not applied: …`.
 //!
@@ -81,6 +83,12 @@ impl Engine {
         };
         let ending = ending(doubt.decision, &approval.status);
         match ending {
+            // A hold took effect: it settles nothing, so the claim is freed for the approval to
+            // be decided once Coupa releases it, and the cards say it is on hold.
+            DoubtEnding::Applied(Decision::Hold) => {
+                self.store.release_claim(doubt.approval, &token).await?;
+                self.show_truth(&requisition, &approval).await?;
+            }
             DoubtEnding::Applied(_) => {
                 let outcome = doubt.outcome(true);
                 self.store
@@ -152,6 +160,7 @@ fn ending(decision: Decision, status: &ApprovalStatus) -> DoubtEnding {
         // kind cannot be told from ours; either way the approval was decided as the person asked.
         (Decision::Approve, ApprovalStatus::Approved)
         | (Decision::Reject, ApprovalStatus::Rejected) => DoubtEnding::Applied(decision),
+        (Decision::Hold, status) if status.is_held() => DoubtEnding::Applied(decision),
         (_, status) if status.is_actionable() => DoubtEnding::NotApplied,
         _ => DoubtEnding::Overtaken,
     }
@@ -179,5 +188,23 @@ mod tests {
             ending(Decision::Approve, &ApprovalStatus::Rejected),
             DoubtEnding::Overtaken
         );
+    }
+
+    #[test]
+    fn a_hold_shown_in_coupa_took_effect_and_one_still_pending_did_not() {
+        let held = ApprovalStatus::from_coupa("holding");
+        assert_eq!(
+            ending(Decision::Hold, &held),
+            DoubtEnding::Applied(Decision::Hold)
+        );
+        assert_eq!(
+            ending(Decision::Hold, &ApprovalStatus::PendingApproval),
+            DoubtEnding::NotApplied
+        );
+        assert_eq!(
+            ending(Decision::Hold, &ApprovalStatus::Approved),
+            DoubtEnding::Overtaken
+        );
+        assert_eq!(ending(Decision::Approve, &held), DoubtEnding::Overtaken);
     }
 }

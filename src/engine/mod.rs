@@ -14,6 +14,8 @@
 //! - `doubts`: the sync settling decisions whose outcome was unknown (unconfirmed by Coupa, or
 //!   cut off mid-call), from what Coupa shows.
 //! - [`clicks`]: repeated clicks on the same card answered once.
+//! - [`hold`]: an approval put on hold: its cards say who held it and why, and show their buttons
+//!   again once Coupa releases it.
 //! - [`pending`]: "what's pending", live from Coupa.
 //! - [`history`]: "what did I approve this week", the asker's own decisions from the audit log.
 //! - `pending_cache`: each person's last "what's pending" kept briefly, one lookup per person at a
@@ -32,6 +34,7 @@ mod directory;
 mod doubts;
 mod error;
 pub mod history;
+pub mod hold;
 pub(crate) mod leader;
 pub mod pending;
 mod pending_cache;

@@ -150,7 +150,14 @@ impl Engine {
         // The recipient's kept "what's pending" may no longer agree with the card.
         self.pending.forget(&delivered.recipient);
         match self.chat.update_card(&delivered.message, card).await {
-            Ok(()) => true,
+            Ok(()) => {
+                // A card that says its approval is on hold must come back once Coupa releases
+                // it: the sync looks for the holds noted here.
+                if let CardState::OnHold(hold) = &card.state {
+                    self.note_hold(card.approval, hold).await;
+                }
+                true
+            }
             Err(err) => {
                 tracing::warn!(error = %chain(&err), recipient = %delivered.recipient, "could not edit a card");
                 metrics::counter!("chat_errors_total", "call" => "update_card").increment(1);

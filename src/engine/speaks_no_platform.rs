@@ -26,6 +26,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "doubts.rs",
     "error.rs",
     "history.rs",
+    "hold.rs",
     "leader.rs",
     "mod.rs",
     "pending.rs",

@@ -11,6 +11,8 @@
 //! store calls however many approvals are tracked. A full reconcile of
 //! everything pending runs at start and hourly, and closes cards whose approval disappeared.
 //! Every cycle first settles the decisions whose outcome was unknown ([`super::doubts`]).
+//! An approval on hold keeps its cards, saying so, and they show their buttons again once Coupa
+//! releases it ([`super::hold`]).
 //!
 //! A requisition whose handling panics is a failure of that requisition alone: the others are
 //! handled and the watermark stops before it. The loop ([`run`], in `sync/cycles.rs`) outlives
@@ -32,6 +34,7 @@ use crate::chat::card::CardState;
 use crate::chat::port::ChatError;
 use crate::coupa::CoupaError;
 use crate::domain::change::Shown;
+use crate::domain::hold::Hold;
 use crate::domain::records::{CoupaDecision, DeliveredCard, PendingDelivery, Settlement};
 use crate::domain::{
     Approval, ApprovalId, Approver, Person, Requisition, RequisitionId, RequisitionStatus,
@@ -326,6 +329,14 @@ impl Engine {
                 .await?;
         }
         for approval in current {
+            // On hold: its cards say so and nobody gets one with buttons until Coupa releases
+            // it. Released, its cards show their buttons again (`deliver`, see `super::hold`).
+            if approval.status.is_held() {
+                let cards = self.store.cards(approval.id).await?;
+                self.show_hold(requisition, approval, &cards, &Hold::of(approval), report)
+                    .await?;
+                continue;
+            }
             self.deliver(requisition, approval, report).await?;
         }
         Ok(())
@@ -341,7 +352,16 @@ impl Engine {
         report: &mut SyncReport,
     ) -> Result<(), EngineError> {
         let fingerprint = requisition.fingerprint();
-        let Deliveries { mut cards, pending } = self.store.deliveries(approval.id).await?;
+        let Deliveries {
+            mut cards,
+            pending,
+            hold,
+        } = self.store.deliveries(approval.id).await?;
+        // Waiting again with a hold still noted: Coupa released it.
+        if hold.is_some() {
+            self.show_released(requisition, approval, &cards, report)
+                .await?;
+        }
         for person in self.approvers(approval).await? {
             let Some(user) = self.directory.chat_user_for(&person).await? else {
                 report.unmapped += 1;
@@ -455,6 +475,12 @@ impl Engine {
         state: &CardState,
         report: &mut SyncReport,
     ) -> Result<(), EngineError> {
+        // A hold settles nothing: the cards say so and stay on record for its release.
+        if let CardState::OnHold(hold) = state {
+            return self
+                .show_hold(requisition, approval, cards, hold, report)
+                .await;
+        }
         let card = self.card(requisition, approval, state.clone());
         let mut all = true;
         for delivered in cards {
@@ -525,6 +551,16 @@ impl Engine {
                 continue;
             }
             let approval = self.coupa.approval(approval_id).await?;
+            // A card on hold keeps saying who held it and why; it is only marked expired, and
+            // says so once Coupa releases the hold (see `super::hold`).
+            if approval.status.is_held() {
+                for delivered in due {
+                    let mut expired = delivered.clone();
+                    expired.expired = true;
+                    self.store.put_card(approval_id, &expired).await?;
+                }
+                continue;
+            }
             let Some(requisition_id) = approval.requisition_id else {
                 continue;
             };

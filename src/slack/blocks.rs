@@ -19,7 +19,8 @@ use crate::domain::{Decision, Line, MAX_REASON_CHARS, Money};
 
 use super::format::{age, escape, money, quantity, slack_date, truncate};
 use super::payload::{
-    APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, OPEN_IN_COUPA, REASON_BLOCK, REASON_INPUT,
+    APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, HOLD, HOLD_MODAL, OPEN_IN_COUPA,
+    REASON_BLOCK, REASON_INPUT,
 };
 use super::wording;
 use crate::chat::wording as shared;
@@ -256,6 +257,18 @@ pub fn card(card: &Card) -> Rendered {
             format!("Expired: {title}"),
         ),
         CardState::Changed(_) => (None, format!("Changed: {title}")),
+        CardState::OnHold(hold) => (
+            Some(format!(
+                ":double_vertical_bar: {}\n{}",
+                shared::on_hold(
+                    hold.by.as_deref().map(escape).as_deref(),
+                    hold.reason.as_deref().map(escape).as_deref(),
+                    bold
+                ),
+                shared::ON_HOLD_NEXT
+            )),
+            format!("On hold: {title}"),
+        ),
     };
     if let Some(status) = status {
         blocks.push(section(status));
@@ -310,7 +323,19 @@ fn actions(card: &Card) -> SlackBlock {
     let confirm = card
         .confirm_approve
         .then_some((card.requisition.title.as_str(), &card.requisition.total));
-    buttons(&ButtonValue::of(card), confirm, Some(&card.coupa_link))
+    let value = ButtonValue::of(card);
+    let mut block = buttons(&value, confirm, Some(&card.coupa_link));
+    // Hold, after Deny, only where Coupa allows it.
+    if card.holdable()
+        && let SlackBlock::Actions(actions) = &mut block
+    {
+        let hold = SlackBlockButtonElement::new(plain("Hold", limits::BUTTON_TEXT))
+            .with_action_id(HOLD.into())
+            .with_value(truncate(&value.encode(), limits::BUTTON_VALUE));
+        let at = actions.elements.len().min(2);
+        actions.elements.insert(at, hold.into());
+    }
+    block
 }
 
 /// Approve (with a confirm dialog when `confirm` names what is approved), Deny and, with a
@@ -389,6 +414,7 @@ fn icon(decision: Decision) -> &'static str {
     match decision {
         Decision::Approve => ":white_check_mark:",
         Decision::Reject => ":x:",
+        Decision::Hold => ":double_vertical_bar:",
     }
 }
 
@@ -430,7 +456,40 @@ pub fn deny_modal(metadata: &DenyMetadata, title: &str) -> SlackView {
     )
 }
 
-/// The reason submitted in the deny modal, or the error to show on its field.
+/// The hold-reason modal for the card whose Hold button carried `metadata`.
+pub fn hold_modal(metadata: &DenyMetadata, title: &str) -> SlackView {
+    let input = SlackBlockPlainTextInputElement::new()
+        .with_action_id(REASON_INPUT.into())
+        .with_multiline(true)
+        .with_max_length(MAX_REASON_CHARS as u64)
+        .with_placeholder(plain(
+            "Why are you putting it on hold? The requester sees this in Coupa.",
+            150,
+        ));
+    SlackView::Modal(
+        SlackModalView::new(
+            plain("Hold requisition", limits::MODAL_TITLE),
+            vec![
+                section(format!(
+                    "Putting *{}* on hold. It can be decided again once it is released in Coupa.",
+                    escape(title)
+                )),
+                SlackInputBlock::new(
+                    plain("Reason", 2_000),
+                    SlackInputBlockElement::PlainTextInput(input),
+                )
+                .with_block_id(REASON_BLOCK.into())
+                .into(),
+            ],
+        )
+        .with_callback_id(HOLD_MODAL.into())
+        .with_submit(plain("Hold", limits::MODAL_TITLE))
+        .with_close(plain("Cancel", limits::MODAL_TITLE))
+        .with_private_metadata(metadata.encode()),
+    )
+}
+
+/// The reason submitted in the deny or hold modal, or the error to show on its field.
 pub fn validate_reason(reason: Option<&str>) -> Result<String, String> {
     let reason = reason.map(str::trim).unwrap_or_default();
     if reason.is_empty() {

@@ -30,7 +30,8 @@ use super::channel::ChannelId;
 use super::client::SlackChat;
 use super::installation::{Admission, InstallationCheck, Origin};
 use super::payload::{
-    APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, REASON_BLOCK, REASON_INPUT,
+    APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, HOLD, HOLD_MODAL, REASON_BLOCK,
+    REASON_INPUT,
 };
 use super::wording;
 use crate::chat::intents::{self, Intent};
@@ -303,9 +304,14 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                 trigger,
                 view,
                 request,
+            }
+            | Click::Hold {
+                trigger,
+                view,
+                request,
             } => {
                 // The trigger id lives 3 s: open the modal now, before anything slow. Only the
-                // store is asked first, briefly, whether there is anything left to deny.
+                // store is asked first, briefly, whether there is anything left to deny or hold.
                 let slack = ctx.slack.clone();
                 let engine = ctx.engine.clone();
                 ctx.tasks.spawn(async move {
@@ -315,7 +321,7 @@ fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent
                         return;
                     }
                     if let Err(err) = slack.open_modal(&trigger, *view).await {
-                        tracing::warn!(error = %chain(&err), "could not open the deny modal");
+                        tracing::warn!(error = %chain(&err), "could not open the reason modal");
                     }
                 });
             }
@@ -338,9 +344,19 @@ pub enum Click {
         /// The decision the button stands for, without its reason yet.
         request: Box<DecisionRequest>,
     },
+    /// Hold: open the hold-reason modal with this trigger id, unless the approval is already
+    /// decided.
+    Hold {
+        /// Slack's trigger id for opening the modal.
+        trigger: String,
+        /// The modal.
+        view: Box<SlackView>,
+        /// The hold the button stands for, without its reason yet.
+        request: Box<DecisionRequest>,
+    },
 }
 
-/// The Approve and Deny clicks in `event` with readable button values; other actions (the
+/// The Approve, Deny and Hold clicks in `event` with readable button values; other actions (the
 /// View in Coupa link) and foreign or edited values are left out.
 pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
     let Some(user) = event.user.as_ref().map(|u| ChatUserId(u.id.to_string())) else {
@@ -359,7 +375,7 @@ pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
     let mut clicks = Vec::new();
     for action in event.actions.iter().flatten() {
         let action_id = action.action_id.to_string();
-        if action_id != APPROVE && action_id != DENY {
+        if action_id != APPROVE && action_id != DENY && action_id != HOLD {
             continue;
         }
         let Some(value) = action.value.as_deref().and_then(ButtonValue::decode) else {
@@ -388,6 +404,17 @@ pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
                 .as_ref()
                 .and_then(|m| card_title(&m.content))
                 .unwrap_or_else(|| wording::UNNAMED_REQUISITION.to_owned());
+            if action_id == HOLD {
+                clicks.push(Click::Hold {
+                    trigger: event.trigger_id.to_string(),
+                    view: Box::new(blocks::hold_modal(&metadata, &title)),
+                    request: Box::new(DecisionRequest {
+                        decision: Decision::Hold,
+                        ..request
+                    }),
+                });
+                continue;
+            }
             clicks.push(Click::Deny {
                 trigger: event.trigger_id.to_string(),
                 view: Box::new(blocks::deny_modal(&metadata, &title)),
@@ -420,7 +447,7 @@ fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionE
     match submission(&event) {
         Submission::Ignored => Ack::Empty,
         Submission::Invalid(errors) => Ack::ViewErrors(errors),
-        Submission::Deny(request) => {
+        Submission::Deny(request) | Submission::Hold(request) => {
             let Some(permit) = ctx.clicks.admit(&request) else {
                 return Ack::Empty;
             };
@@ -437,22 +464,26 @@ fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionE
 /// What a submitted modal asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Submission {
-    /// Not the deny modal, or its metadata is not ours: nothing to do.
+    /// Not the deny or hold modal, or its metadata is not ours: nothing to do.
     Ignored,
     /// The reason is missing or too long: keep the modal open with these errors, by block id.
     Invalid(HashMap<String, String>),
     /// Deny with the reason given.
     Deny(Box<DecisionRequest>),
+    /// Put on hold with the reason given.
+    Hold(Box<DecisionRequest>),
 }
 
-/// Reads a submitted deny modal: the reason, checked, and what the Deny button carried.
+/// Reads a submitted deny or hold modal: the reason, checked, and what the button carried.
 pub fn submission(event: &SlackInteractionViewSubmissionEvent) -> Submission {
     let SlackView::Modal(modal) = &event.view.view else {
         return Submission::Ignored;
     };
-    if modal.callback_id.as_ref().map(|c| c.to_string()).as_deref() != Some(DENY_MODAL) {
-        return Submission::Ignored;
-    }
+    let decision = match modal.callback_id.as_ref().map(|c| c.to_string()).as_deref() {
+        Some(DENY_MODAL) => Decision::Reject,
+        Some(HOLD_MODAL) => Decision::Hold,
+        _ => return Submission::Ignored,
+    };
     let reason = event
         .view
         .state_params
@@ -472,19 +503,23 @@ pub fn submission(event: &SlackInteractionViewSubmissionEvent) -> Submission {
         .as_deref()
         .and_then(DenyMetadata::decode)
     else {
-        tracing::warn!("a deny modal without readable metadata was ignored");
+        tracing::warn!("a reason modal without readable metadata was ignored");
         return Submission::Ignored;
     };
-    Submission::Deny(Box::new(DecisionRequest {
+    let request = Box::new(DecisionRequest {
         approval: metadata.button.approval,
         requisition: metadata.button.requisition,
         fingerprint: metadata.button.fingerprint.clone(),
         issued_at: metadata.button.issued(),
         user: ChatUserId(event.user.id.to_string()),
         conversation: metadata.channel.map(Into::into),
-        decision: Decision::Reject,
+        decision,
         comment: Some(reason),
-    }))
+    });
+    match decision {
+        Decision::Hold => Submission::Hold(request),
+        _ => Submission::Deny(request),
+    }
 }
 
 /// Handles `/approvals [text]`: help at once; the pending list through the `response_url`.

@@ -17,11 +17,15 @@ use super::channel::ChannelId;
 pub const APPROVE: &str = "approve";
 /// `action_id` of the Deny button.
 pub const DENY: &str = "deny";
+/// `action_id` of the Hold button (shown when Coupa allows the approval to be held).
+pub const HOLD: &str = "hold";
 /// `action_id` of the View in Coupa link button (Slack still sends an action for it).
 pub const OPEN_IN_COUPA: &str = "open_in_coupa";
 /// `callback_id` of the deny-reason modal.
 pub const DENY_MODAL: &str = "deny_reason";
-/// `block_id` / `action_id` of the reason input in the deny modal.
+/// `callback_id` of the hold-reason modal; it carries a [`DenyMetadata`] as the deny modal does.
+pub const HOLD_MODAL: &str = "hold_reason";
+/// `block_id` / `action_id` of the reason input in the deny and hold modals.
 pub const REASON_BLOCK: &str = "reason";
 /// See [`REASON_BLOCK`].
 pub const REASON_INPUT: &str = "reason_input";
@@ -72,7 +76,8 @@ impl ButtonValue {
     }
 }
 
-/// What the deny modal remembers: the button value and the conversation of the clicked card.
+/// What the deny and hold modals remember: the button value and the conversation of the clicked
+/// card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DenyMetadata {
     /// The Deny button's value.

@@ -23,6 +23,7 @@ use super::{
     StoreError, normalize_contact, sort_cards,
 };
 use crate::domain::conversation::ConversationRef;
+use crate::domain::hold::Hold;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
     FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
@@ -91,6 +92,7 @@ struct Inner {
     audit: VecDeque<AuditEntry>,
     audit_by_actor: HashMap<ChatUserId, VecDeque<AuditEntry>>,
     card_views: HashMap<(ApprovalId, ChatUserId), Expiring<String>>,
+    holds: HashMap<ApprovalId, Expiring<Hold>>,
     /// When expired entries are next swept out; `None` until the first call.
     next_sweep: Option<Instant>,
 }
@@ -118,6 +120,7 @@ impl Inner {
         self.emails.retain(|_, e| e.live());
         self.reachable.retain(|_, e| e.live());
         self.card_views.retain(|_, e| e.live());
+        self.holds.retain(|_, e| e.live());
         let now = Instant::now();
         self.installs
             .retain(|_, until| until.is_none_or(|until| now < until));
@@ -351,7 +354,12 @@ impl Store for MemoryStore {
         pending.sort_by(|a, b| a.recipient.cmp(&b.recipient));
         let mut cards = inner.cards.get(&approval).cloned().unwrap_or_default();
         sort_cards(&mut cards);
-        Ok(Deliveries { cards, pending })
+        let hold = live(&mut inner.holds, &approval).map(|h| h.value.clone());
+        Ok(Deliveries {
+            cards,
+            pending,
+            hold,
+        })
     }
 
     async fn begin_delivery(
@@ -451,6 +459,30 @@ impl Store for MemoryStore {
         approval: ApprovalId,
     ) -> Result<Option<SettledCards>, StoreError> {
         Ok(live(&mut self.lock().settled, &approval).map(|s| s.value.clone()))
+    }
+
+    async fn put_hold(
+        &self,
+        approval: ApprovalId,
+        hold: &Hold,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .holds
+            .insert(approval, Expiring::new(hold.clone(), keep));
+        Ok(())
+    }
+
+    async fn hold(&self, approval: ApprovalId) -> Result<Option<Hold>, StoreError> {
+        Ok(live(&mut self.lock().holds, &approval).map(|h| h.value.clone()))
+    }
+
+    async fn forget_hold(&self, approval: ApprovalId) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .holds
+            .remove(&approval)
+            .is_some_and(|h| h.live()))
     }
 
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {

@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::conversation::ConversationRef;
+use crate::domain::hold::Hold;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
     FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
@@ -104,14 +105,17 @@ impl Default for ClaimToken {
     }
 }
 
-/// What the store knows of an approval's cards: those recorded, and those begun and not recorded
-/// yet (see [`Store::begin_delivery`]).
+/// What the store knows of an approval's cards: those recorded, those begun and not recorded
+/// yet (see [`Store::begin_delivery`]), and the hold they show, if one is noted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deliveries {
     /// The cards recorded, one per recipient, oldest first.
     pub cards: Vec<DeliveredCard>,
     /// The deliveries begun and not recorded, one per recipient, by recipient.
     pub pending: Vec<PendingDelivery>,
+    /// The hold the cards show ([`Store::put_hold`]), read in the same round trip so that the
+    /// sync learns of a released hold at no extra cost.
+    pub hold: Option<Hold>,
 }
 
 /// Which lease; there is one per singleton job.
@@ -264,6 +268,24 @@ pub trait Store: Send + Sync + 'static {
     /// The cards of `approval` kept by [`Store::settle_cards`], while they are kept.
     async fn settled_cards(&self, approval: ApprovalId)
     -> Result<Option<SettledCards>, StoreError>;
+
+    // --- Holds -----------------------------------------------------------------------------------
+
+    /// Notes that the cards of `approval` say it is on hold as `hold` says, for `keep`: the sync
+    /// edits them back to their buttons once Coupa releases it. Replaces what was noted before.
+    async fn put_hold(
+        &self,
+        approval: ApprovalId,
+        hold: &Hold,
+        keep: Duration,
+    ) -> Result<(), StoreError>;
+
+    /// The hold the cards of `approval` show, while it is noted.
+    async fn hold(&self, approval: ApprovalId) -> Result<Option<Hold>, StoreError>;
+
+    /// Forgets the hold of `approval`; `true` when one was noted (so that of several callers
+    /// only one brings the cards back).
+    async fn forget_hold(&self, approval: ApprovalId) -> Result<bool, StoreError>;
 
     // --- Deliveries under way ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
 //! proactive installations of the Teams app in [`installs`].
 
 mod contacts;
+mod holds;
 mod installs;
 
 use std::future::Future;
@@ -27,6 +28,7 @@ use super::{
     PERSON_AUDIT_LIMIT, Store, StoreError, normalize_contact, sort_cards,
 };
 use crate::domain::conversation::ConversationRef;
+use crate::domain::hold::Hold;
 use crate::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
     FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
@@ -725,10 +727,11 @@ impl Store for RedisStore {
     async fn deliveries(&self, approval: ApprovalId) -> Result<Deliveries, StoreError> {
         let cards_key = self.cards_key(approval);
         let pending_key = self.deliveries_key(approval);
-        let (cards, pending): (Vec<String>, Vec<String>) = self
+        let hold_key = self.hold_key(approval);
+        let (cards, pending, hold): (Vec<String>, Vec<String>, Option<String>) = self
             .call(|mut c| {
                 let mut pipe = redis::pipe();
-                pipe.hvals(&cards_key).hvals(&pending_key);
+                pipe.hvals(&cards_key).hvals(&pending_key).get(&hold_key);
                 async move { pipe.query_async(&mut c).await }
             })
             .await?;
@@ -742,7 +745,12 @@ impl Store for RedisStore {
             .map(|v| from_json(&pending_key, v))
             .collect::<Result<Vec<PendingDelivery>, _>>()?;
         pending.sort_by(|a, b| a.recipient.cmp(&b.recipient));
-        Ok(Deliveries { cards, pending })
+        let hold = hold.map(|v| from_json(&hold_key, &v)).transpose()?;
+        Ok(Deliveries {
+            cards,
+            pending,
+            hold,
+        })
     }
 
     async fn begin_delivery(
@@ -854,6 +862,23 @@ impl Store for RedisStore {
         approval: ApprovalId,
     ) -> Result<Option<SettledCards>, StoreError> {
         self.get_json(self.settled_key(approval)).await
+    }
+
+    async fn put_hold(
+        &self,
+        approval: ApprovalId,
+        hold: &Hold,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        holds::put(self, approval, hold, keep).await
+    }
+
+    async fn hold(&self, approval: ApprovalId) -> Result<Option<Hold>, StoreError> {
+        self.get_json(self.hold_key(approval)).await
+    }
+
+    async fn forget_hold(&self, approval: ApprovalId) -> Result<bool, StoreError> {
+        holds::forget(self, approval).await
     }
 
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {

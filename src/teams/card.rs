@@ -8,7 +8,8 @@
 //! `Action.Submit` fallback carrying the same [`ActionData`], so clients without Universal Actions
 //! still reach the bot. Deny opens an inline form (`Action.ShowCard`) asking for a required
 //! reason of at most [`MAX_REASON_CHARS`] characters; [`card_with_reason_error`] renders the card
-//! again with that form open and the error in it. Above `CONFIRM_ABOVE_AMOUNT`, Approve first
+//! again with that form open and the error in it. Where Coupa allows the approval to be held,
+//! **Hold** opens a form of its own asking for a required reason (verb [`HOLD`]). Above `CONFIRM_ABOVE_AMOUNT`, Approve first
 //! shows what is approved and for how much, with **Confirm**. `refresh.userIds` names the card's
 //! recipients so their clients ask the bot for the current card. A card no longer waiting shows
 //! what happened and only the link to Coupa.
@@ -31,6 +32,7 @@ use super::wording;
 
 mod action;
 pub mod history;
+mod hold;
 pub mod list;
 mod markdown;
 pub mod notice;
@@ -40,6 +42,7 @@ pub use action::{
     validate_reason,
 };
 pub use history::history;
+pub use hold::{HOLD, HOLD_REASON_INPUT};
 pub use list::{ListOptions, pending, pending_list};
 use markdown::cut;
 pub use markdown::escape;
@@ -306,6 +309,19 @@ fn render(
             format!("No longer pending: {plain_title}"),
         ),
         CardState::Expired => (wording::expired(), format!("Expired: {plain_title}")),
+        CardState::OnHold(hold) => (
+            wording::on_hold(
+                hold.by
+                    .as_deref()
+                    .map(|by| escape(&cut(by, budget.field)))
+                    .as_deref(),
+                hold.reason
+                    .as_deref()
+                    .map(|reason| escape(&cut(reason, budget.long)))
+                    .as_deref(),
+            ),
+            format!("On hold: {plain_title}"),
+        ),
         // Handled above.
         CardState::Changed(_) => (
             wording::changed_since_sent(),
@@ -376,6 +392,13 @@ fn pending_actions(
     let approve = approve_action(&decisions);
     let (form, deny) = deny_form(&decisions, problem);
     match problem {
+        // Hold, after Deny, only where Coupa allows it.
+        None if card.holdable() => vec![
+            approve,
+            deny_action(form, deny),
+            hold::hold_action(card, &escape(title)),
+            link,
+        ],
         None => vec![approve, deny_action(form, deny), link],
         Some(_) => {
             body.push(json!({

@@ -308,6 +308,22 @@ async fn click(
                 None => InvokeResponse::message(&problem.message()),
             },
         },
+        // The form asks for the reason before sending (`isRequired`); one that still arrives
+        // without one is answered in words, the card left as it is.
+        CardAction::Hold { data, reason } => match validate_reason(reason.as_deref()) {
+            Ok(reason) => {
+                decide(
+                    ctx,
+                    contact,
+                    conversation,
+                    data,
+                    Decision::Hold,
+                    Some(reason),
+                )
+                .await
+            }
+            Err(problem) => InvokeResponse::message(&problem.message()),
+        },
     }
 }
 

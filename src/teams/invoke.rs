@@ -5,7 +5,7 @@
 //! data, or, from a client without Universal Actions, as a `message` whose `value` is the data of
 //! the `Action.Submit` fallback (the verb inside it as `v`). [`card_action`] reads either into a
 //! [`CardAction`], and refuses ([`NotOurs`]) anything that is not a click on one of the bot's own
-//! actions, including an Approve or Deny that did not come from a person's click.
+//! actions, including an Approve, Deny or Hold that did not come from a person's click.
 //!
 //! An invoke is answered in the HTTP response with an [`InvokeResponse`]: the card that replaces
 //! the clicked one, a message, or an error. Messages and cards the bot sends on its own are
@@ -15,7 +15,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::activity::{Activity, ActivityType};
-use super::card::{self, APPROVE, ActionData, DENY, REASON_INPUT, REFRESH, Rendered};
+use super::card::{
+    self, APPROVE, ActionData, DENY, HOLD, HOLD_REASON_INPUT, REASON_INPUT, REFRESH, Rendered,
+};
 
 /// The name of the invoke an `Action.Execute` (or a card's refresh) sends.
 pub const CARD_ACTION: &str = "adaptiveCard/action";
@@ -45,6 +47,14 @@ pub enum CardAction {
     },
     /// A client asks for the current card (the card's automatic refresh).
     Refresh(ActionData),
+    /// Hold, with the reason typed in the hold form, as typed (check it with
+    /// [`card::validate_reason`]).
+    Hold {
+        /// What the Hold action carried.
+        data: ActionData,
+        /// The reason field's text, if it was sent.
+        reason: Option<String>,
+    },
 }
 
 /// Why an activity is not a click on one of the bot's card actions.
@@ -70,7 +80,7 @@ pub enum NotOurs {
         /// The verb in its data.
         data: String,
     },
-    /// Approve or Deny without a person's click (an automatic trigger): never decided.
+    /// Approve, Deny or Hold without a person's click (an automatic trigger): never decided.
     #[error("a {verb} action arrived without a click (automatic trigger)")]
     NotClicked {
         /// The verb.
@@ -99,7 +109,7 @@ pub fn card_action(activity: &Activity) -> Result<CardAction, NotOurs> {
             data: action.verb,
         });
     }
-    let decides = action.verb == APPROVE || action.verb == DENY;
+    let decides = action.verb == APPROVE || action.verb == DENY || action.verb == HOLD;
     if decides && automatic {
         return Err(NotOurs::NotClicked { verb: action.verb });
     }
@@ -113,6 +123,16 @@ pub fn card_action(activity: &Activity) -> Result<CardAction, NotOurs> {
             })
         }
         REFRESH => Ok(CardAction::Refresh(action)),
+        HOLD => {
+            let reason = data
+                .get(HOLD_REASON_INPUT)
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            Ok(CardAction::Hold {
+                data: action,
+                reason,
+            })
+        }
         _ => Err(NotOurs::UnknownVerb { verb: action.verb }),
     }
 }

@@ -1,5 +1,5 @@
 //! What the bot says in Microsoft Teams: the status line of a card that is no longer waiting, the
-//! confirm and deny forms, the reason form's errors, the "what's pending" list, why a list cannot
+//! confirm, deny and hold forms, the status of a card on hold, the reason form's errors, the "what's pending" list, why a list cannot
 //! be shown, and help. Sentences Slack says alike come from [`crate::chat::wording`]. Every piece
 //! of Coupa text passed to a function returning Markdown is already escaped for Adaptive Card
 //! Markdown (see [`super::card`]); the `**` around it is ours. The notices (the constants and
@@ -78,6 +78,25 @@ pub fn denying(title: &str) -> String {
 
 /// The reason field's hint.
 pub const REASON_PLACEHOLDER: &str = "Why are you denying it? The requester sees this in Coupa.";
+
+/// What the hold form says above the reason field.
+pub fn holding(title: &str) -> String {
+    format!("Putting **{title}** on hold. It can be decided again once it is released in Coupa.")
+}
+
+/// The hold reason field's hint.
+pub const HOLD_PLACEHOLDER: &str =
+    "Why are you putting it on hold? The requester sees this in Coupa.";
+
+/// The status of a card whose approval is on hold: `⏸️ **On hold** by Jane Doe: reason`, then
+/// what happens next. `by` and `reason` are escaped by the caller.
+pub fn on_hold(by: Option<&str>, reason: Option<&str>) -> String {
+    format!(
+        "⏸️ {}\n\n{}",
+        shared::on_hold(by, reason, strong),
+        shared::ON_HOLD_NEXT
+    )
+}
 
 /// What a Teams notification says for a card, before anyone opens it (plain text).
 pub fn approval_needed(title: &str, total: &str, requester: &str) -> String {
@@ -170,7 +189,7 @@ pub const HELP_TITLE: &str = "Coupa approvals in Teams";
 /// The help card: what the bot does, what to ask, where its cards come from (Markdown, one
 /// paragraph each).
 pub const HELP: &[&str] = &[
-    "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve or deny it right there, and Coupa records the decision with your name.",
+    "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve, deny or put it on hold right there, and Coupa records the decision with your name.",
     "• **what's pending**: list everything waiting for you, oldest first",
     "• **what did I approve this week?**: your own decisions of the last 7 days, newest first",
     "• **help**: this message",
@@ -217,6 +236,7 @@ fn icon(decision: Decision) -> &'static str {
     match decision {
         Decision::Approve => "✅",
         Decision::Reject => "❌",
+        Decision::Hold => "⏸️",
     }
 }
 
@@ -224,6 +244,7 @@ fn past_tense(decision: Decision) -> &'static str {
     match decision {
         Decision::Approve => "Approved",
         Decision::Reject => "Rejected",
+        Decision::Hold => "Put on hold",
     }
 }
 

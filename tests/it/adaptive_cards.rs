@@ -320,6 +320,29 @@ fn a_denied_teams_card_has_the_expected_shape() {
 }
 
 #[test]
+fn a_teams_card_on_hold_has_the_expected_shape() {
+    let card = fixture(
+        CardState::OnHold(coupa_approvals::domain::hold::Hold {
+            by: Some("Daniel Okafor".into()),
+            reason: Some("Waiting for the second quote".into()),
+            at: Some(at(DECIDED_AT)),
+        }),
+        None,
+    );
+    let rendered = card::card(&card, &recipients()).card;
+    assert_sendable(&card, &rendered);
+    assert_snapshot("teams/on_hold", &rendered);
+    let actions = rendered["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "only the link: {actions:?}");
+    assert_eq!(actions[0]["type"], "Action.OpenUrl");
+    assert!(
+        rendered
+            .to_string()
+            .contains("**On hold** by Daniel Okafor: Waiting for the second quote")
+    );
+}
+
+#[test]
 fn the_schema_refuses_a_card_teams_would_refuse() {
     // The validation can fail: a card without its type, or with an unknown element, is refused.
     let mut rendered = card::card(&fixture(CardState::Pending, None), &recipients()).card;

@@ -116,6 +116,13 @@ proptest! {
         assert_modal_within_limits(&view);
         prop_assert_eq!(
             DenyMetadata::decode(view["private_metadata"].as_str().unwrap_or_default()),
+            Some(metadata.clone())
+        );
+        // The hold modal is laid out alike and remembers the same.
+        let hold = serde_json::to_value(blocks::hold_modal(&metadata, &title)).expect("JSON");
+        assert_modal_within_limits(&hold);
+        prop_assert_eq!(
+            DenyMetadata::decode(hold["private_metadata"].as_str().unwrap_or_default()),
             Some(metadata)
         );
     }

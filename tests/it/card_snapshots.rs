@@ -6,6 +6,7 @@ use crate::support;
 
 use coupa_approvals::chat::card::CardState;
 use coupa_approvals::domain::change::Change;
+use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::{Decision, Money};
 use coupa_approvals::slack::blocks;
 use serde_json::{Value, json};
@@ -67,12 +68,55 @@ fn assert_resolved(card: &Value, wording: &[&str]) {
     }
 }
 
+#[test]
+fn a_card_on_hold_says_who_held_it_and_why_and_offers_only_the_link() {
+    let card = snapshot(
+        "on_hold",
+        CardState::OnHold(Hold {
+            by: Some("Daniel Okafor".into()),
+            reason: Some("Waiting for the second quote".into()),
+            at: Some(at(DECIDED_AT)),
+        }),
+        None,
+    );
+    assert_resolved(
+        &card,
+        &[
+            "*On hold* by Daniel Okafor: Waiting for the second quote",
+            "its buttons come back here once it is released in Coupa",
+        ],
+    );
+    assert!(
+        card["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("On hold:"))
+    );
+}
+
+#[test]
+fn a_card_whose_approval_coupa_does_not_allow_to_be_held_offers_no_hold() {
+    let mut not_holdable = card(CardState::Pending, None);
+    for approval in not_holdable
+        .requisition
+        .approvals
+        .iter_mut()
+        .chain(not_holdable.requisition.current_approvals.iter_mut())
+    {
+        approval.holdable = false;
+    }
+    let rendered = blocks::card(&not_holdable);
+    let rendered = json!({ "blocks": serde_json::to_value(&rendered.blocks).unwrap() });
+    assert_eq!(actions(&rendered), ["approve", "deny", "open_in_coupa"]);
+}
+
 const DECIDED_DATE: &str = "<!date^1795255500^{date_short_pretty} at {time}|2026-11-21 10:05 UTC>";
 
 #[test]
 fn a_pending_card_offers_approve_deny_and_view_in_coupa() {
     let card = snapshot("pending", CardState::Pending, None);
-    assert_eq!(actions(&card), ["approve", "deny", "open_in_coupa"]);
+    // The fixture's approval is holdable: Hold follows Deny.
+    assert_eq!(actions(&card), ["approve", "deny", "hold", "open_in_coupa"]);
+    assert_eq!(element(&card, "hold")["style"], Value::Null);
     assert_eq!(element(&card, "approve")["style"], "primary");
     assert_eq!(element(&card, "deny")["style"], "danger");
     assert!(element(&card, "approve")["confirm"].is_null());

@@ -292,6 +292,71 @@ async fn deny_opens_the_modal_an_empty_reason_is_refused_and_the_reason_lands_on
 }
 
 #[tokio::test]
+async fn hold_in_the_demo_puts_the_card_on_hold_and_releasing_it_in_the_coupa_panel_brings_its_buttons_back()
+ {
+    let demo = start_demo().await;
+    let (ts, block_id, _, deny) = eventually("the offsite card", || async {
+        card_buttons(&demo, "UDANIEL", "Platform team offsite")
+    })
+    .await;
+    // Hold carries the same value as Deny.
+    let (status, _) = post(
+        &demo,
+        "/demo/api/click",
+        json!({
+            "user": "UDANIEL", "message_ts": ts, "block_id": block_id,
+            "action_id": "hold", "value": deny["value"], "text": "Hold",
+        }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let trigger = eventually("the hold modal", || async {
+        let data = get_json(&demo, "/demo/api/conversation?user=UDANIEL").await;
+        data["modal_trigger"].as_str().map(str::to_owned)
+    })
+    .await;
+    let (status, accepted) = post(
+        &demo,
+        "/demo/api/deny",
+        json!({ "user": "UDANIEL", "trigger_id": trigger, "values": { "reason.reason_input": "Waiting for the venue's quote" } }),
+    )
+    .await;
+    assert_eq!((status, accepted["status"].as_u64()), (200, Some(200)));
+    eventually("the hold on the card", || async {
+        card_text(&demo, "UDANIEL", &ts)
+            .contains("On hold* by Daniel Okafor: Waiting for the venue's quote")
+            .then_some(())
+    })
+    .await;
+
+    let offsite = demo
+        .state
+        .coupa
+        .requisition_ids()
+        .into_iter()
+        .find(|id| {
+            demo.state.coupa.requisition_json(*id).unwrap()["req-title"]
+                .as_str()
+                .is_some_and(|t| t.contains("Platform team offsite"))
+        })
+        .unwrap();
+    let (status, body) = post(
+        &demo,
+        "/demo/api/coupa/release",
+        json!({ "requisition": offsite.0 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    eventually("the buttons back on the card", || async {
+        card_buttons(&demo, "UDANIEL", "Platform team offsite")
+            .filter(|(again, ..)| *again == ts)
+            .map(|_| ())
+    })
+    .await;
+    demo.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn whats_pending_typed_in_the_demo_gets_the_list_from_the_app() {
     let demo = start_demo().await;
     let (status, body) = post(

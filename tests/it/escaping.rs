@@ -119,6 +119,11 @@ fn renderings(hostile: &str) -> Vec<(String, Rendered)> {
         },
         CardState::NoLongerPending,
         CardState::Expired,
+        CardState::OnHold(coupa_approvals::domain::hold::Hold {
+            by: Some(h()),
+            reason: Some(h()),
+            at: Some(decided),
+        }),
         CardState::Changed(None),
         CardState::Changed(Some(Change {
             total: Some((usd("7000"), usd("7420.50"))),

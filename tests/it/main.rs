@@ -37,6 +37,7 @@ mod foreign_requests;
 mod fuzz_seeds;
 mod http_routes;
 mod manifests;
+mod on_hold;
 mod proactive_check;
 mod quiet_logs;
 mod replicas;

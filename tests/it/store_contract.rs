@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef};
+use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
     FailedInstall, PendingDelivery, PendingItem, PendingSnapshot, SettledCards, Settlement,
@@ -88,6 +89,7 @@ contract!(
     unmapped_approvers_are_listed_by_email_until_forgotten,
     the_last_pending_list_is_kept_per_user,
     a_card_view_is_kept_per_approval_and_recipient_until_replaced_or_expired,
+    a_hold_is_kept_per_approval_until_replaced_forgotten_once_or_expired,
     a_contact_is_remembered_and_read_back_replaced_as_a_whole,
     a_contact_is_found_by_email_whatever_its_case_or_spacing,
     a_contact_is_found_by_its_conversation_with_the_bot,
@@ -1013,6 +1015,55 @@ async fn a_card_view_is_kept_per_approval_and_recipient_until_replaced_or_expire
     );
     outlive_short_ttl().await;
     assert_eq!(store.card_view(ApprovalId(2), &sam).await.unwrap(), None);
+}
+
+async fn a_hold_is_kept_per_approval_until_replaced_forgotten_once_or_expired(
+    store: Arc<impl Store>,
+) {
+    let hold = |by: &str| Hold {
+        by: Some(by.to_owned()),
+        reason: Some("waiting for the second quote".to_owned()),
+        at: Some(Timestamp::from_second(1_763_659_240).unwrap()),
+    };
+    assert_eq!(store.hold(ApprovalId(1)).await.unwrap(), None);
+    store
+        .put_hold(ApprovalId(1), &hold("Jane Doe"), LONG)
+        .await
+        .unwrap();
+    store
+        .put_hold(ApprovalId(1), &hold("Sam Lee"), LONG)
+        .await
+        .unwrap();
+    store
+        .put_hold(ApprovalId(2), &hold("Brief"), SHORT)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.hold(ApprovalId(1)).await.unwrap(),
+        Some(hold("Sam Lee"))
+    );
+    assert_eq!(
+        store.hold(ApprovalId(2)).await.unwrap(),
+        Some(hold("Brief"))
+    );
+    assert_eq!(store.hold(ApprovalId(3)).await.unwrap(), None);
+    // The cards' records come with the hold they show, in the same read.
+    assert_eq!(
+        store.deliveries(ApprovalId(1)).await.unwrap().hold,
+        Some(hold("Sam Lee"))
+    );
+    assert_eq!(store.deliveries(ApprovalId(3)).await.unwrap().hold, None);
+
+    assert!(store.forget_hold(ApprovalId(1)).await.unwrap());
+    assert!(
+        !store.forget_hold(ApprovalId(1)).await.unwrap(),
+        "only one caller forgets a hold"
+    );
+    assert_eq!(store.hold(ApprovalId(1)).await.unwrap(), None);
+    assert_eq!(store.deliveries(ApprovalId(1)).await.unwrap().hold, None);
+    outlive_short_ttl().await;
+    assert_eq!(store.hold(ApprovalId(2)).await.unwrap(), None);
+    assert!(!store.forget_hold(ApprovalId(2)).await.unwrap());
 }
 
 /// The error chain of a failed store call, as the logs and `check` show it.

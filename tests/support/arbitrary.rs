@@ -4,6 +4,7 @@
 
 use coupa_approvals::chat::card::{Card, CardState};
 use coupa_approvals::domain::change::Change;
+use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::{Account, Decision, Line, Money, RequisitionId};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -159,6 +160,11 @@ pub fn every_state(name: &str, reason: &str) -> Vec<CardState> {
         },
         CardState::NoLongerPending,
         CardState::Expired,
+        CardState::OnHold(Hold {
+            by: Some(name.to_owned()),
+            reason: Some(reason.to_owned()),
+            at: Some(at(DECIDED_AT)),
+        }),
         CardState::Changed(None),
         CardState::Changed(Some(Change {
             total: Some((

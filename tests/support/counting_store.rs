@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use coupa_approvals::domain::conversation::ConversationRef;
+use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
     FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
@@ -186,6 +187,18 @@ impl<S: Store> Store for CountingStore<S> {
     async fn settled_cards(&self, a: ApprovalId) -> Result<Option<SettledCards>, StoreError> {
         self.count("settled_cards");
         self.inner.settled_cards(a).await
+    }
+    async fn put_hold(&self, a: ApprovalId, h: &Hold, keep: Duration) -> Result<(), StoreError> {
+        self.count("put_hold");
+        self.inner.put_hold(a, h, keep).await
+    }
+    async fn hold(&self, a: ApprovalId) -> Result<Option<Hold>, StoreError> {
+        self.count("hold");
+        self.inner.hold(a).await
+    }
+    async fn forget_hold(&self, a: ApprovalId) -> Result<bool, StoreError> {
+        self.count("forget_hold");
+        self.inner.forget_hold(a).await
     }
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
         self.count("approvals_with_cards");

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use coupa_approvals::domain::conversation::ConversationRef;
+use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::records::{
     AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
     FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
@@ -136,6 +137,15 @@ impl Store for SlowPingStore {
     }
     async fn settled_cards(&self, a: ApprovalId) -> Result<Option<SettledCards>, StoreError> {
         self.inner.settled_cards(a).await
+    }
+    async fn put_hold(&self, a: ApprovalId, h: &Hold, keep: Duration) -> Result<(), StoreError> {
+        self.inner.put_hold(a, h, keep).await
+    }
+    async fn hold(&self, a: ApprovalId) -> Result<Option<Hold>, StoreError> {
+        self.inner.hold(a).await
+    }
+    async fn forget_hold(&self, a: ApprovalId) -> Result<bool, StoreError> {
+        self.inner.forget_hold(a).await
     }
     async fn approvals_with_cards(&self) -> Result<Vec<ApprovalId>, StoreError> {
         self.inner.approvals_with_cards().await

@@ -265,6 +265,17 @@
   });
 
   $("#coupa-panel").addEventListener("click", async (event) => {
+    const release = event.target.closest(".coupa-release");
+    if (release) {
+      try {
+        await call("/demo/api/coupa/release", { requisition: Number(release.closest("[data-requisition]").dataset.requisition) });
+        toast("Hold released in Coupa; the cards get their buttons back at the next sync.");
+        await refreshCoupa();
+      } catch (e) {
+        toast(e.message);
+      }
+      return;
+    }
     const button = event.target.closest(".coupa-approve");
     if (!button) return;
     const row = button.closest("[data-requisition]");

@@ -61,7 +61,7 @@ impl Inner {
             "approver": approver,
             "approved-by": a.decided_by.map(|by| self.user_json(by)).unwrap_or(Value::Null),
             "approval-date": a.decided_at.map(|t| t.to_string()),
-            "holdable": true,
+            "holdable": a.holdable,
             "note": a.note,
         })
     }

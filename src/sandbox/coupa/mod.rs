@@ -2,7 +2,9 @@
 //! (kebab-case JSON, paging, bracket filters, OAuth2 client credentials), backed by memory.
 //!
 //! Approving the current step moves the requisition to its next step (or to `approved` after the
-//! last); rejecting ends the chain. Control methods let a test or the demo act "in Coupa" directly
+//! last); rejecting ends the chain; holding keeps the step current, `holding`, until released
+//! ([`Sandbox::release_hold`], as Coupa's web UI would), and is refused where the approval is not
+//! `holdable`. Control methods let a test or the demo act "in Coupa" directly
 //! (approve elsewhere, edit a total), count the calls the bot made, and inject faults.
 //!
 //! | module | holds |
@@ -174,6 +176,7 @@ impl Sandbox {
                         decided_by: None,
                         decided_at: None,
                         note: None,
+                        holdable: true,
                         created_at: now,
                         updated_at: now,
                     },
@@ -265,6 +268,33 @@ impl Sandbox {
     ) -> Result<(), String> {
         self.lock()
             .decide(approval, "reject", by, Some(reason.to_owned()))
+    }
+
+    /// Puts `approval` on hold as `by` directly in Coupa, with `reason` as its note.
+    pub fn hold_in_coupa(
+        &self,
+        approval: ApprovalId,
+        by: CoupaUserId,
+        reason: &str,
+    ) -> Result<(), String> {
+        self.lock()
+            .decide(approval, "hold", by, Some(reason.to_owned()))
+    }
+
+    /// Releases a held `approval`, as someone in Coupa's web UI would: it waits for a decision
+    /// again (and can be approved, rejected or held).
+    pub fn release_hold(&self, approval: ApprovalId) -> Result<(), String> {
+        self.lock().release(approval)
+    }
+
+    /// Whether Coupa allows `approval` to be put on hold (every approval does at first).
+    pub fn set_holdable(&self, approval: ApprovalId, holdable: bool) {
+        let mut inner = self.lock();
+        let now = inner.tick();
+        if let Some(record) = inner.approvals.get_mut(&approval) {
+            record.holdable = holdable;
+            record.updated_at = now;
+        }
     }
 
     /// Withdraws a requisition (its pending approvals disappear from the chain).
@@ -483,6 +513,49 @@ mod tests {
         sandbox.approve_in_coupa(step_one, first).unwrap();
         let err = sandbox.reject_in_coupa(step_one, first, "no").unwrap_err();
         assert!(err.contains("not pending"), "{err}");
+    }
+
+    #[test]
+    fn a_held_approval_stays_current_until_released_and_then_can_be_decided() {
+        let (sandbox, req, first, _) = chain_of_two();
+        let step_one = sandbox.current_approval(req).unwrap();
+        sandbox
+            .hold_in_coupa(step_one, first, "waiting for a quote")
+            .unwrap();
+        assert_eq!(
+            sandbox.approval_status(step_one).as_deref(),
+            Some("holding")
+        );
+        assert_eq!(sandbox.current_approval(req), Some(step_one));
+        let json = sandbox.requisition_json(req).unwrap();
+        assert_eq!(json["current-approval"]["status"], "holding");
+        assert_eq!(json["current-approval"]["note"], "waiting for a quote");
+        let err = sandbox.approve_in_coupa(step_one, first).unwrap_err();
+        assert!(err.contains("not pending"), "{err}");
+
+        sandbox.release_hold(step_one).unwrap();
+        assert_eq!(
+            sandbox.approval_status(step_one).as_deref(),
+            Some("pending_approval")
+        );
+        assert!(sandbox.release_hold(step_one).is_err());
+        sandbox.approve_in_coupa(step_one, first).unwrap();
+        assert_ne!(sandbox.current_approval(req), Some(step_one));
+    }
+
+    #[test]
+    fn an_approval_that_is_not_holdable_cannot_be_held() {
+        let (sandbox, req, first, _) = chain_of_two();
+        let step_one = sandbox.current_approval(req).unwrap();
+        sandbox.set_holdable(step_one, false);
+        let json = sandbox.requisition_json(req).unwrap();
+        assert_eq!(json["current-approval"]["holdable"], false);
+        let err = sandbox.hold_in_coupa(step_one, first, "later").unwrap_err();
+        assert!(err.contains("cannot be held"), "{err}");
+        assert_eq!(
+            sandbox.approval_status(step_one).as_deref(),
+            Some("pending_approval")
+        );
     }
 
     #[test]

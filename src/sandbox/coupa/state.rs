@@ -22,8 +22,19 @@ pub(super) struct ApprovalRecord {
     pub(super) decided_by: Option<CoupaUserId>,
     pub(super) decided_at: Option<Timestamp>,
     pub(super) note: Option<String>,
+    /// Whether Coupa allows it to be put on hold.
+    pub(super) holdable: bool,
     pub(super) created_at: Timestamp,
     pub(super) updated_at: Timestamp,
+}
+
+/// The status of an approval put on hold. Coupa's own word is not documented (the bot accepts
+/// any status naming a hold); a held approval stays its requisition's current one.
+pub(super) const HELD: &str = "holding";
+
+/// Whether an approval in `status` is the one its step waits on: pending, or on hold.
+fn waiting(status: &str) -> bool {
+    status == "pending_approval" || status == HELD
 }
 
 /// A requisition as created, its status, and its chain: step by step, the approvals of each.
@@ -126,20 +137,13 @@ impl Inner {
         req.steps
             .iter()
             .find(|step| {
-                step.iter().any(|id| {
-                    self.approvals
-                        .get(id)
-                        .is_some_and(|a| a.status == "pending_approval")
-                })
+                step.iter()
+                    .any(|id| self.approvals.get(id).is_some_and(|a| waiting(a.status)))
             })
             .map(|step| {
                 step.iter()
                     .copied()
-                    .filter(|id| {
-                        self.approvals
-                            .get(id)
-                            .is_some_and(|a| a.status == "pending_approval")
-                    })
+                    .filter(|id| self.approvals.get(id).is_some_and(|a| waiting(a.status)))
                     .collect()
             })
             .unwrap_or_default()
@@ -158,6 +162,9 @@ impl Inner {
             .approvals
             .get_mut(&approval)
             .ok_or_else(|| "not found".to_owned())?;
+        if action == "hold" && record.status == "pending_approval" && !record.holdable {
+            return Err("Approval cannot be held".to_owned());
+        }
         if record.status != "pending_approval" {
             return Err(format!(
                 "Approval is not pending and cannot be {}",
@@ -171,7 +178,7 @@ impl Inner {
         record.status = match action {
             "approve" => "approved",
             "reject" => "rejected",
-            _ => "holding",
+            _ => HELD,
         };
         record.decided_by = Some(by);
         record.decided_at = Some(now);
@@ -189,7 +196,7 @@ impl Inner {
                 req.status = "draft";
                 for id in req.steps.iter().flatten() {
                     if let Some(other) = self.approvals.get_mut(id)
-                        && (other.status == "pending" || other.status == "pending_approval")
+                        && (other.status == "pending" || waiting(other.status))
                     {
                         other.status = "cancelled";
                         other.updated_at = now;
@@ -217,6 +224,28 @@ impl Inner {
                 }
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Releases a held approval, as Coupa's web UI does: it waits for a decision again.
+    pub(super) fn release(&mut self, approval: ApprovalId) -> Result<(), String> {
+        let now = self.tick();
+        let record = self
+            .approvals
+            .get_mut(&approval)
+            .ok_or_else(|| "not found".to_owned())?;
+        if record.status != HELD {
+            return Err("Approval is not on hold".to_owned());
+        }
+        record.status = "pending_approval";
+        record.decided_by = None;
+        record.decided_at = None;
+        record.note = None;
+        record.updated_at = now;
+        let requisition = record.requisition;
+        if let Some(req) = self.requisitions.get_mut(&requisition) {
+            req.updated_at = now;
         }
         Ok(())
     }

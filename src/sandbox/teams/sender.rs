@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::connector::{FakeActivity, FakeConnector, FakeMember};
 use super::token_authority::TokenAuthority;
 use crate::teams::auth::TEAMS_CHANNEL;
-use crate::teams::card::{APPROVE, DENY, REASON_INPUT};
+use crate::teams::card::{APPROVE, DENY, HOLD, HOLD_REASON_INPUT, REASON_INPUT};
 use crate::teams::invoke::CARD_ACTION;
 use crate::teams::routes::MESSAGES_PATH;
 
@@ -192,6 +192,19 @@ impl TeamsSender {
         let mut data = action_data(&card.activity, DENY).ok_or_else(|| no_action(DENY))?;
         data[REASON_INPUT] = json!(reason);
         self.post(&self.invoke_activity(user, Some(&card.id), DENY, data))
+            .await
+    }
+
+    /// `user` types `reason` in the hold form of `card` as it is now and clicks Hold.
+    pub async fn hold(
+        &self,
+        user: &FakeMember,
+        card: &FakeActivity,
+        reason: &str,
+    ) -> Result<TeamsAnswer, TeamsSendError> {
+        let mut data = action_data(&card.activity, HOLD).ok_or_else(|| no_action(HOLD))?;
+        data[HOLD_REASON_INPUT] = json!(reason);
+        self.post(&self.invoke_activity(user, Some(&card.id), HOLD, data))
             .await
     }
 
