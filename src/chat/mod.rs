@@ -8,6 +8,8 @@
 //! - [`card`]: the card view model, built from domain types; adapters render it.
 //! - [`format`](mod@format): money, quantities and times written the same on every platform.
 //! - [`replies`]: what a person is told about their decision, in each platform's voice.
+//! - [`selection`]: approving several at once: which list items may be selected, what each
+//!   carries back, the totals the confirmation shows.
 //! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
 //! - [`intents`]: what a message asks for ("what's pending", help), read alike from Slack and
 //!   Teams text (pure).
@@ -18,4 +20,5 @@ pub mod intents;
 pub mod platforms;
 pub mod port;
 pub mod replies;
+pub mod selection;
 pub mod wording;

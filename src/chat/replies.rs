@@ -114,6 +114,9 @@ pub fn refusal(voice: &Voice, refusal: &Refusal) -> String {
         Refusal::NotHoldable => {
             "Coupa doesn't allow this approval to be put on hold, so nothing was done.".into()
         }
+        Refusal::AboveBulkLimit => {
+            "Its total is above the amount that needs its own confirmation, so it was not approved with the others. Approve it on its own.".into()
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Words every chat platform says alike: the status of a card no longer waiting, the confirmation
 //! of a large approval, what changed in a requisition, why a deny or hold reason is refused,
-//! what came of each decision in a person's history, and what a card on hold says. Each
+//! what came of each decision in a person's history, what a card on hold says, and approving several at once. Each
 //! adapter escapes what it passes in, marks emphasis its own way (the `strong` argument) and lays
 //! the words out. Pure.
 
@@ -32,6 +32,7 @@ pub fn history_outcome(outcome: &str) -> String {
             "changed" => "it had changed in Coupa",
             "on_hold" => "it was on hold",
             "not_holdable" => "Coupa does not allow it to be put on hold",
+            "above_bulk_limit" => "it needed its own confirmation",
             other => other,
         };
         return format!("Not sent to Coupa: {why}");
@@ -73,6 +74,74 @@ pub const HISTORY_EMPTY: &str = "You haven't decided anything through me in the 
 /// A history that cannot be read now.
 pub const HISTORY_UNAVAILABLE: &str =
     "I can't read your history right now. Please try again in a minute.";
+
+/// The label of the button that approves what is selected on a list.
+pub const APPROVE_SELECTED: &str = "Approve selected";
+
+/// The label of the selection on a list.
+pub const SELECT_SEVERAL: &str = "Select requisitions to approve together:";
+
+/// Approve selected, pressed with nothing selected.
+pub const NOTHING_SELECTED: &str =
+    "Nothing is selected. Tick the requisitions you want to approve, then press Approve selected.";
+
+/// A selection the bot cannot read (not one of its lists'), or one larger than a list.
+pub fn selection_unreadable(max: usize) -> String {
+    format!(
+        "I couldn't read that selection. Ask me \"what's pending\" for a fresh list and select up to {max} requisitions there."
+    )
+}
+
+/// `1 requisition`, `3 requisitions`.
+pub fn requisitions(count: usize) -> String {
+    match count {
+        1 => "1 requisition".to_owned(),
+        n => format!("{n} requisitions"),
+    }
+}
+
+/// The confirmation of a selection: `Approve 3 requisitions, USD 4,250.00 in total?` (`sum` is
+/// [`super::selection::sum`]), the count and sum marked with `strong`.
+pub fn approve_several(count: usize, sum: &str, strong: impl Fn(&str) -> String) -> String {
+    format!(
+        "Approve {}, {} in total?",
+        strong(&requisitions(count)),
+        strong(sum)
+    )
+}
+
+/// What the confirmation adds: each is still checked on its own.
+pub const APPROVE_SEVERAL_NOTE: &str = "Each is checked in Coupa on its own before it is approved; any that changed, was decided meanwhile or needs its own confirmation is left as it is.";
+
+/// Why some items of a list cannot be selected.
+pub fn not_selectable(count: usize, limit: &str) -> String {
+    match count {
+        1 => format!(
+            "1 requisition above {limit} needs its own confirmation, so it can't be selected."
+        ),
+        n => format!(
+            "{n} requisitions above {limit} need their own confirmation, so they can't be selected."
+        ),
+    }
+}
+
+/// The heading of what came of a selection, the count marked with `strong`.
+pub fn several_heading(approved: usize, count: usize, strong: impl Fn(&str) -> String) -> String {
+    if approved == count {
+        format!("Approved {} in Coupa:", strong(&requisitions(count)))
+    } else {
+        format!(
+            "Approved {} of {} in Coupa; the others were left as they are:",
+            strong(&approved.to_string()),
+            requisitions(count)
+        )
+    }
+}
+
+/// What a notification says of a selection's outcome (plain text).
+pub fn several_summary(approved: usize, count: usize) -> String {
+    format!("Approved {approved} of {}", requisitions(count))
+}
 
 /// A card's status once its approval no longer waits for the recipient.
 pub fn no_longer_pending(strong: impl Fn(&str) -> String) -> String {

@@ -46,6 +46,9 @@ pub enum Refusal {
     OnHold(Hold),
     /// Hold was asked for an approval Coupa does not allow to be held (`holdable` is false).
     NotHoldable,
+    /// Approved together with others, but its total is above the amount that asks for a
+    /// confirmation of its own (`CONFIRM_ABOVE_AMOUNT`): it is approved alone or not at all.
+    AboveBulkLimit,
 }
 
 impl Refusal {
@@ -63,6 +66,7 @@ impl Refusal {
             Refusal::Changed => "changed",
             Refusal::OnHold(_) => "on_hold",
             Refusal::NotHoldable => "not_holdable",
+            Refusal::AboveBulkLimit => "above_bulk_limit",
         }
     }
 }

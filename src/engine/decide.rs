@@ -24,6 +24,7 @@
 use std::time::Instant;
 
 use jiff::Timestamp;
+use rust_decimal::Decimal;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
@@ -84,10 +85,23 @@ pub(crate) struct Naming {
 impl Engine {
     /// Decides an approval for the user who clicked, exactly once, and tells them the outcome.
     pub async fn decide(&self, request: DecisionRequest) -> DecisionResult {
+        let (result, naming) = self.decide_untold(&request, None).await;
+        self.answer(&request, &result, naming).await;
+        result
+    }
+
+    /// Decides `request` as [`Engine::decide`] does, without telling anyone: the caller answers.
+    /// With `within`, a requisition whose total Coupa now reports above it is refused
+    /// ([`Refusal::AboveBulkLimit`]) before Coupa is asked to act.
+    pub(crate) async fn decide_untold(
+        &self,
+        request: &DecisionRequest,
+        within: Option<Decimal>,
+    ) -> (DecisionResult, Naming) {
         // First come, first decided (the semaphore is fair); it is never closed.
         let turn = self.deciding.acquire().await.ok();
         let mut naming = Naming::default();
-        let result = match self.try_decide(&request, &mut naming).await {
+        let result = match self.try_decide(request, within, &mut naming).await {
             Ok(result) => result,
             Err(err) => {
                 tracing::error!(error = %chain(&err), approval = %request.approval, "decision failed");
@@ -97,15 +111,17 @@ impl Engine {
         drop(turn);
         // Their next "what's pending" must not list what they just decided.
         self.pending.forget(&request.user);
-        // A Hold Coupa does not allow never came from a card offering it (a forged click): it
-        // leaves a trace although it was refused after the claim.
+        // A Hold Coupa does not allow, or a bulk approval above the limit, never came from a
+        // card offering it (a forged click): it leaves a trace although it was refused after
+        // the claim.
         if let DecisionResult::Refused(refusal) = &result
-            && (!naming.claimed || *refusal == Refusal::NotHoldable)
+            && (!naming.claimed
+                || *refusal == Refusal::NotHoldable
+                || *refusal == Refusal::AboveBulkLimit)
         {
-            self.audit_refusal(&request, refusal).await;
+            self.audit_refusal(request, refusal).await;
         }
-        self.answer(&request, &result, naming).await;
-        result
+        (result, naming)
     }
 
     /// Counts `result` and tells the person who asked, naming the requisition: by the title
@@ -117,23 +133,7 @@ impl Engine {
         result: &DecisionResult,
         naming: Naming,
     ) {
-        metrics::counter!("decisions_total", "decision" => request.decision.past_tense(), "outcome" => result.metric_label())
-            .increment(1);
-        let regarding = match naming.shown {
-            Some(title) => Regarding {
-                requisition: request.requisition,
-                title: Some(title),
-            },
-            None => {
-                let mut regarding = self
-                    .regarding(request.approval, request.requisition, &request.user)
-                    .await;
-                if regarding.title.is_none() {
-                    regarding.title = naming.from_coupa;
-                }
-                regarding
-            }
-        };
+        let regarding = self.counted(request, result, naming).await;
         if let Err(err) = self
             .chat
             .tell(
@@ -148,10 +148,37 @@ impl Engine {
         }
     }
 
+    /// Counts `result` and names the requisition it is about, as [`Engine::answer`] tells it.
+    pub(crate) async fn counted(
+        &self,
+        request: &DecisionRequest,
+        result: &DecisionResult,
+        naming: Naming,
+    ) -> Regarding {
+        metrics::counter!("decisions_total", "decision" => request.decision.past_tense(), "outcome" => result.metric_label())
+            .increment(1);
+        match naming.shown {
+            Some(title) => Regarding {
+                requisition: request.requisition,
+                title: Some(title),
+            },
+            None => {
+                let mut regarding = self
+                    .regarding(request.approval, request.requisition, &request.user)
+                    .await;
+                if regarding.title.is_none() {
+                    regarding.title = naming.from_coupa;
+                }
+                regarding
+            }
+        }
+    }
+
     /// Decides `request`; `naming` gets the titles it reads on the way.
     async fn try_decide(
         &self,
         request: &DecisionRequest,
+        within: Option<Decimal>,
         naming: &mut Naming,
     ) -> Result<DecisionResult, EngineError> {
         let refused = |r| Ok(DecisionResult::Refused(r));
@@ -218,7 +245,7 @@ impl Engine {
 
         let decided = tokio::select! {
             biased;
-            decided = self.decide_claimed(request, &claim, &mut naming.from_coupa) => decided,
+            decided = self.decide_claimed(request, within, &claim, &mut naming.from_coupa) => decided,
             never = claim.keep_renewed() => match never {},
         };
         // Before answering, so that a retry right after a failure finds the approval free.
@@ -229,6 +256,7 @@ impl Engine {
     async fn decide_claimed(
         &self,
         request: &DecisionRequest,
+        within: Option<Decimal>,
         claim: &ClaimGuard,
         title: &mut Option<String>,
     ) -> Result<DecisionResult, EngineError> {
@@ -288,6 +316,11 @@ impl Engine {
                 }
             }
             return Ok(DecisionResult::Refused(Refusal::Changed));
+        }
+        // Approved with others under one confirmation: only what needs no confirmation of its
+        // own, as Coupa reports its total now.
+        if within.is_some_and(|limit| requisition.total.amount > limit) {
+            return Ok(DecisionResult::Refused(Refusal::AboveBulkLimit));
         }
 
         // 5. Coupa, only while the claim is surely ours: one that ran out (the store was away

@@ -17,6 +17,8 @@
 //! - [`hold`]: an approval put on hold: its cards say who held it and why, and show their buttons
 //!   again once Coupa releases it.
 //! - [`pending`]: "what's pending", live from Coupa.
+//! - [`several`]: approve several listed approvals after one confirmation, each through the
+//!   same decide path, none above the amount that needs a confirmation of its own.
 //! - [`history`]: "what did I approve this week", the asker's own decisions from the audit log.
 //! - `pending_cache`: each person's last "what's pending" kept briefly, one lookup per person at a
 //!   time, a few at once: asking cannot spend Coupa's budget.
@@ -40,6 +42,7 @@ pub mod pending;
 mod pending_cache;
 mod regarding;
 pub mod service;
+pub mod several;
 pub mod sync;
 
 #[cfg(test)]

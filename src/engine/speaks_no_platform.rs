@@ -33,6 +33,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "pending_cache.rs",
     "regarding.rs",
     "service.rs",
+    "several.rs",
     "speaks_no_platform.rs",
     "sync.rs",
     "sync/cycles.rs",

@@ -53,6 +53,10 @@ pub fn assert_blocks_within_limits(blocks: &Value, max_blocks: usize) {
                 let elements = block["elements"].as_array().expect("action elements");
                 assert!(!elements.is_empty() && elements.len() <= 25);
                 for button in elements {
+                    if button["type"] == "checkboxes" {
+                        assert_checkboxes(button);
+                        continue;
+                    }
                     assert_text("button", &button["text"], limits::BUTTON_TEXT);
                     assert!(chars(&button["action_id"]) <= 255);
                     assert!(chars(&button["value"]) <= limits::BUTTON_VALUE);
@@ -69,6 +73,27 @@ pub fn assert_blocks_within_limits(blocks: &Value, max_blocks: usize) {
             "divider" | "input" => {}
             other => panic!("unexpected block type {other}"),
         }
+    }
+}
+
+/// A `checkboxes` element: 1 to 10 options, each with a text of at most 75 characters and a
+/// value of at most 150.
+fn assert_checkboxes(element: &Value) {
+    use crate::slack::several::{MAX_OPTIONS, OPTION_TEXT};
+    let options = element["options"].as_array().expect("checkbox options");
+    assert!(
+        !options.is_empty() && options.len() <= MAX_OPTIONS,
+        "{} checkbox options",
+        options.len()
+    );
+    assert!(chars(&element["action_id"]) <= 255);
+    for option in options {
+        assert_text("checkbox option", &option["text"], OPTION_TEXT);
+        let value = chars(&option["value"]);
+        assert!(
+            (1..=crate::chat::selection::MAX_VALUE_CHARS).contains(&value),
+            "a checkbox value of {value} characters"
+        );
     }
 }
 

@@ -537,7 +537,21 @@ pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Re
     // Show whole items only (each with its buttons), as many as fit beside the notice, the
     // heading and the "more" line, so "…and N more" always counts what is not shown.
     let per_item = if options.stale { 2 } else { 3 };
-    let room = options.max_blocks.saturating_sub(blocks.len());
+    // Room is kept for approving several at once, when any item can be.
+    let selecting = !options.stale
+        && snapshot
+            .items
+            .iter()
+            .any(|item| crate::chat::selection::selectable(item, options.confirm_above));
+    let reserved = if selecting {
+        super::several::SELECTION_BLOCKS
+    } else {
+        0
+    };
+    let room = options
+        .max_blocks
+        .saturating_sub(blocks.len())
+        .saturating_sub(reserved);
     let shown = if count <= options.shown && count * per_item <= room {
         count
     } else {
@@ -563,6 +577,13 @@ pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Re
             link.set_path(&format!("/requisition_headers/{}", item.requisition));
             blocks.push(buttons(&value, confirm, Some(&link)));
         }
+    }
+    if selecting {
+        blocks.extend(super::several::selection_blocks(
+            &snapshot.items[..shown],
+            options.issued_at,
+            options.confirm_above,
+        ));
     }
     if count > shown {
         blocks.push(context(format!(

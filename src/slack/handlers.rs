@@ -33,8 +33,10 @@ use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, HOLD, HOLD_MODAL, REASON_BLOCK,
     REASON_INPUT,
 };
+use super::several;
 use super::wording;
 use crate::chat::intents::{self, Intent};
+use crate::chat::wording as shared;
 
 /// How long a Deny click waits for the store to say whether the approval is already decided
 /// before the reason form opens anyway (Slack's trigger id lives 3 s).
@@ -288,6 +290,10 @@ pub async fn on_interaction(ctx: &SlackContext, event: SlackInteractionEvent) ->
 }
 
 fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent) {
+    if let Some((user, channel, pressed)) = several::pressed(&event) {
+        on_approve_selected(ctx, user, channel, pressed);
+        return;
+    }
     for click in clicks(&event) {
         match click {
             Click::Approve(request) => {
@@ -443,7 +449,87 @@ fn card_title(content: &SlackMessageContent) -> Option<String> {
         })
 }
 
+/// Approve selected on a list: the confirmation opens at once (the trigger id lives 3 s), or the
+/// person hears why it cannot.
+fn on_approve_selected(
+    ctx: &SlackContext,
+    user: ChatUserId,
+    channel: Option<ChannelId>,
+    pressed: several::Pressed,
+) {
+    let ctx = ctx.clone();
+    ctx.tasks.clone().spawn(async move {
+        let said = match pressed {
+            several::Pressed::Confirm { trigger, view } => {
+                if let Err(err) = ctx.slack.open_modal(&trigger, *view).await {
+                    tracing::warn!(error = %chain(&err), "could not open the confirmation of a selection");
+                }
+                return;
+            }
+            several::Pressed::NothingSelected => several::notice(shared::NOTHING_SELECTED),
+            several::Pressed::Unreadable => several::notice(&shared::selection_unreadable(
+                crate::engine::several::SEVERAL_AT_ONCE,
+            )),
+        };
+        tell_privately(&ctx, &user, channel.as_ref(), &said).await;
+    });
+}
+
+/// Approves the confirmed selection, item by item, and tells the person what came of each in one
+/// message.
+fn on_several_confirmed(
+    ctx: &SlackContext,
+    user: ChatUserId,
+    channel: Option<ChannelId>,
+    items: Vec<crate::chat::selection::Selected>,
+) {
+    let ctx = ctx.clone();
+    ctx.tasks.clone().spawn(async move {
+        let listed: Vec<_> = items.iter().map(|item| item.listed()).collect();
+        let conversation = channel.clone().map(Into::into);
+        let said = match ctx
+            .engine
+            .approve_several(&user, conversation.as_ref(), &listed)
+            .await
+        {
+            Ok(outcomes) => several::outcome(&outcomes),
+            Err(crate::engine::several::SelectionError::Empty) => {
+                several::notice(shared::NOTHING_SELECTED)
+            }
+            Err(crate::engine::several::SelectionError::TooMany { max, .. }) => {
+                several::notice(&shared::selection_unreadable(max))
+            }
+        };
+        tell_privately(&ctx, &user, channel.as_ref(), &said).await;
+    });
+}
+
+/// Shows `rendered` to `user` alone: in the list's conversation when known, else in their direct
+/// conversation with the bot.
+async fn tell_privately(
+    ctx: &SlackContext,
+    user: &ChatUserId,
+    channel: Option<&ChannelId>,
+    rendered: &Rendered,
+) {
+    let sent = match channel {
+        Some(channel) => ctx.slack.ephemeral(channel, user, rendered).await,
+        None => ctx
+            .slack
+            .post(&ChannelId(user.as_str().to_owned()), rendered)
+            .await
+            .map(|_| ()),
+    };
+    if let Err(err) = sent {
+        tracing::warn!(error = %chain(&err), "could not tell a person what came of their selection");
+    }
+}
+
 fn on_view_submission(ctx: &SlackContext, event: SlackInteractionViewSubmissionEvent) -> Ack {
+    if let Some((user, channel, items)) = several::confirmed(&event) {
+        on_several_confirmed(ctx, user, channel, items);
+        return Ack::Empty;
+    }
     match submission(&event) {
         Submission::Ignored => Ack::Empty,
         Submission::Invalid(errors) => Ack::ViewErrors(errors),

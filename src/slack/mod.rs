@@ -11,6 +11,8 @@
 //!   error page), described without quoting it; [`capped`]: the cap on the size of each answer
 //!   read from Slack.
 //! - [`blocks`]: cards, lists and modals as Block Kit (pure); [`format`](mod@format): money and dates.
+//! - [`several`]: approving several at once: the list's selection, the confirmation modal, the
+//!   message saying what came of each (pure).
 //! - [`payload`]: what a button carries (pure); [`found`]: the bot's own waiting cards
 //!   recognised among a conversation's messages (pure); [`channel`]: Slack's conversation ids.
 //!   What a message asks for is read by [`crate::chat::intents`], shared with Teams.
@@ -31,6 +33,7 @@ mod pacing;
 pub mod payload;
 pub mod requests;
 pub mod routes;
+pub mod several;
 pub mod socket;
 pub mod wording;
 

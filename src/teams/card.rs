@@ -36,6 +36,7 @@ mod hold;
 pub mod list;
 mod markdown;
 pub mod notice;
+pub mod several;
 
 pub use action::{
     APPROVE, ActionData, DENY, REASON_INPUT, REFRESH, ReasonProblem, reason_input_for,

@@ -196,6 +196,19 @@ fn on_message(ctx: &TeamsContext, activity: Activity, contact: Option<ChatContac
         return;
     };
     let ctx = ctx.clone();
+    if let Some(action) = activity
+        .value
+        .as_ref()
+        .and_then(card::several::several_action)
+    {
+        ctx.tasks.clone().spawn(async move {
+            let rendered = several(&ctx, &contact, &conversation, action).await;
+            if let Err(err) = ctx.chat.send_card(&contact, &conversation, &rendered).await {
+                tracing::warn!(error = %chain(&err), "could not answer a selection");
+            }
+        });
+        return;
+    }
     match invoke::card_action(&activity) {
         Ok(action) => {
             ctx.tasks.clone().spawn(async move {
@@ -220,6 +233,41 @@ fn on_message(ctx: &TeamsContext, activity: Activity, contact: Option<ChatContac
         Err(not_ours) => {
             tracing::info!(error = %not_ours, "a submitted card's data was not the bot's; ignored");
         }
+    }
+}
+
+/// Approve selected on a list (answered with the confirmation), or Approve N on the
+/// confirmation (each item approved through the engine, answered with what came of each).
+async fn several(
+    ctx: &TeamsContext,
+    contact: &ChatContact,
+    conversation: &crate::domain::conversation::ConversationRef,
+    action: card::several::SeveralAction,
+) -> card::Rendered {
+    use crate::chat::wording as shared;
+    use crate::engine::several::{SEVERAL_AT_ONCE, SelectionError};
+    use card::several::SeveralAction;
+    let unreadable = || card::notice(&shared::selection_unreadable(SEVERAL_AT_ONCE));
+    match action {
+        SeveralAction::Selected(Some(items)) if items.is_empty() => {
+            card::notice(shared::NOTHING_SELECTED)
+        }
+        SeveralAction::Selected(Some(items)) if items.len() <= SEVERAL_AT_ONCE => {
+            card::several::confirm(&items)
+        }
+        SeveralAction::Confirmed(Some(items)) => {
+            let listed: Vec<_> = items.iter().map(|item| item.listed()).collect();
+            match ctx
+                .engine
+                .approve_several(&contact.user, Some(conversation), &listed)
+                .await
+            {
+                Ok(outcomes) => card::several::outcome(&outcomes),
+                Err(SelectionError::Empty) => card::notice(shared::NOTHING_SELECTED),
+                Err(SelectionError::TooMany { .. }) => unreadable(),
+            }
+        }
+        _ => unreadable(),
     }
 }
 

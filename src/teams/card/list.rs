@@ -115,6 +115,16 @@ fn render(
         body.push(item_block(item, stale, options, title_chars));
     }
     let mut actions = Vec::new();
+    if !stale
+        && let Some((selection, approve_selected)) = super::several::selection(
+            &snapshot.items[..shown],
+            options.issued_at,
+            options.confirm_above,
+        )
+    {
+        body.extend(selection);
+        actions.push(approve_selected);
+    }
     if count > shown {
         body.push(subtle(&wording::more_in_coupa(count - shown)));
         actions.push(json!({
