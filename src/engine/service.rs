@@ -63,6 +63,8 @@ pub struct Engine {
     pub(crate) pending: Arc<PendingCache>,
     /// Cards posted whose record the store refused, until they are recorded.
     pub(crate) unrecorded: SharedUnrecorded,
+    /// Each person's selections approved one after the other.
+    pub(crate) selections: Arc<super::several::SelectionTurns>,
 }
 
 impl Engine {
@@ -86,6 +88,7 @@ impl Engine {
             directory,
             deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
             unrecorded: SharedUnrecorded::default(),
+            selections: Arc::default(),
         }
     }
 

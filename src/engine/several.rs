@@ -11,6 +11,9 @@
 //!
 //! [`Refusal::AboveBulkLimit`]: crate::domain::outcome::Refusal::AboveBulkLimit
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use jiff::Timestamp;
 
 use crate::domain::conversation::ConversationRef;
@@ -62,6 +65,28 @@ pub enum SelectionError {
     },
 }
 
+/// Each person's selections in this process, decided one after the other: a confirmation sent
+/// twice then finds every item decided by the first (and says so), instead of each finding the
+/// other deciding half of them. Across replicas the claims still decide each item once.
+#[derive(Debug, Default)]
+pub(crate) struct SelectionTurns(Mutex<HashMap<ChatUserId, Arc<tokio::sync::Mutex<()>>>>);
+
+impl SelectionTurns {
+    fn turn_of(&self, user: &ChatUserId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        turns.entry(user.clone()).or_default().clone()
+    }
+
+    /// Forgets `user`'s turn once nobody waits for it.
+    fn done(&self, user: &ChatUserId, turn: Arc<tokio::sync::Mutex<()>>) {
+        let mut turns = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        drop(turn);
+        if turns.get(user).is_some_and(|t| Arc::strong_count(t) == 1) {
+            turns.remove(user);
+        }
+    }
+}
+
 impl Engine {
     /// Approves each of `items` for `user`, one after the other, through the same checks as a
     /// single click, and returns what came of each, in order. An approval selected twice is
@@ -87,6 +112,8 @@ impl Engine {
                 max: SEVERAL_AT_ONCE,
             });
         }
+        let turn = self.selections.turn_of(user);
+        let guard = turn.lock().await;
         let mut outcomes = Vec::with_capacity(distinct.len());
         for item in distinct {
             let request = DecisionRequest {
@@ -105,6 +132,8 @@ impl Engine {
             let regarding = self.counted(&request, &result, naming).await;
             outcomes.push(ItemOutcome { regarding, result });
         }
+        drop(guard);
+        self.selections.done(user, turn);
         Ok(outcomes)
     }
 }

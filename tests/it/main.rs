@@ -10,6 +10,7 @@ mod support;
 
 mod adaptive_cards;
 mod answer_caps;
+mod approve_several;
 mod card_fingerprints;
 mod card_limits;
 mod card_snapshots;
