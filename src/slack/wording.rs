@@ -87,7 +87,7 @@ pub const LOOKING_UP: &str = "Looking up your approvals in Coupa…";
 
 /// The help text for an unknown or help request.
 pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve, deny or put on hold right on the cards I send you.\n\
-     • *what's pending* — list what is waiting for you (also `/approvals`)\n\
+     • *what's pending* — list what is waiting for you (also `/approvals`); tick several there to approve them together\n\
      • *what did I approve this week?* — your own decisions of the last 7 days (also `/approvals history`)\n\
      • *help* — this message";
 

@@ -190,7 +190,7 @@ pub const HELP_TITLE: &str = "Coupa approvals in Teams";
 /// paragraph each).
 pub const HELP: &[&str] = &[
     "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve, deny or put it on hold right there, and Coupa records the decision with your name.",
-    "• **what's pending**: list everything waiting for you, oldest first",
+    "• **what's pending**: list everything waiting for you, oldest first; select several there to approve them together",
     "• **what did I approve this week?**: your own decisions of the last 7 days, newest first",
     "• **help**: this message",
     "The cards come from Coupa, which I check regularly. When an approval is decided anywhere else (in Coupa, by email, by another approver), its card changes to say so.",
