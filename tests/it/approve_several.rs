@@ -113,9 +113,9 @@ fn slack_outcome(app: &TestApp, user: &str) -> Option<String> {
     app.fake()
         .conversation(user)
         .into_iter()
-        .filter(|m| m.only_for.as_deref() == Some(user) && m.text.starts_with("Approved "))
+        .rev()
+        .find(|m| m.only_for.as_deref() == Some(user) && m.text.starts_with("Approved "))
         .map(|m| text_of(&m))
-        .last()
 }
 
 /// Presses Approve selected with `ticked` and returns the confirmation modal that opened.
