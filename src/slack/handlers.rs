@@ -177,6 +177,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
                 let room = blocks::limits::VIEW_BLOCKS - 1 - blocks::HOME_HISTORY_BLOCKS;
                 let (listed, decided) =
                     tokio::join!(pending(&ctx, &user, room), history(&ctx, &user));
+                let listed = several::without_selection(listed);
                 if let Err(err) = ctx
                     .slack
                     .publish_home(&user, blocks::home(listed, decided))

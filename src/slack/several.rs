@@ -27,6 +27,10 @@ use super::wording;
 
 /// `block_id` of the actions block holding the selection and its button.
 pub const SELECT_BLOCK: &str = "approve_several";
+/// `block_id` of the line above the selection.
+const SELECT_HEADING: &str = "approve_several_heading";
+/// `block_id` of the line saying which items cannot be selected.
+const SELECT_NOTE: &str = "approve_several_note";
 /// `action_id` of the checkboxes.
 pub const SELECT_INPUT: &str = "selected";
 /// `action_id` of the Approve selected button.
@@ -78,6 +82,7 @@ pub fn selection_blocks(
             .with_text(SlackBlockText::MarkDown(SlackBlockMarkDownText::new(
                 shared::SELECT_SEVERAL.to_owned(),
             )))
+            .with_block_id(SELECT_HEADING.into())
             .into(),
         SlackActionsBlock::new(vec![checkboxes.into(), button.into()])
             .with_block_id(SELECT_BLOCK.into())
@@ -93,10 +98,27 @@ pub fn selection_blocks(
             SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
                 SlackBlockMarkDownText::new(shared::not_selectable(left_out, &limit)),
             )])
+            .with_block_id(SELECT_NOTE.into())
             .into(),
         );
     }
     blocks
+}
+
+/// `rendered` without the selection: App Home's list. Slack reports what is ticked in a view
+/// only inside the view's own state, which the interaction as read here does not keep, so a
+/// selection there could not be read back; App Home keeps each item's own buttons.
+pub fn without_selection(mut rendered: Rendered) -> Rendered {
+    rendered.blocks.retain(|block| {
+        let id = match block {
+            SlackBlock::Section(b) => b.block_id.as_ref(),
+            SlackBlock::Actions(b) => b.block_id.as_ref(),
+            SlackBlock::Context(b) => b.block_id.as_ref(),
+            _ => None,
+        };
+        !id.is_some_and(|id| [SELECT_HEADING, SELECT_BLOCK, SELECT_NOTE].contains(&id.0.as_str()))
+    });
+    rendered
 }
 
 /// How many blocks [`selection_blocks`] takes at most.
@@ -351,6 +373,18 @@ mod tests {
         let home = list((0..10).map(|n| item(n, 100)).collect(), 20);
         assert_message_within_limits(&home, 20);
         assert!(!options(&home).is_empty());
+    }
+
+    #[test]
+    fn app_homes_list_keeps_each_items_buttons_without_the_selection() {
+        let items = vec![item(1, 100), item(2, 900_000)];
+        let rendered = list(items, limits::MESSAGE_BLOCKS);
+        let home = without_selection(rendered.clone());
+        assert!(options(&home).is_empty());
+        assert_eq!(home.blocks.len(), rendered.blocks.len() - 3);
+        let text = serde_json::to_string(&home.blocks).unwrap();
+        assert_eq!(text.matches("\"approve\"").count(), 2, "{text}");
+        assert!(!text.contains("own confirmation"), "{text}");
     }
 
     #[test]
