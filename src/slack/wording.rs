@@ -89,6 +89,7 @@ pub const LOOKING_UP: &str = "Looking up your approvals in Coupa…";
 pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve or deny right on the cards I send you.\n\
      • *what's pending* — list what is waiting for you (also `/approvals`)\n\
      • *what did I approve this week?* — your own decisions of the last 7 days (also `/approvals history`)\n\
+     • *stop reminders* / *start reminders* — the daily reminder of what has waited a while (on unless you stop it)\n\
      • *help* — this message";
 
 /// How the deny modal names a requisition whose card had no title.
@@ -97,6 +98,7 @@ pub const UNNAMED_REQUISITION: &str = "this requisition";
 pub use crate::chat::wording::{
     HISTORY_EMPTY, HISTORY_UNAVAILABLE, REASON_MISSING, change, history_summary, reason_too_long,
 };
+pub use crate::chat::wording::{REMINDERS_STARTED, REMINDERS_STOPPED, REMINDERS_UNCHANGED};
 
 #[cfg(test)]
 mod tests {

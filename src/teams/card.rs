@@ -40,7 +40,7 @@ pub use action::{
     validate_reason,
 };
 pub use history::history;
-pub use list::{ListOptions, pending, pending_list};
+pub use list::{ListOptions, headed_list, pending, pending_list, purpose_list};
 use markdown::cut;
 pub use markdown::escape;
 pub use notice::{help, notice};

@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::chat::format::{age, money};
+use crate::chat::list::ListPurpose;
+use crate::chat::wording as shared;
 use crate::domain::records::{PendingItem, PendingSnapshot};
 use crate::engine::pending::PendingAnswer;
 
@@ -72,9 +74,34 @@ pub fn pending_list(
     stale: bool,
     options: &ListOptions<'_>,
 ) -> Rendered {
+    headed_list(None, snapshot, stale, options)
+}
+
+/// A list sent unasked (a reminder): the live "what's pending" list under a heading saying what
+/// it is for, its notification text saying so too.
+pub fn purpose_list(
+    purpose: ListPurpose,
+    snapshot: &PendingSnapshot,
+    options: &ListOptions<'_>,
+) -> Rendered {
+    let heading = shared::list_purpose(purpose, |s| format!("**{s}**"));
+    let mut rendered = headed_list(Some(&heading), snapshot, false, options);
+    let summary = shared::list_purpose_summary(purpose, snapshot.items.len());
+    rendered.card["fallbackText"] = Value::String(summary.clone());
+    rendered.summary = summary;
+    rendered
+}
+
+/// The list as [`pending_list`] lays it out, under `heading` (Markdown) when there is one.
+pub fn headed_list(
+    heading: Option<&str>,
+    snapshot: &PendingSnapshot,
+    stale: bool,
+    options: &ListOptions<'_>,
+) -> Rendered {
     let mut shown = snapshot.items.len().min(options.shown);
     for title in TITLE_CHARS {
-        let rendered = render(snapshot, stale, options, shown, title);
+        let rendered = render(heading, snapshot, stale, options, shown, title);
         if size(&rendered.card) <= MAX_CARD_BYTES {
             return rendered;
         }
@@ -82,7 +109,7 @@ pub fn pending_list(
     let title = TITLE_CHARS[TITLE_CHARS.len() - 1];
     loop {
         shown = shown.saturating_sub(1);
-        let rendered = render(snapshot, stale, options, shown, title);
+        let rendered = render(heading, snapshot, stale, options, shown, title);
         // A list without items is a heading and a link: it always fits.
         if shown == 0 || size(&rendered.card) <= MAX_CARD_BYTES {
             return rendered;
@@ -91,6 +118,7 @@ pub fn pending_list(
 }
 
 fn render(
+    heading: Option<&str>,
     snapshot: &PendingSnapshot,
     stale: bool,
     options: &ListOptions<'_>,
@@ -99,6 +127,9 @@ fn render(
 ) -> Rendered {
     let count = snapshot.items.len();
     let mut body = Vec::new();
+    if let Some(heading) = heading {
+        body.push(text(heading));
+    }
     if stale {
         let warning = wording::stale_list(
             &age(snapshot.as_of, options.issued_at),
