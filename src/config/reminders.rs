@@ -26,10 +26,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> ReminderSettings {
         Some(value) => match WorkingHours::parse(&value) {
             Ok(hours) => hours,
             Err(err) => {
-                r.problem(
-                    "WORKING_HOURS",
-                    format!("{err}, on a 24-hour clock, start before end; got `{value}`"),
-                );
+                r.problem("WORKING_HOURS", format!("{err}; got `{value}`"));
                 DEFAULT_WORKING_HOURS
             }
         },
