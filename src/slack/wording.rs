@@ -92,6 +92,13 @@ pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve or deny r
      • *stop reminders* / *start reminders* — the daily reminder of what has waited a while (on unless you stop it)\n\
      • *help* — this message";
 
+/// App Home, while reminders are on.
+pub const HOME_REMINDERS_ON: &str = "*Reminders are on.* Once a day at most, in your working hours, I list what has been waiting for your approval for a while.";
+
+/// App Home, while reminders are off.
+pub const HOME_REMINDERS_OFF: &str =
+    "*Reminders are off.* Your cards still come as before; nothing reminds you of them.";
+
 /// How the deny modal names a requisition whose card had no title.
 pub const UNNAMED_REQUISITION: &str = "this requisition";
 
