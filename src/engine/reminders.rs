@@ -105,7 +105,7 @@ impl ReminderMemory {
     fn note_claimed(&self, user: &ChatUserId, day: Date) {
         let mut claimed = self.lock();
         // Only today's and yesterday's matter; drop older days so the set stays small.
-        if let Some(oldest) = day.yesterday().ok() {
+        if let Ok(oldest) = day.yesterday() {
             claimed.retain(|(_, d)| *d >= oldest);
         }
         claimed.insert((user.clone(), day));

@@ -39,6 +39,7 @@ mod http_routes;
 mod manifests;
 mod proactive_check;
 mod quiet_logs;
+mod reminders;
 mod replicas;
 mod self_contained;
 mod slack_client;
