@@ -556,7 +556,7 @@ async fn history(ctx: &SlackContext, user: &ChatUserId) -> Rendered {
 pub(super) async fn pending(ctx: &SlackContext, user: &ChatUserId, max_blocks: usize) -> Rendered {
     let options = |stale| ListOptions {
         stale,
-        issued_at: jiff::Timestamp::now(),
+        issued_at: ctx.engine.now(),
         confirm_above: ctx.confirm_above,
         coupa: &ctx.coupa,
         shown: SHOWN_ITEMS,

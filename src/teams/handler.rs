@@ -232,7 +232,7 @@ async fn pending(ctx: &TeamsContext, user: &ChatUserId) -> card::Rendered {
     card::pending(
         &answer,
         &ListOptions {
-            issued_at: jiff::Timestamp::now(),
+            issued_at: ctx.engine.now(),
             confirm_above: ctx.confirm_above,
             coupa: &ctx.coupa,
             shown: SHOWN_ITEMS,
