@@ -531,3 +531,142 @@ async fn app_home_offers_stop_reminders_and_its_button_turns_them_off() {
     assert_eq!(scene.counts().0, 0);
     scene.stop().await;
 }
+
+/// The `Action.Submit` titled `title` for `approval` anywhere in `card`: its data.
+fn list_submit(card: &Value, approval: u64, title: &str) -> Option<Value> {
+    match card {
+        Value::Object(map) => {
+            if map.get("type") == Some(&json!("Action.Submit"))
+                && map.get("title") == Some(&json!(title))
+                && map["data"]["a"].as_u64() == Some(approval)
+            {
+                return Some(map["data"].clone());
+            }
+            map.values().find_map(|v| list_submit(v, approval, title))
+        }
+        Value::Array(items) => items.iter().find_map(|v| list_submit(v, approval, title)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn approve_on_a_teams_reminder_approves_in_coupa_once_and_says_so_in_the_chat() {
+    let scene = Scene::new(memory(), tests_drive).await;
+    scene.remind_at(at(TOKYO, (2026, 12, 14), (9, 0))).await;
+    let kenjis = scene.world.coupa.requisition_ids()[1];
+    let approval = scene.world.coupa.current_approval(kenjis).unwrap();
+    let reminder = scene.kenjis_reminders().pop().expect("Kenji's reminder");
+    let data = list_submit(&reminder, approval.0, "Approve").expect("Approve on the reminder");
+    let teams = scene.app.teams().expect("Teams");
+    for _ in 0..2 {
+        let answer = teams
+            .submit(&scene.kenji_on_teams, data.clone())
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let puts = || scene.world.coupa.count_calls("PUT", "/api/approvals/");
+    assert!(eventually(|| puts() == 1).await);
+    assert!(eventually(|| !scene.teams_messages_with("Approved in Coupa.").is_empty()).await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(puts(), 1, "one approve in Coupa");
+    assert_eq!(
+        scene.world.coupa.requisition_status(kenjis).as_deref(),
+        Some("approved")
+    );
+    scene.stop().await;
+}
+
+/// A list of `count` items, oldest first.
+fn snapshot(count: u64) -> coupa_approvals::domain::records::PendingSnapshot {
+    use coupa_approvals::domain::records::{PendingItem, PendingSnapshot};
+    use coupa_approvals::domain::{Fingerprint, Money};
+    PendingSnapshot {
+        as_of: cards_sent(),
+        items: (1..=count)
+            .map(|n| PendingItem {
+                approval: ApprovalId(1000 + n),
+                requisition: RequisitionId(n),
+                fingerprint: Fingerprint(format!("f{n}")),
+                title: format!("Requisition number {n}"),
+                total: Money {
+                    amount: rust_decimal::Decimal::from(100 * n),
+                    currency: "USD".into(),
+                },
+                requester: Some("Marta Kowalski".into()),
+                submitted_at: Some(cards_sent()),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_reminder_shows_ten_items_with_buttons_under_its_heading_then_a_link_to_the_rest_in_slack_and_teams()
+ {
+    use coupa_approvals::chat::list::ListPurpose;
+    use coupa_approvals::slack::blocks;
+    use coupa_approvals::teams::card;
+    let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
+    let list = snapshot(12);
+    let issued_at = at(LOS_ANGELES, (2026, 12, 11), (9, 0));
+
+    let slack = blocks::purpose_list(
+        ListPurpose::Reminder,
+        &list,
+        &blocks::ListOptions {
+            stale: false,
+            issued_at,
+            confirm_above: None,
+            coupa: &coupa,
+            shown: 10,
+            max_blocks: blocks::limits::MESSAGE_BLOCKS,
+        },
+    );
+    let text = serde_json::to_value(&slack.blocks).unwrap().to_string();
+    assert_eq!(
+        slack.text,
+        "Reminder: 12 requisitions are waiting for your approval"
+    );
+    assert!(slack.blocks.len() <= blocks::limits::MESSAGE_BLOCKS);
+    let first = serde_json::to_value(&slack.blocks[0]).unwrap().to_string();
+    assert!(
+        first.contains("*Reminder:*"),
+        "the heading comes first: {first}"
+    );
+    assert_eq!(
+        text.matches("\"action_id\":\"approve\"").count(),
+        10,
+        "{text}"
+    );
+    assert!(text.contains("#10"), "{text}");
+    assert!(!text.contains("#11"), "{text}");
+    assert!(text.contains("…and 2 more"), "{text}");
+    assert!(text.contains("https://acme.coupahost.com"), "{text}");
+
+    let teams = card::purpose_list(
+        ListPurpose::Reminder,
+        &list,
+        &card::ListOptions {
+            issued_at,
+            confirm_above: None,
+            coupa: &coupa,
+            shown: 10,
+        },
+    );
+    let json = teams.card.to_string();
+    assert_eq!(
+        teams.summary,
+        "Reminder: 12 requisitions are waiting for your approval"
+    );
+    assert_eq!(teams.card["fallbackText"], teams.summary);
+    assert!(
+        teams.card["body"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("**Reminder:**"),
+        "{json}"
+    );
+    assert_eq!(json.matches("\"title\":\"Approve\"").count(), 10, "{json}");
+    assert!(json.contains("Requisition number 10") && !json.contains("Requisition number 11"));
+    assert!(json.contains("https://acme.coupahost.com"), "{json}");
+}
