@@ -85,11 +85,8 @@ pub fn purpose_list(
     options: &ListOptions<'_>,
 ) -> Rendered {
     let heading = shared::list_purpose(purpose, |s| format!("**{s}**"));
-    let mut rendered = headed_list(Some(&heading), snapshot, false, options);
     let summary = shared::list_purpose_summary(purpose, snapshot.items.len());
-    rendered.card["fallbackText"] = Value::String(summary.clone());
-    rendered.summary = summary;
-    rendered
+    fitted(Some(&heading), Some(&summary), snapshot, false, options)
 }
 
 /// The list as [`pending_list`] lays it out, under `heading` (Markdown) when there is one.
@@ -99,9 +96,22 @@ pub fn headed_list(
     stale: bool,
     options: &ListOptions<'_>,
 ) -> Rendered {
+    fitted(heading, None, snapshot, stale, options)
+}
+
+/// The list under `heading`, its notification text `summary` (the list's own when `None`), with
+/// as many whole items as fit Teams' size limit.
+fn fitted(
+    heading: Option<&str>,
+    summary: Option<&str>,
+    snapshot: &PendingSnapshot,
+    stale: bool,
+    options: &ListOptions<'_>,
+) -> Rendered {
+    let render = |shown, title| render(heading, summary, snapshot, stale, options, shown, title);
     let mut shown = snapshot.items.len().min(options.shown);
     for title in TITLE_CHARS {
-        let rendered = render(heading, snapshot, stale, options, shown, title);
+        let rendered = render(shown, title);
         if size(&rendered.card) <= MAX_CARD_BYTES {
             return rendered;
         }
@@ -109,7 +119,7 @@ pub fn headed_list(
     let title = TITLE_CHARS[TITLE_CHARS.len() - 1];
     loop {
         shown = shown.saturating_sub(1);
-        let rendered = render(heading, snapshot, stale, options, shown, title);
+        let rendered = render(shown, title);
         // A list without items is a heading and a link: it always fits.
         if shown == 0 || size(&rendered.card) <= MAX_CARD_BYTES {
             return rendered;
@@ -119,6 +129,7 @@ pub fn headed_list(
 
 fn render(
     heading: Option<&str>,
+    summary: Option<&str>,
     snapshot: &PendingSnapshot,
     stale: bool,
     options: &ListOptions<'_>,
@@ -152,7 +163,8 @@ fn render(
             "type": "Action.OpenUrl", "title": wording::SEE_ALL_IN_COUPA, "url": options.coupa.as_str(),
         }));
     }
-    finish(body, actions, None, wording::list_summary(count))
+    let summary = summary.map_or_else(|| wording::list_summary(count), str::to_owned);
+    finish(body, actions, None, summary)
 }
 
 /// One item: its title and details, and its actions (only the link on a stale list).
