@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use tokio::task::JoinSet;
 
 use crate::chat::list::{ListMessage, ListPurpose};
 use crate::domain::ChatUserId;
@@ -39,6 +40,9 @@ pub(crate) use self::zones::ZoneCache;
 /// How long after its card was sent an approval still pending is reminded of, unless
 /// `REMIND_AFTER_HOURS` says otherwise.
 pub const DEFAULT_REMIND_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// People whose reminders are worked on at once: as many as "what's pending" lookups run at once.
+pub const REMINDERS_AT_ONCE: usize = super::pending::LOOKUPS_AT_ONCE;
 
 /// How long a day's claim is kept: past the end of that local day in every zone.
 pub const CLAIM_KEPT: Duration = Duration::from_secs(3 * 24 * 3600);
@@ -85,6 +89,24 @@ pub struct ReminderReport {
     pub nothing_waiting: usize,
     /// Reminders not sent this time (Coupa or the chat platform failed); tried again later.
     pub failed: usize,
+}
+
+impl ReminderReport {
+    /// Counts what became of one due person (a panic counts as a failure).
+    fn count(&mut self, joined: Result<Sent, tokio::task::JoinError>) {
+        match joined {
+            Ok(Sent::Posted) => self.sent += 1,
+            Ok(Sent::OutsideHours) => self.outside_hours += 1,
+            Ok(Sent::TurnedOff) => self.turned_off += 1,
+            Ok(Sent::Already) => self.already += 1,
+            Ok(Sent::NothingWaiting) => self.nothing_waiting += 1,
+            Ok(Sent::Failed) => self.failed += 1,
+            Err(err) => {
+                tracing::error!(error = %err, "a person's reminder panicked; their day's claim stays taken");
+                self.failed += 1;
+            }
+        }
+    }
 }
 
 /// What the reminder pass keeps between cycles in this process.
@@ -152,15 +174,20 @@ impl Engine {
             }
         }
         report.due = due.len();
+        // A few people at once: at 09:00 in a busy zone many are due together, and each list is
+        // a few Coupa calls; one at a time would hold the next sync cycle up for minutes.
+        let mut tasks = JoinSet::new();
         for user in due {
-            match self.remind_one(&user, &settings, now).await {
-                Sent::Posted => report.sent += 1,
-                Sent::OutsideHours => report.outside_hours += 1,
-                Sent::TurnedOff => report.turned_off += 1,
-                Sent::Already => report.already += 1,
-                Sent::NothingWaiting => report.nothing_waiting += 1,
-                Sent::Failed => report.failed += 1,
+            while tasks.len() >= REMINDERS_AT_ONCE {
+                if let Some(joined) = tasks.join_next().await {
+                    report.count(joined);
+                }
             }
+            let engine = self.clone();
+            tasks.spawn(async move { engine.remind_one(&user, &settings, now).await });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            report.count(joined);
         }
         if report.sent > 0 || report.failed > 0 {
             tracing::info!(?report, "reminders sent");

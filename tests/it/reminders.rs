@@ -670,3 +670,52 @@ fn a_reminder_shows_ten_items_with_buttons_under_its_heading_then_a_link_to_the_
     assert!(json.contains("Requisition number 10") && !json.contains("Requisition number 11"));
     assert!(json.contains("https://acme.coupahost.com"), "{json}");
 }
+
+#[tokio::test]
+async fn many_people_due_at_the_same_nine_oclock_each_get_exactly_one_reminder() {
+    let scene = Scene::new(memory(), tests_drive).await;
+    let people: Vec<Person> = (1..=9)
+        .map(|n| {
+            let person = Person::in_coupa(
+                &scene.world.coupa,
+                &format!("approver{n}@example.com"),
+                &format!("Approver{n}"),
+                "Okafor",
+            );
+            person.join(&scene.world.slack);
+            scene
+                .world
+                .slack
+                .set_time_zone(&person.slack_id, LOS_ANGELES);
+            scene.requisition_for(&person);
+            scene.requisition_for(&person);
+            person
+        })
+        .collect();
+    scene.app.engine().sync_changes().await.unwrap();
+
+    let report = scene
+        .remind_at(at(LOS_ANGELES, (2026, 12, 11), (9, 0)))
+        .await;
+    assert_eq!(report.sent, 10, "Lena and the nine: {report:?}");
+    let again = scene
+        .remind_at(at(LOS_ANGELES, (2026, 12, 11), (9, 1)))
+        .await;
+    assert_eq!(again.sent, 0, "{again:?}");
+    for person in &people {
+        let reminders: Vec<FakeMessage> = scene
+            .world
+            .slack
+            .conversation(&person.slack_id)
+            .into_iter()
+            .filter(|m| m.text.starts_with("Reminder:"))
+            .collect();
+        assert_eq!(reminders.len(), 1, "{}", person.slack_id);
+        assert!(
+            reminders[0].text.contains("2 requisitions"),
+            "{}",
+            reminders[0].text
+        );
+    }
+    scene.stop().await;
+}
