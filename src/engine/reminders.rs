@@ -3,7 +3,9 @@
 //!
 //! Run by the replica holding the sync lease after each sync cycle ([`Engine::remind`]). A person
 //! is due when a card the bot sent them at least [`ReminderSettings::after`] ago is still
-//! recorded (the store's index of cards by send time finds those without reading every card).
+//! recorded and its buttons have not expired (the store's index of unexpired cards by send time
+//! finds those without reading every card; a card past `BUTTON_TTL_HOURS` already tells its
+//! recipient to decide in Coupa).
 //! For each due person who has not turned reminders off, whose local time (their chat profile's
 //! zone, kept a day per person; UTC when unknown) is a weekday inside
 //! [`ReminderSettings::working_hours`], the day's reminder is claimed in the store
