@@ -166,7 +166,7 @@ impl Engine {
         ) else {
             return Ok(report);
         };
-        // Who is due: the recipients of cards sent by the cutoff (oldest card first).
+        // Who is due: the recipients of unexpired cards sent by the cutoff, each once.
         let mut due: BTreeSet<ChatUserId> = BTreeSet::new();
         for approval in self.store.approvals_with_cards_sent_by(cutoff).await? {
             for card in self.store.cards(approval).await? {
