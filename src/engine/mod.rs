@@ -18,6 +18,8 @@
 //!   again once Coupa releases it.
 //! - [`pending`]: "what's pending", live from Coupa.
 //! - [`history`]: "what did I approve this week", the asker's own decisions from the audit log.
+//! - [`reminders`]: once a day at most, in each person's working hours and own time zone, the
+//!   list of what has waited on them a while; claimed in the store so one replica sends it once.
 //! - `pending_cache`: each person's last "what's pending" kept briefly, one lookup per person at a
 //!   time, a few at once: asking cannot spend Coupa's budget.
 //! - `regarding`: which requisition a private reply names, from what the person was shown.
@@ -39,6 +41,7 @@ pub(crate) mod leader;
 pub mod pending;
 mod pending_cache;
 mod regarding;
+pub mod reminders;
 pub mod service;
 pub mod sync;
 

@@ -20,6 +20,7 @@ use super::delivery::SharedUnrecorded;
 use super::directory::Directory;
 use super::error::EngineError;
 use super::pending_cache::PendingCache;
+use super::reminders::{ReminderMemory, ReminderSettings};
 
 /// Decisions run at once per process. Coupa calls share one rate limit; without this bound a
 /// burst of clicks would advance every decision one call at a time and finish none of them
@@ -43,6 +44,8 @@ pub struct EngineSettings {
     pub button_ttl: Duration,
     /// Approve asks for confirmation above this total.
     pub confirm_above_amount: Option<Decimal>,
+    /// When and whether reminders are sent.
+    pub reminders: ReminderSettings,
 }
 
 /// The use cases, over their adapters. Cheap to clone.
@@ -63,6 +66,8 @@ pub struct Engine {
     pub(crate) pending: Arc<PendingCache>,
     /// Cards posted whose record the store refused, until they are recorded.
     pub(crate) unrecorded: SharedUnrecorded,
+    /// What the reminder pass keeps between cycles: time zones, the days already claimed.
+    pub(crate) reminder_memory: Arc<ReminderMemory>,
 }
 
 impl Engine {
@@ -86,6 +91,7 @@ impl Engine {
             directory,
             deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
             unrecorded: SharedUnrecorded::default(),
+            reminder_memory: Arc::default(),
         }
     }
 

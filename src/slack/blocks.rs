@@ -10,6 +10,7 @@
 use slack_morphism::prelude::*;
 
 use crate::chat::card::{Card, CardState};
+use crate::chat::list::ListPurpose;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
@@ -520,8 +521,36 @@ pub struct ListOptions<'a> {
 /// "What's pending": at most `shown` items with amount, requester, age and buttons; a notice
 /// when the list is from an earlier read; "and N more" with a link to Coupa.
 pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Rendered {
+    headed_list(None, snapshot, options)
+}
+
+/// A list sent unasked (a reminder): the "what's pending" list under a heading saying what it
+/// is for, its notification text saying so too.
+pub fn purpose_list(
+    purpose: ListPurpose,
+    snapshot: &PendingSnapshot,
+    options: &ListOptions<'_>,
+) -> Rendered {
+    let heading = shared::list_purpose(purpose, |s| format!("*{s}*"));
+    let mut rendered = headed_list(Some(&heading), snapshot, options);
+    rendered.text = truncate(
+        &shared::list_purpose_summary(purpose, snapshot.items.len()),
+        limits::FALLBACK_TEXT,
+    );
+    rendered
+}
+
+/// The pending list as [`pending_list`] lays it out, under `heading` (mrkdwn) when there is one.
+pub fn headed_list(
+    heading: Option<&str>,
+    snapshot: &PendingSnapshot,
+    options: &ListOptions<'_>,
+) -> Rendered {
     let count = snapshot.items.len();
     let mut blocks = Vec::new();
+    if let Some(heading) = heading {
+        blocks.push(section(heading));
+    }
     if options.stale {
         blocks.push(context(format!(
             ":warning: Coupa can't be reached right now; this list is from {}.",
@@ -648,9 +677,10 @@ pub fn help() -> Rendered {
 /// a divider and the most entries a history lists.
 pub const HOME_HISTORY_BLOCKS: usize = 2 + crate::engine::history::HISTORY_ITEMS;
 
-/// App Home: the pending list (or why it cannot be shown), then the person's own decisions of
-/// the last days (or why they cannot be shown). The pending list is given at most
-/// `VIEW_BLOCKS - 1 - HOME_HISTORY_BLOCKS` blocks, so the history always fits below it.
+/// App Home: the pending list (or why it cannot be shown) and what is shown with it, then the
+/// person's own decisions of the last days (or why they cannot be shown). `pending` must leave
+/// [`HOME_HISTORY_BLOCKS`] of the view's blocks (and one for the header), so the history always
+/// fits below it.
 pub fn home(pending: Rendered, history: Rendered) -> SlackView {
     let mut blocks =
         vec![SlackHeaderBlock::new(plain("Your Coupa approvals", limits::HEADER)).into()];

@@ -43,7 +43,7 @@ pub use action::{
 };
 pub use history::history;
 pub use hold::{HOLD, HOLD_REASON_INPUT};
-pub use list::{ListOptions, pending, pending_list};
+pub use list::{ListOptions, headed_list, pending, pending_list, purpose_list};
 use markdown::cut;
 pub use markdown::escape;
 pub use notice::{help, notice};

@@ -8,6 +8,7 @@
 use crate::chat::replies::{self, Voice};
 use crate::chat::wording as shared;
 pub use crate::chat::wording::{HISTORY_EMPTY, HISTORY_UNAVAILABLE, history_summary};
+pub use crate::chat::wording::{REMINDERS_STARTED, REMINDERS_STOPPED, REMINDERS_UNCHANGED};
 use crate::domain::Decision;
 use crate::domain::outcome::{DecisionResult, Regarding};
 
@@ -192,6 +193,7 @@ pub const HELP: &[&str] = &[
     "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve, deny or put it on hold right there, and Coupa records the decision with your name.",
     "• **what's pending**: list everything waiting for you, oldest first",
     "• **what did I approve this week?**: your own decisions of the last 7 days, newest first",
+    "• **stop reminders** / **start reminders**: the daily reminder of what has waited a while (on unless you stop it)",
     "• **help**: this message",
     "The cards come from Coupa, which I check regularly. When an approval is decided anywhere else (in Coupa, by email, by another approver), its card changes to say so.",
 ];

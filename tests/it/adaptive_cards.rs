@@ -349,3 +349,26 @@ fn the_schema_refuses_a_card_teams_would_refuse() {
     rendered["body"][0]["type"] = Value::from("Headline");
     assert!(!schema_errors(&rendered).is_empty());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn every_reminder_is_a_valid_card_within_the_size_limit_and_counts_what_it_leaves_out(
+        items in proptest::collection::vec(arbitrary_item(), 1..=30),
+    ) {
+        let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
+        let snapshot = PendingSnapshot { as_of: at(ISSUED_AT - 600), items };
+        let rendered = card::purpose_list(
+            coupa_approvals::chat::list::ListPurpose::Reminder,
+            &snapshot,
+            &list_options(&coupa),
+        )
+        .card;
+        assert_valid_card(&rendered);
+        let (listed, more) = listed_and_more(&rendered);
+        prop_assert!(listed <= SHOWN_ITEMS);
+        prop_assert_eq!(listed + more, snapshot.items.len());
+        prop_assert!(rendered["body"][0]["text"].as_str().unwrap_or_default().contains("Reminder:"));
+    }
+}

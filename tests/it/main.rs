@@ -40,6 +40,7 @@ mod manifests;
 mod on_hold;
 mod proactive_check;
 mod quiet_logs;
+mod reminders;
 mod replicas;
 mod self_contained;
 mod slack_client;

@@ -99,6 +99,9 @@ contract!(
     an_installed_app_is_never_claimed_again_and_its_failure_is_forgotten,
     a_failed_install_is_listed_and_claimable_again_only_after_its_back_off,
     a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires,
+    two_replicas_racing_for_a_persons_reminder_of_one_day_have_one_winner,
+    a_released_reminder_can_be_claimed_again_and_a_claim_expires_after_its_keep,
+    reminders_are_on_until_turned_off_and_the_choice_is_kept_per_person,
 );
 
 const SHORT: Duration = Duration::from_millis(150);
@@ -1518,4 +1521,104 @@ async fn a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires(
     assert!(!store.marked_reachable("ana@example.com").await.unwrap());
     outlive_short_ttl().await;
     assert!(!store.marked_reachable("gus@example.com").await.unwrap());
+}
+
+async fn two_replicas_racing_for_a_persons_reminder_of_one_day_have_one_winner(
+    store: Arc<impl Store>,
+) {
+    let lena = ChatUserId::from("ULENA");
+    for race in 0..50 {
+        let day = format!("2026-12-{:02}", race % 28 + 1);
+        let user = ChatUserId(format!("U{race}"));
+        let (a, b) = tokio::join!(
+            store.claim_reminder(&user, &day, LONG),
+            store.claim_reminder(&user, &day, LONG)
+        );
+        let winners = [a.unwrap(), b.unwrap()].iter().filter(|won| **won).count();
+        assert_eq!(winners, 1, "race {race}");
+    }
+    // Another day, or another person, is a claim of its own.
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_reminder(&lena, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-14", LONG)
+            .await
+            .unwrap()
+    );
+    let kenji = ChatUserId::from("29:1kenji");
+    assert!(
+        store
+            .claim_reminder(&kenji, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+}
+
+async fn a_released_reminder_can_be_claimed_again_and_a_claim_expires_after_its_keep(
+    store: Arc<impl Store>,
+) {
+    let lena = ChatUserId::from("ULENA");
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+    store.release_reminder(&lena, "2026-12-11").await.unwrap();
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+    // Releasing what was never claimed is harmless.
+    store.release_reminder(&lena, "2026-12-12").await.unwrap();
+
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-14", SHORT)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_reminder(&lena, "2026-12-14", SHORT)
+            .await
+            .unwrap()
+    );
+    outlive_short_ttl().await;
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-14", SHORT)
+            .await
+            .unwrap()
+    );
+}
+
+async fn reminders_are_on_until_turned_off_and_the_choice_is_kept_per_person(
+    store: Arc<impl Store>,
+) {
+    let lena = ChatUserId::from("ULENA");
+    let kenji = ChatUserId::from("29:1kenji");
+    assert!(store.reminders_on(&lena).await.unwrap());
+    store.set_reminders_on(&lena, false).await.unwrap();
+    assert!(!store.reminders_on(&lena).await.unwrap());
+    assert!(store.reminders_on(&kenji).await.unwrap(), "per person");
+    // Turning off twice, then on: on.
+    store.set_reminders_on(&lena, false).await.unwrap();
+    store.set_reminders_on(&lena, true).await.unwrap();
+    assert!(store.reminders_on(&lena).await.unwrap());
+    store.set_reminders_on(&kenji, true).await.unwrap();
+    assert!(store.reminders_on(&kenji).await.unwrap());
 }
