@@ -158,6 +158,7 @@ impl ApprovalInput {
             note: None,
             holdable: true,
             updated_at: None,
+            delegates: Vec::new(),
         }
     }
 }
@@ -329,6 +330,7 @@ impl PendingItemInput {
             total: self.total.build(),
             requester: self.requester.clone(),
             submitted_at: self.submitted_at.map(timestamp),
+            delegate_for: None,
         }
     }
 }
