@@ -234,3 +234,8 @@ mod tests {
         );
     }
 }
+
+/// The line on a card sent to a delegate: whom they decide for.
+pub fn as_delegate_for(approver: &str, strong: impl Fn(&str) -> String) -> String {
+    format!("As delegate for {}", strong(approver))
+}

@@ -24,7 +24,7 @@ use jiff::Timestamp;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
-use crate::domain::attribution::attribution;
+use crate::domain::attribution::attribution_as;
 use crate::domain::conversation::ConversationRef;
 use crate::domain::outcome::{AUDIT_STARTED, DecisionResult, DoubtEnding, Refusal, Regarding};
 use crate::domain::records::{
@@ -257,12 +257,21 @@ impl Engine {
         let Some(person) = self.decision_coupa.user_by_email(&email).await? else {
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
         };
-        if !person.active || !approval.approver.includes(person.id) {
-            // The card may be out of date (reassigned, delegated): show what Coupa says now.
+        // The approver, an active member of the approver group, or an active delegate.
+        let standing = match person.active {
+            true => {
+                self.standing_of(&self.decision_coupa, &approval, &person)
+                    .await
+            }
+            false => None,
+        };
+        let Some(standing) = standing else {
+            // The card may be out of date (reassigned, delegated, a delegation ended): show what
+            // Coupa says now.
             self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));
-        }
+        };
         if !requisition.unchanged_since(&request.fingerprint) {
             // Cards sent before the change say what changed; their records stay, so the next
             // sync sends the new version (saying so too). Cards already showing the change are
@@ -282,11 +291,12 @@ impl Engine {
             return Err(EngineError::ClaimRanOut(request.approval));
         }
         // Named after the platform the click came from: one deployment may serve several.
-        let reason = attribution(
+        let reason = attribution_as(
             self.chat.platform_of(&request.user),
             request.decision,
             &person,
             &email,
+            standing.delegate_for(),
             request.comment.as_deref(),
         );
         let doubt = DecisionInDoubt {

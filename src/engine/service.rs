@@ -149,7 +149,9 @@ impl Engine {
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
         // The recipient's kept "what's pending" may no longer agree with the card.
         self.pending.forget(&delivered.recipient);
-        match self.chat.update_card(&delivered.message, card).await {
+        // A delegate's card says so on every rendering, and ends once their delegation does.
+        let card = card.for_recipient(delivered);
+        match self.chat.update_card(&delivered.message, &card).await {
             Ok(()) => true,
             Err(err) => {
                 tracing::warn!(error = %chain(&err), recipient = %delivered.recipient, "could not edit a card");

@@ -115,6 +115,12 @@ pub fn card(card: &Card) -> Rendered {
         r.title.clone()
     };
     blocks.push(SlackHeaderBlock::new(plain(&heading, limits::HEADER)).into());
+    if let Some(approver) = &card.delegate_for {
+        blocks.push(context(format!(
+            ":busts_in_silhouette: {}",
+            shared::as_delegate_for(&escape(approver), bold)
+        )));
+    }
     if let CardState::Changed(Some(change)) = &card.state {
         return changed(card, change, blocks, requester);
     }
@@ -534,8 +540,13 @@ fn item_text(item: &PendingItem, now: Timestamp) -> String {
         .as_deref()
         .map(|r| format!(" · from {}", escape(r)))
         .unwrap_or_default();
+    let delegate = item
+        .delegate_for
+        .as_deref()
+        .map(|approver| format!("\n_{}_", shared::as_delegate_for(&escape(approver), bold)))
+        .unwrap_or_default();
     format!(
-        "*{}*\n{}{requester}{submitted} · #{}",
+        "*{}*\n{}{requester}{submitted} · #{}{delegate}",
         escape(&item.title),
         money(&item.total),
         item.requisition

@@ -174,6 +174,12 @@ fn render(
         "type": "TextBlock", "text": heading, "size": "large", "weight": "bolder", "wrap": true,
         "style": "heading",
     })];
+    if let Some(approver) = &card.delegate_for {
+        body.push(subtle(&shared::as_delegate_for(
+            &escape(&cut(approver, budget.field)),
+            |name| format!("**{name}**"),
+        )));
+    }
     let plain_title = cut(&r.title, budget.title);
     let link = json!({ "type": "Action.OpenUrl", "title": "View in Coupa", "url": card.coupa_link.as_str() });
 

@@ -102,6 +102,7 @@ fn arbitrary_item() -> impl Strategy<Value = PendingItem> {
             total,
             requester,
             submitted_at: Some(at(ISSUED_AT - 86_400)),
+            delegate_for: None,
         })
 }
 
@@ -173,6 +174,7 @@ fn typical_items(n: u64) -> Vec<PendingItem> {
             total: coupa_approvals::domain::Money::new(dec("1250.00") * dec(&k.to_string()), "USD"),
             requester: Some("Marta Alves".into()),
             submitted_at: Some(at(ISSUED_AT - (k as i64) * 86_400)),
+            delegate_for: None,
         })
         .collect()
 }

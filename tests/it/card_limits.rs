@@ -36,6 +36,7 @@ fn item() -> impl Strategy<Value = PendingItem> {
             total,
             requester,
             submitted_at: Some(at(ISSUED_AT)),
+            delegate_for: None,
         })
 }
 
@@ -134,6 +135,7 @@ fn a_long_pending_list_shows_whole_items_and_counts_the_rest() {
         total: Money::new(Decimal::ONE_HUNDRED, "USD"),
         requester: None,
         submitted_at: None,
+        delegate_for: None,
     };
     let snapshot = PendingSnapshot {
         as_of: at(ISSUED_AT),

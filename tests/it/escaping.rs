@@ -150,6 +150,7 @@ fn renderings(hostile: &str) -> Vec<(String, Rendered)> {
             total: usd("7420.50"),
             requester: Some(h()),
             submitted_at: Some(decided),
+            delegate_for: None,
         }],
     };
     let coupa = url::Url::parse(COUPA).expect("a URL");

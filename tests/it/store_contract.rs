@@ -339,6 +339,8 @@ fn card(user: &str, ts: &str, sent: i64) -> DeliveredCard {
         sent_at: Timestamp::from_second(sent).unwrap(),
         expired: false,
         shown: None,
+        delegate_for: None,
+        delegation_ended: false,
     }
 }
 
@@ -389,6 +391,7 @@ fn pending(user: &str, attempt: &str) -> PendingDelivery {
         fingerprint: Fingerprint::from("f1"),
         started_at: Timestamp::from_second(10).unwrap(),
         shown: None,
+        delegate_for: None,
     }
 }
 
@@ -925,6 +928,7 @@ async fn the_last_pending_list_is_kept_per_user(store: Arc<impl Store>) {
             ),
             requester: Some("Marta Kowalski".into()),
             submitted_at: None,
+            delegate_for: None,
         }],
     };
     store.save_pending(&user, &snapshot).await.unwrap();
