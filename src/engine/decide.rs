@@ -267,7 +267,9 @@ impl Engine {
         };
         let Some(standing) = standing else {
             // The card may be out of date (reassigned, delegated, a delegation ended): show what
-            // Coupa says now.
+            // Coupa says now. A delegate's card is theirs no longer.
+            self.end_delegation_of(request.approval, &request.user)
+                .await?;
             self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));

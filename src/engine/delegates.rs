@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::coupa::CoupaClient;
 use crate::domain::delegate::Standing;
-use crate::domain::{Approval, Approver, Person};
+use crate::domain::{Approval, ApprovalId, Approver, ChatUserId, Person};
 use crate::telemetry::chain;
 
 use super::error::EngineError;
@@ -101,5 +101,27 @@ impl Engine {
         self.with_delegations(coupa, approval)
             .await
             .standing_of(person.id, self.now())
+    }
+
+    /// Notes that `user`'s card of `approval`, sent to them as a delegate, is no longer theirs
+    /// to decide (their click was refused: the delegation ended or is gone), so that the card
+    /// says so from its next rendering on. A card of their own is left as it is.
+    pub(crate) async fn end_delegation_of(
+        &self,
+        approval: ApprovalId,
+        user: &ChatUserId,
+    ) -> Result<(), EngineError> {
+        let cards = self.store.cards(approval).await?;
+        if let Some(card) = cards
+            .into_iter()
+            .find(|c| c.recipient == *user && c.delegate_for.is_some() && !c.delegation_ended)
+        {
+            let ended = crate::domain::records::DeliveredCard {
+                delegation_ended: true,
+                ..card
+            };
+            self.store.put_card(approval, &ended).await?;
+        }
+        Ok(())
     }
 }
