@@ -27,7 +27,8 @@ pub enum CardState {
         /// Their comment or reason.
         reason: Option<String>,
     },
-    /// Decided through the bot by another approver of the same step (a group member).
+    /// Decided through the bot by another approver of the same step (a group member), or by
+    /// someone deciding in an approver's place.
     DecidedByOther {
         /// What they chose.
         decision: Decision,
@@ -35,6 +36,10 @@ pub enum CardState {
         by: String,
         /// When.
         at: Timestamp,
+        /// Whom they stood in for, when they decided as a delegate; absent from views kept
+        /// before delegates were known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        as_delegate_for: Option<String>,
     },
     /// Decided in Coupa itself (web, email, mobile).
     DecidedInCoupa {

@@ -239,3 +239,12 @@ mod tests {
 pub fn as_delegate_for(approver: &str, strong: impl Fn(&str) -> String) -> String {
     format!("As delegate for {}", strong(approver))
 }
+
+/// Who decided a card's approval, besides its recipient, in the words after their name: another
+/// approver of the step, or the delegate of the approver named (already escaped by the caller).
+pub fn decided_by_whom(as_delegate_for: Option<&str>) -> String {
+    match as_delegate_for {
+        None => "another approver of this step".to_owned(),
+        Some(approver) => format!("as delegate for {approver}"),
+    }
+}

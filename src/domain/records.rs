@@ -28,6 +28,9 @@ pub struct ClaimOutcome {
     pub at: Timestamp,
     /// Whether Coupa confirmed it.
     pub confirmed: bool,
+    /// Whom the decider stood in for, when they decided as a delegate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate_for: Option<String>,
 }
 
 /// A decision about to be sent, or sent, to Coupa whose outcome is not known yet: recorded before
@@ -56,6 +59,9 @@ pub struct DecisionInDoubt {
     pub at: Timestamp,
     /// The token of the claim that carries it, so that whoever settles it can end that claim.
     pub claim: String,
+    /// Whom the decider stood in for, when they decided as a delegate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate_for: Option<String>,
 }
 
 impl DecisionInDoubt {
@@ -67,6 +73,7 @@ impl DecisionInDoubt {
             decided_by_name: self.decided_by_name.clone(),
             at: self.at,
             confirmed,
+            delegate_for: self.delegate_for.clone(),
         }
     }
 
@@ -84,6 +91,7 @@ impl DecisionInDoubt {
             comment: self.comment.clone(),
             title: None,
             total: None,
+            delegate_for: self.delegate_for.clone(),
         }
     }
 }
@@ -359,6 +367,9 @@ pub struct AuditEntry {
     /// The requisition's total when the decision was made (as `title`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<Money>,
+    /// Whom the actor stood in for, when they acted as a delegate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate_for: Option<String>,
 }
 
 impl AuditEntry {
@@ -403,6 +414,7 @@ mod tests {
                 decided_by_name: "Daniel Okafor".into(),
                 at: at(),
                 confirmed: false,
+                delegate_for: None,
             }
         );
     }

@@ -312,6 +312,7 @@ impl Engine {
             reason,
             at: self.now(),
             claim: claim.token().0.clone(),
+            delegate_for: standing.delegate_for().map(str::to_owned),
         };
         // The intent is on record before Coupa can act: whatever stops this decision from here
         // on (a crash, a kill, a store outage), the next sync finds it and records how it ended.
@@ -461,6 +462,7 @@ impl Engine {
                     decision: outcome.decision,
                     by: outcome.decided_by_name.clone(),
                     at: outcome.at,
+                    as_delegate_for: outcome.delegate_for.clone(),
                 }
             }
         })
@@ -490,6 +492,7 @@ impl Engine {
             comment: None,
             title: None,
             total: None,
+            delegate_for: None,
         };
         if let Err(err) = self.store.append_audit(&entry).await {
             tracing::error!(error = %chain(&err), ?entry, "could not write the audit record of a refused attempt");

@@ -69,6 +69,7 @@ mod tests {
             comment: None,
             title: None,
             total: None,
+            delegate_for: None,
         }
     }
 

@@ -223,12 +223,18 @@ pub fn card(card: &Card) -> Rendered {
                 format!("{}: {title}", title_case(decision.past_tense())),
             )
         }
-        CardState::DecidedByOther { decision, by, at } => (
+        CardState::DecidedByOther {
+            decision,
+            by,
+            at,
+            as_delegate_for,
+        } => (
             Some(format!(
-                "{} *{}* by {} (another approver of this step) · {}",
+                "{} *{}* by {} ({}) · {}",
                 icon(*decision),
                 title_case(decision.past_tense()),
                 escape(by),
+                shared::decided_by_whom(as_delegate_for.as_deref().map(escape).as_deref()),
                 slack_date(*at)
             )),
             format!(
@@ -567,6 +573,13 @@ pub fn history(entries: &[AuditEntry]) -> Rendered {
             }
             (_, Some(id)) => format!("Requisition #{id}"),
             (_, None) => format!("Approval #{}", entry.approval),
+        };
+        let title = match entry.delegate_for.as_deref() {
+            Some(approver) => format!(
+                "{title} · {}",
+                shared::as_delegate_for(&escape(approver), |name| name.to_owned())
+            ),
+            None => title,
         };
         let total = entry.total.as_ref().map(money);
         blocks.push(section(wording::history_item(

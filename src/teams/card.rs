@@ -286,8 +286,21 @@ fn render(
                 format!("{}: {plain_title}", capitalised(decision.past_tense())),
             )
         }
-        CardState::DecidedByOther { decision, by, at } => (
-            wording::decided_by_other(*decision, &escape(&cut(by, budget.field)), &date(*at)),
+        CardState::DecidedByOther {
+            decision,
+            by,
+            at,
+            as_delegate_for,
+        } => (
+            wording::decided_by_someone_else(
+                *decision,
+                &escape(&cut(by, budget.field)),
+                as_delegate_for
+                    .as_deref()
+                    .map(|approver| escape(&cut(approver, budget.field)))
+                    .as_deref(),
+                &date(*at),
+            ),
             format!(
                 "{} by {}: {plain_title}",
                 capitalised(decision.past_tense()),

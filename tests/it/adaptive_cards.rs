@@ -257,6 +257,7 @@ fn decided(n: u64, outcome: &str, words: usize) -> AuditEntry {
         ),
         title: Some(["Standing desks *for* <everyone>"].repeat(words).join(" ")),
         total: Some(money_of("7420.50")),
+        delegate_for: None,
     }
 }
 

@@ -90,7 +90,7 @@ async fn the_delegate_an_approval_names_gets_the_marked_card_and_approves_once_a
     assert!(
         eventually(|| {
             let own = text_of(&app.cards_of(&app.daniel.slack)[0]);
-            own.contains("by Sam Lee") && !has_buttons(&own)
+            own.contains("by Sam Lee (as delegate for Daniel Okafor)") && !has_buttons(&own)
         })
         .await,
         "{}",
@@ -101,6 +101,32 @@ async fn the_delegate_an_approval_names_gets_the_marked_card_and_approves_once_a
     app.click(&app.daniel.slack, &daniels, "approve").await;
     assert!(eventually(|| told(&app, &app.daniel.slack).len() == 1).await);
     assert_eq!(puts(&app), 1);
+
+    // The audit log and the delegate's history say whom they stood in for.
+    let audit = app.store.audit(10).await.unwrap();
+    let approved = audit
+        .iter()
+        .find(|e| e.actor.as_str() == sam.slack && e.outcome == "approved")
+        .expect("the delegate's decision is audited");
+    assert_eq!(approved.delegate_for.as_deref(), Some("Daniel Okafor"));
+    assert_eq!(
+        app.say(&sam.slack, "what did I approve this week?")
+            .await
+            .status(),
+        200
+    );
+    let history = || {
+        app.fake()
+            .conversation(&sam.slack)
+            .into_iter()
+            .find(|m| m.text.contains("in the last 7 days"))
+    };
+    assert!(eventually(|| history().is_some()).await);
+    let history = text_of(&history().unwrap());
+    assert!(
+        history.contains(&format!("#{req} · As delegate for Daniel Okafor")),
+        "{history}"
+    );
 }
 
 #[tokio::test]
@@ -259,7 +285,9 @@ async fn on_teams_the_delegate_gets_the_marked_card_approves_once_and_the_approv
             let own = app.cards_for(&app.daniel.member, req);
             own.len() == 1
                 && !offers_approve(&own[0])
-                && texts(&own[0].activity).join("\n").contains("Sofia Berg")
+                && texts(&own[0].activity)
+                    .join("\n")
+                    .contains("by Sofia Berg (as delegate for Daniel Okafor)")
         })
         .await,
         "{:?}",

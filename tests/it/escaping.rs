@@ -111,6 +111,7 @@ fn renderings(hostile: &str) -> Vec<(String, Rendered)> {
             decision: Decision::Approve,
             by: h(),
             at: decided,
+            as_delegate_for: None,
         },
         CardState::DecidedInCoupa {
             decision: Decision::Approve,
@@ -196,6 +197,7 @@ fn renderings(hostile: &str) -> Vec<(String, Rendered)> {
         decided_by_name: h(),
         at: decided,
         confirmed,
+        delegate_for: None,
     };
     let results = [
         DecisionResult::Done(Decision::Approve),

@@ -113,6 +113,7 @@ fn outcome(by: &str) -> ClaimOutcome {
         decided_by_name: format!("{by} name"),
         at: Timestamp::from_second(1_700_000_000).unwrap(),
         confirmed: true,
+        delegate_for: None,
     }
 }
 
@@ -746,6 +747,7 @@ fn doubt(approval: u64, claim: &str) -> DecisionInDoubt {
         reason: "Approved in Slack by Daniel Okafor <daniel@example.com>".into(),
         at: Timestamp::from_second(1_700_000_000).unwrap(),
         claim: claim.into(),
+        delegate_for: None,
     }
 }
 
@@ -797,6 +799,7 @@ fn audit(n: u64) -> AuditEntry {
         comment: None,
         title: None,
         total: None,
+        delegate_for: None,
     }
 }
 
