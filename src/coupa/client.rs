@@ -585,6 +585,37 @@ impl CoupaClient {
         Ok(delegates.into_iter().flatten().collect())
     }
 
+    /// Every delegation of approvals that ends after `after` (or has no end), whoever the
+    /// approver: one paged read that serves a whole sync, however many approvers it meets. Each
+    /// delegate says whom they stand in for ([`Delegate::for_id`]); one whose approver Coupa did
+    /// not name is left out.
+    pub async fn approval_delegations_ending_after(
+        &self,
+        after: Timestamp,
+    ) -> Result<Vec<Delegate>, CoupaError> {
+        let after_text = after.to_string();
+        let fields = delegation_fields();
+        let delegates = self
+            .get_all(
+                "/api/delegations",
+                "/api/delegations",
+                &[
+                    ("end_date[gt]", after_text.as_str()),
+                    ("order_by", "id"),
+                    ("dir", "asc"),
+                    ("fields", fields.as_str()),
+                ],
+                |raw: RawDelegation| raw.into_delegate(),
+            )
+            .await?;
+        // Should the filter be ignored, ended delegations are still left out.
+        Ok(delegates
+            .into_iter()
+            .flatten()
+            .filter(|d| d.for_id.is_some() && d.ends.is_none_or(|ends| ends > after))
+            .collect())
+    }
+
     /// A user group with its active members.
     pub async fn user_group(&self, id: GroupId) -> Result<UserGroup, CoupaError> {
         let fields = group_fields();

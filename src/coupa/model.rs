@@ -419,6 +419,7 @@ impl RawApproval {
                     .map(|person| Delegate {
                         person: person.clone(),
                         for_name: approver.display_name().to_owned(),
+                        for_id: None,
                         starts: None,
                         ends: None,
                     })
@@ -541,15 +542,17 @@ impl RawDelegation {
             return Ok(None);
         };
         let person = delegate.into_person(&format!("the delegate of {what}"))?;
-        let for_name = self
+        let delegator = self
             .delegator
             .map(|d| d.into_person(&format!("the delegator of {what}")))
-            .transpose()?
-            .map(|d| d.full_name)
-            .unwrap_or_default();
+            .transpose()?;
         Ok(Some(Delegate {
             person,
-            for_name,
+            for_id: self
+                .delegator_id
+                .map(CoupaUserId)
+                .or(delegator.as_ref().map(|d| d.id)),
+            for_name: delegator.map(|d| d.full_name).unwrap_or_default(),
             starts: self.start_date,
             ends: self.end_date,
         }))
@@ -823,6 +826,7 @@ mod tests {
         let priya = &delegates[0];
         assert_eq!(priya.person.id, CoupaUserId(57));
         assert_eq!(priya.for_name, "Daniel Okafor");
+        assert_eq!(priya.for_id, Some(CoupaUserId(42)));
         let at = |t: &str| t.parse::<Timestamp>().unwrap();
         assert_eq!(priya.starts, Some(at("2026-11-23T08:00:00Z")));
         assert_eq!(priya.ends, Some(at("2026-12-04T08:00:00Z")));

@@ -17,6 +17,9 @@ pub struct Delegate {
     pub person: Person,
     /// The name of whom they stand in for (the approver), shown on their card and in the reason.
     pub for_name: String,
+    /// The Coupa id of whom they stand in for, when Coupa said (an approver's delegation).
+    #[serde(default)]
+    pub for_id: Option<CoupaUserId>,
     /// From when, if the delegation says; active from the start otherwise.
     #[serde(default)]
     pub starts: Option<Timestamp>,
@@ -111,6 +114,7 @@ mod tests {
         Delegate {
             person: person(7, "Sam Lee", active),
             for_name: "Jane Doe".into(),
+            for_id: Some(CoupaUserId(1)),
             starts: starts.map(at),
             ends: ends.map(at),
         }

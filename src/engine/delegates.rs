@@ -3,19 +3,39 @@
 //! A step's delegates come from two places in Coupa: the approval record's own `delegate`
 //! (read with the approval), and the approver's delegations for approvals
 //! (`/api/delegations`, each with a start and an end), read here for a step waiting for one user.
+//! Sync reads every current delegation at once and uses that read for
+//! [`DELEGATIONS_FRESH_FOR`], so that delegates cost one call however many approvers a sync
+//! meets (a delegation's dates are weighed at each use, so one that starts or ends is seen at
+//! once; one created or removed in Coupa within that time, or at the next full reconcile, which
+//! reads them again); a decision reads its approver's delegations fresh.
 //! An active delegate gets a card marked with whom they stand in for, may decide the step, and
 //! the reason sent to Coupa says so. A delegation that cannot be read gives no delegate: the
 //! approver still gets their card, and a delegate's click is refused rather than trusted.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use jiff::Timestamp;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
 
 use crate::coupa::CoupaClient;
-use crate::domain::delegate::Standing;
+use crate::domain::delegate::{Delegate, Standing};
 use crate::domain::{Approval, ApprovalId, Approver, ChatUserId, Person};
 use crate::telemetry::chain;
 
 use super::error::EngineError;
 use super::service::Engine;
+
+/// How long sync uses one read of the current delegations before reading them again.
+pub const DELEGATIONS_FRESH_FOR: Duration = Duration::from_secs(60);
+
+/// The current delegations of approvals as sync last read them, shared by an engine's clones.
+#[derive(Default)]
+pub(crate) struct DelegationCache {
+    /// When they were read, and what was read (`None`: they could not be read).
+    read: Mutex<Option<(Instant, Option<Arc<Vec<Delegate>>>)>>,
+}
 
 /// Someone a step's card goes to, and on what footing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,36 +47,95 @@ pub(crate) struct Recipient {
 }
 
 impl Engine {
-    /// `approval` with its approver's own delegations for approvals added to the delegates the
-    /// approval names (a person named twice is kept once). Only a step waiting for one user has
-    /// an approver's delegations; when they cannot be read, the step keeps what it names.
+    /// `approval` with its approver's own delegations for approvals, read fresh from `coupa`,
+    /// added to the delegates the approval names. Only a step waiting for one user has an
+    /// approver's delegations; when they cannot be read, the step keeps what it names.
     pub(crate) async fn with_delegations(
         &self,
         coupa: &CoupaClient,
         approval: &Approval,
     ) -> Approval {
-        let mut approval = approval.clone();
         let Approver::User(approver) = &approval.approver else {
-            return approval;
+            return approval.clone();
         };
         match coupa.approval_delegates_of(approver.id).await {
-            Ok(delegates) => {
-                for delegate in delegates {
-                    if !approval
-                        .delegates
-                        .iter()
-                        .any(|d| d.person.id == delegate.person.id && d.active_at(self.now()))
-                    {
-                        approval.delegates.push(delegate);
-                    }
-                }
-            }
+            Ok(delegates) => self.adding(approval, delegates.iter()),
             Err(err) => {
                 tracing::warn!(error = %chain(&err), approval = %approval.id, "could not read the approver's delegations; only the approval's own delegate counts");
                 metrics::counter!("coupa_delegations_unread_total").increment(1);
+                approval.clone()
+            }
+        }
+    }
+
+    /// `approval` with its approver's delegations as sync last read them (see
+    /// [`DELEGATIONS_FRESH_FOR`]), and whether they could be read: when not, who is no longer a
+    /// delegate is not known either.
+    pub(crate) async fn with_current_delegations(&self, approval: &Approval) -> (Approval, bool) {
+        let Approver::User(approver) = &approval.approver else {
+            return (approval.clone(), true);
+        };
+        match self.current_delegations().await {
+            Some(all) => (
+                self.adding(
+                    approval,
+                    all.iter().filter(|d| d.for_id == Some(approver.id)),
+                ),
+                true,
+            ),
+            None => (approval.clone(), false),
+        }
+    }
+
+    /// `approval` with `delegates` added, but for those it names already, active.
+    fn adding<'a>(
+        &self,
+        approval: &Approval,
+        delegates: impl Iterator<Item = &'a Delegate>,
+    ) -> Approval {
+        let now = self.now();
+        let mut approval = approval.clone();
+        for delegate in delegates {
+            let named = approval
+                .delegates
+                .iter()
+                .any(|d| d.person.id == delegate.person.id && d.active_at(now));
+            if !named {
+                approval.delegates.push(delegate.clone());
             }
         }
         approval
+    }
+
+    /// Forgets the delegations sync last read: the next use reads them again. A full reconcile
+    /// starts so, taking every change made in Coupa since.
+    pub(crate) async fn forget_delegations(&self) {
+        *self.delegations.read.lock().await = None;
+    }
+
+    /// Every current delegation of approvals, read at most once per [`DELEGATIONS_FRESH_FOR`]
+    /// (sync's tasks wait for the one read under way); `None` when Coupa could not tell.
+    async fn current_delegations(&self) -> Option<Arc<Vec<Delegate>>> {
+        let mut read = self.delegations.read.lock().await;
+        if let Some((at, delegations)) = read.as_ref()
+            && at.elapsed() < DELEGATIONS_FRESH_FOR
+        {
+            return delegations.clone();
+        }
+        let delegations = match self
+            .coupa
+            .approval_delegations_ending_after(self.now())
+            .await
+        {
+            Ok(delegations) => Some(Arc::new(delegations)),
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), "could not read the delegations of approvals; approvals' own delegates still count, and no delegate's card is closed");
+                metrics::counter!("coupa_delegations_unread_total").increment(1);
+                None
+            }
+        };
+        *read = Some((Instant::now(), delegations.clone()));
+        delegations
     }
 
     /// Everyone `approval`'s card goes to now: its approvers in their own right first, then its

@@ -16,6 +16,7 @@ use crate::domain::{Approval, ApprovalId, ChatUserId, Requisition};
 use crate::store::Store;
 use crate::telemetry::chain;
 
+use super::delegates::DelegationCache;
 use super::delivery::SharedUnrecorded;
 use super::directory::Directory;
 use super::error::EngineError;
@@ -63,6 +64,8 @@ pub struct Engine {
     pub(crate) pending: Arc<PendingCache>,
     /// Cards posted whose record the store refused, until they are recorded.
     pub(crate) unrecorded: SharedUnrecorded,
+    /// The current delegations of approvals as sync last read them.
+    pub(crate) delegations: Arc<DelegationCache>,
 }
 
 impl Engine {
@@ -86,6 +89,7 @@ impl Engine {
             directory,
             deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
             unrecorded: SharedUnrecorded::default(),
+            delegations: Arc::new(DelegationCache::default()),
         }
     }
 

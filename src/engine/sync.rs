@@ -244,6 +244,8 @@ impl Engine {
     /// reconcile holds one page and the requisitions in hand, not all of them.
     pub async fn reconcile(&self) -> Result<SyncReport, EngineError> {
         let previous = self.store.watermark().await?;
+        // Everything afresh, delegations included.
+        self.forget_delegations().await;
         let mut doubts = SyncReport::default();
         self.settle_doubts(&mut doubts).await?;
         let mut current: HashSet<ApprovalId> = HashSet::new();
@@ -344,7 +346,8 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let fingerprint = requisition.fingerprint();
         // Its delegates too: the approval's own, and the approver's delegations.
-        let approval = &self.with_delegations(&self.coupa, approval).await;
+        let (approval, delegations_known) = self.with_current_delegations(approval).await;
+        let approval = &approval;
         let Deliveries { mut cards, pending } = self.store.deliveries(approval.id).await?;
         // The chat users this step's card goes to now, each once.
         let mut entitled: HashSet<ChatUserId> = HashSet::new();
@@ -450,6 +453,9 @@ impl Engine {
                     }
                 }
             }
+        }
+        if !delegations_known {
+            return Ok(());
         }
         self.end_delegations(requisition, approval, &cards, &entitled, report)
             .await

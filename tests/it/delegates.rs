@@ -6,7 +6,7 @@
 
 use crate::support;
 
-use coupa_approvals::sandbox::coupa::StepApprover;
+use coupa_approvals::sandbox::coupa::{Fault, StepApprover};
 use coupa_approvals::sandbox::people::Person as SandboxPerson;
 use coupa_approvals::teams::invoke::{ADAPTIVE_CARD, MESSAGE};
 use jiff::{SignedDuration, Timestamp};
@@ -332,4 +332,33 @@ async fn on_teams_a_delegate_whose_delegation_ended_is_refused_and_coupa_is_not_
     );
     assert!(offers_approve(&app.card_for(&app.daniel.member, req).await));
     app.stop().await;
+}
+
+#[tokio::test]
+async fn when_coupa_cannot_tell_the_delegations_the_approver_still_gets_the_card_and_no_delegate_card_closes()
+ {
+    let app = TestApp::spawn().await;
+    let sam = sam(&app);
+    let now = Timestamp::now();
+    app.sandbox()
+        .add_delegation(app.daniel.coupa, sam.coupa, now - hours(1), now + hours(48));
+    let first = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+    assert_eq!(app.cards_of(&sam.slack).len(), 1);
+
+    // Delegations cannot be read for a while (a refusal, or the scope missing).
+    app.sandbox()
+        .inject(Fault::status("/api/delegations", 403, 100));
+    app.engine.reconcile().await.unwrap();
+    let second = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
+    app.sync().await;
+
+    assert_eq!(
+        app.cards_of(&app.daniel.slack).len(),
+        2,
+        "{first} and {second}"
+    );
+    let kept = text_of(&app.cards_of(&sam.slack)[0]);
+    assert!(has_buttons(&kept), "the delegate's card stays open: {kept}");
+    assert_eq!(app.cards_of(&sam.slack).len(), 1, "no new delegate card");
 }
