@@ -30,11 +30,14 @@ use super::service::Engine;
 /// How long sync uses one read of the current delegations before reading them again.
 pub const DELEGATIONS_FRESH_FOR: Duration = Duration::from_secs(60);
 
+/// One read of the current delegations: when, and what (`None`: they could not be read).
+type DelegationsRead = (Instant, Option<Arc<Vec<Delegate>>>);
+
 /// The current delegations of approvals as sync last read them, shared by an engine's clones.
 #[derive(Default)]
 pub(crate) struct DelegationCache {
-    /// When they were read, and what was read (`None`: they could not be read).
-    read: Mutex<Option<(Instant, Option<Arc<Vec<Delegate>>>)>>,
+    /// The last read, if any.
+    read: Mutex<Option<DelegationsRead>>,
 }
 
 /// Someone a step's card goes to, and on what footing.
