@@ -247,6 +247,7 @@ impl CardStateInput {
                 decision: decision(*approve),
                 by: by.clone(),
                 at: timestamp(*at),
+                as_delegate_for: None,
             },
             CardStateInput::DecidedInCoupa(approve, at) => CardState::DecidedInCoupa {
                 decision: decision(*approve),

@@ -100,9 +100,10 @@ fn arbitrary_item() -> impl Strategy<Value = PendingItem> {
             fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
             title,
             total,
-            requester,
+            requester: requester.clone(),
             submitted_at: Some(at(ISSUED_AT - 86_400)),
-            delegate_for: None,
+            // Held as a delegate when there is a requester, for whom the name stands.
+            delegate_for: requester,
         })
 }
 

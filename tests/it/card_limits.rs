@@ -34,9 +34,10 @@ fn item() -> impl Strategy<Value = PendingItem> {
             fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
             title,
             total,
-            requester,
+            requester: requester.clone(),
             submitted_at: Some(at(ISSUED_AT)),
-            delegate_for: None,
+            // Held as a delegate when there is a requester, for whom the name stands.
+            delegate_for: requester,
         })
 }
 
