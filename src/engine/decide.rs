@@ -268,8 +268,12 @@ impl Engine {
         let Some(standing) = standing else {
             // The card may be out of date (reassigned, delegated, a delegation ended): show what
             // Coupa says now. A delegate's card is theirs no longer.
-            self.end_delegation_of(request.approval, &request.user)
-                .await?;
+            if let Err(err) = self
+                .end_delegation_of(request.approval, &request.user)
+                .await
+            {
+                tracing::warn!(error = %chain(&err), approval = %request.approval, "could not note that a delegate's card is theirs no longer; a later sync does");
+            }
             self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));

@@ -5,9 +5,9 @@
 //! (`/api/delegations`, each with a start and an end), read here for a step waiting for one user.
 //! Sync reads every current delegation at once and uses that read for
 //! [`DELEGATIONS_FRESH_FOR`], so that delegates cost one call however many approvers a sync
-//! meets (a delegation's dates are weighed at each use, so one that starts or ends is seen at
-//! once; one created or removed in Coupa within that time, or at the next full reconcile, which
-//! reads them again); a decision reads its approver's delegations fresh.
+//! meets. A delegation's dates are weighed at each use, so one that starts or ends is seen at
+//! once; one created, changed or removed in Coupa is seen within that time, or at the next full
+//! reconcile, which reads them again. A decision reads its approver's delegations fresh.
 //! An active delegate gets a card marked with whom they stand in for, may decide the step, and
 //! the reason sent to Coupa says so. A delegation that cannot be read gives no delegate: the
 //! approver still gets their card, and a delegate's click is refused rather than trusted.
@@ -177,8 +177,9 @@ impl Engine {
         approval: &Approval,
         person: &Person,
     ) -> Option<Standing> {
-        if approval.approver.includes(person.id) {
-            return Some(Standing::Own);
+        // Their own right, or a delegate the approval names: no call needed.
+        if let Some(standing) = approval.standing_of(person.id, self.now()) {
+            return Some(standing);
         }
         self.with_delegations(coupa, approval)
             .await
