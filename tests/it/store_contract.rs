@@ -96,6 +96,7 @@ contract!(
     an_installed_app_is_never_claimed_again_and_its_failure_is_forgotten,
     a_failed_install_is_listed_and_claimable_again_only_after_its_back_off,
     a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires,
+    a_delegates_card_keeps_whom_they_stand_in_for_and_whether_that_ended,
 );
 
 const SHORT: Duration = Duration::from_millis(150);
@@ -394,6 +395,42 @@ fn pending(user: &str, attempt: &str) -> PendingDelivery {
         shown: None,
         delegate_for: None,
     }
+}
+
+async fn a_delegates_card_keeps_whom_they_stand_in_for_and_whether_that_ended(
+    store: Arc<impl Store>,
+) {
+    let approval = ApprovalId(90_212);
+    let delivery = PendingDelivery {
+        delegate_for: Some("Daniel Okafor".into()),
+        ..pending("U7", "d1")
+    };
+    assert!(
+        store
+            .begin_delivery(approval, None, &delivery, LONG)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.deliveries(approval).await.unwrap().pending,
+        vec![delivery.clone()]
+    );
+    let posted = delivery.delivered(MessageRef::new(ConversationRef::new("DU7"), "7.1"));
+    assert_eq!(posted.delegate_for.as_deref(), Some("Daniel Okafor"));
+    assert!(
+        store
+            .record_delivery(approval, "d1", &posted)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.cards(approval).await.unwrap(), vec![posted.clone()]);
+
+    let ended = DeliveredCard {
+        delegation_ended: true,
+        ..posted
+    };
+    store.put_card(approval, &ended).await.unwrap();
+    assert_eq!(store.cards(approval).await.unwrap(), vec![ended]);
 }
 
 async fn a_pending_delivery_is_known_until_its_card_is_recorded_with_every_index(
