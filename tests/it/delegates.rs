@@ -8,6 +8,8 @@ use crate::support;
 
 use coupa_approvals::sandbox::coupa::{Fault, StepApprover};
 use coupa_approvals::sandbox::people::Person as SandboxPerson;
+use coupa_approvals::sandbox::teams::sender::card_of;
+use coupa_approvals::teams::card::REFRESH;
 use coupa_approvals::teams::invoke::{ADAPTIVE_CARD, MESSAGE};
 use jiff::{SignedDuration, Timestamp};
 use support::e2e::{Person, TestApp, eventually, text_of};
@@ -293,6 +295,22 @@ async fn on_teams_the_delegate_gets_the_marked_card_approves_once_and_the_approv
         "{:?}",
         app.cards_for(&app.daniel.member, req)
     );
+    // A Teams client that still shows the card as first sent refreshes it, and gets it as last
+    // written: decided, and still marked.
+    let refresh = card_of(&card.activity).expect("a card")["refresh"]["action"]["data"].clone();
+    let answer = app
+        .teams()
+        .invoke_action(&app.sofia.member, REFRESH, refresh)
+        .await
+        .unwrap();
+    let body = answer.json().expect("an invoke answer");
+    assert_eq!(body["type"], ADAPTIVE_CARD, "{body}");
+    let refreshed = texts(&body["value"]).join("\n");
+    assert!(
+        refreshed.contains("As delegate for **Daniel Okafor**"),
+        "{refreshed}"
+    );
+    assert!(refreshed.contains("by Sofia Berg in Teams"), "{refreshed}");
     app.stop().await;
 }
 
