@@ -218,6 +218,20 @@ pub const REMINDERS_STARTED: &str = "Reminders are on: once a day at most, in yo
 pub const REMINDERS_UNCHANGED: &str =
     "I couldn't save that just now. Please try again in a minute.";
 
+/// The line on a card sent to a delegate: whom they decide for.
+pub fn as_delegate_for(approver: &str, strong: impl Fn(&str) -> String) -> String {
+    format!("As delegate for {}", strong(approver))
+}
+
+/// Who decided a card's approval, besides its recipient, in the words after their name: another
+/// approver of the step, or the delegate of the approver named (already escaped by the caller).
+pub fn decided_by_whom(as_delegate_for: Option<&str>) -> String {
+    match as_delegate_for {
+        None => "another approver of this step".to_owned(),
+        Some(approver) => format!("as delegate for {approver}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@
 //!   [`sync::SyncHealth`], how stale it is.
 //! - `delivery`: a card's delivery, known to the store before the post and recorded after it,
 //!   so that a store failure or a crash in between loses no card and sends none twice.
+//! - `delegates`: who may decide a step in its approver's place (the approval's delegate, the
+//!   approver's delegations and their dates), so that they get the card and their decision counts.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - `doubts`: the sync settling decisions whose outcome was unknown (unconfirmed by Coupa, or
@@ -31,6 +33,7 @@
 pub mod claim;
 pub mod clicks;
 pub mod decide;
+mod delegates;
 mod delivery;
 mod directory;
 mod doubts;

@@ -16,6 +16,7 @@ use crate::domain::{Approval, ApprovalId, ChatUserId, Requisition};
 use crate::store::Store;
 use crate::telemetry::chain;
 
+use super::delegates::DelegationCache;
 use super::delivery::SharedUnrecorded;
 use super::directory::Directory;
 use super::error::EngineError;
@@ -68,6 +69,8 @@ pub struct Engine {
     pub(crate) unrecorded: SharedUnrecorded,
     /// What the reminder pass keeps between cycles: time zones, the days already claimed.
     pub(crate) reminder_memory: Arc<ReminderMemory>,
+    /// The current delegations of approvals as sync last read them.
+    pub(crate) delegations: Arc<DelegationCache>,
 }
 
 impl Engine {
@@ -92,6 +95,7 @@ impl Engine {
             deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
             unrecorded: SharedUnrecorded::default(),
             reminder_memory: Arc::default(),
+            delegations: Arc::new(DelegationCache::default()),
         }
     }
 
@@ -155,7 +159,9 @@ impl Engine {
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
         // The recipient's kept "what's pending" may no longer agree with the card.
         self.pending.forget(&delivered.recipient);
-        match self.chat.update_card(&delivered.message, card).await {
+        // A delegate's card says so on every rendering, and ends once their delegation does.
+        let card = card.for_recipient(delivered);
+        match self.chat.update_card(&delivered.message, &card).await {
             Ok(()) => {
                 // A card that says its approval is on hold must come back once Coupa releases
                 // it: the sync looks for the holds noted here.

@@ -21,6 +21,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "claim.rs",
     "clicks.rs",
     "decide.rs",
+    "delegates.rs",
     "delivery.rs",
     "directory.rs",
     "doubts.rs",

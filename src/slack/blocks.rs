@@ -117,6 +117,12 @@ pub fn card(card: &Card) -> Rendered {
         r.title.clone()
     };
     blocks.push(SlackHeaderBlock::new(plain(&heading, limits::HEADER)).into());
+    if let Some(approver) = &card.delegate_for {
+        blocks.push(context(format!(
+            ":busts_in_silhouette: {}",
+            shared::as_delegate_for(&escape(approver), bold)
+        )));
+    }
     if let CardState::Changed(Some(change)) = &card.state {
         return changed(card, change, blocks, requester);
     }
@@ -219,12 +225,18 @@ pub fn card(card: &Card) -> Rendered {
                 format!("{}: {title}", title_case(decision.past_tense())),
             )
         }
-        CardState::DecidedByOther { decision, by, at } => (
+        CardState::DecidedByOther {
+            decision,
+            by,
+            at,
+            as_delegate_for,
+        } => (
             Some(format!(
-                "{} *{}* by {} (another approver of this step) · {}",
+                "{} *{}* by {} ({}) · {}",
                 icon(*decision),
                 title_case(decision.past_tense()),
                 escape(by),
+                shared::decided_by_whom(as_delegate_for.as_deref().map(escape).as_deref()),
                 slack_date(*at)
             )),
             format!(
@@ -622,8 +634,13 @@ fn item_text(item: &PendingItem, now: Timestamp) -> String {
         .as_deref()
         .map(|r| format!(" · from {}", escape(r)))
         .unwrap_or_default();
+    let delegate = item
+        .delegate_for
+        .as_deref()
+        .map(|approver| format!("\n_{}_", shared::as_delegate_for(&escape(approver), bold)))
+        .unwrap_or_default();
     format!(
-        "*{}*\n{}{requester}{submitted} · #{}",
+        "*{}*\n{}{requester}{submitted} · #{}{delegate}",
         escape(&item.title),
         money(&item.total),
         item.requisition
@@ -644,6 +661,13 @@ pub fn history(entries: &[AuditEntry]) -> Rendered {
             }
             (_, Some(id)) => format!("Requisition #{id}"),
             (_, None) => format!("Approval #{}", entry.approval),
+        };
+        let title = match entry.delegate_for.as_deref() {
+            Some(approver) => format!(
+                "{title} · {}",
+                shared::as_delegate_for(&escape(approver), |name| name.to_owned())
+            ),
+            None => title,
         };
         let total = entry.total.as_ref().map(money);
         blocks.push(section(wording::history_item(

@@ -177,6 +177,12 @@ fn render(
         "type": "TextBlock", "text": heading, "size": "large", "weight": "bolder", "wrap": true,
         "style": "heading",
     })];
+    if let Some(approver) = &card.delegate_for {
+        body.push(subtle(&shared::as_delegate_for(
+            &escape(&cut(approver, budget.field)),
+            |name| format!("**{name}**"),
+        )));
+    }
     let plain_title = cut(&r.title, budget.title);
     let link = json!({ "type": "Action.OpenUrl", "title": "View in Coupa", "url": card.coupa_link.as_str() });
 
@@ -283,8 +289,21 @@ fn render(
                 format!("{}: {plain_title}", capitalised(decision.past_tense())),
             )
         }
-        CardState::DecidedByOther { decision, by, at } => (
-            wording::decided_by_other(*decision, &escape(&cut(by, budget.field)), &date(*at)),
+        CardState::DecidedByOther {
+            decision,
+            by,
+            at,
+            as_delegate_for,
+        } => (
+            wording::decided_by_someone_else(
+                *decision,
+                &escape(&cut(by, budget.field)),
+                as_delegate_for
+                    .as_deref()
+                    .map(|approver| escape(&cut(approver, budget.field)))
+                    .as_deref(),
+                &date(*at),
+            ),
             format!(
                 "{} by {}: {plain_title}",
                 capitalised(decision.past_tense()),

@@ -100,8 +100,10 @@ fn arbitrary_item() -> impl Strategy<Value = PendingItem> {
             fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
             title,
             total,
-            requester,
+            requester: requester.clone(),
             submitted_at: Some(at(ISSUED_AT - 86_400)),
+            // Held as a delegate when there is a requester, for whom the name stands.
+            delegate_for: requester,
         })
 }
 
@@ -173,6 +175,7 @@ fn typical_items(n: u64) -> Vec<PendingItem> {
             total: coupa_approvals::domain::Money::new(dec("1250.00") * dec(&k.to_string()), "USD"),
             requester: Some("Marta Alves".into()),
             submitted_at: Some(at(ISSUED_AT - (k as i64) * 86_400)),
+            delegate_for: None,
         })
         .collect()
 }
@@ -255,6 +258,7 @@ fn decided(n: u64, outcome: &str, words: usize) -> AuditEntry {
         ),
         title: Some(["Standing desks *for* <everyone>"].repeat(words).join(" ")),
         total: Some(money_of("7420.50")),
+        delegate_for: None,
     }
 }
 

@@ -34,8 +34,10 @@ fn item() -> impl Strategy<Value = PendingItem> {
             fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
             title,
             total,
-            requester,
+            requester: requester.clone(),
             submitted_at: Some(at(ISSUED_AT)),
+            // Held as a delegate when there is a requester, for whom the name stands.
+            delegate_for: requester,
         })
 }
 
@@ -141,6 +143,7 @@ fn a_long_pending_list_shows_whole_items_and_counts_the_rest() {
         total: Money::new(Decimal::ONE_HUNDRED, "USD"),
         requester: None,
         submitted_at: None,
+        delegate_for: None,
     };
     let snapshot = PendingSnapshot {
         as_of: at(ISSUED_AT),

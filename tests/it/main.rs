@@ -22,6 +22,7 @@ mod cli;
 mod coupa_budget;
 mod coupa_client;
 mod coupa_sandbox;
+mod delegates;
 mod demo_browser;
 mod demo_cli;
 mod demo_server;

@@ -86,7 +86,7 @@ impl Scene {
         let clock = TestClock::new(cards_sent());
         let world = World::builder()
             .platforms([ChatPlatform::Teams, ChatPlatform::Slack])
-            .store(store)
+            .store(store.clone())
             .clock(clock.clock())
             .settings(tune)
             .build()
@@ -103,6 +103,14 @@ impl Scene {
         let mut kenji_on_teams = teams.join(&kenji);
         kenji_on_teams.time_zone = Some(TOKYO.to_owned());
         let app = world.start_app().await.expect("the app starts");
+        // The app's sync loop runs a first cycle as it starts; the requisitions come after it,
+        // so that the cycles below, which the test drives, are the ones that deliver them.
+        for _ in 0..200 {
+            if store.last_sync_success().await.ok().flatten().is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         let installed = app
             .teams()
             .expect("Teams")
@@ -595,6 +603,7 @@ fn snapshot(count: u64) -> coupa_approvals::domain::records::PendingSnapshot {
                 },
                 requester: Some("Marta Kowalski".into()),
                 submitted_at: Some(cards_sent()),
+                delegate_for: None,
             })
             .collect(),
     }

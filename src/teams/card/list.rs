@@ -212,15 +212,18 @@ fn item_block(
         let (form, deny) = deny_form(&decisions, None);
         vec![approve_action(&decisions), deny_action(form, deny), link]
     };
-    json!({
-        "type": "Container",
-        "separator": true,
-        "items": [
-            { "type": "TextBlock", "text": escape(&title), "weight": "bolder", "wrap": true },
-            text(&details),
-            { "type": "ActionSet", "actions": actions },
-        ],
-    })
+    let mut items = vec![
+        json!({ "type": "TextBlock", "text": escape(&title), "weight": "bolder", "wrap": true }),
+        text(&details),
+    ];
+    if let Some(approver) = item.delegate_for.as_deref() {
+        items.push(text(&shared::as_delegate_for(
+            &escape(&cut(approver, FIELD_CHARS)),
+            |name| format!("**{name}**"),
+        )));
+    }
+    items.push(json!({ "type": "ActionSet", "actions": actions }));
+    json!({ "type": "Container", "separator": true, "items": items })
 }
 
 /// What an item's action with `verb` carries: the same as on the approval's own card.
@@ -256,6 +259,7 @@ mod tests {
             total: Money::new(Decimal::new(total, 2), "USD"),
             requester: Some("Jane Doe".into()),
             submitted_at: Some(Timestamp::from_second(NOW - 3 * 86_400).unwrap()),
+            delegate_for: None,
         }
     }
 
