@@ -162,6 +162,16 @@ impl App {
         settings: Settings,
         store: Arc<dyn Store>,
     ) -> Result<Self, AppError> {
+        Self::build_with_clock(settings, store, engine::system_clock()).await
+    }
+
+    /// Builds the service on a given store with the engine's "now" read from `clock` (the demo
+    /// and tests move it to show and test what happens a day later: reminders, expiry).
+    pub async fn build_with_clock(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        clock: engine::Clock,
+    ) -> Result<Self, AppError> {
         if let Err(err) = store.ping().await {
             // Not fatal: readiness reports it and the store reconnects by itself.
             tracing::warn!(error = %chain(&err), "state store not reachable at start; /readyz will say 503 until it is");
@@ -195,7 +205,7 @@ impl App {
             chat,
             coupa,
             settings.engine_settings(),
-            engine::system_clock(),
+            clock,
         );
         let tasks = TaskTracker::new();
         let sync_health = SyncHealth::new(settings.sync_interval, engine::system_clock());

@@ -159,6 +159,7 @@ impl ApprovalInput {
             note: None,
             holdable: true,
             updated_at: None,
+            delegates: Vec::new(),
         }
     }
 }
@@ -249,6 +250,7 @@ impl CardStateInput {
                 decision: decision(*approve),
                 by: by.clone(),
                 at: timestamp(*at),
+                as_delegate_for: None,
             },
             CardStateInput::DecidedInCoupa(approve, at) => CardState::DecidedInCoupa {
                 decision: decision(*approve),
@@ -337,6 +339,7 @@ impl PendingItemInput {
             total: self.total.build(),
             requester: self.requester.clone(),
             submitted_at: self.submitted_at.map(timestamp),
+            delegate_for: None,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The card view model: what an approval card says, independent of any chat platform.
 
+use std::borrow::Cow;
+
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -7,6 +9,7 @@ use url::Url;
 
 use crate::domain::change::Change;
 use crate::domain::hold::Hold;
+use crate::domain::records::DeliveredCard;
 use crate::domain::{Approval, ApprovalId, Decision, Fingerprint, Requisition};
 
 /// Where an approval stands, as a card shows it.
@@ -25,7 +28,8 @@ pub enum CardState {
         /// Their comment or reason.
         reason: Option<String>,
     },
-    /// Decided through the bot by another approver of the same step (a group member).
+    /// Decided through the bot by another approver of the same step (a group member), or by
+    /// someone deciding in an approver's place.
     DecidedByOther {
         /// What they chose.
         decision: Decision,
@@ -33,6 +37,10 @@ pub enum CardState {
         by: String,
         /// When.
         at: Timestamp,
+        /// Whom they stood in for, when they decided as a delegate; absent from views kept
+        /// before delegates were known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        as_delegate_for: Option<String>,
     },
     /// Decided in Coupa itself (web, email, mobile).
     DecidedInCoupa {
@@ -80,6 +88,11 @@ pub struct Card {
     /// What changed since the previous card for this approval was sent, when this card replaces
     /// one: the card says so in one line.
     pub updated: Option<Change>,
+    /// Whom the recipient decides for, when they got the card as a delegate: the card says "as
+    /// delegate for …" on every rendering. Set per recipient ([`Card::for_recipient`]); absent
+    /// from views kept before delegates were known.
+    #[serde(default)]
+    pub delegate_for: Option<String>,
 }
 
 impl Card {
@@ -104,6 +117,7 @@ impl Card {
             coupa_link,
             issued_at,
             updated: None,
+            delegate_for: None,
         }
     }
 
@@ -115,6 +129,26 @@ impl Card {
             .chain(&self.requisition.current_approvals)
             .find(|a| a.id == self.approval)
             .is_some_and(|a| a.holdable)
+    }
+
+    /// This card as `delivered`'s recipient sees it: marked with whom they decide for when
+    /// they got it as a delegate, and no longer pending for them once that delegation ended.
+    pub fn for_recipient(&self, delivered: &DeliveredCard) -> Cow<'_, Card> {
+        let ended = delivered.delegation_ended
+            && matches!(
+                self.state,
+                CardState::Pending | CardState::Expired | CardState::Changed(_)
+            );
+        if self.delegate_for == delivered.delegate_for && !ended {
+            return Cow::Borrowed(self);
+        }
+        let mut card = self.clone();
+        card.delegate_for = delivered.delegate_for.clone();
+        if ended {
+            card.state = CardState::NoLongerPending;
+            card.updated = None;
+        }
+        Cow::Owned(card)
     }
 
     /// This card, saying in one line what changed since the card it replaces was sent.

@@ -14,6 +14,10 @@ pub enum Intent {
     History,
     /// How to use the bot.
     Help,
+    /// No more daily reminders ("stop reminders").
+    StopReminders,
+    /// Daily reminders again ("start reminders").
+    StartReminders,
     /// Not understood (answered with help).
     Unknown,
 }
@@ -40,6 +44,10 @@ pub fn parse(text: &str) -> Intent {
         .filter(|w| !w.is_empty())
         .collect();
     let has = |w: &str| words.iter().any(|x| x == w);
+    // Before everything else: "stop reminding me of pending approvals" names other intents' words.
+    if let Some(intent) = reminders(&words) {
+        return intent;
+    }
     if has("help") || has("usage") || has("commands") || has("how") {
         return Intent::Help;
     }
@@ -97,6 +105,43 @@ pub fn parse(text: &str) -> Intent {
         return Intent::Pending;
     }
     Intent::Unknown
+}
+
+/// "stop reminders", "start reminders" and their phrasings: a word about reminders and a word
+/// saying which way; `None` when the text is not about reminders or does not say which way.
+fn reminders(words: &[String]) -> Option<Intent> {
+    const REMINDERS: &[&str] = &["reminder", "reminders", "remind", "reminding", "nudges"];
+    const STOP: &[&str] = &[
+        "stop",
+        "off",
+        "pause",
+        "disable",
+        "mute",
+        "unsubscribe",
+        "dont",
+        "no",
+        "cancel",
+        "quiet",
+    ];
+    const START: &[&str] = &[
+        "start",
+        "on",
+        "resume",
+        "enable",
+        "unmute",
+        "subscribe",
+        "restart",
+    ];
+    if !words.iter().any(|w| REMINDERS.contains(&w.as_str())) {
+        return None;
+    }
+    let stop = words.iter().any(|w| STOP.contains(&w.as_str()));
+    let start = words.iter().any(|w| START.contains(&w.as_str()));
+    match (stop, start) {
+        (true, false) => Some(Intent::StopReminders),
+        (false, true) => Some(Intent::StartReminders),
+        _ => None,
+    }
 }
 
 /// `text` without Teams' mentions: each `<at>…</at>` (its tag in any case) becomes a space, so
@@ -172,6 +217,52 @@ mod tests {
         ];
         for (text, intent) in table {
             assert_eq!(parse(text), intent, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn stop_and_start_reminders_are_read_before_any_other_intent() {
+        let table = [
+            ("stop reminders", Intent::StopReminders),
+            ("Stop reminders!", Intent::StopReminders),
+            ("<@U0BOT> stop reminders", Intent::StopReminders),
+            ("/approvals stop reminders", Intent::StopReminders),
+            ("reminders off", Intent::StopReminders),
+            (
+                "please don't remind me about pending approvals",
+                Intent::StopReminders,
+            ),
+            ("how do I stop the reminders?", Intent::StopReminders),
+            (
+                "<at>Approvals Help</at> stop reminders",
+                Intent::StopReminders,
+            ),
+            ("start reminders", Intent::StartReminders),
+            ("Reminders on", Intent::StartReminders),
+            ("resume reminders please", Intent::StartReminders),
+            (
+                "remind me of my pending approvals again, start",
+                Intent::StartReminders,
+            ),
+            // About reminders but not which way: help says how.
+            ("reminders", Intent::Unknown),
+            ("stop or start reminders?", Intent::Help),
+            // Not about reminders: the other intents as before.
+            ("stop", Intent::Unknown),
+            ("what's pending", Intent::Pending),
+        ];
+        for (text, intent) in table {
+            let got = parse(text);
+            match intent {
+                // Either way is help: the person is told how to use the bot.
+                Intent::Unknown | Intent::Help => {
+                    assert!(
+                        matches!(got, Intent::Unknown | Intent::Help),
+                        "{text:?}: {got:?}"
+                    )
+                }
+                _ => assert_eq!(got, intent, "{text:?}"),
+            }
         }
     }
 

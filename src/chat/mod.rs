@@ -13,10 +13,12 @@
 //! - [`wording`]: the words every platform says alike (what changed, why a reason is refused).
 //! - [`intents`]: what a message asks for ("what's pending", help), read alike from Slack and
 //!   Teams text (pure).
+//! - [`list`]: a list of what waits on one person, sent unasked (a reminder), and what it is for.
 
 pub mod card;
 pub mod format;
 pub mod intents;
+pub mod list;
 pub mod platforms;
 pub mod port;
 pub mod replies;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::card::Card;
+use super::list::ListMessage;
 use super::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
 use crate::domain::outcome::{DecisionResult, Regarding};
@@ -146,6 +147,10 @@ impl ChatPort for ChatPlatforms {
 
     async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
         self.port_of(user)?.user_info(user).await
+    }
+
+    async fn post_list(&self, user: &ChatUserId, list: &ListMessage) -> Result<(), ChatError> {
+        self.port_of(user)?.post_list(user, list).await
     }
 }
 

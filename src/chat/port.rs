@@ -1,8 +1,8 @@
 //! [`ChatPort`]: everything the engine asks of a chat platform, in neutral terms — post a card to
 //! a person, update a card, find the card for an approval in a person's direct conversation with
 //! the bot, withdraw a card posted twice, tell one person privately what came of their decision,
-//! find a person by email, read a profile, say which platform it is and whether a user or a
-//! conversation is on it. Where things are on the platform travels as opaque references
+//! find a person by email, read a profile, post a list of what waits on someone (a reminder), say
+//! which platform it is and whether a user or a conversation is on it. Where things are on the platform travels as opaque references
 //! ([`ConversationRef`], [`MessageRef`]) only the adapter reads.
 
 use async_trait::async_trait;
@@ -13,6 +13,7 @@ use crate::domain::outcome::{DecisionResult, Regarding};
 use crate::domain::{ApprovalId, ChatUserId, Fingerprint};
 
 use super::card::Card;
+use super::list::ListMessage;
 
 /// A chat user's profile, as far as the bot cares.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -111,4 +112,8 @@ pub trait ChatPort: Send + Sync + 'static {
 
     /// A user's profile.
     async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError>;
+
+    /// Posts `list` to `user` directly (a direct message): the items laid out as the answer to
+    /// "what's pending", under a heading the adapter words from the list's purpose.
+    async fn post_list(&self, user: &ChatUserId, list: &ListMessage) -> Result<(), ChatError>;
 }

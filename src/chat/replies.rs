@@ -199,6 +199,7 @@ mod tests {
             decided_by_name: "Jane Doe".into(),
             at: jiff::Timestamp::UNIX_EPOCH,
             confirmed: false,
+            delegate_for: None,
         };
         assert!(
             refusal(&PLAIN, &Refusal::AlreadyDecided(unconfirmed))

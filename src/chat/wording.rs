@@ -254,6 +254,53 @@ pub fn reason_too_long() -> String {
     format!("Please keep the reason under {MAX_REASON_CHARS} characters.")
 }
 
+/// The heading above a list sent unasked, saying what it is for, marked with `strong`.
+pub fn list_purpose(
+    purpose: crate::chat::list::ListPurpose,
+    strong: impl Fn(&str) -> String,
+) -> String {
+    match purpose {
+        crate::chat::list::ListPurpose::Reminder => format!(
+            "{} these are still waiting for your approval. Say \"stop reminders\" to stop them.",
+            strong("Reminder:")
+        ),
+    }
+}
+
+/// What a notification says for a list sent unasked (plain text).
+pub fn list_purpose_summary(purpose: crate::chat::list::ListPurpose, count: usize) -> String {
+    match purpose {
+        crate::chat::list::ListPurpose::Reminder => match count {
+            1 => "Reminder: 1 requisition is waiting for your approval".to_owned(),
+            n => format!("Reminder: {n} requisitions are waiting for your approval"),
+        },
+    }
+}
+
+/// The answer to "stop reminders".
+pub const REMINDERS_STOPPED: &str = "OK, no more reminders. Your cards still come as before; say \"start reminders\" to get reminders again.";
+
+/// The answer to "start reminders".
+pub const REMINDERS_STARTED: &str = "Reminders are on: once a day at most, in your working hours, I'll list what has been waiting for your approval for a while. Say \"stop reminders\" to stop them.";
+
+/// When the choice about reminders could not be saved.
+pub const REMINDERS_UNCHANGED: &str =
+    "I couldn't save that just now. Please try again in a minute.";
+
+/// The line on a card sent to a delegate: whom they decide for.
+pub fn as_delegate_for(approver: &str, strong: impl Fn(&str) -> String) -> String {
+    format!("As delegate for {}", strong(approver))
+}
+
+/// Who decided a card's approval, besides its recipient, in the words after their name: another
+/// approver of the step, or the delegate of the approver named (already escaped by the caller).
+pub fn decided_by_whom(as_delegate_for: Option<&str>) -> String {
+    match as_delegate_for {
+        None => "another approver of this step".to_owned(),
+        Some(approver) => format!("as delegate for {approver}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,10 +23,12 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::engine::EngineSettings;
+use crate::engine::reminders::ReminderSettings;
 
 mod coupa;
 mod platforms;
 mod reader;
+mod reminders;
 mod slack;
 mod store;
 mod teams;
@@ -84,6 +86,8 @@ pub const VARIABLES: &[&str] = &[
     "SYNC_INTERVAL_SECS",
     "BUTTON_TTL_HOURS",
     "CONFIRM_ABOVE_AMOUNT",
+    "REMIND_AFTER_HOURS",
+    "WORKING_HOURS",
     "LOG_FORMAT",
     "RUST_LOG",
 ];
@@ -117,6 +121,8 @@ pub struct Settings {
     pub button_ttl: Duration,
     /// Approve asks for confirmation above this total (`CONFIRM_ABOVE_AMOUNT`).
     pub confirm_above_amount: Option<Decimal>,
+    /// When and whether reminders are sent (`REMIND_AFTER_HOURS`, `WORKING_HOURS`).
+    pub reminders: ReminderSettings,
     /// Log line format (`LOG_FORMAT`).
     pub log_format: LogFormat,
     /// How long and how many requests the HTTP server gives its clients; fixed in code.
@@ -205,7 +211,7 @@ impl fmt::Display for ConfigError {
 impl Settings {
     /// Settings for Slack alone (`slack`) and `coupa` with everything else at its default: the
     /// embedded store, [`DEFAULT_BIND_ADDR`], [`DEFAULT_SYNC_INTERVAL`], [`DEFAULT_BUTTON_TTL`],
-    /// no confirmation threshold, text logs, [`HttpLimits::default`]. Change any field
+    /// no confirmation threshold, [`ReminderSettings::default`], text logs, [`HttpLimits::default`]. Change any field
     /// afterwards; nothing here validates (that is the environment reader's job, for values an
     /// operator typed).
     pub fn new(slack: SlackSettings, coupa: CoupaSettings) -> Self {
@@ -250,6 +256,7 @@ impl Settings {
             sync_interval: DEFAULT_SYNC_INTERVAL,
             button_ttl: DEFAULT_BUTTON_TTL,
             confirm_above_amount: None,
+            reminders: ReminderSettings::default(),
             log_format: LogFormat::default(),
             http: HttpLimits::default(),
         }
@@ -261,6 +268,7 @@ impl Settings {
             coupa_instance_url: self.coupa.instance_url.clone(),
             button_ttl: self.button_ttl,
             confirm_above_amount: self.confirm_above_amount,
+            reminders: self.reminders,
         }
     }
 
@@ -333,6 +341,7 @@ impl Settings {
                 }
             }
         };
+        let reminders = reminders::read(&mut r);
         let log_format = match r.get("LOG_FORMAT").as_deref() {
             None | Some("text") => Some(LogFormat::Text),
             Some("json") => Some(LogFormat::Json),
@@ -383,6 +392,7 @@ impl Settings {
                 sync_interval: Duration::from_secs(sync_secs),
                 button_ttl: Duration::from_secs(ttl_hours * 3600),
                 confirm_above_amount,
+                reminders,
                 log_format,
                 http: HttpLimits::default(),
             }),

@@ -3,6 +3,7 @@
 
 mod platforms;
 mod proactive_install;
+mod reminders;
 
 use super::*;
 use std::collections::HashMap;

@@ -46,11 +46,12 @@ use super::auth::{BearerToken, TokenSource};
 use super::body::{MAX_ANSWER_BYTES, ReadError, read_capped, size_words};
 use super::error::CoupaError;
 use super::model::{
-    self, RawApproval, RawErrors, RawParty, RawRequisition, RawUserGroup, UserGroup,
+    self, RawApproval, RawDelegation, RawErrors, RawParty, RawRequisition, RawUserGroup, UserGroup,
 };
 use super::rate_limit::{Priority, RateLimiter};
 use super::transport::{RetryPolicy, record_call, retry_after, shorten};
 use crate::config::CoupaSettings;
+use crate::domain::delegate::Delegate;
 use crate::domain::{
     Approval, ApprovalId, ApprovalStatus, CoupaUserId, Decision, GroupId, MAX_REASON_CHARS, Person,
     Requisition, RequisitionId, normalize_email,
@@ -80,7 +81,13 @@ const USER_FIELDS: &str = r#""id","login","email","firstname","lastname","fullna
 
 fn approval_fields() -> String {
     format!(
-        r#"["id","status","position","approvable_type","approvable_id","approver_type","approval_date","note","holdable","updated_at",{{"approver":[{USER_FIELDS},"name",{{"users":[{USER_FIELDS}]}}]}},{{"approved_by":[{USER_FIELDS}]}}]"#
+        r#"["id","status","position","approvable_type","approvable_id","approver_type","approval_date","note","holdable","updated_at",{{"approver":[{USER_FIELDS},"name",{{"users":[{USER_FIELDS}]}}]}},{{"approved_by":[{USER_FIELDS}]}},{{"delegate":[{USER_FIELDS},"name",{{"users":[{USER_FIELDS}]}}]}}]"#
+    )
+}
+
+fn delegation_fields() -> String {
+    format!(
+        r#"["id","delegator_id","start_date","end_date","approval_delegate",{{"delegator":[{USER_FIELDS}]}},{{"delegate":[{USER_FIELDS}]}}]"#
     )
 }
 
@@ -541,6 +548,73 @@ impl CoupaClient {
         }
         matches.sort_by_key(|p| !p.active);
         Ok(matches.into_iter().next())
+    }
+
+    /// Who stands in for the Coupa user `delegator` on approvals (`/api/delegations`), active or
+    /// not: each delegation carries its dates, and [`Delegate::active_at`] says whether it holds.
+    /// Delegations for something else (receiving, reviews) are left out.
+    pub async fn approval_delegates_of(
+        &self,
+        delegator: CoupaUserId,
+    ) -> Result<Vec<Delegate>, CoupaError> {
+        let id = delegator.to_string();
+        let fields = delegation_fields();
+        let delegates = self
+            .get_all(
+                "/api/delegations",
+                "/api/delegations",
+                &[
+                    ("delegator_id", id.as_str()),
+                    ("order_by", "id"),
+                    ("dir", "asc"),
+                    ("fields", fields.as_str()),
+                ],
+                // Should the filter be ignored, another user's delegations are still not theirs.
+                |raw: RawDelegation| {
+                    let theirs = raw
+                        .delegator_id
+                        .or(raw.delegator.as_ref().and_then(|d| d.id))
+                        == Some(delegator.0);
+                    if theirs {
+                        raw.into_delegate()
+                    } else {
+                        Ok(None)
+                    }
+                },
+            )
+            .await?;
+        Ok(delegates.into_iter().flatten().collect())
+    }
+
+    /// Every delegation of approvals that ends after `after` (or has no end), whoever the
+    /// approver: one paged read that serves a whole sync, however many approvers it meets. Each
+    /// delegate says whom they stand in for ([`Delegate::for_id`]); one whose approver Coupa did
+    /// not name is left out.
+    pub async fn approval_delegations_ending_after(
+        &self,
+        after: Timestamp,
+    ) -> Result<Vec<Delegate>, CoupaError> {
+        let after_text = after.to_string();
+        let fields = delegation_fields();
+        let delegates = self
+            .get_all(
+                "/api/delegations",
+                "/api/delegations",
+                &[
+                    ("end_date[gt]", after_text.as_str()),
+                    ("order_by", "id"),
+                    ("dir", "asc"),
+                    ("fields", fields.as_str()),
+                ],
+                |raw: RawDelegation| raw.into_delegate(),
+            )
+            .await?;
+        // Should the filter be ignored, ended delegations are still left out.
+        Ok(delegates
+            .into_iter()
+            .flatten()
+            .filter(|d| d.for_id.is_some() && d.ends.is_none_or(|ends| ends > after))
+            .collect())
     }
 
     /// A user group with its active members.

@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, de::DeserializeOwned};
 
+use crate::domain::delegate::Delegate;
 use crate::domain::{
     Account, Approval, ApprovalId, ApprovalStatus, Approver, CoupaUserId, GroupId, Line, Money,
     Person, Requisition, RequisitionId, RequisitionStatus,
@@ -196,6 +197,28 @@ pub struct RawApproval {
     pub holdable: Option<bool>,
     /// Last change.
     pub updated_at: Option<Timestamp>,
+    /// Someone who may decide in the approver's place: a user (or a group, whose members may).
+    pub delegate: Option<RawParty>,
+}
+
+/// One of a user's delegations (`/api/delegations`): who stands in for them, for what, and when.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct RawDelegation {
+    /// Delegation id.
+    pub id: Option<u64>,
+    /// Who delegates (the approver), by id.
+    pub delegator_id: Option<u64>,
+    /// Who delegates (the approver).
+    pub delegator: Option<RawParty>,
+    /// Who stands in.
+    pub delegate: Option<RawParty>,
+    /// From when.
+    pub start_date: Option<Timestamp>,
+    /// Until when.
+    pub end_date: Option<Timestamp>,
+    /// Whether the delegation covers approvals (others cover receiving, reviews, invoices).
+    pub approval_delegate: Option<bool>,
 }
 
 /// A requisition line.
@@ -383,6 +406,26 @@ impl RawApproval {
             .approved_by
             .map(|p| p.into_person(&format!("the decider of {what}")))
             .transpose()?;
+        // A delegate that cannot be read (no id) is no delegate: the approver keeps the step.
+        let delegates = self
+            .delegate
+            .and_then(|d| {
+                d.into_approver(None, &format!("the delegate of {what}"))
+                    .ok()
+            })
+            .map(|d| {
+                d.people()
+                    .into_iter()
+                    .map(|person| Delegate {
+                        person: person.clone(),
+                        for_name: approver.display_name().to_owned(),
+                        for_id: None,
+                        starts: None,
+                        ends: None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Approval {
             id: ApprovalId(id),
             status: ApprovalStatus::from_coupa(&status),
@@ -397,6 +440,7 @@ impl RawApproval {
             note: non_empty(self.note),
             holdable: self.holdable.unwrap_or(false),
             updated_at: self.updated_at,
+            delegates,
         })
     }
 }
@@ -485,6 +529,36 @@ impl RawLine {
     }
 }
 
+impl RawDelegation {
+    /// The delegate this delegation names for approvals, or `None` when it covers something
+    /// else (`approval-delegate` false) or names no delegate. Missing `approval-delegate` counts
+    /// as covering approvals; the dates decide whether it is active (see [`Delegate::active_at`]).
+    pub fn into_delegate(self) -> Result<Option<Delegate>, ModelError> {
+        if self.approval_delegate == Some(false) {
+            return Ok(None);
+        }
+        let what = format!("delegation {}", self.id.unwrap_or_default());
+        let Some(delegate) = self.delegate else {
+            return Ok(None);
+        };
+        let person = delegate.into_person(&format!("the delegate of {what}"))?;
+        let delegator = self
+            .delegator
+            .map(|d| d.into_person(&format!("the delegator of {what}")))
+            .transpose()?;
+        Ok(Some(Delegate {
+            person,
+            for_id: self
+                .delegator_id
+                .map(CoupaUserId)
+                .or(delegator.as_ref().map(|d| d.id)),
+            for_name: delegator.map(|d| d.full_name).unwrap_or_default(),
+            starts: self.start_date,
+            ends: self.end_date,
+        }))
+    }
+}
+
 impl RawUserGroup {
     /// Converts into a [`UserGroup`] holding only its active members.
     pub fn into_domain(self) -> Result<UserGroup, ModelError> {
@@ -561,6 +635,11 @@ mod tests {
                 "user-group.json" => {
                     parse::<RawUserGroup>(body).unwrap().into_domain().unwrap();
                 }
+                "delegations.json" => {
+                    for delegation in parse::<Vec<RawDelegation>>(body).unwrap() {
+                        delegation.into_delegate().unwrap();
+                    }
+                }
                 "users-by-email.json" => {
                     for user in parse::<Vec<RawParty>>(body).unwrap() {
                         user.into_person("a user").unwrap();
@@ -577,7 +656,7 @@ mod tests {
             }
             seen += 1;
         }
-        assert_eq!(seen, 8, "every fixture is read");
+        assert_eq!(seen, 10, "every fixture is read");
     }
 
     #[test]
@@ -695,6 +774,65 @@ mod tests {
             Some("2026-11-22T16:01:11Z".parse::<Timestamp>().unwrap())
         );
         assert!(approval.note.unwrap().starts_with("Approved in Slack by"));
+    }
+
+    #[test]
+    fn an_approvals_delegate_may_decide_for_its_approver() {
+        let approval = parse::<RawApproval>(Coupa::ApprovalDelegated.text().as_bytes())
+            .unwrap()
+            .into_domain()
+            .unwrap();
+        assert_eq!(approval.delegates.len(), 1);
+        let delegate = &approval.delegates[0];
+        assert_eq!(delegate.person.id, CoupaUserId(57));
+        assert_eq!(delegate.person.full_name, "Priya Larsen");
+        assert_eq!(
+            delegate.person.email.as_deref(),
+            Some("priya.larsen@example.com")
+        );
+        assert_eq!(delegate.for_name, "Daniel Okafor");
+        assert_eq!((delegate.starts, delegate.ends), (None, None));
+        let now = "2026-11-25T12:00:00Z".parse::<Timestamp>().unwrap();
+        assert_eq!(
+            approval.standing_of(CoupaUserId(57), now),
+            Some(crate::domain::delegate::Standing::DelegateFor(
+                "Daniel Okafor".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn an_approval_without_a_delegate_has_none() {
+        let approval = parse::<RawApproval>(Coupa::ApprovalUser.text().as_bytes())
+            .unwrap()
+            .into_domain()
+            .unwrap();
+        assert!(approval.delegates.is_empty());
+    }
+
+    #[test]
+    fn an_approvers_delegations_give_the_approval_delegate_with_its_dates() {
+        let delegates: Vec<Delegate> =
+            parse::<Vec<RawDelegation>>(Coupa::Delegations.text().as_bytes())
+                .unwrap()
+                .into_iter()
+                .filter_map(|d| d.into_delegate().unwrap())
+                .collect();
+        assert_eq!(
+            delegates.len(),
+            1,
+            "the receiving-only delegation is left out"
+        );
+        let priya = &delegates[0];
+        assert_eq!(priya.person.id, CoupaUserId(57));
+        assert_eq!(priya.for_name, "Daniel Okafor");
+        assert_eq!(priya.for_id, Some(CoupaUserId(42)));
+        let at = |t: &str| t.parse::<Timestamp>().unwrap();
+        assert_eq!(priya.starts, Some(at("2026-11-23T08:00:00Z")));
+        assert_eq!(priya.ends, Some(at("2026-12-04T08:00:00Z")));
+        assert!(!priya.active_at(at("2026-11-22T12:00:00Z")));
+        assert!(priya.active_at(at("2026-11-25T12:00:00Z")));
+        assert!(!priya.active_at(at("2026-12-05T12:00:00Z")));
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub enum ApiError {
     /// The store did not say where a person's cards go.
     #[error("the demo's store failed: {0}")]
     Store(#[from] StoreError),
+    /// The reminder pass could not run.
+    #[error("the reminders could not be sent: {0}")]
+    Engine(#[source] crate::engine::EngineError),
 }
 
 impl IntoResponse for ApiError {
@@ -88,7 +91,7 @@ impl IntoResponse for ApiError {
             ApiError::Send(_) | ApiError::TeamsSend(_) | ApiError::Move(_) => {
                 StatusCode::BAD_GATEWAY
             }
-            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Store(_) | ApiError::Engine(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::BAD_GATEWAY {
             tracing::warn!(error = %self, "demo could not reach its app");

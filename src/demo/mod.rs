@@ -27,6 +27,7 @@
 //! | [`adaptive_card`] | Adaptive Card JSON → HTML |
 //! | [`card_markdown`] | the Markdown of Adaptive Cards → HTML, escaped |
 //! | [`coupa_panel`] | the "Coupa" side panel: rows, approve in Coupa, change a total |
+//! | [`skip_day`] | the demo's clock, which the app reads, and "Skip ahead a day" to the next working morning with its reminders |
 //!
 //! The people, their Slack requests and Teams activities and the signing come from
 //! [`crate::sandbox`].
@@ -41,6 +42,7 @@ mod mrkdwn;
 mod page;
 mod routes;
 mod server;
+mod skip_day;
 mod teams;
 mod teams_api;
 mod teams_chat;

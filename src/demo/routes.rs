@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use super::api;
 use super::page;
 use super::server::DemoState;
+use super::skip_day;
 use super::teams_api;
 
 /// Every route of the demo server.
@@ -38,5 +39,6 @@ pub fn router(state: DemoState) -> Router {
         .route("/demo/api/coupa/approve", post(api::coupa_approve))
         .route("/demo/api/coupa/total", post(api::coupa_total))
         .route("/demo/api/coupa/release", post(api::coupa_release))
+        .route("/demo/api/skip-day", post(skip_day::skip_day))
         .with_state(state)
 }

@@ -23,7 +23,10 @@ use crate::sandbox::slack::{FakeSlack, SlackSender};
 use crate::sandbox::{RunningApp, World, WorldError};
 use crate::store::StoreError;
 
+use super::skip_day::DemoClock;
 use super::teams::DemoTeams;
+use crate::engine::Engine;
+use crate::engine::reminders::ReminderSettings;
 
 /// Where the page listens unless `BIND_ADDR` says otherwise: loopback, since the demo has no
 /// authentication of its own.
@@ -152,6 +155,12 @@ pub struct DemoState {
     pub modals: Arc<Mutex<ModalBook>>,
     /// Microsoft Teams: where each person gets cards, and their chats there.
     pub teams: DemoTeams,
+    /// The clock the app's engine reads, which "Skip ahead a day" moves.
+    pub clock: DemoClock,
+    /// The app's engine, for the reminder pass after a skip.
+    pub engine: Engine,
+    /// When reminders are sent.
+    pub reminders: ReminderSettings,
 }
 
 impl DemoState {
@@ -214,9 +223,11 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
     let slack = FakeSlack::default();
     let people = people::enrol(&sandbox, &slack);
     let sync_interval = options.sync_interval;
+    let clock = DemoClock::default();
     // Teams first: someone who installed the app in Teams gets their cards there.
     let world = World::builder()
         .platforms([ChatPlatform::Teams, ChatPlatform::Slack])
+        .clock(clock.clock())
         .coupa(sandbox)
         .slack(slack)
         .settings(move |settings| {
@@ -256,6 +267,9 @@ pub async fn start(options: &DemoOptions) -> Result<RunningDemo, DemoError> {
         coupa_base: world.coupa_url(),
         modals: Arc::default(),
         teams,
+        clock,
+        engine: app.engine(),
+        reminders: world.settings.reminders,
     };
     let stop = CancellationToken::new();
     let router = super::routes::router(state.clone());

@@ -57,25 +57,39 @@ impl Hold {
 }
 
 /// The person's name and comment in a hold's attribution (`Put on hold in <platform> by <name>
-/// <<email>>: <comment>`), or `None` when `note` is not one.
+/// <<email>>[ as delegate for <approver>]: <comment>`), or `None` when `note` is not one. A
+/// delegate is named as `Sam Lee (as delegate for Jane Doe)`.
 fn attributed_hold(note: &str) -> Option<(String, Option<String>)> {
     let rest = note.strip_prefix(HOLD_VERB)?.strip_prefix(" in ")?;
     // The platform's name ("Slack", "Microsoft Teams") never holds " by ".
     let (_, rest) = rest.split_once(" by ")?;
     let (name, rest) = rest.split_once(" <")?;
     let (_, rest) = rest.split_once('>')?;
+    let mut name = name.trim().to_owned();
+    let rest = match rest.strip_prefix(" as delegate for ") {
+        Some(delegated) => {
+            let (approver, rest) = delegated.split_once(':').unwrap_or((delegated, ""));
+            name = format!("{name} (as delegate for {})", approver.trim());
+            if rest.is_empty() {
+                rest
+            } else {
+                &delegated[approver.len()..]
+            }
+        }
+        None => rest,
+    };
     let comment = match rest.strip_prefix(':') {
         Some(comment) => Some(comment.trim().to_owned()).filter(|c| !c.is_empty()),
         None if rest.trim().is_empty() => None,
         None => return None,
     };
-    Some((name.trim().to_owned(), comment))
+    Some((name, comment))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::attribution::attribution;
+    use crate::domain::attribution::attribution_as;
     use crate::domain::conversation::Platform;
     use crate::domain::{ApprovalId, ApprovalStatus, Approver, CoupaUserId, Decision, Person};
 
@@ -101,17 +115,19 @@ mod tests {
             note: note.map(str::to_owned),
             holdable: true,
             updated_at: None,
+            delegates: Vec::new(),
         }
     }
 
     #[test]
     fn a_hold_made_through_the_bot_names_the_person_and_their_words() {
         for platform in ["Slack", "Microsoft Teams"] {
-            let reason = attribution(
+            let reason = attribution_as(
                 Platform::named(platform),
                 Decision::Hold,
                 &person("Jane Doe"),
                 "jane@acme.com",
+                None,
                 Some("waiting for the second quote: due Friday"),
             );
             assert_eq!(
@@ -140,12 +156,38 @@ mod tests {
     }
 
     #[test]
+    fn a_hold_made_by_a_delegate_names_them_and_whom_they_stood_in_for() {
+        let sam = Person {
+            full_name: "Sam Lee".into(),
+            ..person("Sam Lee")
+        };
+        for comment in [Some("second quote due: Friday"), None] {
+            let reason = attribution_as(
+                Platform::named("Slack"),
+                Decision::Hold,
+                &sam,
+                "sam@acme.com",
+                Some("Jane Doe"),
+                comment,
+            );
+            let hold = Hold::of(&held(Some(&reason)));
+            assert_eq!(
+                hold.by.as_deref(),
+                Some("Sam Lee (as delegate for Jane Doe)"),
+                "{reason}"
+            );
+            assert_eq!(hold.reason.as_deref(), comment, "{reason}");
+        }
+    }
+
+    #[test]
     fn an_attribution_without_a_comment_gives_no_reason() {
-        let reason = attribution(
+        let reason = attribution_as(
             Platform::named("Slack"),
             Decision::Hold,
             &person("Jane Doe"),
             "jane@acme.com",
+            None,
             None,
         );
         assert_eq!(reason, "Put on hold in Slack by Jane Doe <jane@acme.com>");

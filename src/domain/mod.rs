@@ -8,7 +8,9 @@
 //!   decisions and the longest reason they may carry.
 //! - [`conversation`]: which chat platform, and opaque references to its conversations and
 //!   messages.
-//! - `attribution`: the reason sent to Coupa, naming who decided and on which platform.
+//! - `attribution`: the reason sent to Coupa, naming who decided and on which platform, and
+//!   whom a delegate stood in for.
+//! - [`delegate`]: who may decide a step in the approver's place, and until when.
 //! - [`change`]: what a card showed of a requisition, and what changed in Coupa since.
 //! - [`hold`]: an approval put on hold: by whom, why, when, as a card shows it.
 //! - [`outcome`]: what came of a decision request, typed; adapters word it.
@@ -26,6 +28,7 @@ use sha2::{Digest, Sha256};
 pub(crate) mod attribution;
 pub mod change;
 pub mod conversation;
+pub mod delegate;
 pub mod hold;
 pub mod outcome;
 pub mod records;
@@ -239,6 +242,10 @@ pub struct Approval {
     pub holdable: bool,
     /// Coupa's last change to this record.
     pub updated_at: Option<Timestamp>,
+    /// Who may decide in the approver's place (see [`delegate`]); active or not, as Coupa named
+    /// them. Absent from records kept before delegates were read.
+    #[serde(default)]
+    pub delegates: Vec<delegate::Delegate>,
 }
 
 /// A requisition line's budget account.

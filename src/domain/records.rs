@@ -28,6 +28,9 @@ pub struct ClaimOutcome {
     pub at: Timestamp,
     /// Whether Coupa confirmed it.
     pub confirmed: bool,
+    /// Whom the decider stood in for, when they decided as a delegate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate_for: Option<String>,
 }
 
 /// A decision about to be sent, or sent, to Coupa whose outcome is not known yet: recorded before
@@ -56,6 +59,9 @@ pub struct DecisionInDoubt {
     pub at: Timestamp,
     /// The token of the claim that carries it, so that whoever settles it can end that claim.
     pub claim: String,
+    /// Whom the decider stood in for, when they decided as a delegate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate_for: Option<String>,
 }
 
 impl DecisionInDoubt {
@@ -67,6 +73,7 @@ impl DecisionInDoubt {
             decided_by_name: self.decided_by_name.clone(),
             at: self.at,
             confirmed,
+            delegate_for: self.delegate_for.clone(),
         }
     }
 
@@ -84,6 +91,7 @@ impl DecisionInDoubt {
             comment: self.comment.clone(),
             title: None,
             total: None,
+            delegate_for: self.delegate_for.clone(),
         }
     }
 }
@@ -105,6 +113,12 @@ pub struct DeliveredCard {
     /// What the card showed of the requisition: its title for naming it in replies, and enough
     /// to say what changed. `None` for cards recorded before this was kept.
     pub shown: Option<Shown>,
+    /// Whom the recipient decides for, when they got the card as a delegate (see
+    /// [`crate::domain::delegate`]); every rendering of their card says so.
+    pub delegate_for: Option<String>,
+    /// Whether the recipient's delegation ended while the card was out: the card says it is no
+    /// longer theirs to decide, and comes back should the delegation resume.
+    pub delegation_ended: bool,
 }
 
 /// A [`DeliveredCard`] as stored: the message's conversation and id are kept as `channel` and
@@ -121,6 +135,10 @@ struct StoredCard {
     expired: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shown: Option<Shown>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delegate_for: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    delegation_ended: bool,
 }
 
 impl From<StoredCard> for DeliveredCard {
@@ -132,6 +150,8 @@ impl From<StoredCard> for DeliveredCard {
             sent_at: stored.sent_at,
             expired: stored.expired,
             shown: stored.shown,
+            delegate_for: stored.delegate_for,
+            delegation_ended: stored.delegation_ended,
         }
     }
 }
@@ -146,6 +166,8 @@ impl From<DeliveredCard> for StoredCard {
             sent_at: card.sent_at,
             expired: card.expired,
             shown: card.shown,
+            delegate_for: card.delegate_for,
+            delegation_ended: card.delegation_ended,
         }
     }
 }
@@ -167,6 +189,9 @@ pub struct PendingDelivery {
     /// What the card shows of the requisition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shown: Option<Shown>,
+    /// Whom the recipient decides for, when the card goes to them as a delegate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate_for: Option<String>,
 }
 
 impl PendingDelivery {
@@ -179,6 +204,8 @@ impl PendingDelivery {
             sent_at: self.started_at,
             expired: false,
             shown: self.shown.clone(),
+            delegate_for: self.delegate_for.clone(),
+            delegation_ended: false,
         }
     }
 }
@@ -295,6 +322,9 @@ pub struct PendingItem {
     pub requester: Option<String>,
     /// When it was submitted.
     pub submitted_at: Option<Timestamp>,
+    /// Whom they would decide it for, when it waits for them as a delegate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate_for: Option<String>,
 }
 
 /// Someone's "what's pending" list as last read from Coupa, for when Coupa is unreachable.
@@ -337,6 +367,9 @@ pub struct AuditEntry {
     /// The requisition's total when the decision was made (as `title`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<Money>,
+    /// Whom the actor stood in for, when they acted as a delegate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate_for: Option<String>,
 }
 
 impl AuditEntry {
@@ -381,6 +414,7 @@ mod tests {
                 decided_by_name: "Daniel Okafor".into(),
                 at: at(),
                 confirmed: false,
+                delegate_for: None,
             }
         );
     }

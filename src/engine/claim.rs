@@ -196,6 +196,7 @@ mod tests {
             decided_by_name: "Jane Doe".into(),
             at: jiff::Timestamp::UNIX_EPOCH,
             confirmed: true,
+            delegate_for: None,
         }
     }
 

@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 
 use crate::chat::card::CardState;
 use crate::coupa::CoupaError;
-use crate::domain::attribution::attribution;
+use crate::domain::attribution::attribution_as;
 use crate::domain::conversation::ConversationRef;
 use crate::domain::hold::Hold;
 use crate::domain::outcome::{AUDIT_STARTED, DecisionResult, DoubtEnding, Refusal, Regarding};
@@ -299,12 +299,27 @@ impl Engine {
         let Some(person) = self.decision_coupa.user_by_email(&email).await? else {
             return Ok(DecisionResult::Refused(Refusal::UnknownUser));
         };
-        if !person.active || !approval.approver.includes(person.id) {
-            // The card may be out of date (reassigned, delegated): show what Coupa says now.
+        // The approver, an active member of the approver group, or an active delegate.
+        let standing = match person.active {
+            true => {
+                self.standing_of(&self.decision_coupa, &approval, &person)
+                    .await
+            }
+            false => None,
+        };
+        let Some(standing) = standing else {
+            // The card may be out of date (reassigned, delegated, a delegation ended): show what
+            // Coupa says now. A delegate's card is theirs no longer.
+            if let Err(err) = self
+                .end_delegation_of(request.approval, &request.user)
+                .await
+            {
+                tracing::warn!(error = %chain(&err), approval = %request.approval, "could not note that a delegate's card is theirs no longer; a later sync does");
+            }
             self.refresh_to_truth(request.approval, request.requisition, Some(&request.user))
                 .await;
             return Ok(DecisionResult::Refused(Refusal::NotApprover));
-        }
+        };
         if !requisition.unchanged_since(&request.fingerprint) {
             // Cards sent before the change say what changed; their records stay, so the next
             // sync sends the new version (saying so too). Cards already showing the change are
@@ -329,11 +344,12 @@ impl Engine {
             return Err(EngineError::ClaimRanOut(request.approval));
         }
         // Named after the platform the click came from: one deployment may serve several.
-        let reason = attribution(
+        let reason = attribution_as(
             self.chat.platform_of(&request.user),
             request.decision,
             &person,
             &email,
+            standing.delegate_for(),
             request.comment.as_deref(),
         );
         let doubt = DecisionInDoubt {
@@ -347,6 +363,7 @@ impl Engine {
             reason,
             at: self.now(),
             claim: claim.token().0.clone(),
+            delegate_for: standing.delegate_for().map(str::to_owned),
         };
         // The intent is on record before Coupa can act: whatever stops this decision from here
         // on (a crash, a kill, a store outage), the next sync finds it and records how it ended.
@@ -528,6 +545,7 @@ impl Engine {
                     decision: outcome.decision,
                     by: outcome.decided_by_name.clone(),
                     at: outcome.at,
+                    as_delegate_for: outcome.delegate_for.clone(),
                 }
             }
         })
@@ -557,6 +575,7 @@ impl Engine {
             comment: None,
             title: None,
             total: None,
+            delegate_for: None,
         };
         if let Err(err) = self.store.append_audit(&entry).await {
             tracing::error!(error = %chain(&err), ?entry, "could not write the audit record of a refused attempt");

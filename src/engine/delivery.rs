@@ -273,6 +273,10 @@ impl Engine {
                         .unwrap_or_else(|| request.issued_at.min(self.now())),
                     expired: false,
                     shown: None,
+                    // Whom they were a delegate for went with the lost record: the card is
+                    // marked again by the next sync that delivers to them.
+                    delegate_for: None,
+                    delegation_ended: false,
                 };
                 self.store.put_card(request.approval, &card).await?;
                 card

@@ -74,6 +74,7 @@ mod tests {
             comment: None,
             title: None,
             total: None,
+            delegate_for: None,
         }
     }
 

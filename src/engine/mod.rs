@@ -9,6 +9,8 @@
 //!   [`sync::SyncHealth`], how stale it is.
 //! - `delivery`: a card's delivery, known to the store before the post and recorded after it,
 //!   so that a store failure or a crash in between loses no card and sends none twice.
+//! - `delegates`: who may decide a step in its approver's place (the approval's delegate, the
+//!   approver's delegations and their dates), so that they get the card and their decision counts.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - `doubts`: the sync settling decisions whose outcome was unknown (unconfirmed by Coupa, or
@@ -20,6 +22,8 @@
 //! - [`several`]: approve several listed approvals after one confirmation, each through the
 //!   same decide path, none above the amount that needs a confirmation of its own.
 //! - [`history`]: "what did I approve this week", the asker's own decisions from the audit log.
+//! - [`reminders`]: once a day at most, in each person's working hours and own time zone, the
+//!   list of what has waited on them a while; claimed in the store so one replica sends it once.
 //! - `pending_cache`: each person's last "what's pending" kept briefly, one lookup per person at a
 //!   time, a few at once: asking cannot spend Coupa's budget.
 //! - `regarding`: which requisition a private reply names, from what the person was shown.
@@ -31,6 +35,7 @@
 pub mod claim;
 pub mod clicks;
 pub mod decide;
+mod delegates;
 mod delivery;
 mod directory;
 mod doubts;
@@ -41,6 +46,7 @@ pub(crate) mod leader;
 pub mod pending;
 mod pending_cache;
 mod regarding;
+pub mod reminders;
 pub mod service;
 pub mod several;
 pub mod sync;

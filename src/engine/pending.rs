@@ -1,7 +1,7 @@
 //! "What's pending": the asker's approvals, read live from Coupa, oldest first.
 //!
-//! Direct approvals come from Coupa's approvals query; group approvals from the cards the bot
-//! delivered to the asker, each checked live. When Coupa fails, the last list shown to the asker
+//! Direct approvals come from Coupa's approvals query; group approvals, and those the asker holds
+//! as a delegate (marked so), from the cards the bot delivered to the asker, each checked live. When Coupa fails, the last list shown to the asker
 //! is returned with a notice saying how old it is. Lookups go through
 //! [`super::pending_cache`]: an answer is kept a few seconds per person, asks made while one
 //! runs share it, and only a few run at once, so asking cannot spend Coupa's budget.
@@ -103,9 +103,10 @@ impl Engine {
             else {
                 continue;
             };
-            if !approval.approver.includes(person.id) {
+            // Theirs in their own right, or as an active delegate (whose cards led here).
+            let Some(standing) = self.standing_of(&self.coupa, approval, &person).await else {
                 continue;
-            }
+            };
             items.push(PendingItem {
                 approval: approval_id,
                 requisition: requisition_id,
@@ -117,6 +118,7 @@ impl Engine {
                     .as_ref()
                     .map(|p| p.full_name.clone()),
                 submitted_at: requisition.submitted_at.or(Some(requisition.updated_at)),
+                delegate_for: standing.delegate_for().map(str::to_owned),
             });
         }
         items.sort_by_key(|i| (i.submitted_at.unwrap_or(Timestamp::MAX), i.requisition));

@@ -16,10 +16,12 @@ use crate::domain::{Approval, ApprovalId, ChatUserId, Requisition};
 use crate::store::Store;
 use crate::telemetry::chain;
 
+use super::delegates::DelegationCache;
 use super::delivery::SharedUnrecorded;
 use super::directory::Directory;
 use super::error::EngineError;
 use super::pending_cache::PendingCache;
+use super::reminders::{ReminderMemory, ReminderSettings};
 
 /// Decisions run at once per process. Coupa calls share one rate limit; without this bound a
 /// burst of clicks would advance every decision one call at a time and finish none of them
@@ -43,6 +45,8 @@ pub struct EngineSettings {
     pub button_ttl: Duration,
     /// Approve asks for confirmation above this total.
     pub confirm_above_amount: Option<Decimal>,
+    /// When and whether reminders are sent.
+    pub reminders: ReminderSettings,
 }
 
 /// The use cases, over their adapters. Cheap to clone.
@@ -63,6 +67,10 @@ pub struct Engine {
     pub(crate) pending: Arc<PendingCache>,
     /// Cards posted whose record the store refused, until they are recorded.
     pub(crate) unrecorded: SharedUnrecorded,
+    /// What the reminder pass keeps between cycles: time zones, the days already claimed.
+    pub(crate) reminder_memory: Arc<ReminderMemory>,
+    /// The current delegations of approvals as sync last read them.
+    pub(crate) delegations: Arc<DelegationCache>,
     /// Each person's selections approved one after the other.
     pub(crate) selections: Arc<super::several::SelectionTurns>,
 }
@@ -88,6 +96,8 @@ impl Engine {
             directory,
             deciding: Arc::new(tokio::sync::Semaphore::new(DECISIONS_AT_ONCE)),
             unrecorded: SharedUnrecorded::default(),
+            reminder_memory: Arc::default(),
+            delegations: Arc::new(DelegationCache::default()),
             selections: Arc::default(),
         }
     }
@@ -152,7 +162,9 @@ impl Engine {
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
         // The recipient's kept "what's pending" may no longer agree with the card.
         self.pending.forget(&delivered.recipient);
-        match self.chat.update_card(&delivered.message, card).await {
+        // A delegate's card says so on every rendering, and ends once their delegation does.
+        let card = card.for_recipient(delivered);
+        match self.chat.update_card(&delivered.message, &card).await {
             Ok(()) => {
                 // A card that says its approval is on hold must come back once Coupa releases
                 // it: the sync looks for the holds noted here.

@@ -37,11 +37,13 @@ use crate::domain::change::Shown;
 use crate::domain::hold::Hold;
 use crate::domain::records::{CoupaDecision, DeliveredCard, PendingDelivery, Settlement};
 use crate::domain::{
-    Approval, ApprovalId, Approver, Person, Requisition, RequisitionId, RequisitionStatus,
+    Approval, ApprovalId, Approver, ChatUserId, Person, Requisition, RequisitionId,
+    RequisitionStatus,
 };
 use crate::store::Deliveries;
 use crate::telemetry::chain;
 
+use super::delegates::Recipient;
 use super::delivery::{Recording, Settled};
 use super::error::EngineError;
 use super::leader::Leadership;
@@ -245,6 +247,8 @@ impl Engine {
     /// reconcile holds one page and the requisitions in hand, not all of them.
     pub async fn reconcile(&self) -> Result<SyncReport, EngineError> {
         let previous = self.store.watermark().await?;
+        // Everything afresh, delegations included.
+        self.forget_delegations().await;
         let mut doubts = SyncReport::default();
         self.settle_doubts(&mut doubts).await?;
         let mut current: HashSet<ApprovalId> = HashSet::new();
@@ -352,6 +356,9 @@ impl Engine {
         report: &mut SyncReport,
     ) -> Result<(), EngineError> {
         let fingerprint = requisition.fingerprint();
+        // Its delegates too: the approval's own, and the approver's delegations.
+        let (approval, delegations_known) = self.with_current_delegations(approval).await;
+        let approval = &approval;
         let Deliveries {
             mut cards,
             pending,
@@ -362,11 +369,20 @@ impl Engine {
             self.show_released(requisition, approval, &cards, report)
                 .await?;
         }
-        for person in self.approvers(approval).await? {
+        // The chat users this step's card goes to now, each once.
+        let mut entitled: HashSet<ChatUserId> = HashSet::new();
+        for Recipient {
+            person,
+            delegate_for,
+        } in self.recipients(approval, self.now()).await?
+        {
             let Some(user) = self.directory.chat_user_for(&person).await? else {
                 report.unmapped += 1;
                 continue;
             };
+            if !entitled.insert(user.clone()) {
+                continue;
+            }
             // A delivery begun before and never recorded may have posted its card: settle it
             // first, so that the card is recorded rather than sent again.
             let mut replacing = None;
@@ -387,6 +403,12 @@ impl Engine {
             let mut change = None;
             if let Some(card) = existing {
                 if requisition.unchanged_since(&card.fingerprint) {
+                    if card.delegate_for != delegate_for || card.delegation_ended {
+                        // Their footing changed (a delegate now an approver, another person's
+                        // delegate, a delegation resumed): the card says so again.
+                        self.remark(requisition, approval, card, delegate_for, report)
+                            .await?;
+                    }
                     continue;
                 }
                 // The requisition changed under the card: say what changed, then send the new
@@ -406,6 +428,7 @@ impl Engine {
                 fingerprint: fingerprint.clone(),
                 started_at: self.now(),
                 shown: Some(Shown::of(requisition)),
+                delegate_for: delegate_for.clone(),
             };
             // Two replicas can briefly both believe they lead (a lease lost mid-cycle): the first
             // to begin this delivery posts it, the other leaves it for the next cycle.
@@ -417,9 +440,10 @@ impl Engine {
                 report.failures += 1;
                 continue;
             }
-            let card = self
+            let mut card = self
                 .card(requisition, approval, CardState::Pending)
                 .updated(change);
+            card.delegate_for = delegate_for;
             match self.chat.post_card(&user, &card).await {
                 Ok(message) => match self.record_posted(approval.id, &delivery, message).await {
                     Recording::Recorded => {
@@ -450,12 +474,78 @@ impl Engine {
                 }
             }
         }
+        if !delegations_known {
+            return Ok(());
+        }
+        self.end_delegations(requisition, approval, &cards, &entitled, report)
+            .await
+    }
+
+    /// Marks `card` anew: whom its recipient now decides for (`delegate_for`), and open again
+    /// for them. Its record is updated once the card is.
+    async fn remark(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        card: &DeliveredCard,
+        delegate_for: Option<String>,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        let record = DeliveredCard {
+            delegate_for,
+            delegation_ended: false,
+            ..card.clone()
+        };
+        let state = if card.expired {
+            CardState::Expired
+        } else {
+            CardState::Pending
+        };
+        let view = self.card(requisition, approval, state);
+        if self.edit(&record, &view).await {
+            self.store.put_card(approval.id, &record).await?;
+        } else {
+            report.failures += 1;
+        }
+        Ok(())
+    }
+
+    /// Closes the cards of delegates whose delegation ended (or who are no longer named): each
+    /// says the approval is no longer theirs to decide, and its record remembers it, so that
+    /// every later rendering says the same and a click is refused.
+    async fn end_delegations(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        cards: &[DeliveredCard],
+        entitled: &HashSet<ChatUserId>,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        for card in cards {
+            if card.delegate_for.is_none()
+                || card.delegation_ended
+                || entitled.contains(&card.recipient)
+            {
+                continue;
+            }
+            let record = DeliveredCard {
+                delegation_ended: true,
+                ..card.clone()
+            };
+            let view = self.card(requisition, approval, CardState::Pending);
+            if self.edit(&record, &view).await {
+                self.store.put_card(approval.id, &record).await?;
+                report.closed += 1;
+            } else {
+                report.failures += 1;
+            }
+        }
         Ok(())
     }
 
     /// The people who may decide `approval`: the user, or the group's active members (read from
     /// Coupa when the approval did not list them).
-    async fn approvers(&self, approval: &Approval) -> Result<Vec<Person>, EngineError> {
+    pub(super) async fn approvers(&self, approval: &Approval) -> Result<Vec<Person>, EngineError> {
         match &approval.approver {
             Approver::User(person) => Ok(vec![person.clone()]),
             Approver::Group { id, members, .. } if members.is_empty() => {

@@ -9,10 +9,15 @@ use serde_json::Value;
 pub enum Coupa {
     /// An approval already approved (`GET /api/approvals/{id}` after the decision).
     ApprovalApproved,
+    /// An approval waiting for one user that names a delegate.
+    ApprovalDelegated,
     /// An approval waiting for a group.
     ApprovalGroup,
     /// An approval waiting for one user.
     ApprovalUser,
+    /// `GET /api/delegations?delegator_id=…`: an approver's delegations, one for approvals and
+    /// one for receiving only.
+    Delegations,
     /// Coupa's 400 body for acting on an approval that is no longer pending.
     ErrorNotPending,
     /// A token endpoint answer.
@@ -27,10 +32,12 @@ pub enum Coupa {
 
 impl Coupa {
     /// Every fixture, in file-name order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::ApprovalApproved,
+        Self::ApprovalDelegated,
         Self::ApprovalGroup,
         Self::ApprovalUser,
+        Self::Delegations,
         Self::ErrorNotPending,
         Self::OauthToken,
         Self::RequisitionPending,
@@ -42,6 +49,8 @@ impl Coupa {
     pub fn file_name(self) -> &'static str {
         match self {
             Self::ApprovalApproved => "approval-approved.json",
+            Self::ApprovalDelegated => "approval-delegated.json",
+            Self::Delegations => "delegations.json",
             Self::ApprovalGroup => "approval-group.json",
             Self::ApprovalUser => "approval-user.json",
             Self::ErrorNotPending => "error-not-pending.json",
@@ -58,6 +67,10 @@ impl Coupa {
             Self::ApprovalApproved => {
                 include_str!("../../tests/fixtures/coupa/approval-approved.json")
             }
+            Self::ApprovalDelegated => {
+                include_str!("../../tests/fixtures/coupa/approval-delegated.json")
+            }
+            Self::Delegations => include_str!("../../tests/fixtures/coupa/delegations.json"),
             Self::ApprovalGroup => include_str!("../../tests/fixtures/coupa/approval-group.json"),
             Self::ApprovalUser => include_str!("../../tests/fixtures/coupa/approval-user.json"),
             Self::ErrorNotPending => {

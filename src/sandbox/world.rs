@@ -197,7 +197,8 @@ impl WorldBuilder {
         self
     }
 
-    /// The clock of [`World::engine`]; the system's unless given.
+    /// The clock of [`World::engine`] and of the apps the world starts; the system's unless
+    /// given.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
@@ -395,10 +396,16 @@ impl World {
         self.start_app_with(self.settings.clone()).await
     }
 
-    /// Starts the real app with `settings` (the world's, changed) on the world's store: a second
-    /// replica, or a restart with another configuration.
+    /// Starts the real app with `settings` (the world's, changed) on the world's store and clock:
+    /// a second replica, or a restart with another configuration.
     pub async fn start_app_with(&self, settings: Settings) -> Result<RunningApp, WorldError> {
-        Ok(RunningApp::start(settings, self.store.clone(), self.teams.as_ref()).await?)
+        Ok(RunningApp::start(
+            settings,
+            self.store.clone(),
+            self.teams.as_ref(),
+            self.clock.clone(),
+        )
+        .await?)
     }
 
     /// A fresh engine over the world's Coupa, chat platform and store (a restart looks like a

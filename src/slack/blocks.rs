@@ -10,6 +10,7 @@
 use slack_morphism::prelude::*;
 
 use crate::chat::card::{Card, CardState};
+use crate::chat::list::ListPurpose;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
@@ -116,6 +117,12 @@ pub fn card(card: &Card) -> Rendered {
         r.title.clone()
     };
     blocks.push(SlackHeaderBlock::new(plain(&heading, limits::HEADER)).into());
+    if let Some(approver) = &card.delegate_for {
+        blocks.push(context(format!(
+            ":busts_in_silhouette: {}",
+            shared::as_delegate_for(&escape(approver), bold)
+        )));
+    }
     if let CardState::Changed(Some(change)) = &card.state {
         return changed(card, change, blocks, requester);
     }
@@ -218,12 +225,18 @@ pub fn card(card: &Card) -> Rendered {
                 format!("{}: {title}", title_case(decision.past_tense())),
             )
         }
-        CardState::DecidedByOther { decision, by, at } => (
+        CardState::DecidedByOther {
+            decision,
+            by,
+            at,
+            as_delegate_for,
+        } => (
             Some(format!(
-                "{} *{}* by {} (another approver of this step) · {}",
+                "{} *{}* by {} ({}) · {}",
                 icon(*decision),
                 title_case(decision.past_tense()),
                 escape(by),
+                shared::decided_by_whom(as_delegate_for.as_deref().map(escape).as_deref()),
                 slack_date(*at)
             )),
             format!(
@@ -520,8 +533,36 @@ pub struct ListOptions<'a> {
 /// "What's pending": at most `shown` items with amount, requester, age and buttons; a notice
 /// when the list is from an earlier read; "and N more" with a link to Coupa.
 pub fn pending_list(snapshot: &PendingSnapshot, options: &ListOptions<'_>) -> Rendered {
+    headed_list(None, snapshot, options)
+}
+
+/// A list sent unasked (a reminder): the "what's pending" list under a heading saying what it
+/// is for, its notification text saying so too.
+pub fn purpose_list(
+    purpose: ListPurpose,
+    snapshot: &PendingSnapshot,
+    options: &ListOptions<'_>,
+) -> Rendered {
+    let heading = shared::list_purpose(purpose, |s| format!("*{s}*"));
+    let mut rendered = headed_list(Some(&heading), snapshot, options);
+    rendered.text = truncate(
+        &shared::list_purpose_summary(purpose, snapshot.items.len()),
+        limits::FALLBACK_TEXT,
+    );
+    rendered
+}
+
+/// The pending list as [`pending_list`] lays it out, under `heading` (mrkdwn) when there is one.
+pub fn headed_list(
+    heading: Option<&str>,
+    snapshot: &PendingSnapshot,
+    options: &ListOptions<'_>,
+) -> Rendered {
     let count = snapshot.items.len();
     let mut blocks = Vec::new();
+    if let Some(heading) = heading {
+        blocks.push(section(heading));
+    }
     if options.stale {
         blocks.push(context(format!(
             ":warning: Coupa can't be reached right now; this list is from {}.",
@@ -614,8 +655,13 @@ fn item_text(item: &PendingItem, now: Timestamp) -> String {
         .as_deref()
         .map(|r| format!(" · from {}", escape(r)))
         .unwrap_or_default();
+    let delegate = item
+        .delegate_for
+        .as_deref()
+        .map(|approver| format!("\n_{}_", shared::as_delegate_for(&escape(approver), bold)))
+        .unwrap_or_default();
     format!(
-        "*{}*\n{}{requester}{submitted} · #{}",
+        "*{}*\n{}{requester}{submitted} · #{}{delegate}",
         escape(&item.title),
         money(&item.total),
         item.requisition
@@ -636,6 +682,13 @@ pub fn history(entries: &[AuditEntry]) -> Rendered {
             }
             (_, Some(id)) => format!("Requisition #{id}"),
             (_, None) => format!("Approval #{}", entry.approval),
+        };
+        let title = match entry.delegate_for.as_deref() {
+            Some(approver) => format!(
+                "{title} · {}",
+                shared::as_delegate_for(&escape(approver), |name| name.to_owned())
+            ),
+            None => title,
         };
         let total = entry.total.as_ref().map(money);
         blocks.push(section(wording::history_item(
@@ -669,9 +722,10 @@ pub fn help() -> Rendered {
 /// a divider and the most entries a history lists.
 pub const HOME_HISTORY_BLOCKS: usize = 2 + crate::engine::history::HISTORY_ITEMS;
 
-/// App Home: the pending list (or why it cannot be shown), then the person's own decisions of
-/// the last days (or why they cannot be shown). The pending list is given at most
-/// `VIEW_BLOCKS - 1 - HOME_HISTORY_BLOCKS` blocks, so the history always fits below it.
+/// App Home: the pending list (or why it cannot be shown) and what is shown with it, then the
+/// person's own decisions of the last days (or why they cannot be shown). `pending` must leave
+/// [`HOME_HISTORY_BLOCKS`] of the view's blocks (and one for the header), so the history always
+/// fits below it.
 pub fn home(pending: Rendered, history: Rendered) -> SlackView {
     let mut blocks =
         vec![SlackHeaderBlock::new(plain("Your Coupa approvals", limits::HEADER)).into()];

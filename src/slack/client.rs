@@ -16,11 +16,13 @@ use slack_morphism::errors::{SlackClientError, SlackClientHttpProtocolError};
 use slack_morphism::prelude::*;
 
 use crate::chat::card::Card;
+use crate::chat::list::ListMessage;
 use crate::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use crate::config::{SlackSettings, expose};
 use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
 use crate::domain::outcome::{DecisionResult, Regarding};
 use crate::domain::{ApprovalId, ChatUserId};
+use crate::engine::pending::SHOWN_ITEMS;
 
 use super::PLATFORM;
 use super::blocks::{self, Rendered};
@@ -416,6 +418,23 @@ impl ChatPort for SlackChat {
             deleted: u.deleted.unwrap_or(false),
             bot: u.flags.is_bot.unwrap_or(false),
         })
+    }
+
+    async fn post_list(&self, user: &ChatUserId, list: &ListMessage) -> Result<(), ChatError> {
+        let options = blocks::ListOptions {
+            stale: false,
+            issued_at: list.issued_at,
+            confirm_above: list.confirm_above,
+            coupa: &list.coupa,
+            shown: SHOWN_ITEMS,
+            max_blocks: blocks::limits::MESSAGE_BLOCKS,
+        };
+        let rendered = blocks::purpose_list(list.purpose, &list.snapshot, &options);
+        let channel = ChannelId(user.0.clone());
+        self.pacer
+            .in_conversation(user.as_str(), || self.post(&channel, &rendered))
+            .await?;
+        Ok(())
     }
 }
 

@@ -33,6 +33,7 @@ use super::payload::{
     APPROVE, ButtonValue, DENY, DENY_MODAL, DenyMetadata, HOLD, HOLD_MODAL, REASON_BLOCK,
     REASON_INPUT,
 };
+use super::reminders;
 use super::several;
 use super::wording;
 use crate::chat::intents::{self, Intent};
@@ -174,17 +175,7 @@ pub async fn on_push_event(ctx: &SlackContext, event: SlackPushEvent) -> Ack {
         Some(EventRequest::Home { user }) => {
             let ctx = ctx.clone();
             ctx.tasks.clone().spawn(async move {
-                let room = blocks::limits::VIEW_BLOCKS - 1 - blocks::HOME_HISTORY_BLOCKS;
-                let (listed, decided) =
-                    tokio::join!(pending(&ctx, &user, room), history(&ctx, &user));
-                let listed = several::without_selection(listed);
-                if let Err(err) = ctx
-                    .slack
-                    .publish_home(&user, blocks::home(listed, decided))
-                    .await
-                {
-                    tracing::warn!(error = %chain(&err), "could not publish App Home");
-                }
+                reminders::publish_home(&ctx, &user).await;
             });
         }
         None => tracing::trace!(event = ?callback.event, "event ignored"),
@@ -293,6 +284,16 @@ pub async fn on_interaction(ctx: &SlackContext, event: SlackInteractionEvent) ->
 fn on_block_actions(ctx: &SlackContext, event: SlackInteractionBlockActionsEvent) {
     if let Some((user, channel, pressed)) = several::pressed(&event) {
         on_approve_selected(ctx, user, channel, pressed);
+        return;
+    }
+    if let Some(on) = reminders::toggled(&event)
+        && let Some(user) = event.user.as_ref().map(|u| ChatUserId(u.id.to_string()))
+    {
+        let ctx = ctx.clone();
+        ctx.tasks.clone().spawn(async move {
+            reminders::set(&ctx, &user, on).await;
+            reminders::publish_home(&ctx, &user).await;
+        });
         return;
     }
     for click in clicks(&event) {
@@ -619,6 +620,10 @@ pub async fn on_command(ctx: &SlackContext, command: SlackCommandEvent, app: Opt
         Admission::Unknown => return Ack::Reply(blocks::notice(wording::WORKSPACE_UNCHECKED)),
     }
     let intent = intents::parse(command.text.as_deref().unwrap_or_default());
+    if let Some(on) = reminders_wanted(intent) {
+        let user = ChatUserId(command.user_id.to_string());
+        return Ack::Reply(reminders::set(ctx, &user, on).await);
+    }
     if intent == Intent::History {
         let user = ChatUserId(command.user_id.to_string());
         return Ack::Reply(history(ctx, &user).await);
@@ -642,12 +647,23 @@ async fn answer(ctx: &SlackContext, user: &ChatUserId, intent: Intent) -> Render
     match intent {
         Intent::Pending => pending(ctx, user, blocks::limits::MESSAGE_BLOCKS).await,
         Intent::History => history(ctx, user).await,
+        Intent::StopReminders => reminders::set(ctx, user, false).await,
+        Intent::StartReminders => reminders::set(ctx, user, true).await,
         Intent::Help | Intent::Unknown => blocks::help(),
     }
 }
 
+/// Whether `intent` turns reminders on (`Some(true)`) or off.
+fn reminders_wanted(intent: Intent) -> Option<bool> {
+    match intent {
+        Intent::StopReminders => Some(false),
+        Intent::StartReminders => Some(true),
+        _ => None,
+    }
+}
+
 /// The asker's own decisions of the last days, from the audit log (Coupa is not called).
-async fn history(ctx: &SlackContext, user: &ChatUserId) -> Rendered {
+pub(super) async fn history(ctx: &SlackContext, user: &ChatUserId) -> Rendered {
     match ctx.engine.history_for(user).await {
         Ok(entries) => blocks::history(&entries),
         Err(err) => {
@@ -658,10 +674,10 @@ async fn history(ctx: &SlackContext, user: &ChatUserId) -> Rendered {
 }
 
 /// The asker's pending list, rendered, or what stands in its way.
-async fn pending(ctx: &SlackContext, user: &ChatUserId, max_blocks: usize) -> Rendered {
+pub(super) async fn pending(ctx: &SlackContext, user: &ChatUserId, max_blocks: usize) -> Rendered {
     let options = |stale| ListOptions {
         stale,
-        issued_at: jiff::Timestamp::now(),
+        issued_at: ctx.engine.now(),
         confirm_above: ctx.confirm_above,
         coupa: &ctx.coupa,
         shown: SHOWN_ITEMS,

@@ -17,6 +17,7 @@
 //!   recognised among a conversation's messages (pure); [`channel`]: Slack's conversation ids.
 //!   What a message asks for is read by [`crate::chat::intents`], shared with Teams.
 //! - [`requests`]: Slack's request bodies read into typed events (pure), for the routes.
+//! - [`reminders`]: "stop reminders" / "start reminders" and App Home's reminders button.
 //! - [`wording`]: every sentence the bot says to people in Slack, including what came of their
 //!   decisions (the engine reports typed outcomes).
 
@@ -31,6 +32,7 @@ pub mod installation;
 pub(crate) mod not_json;
 mod pacing;
 pub mod payload;
+pub mod reminders;
 pub mod requests;
 pub mod routes;
 pub mod several;

@@ -89,7 +89,15 @@ pub const LOOKING_UP: &str = "Looking up your approvals in Coupa…";
 pub const HELP: &str = "I bring your Coupa approvals to Slack. Approve, deny or put on hold right on the cards I send you.\n\
      • *what's pending* — list what is waiting for you (also `/approvals`); tick several there to approve them together\n\
      • *what did I approve this week?* — your own decisions of the last 7 days (also `/approvals history`)\n\
+     • *stop reminders* / *start reminders* — the daily reminder of what has waited a while (on unless you stop it)\n\
      • *help* — this message";
+
+/// App Home, while reminders are on.
+pub const HOME_REMINDERS_ON: &str = "*Reminders are on.* Once a day at most, in your working hours, I list what has been waiting for your approval for a while.";
+
+/// App Home, while reminders are off.
+pub const HOME_REMINDERS_OFF: &str =
+    "*Reminders are off.* Your cards still come as before; nothing reminds you of them.";
 
 /// How the deny modal names a requisition whose card had no title.
 pub const UNNAMED_REQUISITION: &str = "this requisition";
@@ -97,6 +105,7 @@ pub const UNNAMED_REQUISITION: &str = "this requisition";
 pub use crate::chat::wording::{
     HISTORY_EMPTY, HISTORY_UNAVAILABLE, REASON_MISSING, change, history_summary, reason_too_long,
 };
+pub use crate::chat::wording::{REMINDERS_STARTED, REMINDERS_STOPPED, REMINDERS_UNCHANGED};
 
 #[cfg(test)]
 mod tests {

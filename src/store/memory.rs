@@ -93,6 +93,10 @@ struct Inner {
     audit_by_actor: HashMap<ChatUserId, VecDeque<AuditEntry>>,
     card_views: HashMap<(ApprovalId, ChatUserId), Expiring<String>>,
     holds: HashMap<ApprovalId, Expiring<Hold>>,
+    /// Reminders claimed, by person and local day.
+    reminders: HashMap<(ChatUserId, String), Expiring<()>>,
+    /// Who turned reminders off.
+    reminders_off: std::collections::HashSet<ChatUserId>,
     /// When expired entries are next swept out; `None` until the first call.
     next_sweep: Option<Instant>,
 }
@@ -113,6 +117,7 @@ impl Inner {
     /// Drops every expired entry from every map that expires.
     fn sweep(&mut self) {
         self.claims.retain(|_, e| e.live());
+        self.reminders.retain(|_, e| e.live());
         self.events.retain(|_, e| e.live());
         self.leases.retain(|_, e| e.live());
         self.settled.retain(|_, e| e.live());
@@ -620,6 +625,42 @@ impl Store for MemoryStore {
         }
         inner.installs.insert(email, Some(now + hold));
         Ok(true)
+    }
+
+    async fn claim_reminder(
+        &self,
+        user: &ChatUserId,
+        day: &str,
+        keep: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let key = (user.clone(), day.to_owned());
+        if live(&mut inner.reminders, &key).is_some() {
+            return Ok(false);
+        }
+        inner.reminders.insert(key, Expiring::new((), keep));
+        Ok(true)
+    }
+
+    async fn release_reminder(&self, user: &ChatUserId, day: &str) -> Result<(), StoreError> {
+        self.lock()
+            .reminders
+            .remove(&(user.clone(), day.to_owned()));
+        Ok(())
+    }
+
+    async fn set_reminders_on(&self, user: &ChatUserId, on: bool) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if on {
+            inner.reminders_off.remove(user);
+        } else {
+            inner.reminders_off.insert(user.clone());
+        }
+        Ok(())
+    }
+
+    async fn reminders_on(&self, user: &ChatUserId) -> Result<bool, StoreError> {
+        Ok(!self.lock().reminders_off.contains(user))
     }
 
     async fn install_done(&self, email: &str) -> Result<(), StoreError> {

@@ -2,7 +2,8 @@
 //!
 //! [`Store`] speaks the engine's language (claim an approval, note a card before posting it and
 //! record it after, hold the sync lease, remember how to reach a Teams user); callers never build
-//! keys. What it keeps are the records of
+//! keys. Besides, each person's daily reminder claimed once and their choice to get reminders.
+//! What it keeps are the records of
 //! [`domain::records`](crate::domain::records), stored as JSON. Two implementations:
 //!
 //! - [`RedisStore`]: durable and shared by every replica; anything two replicas could race on is
@@ -483,6 +484,27 @@ pub trait Store: Send + Sync + 'static {
         approval: ApprovalId,
         user: &ChatUserId,
     ) -> Result<Option<String>, StoreError>;
+
+    // --- Reminders ------------------------------------------------------------------------------
+
+    /// Claims `user`'s reminder of the local `day` (`2026-12-07`), set-if-absent, kept for
+    /// `keep`: `true` for the one caller that may send it, `false` once anyone has claimed it.
+    async fn claim_reminder(
+        &self,
+        user: &ChatUserId,
+        day: &str,
+        keep: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives back `user`'s claim on the reminder of `day` (it could not be sent): it may be
+    /// claimed again.
+    async fn release_reminder(&self, user: &ChatUserId, day: &str) -> Result<(), StoreError>;
+
+    /// Turns `user`'s reminders on or off, kept with no expiry.
+    async fn set_reminders_on(&self, user: &ChatUserId, on: bool) -> Result<(), StoreError>;
+
+    /// Whether `user` gets reminders: `true` unless they turned them off.
+    async fn reminders_on(&self, user: &ChatUserId) -> Result<bool, StoreError>;
 }
 
 /// Puts cards in the order every store returns them: oldest first, then by recipient.

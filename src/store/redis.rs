@@ -5,11 +5,12 @@
 //! [`CALL_TIMEOUT`]; the connection manager reconnects by itself when Redis comes back.
 //!
 //! Contacts (how to reach each Teams user, and the lookups that find them) are in [`contacts`];
-//! proactive installations of the Teams app in [`installs`].
+//! proactive installations of the Teams app in [`installs`]; reminders in [`reminders`].
 
 mod contacts;
 mod holds;
 mod installs;
+mod reminders;
 
 use std::future::Future;
 use std::sync::LazyLock;
@@ -1057,6 +1058,27 @@ impl Store for RedisStore {
 
     async fn failed_installs(&self) -> Result<Vec<FailedInstall>, StoreError> {
         installs::failures(self).await
+    }
+
+    async fn claim_reminder(
+        &self,
+        user: &ChatUserId,
+        day: &str,
+        keep: Duration,
+    ) -> Result<bool, StoreError> {
+        reminders::claim(self, user, day, keep).await
+    }
+
+    async fn release_reminder(&self, user: &ChatUserId, day: &str) -> Result<(), StoreError> {
+        reminders::release(self, user, day).await
+    }
+
+    async fn set_reminders_on(&self, user: &ChatUserId, on: bool) -> Result<(), StoreError> {
+        reminders::set_on(self, user, on).await
+    }
+
+    async fn reminders_on(&self, user: &ChatUserId) -> Result<bool, StoreError> {
+        reminders::on(self, user).await
     }
 
     async fn save_pending(

@@ -44,7 +44,7 @@ pub use action::{
 };
 pub use history::history;
 pub use hold::{HOLD, HOLD_REASON_INPUT};
-pub use list::{ListOptions, pending, pending_list};
+pub use list::{ListOptions, headed_list, pending, pending_list, purpose_list};
 use markdown::cut;
 pub use markdown::escape;
 pub use notice::{help, notice};
@@ -178,6 +178,12 @@ fn render(
         "type": "TextBlock", "text": heading, "size": "large", "weight": "bolder", "wrap": true,
         "style": "heading",
     })];
+    if let Some(approver) = &card.delegate_for {
+        body.push(subtle(&shared::as_delegate_for(
+            &escape(&cut(approver, budget.field)),
+            |name| format!("**{name}**"),
+        )));
+    }
     let plain_title = cut(&r.title, budget.title);
     let link = json!({ "type": "Action.OpenUrl", "title": "View in Coupa", "url": card.coupa_link.as_str() });
 
@@ -284,8 +290,21 @@ fn render(
                 format!("{}: {plain_title}", capitalised(decision.past_tense())),
             )
         }
-        CardState::DecidedByOther { decision, by, at } => (
-            wording::decided_by_other(*decision, &escape(&cut(by, budget.field)), &date(*at)),
+        CardState::DecidedByOther {
+            decision,
+            by,
+            at,
+            as_delegate_for,
+        } => (
+            wording::decided_by_someone_else(
+                *decision,
+                &escape(&cut(by, budget.field)),
+                as_delegate_for
+                    .as_deref()
+                    .map(|approver| escape(&cut(approver, budget.field)))
+                    .as_deref(),
+                &date(*at),
+            ),
             format!(
                 "{} by {}: {plain_title}",
                 capitalised(decision.past_tense()),

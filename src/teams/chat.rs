@@ -22,11 +22,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::chat::card::Card;
+use crate::chat::list::ListMessage;
 use crate::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use crate::domain::conversation::{ConversationRef, MessageRef, Platform};
 use crate::domain::outcome::{DecisionResult, Regarding};
 use crate::domain::records::ChatContact;
 use crate::domain::{ApprovalId, ChatUserId};
+use crate::engine::pending::SHOWN_ITEMS;
 use crate::store::Store;
 use crate::telemetry::chain;
 
@@ -278,5 +280,18 @@ impl ChatPort for TeamsChat {
             deleted: false,
             bot: false,
         })
+    }
+
+    async fn post_list(&self, user: &ChatUserId, list: &ListMessage) -> Result<(), ChatError> {
+        let contact = self.contact(user).await?;
+        let conversation = self.conversation(&contact).await?;
+        let options = card::ListOptions {
+            issued_at: list.issued_at,
+            confirm_above: list.confirm_above,
+            coupa: &list.coupa,
+            shown: SHOWN_ITEMS,
+        };
+        let rendered = card::purpose_list(list.purpose, &list.snapshot, &options);
+        self.send_card(&contact, &conversation, &rendered).await
     }
 }

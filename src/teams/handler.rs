@@ -4,7 +4,8 @@
 //!   [`ChatContact`]): installing the app, a message, a click. Their email comes from the Bot
 //!   Connector's member record, read once.
 //! - A message is answered in the 1:1 chat: "what's pending" with the list card, "what did I
-//!   approve this week" with the asker's own decisions, anything else with help.
+//!   approve this week" with the asker's own decisions, "stop reminders" / "start reminders" with
+//!   what is now the case, anything else with help.
 //! - A click (`adaptiveCard/action`, or the `Action.Submit` fallback in a message) goes through
 //!   the engine's decide, exactly as a Slack click does. The invoke is answered with the card as
 //!   it now stands when the decision finishes within [`ANSWER_WITHIN`]; otherwise with the card
@@ -223,6 +224,8 @@ fn on_message(ctx: &TeamsContext, activity: Activity, contact: Option<ChatContac
                 let rendered = match intent {
                     Intent::Pending => pending(&ctx, &contact.user).await,
                     Intent::History => history(&ctx, &contact.user).await,
+                    Intent::StopReminders => reminders(&ctx, &contact.user, false).await,
+                    Intent::StartReminders => reminders(&ctx, &contact.user, true).await,
                     Intent::Help | Intent::Unknown => card::help(),
                 };
                 if let Err(err) = ctx.chat.send_card(&contact, &conversation, &rendered).await {
@@ -277,12 +280,25 @@ async fn pending(ctx: &TeamsContext, user: &ChatUserId) -> card::Rendered {
     card::pending(
         &answer,
         &ListOptions {
-            issued_at: jiff::Timestamp::now(),
+            issued_at: ctx.engine.now(),
             confirm_above: ctx.confirm_above,
             coupa: &ctx.coupa,
             shown: SHOWN_ITEMS,
         },
     )
+}
+
+/// Turns `user`'s reminders on or off, and says what is now the case (or that it could not be
+/// saved).
+async fn reminders(ctx: &TeamsContext, user: &ChatUserId, on: bool) -> card::Rendered {
+    match ctx.engine.set_reminders(user, on).await {
+        Ok(()) if on => card::notice(wording::REMINDERS_STARTED),
+        Ok(()) => card::notice(wording::REMINDERS_STOPPED),
+        Err(err) => {
+            tracing::warn!(error = %chain(&err), %user, "could not save a person's choice about reminders");
+            card::notice(wording::REMINDERS_UNCHANGED)
+        }
+    }
 }
 
 /// `user`'s own decisions of the last days, as a card, from the audit log (Coupa is not called).

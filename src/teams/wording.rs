@@ -8,6 +8,7 @@
 use crate::chat::replies::{self, Voice};
 use crate::chat::wording as shared;
 pub use crate::chat::wording::{HISTORY_EMPTY, HISTORY_UNAVAILABLE, history_summary};
+pub use crate::chat::wording::{REMINDERS_STARTED, REMINDERS_STOPPED, REMINDERS_UNCHANGED};
 use crate::domain::Decision;
 use crate::domain::outcome::{DecisionResult, Regarding};
 
@@ -22,10 +23,22 @@ pub fn decided_here(decision: Decision, by: &str, at: &str) -> String {
 
 /// An approval card's status once another approver of the same step decided it.
 pub fn decided_by_other(decision: Decision, by: &str, at: &str) -> String {
+    decided_by_someone_else(decision, by, None, at)
+}
+
+/// An approval card's status once someone else decided it: another approver of the same step,
+/// or the delegate of the approver named in `as_delegate_for` (escaped, like `by`).
+pub fn decided_by_someone_else(
+    decision: Decision,
+    by: &str,
+    as_delegate_for: Option<&str>,
+    at: &str,
+) -> String {
     format!(
-        "{} **{}** by {by} (another approver of this step) · {at}",
+        "{} **{}** by {by} ({}) · {at}",
         icon(decision),
-        past_tense(decision)
+        past_tense(decision),
+        shared::decided_by_whom(as_delegate_for)
     )
 }
 
@@ -192,6 +205,7 @@ pub const HELP: &[&str] = &[
     "I bring your Coupa approvals to Teams. When a requisition waits for your approval, I send you a card in this chat: approve, deny or put it on hold right there, and Coupa records the decision with your name.",
     "• **what's pending**: list everything waiting for you, oldest first; select several there to approve them together",
     "• **what did I approve this week?**: your own decisions of the last 7 days, newest first",
+    "• **stop reminders** / **start reminders**: the daily reminder of what has waited a while (on unless you stop it)",
     "• **help**: this message",
     "The cards come from Coupa, which I check regularly. When an approval is decided anywhere else (in Coupa, by email, by another approver), its card changes to say so.",
 ];

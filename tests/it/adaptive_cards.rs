@@ -100,8 +100,10 @@ fn arbitrary_item() -> impl Strategy<Value = PendingItem> {
             fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
             title,
             total,
-            requester,
+            requester: requester.clone(),
             submitted_at: Some(at(ISSUED_AT - 86_400)),
+            // Held as a delegate when there is a requester, for whom the name stands.
+            delegate_for: requester,
         })
 }
 
@@ -173,6 +175,7 @@ fn typical_items(n: u64) -> Vec<PendingItem> {
             total: coupa_approvals::domain::Money::new(dec("1250.00") * dec(&k.to_string()), "USD"),
             requester: Some("Marta Alves".into()),
             submitted_at: Some(at(ISSUED_AT - (k as i64) * 86_400)),
+            delegate_for: None,
         })
         .collect()
 }
@@ -255,6 +258,7 @@ fn decided(n: u64, outcome: &str, words: usize) -> AuditEntry {
         ),
         title: Some(["Standing desks *for* <everyone>"].repeat(words).join(" ")),
         total: Some(money_of("7420.50")),
+        delegate_for: None,
     }
 }
 
@@ -348,4 +352,27 @@ fn the_schema_refuses_a_card_teams_would_refuse() {
     let mut rendered = card::card(&fixture(CardState::Pending, None), &recipients()).card;
     rendered["body"][0]["type"] = Value::from("Headline");
     assert!(!schema_errors(&rendered).is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn every_reminder_is_a_valid_card_within_the_size_limit_and_counts_what_it_leaves_out(
+        items in proptest::collection::vec(arbitrary_item(), 1..=30),
+    ) {
+        let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
+        let snapshot = PendingSnapshot { as_of: at(ISSUED_AT - 600), items };
+        let rendered = card::purpose_list(
+            coupa_approvals::chat::list::ListPurpose::Reminder,
+            &snapshot,
+            &list_options(&coupa),
+        )
+        .card;
+        assert_valid_card(&rendered);
+        let (listed, more) = listed_and_more(&rendered);
+        prop_assert!(listed <= SHOWN_ITEMS);
+        prop_assert_eq!(listed + more, snapshot.items.len());
+        prop_assert!(rendered["body"][0]["text"].as_str().unwrap_or_default().contains("Reminder:"));
+    }
 }

@@ -35,8 +35,10 @@ fn item() -> impl Strategy<Value = PendingItem> {
             fingerprint: Fingerprint("0123456789abcdef0123456789abcdef".into()),
             title,
             total,
-            requester,
+            requester: requester.clone(),
             submitted_at: Some(at(ISSUED_AT)),
+            // Held as a delegate when there is a requester, for whom the name stands.
+            delegate_for: requester,
         })
 }
 
@@ -147,6 +149,7 @@ fn a_long_pending_list_shows_whole_items_and_counts_the_rest() {
         total: Money::new(Decimal::ONE_HUNDRED, "USD"),
         requester: None,
         submitted_at: None,
+        delegate_for: None,
     };
     let snapshot = PendingSnapshot {
         as_of: at(ISSUED_AT),
@@ -203,4 +206,45 @@ fn the_largest_amount_in_a_three_decimal_currency_renders_a_card() {
         "{}",
         rendered.text
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn every_reminder_stays_within_block_kit_limits_and_counts_what_it_leaves_out(
+        items in proptest::collection::vec(item(), 1..=60),
+    ) {
+        let coupa = url::Url::parse("https://acme.coupahost.com").expect("a URL");
+        let snapshot = PendingSnapshot { as_of: at(ISSUED_AT), items };
+        let options = ListOptions {
+            stale: false,
+            issued_at: at(ISSUED_AT),
+            confirm_above: Some(Decimal::ONE_THOUSAND),
+            coupa: &coupa,
+            shown: 10,
+            max_blocks: limits::MESSAGE_BLOCKS,
+        };
+        let rendered = blocks::purpose_list(
+            coupa_approvals::chat::list::ListPurpose::Reminder,
+            &snapshot,
+            &options,
+        );
+        assert_message_within_limits(&rendered, limits::MESSAGE_BLOCKS);
+        let json = serde_json::to_value(&rendered.blocks).expect("JSON");
+        let list = json.as_array().expect("blocks");
+        prop_assert!(list[0].to_string().contains("Reminder:"));
+        // Each item's buttons; the selection for approving several is a block of its own.
+        let listed = list
+            .iter()
+            .filter(|b| b["type"] == "actions" && b["block_id"] != SELECT_BLOCK)
+            .count();
+        let more = list
+            .iter()
+            .filter_map(|b| b["elements"][0]["text"].as_str())
+            .find_map(|t| t.strip_prefix("…and ")?.split(' ').next()?.parse::<usize>().ok())
+            .unwrap_or(0);
+        prop_assert_eq!(listed, snapshot.items.len().min(10));
+        prop_assert_eq!(listed + more, snapshot.items.len());
+    }
 }

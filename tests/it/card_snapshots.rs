@@ -204,6 +204,7 @@ fn a_card_decided_by_another_group_member_names_them() {
             decision: Decision::Approve,
             by: "Sofia Berg".into(),
             at: at(DECIDED_AT),
+            as_delegate_for: None,
         },
         None,
     );

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use coupa_approvals::chat::card::Card;
+use coupa_approvals::chat::list::ListMessage;
 use coupa_approvals::chat::platforms::ChatPlatforms;
 use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef, Platform};
@@ -70,6 +71,10 @@ impl ChatPort for TeamsChat {
 
     async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
         self.0.user_info(user).await
+    }
+
+    async fn post_list(&self, user: &ChatUserId, list: &ListMessage) -> Result<(), ChatError> {
+        self.0.post_list(user, list).await
     }
 }
 

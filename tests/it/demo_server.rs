@@ -977,3 +977,75 @@ async fn a_chain_crosses_platforms_and_confirm_on_anas_teams_card_approves_the_l
     );
     demo.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn skip_ahead_a_day_moves_the_apps_clock_to_a_working_morning_and_each_waiting_person_gets_one_reminder()
+ {
+    let demo = start_demo().await;
+    // Daniel's cards are in Slack, Sofia's in Teams.
+    eventually("Daniel's cards", || async {
+        let data = get_json(&demo, "/demo/api/conversation?user=UDANIEL").await;
+        (data["cards"].as_u64() >= Some(4)).then_some(())
+    })
+    .await;
+    eventually("Sofia's cards in Teams", || async {
+        let data = teams_html(&demo, "USOFIA").await;
+        (data["cards"].as_u64() >= Some(3)).then_some(())
+    })
+    .await;
+    let reminders_of_daniel = || {
+        demo.state
+            .slack
+            .conversation("UDANIEL")
+            .into_iter()
+            .filter(|m| m.text.starts_with("Reminder:"))
+            .count()
+    };
+    let reminders_of_sofia = || async {
+        let html = teams_html(&demo, "USOFIA").await["html"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        html.matches("Reminder:").count()
+    };
+    assert_eq!(reminders_of_daniel(), 0);
+    assert_eq!(reminders_of_sofia().await, 0);
+
+    let before = jiff::Timestamp::now();
+    let (status, body) = post(&demo, "/demo/api/skip-day", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["now"].as_str().is_some_and(|n| n.contains("09:30")),
+        "{body}"
+    );
+    let ahead = demo.state.clock.now().duration_since(before);
+    assert!(
+        ahead.as_hours() >= 24,
+        "the clock moved a day or more: {ahead:?}"
+    );
+
+    eventually("Daniel's reminder in Slack", || async {
+        (reminders_of_daniel() == 1).then_some(())
+    })
+    .await;
+    eventually("Sofia's reminder in Teams", || async {
+        (reminders_of_sofia().await == 1).then_some(())
+    })
+    .await;
+    let page = get_json(&demo, "/demo/api/conversation?user=UDANIEL").await;
+    let html = page["html"].as_str().unwrap();
+    assert!(html.contains("Reminder:"), "the page shows it: {html}");
+    // The sync loop keeps running on the moved clock: no second reminder that day.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(reminders_of_daniel(), 1);
+    assert_eq!(reminders_of_sofia().await, 1);
+
+    // Another skip: the next working day, one more each.
+    let (status, body) = post(&demo, "/demo/api/skip-day", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    eventually("Daniel's second reminder", || async {
+        (reminders_of_daniel() == 2).then_some(())
+    })
+    .await;
+    demo.stop().await.unwrap();
+}

@@ -579,3 +579,66 @@ fn relative_links_in_the_docs_lead_to_files_that_exist() {
     }
     assert!(checked > 0, "no relative links were found");
 }
+
+/// The delegates guide quotes what the bot says and logs, word for word, and names the Coupa
+/// fields the model reads.
+#[test]
+fn the_delegates_guide_quotes_what_the_bot_says_and_the_fields_it_reads() {
+    use coupa_approvals::chat::wording as shared;
+    use coupa_approvals::domain::outcome::Refusal;
+    use coupa_approvals::slack::wording;
+
+    let guide = words(&read("docs/coupa-fields.md"));
+    let quotes = [
+        shared::as_delegate_for("Jane Doe", |name| name.to_owned()),
+        shared::no_longer_pending(|text| text.to_owned())
+            .split(" See ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        wording::refusal(&Refusal::NotApprover)
+            .split(", so")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        format!("({})", shared::decided_by_whom(Some("Jane Doe"))),
+    ];
+    for quote in quotes {
+        assert!(
+            guide.contains(&quote),
+            "docs/coupa-fields.md does not quote {quote:?}"
+        );
+    }
+    let code = read("src/coupa/model.rs")
+        + &read("src/coupa/client.rs")
+        + &read("src/engine/delegates.rs");
+    for (field, in_code) in [
+        ("`delegate`", "pub delegate: Option<RawParty>"),
+        ("`delegator-id`", "pub delegator_id: Option<u64>"),
+        ("`start-date`", "pub start_date: Option<Timestamp>"),
+        ("`end-date`", "pub end_date: Option<Timestamp>"),
+        ("`approval-delegate`", "pub approval_delegate: Option<bool>"),
+        ("`delegator_id={id}`", "(\"delegator_id\", id.as_str())"),
+        (
+            "`end_date[gt]=…`",
+            "(\"end_date[gt]\", after_text.as_str())",
+        ),
+        (
+            "could not read the delegations of approvals",
+            "could not read the delegations of approvals",
+        ),
+        (
+            "`coupa_delegations_unread_total`",
+            "coupa_delegations_unread_total",
+        ),
+    ] {
+        assert!(
+            guide.contains(field),
+            "docs/coupa-fields.md does not name {field}"
+        );
+        assert!(
+            code.contains(in_code),
+            "the code no longer reads {field} as the guide says"
+        );
+    }
+}

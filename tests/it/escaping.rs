@@ -111,6 +111,7 @@ fn renderings(hostile: &str) -> Vec<(String, Rendered)> {
             decision: Decision::Approve,
             by: h(),
             at: decided,
+            as_delegate_for: Some(h()),
         },
         CardState::DecidedInCoupa {
             decision: Decision::Approve,
@@ -136,6 +137,8 @@ fn renderings(hostile: &str) -> Vec<(String, Rendered)> {
         .map(|state| {
             let mut shown = fixture.clone();
             shown.state = state.clone();
+            // Sent to a delegate: whom they stand in for is Coupa's words too.
+            shown.delegate_for = Some(h());
             (format!("card {state:?}"), blocks::card(&shown))
         })
         .collect();
@@ -155,6 +158,7 @@ fn renderings(hostile: &str) -> Vec<(String, Rendered)> {
             total: usd("7420.50"),
             requester: Some(h()),
             submitted_at: Some(decided),
+            delegate_for: Some(h()),
         }],
     };
     let coupa = url::Url::parse(COUPA).expect("a URL");
@@ -200,6 +204,7 @@ fn renderings(hostile: &str) -> Vec<(String, Rendered)> {
         decided_by_name: h(),
         at: decided,
         confirmed,
+        delegate_for: None,
     };
     let results = [
         DecisionResult::Done(Decision::Approve),

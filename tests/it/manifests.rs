@@ -254,7 +254,34 @@ fn the_teams_command_list_offers_whats_pending_history_and_help_and_the_bot_unde
         vec![
             ("what's pending", Intent::Pending),
             ("what did I approve this week?", Intent::History),
+            ("stop reminders", Intent::StopReminders),
+            ("start reminders", Intent::StartReminders),
             ("help", Intent::Help)
         ]
     );
+}
+
+#[test]
+fn every_choice_in_the_slash_commands_usage_hint_is_understood_as_that_choice() {
+    use coupa_approvals::chat::intents::{self, Intent};
+    for path in [HTTP_MANIFEST, SOCKET_MANIFEST] {
+        let manifest = load(path);
+        let hint = manifest["features"]["slash_commands"][0]["usage_hint"]
+            .as_str()
+            .expect("a usage hint");
+        let choices: Vec<(String, Intent)> = hint
+            .trim_matches(|c| c == '[' || c == ']')
+            .split('|')
+            .map(|choice| (choice.trim().to_owned(), intents::parse(choice)))
+            .collect();
+        let expected = [
+            ("pending", Intent::Pending),
+            ("history", Intent::History),
+            ("stop reminders", Intent::StopReminders),
+            ("start reminders", Intent::StartReminders),
+            ("help", Intent::Help),
+        ]
+        .map(|(choice, intent)| (choice.to_owned(), intent));
+        assert_eq!(choices, expected, "{path}");
+    }
 }

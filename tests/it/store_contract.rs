@@ -99,6 +99,10 @@ contract!(
     an_installed_app_is_never_claimed_again_and_its_failure_is_forgotten,
     a_failed_install_is_listed_and_claimable_again_only_after_its_back_off,
     a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires,
+    two_replicas_racing_for_a_persons_reminder_of_one_day_have_one_winner,
+    a_released_reminder_can_be_claimed_again_and_a_claim_expires_after_its_keep,
+    reminders_are_on_until_turned_off_and_the_choice_is_kept_per_person,
+    a_delegates_card_keeps_whom_they_stand_in_for_and_whether_that_ended,
 );
 
 const SHORT: Duration = Duration::from_millis(150);
@@ -116,6 +120,7 @@ fn outcome(by: &str) -> ClaimOutcome {
         decided_by_name: format!("{by} name"),
         at: Timestamp::from_second(1_700_000_000).unwrap(),
         confirmed: true,
+        delegate_for: None,
     }
 }
 
@@ -342,6 +347,8 @@ fn card(user: &str, ts: &str, sent: i64) -> DeliveredCard {
         sent_at: Timestamp::from_second(sent).unwrap(),
         expired: false,
         shown: None,
+        delegate_for: None,
+        delegation_ended: false,
     }
 }
 
@@ -392,7 +399,44 @@ fn pending(user: &str, attempt: &str) -> PendingDelivery {
         fingerprint: Fingerprint::from("f1"),
         started_at: Timestamp::from_second(10).unwrap(),
         shown: None,
+        delegate_for: None,
     }
+}
+
+async fn a_delegates_card_keeps_whom_they_stand_in_for_and_whether_that_ended(
+    store: Arc<impl Store>,
+) {
+    let approval = ApprovalId(90_212);
+    let delivery = PendingDelivery {
+        delegate_for: Some("Daniel Okafor".into()),
+        ..pending("U7", "d1")
+    };
+    assert!(
+        store
+            .begin_delivery(approval, None, &delivery, LONG)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.deliveries(approval).await.unwrap().pending,
+        vec![delivery.clone()]
+    );
+    let posted = delivery.delivered(MessageRef::new(ConversationRef::new("DU7"), "7.1"));
+    assert_eq!(posted.delegate_for.as_deref(), Some("Daniel Okafor"));
+    assert!(
+        store
+            .record_delivery(approval, "d1", &posted)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.cards(approval).await.unwrap(), vec![posted.clone()]);
+
+    let ended = DeliveredCard {
+        delegation_ended: true,
+        ..posted
+    };
+    store.put_card(approval, &ended).await.unwrap();
+    assert_eq!(store.cards(approval).await.unwrap(), vec![ended]);
 }
 
 async fn a_pending_delivery_is_known_until_its_card_is_recorded_with_every_index(
@@ -746,6 +790,7 @@ fn doubt(approval: u64, claim: &str) -> DecisionInDoubt {
         reason: "Approved in Slack by Daniel Okafor <daniel@example.com>".into(),
         at: Timestamp::from_second(1_700_000_000).unwrap(),
         claim: claim.into(),
+        delegate_for: None,
     }
 }
 
@@ -797,6 +842,7 @@ fn audit(n: u64) -> AuditEntry {
         comment: None,
         title: None,
         total: None,
+        delegate_for: None,
     }
 }
 
@@ -968,6 +1014,7 @@ async fn the_last_pending_list_is_kept_per_user(store: Arc<impl Store>) {
             ),
             requester: Some("Marta Kowalski".into()),
             submitted_at: None,
+            delegate_for: None,
         }],
     };
     store.save_pending(&user, &snapshot).await.unwrap();
@@ -1518,4 +1565,104 @@ async fn a_reachable_mark_is_read_whatever_the_emails_case_until_it_expires(
     assert!(!store.marked_reachable("ana@example.com").await.unwrap());
     outlive_short_ttl().await;
     assert!(!store.marked_reachable("gus@example.com").await.unwrap());
+}
+
+async fn two_replicas_racing_for_a_persons_reminder_of_one_day_have_one_winner(
+    store: Arc<impl Store>,
+) {
+    let lena = ChatUserId::from("ULENA");
+    for race in 0..50 {
+        let day = format!("2026-12-{:02}", race % 28 + 1);
+        let user = ChatUserId(format!("U{race}"));
+        let (a, b) = tokio::join!(
+            store.claim_reminder(&user, &day, LONG),
+            store.claim_reminder(&user, &day, LONG)
+        );
+        let winners = [a.unwrap(), b.unwrap()].iter().filter(|won| **won).count();
+        assert_eq!(winners, 1, "race {race}");
+    }
+    // Another day, or another person, is a claim of its own.
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_reminder(&lena, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-14", LONG)
+            .await
+            .unwrap()
+    );
+    let kenji = ChatUserId::from("29:1kenji");
+    assert!(
+        store
+            .claim_reminder(&kenji, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+}
+
+async fn a_released_reminder_can_be_claimed_again_and_a_claim_expires_after_its_keep(
+    store: Arc<impl Store>,
+) {
+    let lena = ChatUserId::from("ULENA");
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+    store.release_reminder(&lena, "2026-12-11").await.unwrap();
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-11", LONG)
+            .await
+            .unwrap()
+    );
+    // Releasing what was never claimed is harmless.
+    store.release_reminder(&lena, "2026-12-12").await.unwrap();
+
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-14", SHORT)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_reminder(&lena, "2026-12-14", SHORT)
+            .await
+            .unwrap()
+    );
+    outlive_short_ttl().await;
+    assert!(
+        store
+            .claim_reminder(&lena, "2026-12-14", SHORT)
+            .await
+            .unwrap()
+    );
+}
+
+async fn reminders_are_on_until_turned_off_and_the_choice_is_kept_per_person(
+    store: Arc<impl Store>,
+) {
+    let lena = ChatUserId::from("ULENA");
+    let kenji = ChatUserId::from("29:1kenji");
+    assert!(store.reminders_on(&lena).await.unwrap());
+    store.set_reminders_on(&lena, false).await.unwrap();
+    assert!(!store.reminders_on(&lena).await.unwrap());
+    assert!(store.reminders_on(&kenji).await.unwrap(), "per person");
+    // Turning off twice, then on: on.
+    store.set_reminders_on(&lena, false).await.unwrap();
+    store.set_reminders_on(&lena, true).await.unwrap();
+    assert!(store.reminders_on(&lena).await.unwrap());
+    store.set_reminders_on(&kenji, true).await.unwrap();
+    assert!(store.reminders_on(&kenji).await.unwrap());
 }

@@ -95,8 +95,14 @@ async fn the_first_full_sync_of_10000_pending_reads_them_in_at_most_210_list_cal
         lists <= most_lists,
         "{lists} list calls; at most {most_lists} expected"
     );
-    // Every call the sync made was a list call: approvers come with the requisitions.
-    assert_eq!(calls.len(), lists);
+    // Every call the sync made was a list call: approvers come with the requisitions, and the
+    // current delegations of approvals are read once for them all.
+    let delegations = calls
+        .iter()
+        .filter(|c| c.method == "GET" && c.path == "/api/delegations")
+        .count();
+    assert_eq!(delegations, 1);
+    assert_eq!(calls.len(), lists + delegations);
     let busiest = busiest_second(&calls);
     assert!(
         busiest <= MAX_RPS as usize,

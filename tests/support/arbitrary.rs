@@ -145,6 +145,7 @@ pub fn every_state(name: &str, reason: &str) -> Vec<CardState> {
             decision,
             by: name.to_owned(),
             at: at(DECIDED_AT),
+            as_delegate_for: None,
         });
         states.push(CardState::DecidedInCoupa {
             decision,

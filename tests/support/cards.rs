@@ -51,6 +51,7 @@ pub fn approval(id: u64, position: u32, status: ApprovalStatus, approver: Person
         note: None,
         holdable: true,
         updated_at: None,
+        delegates: Vec::new(),
     }
 }
 

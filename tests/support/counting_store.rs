@@ -351,4 +351,29 @@ impl<S: Store> Store for CountingStore<S> {
         self.count("card_view");
         self.inner.card_view(approval, user).await
     }
+
+    async fn claim_reminder(
+        &self,
+        user: &ChatUserId,
+        day: &str,
+        keep: Duration,
+    ) -> Result<bool, StoreError> {
+        self.count("claim_reminder");
+        self.inner.claim_reminder(user, day, keep).await
+    }
+
+    async fn release_reminder(&self, user: &ChatUserId, day: &str) -> Result<(), StoreError> {
+        self.count("release_reminder");
+        self.inner.release_reminder(user, day).await
+    }
+
+    async fn set_reminders_on(&self, user: &ChatUserId, on: bool) -> Result<(), StoreError> {
+        self.count("set_reminders_on");
+        self.inner.set_reminders_on(user, on).await
+    }
+
+    async fn reminders_on(&self, user: &ChatUserId) -> Result<bool, StoreError> {
+        self.count("reminders_on");
+        self.inner.reminders_on(user).await
+    }
 }

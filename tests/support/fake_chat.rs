@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use coupa_approvals::chat::card::{Card, CardState};
+use coupa_approvals::chat::list::ListMessage;
 use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef, Platform};
 use coupa_approvals::domain::outcome::{DecisionResult, Regarding};
@@ -24,6 +25,8 @@ struct State {
     updates: usize,
     ephemerals: Vec<(ChatUserId, String)>,
     lookups: usize,
+    /// Lists posted (reminders), in order.
+    lists: Vec<(ChatUserId, ListMessage)>,
 }
 
 #[derive(Default)]
@@ -66,6 +69,18 @@ impl FakeChat {
             .iter()
             .filter(|(u, _, _)| u == user)
             .map(|(_, m, c)| (m.clone(), c.clone()))
+            .collect()
+    }
+
+    /// Lists (reminders) posted to `user`, oldest first.
+    pub fn lists_of(&self, user: &ChatUserId) -> Vec<ListMessage> {
+        self.state
+            .lock()
+            .unwrap()
+            .lists
+            .iter()
+            .filter(|(u, _)| u == user)
+            .map(|(_, l)| l.clone())
             .collect()
     }
 
@@ -203,5 +218,14 @@ impl ChatPort for FakeChat {
             .get(user)
             .cloned()
             .ok_or_else(|| ChatError::Api("user_not_found".into()))
+    }
+
+    async fn post_list(&self, user: &ChatUserId, list: &ListMessage) -> Result<(), ChatError> {
+        self.state
+            .lock()
+            .unwrap()
+            .lists
+            .push((user.clone(), list.clone()));
+        Ok(())
     }
 }

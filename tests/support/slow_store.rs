@@ -267,4 +267,25 @@ impl Store for SlowPingStore {
     ) -> Result<Option<String>, StoreError> {
         self.inner.card_view(approval, user).await
     }
+
+    async fn claim_reminder(
+        &self,
+        user: &ChatUserId,
+        day: &str,
+        keep: Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.claim_reminder(user, day, keep).await
+    }
+
+    async fn release_reminder(&self, user: &ChatUserId, day: &str) -> Result<(), StoreError> {
+        self.inner.release_reminder(user, day).await
+    }
+
+    async fn set_reminders_on(&self, user: &ChatUserId, on: bool) -> Result<(), StoreError> {
+        self.inner.set_reminders_on(user, on).await
+    }
+
+    async fn reminders_on(&self, user: &ChatUserId) -> Result<bool, StoreError> {
+        self.inner.reminders_on(user).await
+    }
 }

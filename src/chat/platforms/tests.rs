@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use super::*;
 use crate::chat::card::CardState;
+use crate::chat::list::ListMessage;
 use crate::coupa::model::{RawRequisition, parse};
 use crate::domain::RequisitionId;
 use crate::sandbox::fixtures::Coupa;
@@ -132,6 +133,11 @@ impl ChatPort for FakePort {
             name: format!("someone on {}", self.platform),
             ..ChatUser::default()
         })
+    }
+
+    async fn post_list(&self, user: &ChatUserId, _list: &ListMessage) -> Result<(), ChatError> {
+        self.record(format!("post_list {user}"));
+        Ok(())
     }
 }
 

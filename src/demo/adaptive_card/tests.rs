@@ -300,6 +300,7 @@ fn the_bots_pending_list_shows_each_item_with_submit_buttons_and_its_own_reason_
         total: Money::new(Decimal::new(123_450, 2), "USD"),
         requester: Some("Jane Doe".into()),
         submitted_at: Some(Timestamp::from_second(1_795_195_260 - 3 * 86_400).unwrap()),
+        delegate_for: None,
     };
     let coupa = url::Url::parse("https://acme.coupahost.com").unwrap();
     let snapshot = PendingSnapshot {

@@ -305,6 +305,17 @@
     }
   });
 
+  // Skip ahead a day: the app's clock moves to the next working morning and reminders go out.
+  $("#skip-day").addEventListener("click", async () => {
+    try {
+      const data = await call("/demo/api/skip-day", {});
+      toast("It is now " + data.now + ". Whoever has approvals waiting a day or more gets a reminder.");
+      await refreshConversation();
+    } catch (e) {
+      toast(e.message);
+    }
+  });
+
   poll(refreshConversation, 1000);
   poll(refreshCoupa, 2000);
 

@@ -94,6 +94,11 @@ impl Engine {
         if let Err(err) = self.store.set_last_sync_success(self.now()).await {
             tracing::warn!(error = %chain(&err), "could not record the sync's success in the store; check may call sync stale");
         }
+        // After the cards are true: a reminder never lists what this cycle found decided. Its
+        // failure is not the sync's: it is tried again next cycle.
+        if let Err(err) = self.remind().await {
+            tracing::warn!(error = %chain(&err), "reminder pass failed; trying again next cycle");
+        }
         Ok(report)
     }
 }

@@ -63,6 +63,7 @@ impl Inner {
             "approval-date": a.decided_at.map(|t| t.to_string()),
             "holdable": a.holdable,
             "note": a.note,
+            "delegate": self.delegate_json(a.delegate),
         })
     }
 

@@ -14,10 +14,12 @@
 //! | `json` | records as Coupa's API returns them |
 //! | `routes` | the HTTP API: token endpoint, Core API calls, paging, filters, errors |
 //! | `load` | many pending requisitions at once, for load and cost measurements |
+//! | `delegations` | an approval's `delegate`, users' delegations with their dates, `/api/delegations` |
 //! | `calls` | [`RecordedCall`]s, [`Fault`]s to inject, [`busiest_second`] |
 //! | `demo_data` | the demo's people and requisitions |
 
 mod calls;
+mod delegations;
 pub(crate) mod demo_data;
 mod json;
 mod load;
@@ -179,6 +181,7 @@ impl Sandbox {
                         holdable: true,
                         created_at: now,
                         updated_at: now,
+                        delegate: None,
                     },
                 );
                 ids.push(approval);

@@ -32,6 +32,10 @@ pub(super) fn router(sandbox: &Sandbox) -> Router {
         .route("/api/approvals/{id}/{action}", put(act_on_approval))
         .route("/api/users", get(list_users))
         .route("/api/user_groups/{id}", get(get_group))
+        .route(
+            "/api/delegations",
+            get(super::delegations::list_delegations),
+        )
         .with_state(sandbox.clone())
 }
 
@@ -47,7 +51,7 @@ fn one(found: Option<Value>, what: &str) -> Response {
     }
 }
 
-fn pairs(query: &Option<String>) -> Vec<(String, String)> {
+pub(super) fn pairs(query: &Option<String>) -> Vec<(String, String)> {
     query
         .as_deref()
         .map(|q| {
@@ -59,7 +63,7 @@ fn pairs(query: &Option<String>) -> Vec<(String, String)> {
 }
 
 /// Records the call, checks the token and applies any fault; `Err` is the response to send.
-async fn admit(
+pub(super) async fn admit(
     sandbox: &Sandbox,
     method: &Method,
     uri: &Uri,
@@ -172,7 +176,7 @@ fn matches_filters(query: &[(String, String)], status: &str, updated_at: Timesta
     })
 }
 
-fn page<T>(query: &[(String, String)], items: Vec<T>) -> Vec<T> {
+pub(super) fn page<T>(query: &[(String, String)], items: Vec<T>) -> Vec<T> {
     let number = |name: &str| {
         query
             .iter()

@@ -1,5 +1,5 @@
-//! The sandbox's state: users, groups, requisitions and their approval chains, issued tokens,
-//! recorded calls and pending faults; and the rules Coupa applies when an approval is decided.
+//! The sandbox's state: users, groups, requisitions and their approval chains, delegations,
+//! issued tokens, recorded calls and pending faults; and the rules Coupa applies when an approval is decided.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use jiff::Timestamp;
 
 use super::calls::{Fault, RecordedCall};
+use super::delegations::DelegationRecord;
 use super::seed::{NewRequisition, SandboxUser, StepApprover};
 use crate::domain::{ApprovalId, CoupaUserId, GroupId, RequisitionId};
 
@@ -26,6 +27,8 @@ pub(super) struct ApprovalRecord {
     pub(super) holdable: bool,
     pub(super) created_at: Timestamp,
     pub(super) updated_at: Timestamp,
+    /// The delegate the approval names, if any.
+    pub(super) delegate: Option<CoupaUserId>,
 }
 
 /// The status of an approval put on hold. Coupa's own word is not documented (the bot accepts
@@ -69,6 +72,7 @@ pub(super) struct Inner {
     pub(super) groups: BTreeMap<GroupId, GroupRecord>,
     pub(super) requisitions: BTreeMap<RequisitionId, RequisitionRecord>,
     pub(super) approvals: BTreeMap<ApprovalId, ApprovalRecord>,
+    pub(super) delegations: Vec<DelegationRecord>,
     pub(super) calls: Vec<RecordedCall>,
     pub(super) faults: Vec<Fault>,
     pub(super) last_change: Timestamp,
@@ -91,6 +95,7 @@ impl Inner {
             groups: BTreeMap::new(),
             requisitions: BTreeMap::new(),
             approvals: BTreeMap::new(),
+            delegations: Vec::new(),
             calls: Vec::new(),
             faults: Vec::new(),
             last_change: Timestamp::UNIX_EPOCH,

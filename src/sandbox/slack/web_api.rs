@@ -198,6 +198,14 @@ impl FakeSlack {
         );
     }
 
+    /// Sets the IANA time zone `users.info` reports for `id` (every person starts in
+    /// `Europe/Lisbon`); nothing happens for someone not in the workspace.
+    pub fn set_time_zone(&self, id: &str, tz: &str) {
+        if let Some(user) = self.lock().users.get_mut(id) {
+            user.tz = tz.to_owned();
+        }
+    }
+
     /// Changes the scopes `auth.test` reports.
     pub fn set_scopes(&self, scopes: &str) {
         self.lock().scopes = scopes.to_owned();

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::{App, AppError};
 use crate::config::Settings;
-use crate::engine::Engine;
+use crate::engine::{Clock, Engine};
 use crate::sandbox::slack::SlackSender;
 use crate::sandbox::teams::TeamsSender;
 use crate::store::Store;
@@ -31,12 +31,14 @@ pub struct RunningApp {
 }
 
 impl RunningApp {
-    /// Builds the app from `settings` on `store` and runs it until stopped; activities to it
-    /// come from the world's Teams side, when it has one and the settings serve Teams.
+    /// Builds the app from `settings` on `store`, its engine reading the time from `clock`, and
+    /// runs it until stopped; activities to it come from the world's Teams side, when it has one
+    /// and the settings serve Teams.
     pub(super) async fn start(
         settings: Settings,
         store: Arc<dyn Store>,
         teams: Option<&TeamsSide>,
+        clock: Clock,
     ) -> Result<Self, AppError> {
         // Without a signing secret (Socket Mode) nothing verifies the signature; any key signs.
         let secret = settings
@@ -45,7 +47,7 @@ impl RunningApp {
             .and_then(|slack| slack.signing_secret.clone())
             .unwrap_or_else(|| SecretString::from(String::new()));
         let app_id = settings.teams.as_ref().map(|teams| teams.app_id.clone());
-        let app = App::build_with_store(settings, store).await?;
+        let app = App::build_with_clock(settings, store, clock).await?;
         let addr = app.local_addr();
         let base = format!("http://{addr}");
         let teams = teams.zip(app_id).map(|(side, app_id)| {

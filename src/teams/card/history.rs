@@ -1,11 +1,12 @@
 //! The answer to "what did I approve this week" as an Adaptive Card: a heading that counts the
-//! asker's decisions, then each one newest first (its title, total, when, what came of it, and
-//! the reason given), from the engine's audit entries; long titles and reasons are cut shorter
+//! asker's decisions, then each one newest first (its title, total, when, what came of it, whom
+//! the asker stood in for as a delegate, and the reason given), from the engine's audit entries; long titles and reasons are cut shorter
 //! until the card fits Teams' size limit. An empty history is a notice saying so. Pure.
 
 use serde_json::{Value, json};
 
 use crate::chat::format::money;
+use crate::chat::wording as shared;
 use crate::domain::records::AuditEntry;
 
 use super::markdown::cut;
@@ -67,6 +68,12 @@ fn entry_block(entry: &AuditEntry, title_chars: usize, reason_chars: usize) -> V
             &entry.outcome,
         ))),
     ];
+    if let Some(approver) = entry.delegate_for.as_deref() {
+        items.push(subtle(&shared::as_delegate_for(
+            &escape(&cut(approver, title_chars)),
+            |name| format!("**{name}**"),
+        )));
+    }
     if let Some(reason) = entry.comment.as_deref().filter(|r| !r.trim().is_empty()) {
         items.push(subtle(&wording::history_reason(&escape(&cut(
             reason,

@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::chat::format::{age, money};
+use crate::chat::list::ListPurpose;
+use crate::chat::wording as shared;
 use crate::domain::records::{PendingItem, PendingSnapshot};
 use crate::engine::pending::PendingAnswer;
 
@@ -72,9 +74,44 @@ pub fn pending_list(
     stale: bool,
     options: &ListOptions<'_>,
 ) -> Rendered {
+    headed_list(None, snapshot, stale, options)
+}
+
+/// A list sent unasked (a reminder): the live "what's pending" list under a heading saying what
+/// it is for, its notification text saying so too.
+pub fn purpose_list(
+    purpose: ListPurpose,
+    snapshot: &PendingSnapshot,
+    options: &ListOptions<'_>,
+) -> Rendered {
+    let heading = shared::list_purpose(purpose, |s| format!("**{s}**"));
+    let summary = shared::list_purpose_summary(purpose, snapshot.items.len());
+    fitted(Some(&heading), Some(&summary), snapshot, false, options)
+}
+
+/// The list as [`pending_list`] lays it out, under `heading` (Markdown) when there is one.
+pub fn headed_list(
+    heading: Option<&str>,
+    snapshot: &PendingSnapshot,
+    stale: bool,
+    options: &ListOptions<'_>,
+) -> Rendered {
+    fitted(heading, None, snapshot, stale, options)
+}
+
+/// The list under `heading`, its notification text `summary` (the list's own when `None`), with
+/// as many whole items as fit Teams' size limit.
+fn fitted(
+    heading: Option<&str>,
+    summary: Option<&str>,
+    snapshot: &PendingSnapshot,
+    stale: bool,
+    options: &ListOptions<'_>,
+) -> Rendered {
+    let render = |shown, title| render(heading, summary, snapshot, stale, options, shown, title);
     let mut shown = snapshot.items.len().min(options.shown);
     for title in TITLE_CHARS {
-        let rendered = render(snapshot, stale, options, shown, title);
+        let rendered = render(shown, title);
         if size(&rendered.card) <= MAX_CARD_BYTES {
             return rendered;
         }
@@ -82,7 +119,7 @@ pub fn pending_list(
     let title = TITLE_CHARS[TITLE_CHARS.len() - 1];
     loop {
         shown = shown.saturating_sub(1);
-        let rendered = render(snapshot, stale, options, shown, title);
+        let rendered = render(shown, title);
         // A list without items is a heading and a link: it always fits.
         if shown == 0 || size(&rendered.card) <= MAX_CARD_BYTES {
             return rendered;
@@ -91,6 +128,8 @@ pub fn pending_list(
 }
 
 fn render(
+    heading: Option<&str>,
+    summary: Option<&str>,
     snapshot: &PendingSnapshot,
     stale: bool,
     options: &ListOptions<'_>,
@@ -99,6 +138,9 @@ fn render(
 ) -> Rendered {
     let count = snapshot.items.len();
     let mut body = Vec::new();
+    if let Some(heading) = heading {
+        body.push(text(heading));
+    }
     if stale {
         let warning = wording::stale_list(
             &age(snapshot.as_of, options.issued_at),
@@ -131,7 +173,8 @@ fn render(
             "type": "Action.OpenUrl", "title": wording::SEE_ALL_IN_COUPA, "url": options.coupa.as_str(),
         }));
     }
-    finish(body, actions, None, wording::list_summary(count))
+    let summary = summary.map_or_else(|| wording::list_summary(count), str::to_owned);
+    finish(body, actions, None, summary)
 }
 
 /// One item: its title and details, and its actions (only the link on a stale list).
@@ -179,15 +222,18 @@ fn item_block(
         let (form, deny) = deny_form(&decisions, None);
         vec![approve_action(&decisions), deny_action(form, deny), link]
     };
-    json!({
-        "type": "Container",
-        "separator": true,
-        "items": [
-            { "type": "TextBlock", "text": escape(&title), "weight": "bolder", "wrap": true },
-            text(&details),
-            { "type": "ActionSet", "actions": actions },
-        ],
-    })
+    let mut items = vec![
+        json!({ "type": "TextBlock", "text": escape(&title), "weight": "bolder", "wrap": true }),
+        text(&details),
+    ];
+    if let Some(approver) = item.delegate_for.as_deref() {
+        items.push(text(&shared::as_delegate_for(
+            &escape(&cut(approver, FIELD_CHARS)),
+            |name| format!("**{name}**"),
+        )));
+    }
+    items.push(json!({ "type": "ActionSet", "actions": actions }));
+    json!({ "type": "Container", "separator": true, "items": items })
 }
 
 /// What an item's action with `verb` carries: the same as on the approval's own card.
@@ -223,6 +269,7 @@ mod tests {
             total: Money::new(Decimal::new(total, 2), "USD"),
             requester: Some("Jane Doe".into()),
             submitted_at: Some(Timestamp::from_second(NOW - 3 * 86_400).unwrap()),
+            delegate_for: None,
         }
     }
 

@@ -178,6 +178,7 @@ mod tests {
             total: Money::new(Decimal::new(cents, 2), "USD"),
             requester: Some("Jane Doe".into()),
             submitted_at: None,
+            delegate_for: None,
         }
     }
 

@@ -293,6 +293,7 @@ fn every_card_no_longer_waiting_says_what_happened_and_offers_only_the_link() {
                 decision: Decision::Approve,
                 by: "Li Chen".into(),
                 at: decided,
+                as_delegate_for: None,
             },
             "✅ **Approved** by Li Chen (another approver of this step) · {{DATE(2026-11-21T10:05:00Z, SHORT)}} at {{TIME(2026-11-21T10:05:00Z)}}",
         ),

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use coupa_approvals::chat::card::Card;
+use coupa_approvals::chat::list::ListMessage;
 use coupa_approvals::chat::port::{ChatError, ChatPort, ChatUser, FoundCard};
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef, Platform};
 use coupa_approvals::domain::outcome::{DecisionResult, Regarding};
@@ -68,6 +69,10 @@ impl ChatPort for PanickyChat {
 
     async fn user_info(&self, user: &ChatUserId) -> Result<ChatUser, ChatError> {
         self.inner.user_info(user).await
+    }
+
+    async fn post_list(&self, user: &ChatUserId, list: &ListMessage) -> Result<(), ChatError> {
+        self.inner.post_list(user, list).await
     }
 
     async fn find_card(

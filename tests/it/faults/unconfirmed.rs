@@ -255,6 +255,7 @@ async fn a_decision_cut_off_before_a_sync_settled_it_gets_its_outcome_when_anoth
         reason: "Approved in Slack by Daniel Okafor <daniel@example.com>".into(),
         at: jiff::Timestamp::now(),
         claim: "a process that is gone".into(),
+        delegate_for: None,
     };
     w.store.record_doubt(&cut_off).await.unwrap();
     w.store
