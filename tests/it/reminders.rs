@@ -728,3 +728,86 @@ async fn many_people_due_at_the_same_nine_oclock_each_get_exactly_one_reminder()
     }
     scene.stop().await;
 }
+
+#[tokio::test]
+async fn a_reminders_selection_approves_what_was_ticked_in_coupa_once_after_the_confirmation() {
+    use coupa_approvals::slack::several::{APPROVE_SELECTED, SELECT_BLOCK, SELECT_INPUT};
+    let scene = Scene::new(memory(), tests_drive).await;
+    scene
+        .remind_at(at(LOS_ANGELES, (2026, 12, 11), (9, 0)))
+        .await;
+    let reminder = scene.lenas_reminders().pop().expect("Lena's reminder");
+    let ticked: Vec<Value> = reminder
+        .blocks
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .filter(|b| b["block_id"] == SELECT_BLOCK)
+        .flat_map(|b| {
+            b["elements"][0]["options"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        ticked.len(),
+        1,
+        "the reminder offers its item: {}",
+        reminder.blocks
+    );
+    let mut press = coupa_approvals::sandbox::slack::requests::click_on(
+        &Actor::from_id(&scene.lena.slack_id),
+        &reminder,
+        APPROVE_SELECTED,
+        NOWHERE,
+    )
+    .expect("Approve selected on the reminder");
+    press["state"] = json!({ "values": { SELECT_BLOCK: { SELECT_INPUT: {
+        "type": "checkboxes", "selected_options": ticked,
+    } } } });
+    let answer = scene.app.slack().interaction(&press).await.unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(eventually(|| scene.world.slack.modals().len() == 1).await);
+    let view = scene
+        .world
+        .slack
+        .modals()
+        .pop()
+        .expect("the confirmation")
+        .view;
+    assert!(
+        view.to_string()
+            .contains("Approve *1 requisition*, *USD 7,420.50* in total?"),
+        "{view}"
+    );
+    let puts = || scene.world.coupa.count_calls("PUT", "/api/approvals/");
+    assert_eq!(puts(), 0, "nothing before the confirmation");
+    let confirm = coupa_approvals::sandbox::slack::requests::view_submission(
+        &Actor::from_id(&scene.lena.slack_id),
+        &view,
+        "V0SEVERAL",
+        "trigger-confirm",
+        &[],
+    );
+    let answer = scene.app.slack().interaction(&confirm).await.unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(eventually(|| puts() == 1).await);
+    let lenas = scene.world.coupa.requisition_ids()[0];
+    assert_eq!(
+        scene.world.coupa.requisition_status(lenas).as_deref(),
+        Some("approved")
+    );
+    assert!(
+        eventually(|| scene
+            .world
+            .slack
+            .ephemerals_for(&scene.lena.slack_id)
+            .iter()
+            .any(|t| t == "Approved 1 of 1 requisition"))
+        .await,
+        "{:?}",
+        scene.world.slack.ephemerals_for(&scene.lena.slack_id)
+    );
+    scene.stop().await;
+}
