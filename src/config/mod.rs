@@ -50,6 +50,9 @@ pub const DEFAULT_BIND_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::U
 pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::from_secs(60);
 /// How long a card's buttons work when `BUTTON_TTL_HOURS` is not set: a week.
 pub const DEFAULT_BUTTON_TTL: Duration = Duration::from_secs(168 * 3600);
+/// How many new cards one sync may send a person before the rest come as a digest, when
+/// `DIGEST_ABOVE` is not set.
+pub const DEFAULT_DIGEST_ABOVE: usize = 5;
 
 /// Every variable the service reads, in the order of the configuration table. README and
 /// `.env.example` document each one (a test keeps them in step).
@@ -84,6 +87,7 @@ pub const VARIABLES: &[&str] = &[
     "SYNC_INTERVAL_SECS",
     "BUTTON_TTL_HOURS",
     "CONFIRM_ABOVE_AMOUNT",
+    "DIGEST_ABOVE",
     "LOG_FORMAT",
     "RUST_LOG",
 ];
@@ -117,6 +121,9 @@ pub struct Settings {
     pub button_ttl: Duration,
     /// Approve asks for confirmation above this total (`CONFIRM_ABOVE_AMOUNT`).
     pub confirm_above_amount: Option<Decimal>,
+    /// When one sync would send a person more new cards than this, all but the newest few come
+    /// as a digest instead (`DIGEST_ABOVE`); 0 never sends a digest.
+    pub digest_above: usize,
     /// Log line format (`LOG_FORMAT`).
     pub log_format: LogFormat,
     /// How long and how many requests the HTTP server gives its clients; fixed in code.
@@ -250,6 +257,7 @@ impl Settings {
             sync_interval: DEFAULT_SYNC_INTERVAL,
             button_ttl: DEFAULT_BUTTON_TTL,
             confirm_above_amount: None,
+            digest_above: DEFAULT_DIGEST_ABOVE,
             log_format: LogFormat::default(),
             http: HttpLimits::default(),
         }
@@ -261,6 +269,7 @@ impl Settings {
             coupa_instance_url: self.coupa.instance_url.clone(),
             button_ttl: self.button_ttl,
             confirm_above_amount: self.confirm_above_amount,
+            digest_above: self.digest_above,
         }
     }
 
@@ -333,6 +342,8 @@ impl Settings {
                 }
             }
         };
+        // 0 turns digests off: every new card is sent as a card of its own.
+        let digest_above = r.whole_number("DIGEST_ABOVE", DEFAULT_DIGEST_ABOVE as u64, 0..=1_000);
         let log_format = match r.get("LOG_FORMAT").as_deref() {
             None | Some("text") => Some(LogFormat::Text),
             Some("json") => Some(LogFormat::Json),
@@ -383,6 +394,8 @@ impl Settings {
                 sync_interval: Duration::from_secs(sync_secs),
                 button_ttl: Duration::from_secs(ttl_hours * 3600),
                 confirm_above_amount,
+                // A bad value was reported as a problem above.
+                digest_above: digest_above.map_or(DEFAULT_DIGEST_ABOVE, |n| n as usize),
                 log_format,
                 http: HttpLimits::default(),
             }),

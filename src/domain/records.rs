@@ -105,6 +105,40 @@ pub struct DeliveredCard {
     /// What the card showed of the requisition: its title for naming it in replies, and enough
     /// to say what changed. `None` for cards recorded before this was kept.
     pub shown: Option<Shown>,
+    /// The digest this card is one item of, when its message is a digest listing several
+    /// approvals rather than this approval's own card: editing it re-renders the digest with
+    /// this item changed and the others as they are. `None` for a card of its own.
+    pub digest: Option<DigestId>,
+}
+
+/// Names one digest message: the key under which each of its items' views is kept, so that
+/// the message can be rendered again when one item changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DigestId(pub String);
+
+impl DigestId {
+    /// A fresh random id.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for DigestId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for DigestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// A [`DeliveredCard`] as stored: the message's conversation and id are kept as `channel` and
@@ -121,6 +155,8 @@ struct StoredCard {
     expired: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shown: Option<Shown>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    digest: Option<DigestId>,
 }
 
 impl From<StoredCard> for DeliveredCard {
@@ -132,6 +168,7 @@ impl From<StoredCard> for DeliveredCard {
             sent_at: stored.sent_at,
             expired: stored.expired,
             shown: stored.shown,
+            digest: stored.digest,
         }
     }
 }
@@ -146,6 +183,7 @@ impl From<DeliveredCard> for StoredCard {
             sent_at: card.sent_at,
             expired: card.expired,
             shown: card.shown,
+            digest: card.digest,
         }
     }
 }
@@ -167,6 +205,9 @@ pub struct PendingDelivery {
     /// What the card shows of the requisition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shown: Option<Shown>,
+    /// The digest the card is posted in as one item, when it is not a card of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<DigestId>,
 }
 
 impl PendingDelivery {
@@ -179,6 +220,7 @@ impl PendingDelivery {
             sent_at: self.started_at,
             expired: false,
             shown: self.shown.clone(),
+            digest: self.digest.clone(),
         }
     }
 }

@@ -273,6 +273,7 @@ impl Engine {
                         .unwrap_or_else(|| request.issued_at.min(self.now())),
                     expired: false,
                     shown: None,
+                    digest: None,
                 };
                 self.store.put_card(request.approval, &card).await?;
                 card
@@ -293,8 +294,12 @@ impl Engine {
         }
     }
 
-    /// Removes a card posted twice for one person (the other copy is the one recorded).
+    /// Removes a card posted twice for one person (the other copy is the one recorded); an item
+    /// of a digest is taken out of the digest, whose other items stay.
     async fn withdraw(&self, approval: ApprovalId, card: &DeliveredCard) {
+        if let Some(digest) = &card.digest {
+            return self.withdraw_from_digest(approval, digest, card).await;
+        }
         match self.chat.withdraw_card(&card.message).await {
             Ok(()) => {
                 tracing::info!(approval = %approval, recipient = %card.recipient, "withdrew a second copy of a card");

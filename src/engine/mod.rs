@@ -9,6 +9,8 @@
 //!   [`sync::SyncHealth`], how stale it is.
 //! - `delivery`: a card's delivery, known to the store before the post and recorded after it,
 //!   so that a store failure or a crash in between loses no card and sends none twice.
+//! - [`digest`]: a person sent many new cards in one cycle gets one message listing all but the
+//!   newest few, each item a recorded card that decides and updates as its own card does.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - `doubts`: the sync settling decisions whose outcome was unknown (unconfirmed by Coupa, or
@@ -28,6 +30,7 @@ pub mod claim;
 pub mod clicks;
 pub mod decide;
 mod delivery;
+pub mod digest;
 mod directory;
 mod doubts;
 mod error;

@@ -43,6 +43,9 @@ pub struct EngineSettings {
     pub button_ttl: Duration,
     /// Approve asks for confirmation above this total.
     pub confirm_above_amount: Option<Decimal>,
+    /// When one sync would send a person more new cards than this, all but the newest
+    /// [`super::digest::DIGEST_CARDS`] come as a digest; 0 never sends one.
+    pub digest_above: usize,
 }
 
 /// The use cases, over their adapters. Cheap to clone.
@@ -145,10 +148,15 @@ impl Engine {
         self.card(requisition, approval, CardState::Changed(change))
     }
 
-    /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again).
+    /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again). A
+    /// card that is an item of a digest is edited by re-rendering the digest with this item as
+    /// `card` and the others as they stand (see [`super::digest`]), never replaced by `card`.
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
         // The recipient's kept "what's pending" may no longer agree with the card.
         self.pending.forget(&delivered.recipient);
+        if let Some(digest) = &delivered.digest {
+            return self.edit_digest_item(delivered, digest, card).await;
+        }
         match self.chat.update_card(&delivered.message, card).await {
             Ok(()) => true,
             Err(err) => {

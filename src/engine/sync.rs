@@ -31,15 +31,18 @@ use tokio_util::sync::CancellationToken;
 use crate::chat::card::CardState;
 use crate::chat::port::ChatError;
 use crate::coupa::CoupaError;
+use crate::domain::change::Change;
 use crate::domain::change::Shown;
 use crate::domain::records::{CoupaDecision, DeliveredCard, PendingDelivery, Settlement};
 use crate::domain::{
-    Approval, ApprovalId, Approver, Person, Requisition, RequisitionId, RequisitionStatus,
+    Approval, ApprovalId, Approver, ChatUserId, Person, Requisition, RequisitionId,
+    RequisitionStatus,
 };
 use crate::store::Deliveries;
 use crate::telemetry::chain;
 
 use super::delivery::{Recording, Settled};
+use super::digest::{NewCard, NewCards};
 use super::error::EngineError;
 use super::leader::Leadership;
 use super::service::Engine;
@@ -139,6 +142,8 @@ struct Handling {
     /// Which requisition each task handles: a task that panicked returns nothing to say so.
     started: HashMap<tokio::task::Id, Started>,
     progress: Progress,
+    /// The new cards its requisitions would post, held back until they are all handled.
+    new_cards: NewCards,
 }
 
 impl Handling {
@@ -148,6 +153,7 @@ impl Handling {
             tasks: JoinSet::new(),
             started: HashMap::new(),
             progress: Progress::default(),
+            new_cards: NewCards::default(),
         }
     }
 
@@ -184,23 +190,32 @@ impl Handling {
             updated_at: requisition.updated_at,
         };
         let engine = self.engine.clone();
+        let new_cards = self.new_cards.clone();
         let task = self.tasks.spawn(async move {
             let mut report = SyncReport::default();
-            let result = engine.handle(&requisition, &mut report).await;
+            let result = engine.handle(&requisition, &mut report, &new_cards).await;
             result.map(|()| report)
         });
         self.started.insert(task.id(), started);
         true
     }
 
-    /// Waits for everything started; the summed report and the `updated_at` of the oldest
-    /// requisition that had a failure, or the first error.
+    /// Waits for everything started, then posts the new cards held back (as cards, or as a
+    /// digest for a person sent many: [`Engine::deliver_new`]); the summed report and the
+    /// `updated_at` of the oldest requisition that had a failure, or the first error (then the
+    /// new cards are not posted: nothing of them was begun, and the cycle is redone).
     async fn finish(mut self) -> Result<(SyncReport, Option<Timestamp>), EngineError> {
         while self.join_one().await {}
-        match self.progress.first_error {
-            Some(err) => Err(err),
-            None => Ok((self.progress.total, self.progress.first_failure)),
+        if let Some(err) = self.progress.first_error {
+            return Err(err);
         }
+        let (mut total, mut first_failure) = (self.progress.total, self.progress.first_failure);
+        let (posted, failed_at) = self.engine.deliver_new(self.new_cards.take()).await?;
+        total.add(&posted);
+        if let Some(at) = failed_at {
+            first_failure = Some(first_failure.map_or(at, |f| f.min(at)));
+        }
+        Ok((total, first_failure))
     }
 }
 
@@ -303,6 +318,7 @@ impl Engine {
         &self,
         requisition: &Requisition,
         report: &mut SyncReport,
+        new_cards: &NewCards,
     ) -> Result<(), EngineError> {
         report.requisitions += 1;
         let pending = requisition.status == RequisitionStatus::PendingApproval;
@@ -326,21 +342,23 @@ impl Engine {
                 .await?;
         }
         for approval in current {
-            self.deliver(requisition, approval, report).await?;
+            self.deliver(requisition, approval, report, new_cards)
+                .await?;
         }
         Ok(())
     }
 
-    /// Posts a card to every approver of `approval` who has none (or an outdated one). Each is
-    /// known to the store before it is posted, and a delivery left unrecorded by a failure is
-    /// settled first (see [`super::delivery`]).
+    /// Posts a card to every approver of `approval` who has an outdated one, and holds back a
+    /// new card for every approver who has none, for [`Engine::deliver_new`] to post once the
+    /// cycle's requisitions are handled. Each is known to the store before it is posted, and a
+    /// delivery left unrecorded by a failure is settled first (see [`super::delivery`]).
     async fn deliver(
         &self,
         requisition: &Requisition,
         approval: &Approval,
         report: &mut SyncReport,
+        new_cards: &NewCards,
     ) -> Result<(), EngineError> {
-        let fingerprint = requisition.fingerprint();
         let Deliveries { mut cards, pending } = self.store.deliveries(approval.id).await?;
         for person in self.approvers(approval).await? {
             let Some(user) = self.directory.chat_user_for(&person).await? else {
@@ -380,53 +398,82 @@ impl Engine {
                     report.closed += 1;
                 }
             }
-            let delivery = PendingDelivery {
-                attempt: uuid::Uuid::new_v4().simple().to_string(),
-                recipient: user.clone(),
-                fingerprint: fingerprint.clone(),
-                started_at: self.now(),
-                shown: Some(Shown::of(requisition)),
-            };
-            // Two replicas can briefly both believe they lead (a lease lost mid-cycle): the first
-            // to begin this delivery posts it, the other leaves it for the next cycle.
-            if !self
-                .store
-                .begin_delivery(approval.id, replacing, &delivery, self.settings.button_ttl)
-                .await?
-            {
-                report.failures += 1;
+            if existing.is_none() {
+                // A new card: held back until the cycle's requisitions are handled, so that a
+                // person sent many at once gets a digest instead (see `super::digest`).
+                new_cards.hold(NewCard {
+                    requisition: requisition.clone(),
+                    approval: approval.clone(),
+                    user,
+                    replacing: replacing.map(str::to_owned),
+                });
                 continue;
             }
-            let card = self
-                .card(requisition, approval, CardState::Pending)
-                .updated(change);
-            match self.chat.post_card(&user, &card).await {
-                Ok(message) => match self.record_posted(approval.id, &delivery, message).await {
-                    Recording::Recorded => {
-                        report.delivered += 1;
-                        metrics::counter!("cards_delivered_total").increment(1);
-                    }
-                    Recording::Unrecorded => {
-                        // Posted, and recorded once the store answers; until then this
-                        // requisition is redone, so that the next cycle records it if need be.
-                        report.delivered += 1;
-                        report.failures += 1;
-                        metrics::counter!("cards_delivered_total").increment(1);
-                    }
-                    Recording::Superseded => report.failures += 1,
-                },
-                Err(err) => {
-                    tracing::warn!(error = %chain(&err), approval = %approval.id, "could not deliver a card; will retry");
-                    metrics::counter!("chat_errors_total", "call" => "post_card").increment(1);
+            self.post_card_to(requisition, approval, &user, replacing, change, report)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Posts `approval`'s card to `user`, known to the store before it is posted: replacing the
+    /// pending delivery `replacing`, and saying what changed since the card it replaces was sent.
+    pub(super) async fn post_card_to(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        user: &ChatUserId,
+        replacing: Option<&str>,
+        change: Option<Change>,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        let user = user.clone();
+        let delivery = PendingDelivery {
+            attempt: uuid::Uuid::new_v4().simple().to_string(),
+            recipient: user.clone(),
+            fingerprint: requisition.fingerprint(),
+            started_at: self.now(),
+            shown: Some(Shown::of(requisition)),
+            digest: None,
+        };
+        // Two replicas can briefly both believe they lead (a lease lost mid-cycle): the first
+        // to begin this delivery posts it, the other leaves it for the next cycle.
+        if !self
+            .store
+            .begin_delivery(approval.id, replacing, &delivery, self.settings.button_ttl)
+            .await?
+        {
+            report.failures += 1;
+            return Ok(());
+        }
+        let card = self
+            .card(requisition, approval, CardState::Pending)
+            .updated(change);
+        match self.chat.post_card(&user, &card).await {
+            Ok(message) => match self.record_posted(approval.id, &delivery, message).await {
+                Recording::Recorded => {
+                    report.delivered += 1;
+                    metrics::counter!("cards_delivered_total").increment(1);
+                }
+                Recording::Unrecorded => {
+                    // Posted, and recorded once the store answers; until then this
+                    // requisition is redone, so that the next cycle records it if need be.
+                    report.delivered += 1;
                     report.failures += 1;
-                    // Refused (an error, or rate limited every time): nothing was posted, so
-                    // end the delivery. Without an answer it may have been, and the next cycle
-                    // looks for it.
-                    if matches!(err, ChatError::Api(_) | ChatError::RateLimited(_)) {
-                        self.store
-                            .drop_delivery(approval.id, &user, &delivery.attempt)
-                            .await?;
-                    }
+                    metrics::counter!("cards_delivered_total").increment(1);
+                }
+                Recording::Superseded => report.failures += 1,
+            },
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), approval = %approval.id, "could not deliver a card; will retry");
+                metrics::counter!("chat_errors_total", "call" => "post_card").increment(1);
+                report.failures += 1;
+                // Refused (an error, or rate limited every time): nothing was posted, so
+                // end the delivery. Without an answer it may have been, and the next cycle
+                // looks for it.
+                if matches!(err, ChatError::Api(_) | ChatError::RateLimited(_)) {
+                    self.store
+                        .drop_delivery(approval.id, &user, &delivery.attempt)
+                        .await?;
                 }
             }
         }

@@ -308,6 +308,32 @@ impl ChatPort for SlackChat {
         Ok(())
     }
 
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        let rendered = blocks::digest(items);
+        let channel = ChannelId(user.0.clone());
+        self.pacer
+            .in_conversation(user.as_str(), || self.post(&channel, &rendered))
+            .await
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        let request = SlackApiChatUpdateRequest::new(
+            message.conversation().as_str().into(),
+            Self::content(&blocks::digest(items)),
+            message.id().into(),
+        );
+        retrying(&self.pacer, "chat.update", || async {
+            self.session().chat_update(&request).await
+        })
+        .await
+        .map_err(error)?;
+        Ok(())
+    }
+
     async fn find_card(
         &self,
         user: &ChatUserId,

@@ -1,6 +1,6 @@
 //! Approval cards as Adaptive Cards (schema 1.5) for Microsoft Teams, from the same neutral card
 //! view model Slack renders ([`crate::chat::card`]); and the other cards the bot sends: the
-//! "what's pending" list ([`list`]), a person's history of decisions ([`mod@history`]), notices and help ([`mod@notice`]). Pure.
+//! "what's pending" list ([`list`]), a digest of several new approvals ([`mod@digest`]), a person's history of decisions ([`mod@history`]), notices and help ([`mod@notice`]). Pure.
 //!
 //! A pending card shows the requisition (title, requester, total, need-by, department, step,
 //! justification, the first lines and how many more) with **Approve**, **Deny** and **View in
@@ -30,6 +30,7 @@ use crate::domain::{ChatUserId, Line, MAX_REASON_CHARS};
 use super::wording;
 
 mod action;
+pub mod digest;
 pub mod history;
 pub mod list;
 mod markdown;
@@ -39,6 +40,7 @@ pub use action::{
     APPROVE, ActionData, DENY, REASON_INPUT, REFRESH, ReasonProblem, reason_input_for,
     validate_reason,
 };
+pub use digest::digest;
 pub use history::history;
 pub use list::{ListOptions, pending, pending_list};
 use markdown::cut;

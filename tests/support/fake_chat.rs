@@ -20,6 +20,8 @@ struct State {
     next_ts: u64,
     /// Posted messages in order, with their current content.
     messages: Vec<(ChatUserId, MessageRef, Card)>,
+    /// Posted digests in order, with their current items.
+    digests: Vec<(ChatUserId, MessageRef, Vec<Card>)>,
     posts: usize,
     updates: usize,
     ephemerals: Vec<(ChatUserId, String)>,
@@ -66,6 +68,18 @@ impl FakeChat {
             .iter()
             .filter(|(u, _, _)| u == user)
             .map(|(_, m, c)| (m.clone(), c.clone()))
+            .collect()
+    }
+
+    /// Current items of every digest sent to `user`, oldest first.
+    pub fn digests_of(&self, user: &ChatUserId) -> Vec<(MessageRef, Vec<Card>)> {
+        self.state
+            .lock()
+            .unwrap()
+            .digests
+            .iter()
+            .filter(|(u, _, _)| u == user)
+            .map(|(_, m, items)| (m.clone(), items.clone()))
             .collect()
     }
 
@@ -136,6 +150,39 @@ impl ChatPort for FakeChat {
         }
     }
 
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        let delay = *self.post_delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
+        let mut state = self.state.lock().unwrap();
+        state.next_ts += 1;
+        let message = MessageRef::new(
+            ConversationRef::new(format!("D{user}")),
+            format!("1700000000.{:06}", state.next_ts),
+        );
+        state.posts += 1;
+        state
+            .digests
+            .push((user.clone(), message.clone(), items.to_vec()));
+        Ok(message)
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        let mut state = self.state.lock().unwrap();
+        state.updates += 1;
+        match state.digests.iter_mut().find(|(_, m, _)| m == message) {
+            Some(entry) => {
+                entry.2 = items.to_vec();
+                Ok(())
+            }
+            None => Err(ChatError::Api("message_not_found".into())),
+        }
+    }
+
+    /// Like Slack's history search, this finds an approval's own card, never a digest.
     async fn find_card(
         &self,
         user: &ChatUserId,
@@ -158,9 +205,10 @@ impl ChatPort for FakeChat {
 
     async fn withdraw_card(&self, message: &MessageRef) -> Result<(), ChatError> {
         let mut state = self.state.lock().unwrap();
-        let before = state.messages.len();
+        let before = state.messages.len() + state.digests.len();
         state.messages.retain(|(_, m, _)| m != message);
-        if state.messages.len() == before {
+        state.digests.retain(|(_, m, _)| m != message);
+        if state.messages.len() + state.digests.len() == before {
             return Err(ChatError::Api("message_not_found".into()));
         }
         Ok(())

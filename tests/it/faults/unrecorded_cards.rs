@@ -104,6 +104,7 @@ async fn forget_the_record_of_a_posted_card(w: &FaultWorld, approval: ApprovalId
         fingerprint: card.fingerprint,
         started_at: card.sent_at,
         shown: card.shown,
+        digest: None,
     };
     assert!(
         w.store
@@ -146,6 +147,7 @@ async fn a_delivery_left_by_a_process_that_died_before_its_post_arrived_is_poste
         fingerprint: coupa_approvals::domain::Fingerprint::from("f-old"),
         started_at: jiff::Timestamp::now() - jiff::SignedDuration::from_secs(3600),
         shown: None,
+        digest: None,
     };
     w.store
         .begin_delivery(approval, None, &begun, Duration::from_secs(3600))

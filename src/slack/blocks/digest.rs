@@ -1,0 +1,115 @@
+//! A digest as Block Kit: several new approvals in one message, laid out as the "what's
+//! pending" list is (each item's title, amount, requester, age and number, with the Approve and
+//! Deny its own card would carry), each item that no longer waits showing how it ended instead
+//! of buttons. Pure.
+//!
+//! A digest opens with a section, never a header, so that it is not taken for an approval's own
+//! card when a conversation's messages are searched ([`crate::slack::found`]).
+
+use slack_morphism::prelude::*;
+
+use crate::chat::card::{Card, CardState};
+use crate::chat::wording as shared;
+use crate::domain::records::PendingItem;
+
+use super::super::format::{escape, slack_date, truncate};
+use super::super::payload::ButtonValue;
+use super::super::wording;
+use super::{Rendered, bold, buttons, icon, item_text, limits, link_button, section, title_case};
+
+/// `items` (each an approval's card, oldest first) as one digest message.
+pub fn digest(items: &[Card]) -> Rendered {
+    let waiting = items
+        .iter()
+        .filter(|c| c.state == CardState::Pending)
+        .count();
+    let mut blocks = vec![section(shared::digest_heading(waiting, items.len(), bold))];
+    for card in items {
+        blocks.push(SlackDividerBlock::new().into());
+        let text = item_text(&item_of(card), card.issued_at);
+        match status(card) {
+            None => {
+                blocks.push(section(text));
+                let confirm = card
+                    .confirm_approve
+                    .then_some((card.requisition.title.as_str(), &card.requisition.total));
+                blocks.push(buttons(
+                    &ButtonValue::of(card),
+                    confirm,
+                    Some(&card.coupa_link),
+                ));
+            }
+            Some(status) => {
+                blocks.push(section(format!("{text}\n{status}")));
+                blocks.push(SlackActionsBlock::new(vec![link_button(card)]).into());
+            }
+        }
+    }
+    // An engine digest holds few enough items to fit; a longer list is cut whole items at a time.
+    let whole = (limits::MESSAGE_BLOCKS - 1) / 3 * 3 + 1;
+    blocks.truncate(whole);
+    Rendered {
+        text: truncate(&shared::digest_summary(waiting), limits::FALLBACK_TEXT),
+        blocks,
+    }
+}
+
+/// The item `card` shows, as the pending list shows one.
+fn item_of(card: &Card) -> PendingItem {
+    let r = &card.requisition;
+    PendingItem {
+        approval: card.approval,
+        requisition: r.id,
+        fingerprint: card.fingerprint.clone(),
+        title: if r.title.trim().is_empty() {
+            format!("Requisition #{}", r.id)
+        } else {
+            r.title.clone()
+        },
+        total: r.total.clone(),
+        requester: r.requested_by.as_ref().map(|p| p.full_name.clone()),
+        submitted_at: r.submitted_at,
+    }
+}
+
+/// How an item that no longer waits ended, in one line; `None` while it waits.
+fn status(card: &Card) -> Option<String> {
+    Some(match &card.state {
+        CardState::Pending => return None,
+        CardState::DecidedHere {
+            decision, by, at, ..
+        } => format!(
+            "{} *{}* by {} in Slack · {}",
+            icon(*decision),
+            title_case(decision.past_tense()),
+            escape(by),
+            slack_date(*at)
+        ),
+        CardState::DecidedByOther { decision, by, at } => format!(
+            "{} *{}* by {} (another approver of this step) · {}",
+            icon(*decision),
+            title_case(decision.past_tense()),
+            escape(by),
+            slack_date(*at)
+        ),
+        CardState::DecidedInCoupa { decision, by, at } => format!(
+            "{} *{} in Coupa*{}{}",
+            icon(*decision),
+            title_case(decision.past_tense()),
+            by.as_deref()
+                .map(|by| format!(" by {}", escape(by)))
+                .unwrap_or_default(),
+            at.map(|t| format!(" · {}", slack_date(t)))
+                .unwrap_or_default()
+        ),
+        CardState::NoLongerPending => {
+            format!(":information_source: {}", shared::no_longer_pending(bold))
+        }
+        CardState::Expired => format!(":hourglass: {}", shared::expired(bold)),
+        CardState::Changed(Some(change)) => format!(
+            ":pencil2: {}",
+            shared::changed_in_coupa(&wording::change(change), bold)
+        ),
+        CardState::Changed(None) => format!(":pencil2: {}", shared::changed_since_sent(bold)),
+    })
+}
