@@ -454,6 +454,29 @@ mod tests {
     }
 
     #[test]
+    fn a_card_stored_as_a_digest_item_names_its_digest_and_one_without_is_its_own() {
+        let item: DeliveredCard = stored(
+            r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false,"digest":"9a1c3e5f7b2d4a6c8e0f1a3b5c7d9e1f"}"#,
+        );
+        assert_eq!(
+            item.digest,
+            Some(DigestId("9a1c3e5f7b2d4a6c8e0f1a3b5c7d9e1f".into()))
+        );
+        let own: DeliveredCard = stored(
+            r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false}"#,
+        );
+        assert_eq!(own.digest, None);
+        let pending: PendingDelivery = stored(
+            r#"{"attempt":"5f0c3a9e2b7d4c1f8a6e0d9b3c2a1f4e","recipient":"UDANIEL","fingerprint":"0123456789abcdef0123456789abcdef","started_at":"2025-11-20T17:20:40Z","digest":"9a1c3e5f7b2d4a6c8e0f1a3b5c7d9e1f"}"#,
+        );
+        let posted = pending.delivered(MessageRef::new(
+            ConversationRef::new("DUDANIEL"),
+            "1700000000.000001",
+        ));
+        assert_eq!(posted.digest, item.digest);
+    }
+
+    #[test]
     fn a_card_stored_without_its_expiry_flag_reads_as_unexpired() {
         let card: DeliveredCard = serde_json::from_str(
             r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z"}"#,

@@ -20,9 +20,14 @@
 //! then shows both.
 //!
 //! New cards are held back while a cycle handles its requisitions ([`NewCards`]) and posted
-//! after ([`Engine::deliver_new`]), one person at a time each, a few people at once.
+//! after ([`Engine::deliver_new`]): each person's in order, one post after another, several
+//! people at once.
+//!
+//! Two replicas that both believe they lead for a moment (a lease moving on) may share one
+//! person's backlog between two digests: each item's delivery is begun by one of them only, so no
+//! item is listed twice, but the backlog may come as two digests instead of one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -119,8 +124,50 @@ fn digested(new: usize, digest_above: usize) -> usize {
     if digested < 2 { 0 } else { digested }
 }
 
-/// What posting one person's new cards came to.
-type Posted = Result<(SyncReport, Option<Timestamp>), EngineError>;
+/// What one post came to: the report, and the `updated_at` of the oldest requisition one of
+/// whose cards failed.
+type PostResult = Result<(SyncReport, Option<Timestamp>), EngineError>;
+
+/// One post's task: to whom, and what it came to.
+type Posted = (ChatUserId, PostResult);
+
+/// One post to a person: a digest, or a card of its own.
+#[derive(Debug)]
+enum Post {
+    Digest(Vec<NewCard>),
+    Card(NewCard),
+}
+
+impl Post {
+    fn cards(&self) -> &[NewCard] {
+        match self {
+            Post::Digest(items) => items,
+            Post::Card(card) => std::slice::from_ref(card),
+        }
+    }
+
+    fn oldest(&self) -> Timestamp {
+        self.cards()
+            .iter()
+            .map(|c| c.requisition.updated_at)
+            .min()
+            .unwrap_or(Timestamp::MIN)
+    }
+}
+
+/// A person's new `cards` as posts, in order: the oldest as digests when there are more than
+/// `digest_above`, then the rest as cards, oldest first.
+fn posts(mut cards: Vec<NewCard>, digest_above: usize) -> VecDeque<Post> {
+    cards.sort_by_key(NewCard::submitted);
+    let own = cards.split_off(digested(cards.len(), digest_above));
+    let mut posts: VecDeque<Post> = VecDeque::new();
+    let mut digest = cards.into_iter().peekable();
+    while digest.peek().is_some() {
+        posts.push_back(Post::Digest(digest.by_ref().take(DIGEST_ITEMS).collect()));
+    }
+    posts.extend(own.into_iter().map(Post::Card));
+    posts
+}
 
 /// What posting everyone's new cards came to so far.
 #[derive(Default)]
@@ -130,20 +177,24 @@ struct Outcome {
     first_error: Option<EngineError>,
     /// How many cards each task posts, and the oldest `updated_at` among them.
     started: HashMap<tokio::task::Id, (usize, Timestamp)>,
+    /// Whom each task posts to, for a task that panicked.
+    users: HashMap<tokio::task::Id, ChatUserId>,
 }
 
 impl Outcome {
     fn absorb(&mut self, joined: Result<(tokio::task::Id, Posted), tokio::task::JoinError>) {
         match joined {
-            Ok((task, Ok((posted, failure)))) => {
+            Ok((task, (_, Ok((posted, failure))))) => {
                 self.started.remove(&task);
+                self.users.remove(&task);
                 add(&mut self.report, &posted);
                 if let Some(at) = failure {
                     self.failed_at(at);
                 }
             }
-            Ok((task, Err(err))) => {
+            Ok((task, (_, Err(err)))) => {
                 self.started.remove(&task);
+                self.users.remove(&task);
                 self.first_error.get_or_insert(err);
             }
             Err(err) => {
@@ -168,8 +219,11 @@ impl Outcome {
 impl Engine {
     /// Posts the new cards a cycle held back: to each person as cards of their own, or, for a
     /// person with more than `DIGEST_ABOVE`, all but the newest [`DIGEST_CARDS`] as digests
-    /// first, then those as cards. Returns the report and the `updated_at` of the oldest
-    /// requisition one of whose cards failed (the watermark stops before it).
+    /// first, then those as cards. Up to [`CONCURRENT_REQUISITIONS`] posts are in flight, taken
+    /// from each person in turn (so that a chat platform's limit per conversation holds up one
+    /// post, not all), and one person's posts go out one after another, in order. Returns the
+    /// report and the `updated_at` of the oldest requisition one of whose cards failed (the
+    /// watermark stops before it).
     pub(super) async fn deliver_new(
         &self,
         new: Vec<NewCard>,
@@ -183,25 +237,50 @@ impl Engine {
             });
             by_person[at].1.push(card);
         }
+        let mut queues: VecDeque<(ChatUserId, VecDeque<Post>)> = by_person
+            .into_iter()
+            .map(|(user, cards)| (user, posts(cards, self.settings.digest_above)))
+            .collect();
         let mut tasks: JoinSet<Posted> = JoinSet::new();
         let mut outcome = Outcome::default();
-        for (user, cards) in by_person {
-            while tasks.len() >= CONCURRENT_REQUISITIONS {
-                if let Some(joined) = tasks.join_next_with_id().await {
-                    outcome.absorb(joined);
+        let mut busy: HashSet<ChatUserId> = HashSet::new();
+        loop {
+            while tasks.len() < CONCURRENT_REQUISITIONS {
+                // The next person with a post waiting and none in flight.
+                let Some(turn) = queues.iter().position(|(user, _)| !busy.contains(user)) else {
+                    break;
+                };
+                let Some((user, mut waiting)) = queues.remove(turn) else {
+                    break;
+                };
+                let Some(post) = waiting.pop_front() else {
+                    continue;
+                };
+                if !waiting.is_empty() {
+                    queues.push_back((user.clone(), waiting));
                 }
+                busy.insert(user.clone());
+                let user_of_task = user.clone();
+                let (count, oldest) = (post.cards().len(), post.oldest());
+                let engine = self.clone();
+                let task = tasks.spawn(async move {
+                    let posted = engine.make(&user, post).await;
+                    (user, posted)
+                });
+                outcome.started.insert(task.id(), (count, oldest));
+                outcome.users.insert(task.id(), user_of_task);
             }
-            let oldest = cards
-                .iter()
-                .map(|c| c.requisition.updated_at)
-                .min()
-                .unwrap_or(Timestamp::MIN);
-            let count = cards.len();
-            let engine = self.clone();
-            let task = tasks.spawn(async move { engine.deliver_new_to(&user, cards).await });
-            outcome.started.insert(task.id(), (count, oldest));
-        }
-        while let Some(joined) = tasks.join_next_with_id().await {
+            let Some(joined) = tasks.join_next_with_id().await else {
+                break;
+            };
+            if let Ok((_, (user, _))) = &joined {
+                busy.remove(user);
+            }
+            if let Err(err) = &joined
+                && let Some(user) = outcome.users.remove(&err.id())
+            {
+                busy.remove(&user);
+            }
             outcome.absorb(joined);
         }
         match outcome.first_error {
@@ -210,33 +289,39 @@ impl Engine {
         }
     }
 
-    /// Posts `user`'s new cards: the oldest as digests when there are more than `DIGEST_ABOVE`,
-    /// then the rest as cards, oldest first.
-    async fn deliver_new_to(&self, user: &ChatUserId, mut cards: Vec<NewCard>) -> Posted {
-        cards.sort_by_key(NewCard::submitted);
-        let (digest, own) = cards.split_at(digested(cards.len(), self.settings.digest_above));
+    /// Whether `user` still has no card for `card`'s approval: another cycle (a replica that
+    /// also believes it leads) may have posted and recorded one since this cycle looked.
+    async fn still_new(&self, card: &NewCard, user: &ChatUserId) -> Result<bool, EngineError> {
+        let cards = self.store.cards(card.approval.id).await?;
+        Ok(!cards.iter().any(|c| &c.recipient == user))
+    }
+
+    /// Makes one post to `user`.
+    async fn make(&self, user: &ChatUserId, post: Post) -> PostResult {
         let mut report = SyncReport::default();
         let mut first_failure: Option<Timestamp> = None;
-        for items in digest.chunks(DIGEST_ITEMS) {
-            let failed = self.post_digest_of(user, items, &mut report).await?;
-            for at in failed {
-                first_failure = Some(first_failure.map_or(at, |f| f.min(at)));
+        match post {
+            Post::Digest(items) => {
+                for at in self.post_digest_of(user, &items, &mut report).await? {
+                    first_failure = Some(first_failure.map_or(at, |f| f.min(at)));
+                }
             }
-        }
-        for card in own {
-            let failures = report.failures;
-            self.post_card_to(
-                &card.requisition,
-                &card.approval,
-                user,
-                card.replacing.as_deref(),
-                None,
-                &mut report,
-            )
-            .await?;
-            if report.failures > failures {
-                let at = card.requisition.updated_at;
-                first_failure = Some(first_failure.map_or(at, |f| f.min(at)));
+            Post::Card(card) => {
+                if !self.still_new(&card, user).await? {
+                    return Ok((report, None));
+                }
+                self.post_card_to(
+                    &card.requisition,
+                    &card.approval,
+                    user,
+                    card.replacing.as_deref(),
+                    None,
+                    &mut report,
+                )
+                .await?;
+                if report.failures > 0 {
+                    first_failure = Some(card.requisition.updated_at);
+                }
             }
         }
         Ok((report, first_failure))
@@ -254,6 +339,9 @@ impl Engine {
         let mut failed = Vec::new();
         let mut begun: Vec<(&NewCard, PendingDelivery, Card)> = Vec::new();
         for item in items {
+            if !self.still_new(item, user).await? {
+                continue;
+            }
             let delivery = PendingDelivery {
                 attempt: uuid::Uuid::new_v4().simple().to_string(),
                 recipient: user.clone(),

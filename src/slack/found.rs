@@ -1,7 +1,8 @@
 //! Recognising the bot's own cards among a conversation's messages, for finding a card whose
 //! record was lost: a card still waiting for a decision opens with a header and carries an
-//! Approve button whose value names its approval. A "what's pending" list opens with a section,
-//! and a settled, changed or expired card has no Approve button, so neither is taken for one.
+//! Approve button whose value names its approval. A "what's pending" list and a digest open with
+//! a section, and a settled, changed or expired card has no Approve button, so none of them is
+//! taken for one.
 //! Pure.
 
 use jiff::Timestamp;

@@ -13,6 +13,7 @@ use coupa_approvals::sandbox::coupa::StepApprover;
 use coupa_approvals::sandbox::slack::FakeMessage;
 use coupa_approvals::sandbox::slack::requests::{self, Actor, Click};
 use coupa_approvals::slack::payload::ButtonValue;
+use coupa_approvals::store::Store;
 use coupa_approvals::teams::card::ActionData;
 use serde_json::Value;
 use support::RedisNamespace;
@@ -512,4 +513,43 @@ async fn on_teams_a_backlog_comes_as_a_digest_whose_items_decide_once_and_update
     );
     assert_eq!(app.puts(), 1);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn two_cycles_at_once_on_a_backlog_post_each_item_once() {
+    let world = support::engine_world::World::new().await;
+    let (a, b) = (world.sim.engine().unwrap(), world.sim.engine().unwrap());
+    world.chat.slow_posts(Duration::from_millis(20));
+    for _ in 0..20 {
+        world.requisition();
+    }
+    let (ra, rb) = tokio::join!(a.reconcile(), b.reconcile());
+    ra.unwrap();
+    rb.unwrap();
+    let (ra, rb) = tokio::join!(a.sync_changes(), b.sync_changes());
+    ra.unwrap();
+    rb.unwrap();
+
+    let daniel = &world.daniel.1;
+    let mut shown: Vec<ApprovalId> = world
+        .chat
+        .cards_of(daniel)
+        .into_iter()
+        .map(|(_, card)| card.approval)
+        .collect();
+    let digests = world.chat.digests_of(daniel);
+    assert!(!digests.is_empty());
+    shown.extend(
+        digests
+            .iter()
+            .flat_map(|(_, items)| items.iter().map(|card| card.approval)),
+    );
+    shown.sort();
+    let count = shown.len();
+    shown.dedup();
+    assert_eq!(count, 20, "every approval shown once: {shown:?}");
+    assert_eq!(shown.len(), 20);
+    for approval in shown {
+        assert_eq!(world.store.cards(approval).await.unwrap().len(), 1);
+    }
 }

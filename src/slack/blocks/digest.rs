@@ -113,3 +113,84 @@ fn status(card: &Card) -> Option<String> {
         CardState::Changed(None) => format!(":pencil2: {}", shared::changed_since_sent(bold)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::coupa::model::{RawRequisition, parse};
+    use crate::domain::{Approval, ApprovalId, RequisitionId};
+    use crate::sandbox::fixtures::Coupa;
+    use crate::slack::found;
+    use crate::slack::payload::{APPROVE, ButtonValue};
+
+    const ISSUED_AT: i64 = 1_795_195_260;
+
+    fn item(n: u64, state: CardState) -> Card {
+        let mut requisition = parse::<RawRequisition>(Coupa::RequisitionPending.text().as_bytes())
+            .expect("the fixture parses")
+            .into_domain()
+            .expect("the fixture reads into the domain");
+        let mut approval: Approval = requisition
+            .approvals
+            .iter()
+            .find(|a| a.id == ApprovalId(90_211))
+            .cloned()
+            .expect("the fixture's current approval");
+        approval.id = ApprovalId(90_000 + n);
+        requisition.id = RequisitionId(4_800 + n);
+        let coupa = url::Url::parse("https://acme.coupahost.com").expect("a URL");
+        let issued = Timestamp::from_second(ISSUED_AT).expect("a time");
+        Card::new(&requisition, &approval, state, &coupa, None, issued)
+    }
+
+    fn approves(blocks: &Value) -> Vec<ButtonValue> {
+        blocks
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|b| b["elements"].as_array().into_iter().flatten())
+            .filter(|e| e["action_id"] == APPROVE)
+            .filter_map(|e| ButtonValue::decode(e["value"].as_str()?))
+            .collect()
+    }
+
+    #[test]
+    fn ten_items_fit_a_message_each_with_its_own_cards_buttons() {
+        let items: Vec<Card> = (1..=10).map(|n| item(n, CardState::Pending)).collect();
+        let rendered = digest(&items);
+        assert!(rendered.blocks.len() <= limits::MESSAGE_BLOCKS);
+        let blocks = serde_json::to_value(&rendered.blocks).unwrap();
+        let values = approves(&blocks);
+        assert_eq!(values.len(), 10);
+        assert_eq!(values[3], ButtonValue::of(&items[3]));
+        assert_eq!(
+            rendered.text,
+            "10 requisitions are waiting for your approval"
+        );
+    }
+
+    #[test]
+    fn a_digest_is_never_taken_for_an_approvals_own_card() {
+        let items = vec![item(1, CardState::Pending), item(2, CardState::Pending)];
+        let blocks = serde_json::to_value(&digest(&items).blocks).unwrap();
+        assert_eq!(found::waiting_card(&blocks), None);
+    }
+
+    #[test]
+    fn an_item_no_longer_waiting_shows_why_instead_of_buttons() {
+        let items = vec![item(1, CardState::Expired), item(2, CardState::Pending)];
+        let blocks = serde_json::to_value(&digest(&items).blocks).unwrap();
+        let values = approves(&blocks);
+        assert_eq!(values.len(), 1);
+        assert_eq!(values[0].approval, ApprovalId(90_002));
+        let json = blocks.to_string();
+        assert!(json.contains("These buttons expired."), "{json}");
+        assert!(
+            json.contains("*1* of these 2 requisitions still waits"),
+            "{json}"
+        );
+    }
+}

@@ -133,3 +133,6 @@ fn ended(card: &Card, field_chars: usize) -> Option<String> {
         CardState::Changed(None) => wording::changed_since_sent(),
     })
 }
+
+#[cfg(test)]
+mod tests;
