@@ -22,6 +22,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "clicks.rs",
     "decide.rs",
     "delivery.rs",
+    "digest.rs",
     "directory.rs",
     "doubts.rs",
     "error.rs",
