@@ -37,5 +37,6 @@ pub fn router(state: DemoState) -> Router {
         .route("/demo/api/coupa", get(api::coupa))
         .route("/demo/api/coupa/approve", post(api::coupa_approve))
         .route("/demo/api/coupa/total", post(api::coupa_total))
+        .route("/demo/api/coupa/bulk", post(api::coupa_bulk))
         .with_state(state)
 }
