@@ -135,14 +135,14 @@ type Posted = (ChatUserId, PostResult);
 #[derive(Debug)]
 enum Post {
     Digest(Vec<NewCard>),
-    Card(NewCard),
+    Card(Box<NewCard>),
 }
 
 impl Post {
     fn cards(&self) -> &[NewCard] {
         match self {
             Post::Digest(items) => items,
-            Post::Card(card) => std::slice::from_ref(card),
+            Post::Card(card) => std::slice::from_ref(&**card),
         }
     }
 
@@ -165,7 +165,7 @@ fn posts(mut cards: Vec<NewCard>, digest_above: usize) -> VecDeque<Post> {
     while digest.peek().is_some() {
         posts.push_back(Post::Digest(digest.by_ref().take(DIGEST_ITEMS).collect()));
     }
-    posts.extend(own.into_iter().map(Post::Card));
+    posts.extend(own.into_iter().map(|card| Post::Card(Box::new(card))));
     posts
 }
 
