@@ -553,3 +553,32 @@ async fn two_cycles_at_once_on_a_backlog_post_each_item_once() {
         assert_eq!(world.store.cards(approval).await.unwrap().len(), 1);
     }
 }
+
+#[tokio::test]
+async fn an_item_whose_requisition_changes_says_so_in_the_digest_and_its_new_version_comes_as_a_card()
+ {
+    let app = TestApp::spawn().await;
+    let requisitions = backlog(&app, 8).await;
+    app.sync().await;
+    let approvals = approvals(&app, &requisitions);
+    let digest = digests(&app, "UDANIEL").pop().unwrap();
+
+    app.sandbox()
+        .set_line_amount(requisitions[0], 1, rust_decimal::Decimal::new(600_00, 2));
+    app.sync().await;
+
+    let now = digests(&app, "UDANIEL").pop().unwrap();
+    assert_eq!(now.ts, digest.ts);
+    assert_eq!(offered(&now, "approve"), approvals[1..5], "{}", now.blocks);
+    assert!(
+        now.blocks.to_string().contains(":pencil2:"),
+        "{}",
+        now.blocks
+    );
+    let cards = own_cards(&app, "UDANIEL");
+    assert_eq!(cards.len(), 4, "the new version as a card of its own");
+    assert_eq!(offered(&cards[3], "approve"), [approvals[0]]);
+    let copies = app.store.cards(approvals[0]).await.unwrap();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].digest, None, "the new card is its own");
+}
