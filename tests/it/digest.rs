@@ -564,7 +564,7 @@ async fn an_item_whose_requisition_changes_says_so_in_the_digest_and_its_new_ver
     let digest = digests(&app, "UDANIEL").pop().unwrap();
 
     app.sandbox()
-        .set_line_amount(requisitions[0], 1, rust_decimal::Decimal::new(600_00, 2));
+        .set_line_amount(requisitions[0], 1, rust_decimal::Decimal::new(60_000, 2));
     app.sync().await;
 
     let now = digests(&app, "UDANIEL").pop().unwrap();
