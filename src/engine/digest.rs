@@ -19,8 +19,8 @@
 //! again after its replace and replaces once more if they changed meanwhile: the last replace
 //! then shows both.
 //!
-//! New cards are held back while a cycle handles its requisitions ([`NewCards`]) and posted
-//! after ([`Engine::deliver_new`]): each person's in order, one post after another, several
+//! New cards are held back while a cycle handles its requisitions (`NewCards`) and posted
+//! after (`Engine::deliver_new`): each person's in order, one post after another, several
 //! people at once.
 //!
 //! Two replicas that both believe they lead for a moment (a lease moving on) may share one
@@ -51,7 +51,8 @@ use super::sync::{CONCURRENT_REQUISITIONS, SyncReport};
 /// How many of the newest new cards a person sent a digest still gets as cards of their own.
 pub const DIGEST_CARDS: usize = 3;
 
-/// At most this many items in one digest message: a longer backlog comes as several digests.
+/// At most this many items in one digest message: a longer backlog comes as several digests,
+/// evenly filled.
 /// Ten items with their buttons fit both a Slack message and a Teams card.
 pub const DIGEST_ITEMS: usize = 10;
 
@@ -161,9 +162,12 @@ fn posts(mut cards: Vec<NewCard>, digest_above: usize) -> VecDeque<Post> {
     cards.sort_by_key(NewCard::submitted);
     let own = cards.split_off(digested(cards.len(), digest_above));
     let mut posts: VecDeque<Post> = VecDeque::new();
+    // As few digests as hold them, evenly filled: eleven come as six and five, not ten and one.
+    let digests = cards.len().div_ceil(DIGEST_ITEMS);
+    let each = cards.len().div_ceil(digests.max(1)).max(1);
     let mut digest = cards.into_iter().peekable();
     while digest.peek().is_some() {
-        posts.push_back(Post::Digest(digest.by_ref().take(DIGEST_ITEMS).collect()));
+        posts.push_back(Post::Digest(digest.by_ref().take(each).collect()));
     }
     posts.extend(own.into_iter().map(|card| Post::Card(Box::new(card))));
     posts
@@ -575,4 +579,19 @@ fn add(report: &mut SyncReport, other: &SyncReport) {
     report.closed += other.closed;
     report.unmapped += other.unmapped;
     report.failures += other.failures;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_digest_starts_above_the_threshold_and_leaves_the_newest_three_as_cards() {
+        assert_eq!(digested(5, 5), 0);
+        assert_eq!(digested(6, 5), 3);
+        assert_eq!(digested(9, 5), 6);
+        assert_eq!(digested(40, 0), 0, "0 turns digests off");
+        assert_eq!(digested(4, 3), 0, "a digest of one is sent as a card");
+        assert_eq!(digested(5, 3), 2);
+    }
 }

@@ -6,7 +6,9 @@
 //! first, [`CONCURRENT_REQUISITIONS`] at a time; the watermark moves only after the batch is
 //! handled (and never past a requisition that failed), so a crash means redo, never skip, and
 //! redoing is harmless because delivery checks the store first, where each card is known before
-//! it is posted ([`super::delivery`]). Expiry reads only the cards due
+//! it is posted ([`super::delivery`]). New cards are posted once the batch is handled, as cards
+//! or, for a person sent more than `DIGEST_ABOVE`, mostly as a digest ([`super::digest`]).
+//! Expiry reads only the cards due
 //! (a store index by send time), so a cycle with nothing changed costs one Coupa call and a few
 //! store calls however many approvals are tracked. A full reconcile of
 //! everything pending runs at start and hourly, and closes cards whose approval disappeared.
