@@ -582,3 +582,42 @@ async fn an_item_whose_requisition_changes_says_so_in_the_digest_and_its_new_ver
     assert_eq!(copies.len(), 1);
     assert_eq!(copies[0].digest, None, "the new card is its own");
 }
+
+#[tokio::test]
+async fn deny_on_a_digest_item_asks_for_a_reason_and_the_digest_shows_it_denied() {
+    let app = TestApp::spawn().await;
+    let requisitions = backlog(&app, 7).await;
+    app.sync().await;
+    let approvals = approvals(&app, &requisitions);
+    let digest = digests(&app, "UDANIEL").pop().unwrap();
+    let chosen = approvals[1];
+
+    click_item(&app, "UDANIEL", &digest, chosen, "deny").await;
+    assert!(
+        eventually(|| !app.fake().modals().is_empty()).await,
+        "a reason is asked for"
+    );
+    assert_eq!(app.sandbox().count_calls("PUT", "/api/approvals/"), 0);
+    app.submit_deny("UDANIEL", "Over the quarter's budget")
+        .await;
+    assert!(
+        eventually(|| app.sandbox().approval_status(chosen).as_deref() == Some("rejected")).await
+    );
+    let note = app.sandbox().approval_note(chosen).unwrap_or_default();
+    assert!(note.contains("Over the quarter's budget"), "{note}");
+    let denied = || {
+        digests(&app, "UDANIEL")
+            .pop()
+            .is_some_and(|d| !offered(&d, "deny").contains(&chosen))
+    };
+    assert!(eventually(denied).await);
+    let now = digests(&app, "UDANIEL").pop().unwrap();
+    assert!(
+        now.blocks
+            .to_string()
+            .contains(":x: *Rejected* by Daniel Okafor in Slack"),
+        "{}",
+        now.blocks
+    );
+    assert_eq!(offered(&now, "approve").len(), 3);
+}
