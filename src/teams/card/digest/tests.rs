@@ -109,7 +109,12 @@ fn a_decided_item_says_how_it_ended_and_offers_only_the_link() {
 fn ten_items_with_long_titles_all_fit_in_one_card() {
     let long = "Ergonomic <chairs> & *desks* for the whole Lisbon office ".repeat(20);
     let items: Vec<Card> = (1..=10)
-        .map(|n| item(n, &long, CardState::Pending))
+        .map(|n| {
+            // Each one asking to confirm: the largest an item gets.
+            let mut card = item(n, &long, CardState::Pending);
+            card.confirm_approve = true;
+            card
+        })
         .collect();
     let rendered = digest(&items);
     assert!(
