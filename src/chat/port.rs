@@ -41,6 +41,8 @@ pub struct FoundCard {
     /// When the platform says it was posted, where it says so: the card's send time, which its
     /// buttons' expiry counts from (never the time the buttons themselves carry).
     pub posted_at: Option<Timestamp>,
+    /// It is a digest listing the approval with its buttons, not the approval's own card.
+    pub digest: bool,
 }
 
 /// Why a chat call failed. The client's own error is kept as the source, for the logs.
@@ -96,7 +98,8 @@ pub trait ChatPort: Send + Sync + 'static {
     async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError>;
 
     /// The newest card for `approval` that still shows its buttons, among the recent messages of
-    /// the bot's direct conversation with `user`; `None` if there is none there.
+    /// the bot's direct conversation with `user`, or the newest digest whose item for `approval`
+    /// still does (said by [`FoundCard::digest`]); `None` if there is none there.
     async fn find_card(
         &self,
         user: &ChatUserId,

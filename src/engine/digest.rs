@@ -11,6 +11,10 @@
 //! click by a recorded recipient, decided under every rule of `decide`, and every edit of the
 //! approval's cards (decided, decided elsewhere, changed, expired, withdrawn) reaches the item.
 //!
+//! A digest posted by a process that died before recording its items is found by each item's
+//! pending delivery as its delivery would find a card (the platform's conversation history, where
+//! it can be read), and recorded rather than sent again.
+//!
 //! An edit of an item re-renders the whole digest: each item's card view is kept in the store
 //! under the digest ([`Store::put_digest_items`](crate::store::Store::put_digest_items)), one
 //! field per item, so an edit writes its item, reads all of them, and replaces the message. Two

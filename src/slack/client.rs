@@ -362,14 +362,17 @@ impl ChatPort for SlackChat {
             let Ok(blocks) = serde_json::to_value(&message.content.blocks) else {
                 continue;
             };
-            if let Some(value) = found::waiting_card(&blocks)
-                && value.approval == approval
-            {
+            let card = found::waiting_card(&blocks)
+                .filter(|value| value.approval == approval)
+                .map(|value| (value, false));
+            let item = || found::waiting_digest_item(&blocks, approval).map(|value| (value, true));
+            if let Some((value, digest)) = card.or_else(item) {
                 let ts = message.origin.ts.to_string();
                 return Ok(Some(FoundCard {
                     posted_at: found::posted_at(&ts),
                     message: MessageRef::new(ConversationRef::new(channel.to_string()), ts),
                     fingerprint: value.fingerprint,
+                    digest,
                 }));
             }
         }

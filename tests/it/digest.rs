@@ -621,3 +621,71 @@ async fn deny_on_a_digest_item_asks_for_a_reason_and_the_digest_shows_it_denied(
     );
     assert_eq!(offered(&now, "approve").len(), 3);
 }
+
+#[tokio::test]
+async fn a_digest_posted_by_a_cycle_that_died_before_recording_it_is_found_and_recorded_not_sent_again()
+ {
+    use coupa_approvals::domain::records::PendingDelivery;
+
+    let world = support::engine_world::World::new().await;
+    let engine = world.sim.engine().unwrap();
+    for _ in 0..8 {
+        world.requisition();
+    }
+    engine.reconcile().await.unwrap();
+    let daniel = world.daniel.1.clone();
+    let (message, items) = world.chat.digests_of(&daniel).pop().unwrap();
+    assert_eq!(items.len(), 5);
+    let posts = world.chat.posts();
+
+    // As a process that died between the post and the records would leave it: each item's
+    // delivery begun an hour ago, and no card recorded.
+    for item in &items {
+        let card = world.store.cards(item.approval).await.unwrap().remove(0);
+        world.store.delete_cards(item.approval).await.unwrap();
+        let left = PendingDelivery {
+            attempt: format!("died-{}", item.approval),
+            recipient: daniel.clone(),
+            fingerprint: card.fingerprint.clone(),
+            started_at: jiff::Timestamp::now() - jiff::SignedDuration::from_secs(3600),
+            shown: card.shown.clone(),
+            digest: card.digest.clone(),
+        };
+        assert!(
+            world
+                .store
+                .begin_delivery(item.approval, None, &left, Duration::from_secs(3600))
+                .await
+                .unwrap()
+        );
+    }
+    engine.reconcile().await.unwrap();
+
+    assert_eq!(world.chat.posts(), posts, "nothing sent again");
+    for item in &items {
+        let cards = world.store.cards(item.approval).await.unwrap();
+        assert_eq!(cards.len(), 1);
+        assert_eq!(
+            cards[0].message, message,
+            "the digest is recorded as the card"
+        );
+        assert!(cards[0].digest.is_some());
+    }
+    // And it is kept true: an item decided in Coupa shows so in the digest.
+    world
+        .sim
+        .coupa
+        .approve_in_coupa(items[0].approval, world.daniel.0)
+        .unwrap();
+    engine.reconcile().await.unwrap();
+    let (_, now) = world.chat.digests_of(&daniel).pop().unwrap();
+    assert_ne!(
+        now[0].state,
+        coupa_approvals::chat::card::CardState::Pending
+    );
+    assert!(
+        now[1..]
+            .iter()
+            .all(|c| c.state == coupa_approvals::chat::card::CardState::Pending)
+    );
+}

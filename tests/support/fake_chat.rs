@@ -182,25 +182,38 @@ impl ChatPort for FakeChat {
         }
     }
 
-    /// Like Slack's history search, this finds an approval's own card, never a digest.
+    /// Like Slack's history search: the newest message with the approval's buttons, its own
+    /// card or a digest listing it.
     async fn find_card(
         &self,
         user: &ChatUserId,
         approval: ApprovalId,
     ) -> Result<Option<FoundCard>, ChatError> {
-        Ok(self
-            .state
-            .lock()
-            .unwrap()
+        let state = self.state.lock().unwrap();
+        let waiting = |card: &Card| card.approval == approval && card.state == CardState::Pending;
+        let own = state
             .messages
             .iter()
-            .rev()
-            .find(|(u, _, c)| u == user && c.approval == approval && c.state == CardState::Pending)
-            .map(|(_, message, card)| FoundCard {
+            .filter(|(u, _, c)| u == user && waiting(c))
+            .map(|(_, message, card)| (message, card, false));
+        let listed = state
+            .digests
+            .iter()
+            .filter(|(u, _, _)| u == user)
+            .filter_map(|(_, message, items)| {
+                items
+                    .iter()
+                    .find(|c| waiting(c))
+                    .map(|card| (message, card, true))
+            });
+        Ok(own.chain(listed).max_by(|a, b| a.0.id().cmp(b.0.id())).map(
+            |(message, card, digest)| FoundCard {
                 message: message.clone(),
                 fingerprint: card.fingerprint.clone(),
                 posted_at: None,
-            }))
+                digest,
+            },
+        ))
     }
 
     async fn withdraw_card(&self, message: &MessageRef) -> Result<(), ChatError> {

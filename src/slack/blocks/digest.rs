@@ -13,9 +13,12 @@ use crate::chat::wording as shared;
 use crate::domain::records::PendingItem;
 
 use super::super::format::{escape, slack_date, truncate};
+use super::super::found::DIGEST_BLOCK;
 use super::super::payload::ButtonValue;
 use super::super::wording;
-use super::{Rendered, bold, buttons, icon, item_text, limits, link_button, section, title_case};
+use super::{
+    Rendered, bold, buttons, icon, item_text, limits, link_button, md, section, title_case,
+};
 
 /// `items` (each an approval's card, oldest first) as one digest message.
 pub fn digest(items: &[Card]) -> Rendered {
@@ -23,7 +26,16 @@ pub fn digest(items: &[Card]) -> Rendered {
         .iter()
         .filter(|c| c.state == CardState::Pending)
         .count();
-    let mut blocks = vec![section(shared::digest_heading(waiting, items.len(), bold))];
+    // Its opening block's id marks it as a digest, for finding one whose record was lost.
+    let mut blocks: Vec<SlackBlock> = vec![
+        SlackSectionBlock::new()
+            .with_text(md(
+                shared::digest_heading(waiting, items.len(), bold),
+                limits::SECTION_TEXT,
+            ))
+            .with_block_id(DIGEST_BLOCK.into())
+            .into(),
+    ];
     for card in items {
         blocks.push(SlackDividerBlock::new().into());
         let text = item_text(&item_of(card), card.issued_at);
@@ -173,10 +185,20 @@ mod tests {
     }
 
     #[test]
-    fn a_digest_is_never_taken_for_an_approvals_own_card() {
-        let items = vec![item(1, CardState::Pending), item(2, CardState::Pending)];
+    fn a_digest_is_never_taken_for_an_approvals_own_card_but_is_known_as_a_digest() {
+        let items = vec![item(1, CardState::Pending), item(2, CardState::Expired)];
         let blocks = serde_json::to_value(&digest(&items).blocks).unwrap();
         assert_eq!(found::waiting_card(&blocks), None);
+        assert_eq!(
+            found::waiting_digest_item(&blocks, ApprovalId(90_001)),
+            Some(ButtonValue::of(&items[0]))
+        );
+        assert_eq!(
+            found::waiting_digest_item(&blocks, ApprovalId(90_002)),
+            None,
+            "an item no longer waiting"
+        );
+        assert_eq!(found::waiting_digest_item(&blocks, ApprovalId(7)), None);
     }
 
     #[test]
