@@ -266,6 +266,28 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
+    /// Sets `key` for `ttl` unless it exists (`SET NX PX`): `true` for the one caller that set it.
+    /// Claims of one thing by two replicas racing are decided here.
+    pub(super) async fn set_if_absent(
+        &self,
+        key: String,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let set: Option<String> = self
+            .call(|mut c| async move {
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg("claimed")
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(millis(ttl))
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(set.is_some())
+    }
+
     /// Prepares a store on `url` with every key under `prefix`.
     ///
     /// The connection is made on first use and remade whenever it breaks, so the service can
@@ -654,19 +676,7 @@ impl Store for RedisStore {
 
     async fn first_sighting(&self, event_id: &str, ttl: Duration) -> Result<bool, StoreError> {
         let key = self.key(format_args!("event:{event_id}"));
-        let set: Option<String> = self
-            .call(|mut c| async move {
-                redis::cmd("SET")
-                    .arg(&key)
-                    .arg(1)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(millis(ttl))
-                    .query_async(&mut c)
-                    .await
-            })
-            .await?;
-        Ok(set.is_some())
+        self.set_if_absent(key, ttl).await
     }
 
     async fn acquire_lease(
