@@ -109,6 +109,18 @@ impl ChatPort for ChatPlatforms {
         self.port_with(message)?.update_card(message, card).await
     }
 
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        self.port_of(user)?.post_digest(user, items).await
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        self.port_with(message)?.update_digest(message, items).await
+    }
+
     async fn find_card(
         &self,
         user: &ChatUserId,

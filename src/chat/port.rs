@@ -1,5 +1,6 @@
 //! [`ChatPort`]: everything the engine asks of a chat platform, in neutral terms — post a card to
-//! a person, update a card, find the card for an approval in a person's direct conversation with
+//! a person, update a card, post and update a digest (one message listing several approvals'
+//! cards, each decidable as its own card is), find the card for an approval in a person's direct conversation with
 //! the bot, withdraw a card posted twice, tell one person privately what came of their decision,
 //! find a person by email, read a profile, post a list of what waits on someone (a reminder), say
 //! which platform it is and whether a user or a conversation is on it. Where things are on the platform travels as opaque references
@@ -41,6 +42,8 @@ pub struct FoundCard {
     /// When the platform says it was posted, where it says so: the card's send time, which its
     /// buttons' expiry counts from (never the time the buttons themselves carry).
     pub posted_at: Option<Timestamp>,
+    /// It is a digest listing the approval with its buttons, not the approval's own card.
+    pub digest: bool,
 }
 
 /// Why a chat call failed. The client's own error is kept as the source, for the logs.
@@ -85,8 +88,19 @@ pub trait ChatPort: Send + Sync + 'static {
     /// Replaces a posted card with `card`.
     async fn update_card(&self, message: &MessageRef, card: &Card) -> Result<(), ChatError>;
 
+    /// Posts one digest to `user` directly: a single message listing `items` (each an approval's
+    /// card, in the order given), each item with what its own card would show it deciding with
+    /// (the same buttons), or how it ended. Says where it is.
+    async fn post_digest(&self, user: &ChatUserId, items: &[Card])
+    -> Result<MessageRef, ChatError>;
+
+    /// Replaces a posted digest with one listing `items`, as [`ChatPort::post_digest`] renders
+    /// them.
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError>;
+
     /// The newest card for `approval` that still shows its buttons, among the recent messages of
-    /// the bot's direct conversation with `user`; `None` if there is none there.
+    /// the bot's direct conversation with `user`, or the newest digest whose item for `approval`
+    /// still does (said by [`FoundCard::digest`]); `None` if there is none there.
     async fn find_card(
         &self,
         user: &ChatUserId,

@@ -267,6 +267,25 @@ pub fn list_purpose(
     }
 }
 
+/// The heading of a digest (several new approvals in one message): how many of its `count`
+/// requisitions still wait for the recipient (`waiting`), marked with `strong`.
+pub fn digest_heading(waiting: usize, count: usize, strong: impl Fn(&str) -> String) -> String {
+    match (waiting, count) {
+        (1, 1) => format!("{} is waiting for your approval:", strong("1 requisition")),
+        (_, 1) => "This requisition no longer waits for your approval.".to_owned(),
+        (w, n) if w == n => format!(
+            "{} arrived for your approval at once, oldest first:",
+            strong(&format!("{n} requisitions"))
+        ),
+        (0, n) => format!("None of these {n} requisitions waits for your approval any more."),
+        (w, n) => format!(
+            "{} of these {n} requisitions still {} for your approval:",
+            strong(&w.to_string()),
+            if w == 1 { "waits" } else { "wait" }
+        ),
+    }
+}
+
 /// What a notification says for a list sent unasked (plain text).
 pub fn list_purpose_summary(purpose: crate::chat::list::ListPurpose, count: usize) -> String {
     match purpose {
@@ -298,6 +317,14 @@ pub fn decided_by_whom(as_delegate_for: Option<&str>) -> String {
     match as_delegate_for {
         None => "another approver of this step".to_owned(),
         Some(approver) => format!("as delegate for {approver}"),
+    }
+}
+
+/// What a notification says for a digest of `count` requisitions (plain text).
+pub fn digest_summary(count: usize) -> String {
+    match count {
+        1 => "1 requisition is waiting for your approval".to_owned(),
+        n => format!("{n} requisitions are waiting for your approval"),
     }
 }
 
@@ -378,6 +405,31 @@ mod tests {
         assert_eq!(
             expired(|s: &str| format!("**{s}**")),
             "**These buttons expired.** Open the requisition in Coupa to decide it."
+        );
+    }
+
+    #[test]
+    fn a_digest_heading_counts_what_still_waits() {
+        let stars = |s: &str| format!("*{s}*");
+        assert_eq!(
+            digest_heading(6, 6, stars),
+            "*6 requisitions* arrived for your approval at once, oldest first:"
+        );
+        assert_eq!(
+            digest_heading(5, 6, stars),
+            "*5* of these 6 requisitions still wait for your approval:"
+        );
+        assert_eq!(
+            digest_heading(1, 6, stars),
+            "*1* of these 6 requisitions still waits for your approval:"
+        );
+        assert_eq!(
+            digest_heading(0, 6, stars),
+            "None of these 6 requisitions waits for your approval any more."
+        );
+        assert_eq!(
+            digest_summary(6),
+            "6 requisitions are waiting for your approval"
         );
     }
 }

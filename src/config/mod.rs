@@ -52,6 +52,9 @@ pub const DEFAULT_BIND_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::U
 pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::from_secs(60);
 /// How long a card's buttons work when `BUTTON_TTL_HOURS` is not set: a week.
 pub const DEFAULT_BUTTON_TTL: Duration = Duration::from_secs(168 * 3600);
+/// How many new cards one sync may send a person before the rest come as a digest, when
+/// `DIGEST_ABOVE` is not set.
+pub const DEFAULT_DIGEST_ABOVE: usize = 5;
 
 /// Every variable the service reads, in the order of the configuration table. README and
 /// `.env.example` document each one (a test keeps them in step).
@@ -88,6 +91,7 @@ pub const VARIABLES: &[&str] = &[
     "CONFIRM_ABOVE_AMOUNT",
     "REMIND_AFTER_HOURS",
     "WORKING_HOURS",
+    "DIGEST_ABOVE",
     "LOG_FORMAT",
     "RUST_LOG",
 ];
@@ -123,6 +127,9 @@ pub struct Settings {
     pub confirm_above_amount: Option<Decimal>,
     /// When and whether reminders are sent (`REMIND_AFTER_HOURS`, `WORKING_HOURS`).
     pub reminders: ReminderSettings,
+    /// When one sync would send a person more new cards than this, all but the newest few come
+    /// as a digest instead (`DIGEST_ABOVE`); 0 never sends a digest.
+    pub digest_above: usize,
     /// Log line format (`LOG_FORMAT`).
     pub log_format: LogFormat,
     /// How long and how many requests the HTTP server gives its clients; fixed in code.
@@ -257,6 +264,7 @@ impl Settings {
             button_ttl: DEFAULT_BUTTON_TTL,
             confirm_above_amount: None,
             reminders: ReminderSettings::default(),
+            digest_above: DEFAULT_DIGEST_ABOVE,
             log_format: LogFormat::default(),
             http: HttpLimits::default(),
         }
@@ -269,6 +277,7 @@ impl Settings {
             button_ttl: self.button_ttl,
             confirm_above_amount: self.confirm_above_amount,
             reminders: self.reminders,
+            digest_above: self.digest_above,
         }
     }
 
@@ -342,6 +351,8 @@ impl Settings {
             }
         };
         let reminders = reminders::read(&mut r);
+        // 0 turns digests off: every new card is sent as a card of its own.
+        let digest_above = r.whole_number("DIGEST_ABOVE", DEFAULT_DIGEST_ABOVE as u64, 0..=1_000);
         let log_format = match r.get("LOG_FORMAT").as_deref() {
             None | Some("text") => Some(LogFormat::Text),
             Some("json") => Some(LogFormat::Json),
@@ -393,6 +404,8 @@ impl Settings {
                 button_ttl: Duration::from_secs(ttl_hours * 3600),
                 confirm_above_amount,
                 reminders,
+                // A bad value was reported as a problem above.
+                digest_above: digest_above.map_or(DEFAULT_DIGEST_ABOVE, |n| n as usize),
                 log_format,
                 http: HttpLimits::default(),
             }),

@@ -1,6 +1,7 @@
 //! The environment reader's rules, one test each: defaults, every problem at once, secrets kept
 //! out of `Debug`.
 
+mod digest;
 mod platforms;
 mod proactive_install;
 mod reminders;

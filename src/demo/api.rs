@@ -419,6 +419,16 @@ pub async fn coupa_release(
     Ok(Json(json!({ "released": request.requisition })))
 }
 
+/// `POST /demo/api/coupa/bulk`: submit several requisitions for one approver at once in Coupa,
+/// so that the next sync sends them a digest.
+pub async fn coupa_bulk(State(state): State<DemoState>) -> Result<Json<Value>, ApiError> {
+    let submitted = coupa_panel::bulk_upload(&state.coupa)?;
+    let ids: Vec<u64> = submitted.iter().map(|id| id.0).collect();
+    Ok(Json(
+        json!({ "submitted": ids, "for": coupa_panel::BULK_APPROVER }),
+    ))
+}
+
 /// `POST /demo/api/coupa/total`: change the total in Coupa, outside the bot.
 pub async fn coupa_total(
     State(state): State<DemoState>,

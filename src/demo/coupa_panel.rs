@@ -1,13 +1,15 @@
 //! The demo page's "Coupa" side panel: what each requisition looks like in Coupa now, and what a
 //! person can do there behind the bot's back — approve the current step, change the total, or
 //! release a hold — to show that cards follow Coupa (mirroring), that a changed requisition is
-//! caught, and that a card on hold gets its buttons back once Coupa releases it.
+//! caught, and that a card on hold gets its buttons back once Coupa releases it; and a bulk
+//! upload ([`bulk_upload`]): several requisitions for one approver at once, so that the next sync
+//! sends them a digest instead of a card each.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::domain::{CoupaUserId, RequisitionId};
-use crate::sandbox::coupa::Sandbox;
+use crate::sandbox::coupa::{NewLine, NewRequisition, Sandbox, StepApprover};
 
 use super::mrkdwn::escape_html;
 
@@ -26,6 +28,58 @@ pub enum CoupaPanelError {
     /// The new total is not a positive amount that the first line can absorb.
     #[error("the total must be a positive amount above the other lines' {0}")]
     BadTotal(Decimal),
+    /// The demo's people for a bulk upload are not in this Coupa.
+    #[error("nobody in Coupa has the email {0}")]
+    NoUser(&'static str),
+}
+
+/// Who a bulk upload is for: Daniel, who approves in Slack.
+pub const BULK_APPROVER: &str = "daniel.okafor@example.com";
+
+/// Who a bulk upload comes from.
+const BULK_REQUESTER: &str = "marta.kowalski@example.com";
+
+/// What a bulk upload submits, one requisition each: eight, more than `DIGEST_ABOVE`'s default
+/// of five, so the next sync sends a digest of five and the newest three as cards.
+const BULK_ITEMS: [(&str, &str, &str); 8] = [
+    ("Printer toner, 2nd floor", "312.40", "Office Depot"),
+    ("Whiteboard markers and erasers", "86.15", "Staples"),
+    ("USB-C docking stations", "1,140.00", "Dell Technologies"),
+    ("Ergonomic keyboards", "629.70", "Logitech"),
+    ("Conference room webcam", "899.00", "Logitech"),
+    ("Noise-cancelling headsets", "1,795.00", "Jabra"),
+    ("Laptop stands", "238.50", "Rain Design"),
+    ("Monitor arms", "524.00", "Ergotron"),
+];
+
+/// Submits [`BULK_ITEMS`] at once in Coupa, each waiting for [`BULK_APPROVER`]: as a spreadsheet
+/// uploaded to Coupa would. Returns the new requisitions, oldest first.
+pub fn bulk_upload(sandbox: &Sandbox) -> Result<Vec<RequisitionId>, CoupaPanelError> {
+    let user = |email: &'static str| {
+        sandbox
+            .users()
+            .into_iter()
+            .find(|u| u.email == email)
+            .map(|u| u.id)
+            .ok_or(CoupaPanelError::NoUser(email))
+    };
+    let (approver, requester) = (user(BULK_APPROVER)?, user(BULK_REQUESTER)?);
+    Ok(BULK_ITEMS
+        .iter()
+        .map(|(title, amount, supplier)| {
+            let amount = amount.replace(',', "").parse().unwrap_or_default();
+            sandbox.add_requisition(NewRequisition {
+                title: (*title).to_owned(),
+                requested_by: requester,
+                currency: "USD".into(),
+                lines: vec![NewLine::amount(title, amount, supplier)],
+                justification: Some("Quarterly office supplies, uploaded in bulk.".into()),
+                department: Some("Operations".into()),
+                need_by: None,
+                chain: vec![vec![StepApprover::User(approver)]],
+            })
+        })
+        .collect())
 }
 
 /// One requisition as the panel shows it.

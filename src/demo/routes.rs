@@ -40,5 +40,6 @@ pub fn router(state: DemoState) -> Router {
         .route("/demo/api/coupa/total", post(api::coupa_total))
         .route("/demo/api/coupa/release", post(api::coupa_release))
         .route("/demo/api/skip-day", post(skip_day::skip_day))
+        .route("/demo/api/coupa/bulk", post(api::coupa_bulk))
         .with_state(state)
 }

@@ -119,6 +119,40 @@ pub struct DeliveredCard {
     /// Whether the recipient's delegation ended while the card was out: the card says it is no
     /// longer theirs to decide, and comes back should the delegation resume.
     pub delegation_ended: bool,
+    /// The digest this card is one item of, when its message is a digest listing several
+    /// approvals rather than this approval's own card: editing it re-renders the digest with
+    /// this item changed and the others as they are. `None` for a card of its own.
+    pub digest: Option<DigestId>,
+}
+
+/// Names one digest message: the key under which each of its items' views is kept, so that
+/// the message can be rendered again when one item changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DigestId(pub String);
+
+impl DigestId {
+    /// A fresh random id.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for DigestId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for DigestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// A [`DeliveredCard`] as stored: the message's conversation and id are kept as `channel` and
@@ -139,6 +173,8 @@ struct StoredCard {
     delegate_for: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     delegation_ended: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    digest: Option<DigestId>,
 }
 
 impl From<StoredCard> for DeliveredCard {
@@ -152,6 +188,7 @@ impl From<StoredCard> for DeliveredCard {
             shown: stored.shown,
             delegate_for: stored.delegate_for,
             delegation_ended: stored.delegation_ended,
+            digest: stored.digest,
         }
     }
 }
@@ -168,6 +205,7 @@ impl From<DeliveredCard> for StoredCard {
             shown: card.shown,
             delegate_for: card.delegate_for,
             delegation_ended: card.delegation_ended,
+            digest: card.digest,
         }
     }
 }
@@ -192,6 +230,9 @@ pub struct PendingDelivery {
     /// Whom the recipient decides for, when the card goes to them as a delegate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delegate_for: Option<String>,
+    /// The digest the card is posted in as one item, when it is not a card of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<DigestId>,
 }
 
 impl PendingDelivery {
@@ -206,6 +247,7 @@ impl PendingDelivery {
             shown: self.shown.clone(),
             delegate_for: self.delegate_for.clone(),
             delegation_ended: false,
+            digest: self.digest.clone(),
         }
     }
 }
@@ -443,6 +485,29 @@ mod tests {
         );
         assert_eq!(card.sent_at, at());
         assert!(card.expired);
+    }
+
+    #[test]
+    fn a_card_stored_as_a_digest_item_names_its_digest_and_one_without_is_its_own() {
+        let item: DeliveredCard = stored(
+            r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false,"digest":"9a1c3e5f7b2d4a6c8e0f1a3b5c7d9e1f"}"#,
+        );
+        assert_eq!(
+            item.digest,
+            Some(DigestId("9a1c3e5f7b2d4a6c8e0f1a3b5c7d9e1f".into()))
+        );
+        let own: DeliveredCard = stored(
+            r#"{"recipient":"UDANIEL","channel":"DUDANIEL","ts":"1700000000.000001","fingerprint":"0123456789abcdef0123456789abcdef","sent_at":"2025-11-20T17:20:40Z","expired":false}"#,
+        );
+        assert_eq!(own.digest, None);
+        let pending: PendingDelivery = stored(
+            r#"{"attempt":"5f0c3a9e2b7d4c1f8a6e0d9b3c2a1f4e","recipient":"UDANIEL","fingerprint":"0123456789abcdef0123456789abcdef","started_at":"2025-11-20T17:20:40Z","digest":"9a1c3e5f7b2d4a6c8e0f1a3b5c7d9e1f"}"#,
+        );
+        let posted = pending.delivered(MessageRef::new(
+            ConversationRef::new("DUDANIEL"),
+            "1700000000.000001",
+        ));
+        assert_eq!(posted.digest, item.digest);
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   recorded as soon as the store answers, by a background retry or the next sync, whichever
 //!   comes first;
 //! - the process dies just after the post: the next sync finds the pending delivery, looks for
-//!   the card in the person's direct conversation with the bot, and records the one it finds; if
+//!   the card in the person's direct conversation with the bot (for an item of a digest, the
+//!   digest listing it), and records the one it finds; if
 //!   there is none (the post never arrived), it posts again once the delivery is older than a
 //!   post can take ([`POST_UNDER_WAY`]);
 //! - two replicas both believe they lead for a moment: the second leaves a delivery under way to
@@ -202,8 +203,9 @@ impl Engine {
                 return Ok(self.post_again_after(left, LOOKUP_PATIENCE));
             }
         };
-        let Some(found) = found else {
-            // Never arrived, or still on its way from another replica.
+        let Some(found) = found.filter(|found| found.digest == left.digest.is_some()) else {
+            // Never arrived, or still on its way from another replica. (A digest listing the
+            // approval is not the card of a delivery of its own, nor the reverse.)
             return Ok(self.post_again_after(left, POST_UNDER_WAY));
         };
         let card = found_card(left, found);
@@ -242,11 +244,16 @@ impl Engine {
             return Ok(None);
         }
         let deliveries = self.store.deliveries(request.approval).await?;
-        let card = match deliveries
+        let left = deliveries
             .pending
             .iter()
-            .find(|p| p.recipient == request.user)
-        {
+            .find(|p| p.recipient == request.user);
+        // A digest found is recognised only as the delivery that posted it, which names the
+        // digest: without that, its other items could not be shown again when this one changes.
+        if found.digest != left.is_some_and(|l| l.digest.is_some()) {
+            return Ok(None);
+        }
+        let card = match left {
             Some(left) => {
                 let card = found_card(left, found);
                 if !self
@@ -277,6 +284,7 @@ impl Engine {
                     // marked again by the next sync that delivers to them.
                     delegate_for: None,
                     delegation_ended: false,
+                    digest: None,
                 };
                 self.store.put_card(request.approval, &card).await?;
                 card
@@ -297,8 +305,12 @@ impl Engine {
         }
     }
 
-    /// Removes a card posted twice for one person (the other copy is the one recorded).
+    /// Removes a card posted twice for one person (the other copy is the one recorded); an item
+    /// of a digest is taken out of the digest, whose other items stay.
     async fn withdraw(&self, approval: ApprovalId, card: &DeliveredCard) {
+        if let Some(digest) = &card.digest {
+            return self.withdraw_from_digest(approval, digest, card).await;
+        }
         match self.chat.withdraw_card(&card.message).await {
             Ok(()) => {
                 tracing::info!(approval = %approval, recipient = %card.recipient, "withdrew a second copy of a card");

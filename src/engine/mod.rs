@@ -11,6 +11,8 @@
 //!   so that a store failure or a crash in between loses no card and sends none twice.
 //! - `delegates`: who may decide a step in its approver's place (the approval's delegate, the
 //!   approver's delegations and their dates), so that they get the card and their decision counts.
+//! - [`digest`]: a person sent many new cards in one cycle gets one message listing all but the
+//!   newest few, each item a recorded card that decides and updates as its own card does.
 //! - `directory`: Coupa users ↔ chat users by email, cached.
 //! - [`decide`]: approve or reject from a card, exactly once, under a [`claim`].
 //! - `doubts`: the sync settling decisions whose outcome was unknown (unconfirmed by Coupa, or
@@ -37,6 +39,7 @@ pub mod clicks;
 pub mod decide;
 mod delegates;
 mod delivery;
+pub mod digest;
 mod directory;
 mod doubts;
 mod error;

@@ -47,6 +47,9 @@ pub struct EngineSettings {
     pub confirm_above_amount: Option<Decimal>,
     /// When and whether reminders are sent.
     pub reminders: ReminderSettings,
+    /// When one sync would send a person more new cards than this, all but the newest
+    /// [`super::digest::DIGEST_CARDS`] come as a digest; 0 never sends one.
+    pub digest_above: usize,
 }
 
 /// The use cases, over their adapters. Cheap to clone.
@@ -158,27 +161,31 @@ impl Engine {
         self.card(requisition, approval, CardState::Changed(change))
     }
 
-    /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again).
+    /// Edits one delivered card; a failure is logged, not fatal (the next sync tries again). A
+    /// card that is an item of a digest is edited by re-rendering the digest with this item as
+    /// `card` and the others as they stand (see [`super::digest`]), never replaced by `card`.
     pub(crate) async fn edit(&self, delivered: &DeliveredCard, card: &Card) -> bool {
         // The recipient's kept "what's pending" may no longer agree with the card.
         self.pending.forget(&delivered.recipient);
         // A delegate's card says so on every rendering, and ends once their delegation does.
         let card = card.for_recipient(delivered);
-        match self.chat.update_card(&delivered.message, &card).await {
-            Ok(()) => {
-                // A card that says its approval is on hold must come back once Coupa releases
-                // it: the sync looks for the holds noted here.
-                if let CardState::OnHold(hold) = &card.state {
-                    self.note_hold(card.approval, hold).await;
+        let edited = match &delivered.digest {
+            Some(digest) => self.edit_digest_item(delivered, digest, &card).await,
+            None => match self.chat.update_card(&delivered.message, &card).await {
+                Ok(()) => true,
+                Err(err) => {
+                    tracing::warn!(error = %chain(&err), recipient = %delivered.recipient, "could not edit a card");
+                    metrics::counter!("chat_errors_total", "call" => "update_card").increment(1);
+                    false
                 }
-                true
-            }
-            Err(err) => {
-                tracing::warn!(error = %chain(&err), recipient = %delivered.recipient, "could not edit a card");
-                metrics::counter!("chat_errors_total", "call" => "update_card").increment(1);
-                false
-            }
+            },
+        };
+        // A card that says its approval is on hold must come back once Coupa releases it: the
+        // sync looks for the holds noted here.
+        if edited && let CardState::OnHold(hold) = &card.state {
+            self.note_hold(card.approval, hold).await;
         }
+        edited
     }
 
     /// Forgets the `cards` of a settled approval, keeping them with how it ended for the button

@@ -23,6 +23,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "decide.rs",
     "delegates.rs",
     "delivery.rs",
+    "digest.rs",
     "directory.rs",
     "doubts.rs",
     "error.rs",

@@ -6,7 +6,9 @@
 //! first, [`CONCURRENT_REQUISITIONS`] at a time; the watermark moves only after the batch is
 //! handled (and never past a requisition that failed), so a crash means redo, never skip, and
 //! redoing is harmless because delivery checks the store first, where each card is known before
-//! it is posted ([`super::delivery`]). Expiry reads only the cards due
+//! it is posted ([`super::delivery`]). New cards are posted once the batch is handled, as cards
+//! or, for a person sent more than `DIGEST_ABOVE`, mostly as a digest ([`super::digest`]).
+//! Expiry reads only the cards due
 //! (a store index by send time), so a cycle with nothing changed costs one Coupa call and a few
 //! store calls however many approvals are tracked. A full reconcile of
 //! everything pending runs at start and hourly, and closes cards whose approval disappeared.
@@ -33,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use crate::chat::card::CardState;
 use crate::chat::port::ChatError;
 use crate::coupa::CoupaError;
+use crate::domain::change::Change;
 use crate::domain::change::Shown;
 use crate::domain::hold::Hold;
 use crate::domain::records::{CoupaDecision, DeliveredCard, PendingDelivery, Settlement};
@@ -45,6 +48,7 @@ use crate::telemetry::chain;
 
 use super::delegates::Recipient;
 use super::delivery::{Recording, Settled};
+use super::digest::{NewCard, NewCards};
 use super::error::EngineError;
 use super::leader::Leadership;
 use super::service::Engine;
@@ -144,6 +148,8 @@ struct Handling {
     /// Which requisition each task handles: a task that panicked returns nothing to say so.
     started: HashMap<tokio::task::Id, Started>,
     progress: Progress,
+    /// The new cards its requisitions would post, held back until they are all handled.
+    new_cards: NewCards,
 }
 
 impl Handling {
@@ -153,6 +159,7 @@ impl Handling {
             tasks: JoinSet::new(),
             started: HashMap::new(),
             progress: Progress::default(),
+            new_cards: NewCards::default(),
         }
     }
 
@@ -189,23 +196,32 @@ impl Handling {
             updated_at: requisition.updated_at,
         };
         let engine = self.engine.clone();
+        let new_cards = self.new_cards.clone();
         let task = self.tasks.spawn(async move {
             let mut report = SyncReport::default();
-            let result = engine.handle(&requisition, &mut report).await;
+            let result = engine.handle(&requisition, &mut report, &new_cards).await;
             result.map(|()| report)
         });
         self.started.insert(task.id(), started);
         true
     }
 
-    /// Waits for everything started; the summed report and the `updated_at` of the oldest
-    /// requisition that had a failure, or the first error.
+    /// Waits for everything started, then posts the new cards held back (as cards, or as a
+    /// digest for a person sent many: [`Engine::deliver_new`]); the summed report and the
+    /// `updated_at` of the oldest requisition that had a failure, or the first error (then the
+    /// new cards are not posted: nothing of them was begun, and the cycle is redone).
     async fn finish(mut self) -> Result<(SyncReport, Option<Timestamp>), EngineError> {
         while self.join_one().await {}
-        match self.progress.first_error {
-            Some(err) => Err(err),
-            None => Ok((self.progress.total, self.progress.first_failure)),
+        if let Some(err) = self.progress.first_error {
+            return Err(err);
         }
+        let (mut total, mut first_failure) = (self.progress.total, self.progress.first_failure);
+        let (posted, failed_at) = self.engine.deliver_new(self.new_cards.take()).await?;
+        total.add(&posted);
+        if let Some(at) = failed_at {
+            first_failure = Some(first_failure.map_or(at, |f| f.min(at)));
+        }
+        Ok((total, first_failure))
     }
 }
 
@@ -310,6 +326,7 @@ impl Engine {
         &self,
         requisition: &Requisition,
         report: &mut SyncReport,
+        new_cards: &NewCards,
     ) -> Result<(), EngineError> {
         report.requisitions += 1;
         let pending = requisition.status == RequisitionStatus::PendingApproval;
@@ -341,21 +358,23 @@ impl Engine {
                     .await?;
                 continue;
             }
-            self.deliver(requisition, approval, report).await?;
+            self.deliver(requisition, approval, report, new_cards)
+                .await?;
         }
         Ok(())
     }
 
-    /// Posts a card to every approver of `approval` who has none (or an outdated one). Each is
-    /// known to the store before it is posted, and a delivery left unrecorded by a failure is
-    /// settled first (see [`super::delivery`]).
+    /// Posts a card to every approver of `approval` who has an outdated one, and holds back a
+    /// new card for every approver who has none, for [`Engine::deliver_new`] to post once the
+    /// cycle's requisitions are handled. Each is known to the store before it is posted, and a
+    /// delivery left unrecorded by a failure is settled first (see [`super::delivery`]).
     async fn deliver(
         &self,
         requisition: &Requisition,
         approval: &Approval,
         report: &mut SyncReport,
+        new_cards: &NewCards,
     ) -> Result<(), EngineError> {
-        let fingerprint = requisition.fingerprint();
         // Its delegates too: the approval's own, and the approver's delegations.
         let (approval, delegations_known) = self.with_current_delegations(approval).await;
         let approval = &approval;
@@ -422,63 +441,104 @@ impl Engine {
                     report.closed += 1;
                 }
             }
-            let delivery = PendingDelivery {
-                attempt: uuid::Uuid::new_v4().simple().to_string(),
-                recipient: user.clone(),
-                fingerprint: fingerprint.clone(),
-                started_at: self.now(),
-                shown: Some(Shown::of(requisition)),
-                delegate_for: delegate_for.clone(),
-            };
-            // Two replicas can briefly both believe they lead (a lease lost mid-cycle): the first
-            // to begin this delivery posts it, the other leaves it for the next cycle.
-            if !self
-                .store
-                .begin_delivery(approval.id, replacing, &delivery, self.settings.button_ttl)
-                .await?
-            {
-                report.failures += 1;
+            if existing.is_none() {
+                // A new card: held back until the cycle's requisitions are handled, so that a
+                // person sent many at once gets a digest instead (see `super::digest`).
+                new_cards.hold(NewCard {
+                    requisition: requisition.clone(),
+                    approval: approval.clone(),
+                    user,
+                    replacing: replacing.map(str::to_owned),
+                    delegate_for,
+                });
                 continue;
             }
-            let mut card = self
-                .card(requisition, approval, CardState::Pending)
-                .updated(change);
-            card.delegate_for = delegate_for;
-            match self.chat.post_card(&user, &card).await {
-                Ok(message) => match self.record_posted(approval.id, &delivery, message).await {
-                    Recording::Recorded => {
-                        report.delivered += 1;
-                        metrics::counter!("cards_delivered_total").increment(1);
-                    }
-                    Recording::Unrecorded => {
-                        // Posted, and recorded once the store answers; until then this
-                        // requisition is redone, so that the next cycle records it if need be.
-                        report.delivered += 1;
-                        report.failures += 1;
-                        metrics::counter!("cards_delivered_total").increment(1);
-                    }
-                    Recording::Superseded => report.failures += 1,
-                },
-                Err(err) => {
-                    tracing::warn!(error = %chain(&err), approval = %approval.id, "could not deliver a card; will retry");
-                    metrics::counter!("chat_errors_total", "call" => "post_card").increment(1);
-                    report.failures += 1;
-                    // Refused (an error, or rate limited every time): nothing was posted, so
-                    // end the delivery. Without an answer it may have been, and the next cycle
-                    // looks for it.
-                    if matches!(err, ChatError::Api(_) | ChatError::RateLimited(_)) {
-                        self.store
-                            .drop_delivery(approval.id, &user, &delivery.attempt)
-                            .await?;
-                    }
-                }
-            }
+            self.post_card_to(
+                requisition,
+                approval,
+                &user,
+                replacing,
+                change,
+                delegate_for,
+                report,
+            )
+            .await?;
         }
         if !delegations_known {
             return Ok(());
         }
         self.end_delegations(requisition, approval, &cards, &entitled, report)
             .await
+    }
+
+    /// Posts `approval`'s card to `user`, known to the store before it is posted: replacing the
+    /// pending delivery `replacing`, saying what changed since the card it replaces was sent,
+    /// and marked with whom they decide for when they get it as a delegate (`delegate_for`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn post_card_to(
+        &self,
+        requisition: &Requisition,
+        approval: &Approval,
+        user: &ChatUserId,
+        replacing: Option<&str>,
+        change: Option<Change>,
+        delegate_for: Option<String>,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        let user = user.clone();
+        let delivery = PendingDelivery {
+            attempt: uuid::Uuid::new_v4().simple().to_string(),
+            recipient: user.clone(),
+            fingerprint: requisition.fingerprint(),
+            started_at: self.now(),
+            shown: Some(Shown::of(requisition)),
+            delegate_for: delegate_for.clone(),
+            digest: None,
+        };
+        // Two replicas can briefly both believe they lead (a lease lost mid-cycle): the first
+        // to begin this delivery posts it, the other leaves it for the next cycle.
+        if !self
+            .store
+            .begin_delivery(approval.id, replacing, &delivery, self.settings.button_ttl)
+            .await?
+        {
+            report.failures += 1;
+            return Ok(());
+        }
+        let mut card = self
+            .card(requisition, approval, CardState::Pending)
+            .updated(change);
+        card.delegate_for = delegate_for;
+        match self.chat.post_card(&user, &card).await {
+            Ok(message) => match self.record_posted(approval.id, &delivery, message).await {
+                Recording::Recorded => {
+                    report.delivered += 1;
+                    metrics::counter!("cards_delivered_total").increment(1);
+                }
+                Recording::Unrecorded => {
+                    // Posted, and recorded once the store answers; until then this
+                    // requisition is redone, so that the next cycle records it if need be.
+                    report.delivered += 1;
+                    report.failures += 1;
+                    metrics::counter!("cards_delivered_total").increment(1);
+                }
+                Recording::Superseded => report.failures += 1,
+            },
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), approval = %approval.id, "could not deliver a card; will retry");
+                metrics::counter!("chat_errors_total", "call" => "post_card").increment(1);
+                report.failures += 1;
+                // Refused (an error, or rate limited every time): nothing was posted, so
+                // end the delivery. Without an answer it may have been, and the next cycle
+                // looks for it.
+                if matches!(err, ChatError::Api(_) | ChatError::RateLimited(_)) {
+                    self.store
+                        .drop_delivery(approval.id, &user, &delivery.attempt)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Marks `card` anew: whom its recipient now decides for (`delegate_for`), and open again

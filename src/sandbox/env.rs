@@ -81,6 +81,7 @@ pub fn variables(settings: &Settings) -> Vec<(&'static str, String)> {
     if let Some(amount) = settings.confirm_above_amount {
         vars.push(("CONFIRM_ABOVE_AMOUNT", amount.to_string()));
     }
+    vars.push(("DIGEST_ABOVE", settings.digest_above.to_string()));
     let log_format = match settings.log_format {
         LogFormat::Text => "text",
         LogFormat::Json => "json",

@@ -1,4 +1,5 @@
-//! Cards, lists and modals as Block Kit, from the neutral view models. Pure.
+//! Cards, lists, digests ([`digest()`]) and modals as Block Kit, from the neutral view models.
+//! Pure.
 //!
 //! Every message stays inside Block Kit's limits — text is cut with "…", never rejected — and
 //! carries a plain-text `text` fallback for notifications.
@@ -25,6 +26,9 @@ use super::payload::{
 };
 use super::wording;
 use crate::chat::wording as shared;
+
+mod digest;
+pub use digest::digest;
 
 /// Block Kit limits this module keeps to.
 pub mod limits {

@@ -310,6 +310,32 @@ impl ChatPort for SlackChat {
         Ok(())
     }
 
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        let rendered = blocks::digest(items);
+        let channel = ChannelId(user.0.clone());
+        self.pacer
+            .in_conversation(user.as_str(), || self.post(&channel, &rendered))
+            .await
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        let request = SlackApiChatUpdateRequest::new(
+            message.conversation().as_str().into(),
+            Self::content(&blocks::digest(items)),
+            message.id().into(),
+        );
+        retrying(&self.pacer, "chat.update", || async {
+            self.session().chat_update(&request).await
+        })
+        .await
+        .map_err(error)?;
+        Ok(())
+    }
+
     async fn find_card(
         &self,
         user: &ChatUserId,
@@ -338,14 +364,17 @@ impl ChatPort for SlackChat {
             let Ok(blocks) = serde_json::to_value(&message.content.blocks) else {
                 continue;
             };
-            if let Some(value) = found::waiting_card(&blocks)
-                && value.approval == approval
-            {
+            let card = found::waiting_card(&blocks)
+                .filter(|value| value.approval == approval)
+                .map(|value| (value, false));
+            let item = || found::waiting_digest_item(&blocks, approval).map(|value| (value, true));
+            if let Some((value, digest)) = card.or_else(item) {
                 let ts = message.origin.ts.to_string();
                 return Ok(Some(FoundCard {
                     posted_at: found::posted_at(&ts),
                     message: MessageRef::new(ConversationRef::new(channel.to_string()), ts),
                     fingerprint: value.fingerprint,
+                    digest,
                 }));
             }
         }

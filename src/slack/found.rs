@@ -1,13 +1,36 @@
 //! Recognising the bot's own cards among a conversation's messages, for finding a card whose
 //! record was lost: a card still waiting for a decision opens with a header and carries an
-//! Approve button whose value names its approval. A "what's pending" list opens with a section,
-//! and a settled, changed or expired card has no Approve button, so neither is taken for one.
+//! Approve button whose value names its approval. A "what's pending" list and a digest open with
+//! a section, and a settled, changed or expired card has no Approve button, so none of them is
+//! taken for one. A digest is known by the id of its opening block ([`DIGEST_BLOCK`]), and an
+//! item of it still waiting by its Approve button ([`waiting_digest_item`]): a "what's pending"
+//! list, whose opening block has no such id, is never taken for a digest.
 //! Pure.
 
 use jiff::Timestamp;
 use serde_json::Value;
 
 use super::payload::{APPROVE, ButtonValue};
+use crate::domain::ApprovalId;
+
+/// The `block_id` of a digest's opening block.
+pub const DIGEST_BLOCK: &str = "digest";
+
+/// The value of the Approve button of `approval`'s item in `blocks` (a message's blocks as JSON),
+/// when they are a digest and that item still shows its buttons.
+pub fn waiting_digest_item(blocks: &Value, approval: ApprovalId) -> Option<ButtonValue> {
+    let blocks = blocks.as_array()?;
+    if blocks.first()?.get("block_id")?.as_str()? != DIGEST_BLOCK {
+        return None;
+    }
+    blocks
+        .iter()
+        .filter(|block| block["type"] == "actions")
+        .flat_map(|block| block["elements"].as_array().into_iter().flatten())
+        .filter(|element| element["action_id"] == APPROVE)
+        .filter_map(|element| element["value"].as_str().and_then(ButtonValue::decode))
+        .find(|value| value.approval == approval)
+}
 
 /// The value of the Approve button of `blocks` (a message's blocks as JSON), when they are a card
 /// still showing its buttons.
@@ -37,7 +60,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::domain::ApprovalId;
 
     const VALUE: &str =
         r#"{"a":90211,"r":4812,"f":"0123456789abcdef0123456789abcdef","t":1763659240}"#;
@@ -71,6 +93,11 @@ mod tests {
             buttons(),
         ]);
         assert_eq!(waiting_card(&blocks), None);
+        assert_eq!(
+            waiting_digest_item(&blocks, ApprovalId(90_211)),
+            None,
+            "nor a digest"
+        );
     }
 
     #[test]

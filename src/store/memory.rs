@@ -25,8 +25,9 @@ use super::{
 use crate::domain::conversation::ConversationRef;
 use crate::domain::hold::Hold;
 use crate::domain::records::{
-    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DigestId,
+    DirectoryEntry, FailedInstall, PendingDelivery, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -97,6 +98,8 @@ struct Inner {
     reminders: HashMap<(ChatUserId, String), Expiring<()>>,
     /// Who turned reminders off.
     reminders_off: std::collections::HashSet<ChatUserId>,
+    /// Each digest's items' views, by approval; expiring `keep` after the latest write.
+    digests: HashMap<DigestId, Expiring<BTreeMap<ApprovalId, String>>>,
     /// When expired entries are next swept out; `None` until the first call.
     next_sweep: Option<Instant>,
 }
@@ -126,6 +129,7 @@ impl Inner {
         self.reachable.retain(|_, e| e.live());
         self.card_views.retain(|_, e| e.live());
         self.holds.retain(|_, e| e.live());
+        self.digests.retain(|_, e| e.live());
         let now = Instant::now();
         self.installs
             .retain(|_, until| until.is_none_or(|until| now < until));
@@ -770,6 +774,55 @@ impl Store for MemoryStore {
     ) -> Result<Option<String>, StoreError> {
         let mut inner = self.lock();
         Ok(live(&mut inner.card_views, &(approval, user.clone())).map(|view| view.value.clone()))
+    }
+
+    async fn put_digest_items(
+        &self,
+        digest: &DigestId,
+        items: &[(ApprovalId, String)],
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut inner = self.lock();
+        let mut kept = live(&mut inner.digests, digest)
+            .map(|e| std::mem::take(&mut e.value))
+            .unwrap_or_default();
+        for (approval, view) in items {
+            kept.insert(*approval, view.clone());
+        }
+        inner
+            .digests
+            .insert(digest.clone(), Expiring::new(kept, keep));
+        Ok(())
+    }
+
+    async fn digest_items(
+        &self,
+        digest: &DigestId,
+    ) -> Result<Vec<(ApprovalId, String)>, StoreError> {
+        let mut inner = self.lock();
+        Ok(live(&mut inner.digests, digest)
+            .map(|e| {
+                e.value
+                    .iter()
+                    .map(|(approval, view)| (*approval, view.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn remove_digest_item(
+        &self,
+        digest: &DigestId,
+        approval: ApprovalId,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if let Some(e) = live(&mut inner.digests, digest) {
+            e.value.remove(&approval);
+        }
+        Ok(())
     }
 }
 

@@ -24,8 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::conversation::ConversationRef;
 use crate::domain::hold::Hold;
 use crate::domain::records::{
-    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DigestId,
+    DirectoryEntry, FailedInstall, PendingDelivery, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -505,6 +506,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether `user` gets reminders: `true` unless they turned them off.
     async fn reminders_on(&self, user: &ChatUserId) -> Result<bool, StoreError>;
+    // --- Digests ------------------------------------------------------------------------------
+
+    /// Keeps each of `items` (an approval and its item's view, encoded by the engine) as an item
+    /// of `digest`, replacing what was kept for those approvals. Each item is written on its own,
+    /// so that two items changed at once (on two replicas) both stay; the digest is kept for
+    /// `keep` after its latest write.
+    async fn put_digest_items(
+        &self,
+        digest: &DigestId,
+        items: &[(ApprovalId, String)],
+        keep: Duration,
+    ) -> Result<(), StoreError>;
+
+    /// Every item kept for `digest`, by approval ascending; none once it has expired.
+    async fn digest_items(
+        &self,
+        digest: &DigestId,
+    ) -> Result<Vec<(ApprovalId, String)>, StoreError>;
+
+    /// Forgets `approval`'s item of `digest` (its card was withdrawn from the digest).
+    async fn remove_digest_item(
+        &self,
+        digest: &DigestId,
+        approval: ApprovalId,
+    ) -> Result<(), StoreError>;
 }
 
 /// Puts cards in the order every store returns them: oldest first, then by recipient.

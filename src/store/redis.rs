@@ -5,9 +5,11 @@
 //! [`CALL_TIMEOUT`]; the connection manager reconnects by itself when Redis comes back.
 //!
 //! Contacts (how to reach each Teams user, and the lookups that find them) are in [`contacts`];
-//! proactive installations of the Teams app in [`installs`]; reminders in [`reminders`].
+//! proactive installations of the Teams app in [`installs`]; reminders in [`reminders`];
+//! digests' items in [`digests`].
 
 mod contacts;
+mod digests;
 mod holds;
 mod installs;
 mod reminders;
@@ -31,8 +33,9 @@ use super::{
 use crate::domain::conversation::ConversationRef;
 use crate::domain::hold::Hold;
 use crate::domain::records::{
-    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DigestId,
+    DirectoryEntry, FailedInstall, PendingDelivery, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use crate::domain::{ApprovalId, ChatUserId, normalize_email};
 
@@ -263,6 +266,28 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
+    /// Sets `key` for `ttl` unless it exists (`SET NX PX`): `true` for the one caller that set it.
+    /// Claims of one thing by two replicas racing are decided here.
+    pub(super) async fn set_if_absent(
+        &self,
+        key: String,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let set: Option<String> = self
+            .call(|mut c| async move {
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg("claimed")
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(millis(ttl))
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(set.is_some())
+    }
+
     /// Prepares a store on `url` with every key under `prefix`.
     ///
     /// The connection is made on first use and remade whenever it breaks, so the service can
@@ -651,19 +676,7 @@ impl Store for RedisStore {
 
     async fn first_sighting(&self, event_id: &str, ttl: Duration) -> Result<bool, StoreError> {
         let key = self.key(format_args!("event:{event_id}"));
-        let set: Option<String> = self
-            .call(|mut c| async move {
-                redis::cmd("SET")
-                    .arg(&key)
-                    .arg(1)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(millis(ttl))
-                    .query_async(&mut c)
-                    .await
-            })
-            .await?;
-        Ok(set.is_some())
+        self.set_if_absent(key, ttl).await
     }
 
     async fn acquire_lease(
@@ -1197,5 +1210,29 @@ impl Store for RedisStore {
     ) -> Result<Option<String>, StoreError> {
         let key = self.key(format_args!("card-view:{approval}:{user}"));
         self.call(|mut c| async move { c.get(key).await }).await
+    }
+
+    async fn put_digest_items(
+        &self,
+        digest: &DigestId,
+        items: &[(ApprovalId, String)],
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        digests::put(self, digest, items, keep).await
+    }
+
+    async fn digest_items(
+        &self,
+        digest: &DigestId,
+    ) -> Result<Vec<(ApprovalId, String)>, StoreError> {
+        digests::items(self, digest).await
+    }
+
+    async fn remove_digest_item(
+        &self,
+        digest: &DigestId,
+        approval: ApprovalId,
+    ) -> Result<(), StoreError> {
+        digests::remove(self, digest, approval).await
     }
 }

@@ -1,6 +1,6 @@
 //! Approval cards as Adaptive Cards (schema 1.5) for Microsoft Teams, from the same neutral card
 //! view model Slack renders ([`crate::chat::card`]); and the other cards the bot sends: the
-//! "what's pending" list ([`list`]), a person's history of decisions ([`mod@history`]), notices and help ([`mod@notice`]). Pure.
+//! "what's pending" list ([`list`]), a digest of several new approvals ([`mod@digest`]), a person's history of decisions ([`mod@history`]), notices and help ([`mod@notice`]). Pure.
 //!
 //! A pending card shows the requisition (title, requester, total, need-by, department, step,
 //! justification, the first lines and how many more) with **Approve**, **Deny** and **View in
@@ -31,6 +31,7 @@ use crate::domain::{ChatUserId, Line, MAX_REASON_CHARS};
 use super::wording;
 
 mod action;
+pub mod digest;
 pub mod history;
 mod hold;
 pub mod list;
@@ -42,6 +43,7 @@ pub use action::{
     APPROVE, ActionData, DENY, REASON_INPUT, REFRESH, ReasonProblem, reason_input_for,
     validate_reason,
 };
+pub use digest::digest;
 pub use history::history;
 pub use hold::{HOLD, HOLD_REASON_INPUT};
 pub use list::{ListOptions, headed_list, pending, pending_list, purpose_list};

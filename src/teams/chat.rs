@@ -10,7 +10,8 @@
 //!
 //! Each copy of a card is rendered for its one recipient (its `refresh.userIds`), and the card
 //! last posted or written to each recipient is kept beside it, so that a refresh and a refused
-//! deny reason can be answered with the current card.
+//! deny reason can be answered with the current card; a digest is kept likewise for each of its
+//! items ([`View`], `chat/digest.rs`).
 //!
 //! The Bot Connector cannot list a Teams conversation's messages, so [`TeamsChat::find_card`]
 //! never finds a card whose record was lost: the delivery posts again once its note is old
@@ -37,6 +38,9 @@ use super::connector::BotConnector;
 use super::invoke::{card_activity, message_activity};
 use super::proactive::ProactiveInstaller;
 use super::wording;
+
+mod digest;
+pub use digest::View;
 
 /// Microsoft Teams, as decisions name it: `Approved in Microsoft Teams by …`.
 pub const TEAMS: Platform = Platform::named("Microsoft Teams");
@@ -148,21 +152,12 @@ impl TeamsChat {
         Ok(())
     }
 
-    /// The card for `approval` as last written to `user`, while it is kept.
+    /// The card for `approval` as last written to `user`, while it is kept: its own card, or its
+    /// item of the digest it was last shown in (see [`TeamsChat::view`]).
     pub async fn card_view(&self, approval: ApprovalId, user: &ChatUserId) -> Option<Card> {
-        let kept = match self.store.card_view(approval, user).await {
-            Ok(kept) => kept?,
-            Err(err) => {
-                tracing::warn!(error = %chain(&err), "could not read a Teams card's view");
-                return None;
-            }
-        };
-        match serde_json::from_str(&kept) {
-            Ok(card) => Some(card),
-            Err(err) => {
-                tracing::warn!(error = %chain(&err), "a kept Teams card's view is unreadable");
-                None
-            }
+        match self.view(approval, user).await? {
+            View::Card(card) => Some(*card),
+            View::Digest(items) => items.into_iter().find(|c| c.approval == approval),
         }
     }
 
@@ -215,6 +210,18 @@ impl ChatPort for TeamsChat {
             .update(&contact.endpoint, message, &card_activity(&rendered))
             .await?;
         Ok(())
+    }
+
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        self.send_digest(user, items).await
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        self.replace_digest(message, items).await
     }
 
     async fn find_card(

@@ -11,7 +11,8 @@
 //!   it now stands when the decision finishes within [`ANSWER_WITHIN`]; otherwise with the card
 //!   saying it is being decided, and the engine's edit of every copy follows. A refusal comes
 //!   back in the invoke answer and as a message in the 1:1 chat, naming the requisition.
-//! - A refresh answers with the card as last written for that person.
+//! - A refresh answers with the card as last written for that person; a click or refresh on an
+//!   item of a digest is answered with the whole digest as it stands.
 //!
 //! An activity from another tenant is acknowledged and nothing is done with it.
 
@@ -36,7 +37,7 @@ use crate::telemetry::chain;
 
 use super::activity::{Activity, ActivityType};
 use super::card::{self, ActionData, ListOptions, validate_reason};
-use super::chat::TeamsChat;
+use super::chat::{TeamsChat, View};
 use super::invoke::{self, CardAction, InvokeResponse, NotOurs};
 use super::routes::{ActivityHandler, HandlerReply};
 use super::wording;
@@ -343,8 +344,8 @@ async fn click(
 ) -> InvokeResponse {
     let user = &contact.user;
     match action {
-        CardAction::Refresh(data) => match view(ctx, &data, user).await {
-            Some(card) => InvokeResponse::card(&card::card(&card, std::slice::from_ref(user))),
+        CardAction::Refresh(data) => match shown(ctx, &data, user).await {
+            Some(view) => InvokeResponse::card(&rendered(&view, user)),
             // Nothing newer than what the client shows: it keeps the card it has.
             None => InvokeResponse::message(wording::CARD_IS_CURRENT),
         },
@@ -363,13 +364,14 @@ async fn click(
                 )
                 .await
             }
-            Err(problem) => match view(ctx, &data, user).await {
-                Some(card) => InvokeResponse::card(&card::card_with_reason_error(
+            Err(problem) => match shown(ctx, &data, user).await {
+                Some(View::Card(card)) => InvokeResponse::card(&card::card_with_reason_error(
                     &card,
                     std::slice::from_ref(user),
                     problem,
                 )),
-                None => InvokeResponse::message(&problem.message()),
+                // A digest's form is checked by the client; the digest stays as it is.
+                Some(View::Digest(_)) | None => InvokeResponse::message(&problem.message()),
             },
         },
         // The form asks for the reason before sending (`isRequired`); one that still arrives
@@ -394,6 +396,20 @@ async fn click(
 /// The card for the click's approval as last written to `user`, when it is kept.
 async fn view(ctx: &TeamsContext, data: &ActionData, user: &ChatUserId) -> Option<Card> {
     ctx.chat.card_view(data.approval, user).await
+}
+
+/// What `user` was last shown for the click's approval, when it is kept: its card, or the digest
+/// it is an item of (which an answer shows whole, never one item's card in its place).
+async fn shown(ctx: &TeamsContext, data: &ActionData, user: &ChatUserId) -> Option<View> {
+    ctx.chat.view(data.approval, user).await
+}
+
+/// `view` as `user` is shown it.
+fn rendered(view: &View, user: &ChatUserId) -> card::Rendered {
+    match view {
+        View::Card(card) => card::card(card, std::slice::from_ref(user)),
+        View::Digest(items) => card::digest(items),
+    }
 }
 
 /// Decides through the engine; answers with the card as it then stands, or, when the decision
@@ -429,8 +445,8 @@ async fn decide(
         result
     });
     match tokio::time::timeout(ANSWER_WITHIN, &mut task).await {
-        Ok(Ok(DecisionResult::Done(_))) => match view(ctx, &data, &user).await {
-            Some(card) => InvokeResponse::card(&card::card(&card, std::slice::from_ref(&user))),
+        Ok(Ok(DecisionResult::Done(_))) => match shown(ctx, &data, &user).await {
+            Some(view) => InvokeResponse::card(&rendered(&view, &user)),
             None => InvokeResponse::message(wording::DECIDED),
         },
         Ok(Ok(result)) => {
@@ -456,11 +472,11 @@ async fn decide(
 /// card is not kept.
 async fn deciding(ctx: &TeamsContext, data: &ActionData, user: &ChatUserId) -> InvokeResponse {
     let recipients = std::slice::from_ref(user);
-    match view(ctx, data, user).await {
-        Some(card) if card.state == CardState::Pending => {
+    match shown(ctx, data, user).await {
+        Some(View::Card(card)) if card.state == CardState::Pending => {
             InvokeResponse::card(&card::deciding(&card, recipients))
         }
-        Some(card) => InvokeResponse::card(&card::card(&card, recipients)),
+        Some(view) => InvokeResponse::card(&rendered(&view, user)),
         None => InvokeResponse::message(wording::DECIDING),
     }
 }

@@ -43,6 +43,18 @@ impl ChatPort for TeamsChat {
         self.0.update_card(message, card).await
     }
 
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        self.0.post_digest(user, items).await
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        self.0.update_digest(message, items).await
+    }
+
     async fn find_card(
         &self,
         user: &ChatUserId,

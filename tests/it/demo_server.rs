@@ -1049,3 +1049,61 @@ async fn skip_ahead_a_day_moves_the_apps_clock_to_a_working_morning_and_each_wai
     .await;
     demo.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_bulk_upload_in_the_coupa_panel_reaches_daniel_as_one_digest_and_the_newest_three_as_cards()
+ {
+    let demo = start_demo().await;
+    eventually("Daniel's first cards", || async {
+        let data = get_json(&demo, "/demo/api/conversation?user=UDANIEL").await;
+        (data["cards"].as_u64() >= Some(4)).then_some(())
+    })
+    .await;
+    let (status, body) = post(&demo, "/demo/api/coupa/bulk", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["submitted"].as_array().map(Vec::len),
+        Some(8),
+        "{body}"
+    );
+
+    let digest = eventually("the digest", || async {
+        demo.state
+            .slack
+            .conversation("UDANIEL")
+            .into_iter()
+            .find(|m| m.blocks[0]["type"] == "section" && m.text.contains("5 requisitions"))
+    })
+    .await;
+    let blocks = digest.blocks.to_string();
+    assert!(
+        blocks.contains("*5 requisitions* arrived for your approval at once"),
+        "{blocks}"
+    );
+    for oldest in [
+        "Printer toner",
+        "Whiteboard markers",
+        "USB-C docking stations",
+        "Ergonomic keyboards",
+        "Conference room webcam",
+    ] {
+        assert!(blocks.contains(oldest), "{oldest} in {blocks}");
+    }
+    assert_eq!(blocks.matches("\"action_id\":\"approve\"").count(), 5);
+    for newest in ["Noise-cancelling headsets", "Laptop stands", "Monitor arms"] {
+        assert!(!blocks.contains(newest), "{newest} comes as a card");
+        eventually("the newest as cards", || async {
+            card_buttons(&demo, "UDANIEL", newest).map(|_| ())
+        })
+        .await;
+    }
+    let page = get_json(&demo, "/demo/api/conversation?user=UDANIEL").await;
+    assert!(
+        page["html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("arrived for your approval at once"),
+        "the page draws the digest"
+    );
+    demo.stop().await.unwrap();
+}

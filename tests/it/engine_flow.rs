@@ -38,6 +38,18 @@ struct World {
 
 impl World {
     async fn new() -> Self {
+        Self::tuned(|_| {}).await
+    }
+
+    /// This world sending every new card as a card of its own, never a digest
+    /// (`DIGEST_ABOVE=0`): for tests of cards that send one person many at once.
+    async fn without_digests() -> Self {
+        Self::tuned(|settings| settings.digest_above = 0).await
+    }
+
+    async fn tuned(
+        tune: impl FnOnce(&mut coupa_approvals::config::Settings) + Send + 'static,
+    ) -> Self {
         let chat = Arc::new(FakeChat::new());
         let store = Arc::new(MemoryStore::new());
         let offset = Arc::new(Mutex::new(SignedDuration::ZERO));
@@ -54,7 +66,10 @@ impl World {
                     ..RetryPolicy::default()
                 })
             })
-            .settings(|settings| settings.button_ttl = TTL)
+            .settings(|settings| {
+                settings.button_ttl = TTL;
+                tune(settings);
+            })
             .build()
             .await
             .unwrap();
@@ -250,7 +265,7 @@ async fn a_double_click_and_a_retry_still_make_one_coupa_call() {
 
 #[tokio::test]
 async fn under_a_burst_of_clicks_early_decisions_reach_coupa_before_late_ones_start() {
-    let world = World::new().await;
+    let world = World::without_digests().await;
     let engine = world.engine();
     for _ in 0..DECISIONS_AT_ONCE + 4 {
         world.requisition(vec![vec![StepApprover::User(world.daniel.0)]]);
@@ -544,7 +559,7 @@ async fn an_approver_who_becomes_reachable_gets_their_card_at_the_next_sync_not_
 
 #[tokio::test]
 async fn a_cycle_with_nothing_changed_makes_at_most_two_coupa_calls_with_2000_pending() {
-    let world = World::new().await;
+    let world = World::without_digests().await;
     let engine = world.engine();
     // Two thousand requisitions submitted over half an hour, as Coupa's clock would stamp them.
     for _ in 0..2_000 {
@@ -636,7 +651,7 @@ async fn an_unconfirmable_decision_says_check_coupa_blocks_a_second_try_and_the_
 
 #[tokio::test]
 async fn two_replicas_syncing_at_the_same_moment_deliver_each_card_once() {
-    let world = World::new().await;
+    let world = World::without_digests().await;
     let (a, b) = (world.engine(), world.engine());
     world.chat.slow_posts(Duration::from_millis(20));
     for _ in 0..20 {

@@ -29,6 +29,7 @@ mod demo_cli;
 mod demo_server;
 mod deny_modal;
 mod deployment;
+mod digest;
 mod docs;
 mod early_refusals;
 mod engine_flow;

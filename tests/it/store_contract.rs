@@ -12,8 +12,9 @@ use std::time::Duration;
 use coupa_approvals::domain::conversation::{ConversationRef, MessageRef};
 use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::records::{
-    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    FailedInstall, PendingDelivery, PendingItem, PendingSnapshot, SettledCards, Settlement,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DigestId,
+    DirectoryEntry, FailedInstall, PendingDelivery, PendingItem, PendingSnapshot, SettledCards,
+    Settlement,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId, Decision, Fingerprint, RequisitionId};
 use coupa_approvals::store::{Claim, ClaimToken, Lease, LeaseOwner, MemoryStore, Store};
@@ -103,6 +104,10 @@ contract!(
     a_released_reminder_can_be_claimed_again_and_a_claim_expires_after_its_keep,
     reminders_are_on_until_turned_off_and_the_choice_is_kept_per_person,
     a_delegates_card_keeps_whom_they_stand_in_for_and_whether_that_ended,
+    a_digests_items_are_kept_per_approval_replaced_one_at_a_time_and_expire,
+    two_items_of_one_digest_written_at_once_are_both_kept,
+    an_item_taken_out_of_a_digest_leaves_the_others,
+    a_card_recorded_as_a_digest_item_reads_back_naming_its_digest,
 );
 
 const SHORT: Duration = Duration::from_millis(150);
@@ -349,6 +354,7 @@ fn card(user: &str, ts: &str, sent: i64) -> DeliveredCard {
         shown: None,
         delegate_for: None,
         delegation_ended: false,
+        digest: None,
     }
 }
 
@@ -400,6 +406,7 @@ fn pending(user: &str, attempt: &str) -> PendingDelivery {
         started_at: Timestamp::from_second(10).unwrap(),
         shown: None,
         delegate_for: None,
+        digest: None,
     }
 }
 
@@ -1665,4 +1672,116 @@ async fn reminders_are_on_until_turned_off_and_the_choice_is_kept_per_person(
     assert!(store.reminders_on(&lena).await.unwrap());
     store.set_reminders_on(&kenji, true).await.unwrap();
     assert!(store.reminders_on(&kenji).await.unwrap());
+}
+
+fn items(pairs: &[(u64, &str)]) -> Vec<(ApprovalId, String)> {
+    pairs
+        .iter()
+        .map(|(approval, view)| (ApprovalId(*approval), (*view).to_owned()))
+        .collect()
+}
+
+async fn a_digests_items_are_kept_per_approval_replaced_one_at_a_time_and_expire(
+    store: Arc<impl Store>,
+) {
+    let (digest, brief, other) = (DigestId::new(), DigestId::new(), DigestId::new());
+    assert!(store.digest_items(&digest).await.unwrap().is_empty());
+    store
+        .put_digest_items(&digest, &items(&[(12, "b"), (3, "a"), (40, "c")]), LONG)
+        .await
+        .unwrap();
+    store
+        .put_digest_items(&other, &items(&[(3, "elsewhere")]), LONG)
+        .await
+        .unwrap();
+    store
+        .put_digest_items(&digest, &items(&[(12, "b decided")]), LONG)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.digest_items(&digest).await.unwrap(),
+        items(&[(3, "a"), (12, "b decided"), (40, "c")]),
+        "by approval, the one item replaced"
+    );
+    store
+        .put_digest_items(&brief, &items(&[(5, "gone soon")]), SHORT)
+        .await
+        .unwrap();
+    outlive_short_ttl().await;
+    assert!(store.digest_items(&brief).await.unwrap().is_empty());
+    assert_eq!(store.digest_items(&digest).await.unwrap().len(), 3);
+    assert_eq!(
+        store.digest_items(&other).await.unwrap(),
+        items(&[(3, "elsewhere")])
+    );
+}
+
+async fn two_items_of_one_digest_written_at_once_are_both_kept(store: Arc<impl Store>) {
+    let digest = DigestId::new();
+    store
+        .put_digest_items(&digest, &items(&[(1, "a"), (2, "b"), (3, "c")]), LONG)
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        let (one, two) = (store.clone(), store.clone());
+        let (d1, d2) = (digest.clone(), digest.clone());
+        let first = tokio::spawn(async move {
+            one.put_digest_items(&d1, &items(&[(1, "a approved")]), LONG)
+                .await
+        });
+        let second = tokio::spawn(async move {
+            two.put_digest_items(&d2, &items(&[(3, "c denied")]), LONG)
+                .await
+        });
+        first.await.unwrap().unwrap();
+        second.await.unwrap().unwrap();
+        assert_eq!(
+            store.digest_items(&digest).await.unwrap(),
+            items(&[(1, "a approved"), (2, "b"), (3, "c denied")])
+        );
+    }
+}
+
+async fn an_item_taken_out_of_a_digest_leaves_the_others(store: Arc<impl Store>) {
+    let digest = DigestId::new();
+    store
+        .put_digest_items(&digest, &items(&[(1, "a"), (2, "b")]), LONG)
+        .await
+        .unwrap();
+    store
+        .remove_digest_item(&digest, ApprovalId(1))
+        .await
+        .unwrap();
+    store
+        .remove_digest_item(&DigestId::new(), ApprovalId(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.digest_items(&digest).await.unwrap(),
+        items(&[(2, "b")])
+    );
+}
+
+async fn a_card_recorded_as_a_digest_item_reads_back_naming_its_digest(store: Arc<impl Store>) {
+    let digest = DigestId::new();
+    let approval = ApprovalId(90_211);
+    let mut delivery = pending("U1", "a1");
+    delivery.digest = Some(digest.clone());
+    assert!(
+        store
+            .begin_delivery(approval, None, &delivery, LONG)
+            .await
+            .unwrap()
+    );
+    let posted = delivery.delivered(MessageRef::new(ConversationRef::new("DU1"), "1.1"));
+    assert_eq!(posted.digest, Some(digest.clone()));
+    assert!(
+        store
+            .record_delivery(approval, "a1", &posted)
+            .await
+            .unwrap()
+    );
+    let cards = store.cards(approval).await.unwrap();
+    assert_eq!(cards, [posted]);
+    assert_eq!(cards[0].digest, Some(digest));
 }

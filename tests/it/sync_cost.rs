@@ -32,9 +32,11 @@ impl World {
     async fn new() -> Self {
         let chat = Arc::new(FakeChat::new());
         let store = Arc::new(CountingStore::new(MemoryStore::new()));
+        // The cost of cards of their own: ten each would otherwise come as digests.
         let sim = sandbox::World::builder()
             .store(store.clone())
             .chat(chat.clone())
+            .settings(|s| s.digest_above = 0)
             .build()
             .await
             .unwrap();

@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use coupa_approvals::domain::conversation::ConversationRef;
 use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::records::{
-    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DigestId,
+    DirectoryEntry, FailedInstall, PendingDelivery, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{Claim, ClaimToken, Deliveries, Lease, LeaseOwner, Store, StoreError};
@@ -375,5 +376,32 @@ impl<S: Store> Store for CountingStore<S> {
     async fn reminders_on(&self, user: &ChatUserId) -> Result<bool, StoreError> {
         self.count("reminders_on");
         self.inner.reminders_on(user).await
+    }
+
+    async fn put_digest_items(
+        &self,
+        digest: &DigestId,
+        items: &[(ApprovalId, String)],
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        self.count("put_digest_items");
+        self.inner.put_digest_items(digest, items, keep).await
+    }
+
+    async fn digest_items(
+        &self,
+        digest: &DigestId,
+    ) -> Result<Vec<(ApprovalId, String)>, StoreError> {
+        self.count("digest_items");
+        self.inner.digest_items(digest).await
+    }
+
+    async fn remove_digest_item(
+        &self,
+        digest: &DigestId,
+        approval: ApprovalId,
+    ) -> Result<(), StoreError> {
+        self.count("remove_digest_item");
+        self.inner.remove_digest_item(digest, approval).await
     }
 }

@@ -21,6 +21,8 @@ struct State {
     next_ts: u64,
     /// Posted messages in order, with their current content.
     messages: Vec<(ChatUserId, MessageRef, Card)>,
+    /// Posted digests in order, with their current items.
+    digests: Vec<(ChatUserId, MessageRef, Vec<Card>)>,
     posts: usize,
     updates: usize,
     ephemerals: Vec<(ChatUserId, String)>,
@@ -81,6 +83,18 @@ impl FakeChat {
             .iter()
             .filter(|(u, _)| u == user)
             .map(|(_, l)| l.clone())
+            .collect()
+    }
+
+    /// Current items of every digest sent to `user`, oldest first.
+    pub fn digests_of(&self, user: &ChatUserId) -> Vec<(MessageRef, Vec<Card>)> {
+        self.state
+            .lock()
+            .unwrap()
+            .digests
+            .iter()
+            .filter(|(u, _, _)| u == user)
+            .map(|(_, m, items)| (m.clone(), items.clone()))
             .collect()
     }
 
@@ -151,31 +165,78 @@ impl ChatPort for FakeChat {
         }
     }
 
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        let delay = *self.post_delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
+        let mut state = self.state.lock().unwrap();
+        state.next_ts += 1;
+        let message = MessageRef::new(
+            ConversationRef::new(format!("D{user}")),
+            format!("1700000000.{:06}", state.next_ts),
+        );
+        state.posts += 1;
+        state
+            .digests
+            .push((user.clone(), message.clone(), items.to_vec()));
+        Ok(message)
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        let mut state = self.state.lock().unwrap();
+        state.updates += 1;
+        match state.digests.iter_mut().find(|(_, m, _)| m == message) {
+            Some(entry) => {
+                entry.2 = items.to_vec();
+                Ok(())
+            }
+            None => Err(ChatError::Api("message_not_found".into())),
+        }
+    }
+
+    /// Like Slack's history search: the newest message with the approval's buttons, its own
+    /// card or a digest listing it.
     async fn find_card(
         &self,
         user: &ChatUserId,
         approval: ApprovalId,
     ) -> Result<Option<FoundCard>, ChatError> {
-        Ok(self
-            .state
-            .lock()
-            .unwrap()
+        let state = self.state.lock().unwrap();
+        let waiting = |card: &Card| card.approval == approval && card.state == CardState::Pending;
+        let own = state
             .messages
             .iter()
-            .rev()
-            .find(|(u, _, c)| u == user && c.approval == approval && c.state == CardState::Pending)
-            .map(|(_, message, card)| FoundCard {
+            .filter(|(u, _, c)| u == user && waiting(c))
+            .map(|(_, message, card)| (message, card, false));
+        let listed = state
+            .digests
+            .iter()
+            .filter(|(u, _, _)| u == user)
+            .filter_map(|(_, message, items)| {
+                items
+                    .iter()
+                    .find(|c| waiting(c))
+                    .map(|card| (message, card, true))
+            });
+        Ok(own.chain(listed).max_by(|a, b| a.0.id().cmp(b.0.id())).map(
+            |(message, card, digest)| FoundCard {
                 message: message.clone(),
                 fingerprint: card.fingerprint.clone(),
                 posted_at: None,
-            }))
+                digest,
+            },
+        ))
     }
 
     async fn withdraw_card(&self, message: &MessageRef) -> Result<(), ChatError> {
         let mut state = self.state.lock().unwrap();
-        let before = state.messages.len();
+        let before = state.messages.len() + state.digests.len();
         state.messages.retain(|(_, m, _)| m != message);
-        if state.messages.len() == before {
+        state.digests.retain(|(_, m, _)| m != message);
+        if state.messages.len() + state.digests.len() == before {
             return Err(ChatError::Api("message_not_found".into()));
         }
         Ok(())

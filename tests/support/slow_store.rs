@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use coupa_approvals::domain::conversation::ConversationRef;
 use coupa_approvals::domain::hold::Hold;
 use coupa_approvals::domain::records::{
-    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DirectoryEntry,
-    FailedInstall, PendingDelivery, PendingSnapshot, SettledCards, UnmappedApprover,
+    AuditEntry, ChatContact, ClaimOutcome, DecisionInDoubt, DeliveredCard, DigestId,
+    DirectoryEntry, FailedInstall, PendingDelivery, PendingSnapshot, SettledCards,
+    UnmappedApprover,
 };
 use coupa_approvals::domain::{ApprovalId, ChatUserId};
 use coupa_approvals::store::{
@@ -287,5 +288,29 @@ impl Store for SlowPingStore {
 
     async fn reminders_on(&self, user: &ChatUserId) -> Result<bool, StoreError> {
         self.inner.reminders_on(user).await
+    }
+
+    async fn put_digest_items(
+        &self,
+        digest: &DigestId,
+        items: &[(ApprovalId, String)],
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        self.inner.put_digest_items(digest, items, keep).await
+    }
+
+    async fn digest_items(
+        &self,
+        digest: &DigestId,
+    ) -> Result<Vec<(ApprovalId, String)>, StoreError> {
+        self.inner.digest_items(digest).await
+    }
+
+    async fn remove_digest_item(
+        &self,
+        digest: &DigestId,
+        approval: ApprovalId,
+    ) -> Result<(), StoreError> {
+        self.inner.remove_digest_item(digest, approval).await
     }
 }

@@ -93,6 +93,27 @@ impl ChatPort for FakePort {
         Ok(())
     }
 
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        self.record(format!("post_digest {user} {}", items.len()));
+        Ok(MessageRef::new(
+            ConversationRef::new(format!("dm-of-{user}")),
+            self.platform.name(),
+        ))
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        self.record(format!(
+            "update_digest {} {}",
+            message.conversation(),
+            items.len()
+        ));
+        Ok(())
+    }
+
     async fn find_card(
         &self,
         user: &ChatUserId,
@@ -360,4 +381,28 @@ async fn a_user_or_card_no_platform_serves_is_an_error_naming_it_not_a_panic() {
 #[test]
 fn no_platforms_make_no_chat_platforms() {
     assert!(ChatPlatforms::new(Vec::new()).is_none());
+}
+
+#[tokio::test]
+async fn a_digest_is_posted_on_its_recipients_platform_and_updated_on_its_conversations() {
+    let teams = FakePort::teams(Lookup::FindsNobody);
+    let slack = FakePort::slack(Lookup::FindsNobody);
+    let chat = both(&teams, &slack);
+    let items = [card(), card()];
+    chat.post_digest(&ChatUserId::from("29:jane"), &items)
+        .await
+        .unwrap();
+    chat.post_digest(&ChatUserId::from("ULI"), &items[..1])
+        .await
+        .unwrap();
+    let on_teams = MessageRef::new(ConversationRef::new("a:1dm"), "1700000000001");
+    let on_slack = MessageRef::new(ConversationRef::new("DLI"), "1700000000.000001");
+    chat.update_digest(&on_slack, &items).await.unwrap();
+    chat.update_digest(&on_teams, &items[..1]).await.unwrap();
+
+    assert_eq!(
+        teams.calls(),
+        ["post_digest 29:jane 2", "update_digest a:1dm 1"]
+    );
+    assert_eq!(slack.calls(), ["post_digest ULI 1", "update_digest DLI 2"]);
 }

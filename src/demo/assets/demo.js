@@ -264,6 +264,16 @@
     refreshConversation().catch((e) => toast(e.message));
   });
 
+  $("#coupa-bulk").addEventListener("click", async () => {
+    try {
+      await call("/demo/api/coupa/bulk", {});
+      toast("Eight requisitions submitted for Daniel; the next sync sends him a digest.");
+      await refreshCoupa();
+    } catch (e) {
+      toast(e.message);
+    }
+  });
+
   $("#coupa-panel").addEventListener("click", async (event) => {
     const release = event.target.closest(".coupa-release");
     if (release) {

@@ -26,20 +26,7 @@ pub(super) async fn claim(
     email: &str,
     hold: Duration,
 ) -> Result<bool, StoreError> {
-    let key = store.install_key(email);
-    let set: Option<String> = store
-        .call(|mut c| async move {
-            redis::cmd("SET")
-                .arg(&key)
-                .arg("claimed")
-                .arg("NX")
-                .arg("PX")
-                .arg(millis(hold))
-                .query_async(&mut c)
-                .await
-        })
-        .await?;
-    Ok(set.is_some())
+    store.set_if_absent(store.install_key(email), hold).await
 }
 
 /// Marks the installation for `email` done for good and forgets its failure.

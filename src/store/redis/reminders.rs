@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::{RedisStore, millis};
+use super::RedisStore;
 use crate::domain::ChatUserId;
 use crate::store::StoreError;
 
@@ -26,20 +26,9 @@ pub(super) async fn claim(
     day: &str,
     keep: Duration,
 ) -> Result<bool, StoreError> {
-    let key = store.reminder_key(user, day);
-    let set: Option<String> = store
-        .call(|mut c| async move {
-            redis::cmd("SET")
-                .arg(&key)
-                .arg("claimed")
-                .arg("NX")
-                .arg("PX")
-                .arg(millis(keep))
-                .query_async(&mut c)
-                .await
-        })
-        .await?;
-    Ok(set.is_some())
+    store
+        .set_if_absent(store.reminder_key(user, day), keep)
+        .await
 }
 
 /// Gives `user`'s reminder of `day` back.

@@ -50,6 +50,18 @@ impl ChatPort for PanickyChat {
         self.inner.update_card(message, card).await
     }
 
+    async fn post_digest(
+        &self,
+        user: &ChatUserId,
+        items: &[Card],
+    ) -> Result<MessageRef, ChatError> {
+        self.inner.post_digest(user, items).await
+    }
+
+    async fn update_digest(&self, message: &MessageRef, items: &[Card]) -> Result<(), ChatError> {
+        self.inner.update_digest(message, items).await
+    }
+
     async fn tell(
         &self,
         user: &ChatUserId,

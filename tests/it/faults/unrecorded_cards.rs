@@ -105,6 +105,7 @@ async fn forget_the_record_of_a_posted_card(w: &FaultWorld, approval: ApprovalId
         started_at: card.sent_at,
         shown: card.shown,
         delegate_for: card.delegate_for,
+        digest: None,
     };
     assert!(
         w.store
@@ -148,6 +149,7 @@ async fn a_delivery_left_by_a_process_that_died_before_its_post_arrived_is_poste
         started_at: jiff::Timestamp::now() - jiff::SignedDuration::from_secs(3600),
         shown: None,
         delegate_for: None,
+        digest: None,
     };
     w.store
         .begin_delivery(approval, None, &begun, Duration::from_secs(3600))
