@@ -12,6 +12,7 @@
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
+use crate::chat::card::{Card, CardState};
 use crate::domain::records::PendingItem;
 use crate::domain::{ApprovalId, Fingerprint, Money, RequisitionId};
 use crate::engine::several::ListedItem;
@@ -88,6 +89,18 @@ impl Selected {
             fingerprint: Fingerprint(fingerprint.to_owned()),
             issued_at,
             total: Money::new(amount, currency),
+        })
+    }
+
+    /// `card`, an item of a digest, when it may be approved with others: still waiting, and
+    /// needing no confirmation of its own.
+    pub fn of_card(card: &Card) -> Option<Self> {
+        (card.state == CardState::Pending && !card.confirm_approve).then(|| Self {
+            approval: card.approval,
+            requisition: card.requisition.id,
+            fingerprint: card.fingerprint.clone(),
+            issued_at: card.issued_at.as_second(),
+            total: card.requisition.total.clone(),
         })
     }
 

@@ -1,9 +1,10 @@
 //! Approving several at once in Slack. Pure.
 //!
-//! A "what's pending" list offers a `checkboxes` element of its shown items that need no
-//! confirmation of their own (at or below `CONFIRM_ABOVE_AMOUNT`), each option's value what the
-//! item carries ([`crate::chat::selection::Selected`], within Slack's 150 characters), and an
-//! **Approve selected** button. Slack sends the ticked options with the button's click (the
+//! A "what's pending" list (and so a daily reminder, which is one) offers a `checkboxes` element
+//! of its shown items that need no confirmation of their own (at or below
+//! `CONFIRM_ABOVE_AMOUNT`), a backlog digest those of its items that still wait and need none;
+//! each option's value is what the item carries ([`crate::chat::selection::Selected`], within
+//! Slack's 150 characters); an **Approve selected** button follows. Slack sends the ticked options with the button's click (the
 //! message's `state`); the bot then opens a confirmation modal saying the count and the sum (per
 //! currency when mixed), its `private_metadata` carrying the selection and where the list is.
 //! Its submission approves each item through the engine, and one message, visible to the person
@@ -13,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 use slack_morphism::prelude::*;
 
+use crate::chat::card::Card;
 use crate::chat::selection::{self, Selected};
 use crate::chat::wording as shared;
 use crate::domain::ChatUserId;
@@ -51,16 +53,47 @@ pub fn selection_blocks(
     issued_at: jiff::Timestamp,
     confirm_above: Option<rust_decimal::Decimal>,
 ) -> Vec<SlackBlock> {
-    let options: Vec<SlackBlockChoiceItem<SlackBlockText>> = items
+    let choices: Vec<(Selected, String)> = items
         .iter()
         .filter(|item| selection::selectable(item, confirm_above))
-        .filter_map(|item| {
-            let value = Selected::of(item, issued_at).encode()?;
+        .map(|item| (Selected::of(item, issued_at), item.title.clone()))
+        .collect();
+    let left_out = items
+        .iter()
+        .filter(|item| !selection::selectable(item, confirm_above))
+        .count();
+    let note = match (confirm_above, left_out) {
+        (Some(limit), 1..) => Some(shared::not_selectable(
+            left_out,
+            &crate::chat::format::amount(limit, 2),
+        )),
+        _ => None,
+    };
+    blocks(&choices, note)
+}
+
+/// The selection for a digest's `cards`: those still waiting that need no confirmation of their
+/// own (the others keep their own Approve, which asks first).
+pub fn digest_selection_blocks(cards: &[Card]) -> Vec<SlackBlock> {
+    let choices: Vec<(Selected, String)> = cards
+        .iter()
+        .filter_map(|card| Some((Selected::of_card(card)?, card.requisition.title.clone())))
+        .collect();
+    blocks(&choices, None)
+}
+
+/// The heading, the checkboxes of `choices` (each item and its title) with Approve selected,
+/// and `note`; none without a choice.
+fn blocks(choices: &[(Selected, String)], note: Option<String>) -> Vec<SlackBlock> {
+    let options: Vec<SlackBlockChoiceItem<SlackBlockText>> = choices
+        .iter()
+        .filter_map(|(selected, title)| {
+            let value = selected.encode()?;
             let text = format!(
                 "#{} {} · {}",
-                item.requisition,
-                item.title.trim(),
-                money(&item.total)
+                selected.requisition,
+                title.trim(),
+                money(&selected.total)
             );
             Some(SlackBlockChoiceItem::new(
                 SlackBlockText::Plain(SlackBlockPlainText::new(truncate(&text, OPTION_TEXT))),
@@ -88,15 +121,10 @@ pub fn selection_blocks(
             .with_block_id(SELECT_BLOCK.into())
             .into(),
     ];
-    let left_out = items
-        .iter()
-        .filter(|item| !selection::selectable(item, confirm_above))
-        .count();
-    if let (Some(limit), 1..) = (confirm_above, left_out) {
-        let limit = crate::chat::format::amount(limit, 2);
+    if let Some(note) = note {
         blocks.push(
             SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
-                SlackBlockMarkDownText::new(shared::not_selectable(left_out, &limit)),
+                SlackBlockMarkDownText::new(note),
             )])
             .with_block_id(SELECT_NOTE.into())
             .into(),

@@ -29,12 +29,15 @@ fn puts(app: &TestApp) -> usize {
     app.sandbox().count_calls("PUT", "/api/approvals/")
 }
 
-/// The app with `CONFIRM_ABOVE_AMOUNT=10000` (each sandbox requisition is USD 7,420.50).
+/// The app with `CONFIRM_ABOVE_AMOUNT=10000` (each sandbox requisition is USD 7,420.50), its own
+/// first sync cycle done, so that the test's cycles are the ones that deliver its requisitions.
 async fn slack_app() -> TestApp {
-    TestApp::spawn_with(Arc::new(MemoryStore::new()), |settings| {
+    let app = TestApp::spawn_with(Arc::new(MemoryStore::new()), |settings| {
         settings.confirm_above_amount = Some(10_000.into())
     })
-    .await
+    .await;
+    first_cycle_done(app.store.as_ref()).await;
+    app
 }
 
 /// Asks for "what's pending" as `user` and returns the list the bot posted.
@@ -387,6 +390,7 @@ async fn teams_app() -> TeamsApp {
     settings.confirm_above_amount = Some(10_000.into());
     let app = TeamsApp::start(world, settings).await;
     app.install(&app.daniel).await;
+    first_cycle_done(app.world.store.as_ref()).await;
     app
 }
 
@@ -608,4 +612,125 @@ async fn teams_a_forged_selection_above_the_threshold_and_an_empty_one_are_refus
     .join("\n");
     assert!(outcome.contains("needs its own confirmation"), "{outcome}");
     assert_eq!(app.puts(), 0);
+}
+
+/// Waits for the app's own first sync cycle to end, so that the test's sync meets the backlog.
+async fn first_cycle_done(store: &dyn coupa_approvals::store::Store) {
+    for _ in 0..200 {
+        if store.last_sync_success().await.unwrap().is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the app's first cycle did not end");
+}
+
+#[tokio::test]
+async fn slack_a_digests_selection_approves_the_ticked_items_once_and_the_digest_shows_them_approved()
+ {
+    let app = slack_app().await;
+    let reqs: Vec<RequisitionId> = (0..9)
+        .map(|_| app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]))
+        .collect();
+    app.sync().await;
+    let digest = app
+        .cards_of("UDANIEL")
+        .into_iter()
+        .find(|m| m.blocks[0]["type"] == "section")
+        .expect("a digest");
+    assert_eq!(
+        offered(&digest)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect::<Vec<_>>(),
+        reqs[..6],
+        "each waiting item of the digest is offered"
+    );
+    let view = open_confirmation(&app, "UDANIEL", &digest, &values_for(&digest, &reqs[1..4])).await;
+    assert!(
+        view.to_string()
+            .contains("Approve *3 requisitions*, *USD 22,261.50* in total?"),
+        "{view}"
+    );
+    app.interaction(&confirm("UDANIEL", &view)).await;
+    assert!(eventually(|| slack_outcome(&app, "UDANIEL").is_some()).await);
+    assert_eq!(puts(&app), 3);
+    let outcome = slack_outcome(&app, "UDANIEL").unwrap();
+    assert!(
+        outcome.contains("Approved *3 requisitions* in Coupa"),
+        "{outcome}"
+    );
+    // The digest, edited in place, offers only what still waits.
+    assert!(
+        eventually(|| app
+            .cards_of("UDANIEL")
+            .into_iter()
+            .find(|m| m.ts == digest.ts)
+            .is_some_and(|d| offered(&d).len() == 3))
+        .await
+    );
+    let now = app
+        .cards_of("UDANIEL")
+        .into_iter()
+        .find(|m| m.ts == digest.ts)
+        .unwrap();
+    let left: Vec<RequisitionId> = offered(&now).into_iter().map(|(r, _)| r).collect();
+    assert_eq!(left, vec![reqs[0], reqs[4], reqs[5]]);
+    assert_eq!(
+        text_of(&now)
+            .matches("Approved* by Daniel Okafor in Slack")
+            .count(),
+        3,
+        "{}",
+        text_of(&now)
+    );
+}
+
+#[tokio::test]
+async fn teams_a_digests_selection_approves_the_ticked_items_once() {
+    let app = teams_app().await;
+    let reqs: Vec<RequisitionId> = (0..9)
+        .map(|_| app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]))
+        .collect();
+    app.sync().await;
+    let digest = app
+        .posted_to(&app.daniel.member)
+        .into_iter()
+        .find(|a| {
+            texts(&a.activity)
+                .iter()
+                .any(|t| t.contains("arrived for your approval at once"))
+        })
+        .expect("a digest");
+    let offered = choices(&digest);
+    assert_eq!(
+        offered.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
+        reqs[..6]
+    );
+
+    let mut pressed = action_titled(&digest, "Approve selected");
+    pressed[SELECTION_INPUT] = Value::String(format!("{},{}", offered[0].1, offered[5].1));
+    let before = app.posted_to(&app.daniel.member).len();
+    app.teams()
+        .submit(&app.daniel.member, pressed)
+        .await
+        .unwrap();
+    assert!(eventually(|| teams_card(&app, before, "Approve 2 requisitions").is_some()).await);
+    let approve = action_titled(
+        &teams_card(&app, before, "Approve 2 requisitions").unwrap(),
+        "Approve 2",
+    );
+    let before = app.posted_to(&app.daniel.member).len();
+    app.teams()
+        .submit(&app.daniel.member, approve)
+        .await
+        .unwrap();
+    assert!(eventually(|| teams_card(&app, before, "Approved 2 of 2").is_some()).await);
+    assert_eq!(app.puts(), 2);
+    for req in [reqs[0], reqs[5]] {
+        assert_eq!(
+            app.sandbox().requisition_status(req).as_deref(),
+            Some("approved")
+        );
+    }
 }

@@ -57,9 +57,15 @@ pub fn digest(items: &[Card]) -> Rendered {
             }
         }
     }
-    // An engine digest holds few enough items to fit; a longer list is cut whole items at a time.
-    let whole = (limits::MESSAGE_BLOCKS - 1) / 3 * 3 + 1;
+    // An engine digest holds few enough items to fit; a longer list is cut whole items at a time,
+    // keeping room for the selection of items to approve together.
+    let reserved = crate::slack::several::SELECTION_BLOCKS;
+    let whole = (limits::MESSAGE_BLOCKS - 1 - reserved) / 3 * 3 + 1;
+    let shown = (whole - 1) / 3;
     blocks.truncate(whole);
+    blocks.extend(crate::slack::several::digest_selection_blocks(
+        &items[..shown.min(items.len())],
+    ));
     Rendered {
         text: truncate(&shared::digest_summary(waiting), limits::FALLBACK_TEXT),
         blocks,

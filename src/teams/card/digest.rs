@@ -47,7 +47,12 @@ fn render(items: &[Card], budget: (usize, usize)) -> Rendered {
         "text": shared::digest_heading(waiting, items.len(), |s: &str| format!("**{s}**")),
     })];
     body.extend(items.iter().map(|card| item_block(card, budget)));
-    finish(body, Vec::new(), None, shared::digest_summary(waiting))
+    let mut actions = Vec::new();
+    if let Some((selection, approve_selected)) = super::several::digest_selection(items) {
+        body.extend(selection);
+        actions.push(approve_selected);
+    }
+    finish(body, actions, None, shared::digest_summary(waiting))
 }
 
 /// One item: its title and details, then its actions while it waits, or how it ended.

@@ -1,7 +1,9 @@
 //! Approving several at once in Teams, as Adaptive Cards. Pure.
 //!
-//! A "what's pending" list ends with an `Input.ChoiceSet` (`isMultiSelect`) of its shown items
-//! that need no confirmation of their own (at or below `CONFIRM_ABOVE_AMOUNT`), each choice's
+//! A "what's pending" list (and so a daily reminder, which is one) ends with an
+//! `Input.ChoiceSet` (`isMultiSelect`) of its shown items that need no confirmation of their own
+//! (at or below `CONFIRM_ABOVE_AMOUNT`), a backlog digest with one of those of its items that
+//! still wait and need none, each choice's
 //! value what the item carries ([`crate::chat::selection::Selected`]: no commas, since Teams
 //! joins the chosen values with them), and an **Approve selected** `Action.Submit` ([`SELECTED`]).
 //! The bot answers with a confirmation card saying the count and the sum (per currency when
@@ -14,6 +16,7 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use crate::chat::card::Card;
 use crate::chat::format::{amount, money};
 use crate::chat::selection::{self, Selected};
 use crate::chat::wording as shared;
@@ -61,15 +64,7 @@ pub fn selection(
     if choices.is_empty() {
         return None;
     }
-    let mut body = vec![json!({
-        "type": "Input.ChoiceSet",
-        "id": SELECTION_INPUT,
-        "isMultiSelect": true,
-        "style": "expanded",
-        "label": shared::SELECT_SEVERAL,
-        "separator": true,
-        "choices": choices,
-    })];
+    let mut body = vec![choice_set(choices)];
     let left_out = items
         .iter()
         .filter(|item| !selection::selectable(item, confirm_above))
@@ -80,12 +75,48 @@ pub fn selection(
             &amount(limit, 2),
         ))));
     }
-    let action = json!({
+    Some((body, approve_selected()))
+}
+
+/// The selection and its action for a digest's `cards`: those still waiting that need no
+/// confirmation of their own (the others keep their own Approve, which asks first).
+pub fn digest_selection(cards: &[Card]) -> Option<(Vec<Value>, Value)> {
+    let choices: Vec<Value> = cards
+        .iter()
+        .filter_map(|card| {
+            let selected = Selected::of_card(card)?;
+            let value = selected.encode()?;
+            let title = format!(
+                "#{} {} · {}",
+                selected.requisition,
+                card.requisition.title.trim(),
+                money(&selected.total)
+            );
+            Some(json!({ "title": cut(&title, CHOICE_CHARS), "value": value }))
+        })
+        .take(SEVERAL_AT_ONCE)
+        .collect();
+    (!choices.is_empty()).then(|| (vec![choice_set(choices)], approve_selected()))
+}
+
+fn choice_set(choices: Vec<Value>) -> Value {
+    json!({
+        "type": "Input.ChoiceSet",
+        "id": SELECTION_INPUT,
+        "isMultiSelect": true,
+        "style": "expanded",
+        "label": shared::SELECT_SEVERAL,
+        "separator": true,
+        "choices": choices,
+    })
+}
+
+fn approve_selected() -> Value {
+    json!({
         "type": "Action.Submit",
         "title": shared::APPROVE_SELECTED,
         "data": { "v": SELECTED },
-    });
-    Some((body, action))
+    })
 }
 
 /// The confirmation of `items`: the count and the sum, and Approve N carrying the selection.
