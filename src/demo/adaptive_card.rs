@@ -126,6 +126,7 @@ fn element(element: &Value) -> String {
             action_set(&element["actions"])
         ),
         "Input.Text" => input_text(element),
+        "Input.ChoiceSet" if element["isMultiSelect"] == true => choice_set(element),
         other => match &element["fallback"] {
             Value::Object(_) => self::element(&element["fallback"]),
             // The card's author asked for nothing in its place.
@@ -226,6 +227,28 @@ fn column(column: &Value) -> String {
         common(column),
         hidden(column),
         items(&column["items"])
+    )
+}
+
+/// A multi-select as checkboxes; the script sends the checked values joined by commas, as a
+/// Teams client does.
+fn choice_set(input: &Value) -> String {
+    let choices: String = input["choices"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|choice| {
+            format!(
+                "<label class=\"ac-choice\"><input type=\"checkbox\" value=\"{}\"> {}</label>",
+                escape_html(choice["value"].as_str().unwrap_or_default()),
+                escape_html(choice["title"].as_str().unwrap_or_default())
+            )
+        })
+        .collect();
+    format!(
+        "<div class=\"ac-choices\" data-input-id=\"{}\" data-choices=\"\"><div class=\"ac-label\">{}</div>{choices}</div>",
+        escape_html(input["id"].as_str().unwrap_or_default()),
+        escape_html(input["label"].as_str().unwrap_or_default())
     )
 }
 

@@ -209,6 +209,48 @@ pub struct ClickRequest {
     /// Its label.
     #[serde(default)]
     pub text: String,
+    /// The checkboxes ticked in the same message, sent as Slack's `state`.
+    #[serde(default)]
+    pub ticked: Vec<Ticked>,
+}
+
+/// A ticked checkbox.
+#[derive(Debug, Deserialize)]
+pub struct Ticked {
+    /// Its block's id.
+    pub block_id: String,
+    /// The checkboxes' `action_id`.
+    pub action_id: String,
+    /// The option's value.
+    pub value: String,
+    /// The option's text.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Slack's `state` of a message whose checkboxes are `ticked`.
+fn state_of(ticked: &[Ticked]) -> Value {
+    let mut values = serde_json::Map::new();
+    for tick in ticked {
+        let block = values
+            .entry(tick.block_id.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        let element = block
+            .as_object_mut()
+            .map(|b| {
+                b.entry(tick.action_id.clone()).or_insert_with(
+                    || serde_json::json!({ "type": "checkboxes", "selected_options": [] }),
+                )
+            })
+            .and_then(|e| e["selected_options"].as_array_mut());
+        if let Some(options) = element {
+            options.push(serde_json::json!({
+                "text": { "type": "plain_text", "text": tick.text },
+                "value": tick.value,
+            }));
+        }
+    }
+    serde_json::json!({ "values": values })
 }
 
 /// `POST /demo/api/click`: a `block_actions` interaction to `/slack/interactions`.
@@ -247,7 +289,7 @@ pub async fn click(
         .find(|m| m.ts == request.message_ts && m.from_user.is_none())
         .ok_or(ApiError::UnknownMessage)?;
     state.modals().issued(&trigger_id, &person.slack_id);
-    let payload = slack_requests::block_actions(
+    let mut payload = slack_requests::block_actions(
         &actor(person),
         &ClickedMessage {
             channel: message.channel,
@@ -264,6 +306,9 @@ pub async fn click(
         ),
         now(),
     );
+    if !request.ticked.is_empty() {
+        payload["state"] = state_of(&request.ticked);
+    }
     Ok(answer(&state.sender.interaction(&payload).await?))
 }
 

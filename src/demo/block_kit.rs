@@ -90,6 +90,7 @@ fn block(block: &Value, block_id: &str) -> String {
                 .flatten()
                 .map(|e| match e["type"].as_str() {
                     Some("button") => button(e, block_id),
+                    Some("checkboxes") => checkboxes(e, block_id),
                     other => unsupported(other.unwrap_or("element")),
                 })
                 .collect();
@@ -148,6 +149,26 @@ fn button(button: &Value, block_id: &str) -> String {
     html.push_str(&label);
     html.push_str("</button>");
     html
+}
+
+/// Checkboxes; a button's click sends the ticked ones of its message as Slack's `state` does.
+fn checkboxes(element: &Value, block_id: &str) -> String {
+    let action_id = attr(element["action_id"].as_str().unwrap_or_default());
+    let options: String = element["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|option| {
+            format!(
+                "<label class=\"bk-checkbox\"><input type=\"checkbox\" data-checkbox-block=\"{}\" data-checkbox-action=\"{action_id}\" value=\"{}\" data-text=\"{}\"> {}</label>",
+                attr(block_id),
+                attr(option["value"].as_str().unwrap_or_default()),
+                attr(option["text"]["text"].as_str().unwrap_or_default()),
+                text_object(&option["text"]),
+            )
+        })
+        .collect();
+    format!("<div class=\"bk-checkboxes\">{options}</div>")
 }
 
 fn input(block: &Value, block_id: &str) -> String {
@@ -281,5 +302,24 @@ mod tests {
     #[test]
     fn unknown_blocks_are_named_not_dropped() {
         assert!(blocks(&json!([{ "type": "video" }])).contains("[video not shown in the demo]"));
+    }
+
+    #[test]
+    fn checkboxes_render_with_the_values_a_click_sends_as_state() {
+        let html = blocks(
+            &json!([{ "type": "actions", "block_id": "approve_several", "elements": [
+            { "type": "checkboxes", "action_id": "selected", "options": [
+                { "text": { "type": "plain_text", "text": "#1 <Desks>" }, "value": "1:2:ab:3:4.00:USD" }
+            ] },
+            { "type": "button", "action_id": "approve_selected", "value": "selected",
+              "text": { "type": "plain_text", "text": "Approve selected" } }
+        ] }]),
+        );
+        assert!(
+            html.contains("data-checkbox-block=\"approve_several\" data-checkbox-action=\"selected\" value=\"1:2:ab:3:4.00:USD\""),
+            "{html}"
+        );
+        assert!(html.contains("&lt;Desks&gt;"), "{html}");
+        assert!(!html.contains("not shown in the demo"), "{html}");
     }
 }

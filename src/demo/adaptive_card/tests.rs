@@ -329,3 +329,17 @@ fn the_bots_pending_list_shows_each_item_with_submit_buttons_and_its_own_reason_
     assert!(html.contains("3 days ago"), "{html}");
     assert!(!html.contains("ac-unsupported"), "{html}");
 }
+
+#[test]
+fn a_multi_select_renders_as_checkboxes_gathered_under_its_id() {
+    let html = element(&json!({
+        "type": "Input.ChoiceSet", "id": "several", "isMultiSelect": true, "label": "Pick",
+        "choices": [{ "title": "#1 <Desks>", "value": "1:2:ab:3:4.00:USD" }],
+    }));
+    assert!(
+        html.contains("data-input-id=\"several\" data-choices"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"1:2:ab:3:4.00:USD\""), "{html}");
+    assert!(html.contains("&lt;Desks&gt;"), "{html}");
+}

@@ -126,6 +126,13 @@
         block_id: button.dataset.blockId,
         value: button.dataset.value,
         text: button.dataset.text,
+        // What is ticked in the same message travels with the click, as Slack's `state`.
+        ticked: [...(message || document).querySelectorAll("input[data-checkbox-block]:checked")].map((c) => ({
+          block_id: c.dataset.checkboxBlock,
+          action_id: c.dataset.checkboxAction,
+          value: c.value,
+          text: c.dataset.text,
+        })),
       });
       await refreshConversation();
     } catch (e) {

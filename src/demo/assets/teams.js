@@ -114,7 +114,9 @@
       } else if (error) {
         error.hidden = true;
       }
-      inputs[field.dataset.inputId] = field.value;
+      inputs[field.dataset.inputId] = field.dataset.choices !== undefined
+        ? [...field.querySelectorAll("input[type=checkbox]:checked")].map((c) => c.value).join(",")
+        : field.value;
     }));
     return { inputs, missing };
   }
