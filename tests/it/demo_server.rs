@@ -1107,3 +1107,69 @@ async fn a_bulk_upload_in_the_coupa_panel_reaches_daniel_as_one_digest_and_the_n
     );
     demo.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn approve_selected_in_the_demo_opens_the_confirmation_and_approves_what_was_ticked() {
+    let demo = start_demo().await;
+    post(
+        &demo,
+        "/demo/api/say",
+        json!({ "user": "ULI", "text": "what's pending" }),
+    )
+    .await;
+    let (ts, option) = eventually("Li's list with its selection", || async {
+        demo.state
+            .slack
+            .conversation("ULI")
+            .into_iter()
+            .filter(|m| m.text.contains("waiting for your approval"))
+            .find_map(|m| {
+                let option = m
+                    .blocks
+                    .as_array()?
+                    .iter()
+                    .find(|b| b["block_id"] == "approve_several")?["elements"][0]["options"][0]
+                    .clone();
+                option.is_object().then_some((m.ts, option))
+            })
+    })
+    .await;
+    let (status, _) = post(
+        &demo,
+        "/demo/api/click",
+        json!({
+            "user": "ULI", "message_ts": ts, "block_id": "approve_several",
+            "action_id": "approve_selected", "value": "selected", "text": "Approve selected",
+            "ticked": [{ "block_id": "approve_several", "action_id": "selected",
+                         "value": option["value"], "text": option["text"]["text"] }],
+        }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let trigger = eventually("the confirmation", || async {
+        let data = get_json(&demo, "/demo/api/conversation?user=ULI").await;
+        data["modal_trigger"].as_str().map(str::to_owned)
+    })
+    .await;
+    let (status, accepted) = post(
+        &demo,
+        "/demo/api/deny",
+        json!({ "user": "ULI", "trigger_id": trigger, "values": {} }),
+    )
+    .await;
+    assert_eq!(
+        (status, accepted["status"].as_u64()),
+        (200, Some(200)),
+        "{accepted}"
+    );
+    eventually("the reply saying it was approved", || async {
+        demo.state
+            .slack
+            .conversation("ULI")
+            .into_iter()
+            .any(|m| m.only_for.is_some() && m.text == "Approved 1 of 1 requisition")
+            .then_some(())
+    })
+    .await;
+    demo.stop().await.unwrap();
+}
