@@ -364,13 +364,10 @@ pub enum Click {
     },
 }
 
-/// The Approve, Deny and Hold clicks in `event` with readable button values; other actions (the
-/// View in Coupa link) and foreign or edited values are left out.
-pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
-    let Some(user) = event.user.as_ref().map(|u| ChatUserId(u.id.to_string())) else {
-        return Vec::new();
-    };
-    let channel = event
+/// The conversation a click in `event` came from: the event's channel, or the channel of the
+/// message holding the button; `None` for a click outside a conversation (App Home).
+pub(super) fn clicked_in(event: &SlackInteractionBlockActionsEvent) -> Option<ChannelId> {
+    event
         .channel
         .as_ref()
         .map(|c| ChannelId(c.id.to_string()))
@@ -379,7 +376,16 @@ pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
                 m.channel_id.as_ref().map(|c| ChannelId(c.to_string()))
             }
             _ => None,
-        });
+        })
+}
+
+/// The Approve, Deny and Hold clicks in `event` with readable button values; other actions (the
+/// View in Coupa link) and foreign or edited values are left out.
+pub fn clicks(event: &SlackInteractionBlockActionsEvent) -> Vec<Click> {
+    let Some(user) = event.user.as_ref().map(|u| ChatUserId(u.id.to_string())) else {
+        return Vec::new();
+    };
+    let channel = clicked_in(event);
     let mut clicks = Vec::new();
     for action in event.actions.iter().flatten() {
         let action_id = action.action_id.to_string();

@@ -275,16 +275,7 @@ pub fn pressed(
         .flatten()
         .find(|a| a.action_id.to_string() == APPROVE_SELECTED)?;
     let user = ChatUserId(event.user.as_ref()?.id.to_string());
-    let channel = event
-        .channel
-        .as_ref()
-        .map(|c| ChannelId(c.id.to_string()))
-        .or_else(|| match &event.container {
-            SlackInteractionActionContainer::Message(m) => {
-                m.channel_id.as_ref().map(|c| ChannelId(c.to_string()))
-            }
-            _ => None,
-        });
+    let channel = super::handlers::clicked_in(event);
     let ticked: Vec<String> = event
         .state
         .as_ref()
