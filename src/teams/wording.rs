@@ -21,11 +21,6 @@ pub fn decided_here(decision: Decision, by: &str, at: &str) -> String {
     )
 }
 
-/// An approval card's status once another approver of the same step decided it.
-pub fn decided_by_other(decision: Decision, by: &str, at: &str) -> String {
-    decided_by_someone_else(decision, by, None, at)
-}
-
 /// An approval card's status once someone else decided it: another approver of the same step,
 /// or the delegate of the approver named in `as_delegate_for` (escaped, like `by`).
 pub fn decided_by_someone_else(
