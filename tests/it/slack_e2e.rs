@@ -563,21 +563,15 @@ async fn what_did_i_approve_this_week_lists_exactly_the_askers_own_decisions() {
     let denied = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     let others = app.requisition(vec![vec![StepApprover::User(app.sofia.coupa)]]);
     app.sync().await;
-    let card_of = |user: &str, req| {
-        app.cards_of(user)
-            .into_iter()
-            .find(|c| text_of(c).contains(&format!("#{req}")))
-            .expect("a card for the requisition")
-    };
-    app.click("UDANIEL", &card_of("UDANIEL", approved), "approve")
+    app.click("UDANIEL", &app.card_for("UDANIEL", approved), "approve")
         .await;
     assert!(eventually(|| puts(&app) == 1).await);
-    app.click("UDANIEL", &card_of("UDANIEL", denied), "deny")
+    app.click("UDANIEL", &app.card_for("UDANIEL", denied), "deny")
         .await;
     assert!(eventually(|| app.fake().modals().len() == 1).await);
     app.submit_deny("UDANIEL", "Over budget & late").await;
     assert!(eventually(|| puts(&app) == 2).await);
-    app.click("USOFIA", &card_of("USOFIA", others), "approve")
+    app.click("USOFIA", &app.card_for("USOFIA", others), "approve")
         .await;
     assert!(eventually(|| puts(&app) == 3).await);
 
@@ -617,15 +611,9 @@ async fn app_home_shows_the_askers_own_decisions_below_what_is_still_pending() {
     let approved = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     let others = app.requisition(vec![vec![StepApprover::User(app.sofia.coupa)]]);
     app.sync().await;
-    let card_of = |user: &str, req| {
-        app.cards_of(user)
-            .into_iter()
-            .find(|c| text_of(c).contains(&format!("#{req}")))
-            .expect("a card for the requisition")
-    };
-    app.click("UDANIEL", &card_of("UDANIEL", approved), "approve")
+    app.click("UDANIEL", &app.card_for("UDANIEL", approved), "approve")
         .await;
-    app.click("USOFIA", &card_of("USOFIA", others), "approve")
+    app.click("USOFIA", &app.card_for("USOFIA", others), "approve")
         .await;
     assert!(eventually(|| puts(&app) == 2).await);
 
@@ -672,19 +660,13 @@ async fn a_persons_history_is_kept_apart_from_a_shared_log_that_others_have_fill
     let second = app.requisition(vec![vec![StepApprover::User(app.daniel.coupa)]]);
     let others = app.requisition(vec![vec![StepApprover::User(app.sofia.coupa)]]);
     app.sync().await;
-    let card_of = |user: &str, req| {
-        app.cards_of(user)
-            .into_iter()
-            .find(|c| text_of(c).contains(&format!("#{req}")))
-            .expect("a card for the requisition")
-    };
-    app.click("UDANIEL", &card_of("UDANIEL", first), "approve")
+    app.click("UDANIEL", &app.card_for("UDANIEL", first), "approve")
         .await;
     assert!(eventually(|| puts(&app) == 1).await);
-    app.click("UDANIEL", &card_of("UDANIEL", second), "approve")
+    app.click("UDANIEL", &app.card_for("UDANIEL", second), "approve")
         .await;
     assert!(eventually(|| puts(&app) == 2).await);
-    app.click("USOFIA", &card_of("USOFIA", others), "approve")
+    app.click("USOFIA", &app.card_for("USOFIA", others), "approve")
         .await;
     assert!(eventually(|| puts(&app) == 3).await);
 

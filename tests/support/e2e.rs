@@ -172,6 +172,14 @@ impl TestApp {
             .collect()
     }
 
+    /// The card for requisition `req` in `user`'s DM with the bot.
+    pub fn card_for(&self, user: &str, req: RequisitionId) -> FakeMessage {
+        self.cards_of(user)
+            .into_iter()
+            .find(|c| text_of(c).contains(&format!("#{req}")))
+            .expect("a card for the requisition")
+    }
+
     /// The signature Slack would send with `body` at `ts` (Unix seconds).
     pub fn signature(&self, ts: &str, body: &str) -> String {
         self.sender()

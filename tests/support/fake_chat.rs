@@ -31,6 +31,18 @@ struct State {
     lists: Vec<(ChatUserId, ListMessage)>,
 }
 
+impl State {
+    /// Where the next post to `user` lands, counted as a post.
+    fn next_message(&mut self, user: &ChatUserId) -> MessageRef {
+        self.next_ts += 1;
+        self.posts += 1;
+        MessageRef::new(
+            ConversationRef::new(format!("D{user}")),
+            format!("1700000000.{:06}", self.next_ts),
+        )
+    }
+}
+
 #[derive(Default)]
 pub struct FakeChat {
     state: Mutex<State>,
@@ -141,12 +153,7 @@ impl ChatPort for FakeChat {
         let delay = *self.post_delay.lock().unwrap();
         tokio::time::sleep(delay).await;
         let mut state = self.state.lock().unwrap();
-        state.next_ts += 1;
-        let message = MessageRef::new(
-            ConversationRef::new(format!("D{user}")),
-            format!("1700000000.{:06}", state.next_ts),
-        );
-        state.posts += 1;
+        let message = state.next_message(user);
         state
             .messages
             .push((user.clone(), message.clone(), card.clone()));
@@ -173,12 +180,7 @@ impl ChatPort for FakeChat {
         let delay = *self.post_delay.lock().unwrap();
         tokio::time::sleep(delay).await;
         let mut state = self.state.lock().unwrap();
-        state.next_ts += 1;
-        let message = MessageRef::new(
-            ConversationRef::new(format!("D{user}")),
-            format!("1700000000.{:06}", state.next_ts),
-        );
-        state.posts += 1;
+        let message = state.next_message(user);
         state
             .digests
             .push((user.clone(), message.clone(), items.to_vec()));
